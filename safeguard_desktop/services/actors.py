@@ -1,0 +1,74 @@
+"""The acting user and what each role may do. Checked inside every service, not by hiding buttons."""
+
+from __future__ import annotations
+
+import enum
+import getpass
+from dataclasses import dataclass
+
+from safeguard_desktop.services.errors import PermissionDenied
+
+
+class Role(enum.StrEnum):
+    """The four roles of DOMAIN.md."""
+
+    DSL = "dsl"
+    DEPUTY_DSL = "deputy_dsl"
+    OFFICE = "office"
+    STAFF = "staff"
+
+
+class Operation(enum.StrEnum):
+    """Everything a service can be asked to do."""
+
+    VIEW_REGISTER = "view register"
+    EDIT_CONSENT = "record consent"
+    IMPORT_PUPILS = "import pupils"
+    MANAGE_PURPOSES = "manage purposes"
+    EDIT_SCHOOL = "edit school details"
+    SET_NEVER_PHOTOGRAPH = "set never-photograph flag"
+    VIEW_RESTRICTED_REASON = "see never-photograph reasons"
+    CREATE_DEMO = "create demo data"
+
+
+_LEADS = frozenset({Role.DSL, Role.DEPUTY_DSL})
+_REGISTER_KEEPERS = _LEADS | {Role.OFFICE}
+
+ALLOWED: dict[Operation, frozenset[Role]] = {
+    Operation.VIEW_REGISTER: _REGISTER_KEEPERS,
+    Operation.EDIT_CONSENT: _REGISTER_KEEPERS,
+    Operation.IMPORT_PUPILS: _REGISTER_KEEPERS,
+    Operation.MANAGE_PURPOSES: _LEADS,
+    Operation.EDIT_SCHOOL: _LEADS,
+    Operation.SET_NEVER_PHOTOGRAPH: _LEADS,
+    Operation.VIEW_RESTRICTED_REASON: _LEADS,
+    Operation.CREATE_DEMO: _LEADS,
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is doing the work: their name (for records and the audit trail) and role."""
+
+    name: str
+    role: Role
+
+    def may(self, operation: Operation) -> bool:
+        """True when the role allows the operation."""
+        return self.role in ALLOWED[operation]
+
+    def require(self, operation: Operation) -> None:
+        """Raise PermissionDenied unless the role allows the operation."""
+        if not self.may(operation):
+            raise PermissionDenied(
+                f"{self.name} ({self.role.value}) may not {operation.value}; ask a safeguarding lead."
+            )
+
+
+def local_lead() -> Actor:
+    """The person at this computer, as a safeguarding lead (until accounts exist)."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "local user"
+    return Actor(name=name, role=Role.DSL)

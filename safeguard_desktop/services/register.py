@@ -1,0 +1,242 @@
+"""Read the consent register: every pupil × purpose verdict, and one pupil's full history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safeguard_desktop.domain.consent import ConsentState, DecisionFact, Verdict, may_appear
+from safeguard_desktop.domain.pupils import display_name
+from safeguard_desktop.services import audit
+from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.errors import NotFound
+from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Pupil
+
+
+@dataclass(frozen=True, slots=True)
+class PurposeInfo:
+    """A consent purpose as screens and exports show it."""
+
+    id: int
+    code: str
+    name: str
+    description: str
+    wording_version: int
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PupilRow:
+    """One line of the register."""
+
+    id: int
+    upn: str
+    admission_number: str
+    name: str
+    forename: str
+    surname: str
+    year_group: str
+    reg_group: str
+    date_of_birth: date | None
+    on_roll: bool
+    never_photograph: bool
+    verdicts: tuple[Verdict, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterSnapshot:
+    """The register on one date: purposes (columns) and pupils (rows)."""
+
+    on: date
+    purposes: tuple[PurposeInfo, ...]
+    rows: tuple[PupilRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One recorded decision, as the history panel shows it."""
+
+    purpose: str
+    state: str
+    given_by_kind: str
+    given_by_name: str
+    given_by_relationship: str
+    route: str
+    given_on: date
+    valid_until: date | None
+    wording_version: int
+    recorded_by: str
+    recorded_at: datetime
+    note: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class PupilDetail:
+    """One pupil with their history; the never-photograph reason only for roles that may see it."""
+
+    row: PupilRow
+    left_on: date | None
+    preferred_forename: str
+    never_photograph_reason: str | None
+    reason_hidden: bool
+    history: tuple[HistoryEntry, ...]
+
+
+def list_purposes(session: Session, *, include_retired: bool = False) -> tuple[PurposeInfo, ...]:
+    """Purposes in the school's order."""
+    query = select(ConsentPurpose).order_by(ConsentPurpose.sort_order, ConsentPurpose.id)
+    if not include_retired:
+        query = query.where(ConsentPurpose.active.is_(True))
+    return tuple(
+        PurposeInfo(p.id, p.code, p.name, p.description, p.wording_version, p.active) for p in session.scalars(query)
+    )
+
+
+def load_register(
+    session: Session, actor: Actor, *, on: date | None = None, include_left: bool = False
+) -> RegisterSnapshot:
+    """Every pupil's verdict for every active purpose on ``on`` (today by default)."""
+    actor.require(Operation.VIEW_REGISTER)
+    day = on or date.today()
+    purposes = list_purposes(session)
+    columns = {p.id: i for i, p in enumerate(purposes)}
+    facts: dict[tuple[int, int], list[DecisionFact]] = defaultdict(list)
+    decision_rows = session.execute(
+        select(
+            ConsentDecision.pupil_id,
+            ConsentDecision.purpose_id,
+            ConsentDecision.state,
+            ConsentDecision.given_on,
+            ConsentDecision.recorded_at,
+            ConsentDecision.valid_until,
+            ConsentDecision.id,
+        )
+    )
+    for pupil_id, purpose_id, state, given_on, recorded_at, valid_until, seq in decision_rows:
+        if purpose_id in columns:
+            facts[(pupil_id, purpose_id)].append(
+                DecisionFact(ConsentState(state), given_on, recorded_at, valid_until, seq)
+            )
+    query = select(
+        Pupil.id,
+        Pupil.upn,
+        Pupil.admission_number,
+        Pupil.legal_forename,
+        Pupil.legal_surname,
+        Pupil.preferred_forename,
+        Pupil.year_group,
+        Pupil.reg_group,
+        Pupil.date_of_birth,
+        Pupil.on_roll,
+        Pupil.never_photograph,
+    )
+    if not include_left:
+        query = query.where(Pupil.on_roll.is_(True))
+    rows = []
+    empty: list[DecisionFact] = []
+    for pid, upn, adno, forename, surname, preferred, year, reg, dob, on_roll, never in session.execute(query):
+        verdicts = tuple(
+            may_appear(
+                never_photograph=never,
+                decisions=facts.get((pid, p.id), empty),
+                on=day,
+                on_roll=on_roll,
+            )
+            for p in purposes
+        )
+        rows.append(
+            PupilRow(
+                pid,
+                upn or "",
+                adno or "",
+                display_name(forename, surname, preferred),
+                preferred or forename,
+                surname,
+                year,
+                reg,
+                dob,
+                on_roll,
+                never,
+                verdicts,
+            )
+        )
+    return RegisterSnapshot(on=day, purposes=purposes, rows=tuple(rows))
+
+
+def pupil_detail(session: Session, actor: Actor, pupil_id: int, *, on: date | None = None) -> PupilDetail:
+    """One pupil with their full consent history, newest first."""
+    actor.require(Operation.VIEW_REGISTER)
+    pupil = session.get(Pupil, pupil_id)
+    if pupil is None:
+        raise NotFound(f"No pupil with id {pupil_id}; the register may have been reloaded.")
+    day = on or date.today()
+    purposes = list_purposes(session)
+    decisions = list(
+        session.scalars(
+            select(ConsentDecision)
+            .where(ConsentDecision.pupil_id == pupil_id)
+            .order_by(ConsentDecision.given_on.desc(), ConsentDecision.recorded_at.desc(), ConsentDecision.id.desc())
+        )
+    )
+    names = {p.id: p.name for p in list_purposes(session, include_retired=True)}
+    verdicts = tuple(
+        may_appear(
+            never_photograph=pupil.never_photograph,
+            decisions=[
+                DecisionFact(ConsentState(d.state), d.given_on, d.recorded_at, d.valid_until, d.id)
+                for d in decisions
+                if d.purpose_id == p.id
+            ],
+            on=day,
+            on_roll=pupil.on_roll,
+        )
+        for p in purposes
+    )
+    may_see_reason = actor.may(Operation.VIEW_RESTRICTED_REASON)
+    if pupil.never_photograph and may_see_reason:
+        audit.record(session, actor, "viewed never-photograph reason", "pupil", pupil.id)
+    row = PupilRow(
+        pupil.id,
+        pupil.upn or "",
+        pupil.admission_number or "",
+        display_name(pupil.legal_forename, pupil.legal_surname, pupil.preferred_forename),
+        pupil.preferred_forename or pupil.legal_forename,
+        pupil.legal_surname,
+        pupil.year_group,
+        pupil.reg_group,
+        pupil.date_of_birth,
+        pupil.on_roll,
+        pupil.never_photograph,
+        verdicts,
+    )
+    history = tuple(
+        HistoryEntry(
+            names.get(d.purpose_id, "?"),
+            d.state,
+            d.given_by_kind,
+            d.given_by_name,
+            d.given_by_relationship,
+            d.route,
+            d.given_on,
+            d.valid_until,
+            d.wording_version,
+            d.recorded_by,
+            d.recorded_at,
+            d.note,
+            d.source,
+        )
+        for d in decisions
+    )
+    return PupilDetail(
+        row=row,
+        left_on=pupil.left_on,
+        preferred_forename=pupil.preferred_forename or "",
+        never_photograph_reason=pupil.never_photograph_reason if may_see_reason else None,
+        reason_hidden=pupil.never_photograph and not may_see_reason,
+        history=history,
+    )

@@ -1,0 +1,127 @@
+"""The school's details and its list of consent purposes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from safeguard_desktop.services import audit
+from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.errors import ConflictError, NotFound, ValidationError
+from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, School
+
+MAX_LOGO_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class SchoolDetails:
+    """The school's details as the settings screen edits them."""
+
+    name: str
+    address: str
+    headteacher: str
+    dsl_name: str
+    self_consent_age: int
+    logo_png: bytes | None
+    is_demo: bool = False
+
+
+def get_school(session: Session) -> SchoolDetails:
+    """The school's details (an empty record on a new register)."""
+    s = session.scalars(select(School)).first()
+    if s is None:
+        return SchoolDetails("", "", "", "", 13, None)
+    return SchoolDetails(s.name, s.address, s.headteacher, s.dsl_name, s.self_consent_age, s.logo_png, s.is_demo)
+
+
+def update_school(session: Session, actor: Actor, details: SchoolDetails) -> None:
+    """Save the school's details after checking them."""
+    actor.require(Operation.EDIT_SCHOOL)
+    if not details.name.strip():
+        raise ValidationError("The school needs a name; it heads every letter.", field="name")
+    if not 8 <= details.self_consent_age <= 18:
+        raise ValidationError("The age for a pupil's own consent must be between 8 and 18.", field="self_consent_age")
+    if details.logo_png is not None:
+        if len(details.logo_png) > MAX_LOGO_BYTES:
+            raise ValidationError("The logo is larger than 2 MB; choose a smaller image.", field="logo")
+        if not details.logo_png.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise ValidationError("The logo must be a PNG image.", field="logo")
+    school = session.scalars(select(School)).first() or School()
+    school.name = details.name.strip()
+    school.address = details.address.strip()
+    school.headteacher = details.headteacher.strip()
+    school.dsl_name = details.dsl_name.strip()
+    school.self_consent_age = details.self_consent_age
+    school.logo_png = details.logo_png
+    session.add(school)
+    audit.record(session, actor, "edited school details", "school", 1)
+
+
+def _code_for(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_")[:30] or "purpose"
+    code, n = base, 2
+    while code in taken:
+        code, n = f"{base}_{n}", n + 1
+    return code
+
+
+def add_purpose(session: Session, actor: Actor, name: str, description: str) -> int:
+    """Add a purpose at the end of the list. Returns its id."""
+    actor.require(Operation.MANAGE_PURPOSES)
+    name = name.strip()
+    if not name:
+        raise ValidationError("A purpose needs a name.", field="name")
+    if len(name) > 120:
+        raise ValidationError("A purpose name is at most 120 characters.", field="name")
+    existing = list(session.scalars(select(ConsentPurpose)))
+    if any(p.name.casefold() == name.casefold() for p in existing):
+        raise ConflictError(f"There is already a purpose called {name!r}.")
+    order = (session.scalar(select(func.max(ConsentPurpose.sort_order))) or 0) + 1
+    purpose = ConsentPurpose(
+        code=_code_for(name, {p.code for p in existing}),
+        name=name,
+        description=description.strip(),
+        wording_version=1,
+        active=True,
+        sort_order=order,
+    )
+    session.add(purpose)
+    session.flush()
+    audit.record(session, actor, "added consent purpose", "purpose", purpose.id, name)
+    return purpose.id
+
+
+def update_purpose(
+    session: Session, actor: Actor, purpose_id: int, *, name: str, description: str, active: bool
+) -> None:
+    """Rename, reword or retire a purpose. New wording raises the wording version families are told."""
+    actor.require(Operation.MANAGE_PURPOSES)
+    purpose = session.get(ConsentPurpose, purpose_id)
+    if purpose is None:
+        raise NotFound("That purpose no longer exists.")
+    name = name.strip()
+    if not name:
+        raise ValidationError("A purpose needs a name.", field="name")
+    clash = session.scalars(
+        select(ConsentPurpose).where(func.lower(ConsentPurpose.name) == name.lower(), ConsentPurpose.id != purpose_id)
+    ).first()
+    if clash is not None:
+        raise ConflictError(f"There is already a purpose called {name!r}.")
+    if description.strip() != purpose.description:
+        purpose.wording_version += 1
+    purpose.name = name
+    purpose.description = description.strip()
+    purpose.active = active
+    audit.record(session, actor, "edited consent purpose", "purpose", purpose_id, name)
+
+
+def purpose_has_decisions(session: Session, purpose_id: int) -> bool:
+    """True when any decision refers to the purpose (so it can be retired, never deleted)."""
+    return bool(
+        session.scalar(
+            select(func.count()).select_from(ConsentDecision).where(ConsentDecision.purpose_id == purpose_id)
+        )
+    )

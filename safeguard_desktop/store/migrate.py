@@ -1,0 +1,97 @@
+"""Bring a database to the schema this app expects: back up first, migrate in one go, refuse newer files.
+
+The current revision is read with a plain query so that a normal start-up never imports Alembic.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect, text
+
+log = logging.getLogger(__name__)
+
+#: The newest migration this build knows. A test checks it matches Alembic's head.
+HEAD_REVISION = "0001_initial"
+KNOWN_REVISIONS = ("0001_initial",)
+
+
+class DatabaseTooNew(RuntimeError):
+    """The file was written by a newer Safeguard Desktop; opening it could lose data."""
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision stamped in the database, or None for an empty database."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def migrations_folder() -> Path:
+    """Where the migration scripts live inside the package."""
+    return Path(__file__).resolve().parent / "migrations"
+
+
+def backup_sqlite_file(engine: Engine, folder: Path, reason: str) -> Path | None:
+    """Copy the SQLite file with the online backup API (consistent even while others write)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    source_path = Path(database)
+    if not source_path.exists():
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{source_path.stem}-{reason}-{stamp}.db"
+    with sqlite3.connect(source_path) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    log.info("Backed up the register before %s", reason)
+    return target
+
+
+def upgrade(engine: Engine, backup_folder: Path | None = None) -> str:
+    """Migrate to :data:`HEAD_REVISION`. Returns what was done: "current", "created" or "migrated".
+
+    Raises:
+        DatabaseTooNew: the database carries a revision this build does not know.
+    """
+    revision = current_revision(engine)
+    if revision == HEAD_REVISION:
+        return "current"
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise DatabaseTooNew(
+            f"This register was written by a newer version of Safeguard Desktop (schema {revision}). "
+            "Install the newer version to open it; nothing has been changed."
+        )
+    if revision is not None and backup_folder is not None:
+        backup_sqlite_file(engine, backup_folder, "before-migration")
+    _run_alembic(engine)
+    return "created" if revision is None else "migrated"
+
+
+def _run_alembic(engine: Engine) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_folder()))
+    with engine.connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode recreates tables; with foreign keys on, ON DELETE actions fire and
+            # delete child rows (measured). The pragma is a no-op inside a transaction, so set it first.
+            conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        conn.commit()
+        if sqlite:
+            problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+            if problems:
+                raise RuntimeError(f"Migration left {len(problems)} broken references; restore the backup.")

@@ -1,0 +1,133 @@
+"""SQLAlchemy models of the register. Consent decisions and audit entries are append-only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class School(Base):
+    """The school's own details (a single row)."""
+
+    __tablename__ = "school"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    headteacher: Mapped[str] = mapped_column(String(200), default="")
+    dsl_name: Mapped[str] = mapped_column(String(200), default="")
+    self_consent_age: Mapped[int] = mapped_column(Integer, default=13)
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Pupil(Base):
+    """A pupil on (or once on) the school's roll. Never deleted by an import."""
+
+    __tablename__ = "pupil"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upn: Mapped[str | None] = mapped_column(String(13), unique=True, nullable=True)
+    admission_number: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    legal_forename: Mapped[str] = mapped_column(String(100))
+    legal_surname: Mapped[str] = mapped_column(String(100))
+    preferred_forename: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    preferred_surname: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    date_of_birth: Mapped[date | None] = mapped_column(Date, nullable=True)
+    year_group: Mapped[str] = mapped_column(String(20), default="")
+    reg_group: Mapped[str] = mapped_column(String(40), default="")
+    on_roll: Mapped[bool] = mapped_column(Boolean, default=True)
+    left_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    never_photograph: Mapped[bool] = mapped_column(Boolean, default=False)
+    never_photograph_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    decisions: Mapped[list[ConsentDecision]] = relationship(back_populates="pupil")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ConsentPurpose(Base):
+    """One use of images the school asks about; decisions are per purpose, never bundled."""
+
+    __tablename__ = "consent_purpose"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    wording_version: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ConsentDecision(Base):
+    """An append-only record of what was decided, by whom, how, and on what wording."""
+
+    __tablename__ = "consent_decision"
+    __table_args__ = (Index("ix_decision_pupil_purpose", "pupil_id", "purpose_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id", ondelete="RESTRICT"))
+    purpose_id: Mapped[int] = mapped_column(ForeignKey("consent_purpose.id", ondelete="RESTRICT"))
+    state: Mapped[str] = mapped_column(String(20))
+    given_by_kind: Mapped[str] = mapped_column(String(20))
+    given_by_name: Mapped[str] = mapped_column(String(200), default="")
+    given_by_relationship: Mapped[str] = mapped_column(String(60), default="")
+    route: Mapped[str] = mapped_column(String(30))
+    given_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    wording_version: Mapped[int] = mapped_column(Integer)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(100), default="")
+
+    pupil: Mapped[Pupil] = relationship(back_populates="decisions")
+    purpose: Mapped[ConsentPurpose] = relationship()
+
+
+class AuditEntry(Base):
+    """Who did what to which record, and when. Append-only."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    record_kind: Mapped[str] = mapped_column(String(40), default="")
+    record_id: Mapped[str] = mapped_column(String(40), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "ConsentDecision",
+    "ConsentPurpose",
+    "Pupil",
+    "School",
+]
