@@ -1,0 +1,1 @@
+"""Settings screens: school details and consent purposes."""

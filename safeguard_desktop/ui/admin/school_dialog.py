@@ -1,0 +1,120 @@
+"""Settings ▸ School details: name, address, logo, headteacher, DSL and the age for a pupil's own consent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.settings import SchoolDetails, get_school, update_school
+from safeguard_desktop.store.engine import read_session, write_session
+from safeguard_desktop.ui.context import AppContext
+
+
+class SchoolDialog(QDialog):
+    """Edits the school's details through the settings service."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("School details")
+        with read_session(context.engine) as session:
+            self.details = get_school(session)
+        self.logo: bytes | None = self.details.logo_png
+        self.name_edit = QLineEdit(self.details.name)
+        self.name_edit.setAccessibleName("School name")
+        self.address_edit = QPlainTextEdit(self.details.address)
+        self.address_edit.setAccessibleName("School address")
+        self.address_edit.setMaximumHeight(90)
+        self.address_edit.setTabChangesFocus(True)
+        self.head_edit = QLineEdit(self.details.headteacher)
+        self.head_edit.setAccessibleName("Headteacher")
+        self.dsl_edit = QLineEdit(self.details.dsl_name)
+        self.dsl_edit.setAccessibleName("Designated safeguarding lead")
+        self.age_spin = QSpinBox()
+        self.age_spin.setRange(8, 18)
+        self.age_spin.setValue(self.details.self_consent_age)
+        self.age_spin.setSuffix(" years")
+        self.age_spin.setAccessibleName("Age from which a pupil's own consent is sought")
+        self.age_spin.setToolTip("UK GDPR sets 13 for online services; Scotland presumes competence at 12.")
+        self.logo_label = QLabel("No logo")
+        self.logo_label.setFixedHeight(64)
+        self.logo_label.setAccessibleName("Logo preview")
+        logo_button = QPushButton("Choose &logo…")
+        logo_button.clicked.connect(self.on_logo_button_clicked)
+        clear_logo = QPushButton("Remove logo")
+        clear_logo.clicked.connect(lambda: self._set_logo(None))
+        logo_row = QHBoxLayout()
+        logo_row.addWidget(self.logo_label, 1)
+        logo_row.addWidget(logo_button)
+        logo_row.addWidget(clear_logo)
+        form = QFormLayout()
+        form.addRow("School &name", self.name_edit)
+        form.addRow("&Address", self.address_edit)
+        form.addRow("&Headteacher", self.head_edit)
+        form.addRow("&DSL", self.dsl_edit)
+        form.addRow("Pupil's own consent from", self.age_spin)
+        form.addRow("Logo (PNG)", logo_row)
+        self.error_label = QLabel("")
+        self.error_label.setStyleSheet("color: #a4161a; font-weight: bold;")
+        self.error_label.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.on_buttons_accepted)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self._set_logo(self.logo)
+        self.resize(560, 420)
+
+    def _set_logo(self, data: bytes | None) -> None:
+        self.logo = data
+        if data:
+            pixmap = QPixmap()
+            pixmap.loadFromData(data)
+            self.logo_label.setPixmap(pixmap.scaledToHeight(60, Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.logo_label.setPixmap(QPixmap())
+            self.logo_label.setText("No logo")
+
+    def on_logo_button_clicked(self) -> None:
+        """Pick a PNG."""
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the school logo", "", "PNG images (*.png)")
+        if path:
+            self._set_logo(Path(path).read_bytes())
+
+    def on_buttons_accepted(self) -> None:
+        """Save; stay open with the reason if refused."""
+        details = SchoolDetails(
+            name=self.name_edit.text(),
+            address=self.address_edit.toPlainText(),
+            headteacher=self.head_edit.text(),
+            dsl_name=self.dsl_edit.text(),
+            self_consent_age=self.age_spin.value(),
+            logo_png=self.logo,
+        )
+        try:
+            with write_session(self.context.engine) as session:
+                update_school(session, self.context.actor, details)
+        except ServiceError as exc:
+            self.error_label.setText(str(exc))
+            return
+        self.context.changed.emit("school")
+        self.accept()

@@ -1,0 +1,134 @@
+"""Start the GUI in a fixed order: arguments → paths → logging → database → application → window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from safeguard_desktop import paths
+
+log = logging.getLogger("safeguard_desktop")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """GUI options."""
+    parser = argparse.ArgumentParser(prog="safeguard-desktop", description="Safeguard Desktop")
+    parser.add_argument("--data-dir", help="folder of the register (default: the platform's user data folder)")
+    parser.add_argument("--database", help="SQLAlchemy URL of a shared register")
+    parser.add_argument("--demo", action="store_true", help="open the demo school of fictional pupils")
+    return parser.parse_args(argv)
+
+
+def setup_logging(folder: Path) -> None:
+    """A rotating log file in the log folder; no personal data is logged."""
+    handler = logging.handlers.RotatingFileHandler(
+        paths.log_dir(folder) / "safeguard.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def demo_folder(base: Path) -> Path:
+    """The demo school lives apart from the real register, so fictional and real pupils never mix."""
+    folder = base / "demo-school"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def ensure_demo(folder: Path) -> None:
+    """Create the demo school in ``folder`` if it is empty."""
+    from safeguard_desktop.services.actors import local_lead
+    from safeguard_desktop.services.database import open_register
+    from safeguard_desktop.services.demo import create_demo_school
+    from safeguard_desktop.store.engine import write_session
+
+    reg = open_register(folder)
+    try:
+        if reg.is_empty():
+            with write_session(reg.engine) as session:
+                create_demo_school(session, local_lead())
+    finally:
+        reg.close()
+
+
+def ask_about_empty_register() -> str:
+    """On a register with no pupils: open the demo school, import a pupil list, or start empty."""
+    box = QMessageBox()
+    box.setWindowTitle("Welcome to Safeguard Desktop")
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setText("There are no pupils in this register yet.")
+    box.setInformativeText(
+        "Open a demo school of fictional pupils to look around, or import your pupil list from your MIS "
+        "(SIMS, Arbor, Bromcom, ScholarPack or iSAMS export, CSV or Excel)."
+    )
+    demo = box.addButton("Open the &demo school", QMessageBox.ButtonRole.AcceptRole)
+    imp = box.addButton("&Import pupils…", QMessageBox.ButtonRole.ActionRole)
+    box.addButton("Start &empty", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(demo)
+    box.exec()
+    if box.clickedButton() is demo:
+        return "demo"
+    if box.clickedButton() is imp:
+        return "import"
+    return "empty"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``safeguard-desktop``."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    base = paths.data_dir(args.data_dir)
+    setup_logging(base)
+    QCoreApplication.setOrganizationName(paths.APP_AUTHOR)
+    QCoreApplication.setApplicationName(paths.APP_NAME)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    QApplication.setApplicationDisplayName("Safeguard Desktop")
+
+    from safeguard_desktop.services.actors import local_lead
+    from safeguard_desktop.services.database import open_register
+    from safeguard_desktop.store.migrate import DatabaseTooNew
+
+    folder = base
+    try:
+        if args.demo:
+            folder = demo_folder(base)
+            ensure_demo(folder)
+        reg = open_register(folder, None if args.demo else args.database)
+        action = "open"
+        if not args.demo and args.database is None and reg.is_empty():
+            action = ask_about_empty_register()
+            if action == "demo":
+                reg.close()
+                folder = demo_folder(base)
+                ensure_demo(folder)
+                reg = open_register(folder)
+    except DatabaseTooNew as exc:
+        QMessageBox.critical(None, "Safeguard Desktop", str(exc))
+        return 2
+    except OSError as exc:
+        QMessageBox.critical(None, "Safeguard Desktop", f"The register could not be opened:\n{exc.strerror or exc}")
+        return 1
+
+    from safeguard_desktop.ui.context import AppContext
+    from safeguard_desktop.ui.main_window import MainWindow
+
+    context = AppContext(reg, local_lead())
+    window = MainWindow(context)
+    window.register_screen.load_now()
+    window.show()
+    if action == "import":
+        window.on_import_action()
+    code = app.exec()
+    reg.close()
+    return int(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""One way to run work off the GUI thread: plain data in, results and errors back on the GUI thread.
+
+The worker never touches widgets. ``Progress`` lets long work report and notice a cancel.
+Tests may call :func:`set_synchronous` so work runs inline and deterministically.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+_synchronous = False
+
+
+def set_synchronous(value: bool) -> None:
+    """Run background work inline (for tests)."""
+    global _synchronous
+    _synchronous = value
+
+
+class Cancelled(Exception):
+    """Raised inside work that noticed a cancel request."""
+
+
+class Progress:
+    """Handed to the work function: report progress, check for cancel."""
+
+    def __init__(self, report: Callable[[int, int, str], None]) -> None:
+        self._report = report
+        self._cancel = threading.Event()
+
+    def update(self, done: int, total: int, message: str = "") -> None:
+        """Report progress; raises Cancelled when the person asked to stop."""
+        if self._cancel.is_set():
+            raise Cancelled()
+        self._report(done, total, message)
+
+    def cancel(self) -> None:
+        """Ask the work to stop at its next update."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once cancel() was called."""
+        return self._cancel.is_set()
+
+
+class _Signals(QObject):
+    finished = Signal(object)
+    failed = Signal(object, str)
+    progressed = Signal(int, int, str)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, job: BackgroundJob) -> None:
+        super().__init__()
+        self.job = job
+
+    def run(self) -> None:
+        self.job.execute()
+
+
+class BackgroundJob(QObject):
+    """A function run on the thread pool, with ``finished``, ``failed`` and ``progressed`` signals."""
+
+    def __init__(self, work: Callable[[Progress], Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.signals = _Signals()
+        self.work = work
+        self.progress = Progress(lambda d, t, m: self.signals.progressed.emit(d, t, m))
+
+    def execute(self) -> None:
+        """Run the work now, on the calling thread."""
+        try:
+            result = self.work(self.progress)
+        except Cancelled as exc:
+            self.signals.failed.emit(exc, "")
+        except Exception as exc:
+            log.exception("Background work failed")
+            self.signals.failed.emit(exc, traceback.format_exc())
+        else:
+            self.signals.finished.emit(result)
+
+    def start(self) -> None:
+        """Start on the global thread pool (or inline in synchronous mode)."""
+        if _synchronous:
+            self.execute()
+        else:
+            QThreadPool.globalInstance().start(_Runnable(self))
+
+    def cancel(self) -> None:
+        """Ask the work to stop."""
+        self.progress.cancel()
+
+
+def run_in_background(
+    work: Callable[[Progress], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[Exception], None],
+    on_progress: Callable[[int, int, str], None] | None = None,
+    parent: QObject | None = None,
+) -> BackgroundJob:
+    """Run ``work(progress)`` off the GUI thread; ``on_done``/``on_error`` are called on the GUI thread."""
+    job = BackgroundJob(work, parent)
+    job.signals.finished.connect(on_done)
+    job.signals.failed.connect(lambda exc, _tb: on_error(exc))
+    if on_progress is not None:
+        job.signals.progressed.connect(on_progress)
+    _running.add(job)
+    job.signals.finished.connect(lambda _r: _running.discard(job))
+    job.signals.failed.connect(lambda _e, _t: _running.discard(job))
+    job.start()
+    return job
+
+
+_running: set[BackgroundJob] = set()

@@ -1,0 +1,133 @@
+"""The main window: menus, the register screen, and the status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
+
+from safeguard_desktop import __version__
+from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.settings import get_school
+from safeguard_desktop.store.engine import read_session
+from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.register.screen import RegisterScreen
+
+
+class MainWindow(QMainWindow):
+    """Safeguard Desktop's main window."""
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.register_screen = RegisterScreen(context, self)
+        self.setCentralWidget(self.register_screen)
+        self.school_label = QLabel("")
+        self.school_label.setAccessibleName("School")
+        self.statusBar().addPermanentWidget(self.school_label)
+        self._build_menus()
+        self.refresh_title()
+        context.changed.connect(self.on_context_changed)
+        self.resize(1360, 820)
+        geometry = QSettings().value("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    def _action(
+        self,
+        text: str,
+        slot: object,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        actor = self.context.actor
+        file_menu = self.menuBar().addMenu("&File")
+        self.import_action = self._action(
+            "&Import pupils from MIS…", self.on_import_action, "Ctrl+I", "Import a CSV or Excel pupil list"
+        )
+        self.import_action.setEnabled(actor.may(Operation.IMPORT_PUPILS))
+        file_menu.addAction(self.import_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        consent_menu = self.menuBar().addMenu("&Consent")
+        record = self._action(
+            "&Record decision…", self.register_screen.on_record_button_clicked, None, "For the selected pupils"
+        )
+        record.setShortcut(QKeySequence("Ctrl+R"))
+        record.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        consent_menu.addAction(record)
+        consent_menu.addAction(self._action("&Find pupil", self.register_screen.focus_filter, None))
+        consent_menu.addAction(
+            self._action("Re&load register", self.register_screen.reload, QKeySequence.StandardKey.Refresh)
+        )
+        settings_menu = self.menuBar().addMenu("&Settings")
+        self.school_action = self._action("&School details…", self.on_school_action)
+        self.school_action.setEnabled(actor.may(Operation.EDIT_SCHOOL))
+        self.purposes_action = self._action("Consent &purposes…", self.on_purposes_action)
+        self.purposes_action.setEnabled(actor.may(Operation.MANAGE_PURPOSES))
+        settings_menu.addAction(self.school_action)
+        settings_menu.addAction(self.purposes_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&About Safeguard Desktop", self.on_about_action))
+
+    def refresh_title(self) -> None:
+        """Window title and status bar carry the school's name (and DEMO when it is the demo)."""
+        with read_session(self.context.engine) as session:
+            school = get_school(session)
+        name = school.name or "New register"
+        demo = "  [DEMO — fictional pupils]" if school.is_demo else ""
+        self.setWindowTitle(f"{name}{demo} — Safeguard Desktop")
+        self.school_label.setText(f"{name}{demo}  ·  {self.context.actor.name} ({self.context.actor.role.value})")
+
+    def on_context_changed(self, what: str) -> None:
+        """Keep the title current."""
+        if what == "school":
+            self.refresh_title()
+
+    def on_import_action(self) -> None:
+        """File ▸ Import pupils."""
+        from safeguard_desktop.ui.importer.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        dialog.choose_file()
+
+    def on_school_action(self) -> None:
+        """Settings ▸ School details."""
+        from safeguard_desktop.ui.admin.school_dialog import SchoolDialog
+
+        dialog = SchoolDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def on_purposes_action(self) -> None:
+        """Settings ▸ Consent purposes."""
+        from safeguard_desktop.ui.admin.purposes_dialog import PurposesDialog
+
+        dialog = PurposesDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def on_about_action(self) -> None:
+        """Help ▸ About."""
+        QMessageBox.about(
+            self,
+            "About Safeguard Desktop",
+            f"Safeguard Desktop {__version__}\n\nPhoto and video consent, performance notices and "
+            "online-safety records for UK schools. Your data stays on this computer.",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Remember the window's place."""
+        QSettings().setValue("main_window/geometry", self.saveGeometry())
+        super().closeEvent(event)

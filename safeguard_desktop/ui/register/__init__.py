@@ -1,0 +1,1 @@
+"""The consent register screen: table, filters, detail panel and the consent dialogs."""

@@ -1,0 +1,144 @@
+"""The dialog that records one consent decision for one pupil or a selection (form: forms/consent_dialog.ui)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QListWidgetItem, QWidget
+
+from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
+from safeguard_desktop.domain.dates import end_of_academic_year
+from safeguard_desktop.services.consent import DecisionInput
+from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.register import PurposeInfo
+from safeguard_desktop.ui.forms.ui_consent_dialog import Ui_ConsentDialog
+
+STATE_LABELS = {
+    ConsentState.GRANTED: "Granted",
+    ConsentState.REFUSED: "Refused",
+    ConsentState.WITHDRAWN: "Withdrawn",
+    ConsentState.REQUESTED: "Requested (no answer yet)",
+}
+RELATIONSHIPS = ("Mother", "Father", "Carer", "Step-parent", "Grandparent", "Guardian", "Foster carer", "Social worker")
+
+
+def to_qdate(value: date) -> QDate:
+    """date → QDate."""
+    return QDate(value.year, value.month, value.day)
+
+
+def from_qdate(value: QDate) -> date:
+    """QDate → date."""
+    return date(value.year(), value.month(), value.day())
+
+
+class ConsentDialog(QDialog):
+    """Collects a :class:`DecisionInput` and the chosen purposes; the caller saves them through the service."""
+
+    def __init__(
+        self,
+        pupil_names: list[str],
+        purposes: tuple[PurposeInfo, ...],
+        save: Callable[[list[int], DecisionInput], None],
+        *,
+        preselected_purpose: int | None = None,
+        today: date | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ui = Ui_ConsentDialog()
+        self.ui.setupUi(self)
+        self._today = today or date.today()
+        self._purposes = purposes
+        self._save = save
+        shown = ", ".join(pupil_names[:6]) + (f" and {len(pupil_names) - 6} more" if len(pupil_names) > 6 else "")
+        self.ui.pupils_label.setTextFormat(Qt.TextFormat.RichText)
+        self.ui.pupils_label.setText(f"<b>{len(pupil_names)} pupil(s):</b> {_escape(shown)}")
+        for purpose in purposes:
+            item = QListWidgetItem(purpose.name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            checked = purpose.id == preselected_purpose
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            item.setData(Qt.ItemDataRole.UserRole, purpose.id)
+            item.setToolTip(f"{purpose.description} (wording v{purpose.wording_version})")
+            self.ui.purposes_list.addItem(item)
+        for state, label in STATE_LABELS.items():
+            self.ui.state_combo.addItem(label, state)
+        self.ui.relationship_combo.addItems(RELATIONSHIPS)
+        for route in Route:
+            if route is not Route.MIS_IMPORT:
+                self.ui.route_combo.addItem(route.value.capitalize(), route)
+        self.ui.given_date.setDate(to_qdate(self._today))
+        self.ui.given_date.setMaximumDate(to_qdate(self._today))
+        self.ui.valid_date.setDate(to_qdate(end_of_academic_year(self._today)))
+        self.ui.valid_check.toggled.connect(self.ui.valid_date.setEnabled)
+        self.ui.pupil_radio.toggled.connect(self.on_pupil_radio_toggled)
+        self.ui.state_combo.currentIndexChanged.connect(self.on_state_combo_changed)
+        self.ui.button_box.accepted.connect(self.on_button_box_accepted)
+        self.ui.button_box.rejected.connect(self.reject)
+        self.ui.button_box.button(QDialogButtonBox.StandardButton.Save).setText("&Save decision")
+        self.result_purposes: list[int] = []
+        self.result_decision: DecisionInput | None = None
+
+    def on_pupil_radio_toggled(self, pupil: bool) -> None:
+        """The pupil's own consent needs no parent name."""
+        self.ui.name_edit.setEnabled(not pupil)
+        self.ui.relationship_combo.setEnabled(not pupil)
+
+    def on_state_combo_changed(self, _index: int) -> None:
+        """Only a grant lapses; refusals and withdrawals stand until changed."""
+        granted = self.ui.state_combo.currentData() is ConsentState.GRANTED
+        self.ui.valid_check.setChecked(granted)
+
+    def checked_purposes(self) -> list[int]:
+        """Ids of the ticked purposes."""
+        items = (self.ui.purposes_list.item(i) for i in range(self.ui.purposes_list.count()))
+        return [int(it.data(Qt.ItemDataRole.UserRole)) for it in items if it.checkState() == Qt.CheckState.Checked]
+
+    def decision(self) -> DecisionInput:
+        """What the form says."""
+        pupil = self.ui.pupil_radio.isChecked()
+        return DecisionInput(
+            state=self.ui.state_combo.currentData(),
+            given_by_kind=GivenByKind.PUPIL if pupil else GivenByKind.PARENT,
+            route=self.ui.route_combo.currentData(),
+            given_on=from_qdate(self.ui.given_date.date()),
+            given_by_name="" if pupil else self.ui.name_edit.text(),
+            given_by_relationship="" if pupil else self.ui.relationship_combo.currentText(),
+            valid_until=from_qdate(self.ui.valid_date.date()) if self.ui.valid_check.isChecked() else None,
+            note=self.ui.note_edit.toPlainText(),
+        )
+
+    def show_error(self, message: str) -> None:
+        """Show a problem inside the dialog (it stays open, nothing is lost)."""
+        self.ui.error_label.setText(message)
+
+    def on_button_box_accepted(self) -> None:
+        """Check the obvious before the service checks everything."""
+        purposes = self.checked_purposes()
+        if not purposes:
+            self.show_error("Tick at least one purpose.")
+            self.ui.purposes_list.setFocus()
+            return
+        decision = self.decision()
+        needs_name = decision.given_by_kind is GivenByKind.PARENT and decision.state is not ConsentState.REQUESTED
+        if needs_name and not decision.given_by_name.strip():
+            self.show_error("Say who gave the decision (the parent or carer's name).")
+            self.ui.name_edit.setFocus()
+            return
+        try:
+            self._save(purposes, decision)
+        except ServiceError as exc:
+            self.show_error(str(exc))
+            return
+        self.result_purposes = purposes
+        self.result_decision = decision
+        self.accept()
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)

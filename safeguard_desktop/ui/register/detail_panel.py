@@ -1,0 +1,122 @@
+"""The panel beside the register: one pupil's current consent and full history."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safeguard_desktop.domain.dates import format_uk_date, format_uk_datetime
+from safeguard_desktop.services.register import PupilDetail
+from safeguard_desktop.ui.register.model import VERDICT_STYLE
+
+HISTORY_HEADERS = ("Given", "Purpose", "Decision", "Given by", "Route", "Valid until", "Wording", "Recorded by", "Note")
+
+
+class DetailPanel(QWidget):
+    """Shows a :class:`PupilDetail`. Text from data is shown as plain text, never as markup."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Pupil details")
+        layout = QVBoxLayout(self)
+        self.title = QLabel("Choose a pupil to see their consent history.")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
+        self.title.setAccessibleName("Pupil name")
+        self.facts = QLabel("")
+        self.facts.setTextFormat(Qt.TextFormat.PlainText)
+        self.facts.setWordWrap(True)
+        self.facts.setAccessibleName("Pupil facts")
+        self.flag = QLabel("")
+        self.flag.setTextFormat(Qt.TextFormat.PlainText)
+        self.flag.setWordWrap(True)
+        self.flag.setAccessibleName("Never-photograph flag")
+        self.flag.setStyleSheet(
+            "background: #5a0f14; color: white; padding: 6px; font-weight: bold; border-radius: 3px;"
+        )
+        self.flag.hide()
+        self.current = QLabel("")
+        self.current.setTextFormat(Qt.TextFormat.RichText)
+        self.current.setWordWrap(True)
+        self.current.setAccessibleName("Current consent by purpose")
+        history_title = QLabel("History (newest first; nothing is ever overwritten)")
+        history_title.setStyleSheet("font-weight: 600; margin-top: 8px;")
+        self.history = QTableWidget(0, len(HISTORY_HEADERS))
+        self.history.setHorizontalHeaderLabels(HISTORY_HEADERS)
+        self.history.setAccessibleName("Consent history")
+        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history.verticalHeader().hide()
+        self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.history.horizontalHeader().setStretchLastSection(True)
+        for widget in (self.title, self.facts, self.flag, self.current, history_title):
+            layout.addWidget(widget)
+        layout.addWidget(self.history, 1)
+
+    def clear(self) -> None:
+        """Nothing selected."""
+        self.title.setText("Choose a pupil to see their consent history.")
+        self.facts.setText("")
+        self.flag.hide()
+        self.current.setText("")
+        self.history.setRowCount(0)
+
+    def show_detail(self, detail: PupilDetail, purpose_names: list[str]) -> None:
+        """Fill the panel."""
+        row = detail.row
+        self.title.setText(row.name)
+        bits = [
+            f"UPN {row.upn}" if row.upn else "",
+            f"Adm. no. {row.admission_number}" if row.admission_number else "",
+            f"Born {format_uk_date(row.date_of_birth)}" if row.date_of_birth else "",
+            f"{row.year_group} · {row.reg_group}",
+            "On roll" if row.on_roll else f"Left {format_uk_date(detail.left_on)}",
+        ]
+        self.facts.setText("   ".join(b for b in bits if b))
+        if row.never_photograph:
+            reason = (
+                f"Reason: {detail.never_photograph_reason}"
+                if detail.never_photograph_reason
+                else "The reason is visible to safeguarding leads only."
+            )
+            self.flag.setText(f"NEVER PHOTOGRAPH — overrides every consent. {reason}")
+            self.flag.show()
+        else:
+            self.flag.hide()
+        cells = []
+        for name, verdict in zip(purpose_names, row.verdicts, strict=True):
+            bg, fg, word = VERDICT_STYLE[verdict]
+            cells.append(
+                f'<tr><td>{escape(name)}</td><td style="background:{bg}; color:{fg}; padding:1px 6px;">'
+                f"{escape(word)}</td></tr>"
+            )
+        self.current.setText(f"<table cellspacing='2'>{''.join(cells)}</table>")
+        self.history.setRowCount(len(detail.history))
+        for r, h in enumerate(detail.history):
+            giver = h.given_by_name if h.given_by_kind != "pupil" else "The pupil"
+            if h.given_by_relationship and h.given_by_kind != "pupil":
+                giver += f" ({h.given_by_relationship})"
+            values = (
+                format_uk_date(h.given_on),
+                h.purpose,
+                h.state.capitalize(),
+                giver,
+                h.route,
+                format_uk_date(h.valid_until),
+                f"v{h.wording_version}",
+                f"{h.recorded_by}, {format_uk_datetime(h.recorded_at)}",
+                h.note,
+            )
+            for c, value in enumerate(values):
+                self.history.setItem(r, c, QTableWidgetItem(value))

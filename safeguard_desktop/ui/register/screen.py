@@ -1,0 +1,315 @@
+"""The register screen: filters, the pupils × purposes table and the pupil's detail panel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safeguard_desktop.services import consent, register
+from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.consent import DecisionInput
+from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.register import RegisterSnapshot
+from safeguard_desktop.store.engine import read_session, write_session
+from safeguard_desktop.ui.background import run_in_background
+from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.register.consent_dialog import ConsentDialog
+from safeguard_desktop.ui.register.detail_panel import DetailPanel
+from safeguard_desktop.ui.register.model import (
+    COL_NAME,
+    FIXED_COLUMNS,
+    STATE_FILTERS,
+    RegisterFilter,
+    RegisterTableModel,
+)
+from safeguard_desktop.ui.register.never_dialog import NeverPhotographDialog
+
+ALL_YEARS = "All year groups"
+ALL_CLASSES = "All classes"
+ANY_PURPOSE = "in any purpose"
+
+
+class RegisterScreen(QWidget):
+    """The consent register."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.snapshot: RegisterSnapshot | None = None
+        self._loading = None
+        self.model = RegisterTableModel(self)
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter by name, UPN or class…  (Ctrl+F)")
+        self.filter_edit.setAccessibleName("Filter pupils")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.year_combo = QComboBox()
+        self.year_combo.setAccessibleName("Year group filter")
+        self.reg_combo = QComboBox()
+        self.reg_combo.setAccessibleName("Class filter")
+        self.state_combo = QComboBox()
+        self.state_combo.setAccessibleName("Consent state filter")
+        self.state_combo.addItems(list(STATE_FILTERS))
+        self.purpose_combo = QComboBox()
+        self.purpose_combo.setAccessibleName("Purpose the state filter applies to")
+        self.left_check = QCheckBox("Show leavers")
+        self.left_check.setAccessibleName("Include pupils who have left")
+        self.count_label = QLabel("")
+        self.count_label.setAccessibleName("Pupils shown")
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_edit, 3)
+        for w in (self.year_combo, self.reg_combo, self.state_combo, self.purpose_combo, self.left_check):
+            bar.addWidget(w)
+
+        self.table = QTableView()
+        self.table.setAccessibleName("Consent register")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setDefaultSectionSize(96)
+        self.table.setWordWrap(False)
+
+        self.detail = DetailPanel()
+        self.record_button = QPushButton("&Record decision…")
+        self.record_button.setToolTip("Record a consent decision for the selected pupils (Ctrl+R)")
+        self.record_button.setAccessibleName("Record consent decision")
+        self.never_button = QPushButton("&Never photograph…")
+        self.never_button.setToolTip("Set or clear the never-photograph flag (safeguarding leads)")
+        self.never_button.setAccessibleName("Never-photograph flag")
+        self.never_button.setVisible(context.actor.may(Operation.SET_NEVER_PHOTOGRAPH))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.count_label, 1)
+        buttons.addWidget(self.never_button)
+        buttons.addWidget(self.record_button)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(bar)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addLayout(buttons)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.splitter)
+
+        self.filter_edit.textChanged.connect(self.on_filters_changed)
+        for combo in (self.year_combo, self.reg_combo, self.state_combo, self.purpose_combo):
+            combo.currentIndexChanged.connect(self.on_filters_changed)
+        self.left_check.toggled.connect(lambda _on: self.reload())
+        self.table.selectionModel().selectionChanged.connect(self.on_table_selection_changed)
+        self.table.doubleClicked.connect(self.on_table_double_clicked)
+        self.record_button.clicked.connect(self.on_record_button_clicked)
+        self.never_button.clicked.connect(self.on_never_button_clicked)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_filter)
+        QShortcut(QKeySequence("Ctrl+R"), self, activated=self.on_record_button_clicked)
+        QShortcut(QKeySequence("Escape"), self.filter_edit, activated=self.filter_edit.clear)
+        context.changed.connect(self.on_context_changed)
+        self._update_buttons()
+
+    # --- loading -------------------------------------------------------------------------------------------
+    def _load(self) -> RegisterSnapshot:
+        with read_session(self.context.engine) as session:
+            return register.load_register(session, self.context.actor, include_left=self.left_check.isChecked())
+
+    def load_now(self) -> None:
+        """Load on the calling thread (used once, before the window first shows)."""
+        self.set_snapshot(self._load())
+
+    def reload(self) -> None:
+        """Reload off the GUI thread, keeping the selected pupil selected."""
+        include_left = self.left_check.isChecked()
+
+        def work(_progress: object) -> RegisterSnapshot:
+            with read_session(self.context.engine) as session:
+                return register.load_register(session, self.context.actor, include_left=include_left)
+
+        self.count_label.setText("Loading…")
+        self._loading = run_in_background(work, self.set_snapshot, self.on_load_failed, parent=self)
+
+    def on_load_failed(self, exc: Exception) -> None:
+        """Tell the person; keep showing what was there."""
+        self.count_label.setText("Could not load the register.")
+        QMessageBox.warning(self, "Register", f"The register could not be loaded:\n{exc}")
+
+    def set_snapshot(self, snapshot: RegisterSnapshot) -> None:
+        """Show a freshly loaded register."""
+        selected = [p.id for p in self.selected_pupils()]
+        self.snapshot = snapshot
+        self.model.set_snapshot(snapshot)
+        self._refill_combos()
+        self._apply_filter()
+        self._reselect(selected)
+        header = self.table.horizontalHeader()
+        header.resizeSection(COL_NAME, 220)
+        for c in range(1, FIXED_COLUMNS):
+            header.resizeSection(c, 90 if c != FIXED_COLUMNS - 1 else 120)
+
+    def _refill_combos(self) -> None:
+        for combo, first, items in (
+            (self.year_combo, ALL_YEARS, self.model.year_groups()),
+            (self.reg_combo, ALL_CLASSES, self.model.reg_groups()),
+            (self.purpose_combo, ANY_PURPOSE, [f"in {p}" for p in self.model.purposes]),
+        ):
+            current = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(first)
+            combo.addItems(items)
+            index = combo.findText(current)
+            combo.setCurrentIndex(max(index, 0))
+            combo.blockSignals(False)
+
+    def _reselect(self, pupil_ids: list[int]) -> None:
+        selection = self.table.selectionModel()
+        first = True
+        for pid in pupil_ids:
+            row = self.model.row_of(pid)
+            if row < 0:
+                continue
+            flags = QItemSelectionModel.SelectionFlag.Rows | (
+                QItemSelectionModel.SelectionFlag.ClearAndSelect if first else QItemSelectionModel.SelectionFlag.Select
+            )
+            selection.select(self.model.index(row, 0), flags)
+            if first:
+                self.table.scrollTo(self.model.index(row, 0))
+            first = False
+        if first:
+            self.detail.clear()
+        else:
+            self.show_detail()
+
+    # --- filters -------------------------------------------------------------------------------------------
+    def current_filter(self) -> RegisterFilter:
+        """The filter the widgets describe."""
+        return RegisterFilter(
+            text=self.filter_edit.text(),
+            year_group="" if self.year_combo.currentIndex() <= 0 else self.year_combo.currentText(),
+            reg_group="" if self.reg_combo.currentIndex() <= 0 else self.reg_combo.currentText(),
+            state=self.state_combo.currentText(),
+            purpose_column=self.purpose_combo.currentIndex() - 1,
+        )
+
+    def _apply_filter(self) -> None:
+        self.model.set_filter(self.current_filter())
+        self.count_label.setText(f"Showing {self.model.rowCount()} of {self.model.total} pupils")
+
+    def on_filters_changed(self, *_args: object) -> None:
+        """Filter as the person types or picks."""
+        self._apply_filter()
+        self._update_buttons()
+
+    def focus_filter(self) -> None:
+        """Ctrl+F."""
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
+
+    # --- selection and details -----------------------------------------------------------------------------
+    def selected_pupils(self) -> list[register.PupilRow]:
+        """The pupils on the selected rows."""
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.pupil_at(r) for r in rows]
+
+    def _update_buttons(self) -> None:
+        chosen = len(self.selected_pupils())
+        self.record_button.setEnabled(chosen > 0 and self.context.actor.may(Operation.EDIT_CONSENT))
+        self.never_button.setEnabled(chosen == 1)
+
+    def on_table_selection_changed(self, *_args: object) -> None:
+        """Show the chosen pupil's history."""
+        self._update_buttons()
+        QTimer.singleShot(0, self.show_detail)
+
+    def show_detail(self) -> None:
+        """Load the detail of the first selected pupil."""
+        pupils = self.selected_pupils()
+        if not pupils:
+            self.detail.clear()
+            return
+        try:
+            with write_session(self.context.engine) as session:
+                detail = register.pupil_detail(session, self.context.actor, pupils[0].id)
+        except ServiceError as exc:
+            self.detail.clear()
+            self.count_label.setText(str(exc))
+            return
+        self.detail.show_detail(detail, self.model.purposes)
+
+    def on_table_double_clicked(self, index: object) -> None:
+        """Double-click a purpose cell: record a decision for that purpose."""
+        column = getattr(index, "column", lambda: 0)()
+        self.record_decision(preselected_column=column - FIXED_COLUMNS if column >= FIXED_COLUMNS else None)
+
+    def on_record_button_clicked(self) -> None:
+        """Record a decision for the selection."""
+        self.record_decision()
+
+    def record_decision(self, preselected_column: int | None = None) -> ConsentDialog | None:
+        """Open the consent dialog for the selected pupils."""
+        pupils = self.selected_pupils()
+        if not pupils or self.snapshot is None:
+            return None
+        purposes = self.snapshot.purposes
+        preselected = purposes[preselected_column].id if preselected_column is not None else None
+        ids = [p.id for p in pupils]
+
+        def save(purpose_ids: list[int], decision: DecisionInput) -> None:
+            with write_session(self.context.engine) as session:
+                consent.record_decisions(session, self.context.actor, ids, purpose_ids, decision)
+            self.context.changed.emit("consent")
+
+        dialog = ConsentDialog([p.name for p in pupils], purposes, save, preselected_purpose=preselected, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def on_never_button_clicked(self) -> NeverPhotographDialog | None:
+        """Set or clear the never-photograph flag of one pupil."""
+        pupils = self.selected_pupils()
+        if len(pupils) != 1:
+            return None
+        pupil = pupils[0]
+        with write_session(self.context.engine) as session:
+            detail = register.pupil_detail(session, self.context.actor, pupil.id)
+
+        def save(flag: bool, reason: str) -> None:
+            with write_session(self.context.engine) as session:
+                consent.set_never_photograph(session, self.context.actor, pupil.id, flag, reason)
+            self.context.changed.emit("pupils")
+
+        dialog = NeverPhotographDialog(
+            pupil.name, detail.row.never_photograph, detail.never_photograph_reason or "", save, parent=self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def on_context_changed(self, what: str) -> None:
+        """Reload when pupils, consent or purposes change."""
+        if what in ("pupils", "consent", "purposes"):
+            self.reload()
