@@ -1,0 +1,68 @@
+"""Shared fixtures: real SQLite registers in temporary folders, actors of every role, and file writers."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import csv
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from safeguard_desktop.services.actors import Actor, Role
+from safeguard_desktop.services.database import Register, open_register
+
+TODAY = date(2026, 11, 24)
+
+
+@pytest.fixture
+def reg(tmp_path: Path) -> Iterator[Register]:
+    """A new, empty register in a real SQLite file."""
+    register = open_register(tmp_path / "data")
+    yield register
+    register.close()
+
+
+@pytest.fixture
+def dsl() -> Actor:
+    return Actor("Dana Lead", Role.DSL)
+
+
+@pytest.fixture
+def office() -> Actor:
+    return Actor("Olly Office", Role.OFFICE)
+
+
+@pytest.fixture
+def staff() -> Actor:
+    return Actor("Sam Staff", Role.STAFF)
+
+
+def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8", delimiter: str = ",") -> Path:
+    """Write rows as a real CSV file (RFC 4180 quoting) in the given encoding."""
+    with path.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return path
+
+
+def upn(serial: int, la: str = "801", est: str = "2000", year: str = "15") -> str:
+    """A valid UPN (check letter computed by python-stdnum)."""
+    from stdnum.gb import upn as stdnum_upn
+
+    body = f"{la}{est}{year}{serial:03d}"
+    return stdnum_upn.calc_check_digit(body) + body
+
+
+SIMS_HEADERS = ["UPN", "Adno", "Legal Surname", "Legal Forename", "Preferred Forename", "DOB", "Year", "Reg Group"]
+
+
+def sims_rows(count: int, start: int = 1) -> list[list[str]]:
+    """Valid SIMS-style rows."""
+    rows = []
+    for n in range(start, start + count):
+        rows.append([upn(n), str(1000 + n), f"Surname{n}", f"Forename{n}", "", "01/09/2015", "Year 5", "5A"])
+    return rows

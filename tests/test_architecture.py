@@ -1,0 +1,70 @@
+"""House rules that keep the code in shape: Qt only in ui/, generated forms fresh."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "safeguard_desktop"
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_only_the_ui_package_imports_pyside6() -> None:
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in PACKAGE.rglob("*.py")
+        if "ui" not in p.relative_to(PACKAGE).parts[:1]
+        and any(m.split(".")[0] in ("PySide6", "shiboken6") for m in imported_modules(p))
+    ]
+    assert offenders == []
+    ui_files = [p for p in (PACKAGE / "ui").rglob("*.py") if "PySide6" in p.read_text(encoding="utf-8")]
+    assert ui_files, "the ui package should import PySide6"
+
+
+def test_the_cli_runs_without_loading_qt() -> None:
+    code = "import sys, safeguard_desktop.cli; sys.exit('PySide6' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def _body(text: str) -> list[str]:
+    # Skip the generator's banner, which names the uic version.
+    return [line for line in text.splitlines() if not line.startswith("##")]
+
+
+def test_compiled_forms_are_fresh(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import compile_forms
+    finally:
+        sys.path.pop(0)
+    forms = sorted((ROOT / "forms").glob("*.ui"))
+    assert forms
+    for form in forms:
+        fresh = tmp_path / f"ui_{form.stem}.py"
+        compile_forms.compile_form(form, fresh)
+        committed = PACKAGE / "ui" / "forms" / f"ui_{form.stem}.py"
+        assert _body(committed.read_text(encoding="utf-8")) == _body(fresh.read_text(encoding="utf-8")), (
+            f"{committed.name} is stale: run python scripts/compile_forms.py"
+        )
+
+
+def test_every_module_says_what_it_is_for() -> None:
+    missing = [
+        str(p.relative_to(ROOT))
+        for p in PACKAGE.rglob("*.py")
+        if "forms" not in p.parts and "versions" not in p.parts and ast.get_docstring(ast.parse(p.read_text())) is None
+    ]
+    assert missing == []

@@ -1,0 +1,95 @@
+"""The database: safe SQLite settings, migrations applied at start-up, newer files refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from safeguard_desktop.services.database import open_register
+from safeguard_desktop.store import migrate
+from safeguard_desktop.store.engine import make_engine, write_session
+from safeguard_desktop.store.models import Pupil
+
+
+def test_head_revision_constant_matches_the_migration_scripts() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(migrate.migrations_folder()))
+    script = ScriptDirectory.from_config(config)
+    assert script.get_current_head() == migrate.HEAD_REVISION
+    assert {r.revision for r in script.walk_revisions()} == set(migrate.KNOWN_REVISIONS)
+
+
+def test_a_new_register_is_created_at_head_with_safe_pragmas(tmp_path: Path) -> None:
+    reg = open_register(tmp_path)
+    assert migrate.current_revision(reg.engine) == migrate.HEAD_REVISION
+    with reg.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    reg.close()
+
+
+def test_opening_twice_is_idempotent(tmp_path: Path) -> None:
+    open_register(tmp_path).close()
+    reg = open_register(tmp_path)
+    assert migrate.upgrade(reg.engine) == "current"
+    reg.close()
+
+
+def test_a_database_from_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:
+    open_register(tmp_path).close()
+    db = tmp_path / "register.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    conn.close()
+    before = db.read_bytes()
+    with pytest.raises(migrate.DatabaseTooNew, match="newer version"):
+        open_register(tmp_path)
+    assert db.read_bytes() == before
+
+
+def test_backup_copy_is_a_consistent_database(tmp_path: Path) -> None:
+    reg = open_register(tmp_path)
+    with write_session(reg.engine) as session:
+        session.add(Pupil(legal_forename="Ada", legal_surname="Lovelace", year_group="Year 5", reg_group="5A"))
+    copy = migrate.backup_sqlite_file(reg.engine, tmp_path / "backups", "test")
+    reg.close()
+    assert copy is not None
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT legal_surname FROM pupil").fetchall() == [("Lovelace",)]
+    conn.close()
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
+    reg = open_register(tmp_path)
+    with pytest.raises(RuntimeError), write_session(reg.engine) as session:
+        session.add(Pupil(legal_forename="Half", legal_surname="Written", year_group="Year 5", reg_group="5A"))
+        session.flush()
+        raise RuntimeError("crash in the middle")
+    with reg.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM pupil")).scalar() == 0
+    reg.close()
+
+
+def test_write_transactions_take_the_lock_at_once(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with write_session(engine) as session:
+        session.execute(text("CREATE TABLE t (x INTEGER)"))
+    other = sqlite3.connect(tmp_path / "x.db", timeout=0.05)
+    with write_session(engine) as session:
+        session.execute(text("SELECT count(*) FROM t")).scalar()
+        # The read of a read-modify-write already holds the write lock (BEGIN IMMEDIATE), so no other
+        # writer can slip in between the read and the write.
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        session.execute(text("INSERT INTO t VALUES (1)"))
+    other.close()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 1
+    engine.dispose()
