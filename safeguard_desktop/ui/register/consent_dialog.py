@@ -89,7 +89,7 @@ class ConsentDialog(QDialog):
 
     def on_state_combo_changed(self, _index: int) -> None:
         """Only a grant lapses; refusals and withdrawals stand until changed."""
-        granted = self.ui.state_combo.currentData() is ConsentState.GRANTED
+        granted = self.ui.state_combo.currentData() == ConsentState.GRANTED.value
         self.ui.valid_check.setChecked(granted)
 
     def checked_purposes(self) -> list[int]:
@@ -101,9 +101,9 @@ class ConsentDialog(QDialog):
         """What the form says."""
         pupil = self.ui.pupil_radio.isChecked()
         return DecisionInput(
-            state=self.ui.state_combo.currentData(),
+            state=ConsentState(self.ui.state_combo.currentData()),
             given_by_kind=GivenByKind.PUPIL if pupil else GivenByKind.PARENT,
-            route=self.ui.route_combo.currentData(),
+            route=Route(self.ui.route_combo.currentData()),
             given_on=from_qdate(self.ui.given_date.date()),
             given_by_name="" if pupil else self.ui.name_edit.text(),
             given_by_relationship="" if pupil else self.ui.relationship_combo.currentText(),

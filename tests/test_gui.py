@@ -1,0 +1,187 @@
+"""The register window driven as a person would: type to filter, pick filters, record, import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from safeguard_desktop.domain.consent import Verdict
+from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.database import Register
+from safeguard_desktop.services.demo import create_demo_school
+from safeguard_desktop.store.engine import write_session
+from safeguard_desktop.ui import background
+from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.importer.import_dialog import PAGE_DONE, PAGE_MAPPING, PAGE_PREVIEW, ImportDialog
+from safeguard_desktop.ui.main_window import MainWindow
+from safeguard_desktop.ui.register.model import FIXED_COLUMNS
+
+from .conftest import SIMS_HEADERS, sims_rows, upn, write_csv
+
+
+@pytest.fixture
+def window(qtbot, reg: Register, dsl: Actor) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    with write_session(reg.engine) as session:
+        create_demo_school(session, dsl, pupils=120)
+    background.set_synchronous(True)
+    win = MainWindow(AppContext(reg, dsl))
+    qtbot.addWidget(win)
+    win.register_screen.load_now()
+    win.show()
+    yield win
+    background.set_synchronous(False)
+
+
+def shown_names(win: MainWindow) -> list[str]:
+    model = win.register_screen.model
+    return [model.data(model.index(r, 0)) for r in range(model.rowCount())]
+
+
+def test_demo_register_shows_every_pupil_and_purpose(window: MainWindow) -> None:
+    screen = window.register_screen
+    assert screen.model.rowCount() == 120
+    assert screen.model.columnCount() == FIXED_COLUMNS + 10
+    assert "Showing 120 of 120 pupils" in screen.count_label.text()
+    assert "DEMO" in window.windowTitle()
+
+
+def test_typing_filters_instantly_accent_blind(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    screen = window.register_screen
+    target = screen.model.pupil_at(0)
+    qtbot.keyClicks(screen.filter_edit, target.upn)
+    assert [screen.model.pupil_at(r).upn for r in range(screen.model.rowCount())] == [target.upn]
+    screen.filter_edit.clear()
+    qtbot.keyClicks(screen.filter_edit, "zoe")
+    names = shown_names(window)
+    assert names and all("Zoë" in n or "zoe" in n.casefold() for n in names)
+    qtbot.keyClick(screen.filter_edit, Qt.Key.Key_Escape)
+    assert screen.model.rowCount() == 120
+
+
+def test_year_class_and_state_filters(window: MainWindow) -> None:
+    screen = window.register_screen
+    screen.year_combo.setCurrentText("Year 2")
+    assert {screen.model.pupil_at(r).year_group for r in range(screen.model.rowCount())} == {"Year 2"}
+    screen.year_combo.setCurrentIndex(0)
+    screen.state_combo.setCurrentText("Never photograph")
+    flagged = [screen.model.pupil_at(r) for r in range(screen.model.rowCount())]
+    assert flagged and all(p.never_photograph for p in flagged)
+    screen.state_combo.setCurrentText("No decision")
+    screen.purpose_combo.setCurrentIndex(2)  # School website
+    rows = [screen.model.pupil_at(r) for r in range(screen.model.rowCount())]
+    assert rows and all(p.verdicts[1] in (Verdict.NO_DECISION, Verdict.REQUESTED, Verdict.EXPIRED) for p in rows)
+
+
+def test_selecting_a_pupil_shows_history(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    screen = window.register_screen
+    screen.table.selectRow(0)
+    pupil = screen.model.pupil_at(0)
+    qtbot.waitUntil(lambda: screen.detail.title.text() == pupil.name)
+    assert pupil.upn in screen.detail.facts.text()
+
+
+def test_record_a_decision_through_the_dialog(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    screen = window.register_screen
+    screen.table.selectRow(0)
+    pupil = screen.model.pupil_at(0)
+    dialog = screen.record_decision(preselected_column=0)
+    assert dialog is not None
+    dialog.ui.state_combo.setCurrentIndex(2)  # Withdrawn
+    qtbot.keyClicks(dialog.ui.name_edit, "Zofia Kowalska")
+    dialog.ui.relationship_combo.setCurrentText("Mother")
+    dialog.ui.button_box.button(QDialogButtonBox.StandardButton.Save).click()
+    assert not dialog.isVisible()
+    row = screen.model.row_of(pupil.id)
+    assert screen.model.pupil_at(row).verdicts[0] is Verdict.WITHDRAWN
+    screen.table.selectRow(row)
+    qtbot.waitUntil(lambda: screen.detail.history.rowCount() > 0)
+    assert screen.detail.history.item(0, 2).text() == "Withdrawn"
+    assert "Zofia Kowalska" in screen.detail.history.item(0, 3).text()
+
+
+def test_the_dialog_keeps_its_input_when_the_service_refuses(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    screen = window.register_screen
+    screen.table.selectRow(0)
+    dialog = screen.record_decision(preselected_column=0)
+    assert dialog is not None
+    dialog.ui.button_box.button(QDialogButtonBox.StandardButton.Save).click()
+    assert dialog.isVisible() and "name" in dialog.ui.error_label.text()
+    qtbot.keyClicks(dialog.ui.name_edit, "A Parent")
+    dialog.ui.relationship_combo.setCurrentText("")
+    dialog.ui.button_box.button(QDialogButtonBox.StandardButton.Save).click()
+    assert dialog.isVisible() and "related" in dialog.ui.error_label.text()
+    assert dialog.ui.name_edit.text() == "A Parent"
+
+
+def test_import_dialog_previews_then_applies(qtbot, tmp_path: Path, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    rows = sims_rows(3, start=500)
+    rows.append([upn(600), "x", "", "NoSurname", "", "01/09/2015", "Year 5", "5A"])
+    path = write_csv(tmp_path / "new.csv", [SIMS_HEADERS, *rows])
+    dialog = ImportDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.load_file(path)
+    assert dialog.pages.currentIndex() == PAGE_PREVIEW
+    assert dialog.rejected_table.rowCount() == 1
+    assert dialog.rejected_table.item(0, 0).text() == "5" and dialog.rejected_table.item(0, 1).text() == "Legal surname"
+    assert dialog.added_table.rowCount() == 3
+    assert dialog.left_table.rowCount() == 120  # the demo pupils are not in this file
+    assert not dialog.apply_button.isEnabled()
+    dialog.skip_check.setChecked(True)
+    assert dialog.apply_button.isEnabled()
+    dialog.apply_button.click()
+    assert dialog.pages.currentIndex() == PAGE_DONE
+    assert window.register_screen.model.total == 3  # leavers are hidden, not deleted
+    window.register_screen.left_check.setChecked(True)
+    assert window.register_screen.model.total == 123
+
+
+def test_import_dialog_asks_for_a_mapping(qtbot, tmp_path: Path, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    path = write_csv(
+        tmp_path / "odd.csv", [["Ref", "Fam", "Giv", "Born", "Yr"], [upn(1), "Ali", "Sara", "01/09/2015", "5"]]
+    )
+    dialog = ImportDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    dialog.load_file(path)
+    assert dialog.pages.currentIndex() == PAGE_MAPPING
+    assert "Legal surname" in dialog.mapping_problem.text()
+    assert not dialog.preview_button.isEnabled()
+    dialog.mapping_combos["legal_surname"].setCurrentText("Fam")
+    dialog.mapping_combos["legal_forename"].setCurrentText("Giv")
+    dialog.mapping_combos["date_of_birth"].setCurrentText("Born")
+    dialog.mapping_combos["year_group"].setCurrentText("Yr")
+    dialog.mapping_combos["upn"].setCurrentText("Ref")
+    assert dialog.mapping_problem.text() == ""
+    dialog.preview_button.click()
+    assert dialog.pages.currentIndex() == PAGE_PREVIEW and dialog.added_table.rowCount() == 1
+
+
+def test_import_runs_off_the_gui_thread(qtbot, tmp_path: Path, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    background.set_synchronous(False)
+    path = write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *sims_rows(50, start=300)])
+    dialog = ImportDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    dialog.load_file(path)
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == PAGE_PREVIEW, timeout=10_000)
+    assert dialog.added_table.rowCount() == 50
+
+
+def test_office_staff_cannot_reach_lead_settings(qtbot, reg: Register, office: Actor) -> None:  # type: ignore[no-untyped-def]
+    background.set_synchronous(True)
+    win = MainWindow(AppContext(reg, office))
+    qtbot.addWidget(win)
+    assert win.import_action.isEnabled()
+    assert not win.school_action.isEnabled() and not win.purposes_action.isEnabled()
+    assert not win.register_screen.never_button.isVisibleTo(win)
+    background.set_synchronous(False)
+
+
+def test_accessible_names_on_controls(window: MainWindow) -> None:
+    screen = window.register_screen
+    for widget in (screen.filter_edit, screen.year_combo, screen.reg_combo, screen.state_combo, screen.table):
+        assert widget.accessibleName()
