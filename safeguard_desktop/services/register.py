@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import groupby
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -97,31 +97,21 @@ def list_purposes(session: Session, *, include_retired: bool = False) -> tuple[P
     )
 
 
+_STATES = {s.value: s for s in ConsentState}
+
+
 def load_register(
     session: Session, actor: Actor, *, on: date | None = None, include_left: bool = False
 ) -> RegisterSnapshot:
-    """Every pupil's verdict for every active purpose on ``on`` (today by default)."""
+    """Every pupil's verdict for every active purpose on ``on`` (today by default).
+
+    Decisions are streamed in (pupil, purpose) order and each cell is decided by :func:`may_appear` as soon
+    as its group is complete, so memory holds verdicts, not the whole history (50,000 pupils fit easily).
+    """
     actor.require(Operation.VIEW_REGISTER)
     day = on or date.today()
     purposes = list_purposes(session)
     columns = {p.id: i for i, p in enumerate(purposes)}
-    facts: dict[tuple[int, int], list[DecisionFact]] = defaultdict(list)
-    decision_rows = session.execute(
-        select(
-            ConsentDecision.pupil_id,
-            ConsentDecision.purpose_id,
-            ConsentDecision.state,
-            ConsentDecision.given_on,
-            ConsentDecision.recorded_at,
-            ConsentDecision.valid_until,
-            ConsentDecision.id,
-        )
-    )
-    for pupil_id, purpose_id, state, given_on, recorded_at, valid_until, seq in decision_rows:
-        if purpose_id in columns:
-            facts[(pupil_id, purpose_id)].append(
-                DecisionFact(ConsentState(state), given_on, recorded_at, valid_until, seq)
-            )
     query = select(
         Pupil.id,
         Pupil.upn,
@@ -137,35 +127,53 @@ def load_register(
     )
     if not include_left:
         query = query.where(Pupil.on_roll.is_(True))
-    rows = []
-    empty: list[DecisionFact] = []
-    for pid, upn, adno, forename, surname, preferred, year, reg, dob, on_roll, never in session.execute(query):
-        verdicts = tuple(
-            may_appear(
-                never_photograph=never,
-                decisions=facts.get((pid, p.id), empty),
-                on=day,
-                on_roll=on_roll,
-            )
-            for p in purposes
+    pupils = {row[0]: row for row in session.execute(query)}
+    # A cell with no decision: still the rule's answer, computed once per kind of pupil.
+    blank = {
+        (never, on_roll): may_appear(never_photograph=never, decisions=(), on=day, on_roll=on_roll)
+        for never in (False, True)
+        for on_roll in (False, True)
+    }
+    cells: dict[int, list[Verdict]] = {
+        pid: [blank[(bool(row[10]), bool(row[9]))]] * len(purposes) for pid, row in pupils.items()
+    }
+    decisions = session.execute(
+        select(
+            ConsentDecision.pupil_id,
+            ConsentDecision.purpose_id,
+            ConsentDecision.state,
+            ConsentDecision.given_on,
+            ConsentDecision.recorded_at,
+            ConsentDecision.valid_until,
+            ConsentDecision.id,
+        ).order_by(ConsentDecision.pupil_id, ConsentDecision.purpose_id),
+        execution_options={"yield_per": 20_000},
+    )
+    for (pupil_id, purpose_id), group in groupby(decisions, key=lambda r: (r[0], r[1])):
+        row = pupils.get(pupil_id)
+        column = columns.get(purpose_id)
+        if row is None or column is None:
+            continue
+        facts = [DecisionFact(_STATES[g[2]], g[3], g[4], g[5], g[6]) for g in group]
+        cells[pupil_id][column] = may_appear(never_photograph=row[10], decisions=facts, on=day, on_roll=row[9])
+    rows = tuple(
+        PupilRow(
+            pid,
+            upn or "",
+            adno or "",
+            display_name(forename, surname, preferred),
+            preferred or forename,
+            surname,
+            year,
+            reg,
+            dob,
+            on_roll,
+            never,
+            tuple(cells[pid]),
         )
-        rows.append(
-            PupilRow(
-                pid,
-                upn or "",
-                adno or "",
-                display_name(forename, surname, preferred),
-                preferred or forename,
-                surname,
-                year,
-                reg,
-                dob,
-                on_roll,
-                never,
-                verdicts,
-            )
-        )
-    return RegisterSnapshot(on=day, purposes=purposes, rows=tuple(rows))
+        for pid, upn, adno, forename, surname, preferred, year, reg, dob, on_roll, never in pupils.values()
+    )
+    return RegisterSnapshot(on=day, purposes=purposes, rows=rows)
 
 
 def pupil_detail(session: Session, actor: Actor, pupil_id: int, *, on: date | None = None) -> PupilDetail:

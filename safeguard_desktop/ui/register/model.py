@@ -42,6 +42,18 @@ STATE_FILTERS: dict[str, frozenset[Verdict] | None] = {
 }
 
 
+_HANDLED_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+    }
+)
+
+
 @dataclass(frozen=True)
 class RegisterFilter:
     """What the person asked to see."""
@@ -75,6 +87,7 @@ class RegisterTableModel(QAbstractTableModel):
         self._order: list[int] = []  # every row index, in the current sort order
         self._visible: list[int] = []  # the rows that pass the filter, in that order
         self._filter = RegisterFilter()
+        self._last_filter: RegisterFilter | None = None
         self._sort: tuple[int, Qt.SortOrder] = (COL_NAME, Qt.SortOrder.AscendingOrder)
         self._brushes = {v: (QBrush(QColor(bg)), QBrush(QColor(fg))) for v, (bg, fg, _w) in VERDICT_STYLE.items()}
 
@@ -88,6 +101,7 @@ class RegisterTableModel(QAbstractTableModel):
             search_key(r.name, r.forename, r.surname, r.upn, r.admission_number, r.reg_group) for r in self._rows
         ]
         self._order = self._sorted_order()
+        self._last_filter = None
         self._visible = self._compute_visible()
         self.endResetModel()
 
@@ -105,27 +119,32 @@ class RegisterTableModel(QAbstractTableModel):
         needles = search_key(f.text).split()
         states = STATE_FILTERS.get(f.state)
         rows, keys = self._rows, self._keys
-        if not needles and not f.year_group and not f.reg_group and states is None:
-            return list(self._order)
-        result = []
-        for i in self._order:
-            if needles:
-                key = keys[i]
-                if not all(n in key for n in needles):
-                    continue
-            row = rows[i]
-            if f.year_group and row.year_group != f.year_group:
-                continue
-            if f.reg_group and row.reg_group != f.reg_group:
-                continue
-            if states is not None:
-                if f.purpose_column >= 0:
-                    if row.verdicts[f.purpose_column] not in states:
-                        continue
-                elif not any(v in states for v in row.verdicts):
-                    continue
-            result.append(i)
-        return result
+        # Narrowing: when the new filter only adds letters to the last one, search the rows already shown.
+        previous = self._last_filter
+        candidates = self._order
+        if (
+            previous is not None
+            and self._visible
+            and f.text.startswith(previous.text)
+            and (f.year_group, f.reg_group, f.state, f.purpose_column)
+            == (previous.year_group, previous.reg_group, previous.state, previous.purpose_column)
+        ):
+            candidates = self._visible
+        self._last_filter = f
+        result = candidates
+        if f.year_group:
+            result = [i for i in result if rows[i].year_group == f.year_group]
+        if f.reg_group:
+            result = [i for i in result if rows[i].reg_group == f.reg_group]
+        for needle in needles:
+            result = [i for i in result if needle in keys[i]]
+        if states is not None:
+            column = f.purpose_column
+            if column >= 0:
+                result = [i for i in result if rows[i].verdicts[column] in states]
+            else:
+                result = [i for i in result if not states.isdisjoint(rows[i].verdicts)]
+        return list(result) if result is self._order else result
 
     def _sorted_order(self) -> list[int]:
         column, order = self._sort
@@ -163,8 +182,8 @@ class RegisterTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
+        if role not in _HANDLED_ROLES or not index.isValid():
+            return None  # most calls during a repaint ask for roles this model leaves to the style
         row = self._rows[self._visible[index.row()]]
         column = index.column()
         if column >= FIXED_COLUMNS:
@@ -200,6 +219,7 @@ class RegisterTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._sort = (column, order)
         self._order = self._sorted_order()
+        self._last_filter = None
         self._visible = self._compute_visible()
         self.endResetModel()
 

@@ -1,0 +1,60 @@
+"""Child process of the start-up benchmark: start the bare window or the real app; exit at the first paint.
+
+Prints one line: seconds from process start to the first paint of a table with rows (or the empty bare
+table), and the peak resident memory in MiB.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+
+START = float(os.environ["BENCH_T0"])
+
+
+def _report_and_exit() -> None:
+    elapsed = time.time() - START
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{elapsed:.4f} {peak_mib:.1f}", flush=True)
+    os._exit(0)
+
+
+def main() -> None:
+    mode = sys.argv[1]
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QAbstractItemView, QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                view = watched.parent()
+                if isinstance(view, QAbstractItemView) and view.model() is not None:
+                    if mode == "bare" or view.model().rowCount() > 0:
+                        _report_and_exit()
+            return False
+
+    watcher = FirstPaint()
+    app.installEventFilter(watcher)
+    if mode == "bare":
+        from PySide6.QtGui import QStandardItemModel
+        from PySide6.QtWidgets import QMainWindow, QTableView
+
+        window = QMainWindow()
+        table = QTableView()
+        table.setModel(QStandardItemModel(0, 14))
+        window.setCentralWidget(table)
+        window.resize(1360, 820)
+        window.show()
+        app.exec()
+    else:
+        from safeguard_desktop.ui.app import main as app_main
+
+        app_main(["--data-dir", sys.argv[2]])
+
+
+if __name__ == "__main__":
+    main()
