@@ -32,9 +32,9 @@ def main() -> None:
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint:
                 view = watched.parent()
-                if isinstance(view, QAbstractItemView) and view.model() is not None:
-                    if mode == "bare" or view.model().rowCount() > 0:
-                        _report_and_exit()
+                is_table = isinstance(view, QAbstractItemView) and view.model() is not None
+                if is_table and (mode == "bare" or view.model().rowCount() > 0):
+                    _report_and_exit()
             return False
 
     watcher = FirstPaint()
