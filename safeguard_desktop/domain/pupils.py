@@ -14,6 +14,9 @@ YEAR_GROUPS: tuple[str, ...] = (
     *(f"Year {n}" for n in range(1, 14)),
 )
 
+#: Why a pupil must never be photographed (the reason is seen only by safeguarding leads).
+NEVER_PHOTOGRAPH_REASONS = ("Adopted", "Court order", "Relocated after domestic abuse", "Other safeguarding reason")
+
 _YEAR_ALIASES = {
     "n": "Nursery",
     "n1": "Nursery",

@@ -17,8 +17,6 @@ from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound, ValidationError
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Pupil, School
 
-NEVER_PHOTOGRAPH_REASONS = ("Adopted", "Court order", "Relocated after domestic abuse", "Other safeguarding reason")
-
 
 @dataclass(frozen=True)
 class DecisionInput:

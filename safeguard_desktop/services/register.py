@@ -4,56 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import groupby
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safeguard_desktop.domain.consent import ConsentState, DecisionFact, Verdict, may_appear
+from safeguard_desktop.domain.consent import ConsentState, DecisionFact, may_appear
 from safeguard_desktop.domain.pupils import display_name
 from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound
+from safeguard_desktop.services.snapshot import PupilRow, PurposeInfo, RegisterSnapshot, build_snapshot
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Pupil
 
-
-@dataclass(frozen=True, slots=True)
-class PurposeInfo:
-    """A consent purpose as screens and exports show it."""
-
-    id: int
-    code: str
-    name: str
-    description: str
-    wording_version: int
-    active: bool
-
-
-@dataclass(frozen=True, slots=True)
-class PupilRow:
-    """One line of the register."""
-
-    id: int
-    upn: str
-    admission_number: str
-    name: str
-    forename: str
-    surname: str
-    year_group: str
-    reg_group: str
-    date_of_birth: date | None
-    on_roll: bool
-    never_photograph: bool
-    verdicts: tuple[Verdict, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RegisterSnapshot:
-    """The register on one date: purposes (columns) and pupils (rows)."""
-
-    on: date
-    purposes: tuple[PurposeInfo, ...]
-    rows: tuple[PupilRow, ...]
+__all__ = ["PupilDetail", "PupilRow", "PurposeInfo", "RegisterSnapshot", "list_purposes", "load_register"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,21 +60,11 @@ def list_purposes(session: Session, *, include_retired: bool = False) -> tuple[P
     )
 
 
-_STATES = {s.value: s for s in ConsentState}
-
-
 def load_register(
     session: Session, actor: Actor, *, on: date | None = None, include_left: bool = False
 ) -> RegisterSnapshot:
-    """Every pupil's verdict for every active purpose on ``on`` (today by default).
-
-    Decisions are streamed in (pupil, purpose) order and each cell is decided by :func:`may_appear` as soon
-    as its group is complete, so memory holds verdicts, not the whole history (50,000 pupils fit easily).
-    """
+    """Every pupil's verdict for every active purpose on ``on`` (today by default)."""
     actor.require(Operation.VIEW_REGISTER)
-    day = on or date.today()
-    purposes = list_purposes(session)
-    columns = {p.id: i for i, p in enumerate(purposes)}
     query = select(
         Pupil.id,
         Pupil.upn,
@@ -127,16 +80,6 @@ def load_register(
     )
     if not include_left:
         query = query.where(Pupil.on_roll.is_(True))
-    pupils = {row[0]: row for row in session.execute(query)}
-    # A cell with no decision: still the rule's answer, computed once per kind of pupil.
-    blank = {
-        (never, on_roll): may_appear(never_photograph=never, decisions=(), on=day, on_roll=on_roll)
-        for never in (False, True)
-        for on_roll in (False, True)
-    }
-    cells: dict[int, list[Verdict]] = {
-        pid: [blank[(bool(row[10]), bool(row[9]))]] * len(purposes) for pid, row in pupils.items()
-    }
     decisions = session.execute(
         select(
             ConsentDecision.pupil_id,
@@ -149,31 +92,12 @@ def load_register(
         ).order_by(ConsentDecision.pupil_id, ConsentDecision.purpose_id),
         execution_options={"yield_per": 20_000},
     )
-    for (pupil_id, purpose_id), group in groupby(decisions, key=lambda r: (r[0], r[1])):
-        row = pupils.get(pupil_id)
-        column = columns.get(purpose_id)
-        if row is None or column is None:
-            continue
-        facts = [DecisionFact(_STATES[g[2]], g[3], g[4], g[5], g[6]) for g in group]
-        cells[pupil_id][column] = may_appear(never_photograph=row[10], decisions=facts, on=day, on_roll=row[9])
-    rows = tuple(
-        PupilRow(
-            pid,
-            upn or "",
-            adno or "",
-            display_name(forename, surname, preferred),
-            preferred or forename,
-            surname,
-            year,
-            reg,
-            dob,
-            on_roll,
-            never,
-            tuple(cells[pid]),
-        )
-        for pid, upn, adno, forename, surname, preferred, year, reg, dob, on_roll, never in pupils.values()
+    return build_snapshot(
+        list_purposes(session),
+        session.execute(query),
+        decisions,
+        on or date.today(),
     )
-    return RegisterSnapshot(on=day, purposes=purposes, rows=rows)
 
 
 def pupil_detail(session: Session, actor: Actor, pupil_id: int, *, on: date | None = None) -> PupilDetail:

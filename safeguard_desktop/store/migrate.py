@@ -12,11 +12,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
 
+from safeguard_desktop.store.schema import HEAD_REVISION, KNOWN_REVISIONS
+
 log = logging.getLogger(__name__)
 
-#: The newest migration this build knows. A test checks it matches Alembic's head.
-HEAD_REVISION = "0001_initial"
-KNOWN_REVISIONS = ("0001_initial",)
+__all__ = ["HEAD_REVISION", "KNOWN_REVISIONS", "DatabaseTooNew", "current_revision", "upgrade"]
 
 
 class DatabaseTooNew(RuntimeError):

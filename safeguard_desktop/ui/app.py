@@ -7,12 +7,18 @@ import logging
 import logging.handlers
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from safeguard_desktop import paths
+from safeguard_desktop.services.actors import Operation
+
+if TYPE_CHECKING:
+    from safeguard_desktop.services.database import Register
 
 log = logging.getLogger("safeguard_desktop")
 
@@ -81,24 +87,14 @@ def ask_about_empty_register() -> str:
     return "empty"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``safeguard-desktop``."""
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    base = paths.data_dir(args.data_dir)
-    setup_logging(base)
-    QCoreApplication.setOrganizationName(paths.APP_AUTHOR)
-    QCoreApplication.setApplicationName(paths.APP_NAME)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    QApplication.setApplicationDisplayName("Safeguard Desktop")
-
-    from safeguard_desktop.services.actors import local_lead
+def _open_with_sqlalchemy(args: argparse.Namespace, base: Path) -> tuple[Register, str] | None:
+    """The ordinary start-up path: SQLAlchemy, migrations, the empty-register question."""
     from safeguard_desktop.services.database import open_register
     from safeguard_desktop.store.migrate import DatabaseTooNew
 
-    folder = base
+    folder = demo_folder(base) if args.demo else base
     try:
         if args.demo:
-            folder = demo_folder(base)
             ensure_demo(folder)
         reg = open_register(folder, None if args.demo else args.database)
         action = "open"
@@ -111,22 +107,67 @@ def main(argv: Sequence[str] | None = None) -> int:
                 reg = open_register(folder)
     except DatabaseTooNew as exc:
         QMessageBox.critical(None, "Safeguard Desktop", str(exc))
-        return 2
+        return None
     except OSError as exc:
         QMessageBox.critical(None, "Safeguard Desktop", f"The register could not be opened:\n{exc.strerror or exc}")
-        return 1
+        return None
+    return reg, action
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``safeguard-desktop``."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    base = paths.data_dir(args.data_dir)
+    setup_logging(base)
+    QCoreApplication.setOrganizationName(paths.APP_AUTHOR)
+    QCoreApplication.setApplicationName(paths.APP_NAME)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    QApplication.setApplicationDisplayName("Safeguard Desktop")
+
+    from safeguard_desktop.services.actors import local_lead
+    from safeguard_desktop.services.first_screen import read_first_screen
+    from safeguard_desktop.services.snapshot import build_snapshot
     from safeguard_desktop.ui.context import AppContext
     from safeguard_desktop.ui.main_window import MainWindow
 
-    context = AppContext(reg, local_lead())
-    window = MainWindow(context)
-    window.register_screen.load_now()
-    window.show()
+    actor = local_lead()
+    folder = demo_folder(base) if args.demo else base
+    url = paths.database_url(folder, None if args.demo else args.database)
+    # Fast path: a current local register with pupils paints from a light read; the full store opens after.
+    first = read_first_screen(url) if actor.may(Operation.VIEW_REGISTER) else None
+    action = "open"
+    if first is not None and first.pupils:
+        try:
+            snapshot = build_snapshot(first.purposes, first.pupils, first.decisions, date.today())
+        finally:
+            first.close()
+
+        def opener() -> Register:
+            from safeguard_desktop.services.database import open_register
+
+            return open_register(folder, None if args.demo else args.database)
+
+        context = AppContext(None, actor, opener=opener)
+        window = MainWindow(context, school=(first.school_name, first.is_demo))
+        window.register_screen.set_snapshot(snapshot)
+        # Open the full store (SQLAlchemy, migration check) once the rows are on screen.
+        window.register_screen.first_painted.connect(lambda: context.register)
+        window.show()
+    else:
+        if first is not None:
+            first.close()
+        opened = _open_with_sqlalchemy(args, base)
+        if opened is None:
+            return 2
+        reg, action = opened
+        context = AppContext(reg, actor)
+        window = MainWindow(context)
+        window.register_screen.load_now()
+        window.show()
     if action == "import":
         window.on_import_action()
     code = app.exec()
-    reg.close()
+    context.close()
     return int(code)
 
 

@@ -1,24 +1,61 @@
-"""What every screen shares: the open register, the acting user, and one signal saying what changed."""
+"""What every screen shares: the register (opened on first use), the acting user, and a change signal."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from safeguard_desktop.services.actors import Actor
-from safeguard_desktop.services.database import Register
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from safeguard_desktop.services.database import Register
 
 
 class AppContext(QObject):
-    """Screens refresh themselves when ``changed`` names something they show."""
+    """Screens refresh themselves when ``changed`` names something they show.
+
+    The register may be given open, or as an ``opener`` called on first use: start-up paints the first
+    screen from a light read and opens the full store (SQLAlchemy, migrations) just after.
+    """
 
     changed = Signal(str)  # "pupils", "consent", "purposes", "school"
 
-    def __init__(self, register: Register, actor: Actor) -> None:
+    def __init__(
+        self,
+        register: Register | None,
+        actor: Actor,
+        opener: Callable[[], Register] | None = None,
+    ) -> None:
         super().__init__()
-        self.register = register
+        if register is None and opener is None:
+            raise ValueError("AppContext needs a register or a way to open one")
+        self._register = register
+        self._opener = opener
         self.actor = actor
 
     @property
-    def engine(self):  # type: ignore[no-untyped-def]
+    def register(self) -> Register:
+        """The open register (opened now if it was deferred)."""
+        if self._register is None:
+            assert self._opener is not None
+            self._register = self._opener()
+        return self._register
+
+    @property
+    def is_open(self) -> bool:
+        """True once the full store is open."""
+        return self._register is not None
+
+    @property
+    def engine(self) -> Engine:
         """The register's SQLAlchemy engine."""
         return self.register.engine
+
+    def close(self) -> None:
+        """Release the register."""
+        if self._register is not None:
+            self._register.close()

@@ -8,8 +8,6 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 
 from safeguard_desktop import __version__
 from safeguard_desktop.services.actors import Operation
-from safeguard_desktop.services.settings import get_school
-from safeguard_desktop.store.engine import read_session
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.register.screen import RegisterScreen
 
@@ -17,7 +15,7 @@ from safeguard_desktop.ui.register.screen import RegisterScreen
 class MainWindow(QMainWindow):
     """Safeguard Desktop's main window."""
 
-    def __init__(self, context: AppContext) -> None:
+    def __init__(self, context: AppContext, school: tuple[str, bool] | None = None) -> None:
         super().__init__()
         self.context = context
         self.register_screen = RegisterScreen(context, self)
@@ -26,7 +24,7 @@ class MainWindow(QMainWindow):
         self.school_label.setAccessibleName("School")
         self.statusBar().addPermanentWidget(self.school_label)
         self._build_menus()
-        self.refresh_title()
+        self.refresh_title(school)
         context.changed.connect(self.on_context_changed)
         self.resize(1360, 820)
         geometry = QSettings().value("main_window/geometry")
@@ -79,12 +77,17 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About Safeguard Desktop", self.on_about_action))
 
-    def refresh_title(self) -> None:
+    def refresh_title(self, school: tuple[str, bool] | None = None) -> None:
         """Window title and status bar carry the school's name (and DEMO when it is the demo)."""
-        with read_session(self.context.engine) as session:
-            school = get_school(session)
-        name = school.name or "New register"
-        demo = "  [DEMO — fictional pupils]" if school.is_demo else ""
+        if school is None:
+            from safeguard_desktop.services.settings import get_school
+            from safeguard_desktop.store.engine import read_session
+
+            with read_session(self.context.engine) as session:
+                details = get_school(session)
+            school = (details.name, details.is_demo)
+        name = school[0] or "New register"
+        demo = "  [DEMO — fictional pupils]" if school[1] else ""
         self.setWindowTitle(f"{name}{demo} — Safeguard Desktop")
         self.school_label.setText(f"{name}{demo}  ·  {self.context.actor.name} ({self.context.actor.role.value})")
 

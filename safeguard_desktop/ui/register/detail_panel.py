@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -16,8 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_date, format_uk_datetime
-from safeguard_desktop.services.register import PupilDetail
 from safeguard_desktop.ui.register.model import VERDICT_STYLE
+
+if TYPE_CHECKING:
+    from safeguard_desktop.services.register import PupilDetail
 
 HISTORY_HEADERS = ("Given", "Purpose", "Decision", "Given by", "Route", "Valid until", "Wording", "Recorded by", "Note")
 

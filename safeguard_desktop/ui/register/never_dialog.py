@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safeguard_desktop.services.consent import NEVER_PHOTOGRAPH_REASONS
+from safeguard_desktop.domain.pupils import NEVER_PHOTOGRAPH_REASONS
 from safeguard_desktop.services.errors import ServiceError
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,15 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safeguard_desktop.services import consent, register
 from safeguard_desktop.services.actors import Operation
-from safeguard_desktop.services.consent import DecisionInput
 from safeguard_desktop.services.errors import ServiceError
-from safeguard_desktop.services.register import RegisterSnapshot
-from safeguard_desktop.store.engine import read_session, write_session
+from safeguard_desktop.services.snapshot import PupilRow, RegisterSnapshot
 from safeguard_desktop.ui.background import run_in_background
 from safeguard_desktop.ui.context import AppContext
-from safeguard_desktop.ui.register.consent_dialog import ConsentDialog
 from safeguard_desktop.ui.register.detail_panel import DetailPanel
 from safeguard_desktop.ui.register.model import (
     COL_NAME,
@@ -37,7 +35,13 @@ from safeguard_desktop.ui.register.model import (
     RegisterFilter,
     RegisterTableModel,
 )
-from safeguard_desktop.ui.register.never_dialog import NeverPhotographDialog
+
+if TYPE_CHECKING:
+    from safeguard_desktop.services.consent import DecisionInput
+    from safeguard_desktop.ui.register.consent_dialog import ConsentDialog
+    from safeguard_desktop.ui.register.never_dialog import NeverPhotographDialog
+
+# The services below import SQLAlchemy; they are imported where used so the first paint does not wait for them.
 
 ALL_YEARS = "All year groups"
 ALL_CLASSES = "All classes"
@@ -46,6 +50,8 @@ ANY_PURPOSE = "in any purpose"
 
 class RegisterScreen(QWidget):
     """The consent register."""
+
+    first_painted = Signal()  # the table has drawn its rows once (start-up finishes its work after this)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -131,9 +137,21 @@ class RegisterScreen(QWidget):
         QShortcut(QKeySequence("Escape"), self.filter_edit, activated=self.filter_edit.clear)
         context.changed.connect(self.on_context_changed)
         self._update_buttons()
+        self._painted = False
+        self.table.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Announce the first paint of the table with rows in it."""
+        if not self._painted and event.type() == QEvent.Type.Paint and self.model.rowCount() > 0:
+            self._painted = True
+            QTimer.singleShot(0, self.first_painted.emit)
+        return super().eventFilter(watched, event)
 
     # --- loading -------------------------------------------------------------------------------------------
     def _load(self) -> RegisterSnapshot:
+        from safeguard_desktop.services import register
+        from safeguard_desktop.store.engine import read_session
+
         with read_session(self.context.engine) as session:
             return register.load_register(session, self.context.actor, include_left=self.left_check.isChecked())
 
@@ -144,6 +162,9 @@ class RegisterScreen(QWidget):
     def reload(self) -> None:
         """Reload off the GUI thread, keeping the selected pupil selected."""
         include_left = self.left_check.isChecked()
+
+        from safeguard_desktop.services import register
+        from safeguard_desktop.store.engine import read_session
 
         def work(_progress: object) -> RegisterSnapshot:
             with read_session(self.context.engine) as session:
@@ -230,7 +251,7 @@ class RegisterScreen(QWidget):
         self.filter_edit.selectAll()
 
     # --- selection and details -----------------------------------------------------------------------------
-    def selected_pupils(self) -> list[register.PupilRow]:
+    def selected_pupils(self) -> list[PupilRow]:
         """The pupils on the selected rows."""
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return [self.model.pupil_at(r) for r in rows]
@@ -251,6 +272,9 @@ class RegisterScreen(QWidget):
         if not pupils:
             self.detail.clear()
             return
+        from safeguard_desktop.services import register
+        from safeguard_desktop.store.engine import write_session
+
         try:
             with write_session(self.context.engine) as session:
                 detail = register.pupil_detail(session, self.context.actor, pupils[0].id)
@@ -274,6 +298,10 @@ class RegisterScreen(QWidget):
         pupils = self.selected_pupils()
         if not pupils or self.snapshot is None:
             return None
+        from safeguard_desktop.services import consent
+        from safeguard_desktop.store.engine import write_session
+        from safeguard_desktop.ui.register.consent_dialog import ConsentDialog
+
         purposes = self.snapshot.purposes
         preselected = purposes[preselected_column].id if preselected_column is not None else None
         ids = [p.id for p in pupils]
@@ -294,6 +322,10 @@ class RegisterScreen(QWidget):
         if len(pupils) != 1:
             return None
         pupil = pupils[0]
+        from safeguard_desktop.services import consent, register
+        from safeguard_desktop.store.engine import write_session
+        from safeguard_desktop.ui.register.never_dialog import NeverPhotographDialog
+
         with write_session(self.context.engine) as session:
             detail = register.pupil_detail(session, self.context.actor, pupil.id)
 

@@ -1,0 +1,5 @@
+"""The schema revision this build expects, importable without SQLAlchemy or Alembic."""
+
+#: The newest migration this build knows. A test checks it matches Alembic's head.
+HEAD_REVISION = "0001_initial"
+KNOWN_REVISIONS = ("0001_initial",)
