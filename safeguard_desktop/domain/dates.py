@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import date, datetime
 
 _UK_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?\s*$")
 
 
+@lru_cache(maxsize=4096)
 def parse_uk_date(text: str) -> date:
     """Parse dd/mm/yyyy (also dd-mm-yyyy, dd.mm.yyyy, and ISO yyyy-mm-dd that spreadsheets write).
 

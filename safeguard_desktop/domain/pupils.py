@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from datetime import date
 
 from stdnum.exceptions import ValidationError as StdnumError
@@ -40,6 +41,7 @@ def normalise_upn(value: str) -> str:
         raise ValueError(f"{value!r} is not a valid UPN (check letter or format wrong)") from exc
 
 
+@lru_cache(maxsize=256)
 def normalise_year_group(value: str) -> str:
     """Map the many ways an MIS writes a year group ("Y7", "Year 07", "7", "R") to one name."""
     text = " ".join(value.strip().split())
