@@ -131,7 +131,7 @@ def test_import_dialog_previews_then_applies(qtbot, tmp_path: Path, window: Main
     assert dialog.rejected_table.item(0, 0).text() == "5" and dialog.rejected_table.item(0, 1).text() == "Legal surname"
     assert dialog.added_table.rowCount() == 3
     assert dialog.left_table.rowCount() == 120  # the demo pupils are not in this file
-    assert not dialog.apply_button.isEnabled()
+    assert not dialog.apply_button.isEnabled() and dialog.back_button.isEnabled()
     dialog.skip_check.setChecked(True)
     assert dialog.apply_button.isEnabled()
     dialog.apply_button.click()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.gb import upn as stdnum_upn

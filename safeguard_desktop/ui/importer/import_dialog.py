@@ -353,6 +353,7 @@ class ImportDialog(QDialog):
         mapping = self.mapping()
         ok_mapping = not mis_import.missing_fields(mapping) and len(set(mapping.values())) == len(mapping)
         self.back_button.setVisible(page == PAGE_PREVIEW)
+        self.back_button.setEnabled(not self.progress.isVisible())
         self.preview_button.setVisible(page == PAGE_MAPPING)
         self.preview_button.setEnabled(self.table is not None and ok_mapping)
         self.apply_button.setVisible(page == PAGE_PREVIEW)
