@@ -109,10 +109,17 @@ class RegisterTableModel(QAbstractTableModel):
         """Show only the rows that match."""
         if wanted == self._filter:
             return
-        self.beginResetModel()
         self._filter = wanted
-        self._visible = self._compute_visible()
-        self.endResetModel()
+        visible = self._compute_visible()
+        # Replace the rows without a model reset, which would also reset and repaint the column headers.
+        if self._visible:
+            self.beginRemoveRows(QModelIndex(), 0, len(self._visible) - 1)
+            self._visible = []
+            self.endRemoveRows()
+        if visible:
+            self.beginInsertRows(QModelIndex(), 0, len(visible) - 1)
+            self._visible = visible
+            self.endInsertRows()
 
     def _compute_visible(self) -> list[int]:
         f = self._filter

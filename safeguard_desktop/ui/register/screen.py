@@ -121,6 +121,7 @@ class RegisterScreen(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([960, 400])
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
 
