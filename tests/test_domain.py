@@ -132,3 +132,29 @@ def test_academic_year() -> None:
 def test_search_key_folds_accents_and_apostrophes() -> None:
     assert "zoe o'brien" in search_key("Zoë O’Brien")
     assert search_key("ŁUCJA") == search_key("łucja")
+
+
+def test_quick_upn_path_agrees_with_python_stdnum() -> None:
+    import random
+
+    from stdnum.gb import upn as stdnum_upn
+
+    rng = random.Random(7)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -"
+    las = ["801", "201", "938", "999", "000", "420", "123"]
+    cases = []
+    for _ in range(20_000):
+        body = rng.choice(las) + "".join(rng.choice("0123456789") for _ in range(9))
+        number = stdnum_upn.calc_check_digit(body) + body
+        mutated = list(number)
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            mutated[rng.randrange(13)] = rng.choice(alphabet)
+        text = "".join(mutated)
+        cases.append(rng.choice([text, text.lower(), f" {text} ", text[:6] + " " + text[6:]]))
+    for text in cases:
+        expected = stdnum_upn.validate(text) if stdnum_upn.is_valid(text) else None
+        try:
+            got = normalise_upn(text)
+        except ValueError:
+            got = None
+        assert got == expected, text

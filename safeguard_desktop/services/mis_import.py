@@ -7,7 +7,7 @@ never deleted.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -241,48 +241,74 @@ def _bad_character(text: str) -> str | None:
     return f"contains a control character (U+{ord(found.group()):04X}); correct it in the MIS and export again"
 
 
+@dataclass(frozen=True)
+class _FieldCheck:
+    """How one mapped column is checked: worked out once per import, applied to every row."""
+
+    key: str
+    label: str
+    index: int
+    required: bool
+    limit: int
+    convert: Callable[[str], object] | None
+
+
+def _birth_date_checker(today: date) -> Callable[[str], date]:
+    def check(text: str) -> date:
+        born = parse_uk_date(text)
+        if born > today:
+            raise ValueError(f"{text!r} is in the future")
+        if born < EARLIEST_BIRTH:
+            raise ValueError(f"{text!r} is too early for a pupil")
+        return born
+
+    return check
+
+
+def _plan(mapping: Mapping[str, int], today: date) -> list[_FieldCheck]:
+    converters: dict[str, Callable[[str], object]] = {
+        "upn": normalise_upn,
+        "date_of_birth": _birth_date_checker(today),
+        "year_group": normalise_year_group,
+    }
+    return [
+        _FieldCheck(
+            key, FIELD_BY_KEY[key].label, index, FIELD_BY_KEY[key].required, _LIMITS.get(key, 0), converters.get(key)
+        )
+        for key, index in mapping.items()
+    ]
+
+
 def _validate_row(
-    line: int, cells: list[str], width: int, mapping: Mapping[str, int], today: date
+    line: int, cells: list[str], width: int, plan: list[_FieldCheck]
 ) -> tuple[PupilRecord | None, list[Rejection]]:
     if len(cells) != width:
         return None, [Rejection(line, "row", f"has {len(cells)} fields but the header has {width}")]
     values: dict[str, object] = {}
     problems: list[Rejection] = []
     clean_row = _BAD_CHARACTER.search("".join(cells)) is None  # one search per row; cells only when needed
-    for key, index in mapping.items():
-        label = FIELD_BY_KEY[key].label
-        raw = cells[index]
+    for check in plan:
+        raw = cells[check.index]
         bad = None if clean_row else _bad_character(raw)
         if bad:
-            problems.append(Rejection(line, label, bad))
+            problems.append(Rejection(line, check.label, bad))
             continue
         text = raw.strip()
         if "  " in text:
             text = " ".join(text.split())
-        if key in _LIMITS and len(text) > _LIMITS[key]:
-            problems.append(Rejection(line, label, f"is longer than {_LIMITS[key]} characters"))
-            continue
-        if not text:
-            if FIELD_BY_KEY[key].required:
-                problems.append(Rejection(line, label, "is empty"))
-            values[key] = None
-            continue
-        try:
-            if key == "upn":
-                values[key] = normalise_upn(text)
-            elif key == "date_of_birth":
-                born = parse_uk_date(text)
-                if born > today:
-                    raise ValueError(f"{text!r} is in the future")
-                if born < EARLIEST_BIRTH:
-                    raise ValueError(f"{text!r} is too early for a pupil")
-                values[key] = born
-            elif key == "year_group":
-                values[key] = normalise_year_group(text)
-            else:
-                values[key] = text
-        except ValueError as exc:
-            problems.append(Rejection(line, label, str(exc)))
+        if check.limit and len(text) > check.limit:
+            problems.append(Rejection(line, check.label, f"is longer than {check.limit} characters"))
+        elif not text:
+            if check.required:
+                problems.append(Rejection(line, check.label, "is empty"))
+            values[check.key] = None
+        elif check.convert is None:
+            values[check.key] = text
+        else:
+            try:
+                values[check.key] = check.convert(text)
+            except ValueError as exc:
+                problems.append(Rejection(line, check.label, str(exc)))
     if not problems and not values.get("upn") and not values.get("admission_number"):
         problems.append(Rejection(line, "UPN", "the row has neither a UPN nor an admission number"))
     if problems:
@@ -321,8 +347,9 @@ def preview(
     records: list[PupilRecord] = []
     seen: dict[str, int] = {}
     protected: set[str] = set()
+    plan = _plan(chosen, day)
     for line, cells in table.records:
-        record, problems = _validate_row(line, cells, width, chosen, day)
+        record, problems = _validate_row(line, cells, width, plan)
         if record is not None:
             for key in IDENTIFIERS:
                 value = record.values.get(key)
