@@ -210,3 +210,34 @@ def test_a_deferred_store_opens_on_first_use(qtbot, reg: Register, dsl: Actor) -
     qtbot.waitUntil(lambda: bool(opened))
     assert context.is_open and opened == [True]
     background.set_synchronous(False)
+
+
+def test_text_from_data_is_never_markup(qtbot, tmp_path: Path, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.ui.register.detail_panel import DetailPanel
+
+    # GIVEN a pupil whose name and class look like markup
+    rows = [
+        SIMS_HEADERS,
+        [upn(900), "9000", "<b>Bold</b>", "<img src='/etc/passwd'>", "", "01/09/2015", "Year 5", "<i>5A"],
+    ]
+    dialog = ImportDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    dialog.load_file(write_csv(tmp_path / "markup.csv", rows))
+    dialog.skip_check.setChecked(True)
+    dialog.apply_button.click()
+    screen = window.register_screen
+    screen.left_check.setChecked(False)
+    qtbot.keyClicks(screen.filter_edit, "bold")
+    assert screen.model.rowCount() == 1
+    # WHEN it is shown
+    screen.table.selectRow(0)
+    qtbot.waitUntil(lambda: "Bold" in screen.detail.title.text())
+    # THEN every label shows the characters as typed
+    assert screen.detail.title.text() == "<b>Bold</b>, <img src='/etc/passwd'>"
+    assert screen.detail.title.textFormat() == Qt.TextFormat.PlainText
+    assert isinstance(screen.detail, DetailPanel)
+    assert "<i>5A" in screen.detail.facts.text() and screen.detail.facts.textFormat() == Qt.TextFormat.PlainText
+    consent = screen.record_decision(preselected_column=0)
+    assert consent is not None
+    assert "&lt;b&gt;Bold&lt;/b&gt;" in consent.ui.pupils_label.text()
+    assert consent.ui.error_label.textFormat() == Qt.TextFormat.PlainText

@@ -21,6 +21,7 @@ class MainWindow(QMainWindow):
         self.register_screen = RegisterScreen(context, self)
         self.setCentralWidget(self.register_screen)
         self.school_label = QLabel("")
+        self.school_label.setTextFormat(Qt.TextFormat.PlainText)
         self.school_label.setAccessibleName("School")
         self.statusBar().addPermanentWidget(self.school_label)
         self._build_menus()

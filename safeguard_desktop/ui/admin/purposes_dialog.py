@@ -24,6 +24,7 @@ from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.register import PurposeInfo, list_purposes
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.error_label import ErrorLabel
 
 
 class PurposesDialog(QDialog):
@@ -49,9 +50,7 @@ class PurposesDialog(QDialog):
         form.addRow("&Wording", self.description_edit)
         form.addRow("", self.version_label)
         form.addRow("", self.active_check)
-        self.error_label = QLabel("")
-        self.error_label.setStyleSheet("color: #a4161a; font-weight: bold;")
-        self.error_label.setWordWrap(True)
+        self.error_label = ErrorLabel()
         self.save_button = QPushButton("&Save changes")
         self.add_button = QPushButton("&Add purpose")
         self.save_button.clicked.connect(self.on_save_button_clicked)

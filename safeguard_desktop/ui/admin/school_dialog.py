@@ -25,6 +25,7 @@ from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.settings import SchoolDetails, get_school, update_school
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.error_label import ErrorLabel
 
 
 class SchoolDialog(QDialog):
@@ -71,9 +72,7 @@ class SchoolDialog(QDialog):
         form.addRow("&DSL", self.dsl_edit)
         form.addRow("Pupil's own consent from", self.age_spin)
         form.addRow("Logo (PNG)", logo_row)
-        self.error_label = QLabel("")
-        self.error_label.setStyleSheet("color: #a4161a; font-weight: bold;")
-        self.error_label.setWordWrap(True)
+        self.error_label = ErrorLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.on_buttons_accepted)
         buttons.rejected.connect(self.reject)

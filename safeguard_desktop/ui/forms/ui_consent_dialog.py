@@ -152,6 +152,7 @@ class Ui_ConsentDialog(object):
 
         self.error_label = QLabel(ConsentDialog)
         self.error_label.setObjectName(u"error_label")
+        self.error_label.setTextFormat(Qt.PlainText)
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet(u"color: #a4161a; font-weight: bold;")
 

@@ -31,6 +31,7 @@ from safeguard_desktop.services.mis_files import RawTable, read_pupil_file
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.ui.background import BackgroundJob, Cancelled, run_in_background
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.error_label import ErrorLabel
 
 NOT_IN_FILE = "(not in this file)"
 PAGE_MAPPING, PAGE_PREVIEW, PAGE_DONE = range(3)
@@ -93,9 +94,7 @@ class ImportDialog(QDialog):
             self.mapping_combos[spec.key] = combo
             form.addRow(f"{spec.label}{' *' if spec.required else ''}", combo)
         mapping_layout.addLayout(form)
-        self.mapping_problem = QLabel("")
-        self.mapping_problem.setStyleSheet("color: #a4161a; font-weight: bold;")
-        self.mapping_problem.setWordWrap(True)
+        self.mapping_problem = ErrorLabel()
         mapping_layout.addWidget(self.mapping_problem)
         mapping_layout.addStretch(1)
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.pupils import NEVER_PHOTOGRAPH_REASONS
 from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.ui.error_label import ErrorLabel
 
 
 class NeverPhotographDialog(QDialog):
@@ -50,9 +51,7 @@ class NeverPhotographDialog(QDialog):
         self.reason_combo.addItems(NEVER_PHOTOGRAPH_REASONS)
         self.reason_combo.setCurrentText(reason or "")
         self.reason_combo.setAccessibleName("Reason (safeguarding leads only)")
-        self.error_label = QLabel("")
-        self.error_label.setStyleSheet("color: #a4161a; font-weight: bold;")
-        self.error_label.setWordWrap(True)
+        self.error_label = ErrorLabel()
         form = QFormLayout()
         form.addRow("Pupil", name)
         form.addRow("", self.flag_check)

@@ -76,6 +76,7 @@ class RegisterScreen(QWidget):
         self.left_check = QCheckBox("Show leavers")
         self.left_check.setAccessibleName("Include pupils who have left")
         self.count_label = QLabel("")
+        self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         self.count_label.setAccessibleName("Pupils shown")
 
         bar = QHBoxLayout()
