@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Start a throwaway PostgreSQL server on 127.0.0.1:55432 for the tests that prove nothing is SQLite-only.
+# Prints the SQLAlchemy URL to use as SAFEGUARD_TEST_POSTGRES_URL. Used by .ci/run; optional for developers.
+set -euo pipefail
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends postgresql >&2
+fi
+bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
+dir=$(mktemp -d /tmp/safeguard-pg.XXXXXX)
+as_pg=()
+if [ "$(id -u)" -eq 0 ]; then
+  chown postgres "$dir"
+  as_pg=(runuser -u postgres --)
+fi
+"${as_pg[@]}" "$bin/initdb" -D "$dir/data" -U safeguard --auth=trust -E UTF8 >/dev/null
+"${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -o "-p 55432 -k $dir -c listen_addresses=127.0.0.1" -w start >/dev/null
+echo "postgresql+psycopg://safeguard@127.0.0.1:55432/postgres"
