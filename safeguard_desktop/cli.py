@@ -15,7 +15,7 @@ from safeguard_desktop.services.actors import Actor, local_lead
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import ServiceError, ValidationError
 from safeguard_desktop.services.mis_files import read_pupil_file
-from safeguard_desktop.store.engine import read_session, write_session
+from safeguard_desktop.services.transaction import read_session, write_session
 from safeguard_desktop.store.migrate import DatabaseTooNew
 
 EXIT_OK = 0

@@ -192,3 +192,24 @@ def test_school_details_and_purposes(reg: Register, dsl: Actor, office: Actor) -
         active = [p.name for p in register.list_purposes(session)]
         everything = [p.name for p in register.list_purposes(session, include_retired=True)]
     assert len(active) == 10 and "Sports day video" not in active and "Sports day video" in everything
+
+
+def test_a_concurrent_edit_becomes_a_conflict_and_saves_nothing(reg: Register, dsl: Actor) -> None:
+    from sqlalchemy import text
+
+    from safeguard_desktop.services.errors import ConflictError
+    from safeguard_desktop.services.transaction import write_session as service_write
+    from safeguard_desktop.store.models import ConsentPurpose
+
+    with read_session(reg.engine) as session:
+        purpose_id = session.query(ConsentPurpose.id).filter_by(code="website").scalar()
+    with pytest.raises(ConflictError, match="Someone else changed"), service_write(reg.engine) as session:
+        mine = session.get(ConsentPurpose, purpose_id)
+        assert mine is not None
+        _ = mine.description  # loaded at version 1
+        # another client saves first
+        session.execute(text("UPDATE consent_purpose SET version = version + 1 WHERE id = :i"), {"i": purpose_id})
+        mine.description = "Mine"
+    with read_session(reg.engine) as session:
+        kept = session.get(ConsentPurpose, purpose_id)
+        assert kept is not None and kept.description != "Mine"

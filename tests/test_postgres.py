@@ -93,3 +93,22 @@ def test_concurrent_edits_are_detected_not_lost(pg: Register, dsl: Actor) -> Non
     second.close()
     with read_session(pg.engine) as session:
         assert session.query(Pupil).one().reg_group == "5B"
+
+
+def test_a_concurrent_edit_through_a_service_is_a_conflict_not_a_lost_update(pg: Register, dsl: Actor) -> None:
+    from safeguard_desktop.services.errors import ConflictError
+    from safeguard_desktop.services.transaction import write_session as service_write
+    from safeguard_desktop.store.models import ConsentPurpose
+
+    with read_session(pg.engine) as session:
+        purpose_id = session.query(ConsentPurpose.id).filter_by(code="website").scalar()
+    with pytest.raises(ConflictError, match="Someone else changed"), service_write(pg.engine) as session:
+        mine = session.get(ConsentPurpose, purpose_id)
+        assert mine is not None
+        _ = mine.description  # loaded at version 1
+        with pg.engine.begin() as conn:  # another client saves first, in its own transaction
+            conn.execute(text("UPDATE consent_purpose SET version = version + 1 WHERE id = :i"), {"i": purpose_id})
+        mine.description = "Mine"
+    with read_session(pg.engine) as session:
+        kept = session.get(ConsentPurpose, purpose_id)
+        assert kept is not None and kept.description != "Mine"

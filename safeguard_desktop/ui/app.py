@@ -54,7 +54,7 @@ def ensure_demo(folder: Path) -> None:
     from safeguard_desktop.services.actors import local_lead
     from safeguard_desktop.services.database import open_register
     from safeguard_desktop.services.demo import create_demo_school
-    from safeguard_desktop.store.engine import write_session
+    from safeguard_desktop.services.transaction import write_session
 
     reg = open_register(folder)
     try:

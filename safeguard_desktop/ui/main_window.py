@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         """Window title and status bar carry the school's name (and DEMO when it is the demo)."""
         if school is None:
             from safeguard_desktop.services.settings import get_school
-            from safeguard_desktop.store.engine import read_session
+            from safeguard_desktop.services.transaction import read_session
 
             with read_session(self.context.engine) as session:
                 details = get_school(session)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.settings import SchoolDetails, get_school, update_school
-from safeguard_desktop.store.engine import read_session, write_session
+from safeguard_desktop.services.transaction import read_session, write_session
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 

@@ -152,7 +152,7 @@ class RegisterScreen(QWidget):
     # --- loading -------------------------------------------------------------------------------------------
     def _load(self) -> RegisterSnapshot:
         from safeguard_desktop.services import register
-        from safeguard_desktop.store.engine import read_session
+        from safeguard_desktop.services.transaction import read_session
 
         with read_session(self.context.engine) as session:
             return register.load_register(session, self.context.actor, include_left=self.left_check.isChecked())
@@ -166,7 +166,7 @@ class RegisterScreen(QWidget):
         include_left = self.left_check.isChecked()
 
         from safeguard_desktop.services import register
-        from safeguard_desktop.store.engine import read_session
+        from safeguard_desktop.services.transaction import read_session
 
         def work(_progress: object) -> RegisterSnapshot:
             with read_session(self.context.engine) as session:
@@ -275,7 +275,7 @@ class RegisterScreen(QWidget):
             self.detail.clear()
             return
         from safeguard_desktop.services import register
-        from safeguard_desktop.store.engine import write_session
+        from safeguard_desktop.services.transaction import write_session
 
         try:
             with write_session(self.context.engine) as session:
@@ -301,7 +301,7 @@ class RegisterScreen(QWidget):
         if not pupils or self.snapshot is None:
             return None
         from safeguard_desktop.services import consent
-        from safeguard_desktop.store.engine import write_session
+        from safeguard_desktop.services.transaction import write_session
         from safeguard_desktop.ui.register.consent_dialog import ConsentDialog
 
         purposes = self.snapshot.purposes
@@ -325,7 +325,7 @@ class RegisterScreen(QWidget):
             return None
         pupil = pupils[0]
         from safeguard_desktop.services import consent, register
-        from safeguard_desktop.store.engine import write_session
+        from safeguard_desktop.services.transaction import write_session
         from safeguard_desktop.ui.register.never_dialog import NeverPhotographDialog
 
         with write_session(self.context.engine) as session:
