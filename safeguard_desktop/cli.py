@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("purposes", help="list the consent purposes")
 
+    aud = sub.add_parser("audit", help="check or export the audit trail (safeguarding leads)")
+    aud_sub = aud.add_subparsers(dest="audit_command", required=True)
+    aud_sub.add_parser("verify", help="recompute the chain; exit 2 and name the first broken entry if tampered")
+    aexp = aud_sub.add_parser("export", help="write the trail as a spreadsheet-safe CSV")
+    aexp.add_argument("--out", required=True, help="the CSV file to write")
+
     dem = sub.add_parser("demo", help="fill an empty register with a fictional demo school")
     dem.add_argument("--pupils", type=int, default=420)
     return parser
@@ -240,12 +246,31 @@ def cmd_demo(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_audit(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
+    """audit verify / audit export."""
+    from pathlib import Path
+
+    from safeguard_desktop.services import audit
+
+    if args.audit_command == "verify":
+        with write_session(reg.engine) as session:
+            result = audit.verify(session, actor)
+            audit.record(session, actor, "verified the audit trail", "audit", "", result.describe())
+        print(result.describe())
+        return EXIT_OK if result.intact else EXIT_REFUSED
+    with write_session(reg.engine) as session:
+        count = audit.export_csv(session, actor, Path(args.out))
+    print(f"Wrote {count} audit entries to {args.out}.")
+    return EXIT_OK
+
+
 COMMANDS = {
     "import-pupils": cmd_import,
     "pupils": cmd_pupils,
     "consent": cmd_consent,
     "purposes": cmd_purposes,
     "demo": cmd_demo,
+    "audit": cmd_audit,
 }
 
 

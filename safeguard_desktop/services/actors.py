@@ -29,6 +29,7 @@ class Operation(enum.StrEnum):
     SET_NEVER_PHOTOGRAPH = "set never-photograph flag"
     VIEW_RESTRICTED_REASON = "see never-photograph reasons"
     CREATE_DEMO = "create demo data"
+    VIEW_AUDIT = "see and export the audit trail"
 
 
 _LEADS = frozenset({Role.DSL, Role.DEPUTY_DSL})
@@ -43,6 +44,7 @@ ALLOWED: dict[Operation, frozenset[Role]] = {
     Operation.SET_NEVER_PHOTOGRAPH: _LEADS,
     Operation.VIEW_RESTRICTED_REASON: _LEADS,
     Operation.CREATE_DEMO: _LEADS,
+    Operation.VIEW_AUDIT: _LEADS,
 }
 
 

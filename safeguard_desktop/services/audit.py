@@ -1,30 +1,227 @@
-"""The audit trail: who did what to which record, appended inside the same transaction as the change."""
+"""The audit trail: append-only entries chained with an HMAC keyed outside the database.
+
+Each entry's hash covers its sequence number, the previous entry's hash and its own fields, under a key
+kept in a file beside the register (never in the database). The chain's head (count and last hash) is
+kept in the database and, after every commit, in an anchor file outside it. Measured here: only an HMAC
+chain plus an outside anchor catches edits, deletions, reordering, a cut-off tail and a full recompute.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
-from safeguard_desktop.services.actors import Actor
-from safeguard_desktop.store.models import AuditEntry
+from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.store.models import AuditEntry, AuditHead
+
+KEY_FILE = "audit.key"
+ANCHOR_FILE = "audit-anchor.json"
+_SEPARATOR = "\x1f"
+
+
+@dataclass(frozen=True)
+class AuditTrail:
+    """Where a register's chain key and outside anchor live."""
+
+    key: bytes
+    anchor_path: Path
+
+    def read_anchor(self) -> tuple[int, str]:
+        """(count, last hash) from the outside anchor; (0, "") when there is none yet."""
+        try:
+            data = json.loads(self.anchor_path.read_text(encoding="utf-8"))
+            return int(data["count"]), str(data["last_hash"])
+        except FileNotFoundError:
+            return 0, ""
+
+    def write_anchor(self, count: int, last_hash: str) -> None:
+        """Move the anchor forward (never back), atomically."""
+        if count <= self.read_anchor()[0]:
+            return
+        tmp = self.anchor_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"count": count, "last_hash": last_hash}), encoding="utf-8")
+        os.replace(tmp, self.anchor_path)
+
+
+_TRAILS: dict[str, AuditTrail] = {}
+
+
+def _url_key(bind: Any) -> str:
+    return str(bind.url.render_as_string(hide_password=False))
+
+
+def configure(engine: Engine, folder: Path) -> AuditTrail:
+    """Load (or create) the chain key for the register in ``folder``, and seal any unsealed entries."""
+    key_path = folder / KEY_FILE
+    if not key_path.exists():
+        key_path.write_bytes(secrets.token_bytes(32))
+        key_path.chmod(0o600)
+    trail = AuditTrail(key=key_path.read_bytes(), anchor_path=folder / ANCHOR_FILE)
+    _TRAILS[_url_key(engine)] = trail
+    return trail
+
+
+def trail_for(session: Session) -> AuditTrail:
+    """The trail of the register this session writes to."""
+    try:
+        return _TRAILS[_url_key(session.get_bind())]
+    except KeyError:
+        raise RuntimeError(
+            "The audit trail is not configured for this register; open it with open_register()."
+        ) from None
+
+
+def _hash(key: bytes, entry: AuditEntry, previous: str) -> str:
+    text = _SEPARATOR.join(
+        (
+            str(entry.sequence),
+            previous,
+            entry.at.isoformat(),
+            entry.actor,
+            entry.action,
+            entry.record_kind,
+            entry.record_id,
+            entry.detail,
+        )
+    )
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _head(session: Session) -> AuditHead:
+    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    if head is None:
+        head = AuditHead(id=1, count=0, last_hash="")
+        session.add(head)
+    return head
+
+
+def _append(session: Session, trail: AuditTrail, head: AuditHead, entry: AuditEntry) -> None:
+    entry.sequence = head.count + 1
+    entry.chain_hash = _hash(trail.key, entry, head.last_hash)
+    head.count = entry.sequence
+    head.last_hash = entry.chain_hash
+    session.info["audit_anchor"] = (trail, head.count, head.last_hash)
 
 
 def record(
     session: Session, actor: Actor, action: str, kind: str = "", record_id: object = "", detail: str = ""
 ) -> None:
-    """Append one entry. It commits or rolls back with the change it describes."""
-    session.add(
-        AuditEntry(
-            at=datetime.now(),
-            actor=actor.name,
-            action=action,
-            record_kind=kind,
-            record_id=str(record_id),
-            detail=detail,
-        )
+    """Append one entry to the chain. It commits or rolls back with the change it describes."""
+    trail = trail_for(session)
+    head = _head(session)
+    entry = AuditEntry(
+        at=datetime.now(),
+        actor=actor.name,
+        action=action,
+        record_kind=kind,
+        record_id=str(record_id),
+        detail=detail,
     )
+    _append(session, trail, head, entry)
+    session.add(entry)
+
+
+def seal_pending(session: Session) -> int:
+    """Chain entries written before the chain existed (sequence empty), in the order they were written."""
+    pending = list(session.scalars(select(AuditEntry).where(AuditEntry.sequence.is_(None)).order_by(AuditEntry.id)))
+    if not pending:
+        return 0
+    trail = trail_for(session)
+    head = _head(session)
+    for entry in pending:
+        _append(session, trail, head, entry)
+        session.flush()
+    return len(pending)
+
+
+@event.listens_for(Session, "after_commit")
+def _move_anchor(session: Session) -> None:
+    pending = session.info.pop("audit_anchor", None)
+    if pending is not None:
+        trail, count, last_hash = pending
+        trail.write_anchor(count, last_hash)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_anchor(session: Session) -> None:
+    session.info.pop("audit_anchor", None)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of :func:`verify`."""
+
+    intact: bool
+    entries: int
+    first_broken: int | None = None
+    reason: str = ""
+
+    def describe(self) -> str:
+        """One sentence for a person."""
+        if self.intact:
+            return f"The audit trail is intact: {self.entries} entries, each chained to the one before."
+        return f"The audit trail is broken at entry {self.first_broken}: {self.reason}"
+
+
+def verify(session: Session, actor: Actor) -> Verification:
+    """Recompute the chain and compare its head with the database's and the outside anchor's."""
+    actor.require(Operation.VIEW_AUDIT)
+    trail = trail_for(session)
+    previous = ""
+    expected = 1
+    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.sequence.is_(None), AuditEntry.sequence)):
+        if entry.sequence is None:
+            return Verification(False, expected - 1, expected, "an entry was added outside the chain")
+        if entry.sequence != expected:
+            return Verification(False, expected - 1, expected, "this entry is missing (deleted)")
+        if not hmac.compare_digest(entry.chain_hash, _hash(trail.key, entry, previous)):
+            return Verification(False, expected - 1, expected, "this entry was altered, moved or rewritten")
+        previous = entry.chain_hash
+        expected += 1
+    count = expected - 1
+    head = session.get(AuditHead, 1)
+    head_count, head_hash = (head.count, head.last_hash) if head else (0, "")
+    if (head_count, head_hash) != (count, previous):
+        if head_count > count:
+            return Verification(False, count, count + 1, "entries from here on were removed (the end was cut off)")
+        return Verification(False, count, count, "the chain's head in the database does not match")
+    anchor_count, anchor_hash = trail.read_anchor()
+    if anchor_count > count:
+        return Verification(False, count, count + 1, "entries from here on were removed (the end was cut off)")
+    if anchor_count:
+        at_anchor = session.scalars(select(AuditEntry.chain_hash).where(AuditEntry.sequence == anchor_count)).first()
+        if at_anchor != anchor_hash:
+            return Verification(False, count, anchor_count, "the chain was rewritten (it no longer matches the anchor)")
+    return Verification(True, count)
+
+
+def export_csv(session: Session, actor: Actor, path: Path) -> int:
+    """Write the whole trail as a spreadsheet-safe CSV (the export itself is audited). Returns the entry count."""
+    actor.require(Operation.VIEW_AUDIT)
+    from safeguard_desktop.domain.dates import format_uk_datetime
+    from safeguard_desktop.services.csv_export import write_safe_csv
+
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.sequence))
+    count = write_safe_csv(
+        path,
+        ("Entry", "When", "Who", "What", "Record kind", "Record", "Detail"),
+        (
+            (e.sequence, format_uk_datetime(e.at), e.actor, e.action, e.record_kind, e.record_id, e.detail)
+            for e in entries
+        ),
+    )
+    record(session, actor, "exported the audit trail", "audit", "", f"{count} entries")
+    return count
 
 
 def recent(session: Session, limit: int = 100) -> list[tuple[datetime, str, str, str, str, str]]:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from safeguard_desktop import paths
 from safeguard_desktop.domain.purposes import DEFAULT_PURPOSES
+from safeguard_desktop.services import audit
 from safeguard_desktop.store import migrate
 from safeguard_desktop.store.engine import make_engine, read_session, write_session
 from safeguard_desktop.store.models import ConsentPurpose, Pupil, School
@@ -41,6 +42,7 @@ def open_register(data_dir: str | Path | None = None, url: str | None = None) ->
     folder = paths.data_dir(data_dir)
     engine = make_engine(paths.database_url(folder, url))
     migrate.upgrade(engine, backup_folder=paths.backup_dir(folder))
+    audit.configure(engine, folder)
     _seed(engine)
     return Register(engine=engine, folder=folder)
 
@@ -49,6 +51,8 @@ def _seed(engine: Engine) -> None:
     with read_session(engine) as session:
         has_school = session.scalar(select(func.count()).select_from(School))
         has_purposes = session.scalar(select(func.count()).select_from(ConsentPurpose))
+    with write_session(engine) as session:
+        audit.seal_pending(session)
     if has_school and has_purposes:
         return
     with write_session(engine) as session:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -110,11 +111,14 @@ class ConsentDecision(Base):
 
 
 class AuditEntry(Base):
-    """Who did what to which record, and when. Append-only."""
+    """Who did what to which record, and when. Append-only; each entry is chained to the one before (HMAC)."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (UniqueConstraint("sequence", name="uq_audit_entry_sequence"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    chain_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     at: Mapped[datetime] = mapped_column(DateTime)
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(60))
@@ -131,3 +135,17 @@ __all__ = [
     "Pupil",
     "School",
 ]
+
+
+class AuditHead(Base):
+    """The head of the audit chain (one row): how many entries, and the last entry's hash.
+
+    Appending locks this row, so two writers can never fork the chain (SQLite serialises writers anyway;
+    on PostgreSQL the row lock does it). A copy of the head is also kept outside the database.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default="")

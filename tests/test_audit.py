@@ -1,0 +1,197 @@
+"""The audit trail is tamper-evident: every kind of tampering is named at the first broken entry."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+
+from safeguard_desktop.services import audit
+from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.database import Register, open_register
+from safeguard_desktop.services.errors import PermissionDenied
+from safeguard_desktop.store import migrate
+from safeguard_desktop.store.engine import make_engine, read_session, write_session
+
+
+def fill(reg: Register, actor: Actor, n: int = 10) -> None:
+    for i in range(n):
+        with write_session(reg.engine) as session:
+            audit.record(session, actor, "viewed pupil", "pupil", i, f"detail {i}")
+
+
+def check(reg: Register, actor: Actor) -> audit.Verification:
+    with read_session(reg.engine) as session:
+        return audit.verify(session, actor)
+
+
+def raw(reg: Register) -> sqlite3.Connection:
+    return sqlite3.connect(reg.folder / "register.db", isolation_level=None)
+
+
+def test_an_untouched_trail_verifies(reg: Register, dsl: Actor) -> None:
+    fill(reg, dsl)
+    result = check(reg, dsl)
+    assert result.intact and result.entries == 10
+    assert "intact: 10 entries" in result.describe()
+    anchor = audit.AuditTrail(b"", reg.folder / audit.ANCHOR_FILE).read_anchor()
+    assert anchor == (10, result_hash(reg, 10))
+
+
+def result_hash(reg: Register, sequence: int) -> str:
+    with raw(reg) as conn:
+        return conn.execute("SELECT chain_hash FROM audit_entry WHERE sequence = ?", (sequence,)).fetchone()[0]
+
+
+def test_an_edited_entry_is_named(reg: Register, dsl: Actor) -> None:
+    fill(reg, dsl)
+    with raw(reg) as conn:
+        conn.execute("UPDATE audit_entry SET detail = 'nothing to see' WHERE sequence = 4")
+    result = check(reg, dsl)
+    assert (result.intact, result.first_broken) == (False, 4) and "altered" in result.reason
+
+
+def test_a_deleted_entry_is_named(reg: Register, dsl: Actor) -> None:
+    fill(reg, dsl)
+    with raw(reg) as conn:
+        conn.execute("DELETE FROM audit_entry WHERE sequence = 6")
+    result = check(reg, dsl)
+    assert (result.intact, result.first_broken) == (False, 6) and "missing" in result.reason
+
+
+def test_reordered_entries_are_named(reg: Register, dsl: Actor) -> None:
+    fill(reg, dsl)
+    with raw(reg) as conn:
+        conn.execute("UPDATE audit_entry SET sequence = -1 WHERE sequence = 3")
+        conn.execute("UPDATE audit_entry SET sequence = 3 WHERE sequence = 7")
+        conn.execute("UPDATE audit_entry SET sequence = 7 WHERE sequence = -1")
+    result = check(reg, dsl)
+    assert (result.intact, result.first_broken) == (False, 3)
+
+
+def test_a_cut_off_tail_is_named_even_with_the_head_rewritten(reg: Register, dsl: Actor) -> None:
+    fill(reg, dsl)
+    with raw(reg) as conn:
+        conn.execute("DELETE FROM audit_entry WHERE sequence > 7")
+        last = conn.execute("SELECT chain_hash FROM audit_entry WHERE sequence = 7").fetchone()[0]
+        conn.execute("UPDATE audit_head SET count = 7, last_hash = ?", (last,))
+    result = check(reg, dsl)
+    assert (result.intact, result.first_broken) == (False, 8) and "cut off" in result.reason
+
+
+def test_a_recomputed_chain_is_caught(reg: Register, dsl: Actor) -> None:
+    fill(reg, dsl)
+    # Someone edits entry 2 and recomputes every hash after it with a key of their own.
+    with raw(reg) as conn:
+        conn.execute("UPDATE audit_entry SET actor = 'someone else' WHERE sequence = 2")
+        rows = conn.execute(
+            "SELECT id, sequence, at, actor, action, record_kind, record_id, detail FROM audit_entry ORDER BY sequence"
+        ).fetchall()
+        previous = ""
+        for row_id, seq, at, actor, action, kind, rid, detail in rows:
+            text = "\x1f".join(
+                (str(seq), previous, datetime.fromisoformat(at).isoformat(), actor, action, kind, rid, detail)
+            )
+            previous = hmac.new(b"guessed key", text.encode(), hashlib.sha256).hexdigest()
+            conn.execute("UPDATE audit_entry SET chain_hash = ? WHERE id = ?", (previous, row_id))
+        conn.execute("UPDATE audit_head SET last_hash = ?", (previous,))
+    result = check(reg, dsl)
+    assert (result.intact, result.first_broken) == (False, 1)
+
+
+def test_a_recompute_with_the_real_key_is_caught_by_the_outside_anchor(reg: Register, dsl: Actor) -> None:
+    fill(reg, dsl)
+    key = (reg.folder / audit.KEY_FILE).read_bytes()
+    with raw(reg) as conn:
+        conn.execute("UPDATE audit_entry SET detail = 'rewritten' WHERE sequence = 9")
+        rows = conn.execute(
+            "SELECT id, sequence, at, actor, action, record_kind, record_id, detail FROM audit_entry ORDER BY sequence"
+        ).fetchall()
+        previous = ""
+        for row_id, seq, at, actor, action, kind, rid, detail in rows:
+            text = "\x1f".join(
+                (str(seq), previous, datetime.fromisoformat(at).isoformat(), actor, action, kind, rid, detail)
+            )
+            previous = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+            conn.execute("UPDATE audit_entry SET chain_hash = ? WHERE id = ?", (previous, row_id))
+        conn.execute("UPDATE audit_head SET last_hash = ?", (previous,))
+    result = check(reg, dsl)
+    assert (result.intact, result.first_broken) == (False, 10) and "anchor" in result.reason
+
+
+def test_a_rolled_back_change_leaves_no_entry(reg: Register, dsl: Actor) -> None:
+    fill(reg, dsl, 2)
+    with pytest.raises(RuntimeError), write_session(reg.engine) as session:
+        audit.record(session, dsl, "about to fail")
+        raise RuntimeError("boom")
+    result = check(reg, dsl)
+    assert result.intact and result.entries == 2
+
+
+def test_only_leads_verify(reg: Register, office: Actor) -> None:
+    with pytest.raises(PermissionDenied), read_session(reg.engine) as session:
+        audit.verify(session, office)
+
+
+def test_entries_from_before_the_chain_are_sealed_when_migrating(tmp_path: Path, dsl: Actor) -> None:
+    # GIVEN a register at the first schema, with audit entries written then
+    engine = make_engine(f"sqlite:///{tmp_path / 'register.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(migrate.migrations_folder()))
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001_initial")
+        conn.commit()
+    engine.dispose()
+    with sqlite3.connect(tmp_path / "register.db") as conn:
+        for i in range(3):
+            conn.execute(
+                "INSERT INTO audit_entry (at, actor, action, record_kind, record_id, detail) VALUES (?, ?, ?, '', '', '')",
+                (f"2026-09-0{i + 1} 10:00:00.000000", "old user", f"old action {i}"),
+            )
+    conn.close()
+    # WHEN this version opens it
+    reg = open_register(tmp_path)
+    # THEN it was backed up first, migrated, and the old entries lead the chain
+    assert list((tmp_path / "backups").glob("register-before-migration-*.db"))
+    assert migrate.current_revision(reg.engine) == migrate.HEAD_REVISION
+    fill(reg, dsl, 1)
+    result = check(reg, dsl)
+    assert result.intact and result.entries == 4
+    reg.close()
+
+
+def test_cli_verify_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+
+    from safeguard_desktop.cli import main
+
+    data = str(tmp_path / "data")
+    assert main(["--data-dir", data, "demo", "--pupils", "20"]) == 0
+    assert main(["--data-dir", data, "audit", "verify"]) == 0
+    assert "intact" in capsys.readouterr().out
+    out = tmp_path / "audit.csv"
+    assert main(["--data-dir", data, "audit", "export", "--out", str(out)]) == 0
+    rows = list(csv.reader(out.open(encoding="utf-8-sig")))
+    assert rows[0][:3] == ["Entry", "When", "Who"] and rows[1][3] == "created demo school"
+    with sqlite3.connect(tmp_path / "data" / "register.db") as conn:
+        conn.execute("UPDATE audit_entry SET action = '=HYPERLINK(\"x\")' WHERE sequence = 1")
+    conn.close()
+    assert main(["--data-dir", data, "audit", "verify"]) == 2
+    assert "broken at entry 1" in capsys.readouterr().out
+    main(["--data-dir", data, "audit", "export", "--out", str(out)])
+    assert list(csv.reader(out.open(encoding="utf-8-sig")))[1][3] == '\'=HYPERLINK("x")'
+
+
+def test_spreadsheet_safe_cells() -> None:
+    from safeguard_desktop.services.csv_export import spreadsheet_safe
+
+    for hostile in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1"):
+        assert spreadsheet_safe(hostile).startswith("'")
+    assert spreadsheet_safe("O'Brien") == "O'Brien" and spreadsheet_safe(None) == ""
