@@ -106,7 +106,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path, dsl: Actor, 
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for tag in ("a", "b")
     ]
     outputs = [p.communicate(timeout=120) for p in procs]
