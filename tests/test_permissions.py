@@ -1,0 +1,80 @@
+"""Every service operation × every role: allowed, or PermissionDenied — checked in the services themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
+from safeguard_desktop.services import audit, consent, demo, mis_import, register, settings
+from safeguard_desktop.services.actors import ALLOWED, Actor, Operation, Role
+from safeguard_desktop.services.database import Register, open_register
+from safeguard_desktop.services.errors import PermissionDenied, ServiceError
+from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.store.engine import write_session
+
+from .conftest import SIMS_HEADERS, sims_rows, write_csv
+
+DECISION = consent.DecisionInput(
+    ConsentState.GRANTED, GivenByKind.PARENT, Route.PHONE, date(2026, 10, 1), "A", "Mother"
+)
+
+
+def operations(tmp_path: Path) -> dict[str, tuple[Operation, Callable[[Session, Actor], Any]]]:
+    table = read_pupil_file(write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *sims_rows(2, start=900)]))
+    details = settings.SchoolDetails("School", "", "", "", 13, None)
+    return {
+        "load register": (Operation.VIEW_REGISTER, lambda s, a: register.load_register(s, a)),
+        "pupil detail": (Operation.VIEW_REGISTER, lambda s, a: register.pupil_detail(s, a, 1)),
+        "record consent": (Operation.EDIT_CONSENT, lambda s, a: consent.record_decisions(s, a, [1], [1], DECISION)),
+        "preview import": (Operation.IMPORT_PUPILS, lambda s, a: mis_import.preview(s, a, table)),
+        "apply import": (Operation.IMPORT_PUPILS, lambda s, a: mis_import.apply(s, a, table, skip_invalid=True)),
+        "add purpose": (Operation.MANAGE_PURPOSES, lambda s, a: settings.add_purpose(s, a, f"P {a.role}", "")),
+        "edit purpose": (
+            Operation.MANAGE_PURPOSES,
+            lambda s, a: settings.update_purpose(s, a, 1, name="Internal displays", description="x", active=True),
+        ),
+        "edit school": (Operation.EDIT_SCHOOL, lambda s, a: settings.update_school(s, a, details)),
+        "never photograph": (Operation.SET_NEVER_PHOTOGRAPH, lambda s, a: consent.set_never_photograph(s, a, 1, False)),
+        "create demo": (Operation.CREATE_DEMO, lambda s, a: demo.create_demo_school(s, a, pupils=1)),
+        "verify audit": (Operation.VIEW_AUDIT, lambda s, a: audit.verify(s, a)),
+        "export audit": (Operation.VIEW_AUDIT, lambda s, a: audit.export_csv(s, a, tmp_path / f"{a.role}.csv")),
+    }
+
+
+@pytest.fixture(scope="module")
+def school(tmp_path_factory: pytest.TempPathFactory) -> Register:
+    folder = tmp_path_factory.mktemp("perm")
+    reg = open_register(folder)
+    with write_session(reg.engine) as session:
+        demo.create_demo_school(session, Actor("setup", Role.DSL), pupils=5)
+    return reg
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_permission_matrix(tmp_path: Path, school: Register, role: Role) -> None:
+    actor = Actor(f"someone ({role})", role)
+    for name, (operation, call) in operations(tmp_path).items():
+        allowed = role in ALLOWED[operation]
+        try:
+            with write_session(school.engine) as session:
+                call(session, actor)
+        except PermissionDenied:
+            assert not allowed, f"{role} should be allowed to {name}"
+        except ServiceError:
+            assert allowed, f"{role} got past the permission check for {name}"
+        else:
+            assert allowed, f"{role} should not be allowed to {name}"
+
+
+def test_the_roles_in_the_matrix_are_the_ones_the_field_expects() -> None:
+    leads = {Role.DSL, Role.DEPUTY_DSL}
+    assert ALLOWED[Operation.VIEW_RESTRICTED_REASON] == leads
+    assert ALLOWED[Operation.VIEW_AUDIT] == leads
+    assert Role.OFFICE in ALLOWED[Operation.EDIT_CONSENT] and Role.OFFICE in ALLOWED[Operation.IMPORT_PUPILS]
+    assert all(Role.STAFF not in roles for roles in ALLOWED.values())
