@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("purposes", help="list the consent purposes")
 
+    bak = sub.add_parser("backup", help="back up the register (verified after writing)")
+    bak.add_argument("--to", help="folder for the backup (default: backups/ beside the register)")
+    res = sub.add_parser("restore", help="replace the register with a backup (the current one is kept aside)")
+    res.add_argument("file")
+
     aud = sub.add_parser("audit", help="check or export the audit trail (safeguarding leads)")
     aud_sub = aud.add_subparsers(dest="audit_command", required=True)
     aud_sub.add_parser("verify", help="recompute the chain; exit 2 and name the first broken entry if tampered")
@@ -264,6 +269,30 @@ def cmd_audit(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
+    """backup [--to DIR]."""
+    from pathlib import Path
+
+    from safeguard_desktop.services import backup
+
+    destination = Path(args.to) if args.to else reg.folder / "backups"
+    info = backup.back_up(reg.engine, reg.folder, actor, destination)
+    print(f"Backed up {info.pupils} pupils and {info.audit_entries} audit entries to {info.path} (verified).")
+    return EXIT_OK
+
+
+def cmd_restore(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
+    """restore FILE."""
+    from pathlib import Path
+
+    from safeguard_desktop.services import backup
+
+    info = backup.check_backup(Path(args.file))
+    aside = backup.restore(reg.engine, reg.folder, actor, info.path)
+    print(f"Restored {info.pupils} pupils from {info.path.name}. The register it replaced is kept as {aside}.")
+    return EXIT_OK
+
+
 COMMANDS = {
     "import-pupils": cmd_import,
     "pupils": cmd_pupils,
@@ -271,6 +300,8 @@ COMMANDS = {
     "purposes": cmd_purposes,
     "demo": cmd_demo,
     "audit": cmd_audit,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
 }
 
 

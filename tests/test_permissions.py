@@ -78,3 +78,19 @@ def test_the_roles_in_the_matrix_are_the_ones_the_field_expects() -> None:
     assert ALLOWED[Operation.VIEW_AUDIT] == leads
     assert Role.OFFICE in ALLOWED[Operation.EDIT_CONSENT] and Role.OFFICE in ALLOWED[Operation.IMPORT_PUPILS]
     assert all(Role.STAFF not in roles for roles in ALLOWED.values())
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_backup_permissions(tmp_path: Path, school: Register, role: Role) -> None:
+    from safeguard_desktop.services import backup
+
+    actor = Actor(f"someone ({role})", role)
+    allowed = role in ALLOWED[Operation.MANAGE_BACKUPS]
+    try:
+        backup.back_up(school.engine, school.folder, actor, tmp_path)
+    except PermissionDenied:
+        assert not allowed
+    else:
+        assert allowed
+    with pytest.raises(PermissionDenied if not allowed else ServiceError):
+        backup.restore(school.engine, school.folder, actor, tmp_path / "no-such-backup.db")

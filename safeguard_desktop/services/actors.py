@@ -30,6 +30,7 @@ class Operation(enum.StrEnum):
     VIEW_RESTRICTED_REASON = "see never-photograph reasons"
     CREATE_DEMO = "create demo data"
     VIEW_AUDIT = "see and export the audit trail"
+    MANAGE_BACKUPS = "back up or restore the register"
 
 
 _LEADS = frozenset({Role.DSL, Role.DEPUTY_DSL})
@@ -45,6 +46,7 @@ ALLOWED: dict[Operation, frozenset[Role]] = {
     Operation.VIEW_RESTRICTED_REASON: _LEADS,
     Operation.CREATE_DEMO: _LEADS,
     Operation.VIEW_AUDIT: _LEADS,
+    Operation.MANAGE_BACKUPS: _LEADS,
 }
 
 

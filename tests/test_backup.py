@@ -1,0 +1,82 @@
+"""Backups: consistent while others write, verified, and restored without losing the register replaced."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from safeguard_desktop.cli import main
+from safeguard_desktop.services import audit, backup
+from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.database import open_register
+from safeguard_desktop.services.errors import PermissionDenied, ValidationError
+from safeguard_desktop.store.engine import read_session
+
+from .test_crash_safety import WRITER, _register
+
+
+def count(db: Path, table: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def test_backups_taken_while_another_process_writes_are_consistent(tmp_path: Path, dsl: Actor) -> None:
+    folder = _register(tmp_path / "school", dsl)
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(folder), "w", "400"], stdout=subprocess.DEVNULL)
+    reg = open_register(folder)
+    copies = [backup.back_up(reg.engine, folder, dsl, tmp_path / "usb") for _ in range(5)]
+    writer.wait(timeout=120)
+    reg.close()
+    for info in copies:
+        assert backup.check_backup(info.path).pupils == 5
+        # Each copy is a whole transaction boundary: decisions come in pairs, each with its audit entry.
+        assert count(info.path, "consent_decision") % 2 == 0
+
+
+def test_restore_checks_first_and_keeps_the_replaced_register(tmp_path: Path, dsl: Actor) -> None:
+    folder = _register(tmp_path / "school", dsl)
+    reg = open_register(folder)
+    saved = backup.back_up(reg.engine, folder, dsl, tmp_path / "usb")
+    reg.close()
+    # Later, pupils are lost by mistake…
+    with sqlite3.connect(folder / "register.db") as conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("DELETE FROM consent_decision")
+        conn.execute("DELETE FROM pupil")
+    conn.close()
+    # A damaged file or something else is refused, and nothing is replaced.
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    reg = open_register(folder)
+    with pytest.raises(ValidationError, match="not a Safeguard Desktop register"):
+        backup.restore(reg.engine, folder, dsl, junk)
+    assert count(folder / "register.db", "pupil") == 0
+    aside = backup.restore(reg.engine, folder, dsl, saved.path)
+    reg.close()
+    assert count(folder / "register.db", "pupil") == 5
+    assert count(aside, "pupil") == 0  # the replaced register is kept, not overwritten
+    reg = open_register(folder)
+    with read_session(reg.engine) as session:
+        result = audit.verify(session, dsl)
+    reg.close()
+    assert result.intact, result.describe()
+
+
+def test_only_leads_back_up(reg, office: Actor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(PermissionDenied):
+        backup.back_up(reg.engine, reg.folder, office, tmp_path)
+
+
+def test_cli_backup_and_restore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(tmp_path / "data")
+    main(["--data-dir", data, "demo", "--pupils", "12"])
+    assert main(["--data-dir", data, "backup", "--to", str(tmp_path / "usb")]) == 0
+    assert "Backed up 12 pupils" in capsys.readouterr().out
+    (copy,) = (tmp_path / "usb").glob(f"*{backup.BACKUP_SUFFIX}")
+    assert main(["--data-dir", data, "restore", str(copy)]) == 0
+    assert "Restored 12 pupils" in capsys.readouterr().out
+    assert main(["--data-dir", data, "restore", str(tmp_path / "missing.db")]) == 2
