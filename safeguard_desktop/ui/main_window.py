@@ -55,6 +55,11 @@ class MainWindow(QMainWindow):
         )
         self.import_action.setEnabled(actor.may(Operation.IMPORT_PUPILS))
         file_menu.addAction(self.import_action)
+        self.backup_action = self._action(
+            "&Back up now…", self.on_backup_action, "Ctrl+B", "Copy the register to a folder (a USB stick, a share)"
+        )
+        self.backup_action.setEnabled(actor.may(Operation.MANAGE_BACKUPS))
+        file_menu.addAction(self.backup_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
         consent_menu = self.menuBar().addMenu("&Consent")
@@ -75,6 +80,10 @@ class MainWindow(QMainWindow):
         self.purposes_action.setEnabled(actor.may(Operation.MANAGE_PURPOSES))
         settings_menu.addAction(self.school_action)
         settings_menu.addAction(self.purposes_action)
+        settings_menu.addSeparator()
+        self.audit_action = self._action("Check the &audit trail", self.on_audit_action)
+        self.audit_action.setEnabled(actor.may(Operation.VIEW_AUDIT))
+        settings_menu.addAction(self.audit_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About Safeguard Desktop", self.on_about_action))
 
@@ -121,6 +130,43 @@ class MainWindow(QMainWindow):
         dialog = PurposesDialog(self.context, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def on_backup_action(self, folder: str | None = None) -> None:
+        """File ▸ Back up now: choose a folder, copy off the GUI thread, report."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from safeguard_desktop.services import backup
+        from safeguard_desktop.ui.background import run_in_background
+
+        if not folder:
+            default = str(self.context.register.folder / "backups")
+            folder = QFileDialog.getExistingDirectory(self, "Back up the register to…", default)
+        if not folder:
+            return
+        engine, home, actor = self.context.engine, self.context.register.folder, self.context.actor
+        self.statusBar().showMessage("Backing up…")
+
+        def done(info: backup.BackupInfo) -> None:
+            self.statusBar().showMessage(f"Backed up and verified: {info.path}", 15_000)
+
+        def failed(exc: Exception) -> None:
+            self.statusBar().clearMessage()
+            QMessageBox.warning(self, "Back up", f"The backup was not made:\n{exc}")
+
+        run_in_background(lambda _p: backup.back_up(engine, home, actor, Path(folder)), done, failed, parent=self)
+
+    def on_audit_action(self) -> None:
+        """Settings ▸ Check the audit trail."""
+        from safeguard_desktop.services import audit
+        from safeguard_desktop.services.transaction import write_session
+
+        with write_session(self.context.engine) as session:
+            result = audit.verify(session, self.context.actor)
+            audit.record(session, self.context.actor, "verified the audit trail", "audit", "", result.describe())
+        box = QMessageBox.information if result.intact else QMessageBox.critical
+        box(self, "Audit trail", result.describe())
 
     def on_about_action(self) -> None:
         """Help ▸ About."""
