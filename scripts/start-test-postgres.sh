@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start a throwaway PostgreSQL server on 127.0.0.1:55432 for the tests that prove nothing is SQLite-only.
+# Start a throwaway PostgreSQL server on a free loopback port for the tests that prove nothing is SQLite-only.
 # Prints the SQLAlchemy URL to use as SAFEGUARD_TEST_POSTGRES_URL. Used by .ci/run; optional for developers.
 set -euo pipefail
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
@@ -9,11 +9,12 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
 fi
 bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
 dir=$(mktemp -d /tmp/safeguard-pg.XXXXXX)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 as_pg=()
 if [ "$(id -u)" -eq 0 ]; then
   chown postgres "$dir"
   as_pg=(runuser -u postgres --)
 fi
 "${as_pg[@]}" "$bin/initdb" -D "$dir/data" -U safeguard --auth=trust -E UTF8 >/dev/null
-"${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -o "-p 55432 -k $dir -c listen_addresses=127.0.0.1" -w start >/dev/null
-echo "postgresql+psycopg://safeguard@127.0.0.1:55432/postgres"
+"${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -o "-p $port -k $dir -c listen_addresses=127.0.0.1" -w start >/dev/null
+echo "postgresql+psycopg://safeguard@127.0.0.1:$port/postgres"
