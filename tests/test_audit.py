@@ -49,6 +49,21 @@ def result_hash(reg: Register, sequence: int) -> str:
         return conn.execute("SELECT chain_hash FROM audit_entry WHERE sequence = ?", (sequence,)).fetchone()[0]
 
 
+def recompute_chain(conn: sqlite3.Connection, key: bytes) -> None:
+    """What a tamperer with write access would do: rehash every entry and the head."""
+    rows = conn.execute(
+        "SELECT id, sequence, at, actor, action, record_kind, record_id, detail FROM audit_entry ORDER BY sequence"
+    ).fetchall()
+    previous = ""
+    for row_id, seq, at, actor, action, kind, rid, detail in rows:
+        text = "\x1f".join(
+            (str(seq), previous, datetime.fromisoformat(at).isoformat(), actor, action, kind, rid, detail)
+        )
+        previous = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+        conn.execute("UPDATE audit_entry SET chain_hash = ? WHERE id = ?", (previous, row_id))
+    conn.execute("UPDATE audit_head SET last_hash = ?", (previous,))
+
+
 def test_an_edited_entry_is_named(reg: Register, dsl: Actor) -> None:
     fill(reg, dsl)
     with raw(reg) as conn:
@@ -90,17 +105,7 @@ def test_a_recomputed_chain_is_caught(reg: Register, dsl: Actor) -> None:
     # Someone edits entry 2 and recomputes every hash after it with a key of their own.
     with raw(reg) as conn:
         conn.execute("UPDATE audit_entry SET actor = 'someone else' WHERE sequence = 2")
-        rows = conn.execute(
-            "SELECT id, sequence, at, actor, action, record_kind, record_id, detail FROM audit_entry ORDER BY sequence"
-        ).fetchall()
-        previous = ""
-        for row_id, seq, at, actor, action, kind, rid, detail in rows:
-            text = "\x1f".join(
-                (str(seq), previous, datetime.fromisoformat(at).isoformat(), actor, action, kind, rid, detail)
-            )
-            previous = hmac.new(b"guessed key", text.encode(), hashlib.sha256).hexdigest()
-            conn.execute("UPDATE audit_entry SET chain_hash = ? WHERE id = ?", (previous, row_id))
-        conn.execute("UPDATE audit_head SET last_hash = ?", (previous,))
+        recompute_chain(conn, b"guessed key")
     result = check(reg, dsl)
     assert (result.intact, result.first_broken) == (False, 1)
 
@@ -110,17 +115,7 @@ def test_a_recompute_with_the_real_key_is_caught_by_the_outside_anchor(reg: Regi
     key = (reg.folder / audit.KEY_FILE).read_bytes()
     with raw(reg) as conn:
         conn.execute("UPDATE audit_entry SET detail = 'rewritten' WHERE sequence = 9")
-        rows = conn.execute(
-            "SELECT id, sequence, at, actor, action, record_kind, record_id, detail FROM audit_entry ORDER BY sequence"
-        ).fetchall()
-        previous = ""
-        for row_id, seq, at, actor, action, kind, rid, detail in rows:
-            text = "\x1f".join(
-                (str(seq), previous, datetime.fromisoformat(at).isoformat(), actor, action, kind, rid, detail)
-            )
-            previous = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
-            conn.execute("UPDATE audit_entry SET chain_hash = ? WHERE id = ?", (previous, row_id))
-        conn.execute("UPDATE audit_head SET last_hash = ?", (previous,))
+        recompute_chain(conn, key)
     result = check(reg, dsl)
     assert (result.intact, result.first_broken) == (False, 10) and "anchor" in result.reason
 

@@ -20,6 +20,7 @@ from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.transaction import write_session
 from safeguard_desktop.store.schema import KNOWN_REVISIONS
+from safeguard_desktop.store.sqlite_files import copy_database
 
 BACKUP_SUFFIX = ".sgbackup.db"
 
@@ -73,13 +74,7 @@ def back_up(engine: Engine, folder: Path, actor: Actor, destination: Path) -> Ba
     with write_session(engine) as session:
         audit.record(session, actor, "backed up the register", "backup", "", target.name)
     partial = target.with_suffix(".partial")
-    src = sqlite3.connect(source)
-    dst = sqlite3.connect(partial)
-    try:
-        src.backup(dst)  # one step: consistent even while others write
-    finally:
-        dst.close()
-        src.close()
+    copy_database(source, partial)
     anchor = folder / audit.ANCHOR_FILE
     if anchor.exists():
         shutil.copy2(anchor, target.with_name(target.name + ".anchor.json"))
@@ -99,24 +94,12 @@ def restore(engine: Engine, folder: Path, actor: Actor, backup: Path) -> Path:
     engine.dispose()
     stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
     aside = current.with_name(f"{current.stem}-replaced-{stamp}.db")
-    keep = sqlite3.connect(current)
-    out = sqlite3.connect(aside)
-    try:
-        keep.backup(out)
-    finally:
-        out.close()
-        keep.close()
+    copy_database(current, aside)
     for suffix in ("-wal", "-shm"):
         sidecar = current.with_name(current.name + suffix)
         if sidecar.exists():
             sidecar.unlink()
-    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
-    dst = sqlite3.connect(current)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
+    copy_database(backup, current)
     anchor_copy = backup.with_name(backup.name + ".anchor.json")
     anchor = folder / audit.ANCHOR_FILE
     if anchor_copy.exists():

@@ -6,13 +6,13 @@ The current revision is read with a plain query so that a normal start-up never 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
 
 from safeguard_desktop.store.schema import HEAD_REVISION, KNOWN_REVISIONS
+from safeguard_desktop.store.sqlite_files import copy_database
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,7 @@ def backup_sqlite_file(engine: Engine, folder: Path, reason: str) -> Path | None
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{source_path.stem}-{reason}-{stamp}.db"
-    with sqlite3.connect(source_path) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
+    copy_database(source_path, target)
     log.info("Backed up the register before %s", reason)
     return target
 
