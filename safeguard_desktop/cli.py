@@ -10,6 +10,7 @@ from datetime import date
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.dates import format_uk_date, parse_uk_date
+from safeguard_desktop.domain.events import FilmingPolicy
 from safeguard_desktop.services import consent, demo, mis_import, register
 from safeguard_desktop.services.actors import Actor, local_lead
 from safeguard_desktop.services.database import Register, open_register
@@ -70,6 +71,24 @@ def build_parser() -> argparse.ArgumentParser:
     cshow.add_argument("--json", action="store_true")
 
     sub.add_parser("purposes", help="list the consent purposes")
+
+    ev = sub.add_parser("events", help="performances and events: create, list, and who may be filmed")
+    ev_sub = ev.add_subparsers(dest="events_command", required=True)
+    evc = ev_sub.add_parser("create", help="create an event")
+    evc.add_argument("--name", required=True)
+    evc.add_argument("--date", required=True, type=_uk_date, help="dd/mm/yyyy")
+    evc.add_argument("--time", default="14:00", help="HH:MM (default 14:00)")
+    evc.add_argument("--venue", default="")
+    evc.add_argument("--policy", required=True, choices=[p.value for p in FilmingPolicy])
+    evc.add_argument("--policy-text", default="", help="the school's own wording (with --policy custom)")
+    evc.add_argument("--footage", action="store_true", help="the school offers its own recording")
+    evc.add_argument("--year", action="append", default=[], help="a year group taking part; repeatable")
+    evc.add_argument("--class", dest="classes", action="append", default=[], help="a class taking part; repeatable")
+    evc.add_argument("--pupil", action="append", default=[], metavar="UPN", help="a pupil taking part; repeatable")
+    ev_sub.add_parser("list", help="list events")
+    evs = ev_sub.add_parser("show", help="participants and who may be filmed")
+    evs.add_argument("event", type=int)
+    evs.add_argument("--json", action="store_true")
 
     bak = sub.add_parser("backup", help="back up the register (verified after writing)")
     bak.add_argument("--to", help="folder for the backup (default: backups/ beside the register)")
@@ -269,6 +288,83 @@ def cmd_audit(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_events(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
+    """events create / list / show."""
+    from datetime import datetime
+
+    from safeguard_desktop.services import events
+
+    if args.events_command == "create":
+        try:
+            hour, minute = (int(x) for x in args.time.split(":"))
+            starts = datetime(args.date.year, args.date.month, args.date.day, hour, minute)
+        except ValueError as exc:
+            raise ValidationError(f"--time {args.time!r}: write the time as HH:MM, e.g. 14:30.") from exc
+        with write_session(reg.engine) as session:
+            pupil_ids = [consent.find_pupil_by_upn(session, upn).id for upn in args.pupil]
+            event_id = events.create_event(
+                session,
+                actor,
+                events.EventInput(
+                    name=args.name,
+                    starts_at=starts,
+                    venue=args.venue,
+                    policy=FilmingPolicy(args.policy),
+                    policy_text=args.policy_text,
+                    footage_offered=args.footage,
+                    year_groups=args.year,
+                    classes=args.classes,
+                    pupil_ids=pupil_ids,
+                ),
+            )
+        print(f"Created event {event_id}: {args.name}.")
+        return EXIT_OK
+    if args.events_command == "list":
+        with read_session(reg.engine) as session:
+            for e in events.list_events(session, actor):
+                who = ", ".join((*e.year_groups, *e.classes)) + (f" + {e.picked} pupil(s)" if e.picked else "")
+                print(f"{e.id:4}  {e.starts_at:%d/%m/%Y %H:%M}  {e.name}  ({e.venue or 'no venue'}; {who}; {e.policy})")
+        return EXIT_OK
+    with read_session(reg.engine) as session:
+        roster = events.roster(session, actor, args.event)
+    counts = roster.counts()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "event": roster.event.name,
+                    "date": roster.event.starts_at.strftime("%d/%m/%Y %H:%M"),
+                    "policy": roster.event.policy.value,
+                    "wording": roster.event.wording,
+                    "counts": counts,
+                    "participants": [
+                        {
+                            "upn": line.pupil.upn,
+                            "name": line.pupil.name,
+                            "class": line.pupil.reg_group,
+                            "parent_filming": line.parent_filming.value,
+                            "school_recording": line.school_recording.value,
+                            "may_be_filmed": line.parent_filming.allowed,
+                        }
+                        for line in roster.lines
+                    ],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+        return EXIT_OK
+    print(f"{roster.event.name}, {roster.event.starts_at:%d/%m/%Y %H:%M}: {roster.event.wording}")
+    print(
+        f"{counts['participants']} taking part: {counts['may_be_filmed']} may be filmed by parents, "
+        f"{counts['must_not_be_filmed']} must not ({counts['never_photograph']} never photograph, "
+        f"{counts['no_decision']} with no answer yet)."
+    )
+    for line in roster.must_not_be_filmed:
+        print(f"  NOT  {line.pupil.reg_group:6} {line.pupil.name}  ({line.parent_filming.value})")
+    return EXIT_OK
+
+
 def cmd_backup(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """backup [--to DIR]."""
     from pathlib import Path
@@ -300,6 +396,7 @@ COMMANDS = {
     "purposes": cmd_purposes,
     "demo": cmd_demo,
     "audit": cmd_audit,
+    "events": cmd_events,
     "backup": cmd_backup,
     "restore": cmd_restore,
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
-from safeguard_desktop.services import audit, consent, demo, mis_import, register, settings
+from safeguard_desktop.domain.events import FilmingPolicy
+from safeguard_desktop.services import audit, consent, demo, events, mis_import, register, settings
 from safeguard_desktop.services.actors import ALLOWED, Actor, Operation, Role
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import PermissionDenied, ServiceError
@@ -20,6 +21,9 @@ from safeguard_desktop.store.engine import write_session
 
 from .conftest import SIMS_HEADERS, sims_rows, write_csv
 
+EVENT = events.EventInput(
+    "Nativity", datetime(2026, 12, 10, 14, 0), "Hall", FilmingPolicy.PERSONAL_USE, year_groups=["R"]
+)
 DECISION = consent.DecisionInput(
     ConsentState.GRANTED, GivenByKind.PARENT, Route.PHONE, date(2026, 10, 1), "A", "Mother"
 )
@@ -43,6 +47,9 @@ def operations(tmp_path: Path) -> dict[str, tuple[Operation, Callable[[Session, 
         "never photograph": (Operation.SET_NEVER_PHOTOGRAPH, lambda s, a: consent.set_never_photograph(s, a, 1, False)),
         "create demo": (Operation.CREATE_DEMO, lambda s, a: demo.create_demo_school(s, a, pupils=1)),
         "verify audit": (Operation.VIEW_AUDIT, lambda s, a: audit.verify(s, a)),
+        "create event": (Operation.MANAGE_EVENTS, lambda s, a: events.create_event(s, a, EVENT)),
+        "list events": (Operation.VIEW_EVENTS, lambda s, a: events.list_events(s, a)),
+        "event roster": (Operation.MANAGE_EVENTS, lambda s, a: events.roster(s, a, 1)),
         "export audit": (Operation.VIEW_AUDIT, lambda s, a: audit.export_csv(s, a, tmp_path / f"{a.role}.csv")),
     }
 
@@ -77,7 +84,7 @@ def test_the_roles_in_the_matrix_are_the_ones_the_field_expects() -> None:
     assert ALLOWED[Operation.VIEW_RESTRICTED_REASON] == leads
     assert ALLOWED[Operation.VIEW_AUDIT] == leads
     assert Role.OFFICE in ALLOWED[Operation.EDIT_CONSENT] and Role.OFFICE in ALLOWED[Operation.IMPORT_PUPILS]
-    assert all(Role.STAFF not in roles for roles in ALLOWED.values())
+    assert [op for op, roles in ALLOWED.items() if Role.STAFF in roles] == [Operation.VIEW_EVENTS]
 
 
 @pytest.mark.parametrize("role", list(Role))

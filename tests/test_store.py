@@ -93,3 +93,15 @@ def test_write_transactions_take_the_lock_at_once(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 1
     engine.dispose()
+
+
+def test_migrations_build_exactly_the_schema_the_models_describe(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from safeguard_desktop.store.models import Base
+
+    reg = open_register(tmp_path)
+    with reg.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    reg.close()

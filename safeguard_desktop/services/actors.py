@@ -31,6 +31,8 @@ class Operation(enum.StrEnum):
     CREATE_DEMO = "create demo data"
     VIEW_AUDIT = "see and export the audit trail"
     MANAGE_BACKUPS = "back up or restore the register"
+    MANAGE_EVENTS = "create events and see who may be filmed"
+    VIEW_EVENTS = "see the list of events"
 
 
 _LEADS = frozenset({Role.DSL, Role.DEPUTY_DSL})
@@ -47,6 +49,8 @@ ALLOWED: dict[Operation, frozenset[Role]] = {
     Operation.CREATE_DEMO: _LEADS,
     Operation.VIEW_AUDIT: _LEADS,
     Operation.MANAGE_BACKUPS: _LEADS,
+    Operation.MANAGE_EVENTS: _REGISTER_KEEPERS,
+    Operation.VIEW_EVENTS: _REGISTER_KEEPERS | {Role.STAFF},
 }
 
 

@@ -149,3 +149,48 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Event(Base):
+    """A performance or event where children may be filmed or photographed (a nativity play, a leavers' show)."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    filming_policy: Mapped[str] = mapped_column(String(30))
+    policy_text: Mapped[str] = mapped_column(Text, default="")
+    footage_offered: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    groups: Mapped[list[EventGroup]] = relationship(cascade="all, delete-orphan")
+    picked: Mapped[list[EventPupil]] = relationship(cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class EventGroup(Base):
+    """A whole year group or registration group taking part in an event."""
+
+    __tablename__ = "event_group"
+    __table_args__ = (UniqueConstraint("event_id", "kind", "value", name="uq_event_group"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "year" or "class"
+    value: Mapped[str] = mapped_column(String(40))
+
+
+class EventPupil(Base):
+    """A pupil picked by hand to take part in an event."""
+
+    __tablename__ = "event_pupil"
+    __table_args__ = (UniqueConstraint("event_id", "pupil_id", name="uq_event_pupil"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id", ondelete="RESTRICT"))

@@ -1,0 +1,47 @@
+"""Performances and events: filming policies in plain words, and which consent purposes they ask about."""
+
+from __future__ import annotations
+
+import enum
+
+
+class FilmingPolicy(enum.StrEnum):
+    """What families are told about filming and photography at the event."""
+
+    PERSONAL_USE = "personal-use"
+    NO_FILMING = "no-filming"
+    PHOTO_MOMENT = "photo-moment"
+    CUSTOM = "custom"
+
+
+POLICY_WORDING: dict[FilmingPolicy, str] = {
+    FilmingPolicy.PERSONAL_USE: (
+        "Parents and carers may film and take photographs for their own family's use only. Please do not post "
+        "them on social media or share them online: some children must not appear online for their safety. "
+        "Please focus on your own child."
+    ),
+    FilmingPolicy.NO_FILMING: (
+        "Please do not film or take photographs during the performance. Some children must not appear in "
+        "images for their safety. The school will record the performance itself."
+    ),
+    FilmingPolicy.PHOTO_MOMENT: (
+        "Please do not film or take photographs during the performance. There will be a moment at the end "
+        "when you may photograph the performers, for your own family's use only and not for social media."
+    ),
+    FilmingPolicy.CUSTOM: "",
+}
+
+FOOTAGE_OFFER = (
+    "The school will make its own recording and share it with families on request, protected by a password. "
+    "Please do not pass it on."
+)
+
+#: The consent purposes that decide who may be filmed at an event: by parents, and by the school.
+PARENT_FILMING = "parent_filming"
+SCHOOL_RECORDING = "school_recording"
+
+
+def policy_text(policy: FilmingPolicy, custom_text: str = "", footage_offered: bool = False) -> str:
+    """The words families read: the policy (or the school's own wording), then the footage offer."""
+    words = custom_text.strip() if policy is FilmingPolicy.CUSTOM else POLICY_WORDING[policy]
+    return f"{words} {FOOTAGE_OFFER}".strip() if footage_offered else words

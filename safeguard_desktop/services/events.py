@@ -1,0 +1,188 @@
+"""Events (performances): create them, list them, and see who may be filmed — decided by the one consent rule."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safeguard_desktop.domain.consent import Verdict
+from safeguard_desktop.domain.events import PARENT_FILMING, SCHOOL_RECORDING, FilmingPolicy, policy_text
+from safeguard_desktop.domain.pupils import YEAR_GROUPS, normalise_year_group, year_group_order
+from safeguard_desktop.services import audit, register
+from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.errors import NotFound, ValidationError
+from safeguard_desktop.services.snapshot import PupilRow
+from safeguard_desktop.store.models import Event, EventGroup, EventPupil, Pupil
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """What a person enters to create an event."""
+
+    name: str
+    starts_at: datetime
+    venue: str
+    policy: FilmingPolicy
+    policy_text: str = ""
+    footage_offered: bool = False
+    year_groups: Sequence[str] = ()
+    classes: Sequence[str] = ()
+    pupil_ids: Sequence[int] = ()
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    """An event as lists show it."""
+
+    id: int
+    name: str
+    starts_at: datetime
+    venue: str
+    policy: FilmingPolicy
+    wording: str
+    footage_offered: bool
+    year_groups: tuple[str, ...]
+    classes: tuple[str, ...]
+    picked: int
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    """One participant with the rule's answers for filming by parents and by the school."""
+
+    pupil: PupilRow
+    parent_filming: Verdict
+    school_recording: Verdict
+
+
+@dataclass
+class EventRoster:
+    """Who takes part, and who may and may not be filmed, with counts."""
+
+    event: EventSummary
+    lines: list[RosterLine] = field(default_factory=list)
+
+    @property
+    def may_be_filmed(self) -> list[RosterLine]:
+        """Participants whom parents may film (a current grant, no never-photograph flag)."""
+        return [line for line in self.lines if line.parent_filming.allowed]
+
+    @property
+    def must_not_be_filmed(self) -> list[RosterLine]:
+        """Everyone else: no decision, refused, withdrawn, expired, or never photograph."""
+        return [line for line in self.lines if not line.parent_filming.allowed]
+
+    def counts(self) -> dict[str, int]:
+        """Totals for the screen and the CLI."""
+        return {
+            "participants": len(self.lines),
+            "may_be_filmed": len(self.may_be_filmed),
+            "must_not_be_filmed": len(self.must_not_be_filmed),
+            "never_photograph": sum(1 for line in self.lines if line.pupil.never_photograph),
+            "no_decision": sum(
+                1 for line in self.lines if line.parent_filming in (Verdict.NO_DECISION, Verdict.REQUESTED)
+            ),
+            "school_may_record": sum(1 for line in self.lines if line.school_recording.allowed),
+        }
+
+
+def _clean(text: str, what: str, limit: int, *, required: bool = False) -> str:
+    value = " ".join(text.split()) if "\n" not in text else text.strip()
+    if any(unicodedata.category(c) == "Cc" and c != "\n" for c in value):
+        raise ValidationError(f"The {what} contains control characters; retype it.")
+    if required and not value:
+        raise ValidationError(f"Give the event a {what}.")
+    if len(value) > limit:
+        raise ValidationError(f"The {what} is longer than {limit} characters.")
+    return value
+
+
+def create_event(session: Session, actor: Actor, data: EventInput) -> int:
+    """Create an event with its participating groups and pupils. Returns its id."""
+    actor.require(Operation.MANAGE_EVENTS)
+    name = _clean(data.name, "name", 200, required=True)
+    venue = _clean(data.venue, "venue", 200)
+    custom = _clean(data.policy_text, "policy wording", 4000)
+    if data.policy is FilmingPolicy.CUSTOM and not custom:
+        raise ValidationError("Write the school's own filming wording, or choose one of the usual policies.")
+    if not (data.year_groups or data.classes or data.pupil_ids):
+        raise ValidationError("Choose who takes part: year groups, classes or pupils.")
+    years = []
+    for year in data.year_groups:
+        try:
+            years.append(normalise_year_group(year))
+        except ValueError as exc:
+            raise ValidationError(f"{exc}. Year groups are {', '.join(YEAR_GROUPS)}.") from exc
+    classes = [_clean(c, "class", 40, required=True) for c in data.classes]
+    known = set(session.scalars(select(Pupil.id).where(Pupil.id.in_(list(data.pupil_ids)))))
+    if set(data.pupil_ids) - known:
+        raise NotFound("A chosen pupil is no longer in the register; reload and choose again.")
+    event = Event(
+        name=name,
+        starts_at=data.starts_at,
+        venue=venue,
+        filming_policy=data.policy.value,
+        policy_text=custom,
+        footage_offered=data.footage_offered,
+        created_by=actor.name,
+        created_at=datetime.now(),
+    )
+    event.groups = [EventGroup(kind="year", value=y) for y in dict.fromkeys(years)] + [
+        EventGroup(kind="class", value=c) for c in dict.fromkeys(classes)
+    ]
+    event.picked = [EventPupil(pupil_id=pid) for pid in dict.fromkeys(data.pupil_ids)]
+    session.add(event)
+    session.flush()
+    audit.record(session, actor, "created event", "event", event.id, name)
+    return event.id
+
+
+def _summary(event: Event) -> EventSummary:
+    policy = FilmingPolicy(event.filming_policy)
+    return EventSummary(
+        event.id,
+        event.name,
+        event.starts_at,
+        event.venue,
+        policy,
+        policy_text(policy, event.policy_text, event.footage_offered),
+        event.footage_offered,
+        tuple(sorted((g.value for g in event.groups if g.kind == "year"), key=year_group_order)),
+        tuple(sorted(g.value for g in event.groups if g.kind == "class")),
+        len(event.picked),
+    )
+
+
+def list_events(session: Session, actor: Actor) -> list[EventSummary]:
+    """Every event, soonest first."""
+    actor.require(Operation.VIEW_EVENTS)
+    return [_summary(e) for e in session.scalars(select(Event).order_by(Event.starts_at, Event.id))]
+
+
+def roster(session: Session, actor: Actor, event_id: int) -> EventRoster:
+    """The event's participants on the event's date, each decided by may_appear (through the register)."""
+    actor.require(Operation.MANAGE_EVENTS)
+    event = session.get(Event, event_id)
+    if event is None:
+        raise NotFound(f"No event with number {event_id}.")
+    summary = _summary(event)
+    snapshot = register.load_register(session, actor, on=event.starts_at.date())
+    codes = [p.code for p in snapshot.purposes]
+    if PARENT_FILMING not in codes or SCHOOL_RECORDING not in codes:
+        raise ValidationError(
+            "The consent purposes for filming at performances have been retired; restore them in Settings."
+        )
+    parent_column, school_column = codes.index(PARENT_FILMING), codes.index(SCHOOL_RECORDING)
+    years, classes = set(summary.year_groups), set(summary.classes)
+    picked = {p.pupil_id for p in event.picked}
+    result = EventRoster(summary)
+    for row in snapshot.rows:
+        if row.year_group in years or row.reg_group in classes or row.id in picked:
+            result.lines.append(RosterLine(row, row.verdicts[parent_column], row.verdicts[school_column]))
+    result.lines.sort(key=lambda line: (line.pupil.reg_group, line.pupil.surname.casefold(), line.pupil.forename))
+    return result
