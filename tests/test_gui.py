@@ -251,3 +251,32 @@ def test_back_up_from_the_file_menu(qtbot, tmp_path: Path, window: MainWindow) -
     (copy,) = (tmp_path / "usb").glob(f"*{BACKUP_SUFFIX}")
     assert check_backup(copy).pupils == 120
     assert "verified" in window.statusBar().currentMessage()
+
+
+def test_events_screen_creates_an_event_and_shows_who_may_be_filmed(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.ui.events.event_dialog import EventDialog
+
+    window.tabs.setCurrentWidget(window.events_screen)
+    screen = window.events_screen
+    assert screen.event_list.count() == 0
+    dialog = EventDialog(window.context, screen)
+    qtbot.addWidget(dialog)
+    dialog.created.connect(screen.reload)
+    dialog.on_buttons_accepted()
+    assert "Give the event a name" in dialog.error_label.text()
+    qtbot.keyClicks(dialog.name_edit, "Reception nativity")
+    dialog.on_buttons_accepted()
+    assert "who takes part" in dialog.error_label.text()
+    reception = dialog.years_list.findItems("Reception", Qt.MatchFlag.MatchExactly)[0]
+    reception.setCheckState(Qt.CheckState.Checked)
+    dialog.policy_combo.setCurrentIndex(1)  # no filming
+    dialog.footage_check.setChecked(True)
+    assert "password" in dialog.preview.toPlainText()
+    dialog.on_buttons_accepted()
+    assert screen.event_list.count() == 1 and screen.current is not None
+    counts = screen.current.counts()
+    assert counts["participants"] == screen.roster_table.rowCount() > 0
+    assert f"{counts['may_be_filmed']} may be filmed" in screen.counts.text()
+    screen.only_not.setChecked(True)
+    assert screen.roster_table.rowCount() == counts["must_not_be_filmed"]
+    assert all(screen.roster_table.item(r, 2).text().startswith("NOT") for r in range(screen.roster_table.rowCount()))

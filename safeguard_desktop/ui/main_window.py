@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from safeguard_desktop import __version__
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.events.screen import EventsScreen
 from safeguard_desktop.ui.register.screen import RegisterScreen
 
 
@@ -19,7 +20,12 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.context = context
         self.register_screen = RegisterScreen(context, self)
-        self.setCentralWidget(self.register_screen)
+        self.events_screen = EventsScreen(context, self)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Screens")
+        self.tabs.addTab(self.register_screen, "&Consent register")
+        self.tabs.addTab(self.events_screen, "&Events")
+        self.setCentralWidget(self.tabs)
         self.school_label = QLabel("")
         self.school_label.setTextFormat(Qt.TextFormat.PlainText)
         self.school_label.setAccessibleName("School")

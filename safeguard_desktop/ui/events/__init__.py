@@ -1,0 +1,1 @@
+"""The events screen: performances, their participants, and who may be filmed."""

@@ -1,0 +1,184 @@
+"""Events: the list of performances, and for the chosen one who may and may not be filmed, with counts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.register.model import VERDICT_STYLE
+
+if TYPE_CHECKING:
+    from safeguard_desktop.services.events import EventRoster, EventSummary
+
+ROSTER_HEADERS = ("Class", "Name", "Filming by parents", "School recording")
+
+
+class EventsScreen(QWidget):
+    """Loads on first show, so start-up does not wait for it."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.summaries: list[EventSummary] = []
+        self.current: EventRoster | None = None
+        self._loaded = False
+
+        self.event_list = QListWidget()
+        self.event_list.setAccessibleName("Events")
+        self.new_button = QPushButton("&New event…")
+        self.new_button.setEnabled(context.actor.may(Operation.MANAGE_EVENTS))
+        left = QVBoxLayout()
+        left.addWidget(self.event_list, 1)
+        left.addWidget(self.new_button)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+
+        self.title = QLabel("Choose an event.")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setStyleSheet("font-size: 15pt; font-weight: 600;")
+        self.title.setWordWrap(True)
+        self.wording = QLabel("")
+        self.wording.setTextFormat(Qt.TextFormat.PlainText)
+        self.wording.setWordWrap(True)
+        self.wording.setAccessibleName("Filming policy as families read it")
+        self.counts = QLabel("")
+        self.counts.setTextFormat(Qt.TextFormat.PlainText)
+        self.counts.setWordWrap(True)
+        self.counts.setStyleSheet("font-size: 12pt; font-weight: 600;")
+        self.counts.setAccessibleName("Who may be filmed, in numbers")
+        self.only_not = QCheckBox("Show only pupils who must &not be filmed")
+        self.roster_table = QTableWidget(0, len(ROSTER_HEADERS))
+        self.roster_table.setHorizontalHeaderLabels(ROSTER_HEADERS)
+        self.roster_table.setAccessibleName("Participants")
+        self.roster_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.roster_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.roster_table.verticalHeader().hide()
+        self.roster_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.roster_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        right = QVBoxLayout()
+        for w in (self.title, self.wording, self.counts, self.only_not):
+            right.addWidget(w)
+        right.addWidget(self.roster_table, 1)
+        right_widget = QWidget()
+        right_widget.setLayout(right)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left_widget)
+        splitter.addWidget(right_widget)
+        splitter.setStretchFactor(1, 3)
+        layout = QHBoxLayout(self)
+        layout.addWidget(splitter)
+
+        self.event_list.currentRowChanged.connect(self.on_event_list_current_row_changed)
+        self.only_not.toggled.connect(lambda _on: self._fill_roster())
+        self.new_button.clicked.connect(self.on_new_button_clicked)
+        context.changed.connect(self.on_context_changed)
+
+    def showEvent(self, event: object) -> None:
+        """Load the first time the screen is shown."""
+        if not self._loaded:
+            self._loaded = True
+            self.reload()
+        super().showEvent(event)  # type: ignore[arg-type]
+
+    def reload(self, select_id: int | None = None) -> None:
+        """Read the list of events."""
+        from safeguard_desktop.services import events
+        from safeguard_desktop.services.transaction import read_session
+
+        with read_session(self.context.engine) as session:
+            self.summaries = events.list_events(session, self.context.actor)
+        self.event_list.blockSignals(True)
+        self.event_list.clear()
+        for e in self.summaries:
+            item = QListWidgetItem(f"{e.starts_at:%d/%m/%Y %H:%M}  {e.name}")
+            item.setData(Qt.ItemDataRole.UserRole, e.id)
+            self.event_list.addItem(item)
+        self.event_list.blockSignals(False)
+        ids = [e.id for e in self.summaries]
+        if ids:
+            self.event_list.setCurrentRow(ids.index(select_id) if select_id in ids else 0)
+            self.on_event_list_current_row_changed(self.event_list.currentRow())
+
+    def on_event_list_current_row_changed(self, row: int) -> None:
+        """Show the chosen event's roster."""
+        if not 0 <= row < len(self.summaries):
+            return
+        from safeguard_desktop.services import events
+        from safeguard_desktop.services.transaction import read_session
+
+        try:
+            with read_session(self.context.engine) as session:
+                self.current = events.roster(session, self.context.actor, self.summaries[row].id)
+        except ServiceError as exc:
+            self.current = None
+            self.title.setText(self.summaries[row].name)
+            self.counts.setText(str(exc))
+            self.roster_table.setRowCount(0)
+            return
+        e = self.current.event
+        groups = ", ".join((*e.year_groups, *e.classes)) + (f" and {e.picked} chosen pupil(s)" if e.picked else "")
+        self.title.setText(f"{e.name} — {e.starts_at:%d/%m/%Y %H:%M}, {e.venue or 'venue not set'}")
+        self.wording.setText(f"Taking part: {groups}.\nWhat families are told: {e.wording}")
+        c = self.current.counts()
+        self.counts.setText(
+            f"{c['participants']} taking part · {c['may_be_filmed']} may be filmed by parents · "
+            f"{c['must_not_be_filmed']} must not be ({c['never_photograph']} never photograph, "
+            f"{c['no_decision']} with no answer yet)"
+        )
+        self._fill_roster()
+
+    def _fill_roster(self) -> None:
+        if self.current is None:
+            return
+        lines = self.current.must_not_be_filmed if self.only_not.isChecked() else self.current.lines
+        self.roster_table.setRowCount(len(lines))
+        for r, line in enumerate(lines):
+            cells = [line.pupil.reg_group, line.pupil.name]
+            for c, text in enumerate(cells):
+                self.roster_table.setItem(r, c, QTableWidgetItem(text))
+            for c, verdict, yes in (
+                (2, line.parent_filming, "May be filmed"),
+                (3, line.school_recording, "May be recorded"),
+            ):
+                bg, fg, word = VERDICT_STYLE[verdict]
+                item = QTableWidgetItem(yes if verdict.allowed else f"NOT — {verdict.value}")
+                item.setBackground(QBrush(QColor(bg)))
+                item.setForeground(QBrush(QColor(fg)))
+                item.setToolTip(word)
+                self.roster_table.setItem(r, c, item)
+
+    def on_new_button_clicked(self) -> None:
+        """Open the new-event dialog."""
+        from safeguard_desktop.ui.events.event_dialog import EventDialog
+
+        dialog = EventDialog(self.context, self)
+        dialog.created.connect(lambda event_id: self.reload(event_id))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def on_context_changed(self, what: str) -> None:
+        """Consent changes change who may be filmed."""
+        if self._loaded and what in ("pupils", "consent", "purposes", "events"):
+            current = self.current.event.id if self.current else None
+            self.reload(current)
