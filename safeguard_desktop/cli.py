@@ -90,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     evs.add_argument("event", type=int)
     evs.add_argument("--json", action="store_true")
 
+    let = sub.add_parser("letters", help="consent letters with reply slips for an event, as one PDF")
+    let.add_argument("event", type=int)
+    let.add_argument("--out", required=True, help="the PDF file to write")
+    let.add_argument("--only-undecided", action="store_true", help="only pupils with no current decision")
+
     bak = sub.add_parser("backup", help="back up the register (verified after writing)")
     bak.add_argument("--to", help="folder for the backup (default: backups/ beside the register)")
     res = sub.add_parser("restore", help="replace the register with a backup (the current one is kept aside)")
@@ -365,6 +370,19 @@ def cmd_events(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_letters(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
+    """letters EVENT --out FILE.pdf [--only-undecided]."""
+    from pathlib import Path
+
+    from safeguard_desktop.services import letters
+
+    with write_session(reg.engine) as session:
+        pdf, count = letters.consent_letters(session, actor, args.event, only_undecided=args.only_undecided)
+    Path(args.out).write_bytes(pdf)
+    print(f"Wrote {count} letters to {args.out}.")
+    return EXIT_OK
+
+
 def cmd_backup(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """backup [--to DIR]."""
     from pathlib import Path
@@ -397,6 +415,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "audit": cmd_audit,
     "events": cmd_events,
+    "letters": cmd_letters,
     "backup": cmd_backup,
     "restore": cmd_restore,
 }
