@@ -95,6 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
     let.add_argument("--out", required=True, help="the PDF file to write")
     let.add_argument("--only-undecided", action="store_true", help="only pupils with no current decision")
 
+    slp = sub.add_parser("slips", help="returned reply slips")
+    slp_sub = slp.add_subparsers(dest="slips_command", required=True)
+    srec = slp_sub.add_parser("record", help="record the answers on a returned slip")
+    srec.add_argument("reference", help="the reference printed on the slip, e.g. S1-42-K")
+    srec.add_argument(
+        "--answers", required=True, help="filming=yes|no,recording=yes|no (either may be left out if not ticked)"
+    )
+    srec.add_argument("--given-by", required=True, help="the name written on the slip")
+    srec.add_argument("--relationship", default="Parent")
+    srec.add_argument("--date", type=_uk_date, default=None, help="date on the slip, dd/mm/yyyy (default: today)")
+    srec.add_argument("--event", type=int, default=None, help="refuse slips from any other event")
+    srec.add_argument("--replace", action="store_true", help="record a newer answer on a slip already recorded")
+
     bak = sub.add_parser("backup", help="back up the register (verified after writing)")
     bak.add_argument("--to", help="folder for the backup (default: backups/ beside the register)")
     res = sub.add_parser("restore", help="replace the register with a backup (the current one is kept aside)")
@@ -383,6 +396,38 @@ def cmd_letters(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _answers(text: str) -> dict[str, bool]:
+    answers: dict[str, bool] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or key.strip() not in ("filming", "recording") or value.strip().lower() not in ("yes", "no"):
+            raise ValidationError(f"--answers {text!r}: write filming=yes|no,recording=yes|no.")
+        answers[key.strip()] = value.strip().lower() == "yes"
+    return answers
+
+
+def cmd_slips(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
+    """slips record REFERENCE --answers ..."""
+    from safeguard_desktop.services import slips
+
+    answers = _answers(args.answers)
+    with write_session(reg.engine) as session:
+        slip = slips.record_slip(
+            session,
+            actor,
+            args.reference,
+            filming=answers.get("filming"),
+            recording=answers.get("recording"),
+            given_by=args.given_by,
+            relationship=args.relationship,
+            signed_on=args.date,
+            expected_event=args.event,
+            replace=args.replace,
+        )
+    print(f"Recorded slip {slip.reference}: {slip.pupil_name} ({slip.reg_group}), {slip.event_name}.")
+    return EXIT_OK
+
+
 def cmd_backup(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """backup [--to DIR]."""
     from pathlib import Path
@@ -416,6 +461,7 @@ COMMANDS = {
     "audit": cmd_audit,
     "events": cmd_events,
     "letters": cmd_letters,
+    "slips": cmd_slips,
     "backup": cmd_backup,
     "restore": cmd_restore,
 }

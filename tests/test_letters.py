@@ -114,3 +114,50 @@ def test_cli_letters(tmp_path: Path, school: tuple[Register, int], capsys: pytes
     assert main(["--data-dir", str(reg.folder), "letters", str(event_id), "--out", str(out)]) == 0
     assert len(PdfReader(out).pages) == len(NAMES)
     assert main(["--data-dir", str(reg.folder), "letters", "999", "--out", str(out)]) == 2
+
+
+def test_recording_a_returned_slip(school: tuple[Register, int], dsl: Actor, office: Actor) -> None:
+    from safeguard_desktop.domain.consent import Verdict
+    from safeguard_desktop.services import register, slips
+    from safeguard_desktop.services.errors import ConflictError
+    from safeguard_desktop.store.engine import read_session
+
+    reg, event_id = school
+    with write_session(reg.engine) as session:
+        pupil = consent.find_pupil_by_upn(session, upn(3))
+        reference = str(SlipReference(event_id, pupil.id))
+        found = slips.look_up(session, office, f"  {reference.lower()} ")
+        assert (found.pupil_name, found.already_recorded) == ("Siobhán Ó Súilleabháin", False)
+        slips.record_slip(session, office, reference, filming=True, recording=False, given_by="Máire", relationship="Mother",
+                          signed_on=date(2026, 11, 20))  # fmt: skip
+    with read_session(reg.engine) as session:
+        roster = events.roster(session, office, event_id)
+        line = next(x for x in roster.lines if x.pupil.id == pupil.id)
+        detail = register.pupil_detail(session, dsl, pupil.id)
+    assert (line.parent_filming, line.school_recording) == (Verdict.YES, Verdict.REFUSED)
+    newest = detail.history[0]
+    assert (
+        newest.route == "paper slip" and newest.source == f"reply slip {reference}" and newest.given_by_name == "Máire"
+    )
+    by_purpose = {h.purpose: h for h in detail.history[:2]}
+    assert by_purpose["Filming by parents at performances"].valid_until == date(2026, 12, 10)  # covers this event
+    assert by_purpose["School recording of performances"].state == "refused"
+    with pytest.raises(ConflictError, match="recorded already"), write_session(reg.engine) as session:
+        slips.record_slip(
+            session, office, reference, filming=False, recording=None, given_by="Máire", relationship="Mother"
+        )
+    with pytest.raises(ConflictError, match="another event"), write_session(reg.engine) as session:
+        slips.look_up(session, office, reference, expected_event=event_id + 1)
+
+
+def test_cli_slips_record(tmp_path: Path, school: tuple[Register, int], capsys: pytest.CaptureFixture[str]) -> None:
+    reg, event_id = school
+    with write_session(reg.engine) as session:
+        reference = str(SlipReference(event_id, consent.find_pupil_by_upn(session, upn(1)).id))
+    base = ["--data-dir", str(reg.folder), "slips", "record"]
+    assert main([*base, reference, "--answers", "filming=yes,recording=yes", "--given-by", "Anna"]) == 0
+    assert "Recorded slip" in capsys.readouterr().out
+    assert main([*base, reference, "--answers", "filming=no", "--given-by", "Anna"]) == 2
+    assert "recorded already" in capsys.readouterr().err
+    assert main([*base, reference, "--answers", "filming=maybe", "--given-by", "Anna"]) == 2
+    assert main([*base, "S1-1-0", "--answers", "filming=no", "--given-by", "Anna"]) == 2
