@@ -1,5 +1,10 @@
 """``python -m safeguard_desktop`` starts the GUI."""
 
-from safeguard_desktop.ui.app import main
+import multiprocessing
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    multiprocessing.freeze_support()  # letter rendering uses worker processes, also in a PyInstaller bundle
+
+    from safeguard_desktop.ui.app import main
+
+    raise SystemExit(main())

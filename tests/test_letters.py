@@ -161,3 +161,28 @@ def test_cli_slips_record(tmp_path: Path, school: tuple[Register, int], capsys: 
     assert "recorded already" in capsys.readouterr().err
     assert main([*base, reference, "--answers", "filming=maybe", "--given-by", "Anna"]) == 2
     assert main([*base, "S1-1-0", "--answers", "filming=no", "--given-by", "Anna"]) == 2
+
+
+@pytest.mark.skipif(
+    not (__import__("shutil").which("pdftoppm") and __import__("shutil").which("zbarimg")),
+    reason="needs poppler-utils and zbar-tools (installed by .ci/run)",
+)
+def test_the_printed_qr_code_reads_back_as_the_reference(
+    tmp_path: Path, school: tuple[Register, int], dsl: Actor
+) -> None:
+    import subprocess
+
+    reg, event_id = school
+    with write_session(reg.engine) as session:
+        pdf, _ = letters.consent_letters(session, dsl, event_id)
+    (tmp_path / "l.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(tmp_path / "l.pdf"), str(tmp_path / "p")],
+        check=True,
+    )
+    (png,) = tmp_path.glob("p*.png")
+    decoded = subprocess.run(
+        ["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    printed = text_of(pdf)[0].split("Ref ", 1)[1].split()[0]
+    assert decoded == printed and parse_reference(decoded).event_id == event_id

@@ -11,14 +11,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from safeguard_desktop.documents.fonts import BOLD, REGULAR, register_fonts
+from safeguard_desktop.documents.qr import draw_qr, qr_matrices
 
 MARGIN = 56
 INK = (0.13, 0.13, 0.13)
@@ -107,22 +106,28 @@ def _tick_row(canvas: Canvas, y: float, text: str, width: float) -> float:
     return y - max(len(lines), 1) * 12 - 10
 
 
-def _qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
-    widget = QrCodeWidget(text, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, x, y)
+@dataclass(frozen=True)
+class _Layout:
+    """Where the per-pupil parts go; everything else is the batch's shared form."""
+
+    addressee_y: float
+    paragraph_y: float
+    slip_pupil_y: float
 
 
-def _letter(canvas: Canvas, school: LetterSchool, event: LetterEvent, pupil: LetterPupil, today: datetime) -> None:
+SLIP_CUT = 292
+PARAGRAPH_LINES = 5  # room kept for the paragraph that names the pupil
+
+
+def _shared_form(canvas: Canvas, school: LetterSchool, event: LetterEvent, today: datetime) -> _Layout:
+    """Draw everything every letter in the batch shares once, as a form XObject reused on each page."""
     width, height = A4
     text_width = width - 2 * MARGIN
+    canvas.beginForm("letter")
     y = _letterhead(canvas, school, width, height)
     canvas.setFont(REGULAR, 10)
     canvas.drawRightString(width - MARGIN, y + 6, today.strftime("%d/%m/%Y"))
-    canvas.setFont(BOLD, 11)
-    canvas.drawString(MARGIN, y - 10, f"To the parent or carer of {pupil.name} ({pupil.reg_group})")
+    addressee_y = y - 10
     y -= 36
     canvas.setFillColorRGB(*ACCENT)
     when = f"{event.starts_at:%d/%m/%Y} at {event.starts_at:%H:%M}" + (f", {event.venue}" if event.venue else "")
@@ -139,16 +144,8 @@ def _letter(canvas: Canvas, school: LetterSchool, event: LetterEvent, pupil: Let
     )
     y = _paragraph(canvas, "Filming and photography at this event", MARGIN, y, text_width, size=10.5, font=BOLD)
     y = _paragraph(canvas, event.wording, MARGIN, y, text_width)
-    reply_by = (event.starts_at - timedelta(days=7)).strftime("%d/%m/%Y")
-    y = _paragraph(
-        canvas,
-        f"Please tell us on the slip below whether {pupil.forename} may appear in films and photographs at the "
-        f"event, and return it to the school office by {reply_by}. If we do not hear from you, we will treat the "
-        "answer as no. You can change your mind at any time by contacting the school office.",
-        MARGIN,
-        y,
-        text_width,
-    )
+    paragraph_y = y
+    y -= PARAGRAPH_LINES * 10.5 * 1.4 + 6
     canvas.setFont(REGULAR, 10.5)
     canvas.drawString(MARGIN, y - 4, "Yours sincerely,")
     canvas.setFont(BOLD, 10.5)
@@ -157,27 +154,22 @@ def _letter(canvas: Canvas, school: LetterSchool, event: LetterEvent, pupil: Let
     canvas.drawString(MARGIN, y - 47, "Headteacher")
 
     # The tear-off reply slip.
-    cut = 292
     canvas.setDash(4, 3)
     canvas.setStrokeColorRGB(*MUTED)
-    canvas.line(MARGIN - 20, cut, width - MARGIN + 20, cut)
+    canvas.line(MARGIN - 20, SLIP_CUT, width - MARGIN + 20, SLIP_CUT)
     canvas.setDash()
     canvas.setFillColorRGB(*MUTED)
     canvas.setFont(REGULAR, 8)
-    canvas.drawString(MARGIN - 20, cut + 4, "\u2702  cut here and return the slip to the school office")
+    canvas.drawString(MARGIN - 20, SLIP_CUT + 4, "\u2702  cut here and return the slip to the school office")
     canvas.setFillColorRGB(*INK)
-    y = cut - 26
+    y = SLIP_CUT - 26
     canvas.setFont(BOLD, 12)
     canvas.drawString(MARGIN, y, f"Reply slip — {event.name}")
     y -= 22
+    slip_pupil_y = y
     canvas.setFont(REGULAR, 10)
     canvas.drawString(MARGIN, y, "Pupil:")
-    canvas.setFont(BOLD, 10)
-    canvas.drawString(MARGIN + 34, y, pupil.name)
-    canvas.setFont(REGULAR, 10)
     canvas.drawString(MARGIN + 300, y, "Class:")
-    canvas.setFont(BOLD, 10)
-    canvas.drawString(MARGIN + 336, y, pupil.reg_group)
     y -= 26
     y = _tick_row(canvas, y, "My child may be filmed and photographed by other parents at this event", width)
     y = _tick_row(
@@ -188,14 +180,39 @@ def _letter(canvas: Canvas, school: LetterSchool, event: LetterEvent, pupil: Let
     canvas.drawString(MARGIN, y, "Signed: ______________________________   Name: ______________________________")
     y -= 22
     canvas.drawString(MARGIN, y, "Relationship to the pupil: _____________________   Date: ____ / ____ / ________")
-    qr_size = 70
-    _qr(canvas, pupil.reference, width - MARGIN - qr_size, MARGIN - 6, qr_size)
-    canvas.setFont(BOLD, 11)
-    canvas.drawString(MARGIN, MARGIN + 6, f"Ref {pupil.reference}")
     canvas.setFont(REGULAR, 7.5)
     canvas.setFillColorRGB(*MUTED)
     canvas.drawString(MARGIN, MARGIN - 6, "The office scans or types this reference to record your answer.")
     canvas.setFillColorRGB(*INK)
+    canvas.endForm()
+    return _Layout(addressee_y, paragraph_y, slip_pupil_y)
+
+
+def _letter(canvas: Canvas, layout: _Layout, event: LetterEvent, pupil: LetterPupil, qr: list[list[bool]]) -> None:
+    """One page: the shared form, then what names this pupil."""
+    width, _height = A4
+    canvas.doForm("letter")
+    canvas.setFont(BOLD, 11)
+    canvas.drawString(MARGIN, layout.addressee_y, f"To the parent or carer of {pupil.name} ({pupil.reg_group})")
+    reply_by = (event.starts_at - timedelta(days=7)).strftime("%d/%m/%Y")
+    text = (
+        f"Please tell us on the slip below whether {pupil.forename} may appear in films and photographs at the "
+        f"event, and return it to the school office by {reply_by}. If we do not hear from you, we will treat the "
+        "answer as no. You can change your mind at any time by contacting the school office."
+    )
+    lines = simpleSplit(text, REGULAR, 10.5, width - 2 * MARGIN)[:PARAGRAPH_LINES]
+    canvas.setFont(REGULAR, 10.5)
+    y = layout.paragraph_y
+    for line in lines:
+        canvas.drawString(MARGIN, y, line)
+        y -= 10.5 * 1.4
+    canvas.setFont(BOLD, 10)
+    canvas.drawString(MARGIN + 34, layout.slip_pupil_y, pupil.name)
+    canvas.drawString(MARGIN + 336, layout.slip_pupil_y, pupil.reg_group)
+    qr_size = 70
+    draw_qr(canvas, qr, width - MARGIN - qr_size, MARGIN - 6, qr_size)
+    canvas.setFont(BOLD, 11)
+    canvas.drawString(MARGIN, MARGIN + 6, f"Ref {pupil.reference}")
 
 
 def render_letters(
@@ -208,13 +225,15 @@ def render_letters(
 ) -> bytes:
     """One combined PDF, a page per pupil, in the order given (class, then surname, for the office printer)."""
     register_fonts()
+    rl_config.useA85 = 0  # binary streams: smaller and faster than ASCII85 (PDF readers need no ASCII)
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
     canvas.setTitle(f"Consent letters — {event.name}")
     canvas.setAuthor(school.name)
-    day = today or datetime.now()
-    for number, pupil in enumerate(pupils, start=1):
-        _letter(canvas, school, event, pupil, day)
+    layout = _shared_form(canvas, school, event, today or datetime.now())
+    codes = qr_matrices([p.reference for p in pupils])
+    for number, (pupil, qr) in enumerate(zip(pupils, codes, strict=True), start=1):
+        _letter(canvas, layout, event, pupil, qr)
         canvas.showPage()
         if progress is not None:
             progress(number, len(pupils))
