@@ -280,3 +280,26 @@ def test_events_screen_creates_an_event_and_shows_who_may_be_filmed(qtbot, windo
     screen.only_not.setChecked(True)
     assert screen.roster_table.rowCount() == counts["must_not_be_filmed"]
     assert all(screen.roster_table.item(r, 2).text().startswith("NOT") for r in range(screen.roster_table.rowCount()))
+
+
+def test_letters_from_the_events_screen(qtbot, tmp_path: Path, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from pypdf import PdfReader
+
+    from safeguard_desktop.domain.events import FilmingPolicy
+    from safeguard_desktop.services import events
+
+    with write_session(window.context.engine) as session:
+        events.create_event(session, window.context.actor, events.EventInput(
+            "Year 2 assembly", datetime(2026, 12, 10, 9), "Hall", FilmingPolicy.PHOTO_MOMENT, year_groups=["Year 2"]))  # fmt: skip
+    screen = window.events_screen
+    screen.open_after_saving = False
+    window.tabs.setCurrentWidget(screen)
+    assert screen.letters_button.isEnabled()
+    screen.undecided_check.setChecked(False)
+    out = tmp_path / "letters.pdf"
+    screen.print_letters(str(out))
+    pages = len(PdfReader(out).pages)
+    assert pages == screen.current.counts()["participants"] > 0
+    assert f"{pages} letters saved" in screen.counts.text()

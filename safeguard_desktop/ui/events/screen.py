@@ -67,6 +67,11 @@ class EventsScreen(QWidget):
         self.counts.setStyleSheet("font-size: 12pt; font-weight: 600;")
         self.counts.setAccessibleName("Who may be filmed, in numbers")
         self.only_not = QCheckBox("Show only pupils who must &not be filmed")
+        self.letters_button = QPushButton("Consent &letters…")
+        self.letters_button.setToolTip("One PDF of letters with reply slips, in class then surname order")
+        self.letters_button.setEnabled(False)
+        self.undecided_check = QCheckBox("Only families who have not answered")
+        self.undecided_check.setChecked(True)
         self.roster_table = QTableWidget(0, len(ROSTER_HEADERS))
         self.roster_table.setHorizontalHeaderLabels(ROSTER_HEADERS)
         self.roster_table.setAccessibleName("Participants")
@@ -75,9 +80,14 @@ class EventsScreen(QWidget):
         self.roster_table.verticalHeader().hide()
         self.roster_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.roster_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        actions = QHBoxLayout()
+        actions.addWidget(self.only_not, 1)
+        actions.addWidget(self.undecided_check)
+        actions.addWidget(self.letters_button)
         right = QVBoxLayout()
-        for w in (self.title, self.wording, self.counts, self.only_not):
+        for w in (self.title, self.wording, self.counts):
             right.addWidget(w)
+        right.addLayout(actions)
         right.addWidget(self.roster_table, 1)
         right_widget = QWidget()
         right_widget.setLayout(right)
@@ -92,6 +102,7 @@ class EventsScreen(QWidget):
         self.event_list.currentRowChanged.connect(self.on_event_list_current_row_changed)
         self.only_not.toggled.connect(lambda _on: self._fill_roster())
         self.new_button.clicked.connect(self.on_new_button_clicked)
+        self.letters_button.clicked.connect(lambda: self.print_letters())
         context.changed.connect(self.on_context_changed)
 
     def showEvent(self, event: object) -> None:
@@ -147,6 +158,7 @@ class EventsScreen(QWidget):
             f"{c['no_decision']} with no answer yet)"
         )
         self._fill_roster()
+        self.letters_button.setEnabled(self.context.actor.may(Operation.MANAGE_EVENTS))
 
     def _fill_roster(self) -> None:
         if self.current is None:
@@ -167,6 +179,66 @@ class EventsScreen(QWidget):
                 item.setForeground(QBrush(QColor(fg)))
                 item.setToolTip(word)
                 self.roster_table.setItem(r, c, item)
+
+    def print_letters(self, path: str | None = None) -> None:
+        """Make the letters off the GUI thread with a progress dialog and Cancel, then open the PDF."""
+        if self.current is None:
+            return
+        from pathlib import Path
+
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+        from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+
+        from safeguard_desktop.services import letters
+        from safeguard_desktop.services.filenames import safe_filename
+        from safeguard_desktop.services.transaction import write_session
+        from safeguard_desktop.ui.background import Cancelled, Progress, run_in_background
+
+        event = self.current.event
+        if path is None:
+            suggested = str(Path.home() / safe_filename(f"Consent letters - {event.name}", ".pdf"))
+            path, _ = QFileDialog.getSaveFileName(self, "Save the letters as", suggested, "PDF (*.pdf)")
+            if not path:
+                return
+        only_undecided = self.undecided_check.isChecked()
+        engine, actor = self.context.engine, self.context.actor
+        dialog = QProgressDialog("Making the letters…", "Cancel", 0, 100, self)
+        dialog.setWindowTitle("Consent letters")
+        dialog.setMinimumDuration(300)
+        dialog.setAutoClose(False)
+
+        def work(progress: Progress) -> int:
+            with write_session(engine) as session:
+                pdf, count = letters.consent_letters(
+                    session, actor, event.id, only_undecided=only_undecided,
+                    progress=lambda done, total: progress.update(done, total, ""),
+                )  # fmt: skip
+            Path(path).write_bytes(pdf)
+            return count
+
+        def on_progress(done: int, total: int, _message: str) -> None:
+            dialog.setMaximum(total)
+            dialog.setValue(done)
+
+        def on_done(count: int) -> None:
+            dialog.reset()
+            self.counts.setText(f"{count} letters saved to {path}")
+            if self.open_after_saving:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+        def on_error(exc: Exception) -> None:
+            dialog.reset()
+            if isinstance(exc, Cancelled):
+                self.counts.setText("Cancelled: no letters were saved.")
+            else:
+                QMessageBox.warning(self, "Consent letters", str(exc))
+
+        self.letters_job = run_in_background(work, on_done, on_error, on_progress, parent=self)
+        dialog.canceled.connect(self.letters_job.cancel)
+
+    #: Open saved PDFs in the system viewer (the tests turn it off).
+    open_after_saving = True
 
     def on_new_button_clicked(self) -> None:
         """Open the new-event dialog."""
