@@ -95,6 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
     let.add_argument("--out", required=True, help="the PDF file to write")
     let.add_argument("--only-undecided", action="store_true", help="only pupils with no current decision")
 
+    for name, text in (
+        ("notice", "the notice for the venue door"),
+        ("announcement", "the words to read aloud at the start"),
+        ("briefing", "the confidential staff briefing: who must not be filmed"),
+        ("chase", "families whose reply slips have not come back"),
+    ):
+        doc = sub.add_parser(name, help=text)
+        doc.add_argument("event", type=int)
+        doc.add_argument("--out", required=True, help="the PDF file to write")
+        if name == "notice":
+            doc.add_argument("--size", choices=["A4", "A3"], default="A4")
+
     slp = sub.add_parser("slips", help="returned reply slips")
     slp_sub = slp.add_subparsers(dest="slips_command", required=True)
     srec = slp_sub.add_parser("record", help="record the answers on a returned slip")
@@ -406,6 +418,26 @@ def _answers(text: str) -> dict[str, bool]:
     return answers
 
 
+def cmd_document(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
+    """notice / announcement / briefing / chase EVENT --out FILE.pdf."""
+    from pathlib import Path
+
+    from safeguard_desktop.services import notices
+
+    with write_session(reg.engine) as session:
+        if args.command == "notice":
+            pdf = notices.notice(session, actor, args.event, size=args.size)
+        elif args.command == "announcement":
+            pdf = notices.announcement(session, actor, args.event)
+        elif args.command == "briefing":
+            pdf = notices.briefing(session, actor, args.event)
+        else:
+            pdf = notices.chase_list(session, actor, args.event)
+    Path(args.out).write_bytes(pdf)
+    print(f"Wrote {args.out}.")
+    return EXIT_OK
+
+
 def cmd_slips(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """slips record REFERENCE --answers ..."""
     from safeguard_desktop.services import slips
@@ -462,6 +494,10 @@ COMMANDS = {
     "events": cmd_events,
     "letters": cmd_letters,
     "slips": cmd_slips,
+    "notice": cmd_document,
+    "announcement": cmd_document,
+    "briefing": cmd_document,
+    "chase": cmd_document,
     "backup": cmd_backup,
     "restore": cmd_restore,
 }

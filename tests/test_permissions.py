@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.events import FilmingPolicy
-from safeguard_desktop.services import audit, consent, demo, events, mis_import, register, settings
+from safeguard_desktop.services import audit, consent, demo, events, letters, mis_import, notices, register, settings
 from safeguard_desktop.services.actors import ALLOWED, Actor, Operation, Role
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import PermissionDenied, ServiceError
@@ -50,6 +50,11 @@ def operations(tmp_path: Path) -> dict[str, tuple[Operation, Callable[[Session, 
         "create event": (Operation.MANAGE_EVENTS, lambda s, a: events.create_event(s, a, EVENT)),
         "list events": (Operation.VIEW_EVENTS, lambda s, a: events.list_events(s, a)),
         "event roster": (Operation.MANAGE_EVENTS, lambda s, a: events.roster(s, a, 1)),
+        "notice": (Operation.MANAGE_EVENTS, lambda s, a: notices.notice(s, a, 1)),
+        "announcement": (Operation.MANAGE_EVENTS, lambda s, a: notices.announcement(s, a, 1)),
+        "chase list": (Operation.MANAGE_EVENTS, lambda s, a: notices.chase_list(s, a, 1)),
+        "briefing": (Operation.VIEW_BRIEFING, lambda s, a: notices.briefing(s, a, 1)),
+        "letters": (Operation.MANAGE_EVENTS, lambda s, a: letters.consent_letters(s, a, 1)),
         "export audit": (Operation.VIEW_AUDIT, lambda s, a: audit.export_csv(s, a, tmp_path / f"{a.role}.csv")),
     }
 
@@ -84,7 +89,10 @@ def test_the_roles_in_the_matrix_are_the_ones_the_field_expects() -> None:
     assert ALLOWED[Operation.VIEW_RESTRICTED_REASON] == leads
     assert ALLOWED[Operation.VIEW_AUDIT] == leads
     assert Role.OFFICE in ALLOWED[Operation.EDIT_CONSENT] and Role.OFFICE in ALLOWED[Operation.IMPORT_PUPILS]
-    assert [op for op, roles in ALLOWED.items() if Role.STAFF in roles] == [Operation.VIEW_EVENTS]
+    assert [op for op, roles in ALLOWED.items() if Role.STAFF in roles] == [
+        Operation.VIEW_EVENTS,
+        Operation.VIEW_BRIEFING,
+    ]
 
 
 @pytest.mark.parametrize("role", list(Role))

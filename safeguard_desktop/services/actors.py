@@ -33,6 +33,7 @@ class Operation(enum.StrEnum):
     MANAGE_BACKUPS = "back up or restore the register"
     MANAGE_EVENTS = "create events and see who may be filmed"
     VIEW_EVENTS = "see the list of events"
+    VIEW_BRIEFING = "see the confidential do-not-photograph briefing"
 
 
 _LEADS = frozenset({Role.DSL, Role.DEPUTY_DSL})
@@ -51,6 +52,7 @@ ALLOWED: dict[Operation, frozenset[Role]] = {
     Operation.MANAGE_BACKUPS: _LEADS,
     Operation.MANAGE_EVENTS: _REGISTER_KEEPERS,
     Operation.VIEW_EVENTS: _REGISTER_KEEPERS | {Role.STAFF},
+    Operation.VIEW_BRIEFING: _REGISTER_KEEPERS | {Role.STAFF},
 }
 
 

@@ -65,6 +65,11 @@ def load_register(
 ) -> RegisterSnapshot:
     """Every pupil's verdict for every active purpose on ``on`` (today by default)."""
     actor.require(Operation.VIEW_REGISTER)
+    return snapshot_on(session, on or date.today(), include_left=include_left)
+
+
+def snapshot_on(session: Session, on: date, *, include_left: bool = False) -> RegisterSnapshot:
+    """The register's verdicts on a date, for services that have already checked their own permission."""
     query = select(
         Pupil.id,
         Pupil.upn,
@@ -96,7 +101,7 @@ def load_register(
         list_purposes(session),
         session.execute(query),
         decisions,
-        on or date.today(),
+        on,
     )
 
 

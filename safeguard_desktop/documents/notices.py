@@ -1,0 +1,189 @@
+"""Event documents besides the letters: the venue notice (A4/A3), the announcement, the confidential staff
+briefing and the chase list. Text from data is drawn as text, never as markup."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reportlab import rl_config
+from reportlab.lib.pagesizes import A3, A4
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfgen.canvas import Canvas
+
+from safeguard_desktop.documents.fonts import BOLD, REGULAR, register_fonts
+from safeguard_desktop.documents.letters import ACCENT, INK, MARGIN, MUTED, LetterEvent, LetterSchool, _letterhead
+
+CONFIDENTIAL_RED = (0.64, 0.09, 0.10)
+
+
+@dataclass(frozen=True)
+class BriefingPupil:
+    """A pupil staff must not film or photograph. Never carries a reason."""
+
+    name: str
+    reg_group: str
+    never_photograph: bool
+
+
+@dataclass(frozen=True)
+class ChaseLine:
+    """A family whose slip has not come back."""
+
+    name: str
+    reg_group: str
+    reference: str
+
+
+def _new_canvas(title: str, author: str, pagesize: tuple[float, float]) -> tuple[Canvas, io.BytesIO]:
+    register_fonts()
+    rl_config.useA85 = 0
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=pagesize, pageCompression=1)
+    canvas.setTitle(title)
+    canvas.setAuthor(author)
+    return canvas, buffer
+
+
+def _wrapped(canvas: Canvas, text: str, x: float, y: float, width: float, size: float, font: str = REGULAR,
+             leading: float = 1.35, centre: bool = False, page_width: float = 0) -> float:  # fmt: skip
+    canvas.setFont(font, size)
+    for line in simpleSplit(text, font, size, width):
+        if centre:
+            canvas.drawCentredString(page_width / 2, y, line)
+        else:
+            canvas.drawString(x, y, line)
+        y -= size * leading
+    return y - size * 0.4
+
+
+def render_notice(school: LetterSchool, event: LetterEvent, *, size: str = "A4") -> bytes:
+    """The notice for the venue door: the rule in large, plain words."""
+    pagesize = A3 if size.upper() == "A3" else A4
+    scale = pagesize[0] / A4[0]
+    canvas, buffer = _new_canvas(f"Notice — {event.name}", school.name, pagesize)
+    width, height = pagesize
+    margin = MARGIN * scale
+    y = height - margin - 30 * scale
+    canvas.setFillColorRGB(*ACCENT)
+    y = _wrapped(canvas, "Filming and photography", margin, y, width - 2 * margin, 34 * scale, BOLD,
+                 centre=True, page_width=width)  # fmt: skip
+    canvas.setFillColorRGB(*INK)
+    when = f"{event.starts_at:%d/%m/%Y}, {event.starts_at:%H:%M}" + (f" · {event.venue}" if event.venue else "")
+    y = _wrapped(canvas, event.name, margin, y - 8 * scale, width - 2 * margin, 22 * scale, BOLD, centre=True,
+                 page_width=width)  # fmt: skip
+    y = _wrapped(canvas, when, margin, y, width - 2 * margin, 14 * scale, centre=True, page_width=width)
+    canvas.setStrokeColorRGB(*ACCENT)
+    canvas.setLineWidth(2 * scale)
+    canvas.line(margin, y, width - margin, y)
+    y = _wrapped(canvas, event.wording, margin, y - 30 * scale, width - 2 * margin, 20 * scale, leading=1.45)
+    y = _wrapped(canvas, "Thank you for helping us keep every child safe.", margin, y - 10 * scale,
+                 width - 2 * margin, 18 * scale, BOLD)  # fmt: skip
+    canvas.setFillColorRGB(*MUTED)
+    canvas.setFont(REGULAR, 12 * scale)
+    canvas.drawCentredString(width / 2, margin, school.name)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def render_announcement(school: LetterSchool, event: LetterEvent) -> bytes:
+    """What the host reads aloud before the performance starts."""
+    canvas, buffer = _new_canvas(f"Announcement — {event.name}", school.name, A4)
+    width, height = A4
+    y = _letterhead(canvas, school, width, height)
+    canvas.setFillColorRGB(*MUTED)
+    y = _wrapped(canvas, "To read aloud at the start", MARGIN, y, width - 2 * MARGIN, 10)
+    canvas.setFillColorRGB(*INK)
+    y = _wrapped(canvas, f"Welcome to {event.name}.", MARGIN, y - 6, width - 2 * MARGIN, 16, BOLD)
+    y = _wrapped(canvas, "Before we begin, a word about filming and photographs.", MARGIN, y, width - 2 * MARGIN, 15)
+    y = _wrapped(canvas, event.wording, MARGIN, y, width - 2 * MARGIN, 15, leading=1.5)
+    _wrapped(canvas, "Thank you. Please enjoy the show.", MARGIN, y, width - 2 * MARGIN, 15, BOLD)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _confidential_banner(canvas: Canvas, width: float, height: float) -> None:
+    canvas.setFillColorRGB(*CONFIDENTIAL_RED)
+    canvas.rect(0, height - 30, width, 30, stroke=0, fill=1)
+    canvas.setFillColorRGB(1, 1, 1)
+    canvas.setFont(BOLD, 11)
+    canvas.drawCentredString(width / 2, height - 20, "CONFIDENTIAL — STAFF ONLY — do not display, copy or share")
+    canvas.setFillColorRGB(*INK)
+
+
+def render_briefing(school: LetterSchool, event: LetterEvent, pupils: Sequence[BriefingPupil]) -> bytes:
+    """The staff briefing: who must not be filmed or photographed, by class. No reasons are printed."""
+    canvas, buffer = _new_canvas(f"Confidential briefing — {event.name}", school.name, A4)
+    width, height = A4
+    _confidential_banner(canvas, width, height)
+    y = height - 60
+    canvas.setFont(BOLD, 15)
+    canvas.drawString(MARGIN, y, f"Do not film or photograph — {event.name}")
+    y -= 18
+    canvas.setFont(REGULAR, 10)
+    canvas.drawString(MARGIN, y, f"{event.starts_at:%d/%m/%Y %H:%M}" + (f", {event.venue}" if event.venue else ""))
+    y -= 16
+    guidance = (
+        "Position these pupils out of shot or photograph them separately. Pupils marked NEVER must not appear in "
+        "any image, whatever else you hear. Return this sheet to the office after the event."
+    )
+    y = _wrapped(canvas, guidance, MARGIN, y, width - 2 * MARGIN, 9.5)
+    if not pupils:
+        _wrapped(canvas, "Every pupil taking part may be filmed.", MARGIN, y - 10, width - 2 * MARGIN, 12, BOLD)
+    current_class = None
+    for pupil in pupils:
+        if y < MARGIN + 30:
+            canvas.showPage()
+            _confidential_banner(canvas, width, height)
+            y = height - 60
+            current_class = None
+        if pupil.reg_group != current_class:
+            current_class = pupil.reg_group
+            y -= 8
+            canvas.setFillColorRGB(*ACCENT)
+            canvas.setFont(BOLD, 12)
+            canvas.drawString(MARGIN, y, f"Class {current_class}")
+            canvas.setFillColorRGB(*INK)
+            y -= 18
+        canvas.setFont(BOLD if pupil.never_photograph else REGULAR, 11)
+        canvas.drawString(MARGIN + 12, y, pupil.name)
+        canvas.setFont(BOLD, 9)
+        if pupil.never_photograph:
+            canvas.setFillColorRGB(*CONFIDENTIAL_RED)
+            canvas.drawString(MARGIN + 300, y, "NEVER — no image at all")
+            canvas.setFillColorRGB(*INK)
+        else:
+            canvas.drawString(MARGIN + 300, y, "no consent for filming")
+        y -= 16
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def render_chase_list(school: LetterSchool, event: LetterEvent, lines: Sequence[ChaseLine]) -> bytes:
+    """Families whose reply slips have not come back, by class, with the slip reference to quote."""
+    canvas, buffer = _new_canvas(f"Slips not returned — {event.name}", school.name, A4)
+    width, height = A4
+    y = _letterhead(canvas, school, width, height)
+    canvas.setFont(BOLD, 14)
+    canvas.drawString(MARGIN, y, f"Reply slips not yet returned — {event.name}")
+    y -= 16
+    canvas.setFont(REGULAR, 10)
+    canvas.drawString(MARGIN, y, f"{len(lines)} families · event on {event.starts_at:%d/%m/%Y}")
+    y -= 24
+    for line in lines:
+        if y < MARGIN:
+            canvas.showPage()
+            y = height - MARGIN
+        canvas.setFont(REGULAR, 10.5)
+        canvas.drawString(MARGIN, y, line.reg_group)
+        canvas.drawString(MARGIN + 60, y, line.name)
+        canvas.drawString(MARGIN + 330, y, line.reference)
+        canvas.rect(width - MARGIN - 12, y - 2, 10, 10)
+        y -= 17
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

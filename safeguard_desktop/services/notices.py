@@ -1,0 +1,74 @@
+"""The event's notice, announcement, confidential staff briefing and chase list, as PDF bytes (audited)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from safeguard_desktop.domain.slips import SlipReference
+from safeguard_desktop.services import audit, events, settings
+from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.letters import UNDECIDED
+
+
+def _school_and_event(session: Session, event_id: int):  # type: ignore[no-untyped-def]
+    """Callers check their permission first."""
+    from safeguard_desktop.documents.letters import LetterEvent, LetterSchool
+
+    roster = events.roster_unchecked(session, event_id)
+    school = settings.get_school(session)
+    letter_school = LetterSchool(school.name or "Our school", school.address, school.headteacher, school.logo_png)
+    e = roster.event
+    return roster, letter_school, LetterEvent(e.name, e.starts_at, e.venue, e.wording)
+
+
+def notice(session: Session, actor: Actor, event_id: int, *, size: str = "A4") -> bytes:
+    """The notice for the venue door (A4 or A3). It names no pupil."""
+    actor.require(Operation.MANAGE_EVENTS)
+    from safeguard_desktop.documents.notices import render_notice
+
+    _roster, school, event = _school_and_event(session, event_id)
+    audit.record(session, actor, f"printed the event notice ({size.upper()})", "event", event_id)
+    return render_notice(school, event, size=size)
+
+
+def announcement(session: Session, actor: Actor, event_id: int) -> bytes:
+    """The words to read aloud at the start. It names no pupil."""
+    actor.require(Operation.MANAGE_EVENTS)
+    from safeguard_desktop.documents.notices import render_announcement
+
+    _roster, school, event = _school_and_event(session, event_id)
+    audit.record(session, actor, "printed the announcement", "event", event_id)
+    return render_announcement(school, event)
+
+
+def briefing(session: Session, actor: Actor, event_id: int) -> bytes:
+    """The confidential staff briefing: who must not be filmed, by class; never a reason."""
+    actor.require(Operation.VIEW_BRIEFING)
+    from safeguard_desktop.documents.notices import BriefingPupil, render_briefing
+
+    roster, school, event = _school_and_event(session, event_id)
+    pupils = [
+        BriefingPupil(f"{line.pupil.forename} {line.pupil.surname}", line.pupil.reg_group, line.pupil.never_photograph)
+        for line in roster.must_not_be_filmed
+    ]
+    audit.record(session, actor, "viewed the confidential briefing", "event", event_id, f"{len(pupils)} pupils")
+    return render_briefing(school, event, pupils)
+
+
+def chase_list(session: Session, actor: Actor, event_id: int) -> bytes:
+    """Families whose slips have not come back (no current decision for filming by parents)."""
+    actor.require(Operation.MANAGE_EVENTS)
+    from safeguard_desktop.documents.notices import ChaseLine, render_chase_list
+
+    roster, school, event = _school_and_event(session, event_id)
+    lines = [
+        ChaseLine(
+            f"{line.pupil.forename} {line.pupil.surname}",
+            line.pupil.reg_group,
+            str(SlipReference(event_id, line.pupil.id)),
+        )
+        for line in roster.lines
+        if line.parent_filming in UNDECIDED
+    ]
+    audit.record(session, actor, "printed the chase list", "event", event_id, f"{len(lines)} families")
+    return render_chase_list(school, event, lines)
