@@ -303,3 +303,25 @@ def test_letters_from_the_events_screen(qtbot, tmp_path: Path, window: MainWindo
     pages = len(PdfReader(out).pages)
     assert pages == screen.current.counts()["participants"] > 0
     assert f"{pages} letters saved" in screen.counts.text()
+
+
+def test_briefing_and_notice_from_the_events_screen(qtbot, tmp_path: Path, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from pypdf import PdfReader
+
+    from safeguard_desktop.domain.events import FilmingPolicy
+    from safeguard_desktop.services import events
+
+    with write_session(window.context.engine) as session:
+        events.create_event(session, window.context.actor, events.EventInput(
+            "Carols", datetime(2026, 12, 15, 18), "Church", FilmingPolicy.NO_FILMING, classes=["1A"]))  # fmt: skip
+    screen = window.events_screen
+    screen.open_after_saving = False
+    window.tabs.setCurrentWidget(screen)
+    assert screen.documents_button.isEnabled()
+    for kind in ("briefing", "notice-a3", "chase"):
+        out = tmp_path / f"{kind}.pdf"
+        screen.save_document(kind, str(out))
+        assert PdfReader(out).pages and "saved to" in screen.counts.text()
+    assert "CONFIDENTIAL" in PdfReader(tmp_path / "briefing.pdf").pages[0].extract_text()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -31,6 +32,14 @@ if TYPE_CHECKING:
     from safeguard_desktop.services.events import EventRoster, EventSummary
 
 ROSTER_HEADERS = ("Class", "Name", "Filming by parents", "School recording")
+DOCUMENTS = {
+    "letters": "Consent letters",
+    "notice": "Notice (A4)",
+    "notice-a3": "Notice (A3)",
+    "announcement": "Announcement",
+    "briefing": "Confidential staff briefing",
+    "chase": "Chase list",
+}
 
 
 class EventsScreen(QWidget):
@@ -70,6 +79,14 @@ class EventsScreen(QWidget):
         self.letters_button = QPushButton("Consent &letters…")
         self.letters_button.setToolTip("One PDF of letters with reply slips, in class then surname order")
         self.letters_button.setEnabled(False)
+        self.documents_button = QPushButton("Notices and &briefing ▾")
+        self.documents_button.setAccessibleName("Notices, announcement, briefing and chase list")
+        self.documents_button.setEnabled(False)
+        menu = QMenu(self.documents_button)
+        for kind, label in DOCUMENTS.items():
+            if kind != "letters":
+                menu.addAction(f"{label}…", lambda k=kind: self.save_document(k))
+        self.documents_button.setMenu(menu)
         self.undecided_check = QCheckBox("Only families who have not answered")
         self.undecided_check.setChecked(True)
         self.roster_table = QTableWidget(0, len(ROSTER_HEADERS))
@@ -84,6 +101,7 @@ class EventsScreen(QWidget):
         actions.addWidget(self.only_not, 1)
         actions.addWidget(self.undecided_check)
         actions.addWidget(self.letters_button)
+        actions.addWidget(self.documents_button)
         right = QVBoxLayout()
         for w in (self.title, self.wording, self.counts):
             right.addWidget(w)
@@ -159,6 +177,7 @@ class EventsScreen(QWidget):
         )
         self._fill_roster()
         self.letters_button.setEnabled(self.context.actor.may(Operation.MANAGE_EVENTS))
+        self.documents_button.setEnabled(True)
 
     def _fill_roster(self) -> None:
         if self.current is None:
@@ -181,7 +200,11 @@ class EventsScreen(QWidget):
                 self.roster_table.setItem(r, c, item)
 
     def print_letters(self, path: str | None = None) -> None:
-        """Make the letters off the GUI thread with a progress dialog and Cancel, then open the PDF."""
+        """Consent letters with reply slips (see save_document)."""
+        self.save_document("letters", path)
+
+    def save_document(self, kind: str, path: str | None = None) -> None:
+        """Make one of the event's PDFs off the GUI thread (progress, Cancel), save it, then open it."""
         if self.current is None:
             return
         from pathlib import Path
@@ -190,52 +213,64 @@ class EventsScreen(QWidget):
         from PySide6.QtGui import QDesktopServices
         from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
-        from safeguard_desktop.services import letters
+        from safeguard_desktop.services import letters, notices
         from safeguard_desktop.services.filenames import safe_filename
         from safeguard_desktop.services.transaction import write_session
         from safeguard_desktop.ui.background import Cancelled, Progress, run_in_background
 
         event = self.current.event
+        title = DOCUMENTS[kind]
         if path is None:
-            suggested = str(Path.home() / safe_filename(f"Consent letters - {event.name}", ".pdf"))
-            path, _ = QFileDialog.getSaveFileName(self, "Save the letters as", suggested, "PDF (*.pdf)")
+            suggested = str(Path.home() / safe_filename(f"{title} - {event.name}", ".pdf"))
+            path, _ = QFileDialog.getSaveFileName(self, f"Save the {title.lower()} as", suggested, "PDF (*.pdf)")
             if not path:
                 return
         only_undecided = self.undecided_check.isChecked()
         engine, actor = self.context.engine, self.context.actor
-        dialog = QProgressDialog("Making the letters…", "Cancel", 0, 100, self)
-        dialog.setWindowTitle("Consent letters")
+        dialog = QProgressDialog(f"Making the {title.lower()}…", "Cancel", 0, 100, self)
+        dialog.setWindowTitle(title)
         dialog.setMinimumDuration(300)
         dialog.setAutoClose(False)
 
-        def work(progress: Progress) -> int:
+        def work(progress: Progress) -> str:
             with write_session(engine) as session:
-                pdf, count = letters.consent_letters(
-                    session, actor, event.id, only_undecided=only_undecided,
-                    progress=lambda done, total: progress.update(done, total, ""),
-                )  # fmt: skip
+                if kind == "letters":
+                    pdf, count = letters.consent_letters(
+                        session, actor, event.id, only_undecided=only_undecided,
+                        progress=lambda done, total: progress.update(done, total, ""),
+                    )  # fmt: skip
+                    summary = f"{count} letters saved to {path}"
+                else:
+                    pdf = {
+                        "notice": lambda: notices.notice(session, actor, event.id),
+                        "notice-a3": lambda: notices.notice(session, actor, event.id, size="A3"),
+                        "announcement": lambda: notices.announcement(session, actor, event.id),
+                        "briefing": lambda: notices.briefing(session, actor, event.id),
+                        "chase": lambda: notices.chase_list(session, actor, event.id),
+                    }[kind]()
+                    summary = f"{title} saved to {path}"
             Path(path).write_bytes(pdf)
-            return count
+            return summary
 
         def on_progress(done: int, total: int, _message: str) -> None:
             dialog.setMaximum(total)
             dialog.setValue(done)
 
-        def on_done(count: int) -> None:
+        def on_done(summary: str) -> None:
             dialog.reset()
-            self.counts.setText(f"{count} letters saved to {path}")
+            self.counts.setText(summary)
             if self.open_after_saving:
                 QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
         def on_error(exc: Exception) -> None:
             dialog.reset()
             if isinstance(exc, Cancelled):
-                self.counts.setText("Cancelled: no letters were saved.")
+                self.counts.setText(f"Cancelled: the {title.lower()} were not saved.")
             else:
-                QMessageBox.warning(self, "Consent letters", str(exc))
+                QMessageBox.warning(self, title, str(exc))
 
-        self.letters_job = run_in_background(work, on_done, on_error, on_progress, parent=self)
-        dialog.canceled.connect(self.letters_job.cancel)
+        self.document_job = run_in_background(work, on_done, on_error, on_progress, parent=self)
+        dialog.canceled.connect(self.document_job.cancel)
 
     #: Open saved PDFs in the system viewer (the tests turn it off).
     open_after_saving = True
