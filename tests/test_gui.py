@@ -325,3 +325,44 @@ def test_briefing_and_notice_from_the_events_screen(qtbot, tmp_path: Path, windo
         screen.save_document(kind, str(out))
         assert PdfReader(out).pages and "saved to" in screen.counts.text()
     assert "CONFIDENTIAL" in PdfReader(tmp_path / "briefing.pdf").pages[0].extract_text()
+
+
+def test_recording_returned_slips(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from safeguard_desktop.domain.consent import Verdict
+    from safeguard_desktop.domain.events import FilmingPolicy
+    from safeguard_desktop.domain.slips import SlipReference
+    from safeguard_desktop.services import events
+
+    with write_session(window.context.engine) as session:
+        first = events.create_event(session, window.context.actor, events.EventInput(
+            "Carols", datetime(2026, 12, 15, 18), "Church", FilmingPolicy.NO_FILMING, classes=["1A"]))  # fmt: skip
+        other = events.create_event(session, window.context.actor, events.EventInput(
+            "Sports day", datetime(2027, 6, 15, 10), "Field", FilmingPolicy.PERSONAL_USE, classes=["1A"]))  # fmt: skip
+    screen = window.events_screen
+    window.tabs.setCurrentWidget(screen)
+    screen.reload(first)
+    line = screen.current.lines[0]
+    dialog = screen.on_slips_button_clicked()
+    # GIVEN a scanned slip from this event
+    qtbot.keyClicks(dialog.reference_edit, str(SlipReference(first, line.pupil.id)))
+    qtbot.keyClick(dialog.reference_edit, Qt.Key.Key_Return)
+    assert line.pupil.surname in dialog.pupil_label.text() and dialog.save_button.isEnabled()
+    # WHEN the office ticks yes / no and saves
+    dialog.filming.button(1).setChecked(True)
+    dialog.recording.button(0).setChecked(True)
+    qtbot.keyClicks(dialog.given_by_edit, "Anna Parent")
+    dialog.save_button.click()
+    # THEN it is recorded, and the dialog is ready for the next slip
+    assert "1 slip(s) recorded" in dialog.status_label.text() and dialog.reference_edit.text() == ""
+    updated = next(x for x in screen.current.lines if x.pupil.id == line.pupil.id)
+    assert (updated.parent_filming, updated.school_recording) == (Verdict.YES, Verdict.REFUSED)
+    # A slip from another event, or a mistyped one, is told apart clearly.
+    qtbot.keyClicks(dialog.reference_edit, str(SlipReference(other, line.pupil.id)))
+    qtbot.keyClick(dialog.reference_edit, Qt.Key.Key_Return)
+    assert "another event" in dialog.error_label.text() and not dialog.save_button.isEnabled()
+    dialog.reference_edit.clear()
+    qtbot.keyClicks(dialog.reference_edit, str(SlipReference(first, line.pupil.id)))
+    qtbot.keyClick(dialog.reference_edit, Qt.Key.Key_Return)
+    assert "recorded already" in dialog.error_label.text()

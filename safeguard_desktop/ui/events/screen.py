@@ -100,6 +100,10 @@ class EventsScreen(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.only_not, 1)
         actions.addWidget(self.undecided_check)
+        self.slips_button = QPushButton("Returned &slips…")
+        self.slips_button.setEnabled(False)
+        self.slips_button.clicked.connect(self.on_slips_button_clicked)
+        actions.addWidget(self.slips_button)
         actions.addWidget(self.letters_button)
         actions.addWidget(self.documents_button)
         right = QVBoxLayout()
@@ -178,6 +182,7 @@ class EventsScreen(QWidget):
         self._fill_roster()
         self.letters_button.setEnabled(self.context.actor.may(Operation.MANAGE_EVENTS))
         self.documents_button.setEnabled(True)
+        self.slips_button.setEnabled(self.context.actor.may(Operation.EDIT_CONSENT))
 
     def _fill_roster(self) -> None:
         if self.current is None:
@@ -274,6 +279,17 @@ class EventsScreen(QWidget):
 
     #: Open saved PDFs in the system viewer (the tests turn it off).
     open_after_saving = True
+
+    def on_slips_button_clicked(self) -> QWidget | None:
+        """Record returned slips for the chosen event."""
+        if self.current is None:
+            return None
+        from safeguard_desktop.ui.events.slips_dialog import SlipsDialog
+
+        dialog = SlipsDialog(self.context, self.current.event.id, self.current.event.name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def on_new_button_clicked(self) -> None:
         """Open the new-event dialog."""
