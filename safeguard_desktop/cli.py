@@ -100,12 +100,16 @@ def build_parser() -> argparse.ArgumentParser:
         ("announcement", "the words to read aloud at the start"),
         ("briefing", "the confidential staff briefing: who must not be filmed"),
         ("chase", "families whose reply slips have not come back"),
+        ("followup", "a letter asking a family to remove images posted against the policy"),
     ):
         doc = sub.add_parser(name, help=text)
         doc.add_argument("event", type=int)
         doc.add_argument("--out", required=True, help="the PDF file to write")
         if name == "notice":
             doc.add_argument("--size", choices=["A4", "A3"], default="A4")
+        if name == "followup":
+            doc.add_argument("--to", default="", help="the parent's name (default: Dear Parent or Carer)")
+            doc.add_argument("--platform", default="", help="where the images were posted")
 
     slp = sub.add_parser("slips", help="returned reply slips")
     slp_sub = slp.add_subparsers(dest="slips_command", required=True)
@@ -429,6 +433,8 @@ def cmd_document(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
             pdf = notices.notice(session, actor, args.event, size=args.size)
         elif args.command == "announcement":
             pdf = notices.announcement(session, actor, args.event)
+        elif args.command == "followup":
+            pdf = notices.follow_up_letter(session, actor, args.event, to=args.to, platform=args.platform)
         elif args.command == "briefing":
             pdf = notices.briefing(session, actor, args.event)
         else:
@@ -498,6 +504,7 @@ COMMANDS = {
     "announcement": cmd_document,
     "briefing": cmd_document,
     "chase": cmd_document,
+    "followup": cmd_document,
     "backup": cmd_backup,
     "restore": cmd_restore,
 }

@@ -93,3 +93,19 @@ def test_cli_documents(tmp_path: Path, school: tuple[Register, int]) -> None:
         out = tmp_path / f"{command}.pdf"
         assert main(["--data-dir", str(reg.folder), command, str(event_id), "--out", str(out), *extra]) == 0
         assert PdfReader(out).pages
+
+
+def test_follow_up_letter(school: tuple[Register, int], office: Actor, tmp_path: Path) -> None:
+    from safeguard_desktop.services.errors import ValidationError
+
+    reg, event_id = school
+    with write_session(reg.engine) as session:
+        pdf = notices.follow_up_letter(session, office, event_id, to="Mrs Ó Briain", platform="Facebook <b>")
+    words = " ".join(text(pdf).split())
+    assert "Dear Mrs Ó Briain" in words and "posted on Facebook <b>" in words and "remove the images" in words
+    with pytest.raises(ValidationError), write_session(reg.engine) as session:
+        notices.follow_up_letter(session, office, event_id, platform="x\ny")
+    out = tmp_path / "f.pdf"
+    assert (
+        main(["--data-dir", str(reg.folder), "followup", str(event_id), "--out", str(out), "--platform", "TikTok"]) == 0
+    )

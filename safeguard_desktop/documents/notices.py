@@ -187,3 +187,33 @@ def render_chase_list(school: LetterSchool, event: LetterEvent, lines: Sequence[
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def render_follow_up(school: LetterSchool, event: LetterEvent, *, to: str = "", platform: str = "") -> bytes:
+    """A letter asking a family to take down images from the event that were posted against the policy."""
+    canvas, buffer = _new_canvas(f"Request to remove images — {event.name}", school.name, A4)
+    width, height = A4
+    text_width = width - 2 * MARGIN
+    y = _letterhead(canvas, school, width, height)
+    y = _wrapped(canvas, f"Dear {to.strip() or 'Parent or Carer'},", MARGIN, y, text_width, 11)
+    y = _wrapped(canvas, f"Images from {event.name} ({event.starts_at:%d/%m/%Y})", MARGIN, y, text_width, 12.5, BOLD)
+    where = f" on {platform.strip()}" if platform.strip() else " online"
+    for paragraph in (
+        f"We have been told that photographs or video taken at {event.name} have been posted{where}. Other "
+        "children can be seen in them, and some children must not appear online at all, for their safety.",
+        f"Before the event, families were asked: {event.wording}",
+        "Please remove the images today, and ask anyone you have shared them with to delete them too. If you "
+        "would like a copy of the school's own recording, the office will be glad to help.",
+        "Thank you for your help in keeping every child safe. If you have any questions, please contact the "
+        "school office.",
+    ):
+        y = _wrapped(canvas, paragraph, MARGIN, y, text_width, 10.5, leading=1.4)
+    canvas.setFont(REGULAR, 10.5)
+    canvas.drawString(MARGIN, y - 4, "Yours sincerely,")
+    canvas.setFont(BOLD, 10.5)
+    canvas.drawString(MARGIN, y - 34, school.headteacher or "The Headteacher")
+    canvas.setFont(REGULAR, 9)
+    canvas.drawString(MARGIN, y - 47, "Headteacher")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

@@ -72,3 +72,18 @@ def chase_list(session: Session, actor: Actor, event_id: int) -> bytes:
     ]
     audit.record(session, actor, "printed the chase list", "event", event_id, f"{len(lines)} families")
     return render_chase_list(school, event, lines)
+
+
+def follow_up_letter(session: Session, actor: Actor, event_id: int, *, to: str = "", platform: str = "") -> bytes:
+    """A request to remove images posted against the event's policy (names only whom the office types)."""
+    actor.require(Operation.MANAGE_EVENTS)
+    from safeguard_desktop.documents.notices import render_follow_up
+
+    for value, what in ((to, "name"), (platform, "platform")):
+        if len(value) > 200 or any(ord(c) < 32 for c in value):
+            from safeguard_desktop.services.errors import ValidationError
+
+            raise ValidationError(f"The {what} must be one line of at most 200 characters.")
+    _roster, school, event = _school_and_event(session, event_id)
+    audit.record(session, actor, "printed a request to remove images", "event", event_id, platform)
+    return render_follow_up(school, event, to=to, platform=platform)

@@ -39,6 +39,7 @@ DOCUMENTS = {
     "announcement": "Announcement",
     "briefing": "Confidential staff briefing",
     "chase": "Chase list",
+    "followup": "Request to remove images",
 }
 
 
@@ -252,6 +253,7 @@ class EventsScreen(QWidget):
                         "announcement": lambda: notices.announcement(session, actor, event.id),
                         "briefing": lambda: notices.briefing(session, actor, event.id),
                         "chase": lambda: notices.chase_list(session, actor, event.id),
+                        "followup": lambda: notices.follow_up_letter(session, actor, event.id),
                     }[kind]()
                     summary = f"{title} saved to {path}"
             Path(path).write_bytes(pdf)
