@@ -6,92 +6,30 @@ with drawString, which never interprets markup.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
-from safeguard_desktop.documents.fonts import BOLD, REGULAR, register_fonts
+from safeguard_desktop.documents.fonts import BOLD, REGULAR
+from safeguard_desktop.documents.layout import (
+    ACCENT,
+    INK,
+    MARGIN,
+    MUTED,
+    LetterEvent,
+    LetterPupil,
+    LetterSchool,
+    letterhead,
+    new_canvas,
+    paragraph,
+)
 from safeguard_desktop.documents.qr import draw_qr, qr_matrices
 
-MARGIN = 56
-INK = (0.13, 0.13, 0.13)
-MUTED = (0.35, 0.35, 0.35)
-ACCENT = (0.10, 0.27, 0.45)
-
-
-@dataclass(frozen=True)
-class LetterSchool:
-    """The letterhead."""
-
-    name: str
-    address: str
-    headteacher: str
-    logo_png: bytes | None = None
-
-
-@dataclass(frozen=True)
-class LetterEvent:
-    """What the letter is about."""
-
-    name: str
-    starts_at: datetime
-    venue: str
-    wording: str
-
-
-@dataclass(frozen=True)
-class LetterPupil:
-    """One letter's addressee and slip."""
-
-    name: str
-    forename: str
-    reg_group: str
-    reference: str
-
-
-def _paragraph(canvas: Canvas, text: str, x: float, y: float, width: float, size: float = 10.5,
-               font: str = REGULAR, leading: float = 1.4) -> float:  # fmt: skip
-    canvas.setFont(font, size)
-    for line in simpleSplit(text, font, size, width):
-        canvas.drawString(x, y, line)
-        y -= size * leading
-    return y - size * 0.5
-
-
-def _letterhead(canvas: Canvas, school: LetterSchool, width: float, height: float) -> float:
-    top = height - MARGIN
-    x = MARGIN
-    if school.logo_png:
-        try:
-            image = ImageReader(io.BytesIO(school.logo_png))
-            iw, ih = image.getSize()
-            h = 48
-            w = iw * h / ih
-            canvas.drawImage(image, MARGIN, top - h + 8, w, h, mask="auto")
-            x = MARGIN + w + 12
-        except Exception:  # a damaged logo must not stop 2,000 letters; the name still heads the page
-            x = MARGIN
-    canvas.setFillColorRGB(*ACCENT)
-    canvas.setFont(BOLD, 16)
-    canvas.drawString(x, top - 10, school.name)
-    canvas.setFillColorRGB(*MUTED)
-    canvas.setFont(REGULAR, 8.5)
-    line_y = top - 24
-    for line in [part.strip() for part in school.address.splitlines() if part.strip()][:4]:
-        canvas.drawString(x, line_y, line)
-        line_y -= 11
-    canvas.setStrokeColorRGB(*ACCENT)
-    canvas.setLineWidth(1.2)
-    rule = min(line_y, top - 48) - 4
-    canvas.line(MARGIN, rule, width - MARGIN, rule)
-    canvas.setFillColorRGB(*INK)
-    return rule - 24
+__all__ = ["LetterEvent", "LetterPupil", "LetterSchool", "render_letters"]
 
 
 def _tick_row(canvas: Canvas, y: float, text: str, width: float) -> float:
@@ -124,16 +62,16 @@ def _shared_form(canvas: Canvas, school: LetterSchool, event: LetterEvent, today
     width, height = A4
     text_width = width - 2 * MARGIN
     canvas.beginForm("letter")
-    y = _letterhead(canvas, school, width, height)
+    y = letterhead(canvas, school, width, height)
     canvas.setFont(REGULAR, 10)
     canvas.drawRightString(width - MARGIN, y + 6, today.strftime("%d/%m/%Y"))
     addressee_y = y - 10
     y -= 36
     canvas.setFillColorRGB(*ACCENT)
     when = f"{event.starts_at:%d/%m/%Y} at {event.starts_at:%H:%M}" + (f", {event.venue}" if event.venue else "")
-    y = _paragraph(canvas, f"{event.name} — {when}", MARGIN, y, text_width, size=12.5, font=BOLD)
+    y = paragraph(canvas, f"{event.name} — {when}", MARGIN, y, text_width, size=12.5, font=BOLD)
     canvas.setFillColorRGB(*INK)
-    y = _paragraph(
+    y = paragraph(
         canvas,
         f"We are looking forward to {event.name}. Photographs and films of school events mean a great deal to "
         "families, but some children must not appear in images that are shared, for their own safety. We ask "
@@ -142,8 +80,8 @@ def _shared_form(canvas: Canvas, school: LetterSchool, event: LetterEvent, today
         y,
         text_width,
     )
-    y = _paragraph(canvas, "Filming and photography at this event", MARGIN, y, text_width, size=10.5, font=BOLD)
-    y = _paragraph(canvas, event.wording, MARGIN, y, text_width)
+    y = paragraph(canvas, "Filming and photography at this event", MARGIN, y, text_width, size=10.5, font=BOLD)
+    y = paragraph(canvas, event.wording, MARGIN, y, text_width)
     paragraph_y = y
     y -= PARAGRAPH_LINES * 10.5 * 1.4 + 6
     canvas.setFont(REGULAR, 10.5)
@@ -224,12 +162,7 @@ def render_letters(
     progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
     """One combined PDF, a page per pupil, in the order given (class, then surname, for the office printer)."""
-    register_fonts()
-    rl_config.useA85 = 0  # binary streams: smaller and faster than ASCII85 (PDF readers need no ASCII)
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
-    canvas.setTitle(f"Consent letters — {event.name}")
-    canvas.setAuthor(school.name)
+    canvas, buffer = new_canvas(f"Consent letters — {event.name}", school.name, A4)
     layout = _shared_form(canvas, school, event, today or datetime.now())
     codes = qr_matrices([p.reference for p in pupils])
     for number, (pupil, qr) in enumerate(zip(pupils, codes, strict=True), start=1):

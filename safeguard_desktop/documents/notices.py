@@ -3,17 +3,24 @@ briefing and the chase list. Text from data is drawn as text, never as markup.""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reportlab import rl_config
 from reportlab.lib.pagesizes import A3, A4
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
-from safeguard_desktop.documents.fonts import BOLD, REGULAR, register_fonts
-from safeguard_desktop.documents.letters import ACCENT, INK, MARGIN, MUTED, LetterEvent, LetterSchool, _letterhead
+from safeguard_desktop.documents.fonts import BOLD, REGULAR
+from safeguard_desktop.documents.layout import (
+    ACCENT,
+    INK,
+    MARGIN,
+    MUTED,
+    LetterEvent,
+    LetterSchool,
+    letterhead,
+    new_canvas,
+)
 
 CONFIDENTIAL_RED = (0.64, 0.09, 0.10)
 
@@ -36,16 +43,6 @@ class ChaseLine:
     reference: str
 
 
-def _new_canvas(title: str, author: str, pagesize: tuple[float, float]) -> tuple[Canvas, io.BytesIO]:
-    register_fonts()
-    rl_config.useA85 = 0
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=pagesize, pageCompression=1)
-    canvas.setTitle(title)
-    canvas.setAuthor(author)
-    return canvas, buffer
-
-
 def _wrapped(canvas: Canvas, text: str, x: float, y: float, width: float, size: float, font: str = REGULAR,
              leading: float = 1.35, centre: bool = False, page_width: float = 0) -> float:  # fmt: skip
     canvas.setFont(font, size)
@@ -62,7 +59,7 @@ def render_notice(school: LetterSchool, event: LetterEvent, *, size: str = "A4")
     """The notice for the venue door: the rule in large, plain words."""
     pagesize = A3 if size.upper() == "A3" else A4
     scale = pagesize[0] / A4[0]
-    canvas, buffer = _new_canvas(f"Notice — {event.name}", school.name, pagesize)
+    canvas, buffer = new_canvas(f"Notice — {event.name}", school.name, pagesize)
     width, height = pagesize
     margin = MARGIN * scale
     y = height - margin - 30 * scale
@@ -90,9 +87,9 @@ def render_notice(school: LetterSchool, event: LetterEvent, *, size: str = "A4")
 
 def render_announcement(school: LetterSchool, event: LetterEvent) -> bytes:
     """What the host reads aloud before the performance starts."""
-    canvas, buffer = _new_canvas(f"Announcement — {event.name}", school.name, A4)
+    canvas, buffer = new_canvas(f"Announcement — {event.name}", school.name, A4)
     width, height = A4
-    y = _letterhead(canvas, school, width, height)
+    y = letterhead(canvas, school, width, height)
     canvas.setFillColorRGB(*MUTED)
     y = _wrapped(canvas, "To read aloud at the start", MARGIN, y, width - 2 * MARGIN, 10)
     canvas.setFillColorRGB(*INK)
@@ -116,7 +113,7 @@ def _confidential_banner(canvas: Canvas, width: float, height: float) -> None:
 
 def render_briefing(school: LetterSchool, event: LetterEvent, pupils: Sequence[BriefingPupil]) -> bytes:
     """The staff briefing: who must not be filmed or photographed, by class. No reasons are printed."""
-    canvas, buffer = _new_canvas(f"Confidential briefing — {event.name}", school.name, A4)
+    canvas, buffer = new_canvas(f"Confidential briefing — {event.name}", school.name, A4)
     width, height = A4
     _confidential_banner(canvas, width, height)
     y = height - 60
@@ -165,9 +162,9 @@ def render_briefing(school: LetterSchool, event: LetterEvent, pupils: Sequence[B
 
 def render_chase_list(school: LetterSchool, event: LetterEvent, lines: Sequence[ChaseLine]) -> bytes:
     """Families whose reply slips have not come back, by class, with the slip reference to quote."""
-    canvas, buffer = _new_canvas(f"Slips not returned — {event.name}", school.name, A4)
+    canvas, buffer = new_canvas(f"Slips not returned — {event.name}", school.name, A4)
     width, height = A4
-    y = _letterhead(canvas, school, width, height)
+    y = letterhead(canvas, school, width, height)
     canvas.setFont(BOLD, 14)
     canvas.drawString(MARGIN, y, f"Reply slips not yet returned — {event.name}")
     y -= 16
@@ -191,10 +188,10 @@ def render_chase_list(school: LetterSchool, event: LetterEvent, lines: Sequence[
 
 def render_follow_up(school: LetterSchool, event: LetterEvent, *, to: str = "", platform: str = "") -> bytes:
     """A letter asking a family to take down images from the event that were posted against the policy."""
-    canvas, buffer = _new_canvas(f"Request to remove images — {event.name}", school.name, A4)
+    canvas, buffer = new_canvas(f"Request to remove images — {event.name}", school.name, A4)
     width, height = A4
     text_width = width - 2 * MARGIN
-    y = _letterhead(canvas, school, width, height)
+    y = letterhead(canvas, school, width, height)
     y = _wrapped(canvas, f"Dear {to.strip() or 'Parent or Carer'},", MARGIN, y, text_width, 11)
     y = _wrapped(canvas, f"Images from {event.name} ({event.starts_at:%d/%m/%Y})", MARGIN, y, text_width, 12.5, BOLD)
     where = f" on {platform.strip()}" if platform.strip() else " online"
