@@ -6,5 +6,5 @@ bash scripts/setup.sh
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy safeguard_desktop/domain safeguard_desktop/store safeguard_desktop/services safeguard_desktop/cli.py
+.venv/bin/mypy safeguard_desktop/domain safeguard_desktop/store safeguard_desktop/services safeguard_desktop/cli
 .venv/bin/python -m pytest -q "$@"
