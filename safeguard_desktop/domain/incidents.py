@@ -1,0 +1,134 @@
+"""Online-safety incidents: the helpline's categories, the KCSIE 4 Cs, and the guidance shown beside the form.
+
+Wording is the app's own, from the facts in shared/DOMAIN.md. Categories whose evidence must never be kept
+(child sexual abuse material, nudes or semi-nudes of under-18s) are *guarded*: nothing but the fact of a
+report, to whom, when, by whom and its reference may be recorded for them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Category(enum.StrEnum):
+    """Issue types, as the Professionals Online Safety Helpline reports them."""
+
+    PRIVACY = "abuse of privacy"
+    ILLEGAL = "illegal content"
+    REPUTATION = "online reputation"
+    HARASSMENT = "harassment / targeted abuse"
+    CYBERBULLYING = "cyberbullying"
+    NUDES = "nudes / semi-nudes"
+    IMPERSONATION = "impersonation"
+    SELF_HARM = "self-harm content"
+    GROOMING = "contact / grooming"
+    SCAM = "scam"
+    OTHER = "other"
+
+
+class FourCs(enum.StrEnum):
+    """KCSIE's four areas of online risk."""
+
+    CONTENT = "content"
+    CONTACT = "contact"
+    CONDUCT = "conduct"
+    COMMERCE = "commerce"
+
+
+#: Never view, copy, download, screenshot, print, store or forward: no attachment, image or URL is kept.
+GUARDED: frozenset[Category] = frozenset({Category.ILLEGAL, Category.NUDES})
+
+HELPLINE = (
+    "Professionals Online Safety Helpline: 0344 381 4772, helpline@saferinternet.org.uk, Monday to Friday "
+    "10:00–16:00. Report to the platform first and allow 48 hours unless a child is at risk."
+)
+
+DEFAULT_AXIS: dict[Category, FourCs] = {
+    Category.PRIVACY: FourCs.CONDUCT,
+    Category.ILLEGAL: FourCs.CONTENT,
+    Category.REPUTATION: FourCs.CONDUCT,
+    Category.HARASSMENT: FourCs.CONDUCT,
+    Category.CYBERBULLYING: FourCs.CONDUCT,
+    Category.NUDES: FourCs.CONDUCT,
+    Category.IMPERSONATION: FourCs.CONDUCT,
+    Category.SELF_HARM: FourCs.CONTENT,
+    Category.GROOMING: FourCs.CONTACT,
+    Category.SCAM: FourCs.COMMERCE,
+    Category.OTHER: FourCs.CONTENT,
+}
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """What to do, in order, for one category."""
+
+    title: str
+    steps: tuple[str, ...]
+
+
+GUIDANCE: dict[Category, Guidance] = {
+    Category.PRIVACY: Guidance(
+        "Images shared without consent",
+        (
+            "Ask the person who posted them to take them down; most will.",
+            "If they do not within a reasonable time (allow up to a month), use the platform's privacy report. "
+            "A parent reports for a child under 13; pupils of 13 and over can report themselves.",
+            "Record what was posted, where, when, and each request and reply — not the images themselves.",
+        ),
+    ),
+    Category.ILLEGAL: Guidance(
+        "Illegal content (child sexual abuse material)",
+        (
+            "Do not view, copy, download, screenshot, print, store or forward it — not even as evidence.",
+            "Report the web address to the Internet Watch Foundation (anonymously; give an email address to get "
+            "a reference number).",
+            "Call the police (or CEOP) if a child is at risk; 999 if anyone is in immediate danger.",
+            "Record here only that a report was made, to whom, when, by whom, and the reference.",
+        ),
+    ),
+    Category.NUDES: Guidance(
+        "Nudes or semi-nudes of under-18s",
+        (
+            "Do not view, copy, store or forward the images, and do not ask anyone to send them.",
+            "Follow the UKCIS guidance: talk to the DSL straight away, assess the risk, and record who was "
+            "informed and why.",
+            "Refer to the police or children's social care where the risk assessment says so.",
+        ),
+    ),
+    Category.REPUTATION: Guidance(
+        "Fake accounts, public shaming, false allegations",
+        (
+            "Investigate any allegation, however it was raised; keep staff who are victims of abuse apart "
+            "from allegations against staff.",
+            "Report the account or posts through the platform's reporting routes.",
+            "If it continues, or threatens someone, involve the police.",
+        ),
+    ),
+    Category.HARASSMENT: Guidance(
+        "Targeted abuse of a named person",
+        (
+            "Platforms forbid targeted abuse of a named person: report it there first.",
+            "Keep a dated record of each post and each report made.",
+            "Continued targeting goes to the police.",
+        ),
+    ),
+}
+_GENERAL = Guidance(
+    "Online-safety concern",
+    (
+        "Record the facts: what happened, where, when, and who is affected.",
+        "Report to the platform, and follow your safeguarding policy; talk to the DSL.",
+    ),
+)
+
+
+def guidance_for(category: Category) -> Guidance:
+    """The steps for a category, ending with the helpline's details."""
+    base = GUIDANCE.get(category, _GENERAL)
+    return Guidance(base.title, (*base.steps, HELPLINE))
+
+
+def is_guarded(category: Category) -> bool:
+    """True when no attachment, image or URL may ever be stored for the category."""
+    return category in GUARDED
