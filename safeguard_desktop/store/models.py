@@ -194,3 +194,63 @@ class EventPupil(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id", ondelete="RESTRICT"))
+
+
+class Incident(Base):
+    """An online-safety incident. Its content is for safeguarding leads; its chronology is append-only."""
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(40))
+    four_cs: Mapped[str] = mapped_column(String(20))
+    urgency: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    occurred_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    reported_at: Mapped[datetime] = mapped_column(DateTime)
+    summary: Mapped[str] = mapped_column(Text)
+    platforms: Mapped[str] = mapped_column(Text, default="")
+    evidence_links: Mapped[str] = mapped_column(Text, default="")
+    follow_up_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reported_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    people: Mapped[list[IncidentPerson]] = relationship(cascade="all, delete-orphan")
+    entries: Mapped[list[IncidentEntry]] = relationship(order_by="IncidentEntry.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class IncidentPerson(Base):
+    """Someone involved: a pupil on the register, a member of staff (by role), the school, or someone else."""
+
+    __tablename__ = "incident_person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # pupil, staff, school, other
+    pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupil.id", ondelete="RESTRICT"), nullable=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    staff_role: Mapped[str] = mapped_column(String(100), default="")
+    involvement: Mapped[str] = mapped_column(String(20))  # affected, alleged, witness, reporter
+
+
+class IncidentEntry(Base):
+    """One line of the chronology: an action, a referral, a decision, an outcome — never edited or deleted.
+
+    A mistake is put right by a correction entry that points at the entry it corrects.
+    """
+
+    __tablename__ = "incident_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    referral_to: Mapped[str] = mapped_column(String(40), default="")
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    corrects_entry_id: Mapped[int | None] = mapped_column(ForeignKey("incident_entry.id"), nullable=True)
+    author: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
