@@ -12,7 +12,19 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.events import FilmingPolicy
-from safeguard_desktop.services import audit, consent, demo, events, letters, mis_import, notices, register, settings
+from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.services import (
+    audit,
+    consent,
+    demo,
+    events,
+    incidents,
+    letters,
+    mis_import,
+    notices,
+    register,
+    settings,
+)
 from safeguard_desktop.services.actors import ALLOWED, Actor, Operation, Role
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import PermissionDenied, ServiceError
@@ -24,6 +36,7 @@ from .conftest import SIMS_HEADERS, sims_rows, write_csv
 EVENT = events.EventInput(
     "Nativity", datetime(2026, 12, 10, 14, 0), "Hall", FilmingPolicy.PERSONAL_USE, year_groups=["R"]
 )
+INCIDENT = incidents.IncidentInput(Category.CYBERBULLYING, "Unkind messages in a class group chat.")
 DECISION = consent.DecisionInput(
     ConsentState.GRANTED, GivenByKind.PARENT, Route.PHONE, date(2026, 10, 1), "A", "Mother"
 )
@@ -55,6 +68,14 @@ def operations(tmp_path: Path) -> dict[str, tuple[Operation, Callable[[Session, 
         "chase list": (Operation.MANAGE_EVENTS, lambda s, a: notices.chase_list(s, a, 1)),
         "briefing": (Operation.VIEW_BRIEFING, lambda s, a: notices.briefing(s, a, 1)),
         "letters": (Operation.MANAGE_EVENTS, lambda s, a: letters.consent_letters(s, a, 1)),
+        "log incident": (Operation.LOG_INCIDENT, lambda s, a: incidents.record_incident(s, a, INCIDENT)),
+        "own reports": (Operation.LOG_INCIDENT, lambda s, a: incidents.my_reports(s, a)),
+        "list incidents": (Operation.READ_INCIDENTS, lambda s, a: incidents.list_incidents(s, a)),
+        "read incident": (Operation.READ_INCIDENTS, lambda s, a: incidents.read_incident(s, a, 1)),
+        "incident entry": (
+            Operation.READ_INCIDENTS,
+            lambda s, a: incidents.add_entry(s, a, 1, incidents.EntryKind.ACTION, "Spoke to the pupil"),
+        ),
         "export audit": (Operation.VIEW_AUDIT, lambda s, a: audit.export_csv(s, a, tmp_path / f"{a.role}.csv")),
     }
 
@@ -92,7 +113,9 @@ def test_the_roles_in_the_matrix_are_the_ones_the_field_expects() -> None:
     assert [op for op, roles in ALLOWED.items() if Role.STAFF in roles] == [
         Operation.VIEW_EVENTS,
         Operation.VIEW_BRIEFING,
+        Operation.LOG_INCIDENT,
     ]
+    assert ALLOWED[Operation.READ_INCIDENTS] == leads and Role.OFFICE not in ALLOWED[Operation.LOG_INCIDENT]
 
 
 @pytest.mark.parametrize("role", list(Role))

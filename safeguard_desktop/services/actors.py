@@ -34,6 +34,8 @@ class Operation(enum.StrEnum):
     MANAGE_EVENTS = "create events and see who may be filmed"
     VIEW_EVENTS = "see the list of events"
     VIEW_BRIEFING = "see the confidential do-not-photograph briefing"
+    LOG_INCIDENT = "log an online-safety incident"
+    READ_INCIDENTS = "read and follow up incident records"
 
 
 _LEADS = frozenset({Role.DSL, Role.DEPUTY_DSL})
@@ -53,6 +55,8 @@ ALLOWED: dict[Operation, frozenset[Role]] = {
     Operation.MANAGE_EVENTS: _REGISTER_KEEPERS,
     Operation.VIEW_EVENTS: _REGISTER_KEEPERS | {Role.STAFF},
     Operation.VIEW_BRIEFING: _REGISTER_KEEPERS | {Role.STAFF},
+    Operation.LOG_INCIDENT: _LEADS | {Role.STAFF},
+    Operation.READ_INCIDENTS: _LEADS,
 }
 
 

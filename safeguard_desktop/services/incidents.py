@@ -1,0 +1,335 @@
+"""Online-safety incidents: log, follow up in an append-only chronology, close with the outcome and reason.
+
+Content is for safeguarding leads. Staff may log an incident and see the status of their own reports, not
+their content or anyone else's. Office staff see nothing of incidents. For guarded categories (illegal
+content, nudes of under-18s) nothing but the fact of a report is kept: no links, no web addresses.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safeguard_desktop.domain.incidents import DEFAULT_AXIS, Category, FourCs, is_guarded
+from safeguard_desktop.services import audit
+from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.errors import NotFound, ValidationError
+from safeguard_desktop.store.models import Incident, IncidentEntry, IncidentPerson, Pupil
+
+
+class Urgency(enum.StrEnum):
+    """How soon it needs acting on."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    IMMEDIATE = "immediate danger"
+
+
+class Status(enum.StrEnum):
+    """Where the incident stands."""
+
+    OPEN = "open"
+    MONITORING = "monitoring"
+    CLOSED = "closed"
+
+
+class EntryKind(enum.StrEnum):
+    """Kinds of chronology entry."""
+
+    ACTION = "action"
+    REFERRAL = "referral"
+    DECISION = "decision"
+    OUTCOME = "outcome"
+    CORRECTION = "correction"
+    STATUS = "status"
+
+
+REFERRAL_TO = ("platform", "IWF", "police", "CEOP", "helpline", "LADO", "parents", "children's social care", "other")
+INVOLVEMENTS = ("affected", "alleged", "witness", "reporter")
+_WEB_ADDRESS = re.compile(r"(https?://|www\.|\b[\w-]+\.(com|co\.uk|org|net|uk|io|ly|me|tv)\b/?)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    """Someone involved. Pupils by register id; staff by name and role; "school" needs neither."""
+
+    kind: str
+    involvement: str
+    pupil_id: int | None = None
+    name: str = ""
+    staff_role: str = ""
+
+
+@dataclass(frozen=True)
+class IncidentInput:
+    """The form a member of staff fills in."""
+
+    category: Category
+    summary: str
+    urgency: Urgency = Urgency.MEDIUM
+    four_cs: FourCs | None = None
+    occurred_at: datetime | None = None
+    platforms: Sequence[str] = ()
+    evidence_links: Sequence[str] = ()
+    people: Sequence[PersonInput] = ()
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """A chronology line as leads read it."""
+
+    id: int
+    kind: str
+    text: str
+    referral_to: str
+    reference: str
+    reason: str
+    corrects: int | None
+    author: str
+    at: datetime
+
+
+@dataclass
+class IncidentView:
+    """An incident as a safeguarding lead reads it."""
+
+    id: int
+    category: Category
+    four_cs: FourCs
+    urgency: Urgency
+    status: Status
+    occurred_at: datetime | None
+    reported_at: datetime
+    reported_by: str
+    summary: str
+    platforms: list[str]
+    evidence_links: list[str]
+    follow_up_on: date | None
+    people: list[PersonInput] = field(default_factory=list)
+    entries: list[EntryView] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> bool:
+        """A follow-up date in the past on an incident not closed."""
+        return self.status is not Status.CLOSED and self.follow_up_on is not None and self.follow_up_on < date.today()
+
+
+@dataclass(frozen=True)
+class OwnReport:
+    """What staff see of the incidents they logged: the status, never the content."""
+
+    id: int
+    reported_at: datetime
+    status: Status
+
+
+def _text(value: str, what: str, limit: int, *, required: bool = False) -> str:
+    text = value.strip()
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
+        raise ValidationError(f"The {what} contains control characters; retype it.")
+    if required and not text:
+        raise ValidationError(f"Write the {what}.")
+    if len(text) > limit:
+        raise ValidationError(f"The {what} is longer than {limit} characters.")
+    return text
+
+
+def _guard(category: Category, *texts: str, links: Sequence[str] = ()) -> None:
+    if not is_guarded(category):
+        return
+    if links:
+        raise ValidationError(
+            f"For {category.value} nothing may be kept but the fact of the report: no links, images or files. "
+            "Do not view, copy or forward it; report it (IWF, police) and record the reference."
+        )
+    for text in texts:
+        if _WEB_ADDRESS.search(text):
+            raise ValidationError(
+                f"For {category.value} no web address may be recorded. Report the address to the IWF instead, "
+                "and record only that you reported it, when, and the reference."
+            )
+
+
+def record_incident(session: Session, actor: Actor, data: IncidentInput) -> int:
+    """Log an incident. Returns its number."""
+    actor.require(Operation.LOG_INCIDENT)
+    summary = _text(data.summary, "summary of what happened", 8000, required=True)
+    platforms = [_text(p, "platform", 100) for p in data.platforms if p.strip()]
+    links = [_text(link, "link", 500) for link in data.evidence_links if link.strip()]
+    _guard(data.category, summary, *platforms, links=links)
+    occurred = data.occurred_at
+    now = datetime.now()
+    if occurred is not None and occurred > now:
+        raise ValidationError("When it happened cannot be in the future.")
+    people = []
+    for person in data.people:
+        if person.involvement not in INVOLVEMENTS:
+            raise ValidationError(f"Involvement must be one of: {', '.join(INVOLVEMENTS)}.")
+        if person.kind == "pupil":
+            if person.pupil_id is None or session.get(Pupil, person.pupil_id) is None:
+                raise NotFound("A pupil linked to the incident is not in the register.")
+        elif person.kind not in ("staff", "school", "other"):
+            raise ValidationError("A person involved is a pupil, a member of staff, the school, or someone else.")
+        people.append(
+            IncidentPerson(
+                kind=person.kind,
+                pupil_id=person.pupil_id if person.kind == "pupil" else None,
+                name=_text(person.name, "name", 200),
+                staff_role=_text(person.staff_role, "staff role", 100),
+                involvement=person.involvement,
+            )
+        )
+    incident = Incident(
+        category=data.category.value,
+        four_cs=(data.four_cs or DEFAULT_AXIS[data.category]).value,
+        urgency=data.urgency.value,
+        status=Status.OPEN.value,
+        occurred_at=occurred,
+        reported_at=now,
+        summary=summary,
+        platforms="\n".join(platforms),
+        evidence_links="\n".join(links),
+        reported_by=actor.name,
+        created_at=now,
+    )
+    incident.people = people
+    session.add(incident)
+    session.flush()
+    audit.record(session, actor, "logged an incident", "incident", incident.id, data.category.value)
+    return incident.id
+
+
+def add_entry(
+    session: Session,
+    actor: Actor,
+    incident_id: int,
+    kind: EntryKind,
+    text: str,
+    *,
+    referral_to: str = "",
+    reference: str = "",
+    reason: str = "",
+    corrects: int | None = None,
+) -> int:
+    """Append to the chronology. Nothing is edited or deleted: a correction points at what it corrects."""
+    actor.require(Operation.READ_INCIDENTS)
+    incident = _get(session, incident_id)
+    body = _text(text, "entry", 8000, required=True)
+    reason = _text(reason, "reason", 4000)
+    reference = _text(reference, "reference", 100)
+    _guard(Category(incident.category), body, reason, reference)
+    if kind is EntryKind.REFERRAL and referral_to not in REFERRAL_TO:
+        raise ValidationError(f"Say who it was referred to: {', '.join(REFERRAL_TO)}.")
+    if kind is EntryKind.DECISION and not reason:
+        raise ValidationError("A decision needs its reason (KCSIE: decisions are recorded with the rationale).")
+    if kind is EntryKind.CORRECTION:
+        target = session.get(IncidentEntry, corrects) if corrects is not None else None
+        if target is None or target.incident_id != incident_id:
+            raise ValidationError("A correction must name the entry of this incident that it corrects.")
+        if not reason:
+            raise ValidationError("Say why the entry is being corrected.")
+    elif corrects is not None:
+        raise ValidationError("Only a correction points at another entry.")
+    entry = IncidentEntry(
+        incident_id=incident_id,
+        kind=kind.value,
+        text=body,
+        referral_to=referral_to if kind is EntryKind.REFERRAL else "",
+        reference=reference,
+        reason=reason,
+        corrects_entry_id=corrects,
+        author=actor.name,
+        created_at=datetime.now(),
+    )
+    session.add(entry)
+    session.flush()
+    audit.record(session, actor, f"added {kind.value} to incident", "incident", incident_id, f"entry {entry.id}")
+    return entry.id
+
+
+def set_status(
+    session: Session,
+    actor: Actor,
+    incident_id: int,
+    status: Status,
+    *,
+    follow_up_on: date | None = None,
+    outcome: str = "",
+    reason: str = "",
+) -> None:
+    """Open, monitor or close. Closing needs the outcome and the reason (summary, follow-up, actions, outcome)."""
+    actor.require(Operation.READ_INCIDENTS)
+    incident = _get(session, incident_id)
+    if status is Status.CLOSED:
+        if not outcome.strip() or not reason.strip():
+            raise ValidationError("Closing an incident needs its outcome and the reason for closing it.")
+        add_entry(session, actor, incident_id, EntryKind.OUTCOME, outcome, reason=reason)
+    incident.status = status.value
+    incident.follow_up_on = None if status is Status.CLOSED else follow_up_on
+    add_entry(session, actor, incident_id, EntryKind.STATUS, f"Status: {status.value}", reason=reason)
+
+
+def _get(session: Session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"No incident number {incident_id}.")
+    return incident
+
+
+def read_incident(session: Session, actor: Actor, incident_id: int) -> IncidentView:
+    """The whole record, for a safeguarding lead. Every read is audited."""
+    actor.require(Operation.READ_INCIDENTS)
+    incident = _get(session, incident_id)
+    audit.record(session, actor, "viewed an incident", "incident", incident_id)
+    return _view(incident)
+
+
+def _view(incident: Incident) -> IncidentView:
+    return IncidentView(
+        id=incident.id,
+        category=Category(incident.category),
+        four_cs=FourCs(incident.four_cs),
+        urgency=Urgency(incident.urgency),
+        status=Status(incident.status),
+        occurred_at=incident.occurred_at,
+        reported_at=incident.reported_at,
+        reported_by=incident.reported_by,
+        summary=incident.summary,
+        platforms=[p for p in incident.platforms.split("\n") if p],
+        evidence_links=[link for link in incident.evidence_links.split("\n") if link],
+        follow_up_on=incident.follow_up_on,
+        people=[PersonInput(p.kind, p.involvement, p.pupil_id, p.name, p.staff_role) for p in incident.people],
+        entries=[
+            EntryView(
+                e.id, e.kind, e.text, e.referral_to, e.reference, e.reason, e.corrects_entry_id, e.author, e.created_at
+            )
+            for e in incident.entries
+        ],
+    )
+
+
+def list_incidents(session: Session, actor: Actor) -> list[IncidentView]:
+    """Every incident, newest first (leads only; the list itself reveals content)."""
+    actor.require(Operation.READ_INCIDENTS)
+    return [
+        _view(i) for i in session.scalars(select(Incident).order_by(Incident.reported_at.desc(), Incident.id.desc()))
+    ]
+
+
+def my_reports(session: Session, actor: Actor) -> list[OwnReport]:
+    """The incidents this person logged, with their status only."""
+    actor.require(Operation.LOG_INCIDENT)
+    rows = session.execute(
+        select(Incident.id, Incident.reported_at, Incident.status)
+        .where(Incident.reported_by == actor.name)
+        .order_by(Incident.reported_at.desc())
+    )
+    return [OwnReport(i, at, Status(status)) for i, at, status in rows]

@@ -1,0 +1,113 @@
+"""Incidents: roles on content, the guard on illegal content and nudes, the append-only chronology, closing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.services import incidents
+from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.database import Register
+from safeguard_desktop.services.errors import PermissionDenied, ValidationError
+from safeguard_desktop.services.incidents import EntryKind, IncidentInput, PersonInput, Status, Urgency
+from safeguard_desktop.store.engine import read_session, write_session
+
+PRIVACY = IncidentInput(
+    Category.PRIVACY,
+    "A parent posted a video of the nativity on a public account; other children are visible.",
+    Urgency.MEDIUM,
+    occurred_at=datetime(2026, 11, 20, 15),
+    platforms=["Facebook"],
+    evidence_links=["https://facebook.example/video/123"],
+    people=[PersonInput("school", "affected")],
+)
+
+
+def log(reg: Register, actor: Actor, data: IncidentInput = PRIVACY) -> int:
+    with write_session(reg.engine) as session:
+        return incidents.record_incident(session, actor, data)
+
+
+def test_staff_log_and_see_only_the_status_of_their_own(reg: Register, staff: Actor, dsl: Actor) -> None:
+    mine = log(reg, staff)
+    log(reg, dsl)
+    with read_session(reg.engine) as session:
+        own = incidents.my_reports(session, staff)
+        assert [(r.id, r.status) for r in own] == [(mine, Status.OPEN)]
+        assert not hasattr(own[0], "summary")
+        with pytest.raises(PermissionDenied):
+            incidents.list_incidents(session, staff)
+    with pytest.raises(PermissionDenied), write_session(reg.engine) as session:
+        incidents.read_incident(session, staff, mine)
+
+
+def test_office_sees_nothing_of_incidents(reg: Register, office: Actor, dsl: Actor) -> None:
+    number = log(reg, dsl)
+    with pytest.raises(PermissionDenied), write_session(reg.engine) as session:
+        incidents.record_incident(session, office, PRIVACY)
+    with pytest.raises(PermissionDenied), write_session(reg.engine) as session:
+        incidents.read_incident(session, office, number)
+    with pytest.raises(PermissionDenied), read_session(reg.engine) as session:
+        incidents.my_reports(session, office)
+
+
+@pytest.mark.parametrize("category", [Category.ILLEGAL, Category.NUDES])
+def test_guarded_categories_keep_no_link_or_web_address(
+    reg: Register, staff: Actor, dsl: Actor, category: Category
+) -> None:
+    with pytest.raises(ValidationError, match="no links"):
+        log(reg, staff, IncidentInput(category, "Reported to the IWF.", evidence_links=["http://x.example/a"]))
+    with pytest.raises(ValidationError, match="no web address"):
+        log(reg, staff, IncidentInput(category, "Found at www.example.com/abc, reported."))
+    number = log(reg, staff, IncidentInput(category, "A pupil told us of an image. Not viewed. Reported to the IWF."))
+    with pytest.raises(ValidationError, match="no web address"), write_session(reg.engine) as session:
+        incidents.add_entry(session, dsl, number, EntryKind.REFERRAL, "See https://bad.example", referral_to="IWF")
+    with write_session(reg.engine) as session:
+        incidents.add_entry(session, dsl, number, EntryKind.REFERRAL, "Reported to the IWF", referral_to="IWF",
+                            reference="IWF-2026-1234")  # fmt: skip
+        view = incidents.read_incident(session, dsl, number)
+    assert view.entries[0].reference == "IWF-2026-1234" and view.evidence_links == []
+
+
+def test_the_chronology_is_append_only_and_corrected_by_pointing(reg: Register, dsl: Actor) -> None:
+    number = log(reg, dsl)
+    with write_session(reg.engine) as session:
+        first = incidents.add_entry(session, dsl, number, EntryKind.ACTION, "Phoned the parent on 11/12.")
+        incidents.add_entry(session, dsl, number, EntryKind.CORRECTION, "Phoned the parent on 12/12.",
+                            corrects=first, reason="Wrong date typed")  # fmt: skip
+        view = incidents.read_incident(session, dsl, number)
+    assert [e.kind for e in view.entries] == ["action", "correction"]
+    assert view.entries[0].text == "Phoned the parent on 11/12."  # the original stays as written
+    assert view.entries[1].corrects == first and view.entries[1].author == dsl.name
+    with pytest.raises(ValidationError, match="why"), write_session(reg.engine) as session:
+        incidents.add_entry(session, dsl, number, EntryKind.CORRECTION, "x", corrects=first)
+    with pytest.raises(ValidationError, match="reason"), write_session(reg.engine) as session:
+        incidents.add_entry(session, dsl, number, EntryKind.DECISION, "No further action")
+    with pytest.raises(ValidationError, match="referred"), write_session(reg.engine) as session:
+        incidents.add_entry(session, dsl, number, EntryKind.REFERRAL, "Told them", referral_to="someone")
+
+
+def test_closing_needs_outcome_and_reason_and_follow_ups_go_overdue(reg: Register, dsl: Actor) -> None:
+    number = log(reg, dsl)
+    with write_session(reg.engine) as session:
+        incidents.set_status(session, dsl, number, Status.MONITORING, follow_up_on=date.today() - timedelta(days=1))
+        assert incidents.read_incident(session, dsl, number).overdue
+    with pytest.raises(ValidationError, match="outcome"), write_session(reg.engine) as session:
+        incidents.set_status(session, dsl, number, Status.CLOSED)
+    with write_session(reg.engine) as session:
+        incidents.set_status(session, dsl, number, Status.CLOSED, outcome="Video removed by the parent.",
+                             reason="Removed within a day; family understood the policy.")  # fmt: skip
+        view = incidents.read_incident(session, dsl, number)
+    assert view.status is Status.CLOSED and not view.overdue
+    assert [e.kind for e in view.entries][-2:] == ["outcome", "status"]
+
+
+def test_entries_cannot_be_deleted_while_their_incident_exists(reg: Register, dsl: Actor) -> None:
+    number = log(reg, dsl)
+    with write_session(reg.engine) as session:
+        incidents.add_entry(session, dsl, number, EntryKind.ACTION, "Spoke to the class teacher.")
+    with pytest.raises(Exception, match="FOREIGN KEY"), write_session(reg.engine) as session:
+        session.execute(text("DELETE FROM incident WHERE id = :i"), {"i": number})
