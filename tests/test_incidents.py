@@ -111,3 +111,33 @@ def test_entries_cannot_be_deleted_while_their_incident_exists(reg: Register, ds
         incidents.add_entry(session, dsl, number, EntryKind.ACTION, "Spoke to the class teacher.")
     with pytest.raises(Exception, match="FOREIGN KEY"), write_session(reg.engine) as session:
         session.execute(text("DELETE FROM incident WHERE id = :i"), {"i": number})
+
+
+def test_cli_incidents(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from safeguard_desktop.cli import main
+
+    base = ["--data-dir", str(tmp_path / "data"), "incidents"]
+    assert main([*base, "add", "--category", "abuse of privacy", "--summary", "=HYPERLINK(\"x\") posted a video",
+                 "--platform", "TikTok", "--occurred", "20/11/2026 15:30"]) == 0  # fmt: skip
+    assert "Logged incident 1" in capsys.readouterr().out
+    # The guard holds on the command line too.
+    assert (
+        main([*base, "add", "--category", "illegal content", "--summary", "Reported", "--link", "http://x.example"])
+        == 2
+    )
+    assert "no links" in capsys.readouterr().err
+    assert main([*base, "note", "1", "--kind", "referral", "--referral-to", "platform", "--text", "Reported the video",
+                 "--reference", "TT-998"]) == 0  # fmt: skip
+    assert main([*base, "note", "1", "--kind", "correction", "--corrects", "1", "--text", "Reported on 21/11",
+                 "--reason", "date"]) == 0  # fmt: skip
+    assert main([*base, "close", "1", "--outcome", "Removed", "--reason", "Platform took it down"]) == 0
+    capsys.readouterr()
+    main([*base, "show", "1"])
+    shown = capsys.readouterr().out
+    assert "→ platform TT-998" in shown and "(corrects entry 1)" in shown and "closed" in shown
+    out = tmp_path / "log.csv"
+    assert main([*base, "log", "--format", "csv", "--out", str(out)]) == 0
+    rows = list(csv.reader(out.open(encoding="utf-8-sig")))
+    assert rows[1][7].startswith("'=HYPERLINK")  # never a live formula

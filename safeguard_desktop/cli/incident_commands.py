@@ -1,0 +1,137 @@
+"""Incident commands: log an incident, add to its chronology, list, show, close, export the log as CSV."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+
+from safeguard_desktop.cli.common import EXIT_OK
+from safeguard_desktop.domain.dates import format_uk_datetime
+from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.services import incidents
+from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.csv_export import write_safe_csv
+from safeguard_desktop.services.database import Register
+from safeguard_desktop.services.errors import ValidationError
+from safeguard_desktop.services.incidents import EntryKind, IncidentInput, PersonInput, Status, Urgency
+from safeguard_desktop.services.transaction import write_session
+
+
+def _when(text: str) -> datetime:
+    for pattern in ("%d/%m/%Y %H:%M", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), pattern)
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"{text!r}: write dd/mm/yyyy or 'dd/mm/yyyy HH:MM'")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """This module's commands."""
+    inc = sub.add_parser("incidents", help="online-safety incidents (content: safeguarding leads only)")
+    isub = inc.add_subparsers(dest="incidents_command", required=True)
+    add = isub.add_parser("add", help="log an incident")
+    add.add_argument("--category", required=True, choices=[c.value for c in Category])
+    add.add_argument("--summary", required=True, help="what happened, in facts")
+    add.add_argument("--urgency", default=Urgency.MEDIUM.value, choices=[u.value for u in Urgency])
+    add.add_argument("--occurred", type=_when, default=None, help="when it happened: dd/mm/yyyy [HH:MM]")
+    add.add_argument("--platform", action="append", default=[], help="where it happened; repeatable")
+    add.add_argument("--link", action="append", default=[], help="a link to the post (refused for guarded kinds)")
+    add.add_argument("--staff-affected", default="", metavar="ROLE", help="a member of staff affected, by role")
+    note = isub.add_parser("note", help="add to an incident's chronology (nothing is ever edited or deleted)")
+    note.add_argument("incident", type=int)
+    note.add_argument("--kind", default=EntryKind.ACTION.value,
+                      choices=[k.value for k in EntryKind if k is not EntryKind.STATUS])  # fmt: skip
+    note.add_argument("--text", required=True)
+    note.add_argument("--referral-to", default="", choices=["", *incidents.REFERRAL_TO])
+    note.add_argument("--reference", default="")
+    note.add_argument("--reason", default="")
+    note.add_argument("--corrects", type=int, default=None, help="the entry a correction corrects")
+    isub.add_parser("list", help="every incident, newest first")
+    show = isub.add_parser("show", help="one incident with its chronology")
+    show.add_argument("incident", type=int)
+    close = isub.add_parser("close", help="close with the outcome and the reason")
+    close.add_argument("incident", type=int)
+    close.add_argument("--outcome", required=True)
+    close.add_argument("--reason", required=True)
+    log = isub.add_parser("log", help="export the incident log")
+    log.add_argument("--format", choices=["csv"], default="csv")
+    log.add_argument("--out", required=True)
+
+
+def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
+    """incidents add / note / list / show / close / log."""
+    command = args.incidents_command
+    with write_session(reg.engine) as session:
+        if command == "add":
+            people = [PersonInput("staff", "affected", staff_role=args.staff_affected)] if args.staff_affected else []
+            number = incidents.record_incident(
+                session,
+                actor,
+                IncidentInput(
+                    Category(args.category),
+                    args.summary,
+                    Urgency(args.urgency),
+                    occurred_at=args.occurred,
+                    platforms=args.platform,
+                    evidence_links=args.link,
+                    people=people,
+                ),
+            )
+            print(f"Logged incident {number}.")
+        elif command == "note":
+            entry = incidents.add_entry(session, actor, args.incident, EntryKind(args.kind), args.text,
+                                        referral_to=args.referral_to, reference=args.reference, reason=args.reason,
+                                        corrects=args.corrects)  # fmt: skip
+            print(f"Added entry {entry} to incident {args.incident}.")
+        elif command == "list":
+            for view in incidents.list_incidents(session, actor):
+                flag = "  OVERDUE" if view.overdue else ""
+                print(f"{view.id:4}  {format_uk_datetime(view.reported_at)}  {view.status.value:10} "
+                      f"{view.category.value:28} {view.urgency.value}{flag}")  # fmt: skip
+        elif command == "show":
+            view = incidents.read_incident(session, actor, args.incident)
+            print(f"Incident {view.id}: {view.category.value} ({view.four_cs.value}), {view.urgency.value}, "
+                  f"{view.status.value}")  # fmt: skip
+            print(f"Reported {format_uk_datetime(view.reported_at)} by {view.reported_by}")
+            print(view.summary)
+            for e in view.entries:
+                extra = f" → {e.referral_to} {e.reference}".rstrip() if e.referral_to else ""
+                fix = f" (corrects entry {e.corrects})" if e.corrects else ""
+                print(f"  [{e.id}] {format_uk_datetime(e.at)} {e.author}: {e.kind}{extra}{fix}: {e.text}"
+                      + (f" — because {e.reason}" if e.reason else ""))  # fmt: skip
+        elif command == "close":
+            incidents.set_status(session, actor, args.incident, Status.CLOSED, outcome=args.outcome,
+                                 reason=args.reason)  # fmt: skip
+            print(f"Closed incident {args.incident}.")
+        else:
+            views = incidents.list_incidents(session, actor)
+            if not args.out.lower().endswith(".csv"):
+                raise ValidationError("--out must name a .csv file.")
+            count = write_safe_csv(
+                Path(args.out),
+                ("Number", "Reported", "Category", "4 Cs", "Urgency", "Status", "Platforms", "Summary", "Follow up"),
+                (
+                    (
+                        v.id,
+                        format_uk_datetime(v.reported_at),
+                        v.category.value,
+                        v.four_cs.value,
+                        v.urgency.value,
+                        v.status.value,
+                        ", ".join(v.platforms),
+                        v.summary,
+                        v.follow_up_on.strftime("%d/%m/%Y") if v.follow_up_on else "",
+                    )
+                    for v in views
+                ),
+            )
+            from safeguard_desktop.services import audit
+
+            audit.record(session, actor, "exported the incident log", "incident", "", f"{count} incidents")
+            print(f"Wrote {count} incidents to {args.out}.")
+    return EXIT_OK
+
+
+COMMANDS = {"incidents": cmd_incidents}
