@@ -141,3 +141,55 @@ def test_cli_incidents(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  #
     assert main([*base, "log", "--format", "csv", "--out", str(out)]) == 0
     rows = list(csv.reader(out.open(encoding="utf-8-sig")))
     assert rows[1][7].startswith("'=HYPERLINK")  # never a live formula
+
+
+def test_helpline_summary_is_anonymised_by_default(tmp_path, reg: Register, dsl: Actor) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from pypdf import PdfReader
+    from sqlalchemy import select
+
+    from safeguard_desktop.cli import main
+    from safeguard_desktop.services import consent, mis_import
+    from safeguard_desktop.services.helpline import helpline_summary
+    from safeguard_desktop.services.mis_files import read_pupil_file
+    from safeguard_desktop.store.models import AuditEntry
+
+    from .conftest import SIMS_HEADERS, TODAY, upn, write_csv
+
+    rows = [[upn(1), "1", "Kowalczyk", "Wiktoria", "", "01/09/2013", "Year 7", "7A"],
+            [upn(2), "2", "Okafor", "Chidi", "", "01/09/2013", "Year 7", "7B"]]  # fmt: skip
+    with write_session(reg.engine) as session:
+        mis_import.apply(
+            session, dsl, read_pupil_file(write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *rows])), today=TODAY
+        )
+        wiktoria = consent.find_pupil_by_upn(session, upn(1)).id
+        number = incidents.record_incident(session, dsl, IncidentInput(
+            Category.HARASSMENT,
+            "Chidi Okafor set up an account mocking Wiktoria and Mr Hughes, the PE teacher. WIKTORIA is upset.",
+            Urgency.HIGH, occurred_at=datetime(2026, 11, 18, 20), platforms=["Instagram"],
+            evidence_links=["https://instagram.example/fake"],
+            people=[PersonInput("pupil", "affected", pupil_id=wiktoria),
+                    PersonInput("staff", "affected", name="Mr Hughes", staff_role="PE teacher")]))  # fmt: skip
+        incidents.add_entry(session, dsl, number, EntryKind.REFERRAL, "Reported the account for Wiktoria",
+                            referral_to="platform", reference="IG-42")  # fmt: skip
+        summary = helpline_summary(session, dsl, number)
+        named = helpline_summary(session, dsl, number, with_names=True)
+        actions = [a for (a,) in session.execute(select(AuditEntry.action))]
+    anonymous = summary.text
+    for name in ("Wiktoria", "Kowalczyk", "Chidi", "Okafor", "Hughes", "instagram.example"):
+        assert name.lower() not in anonymous.lower(), name
+    assert "Pupil A, Year 7 (affected)" in anonymous and "a member of staff (PE teacher)" in anonymous
+    assert "Instagram" in anonymous and "reference IG-42" in anonymous and "0344 381 4772" in anonymous
+    assert "Wiktoria Kowalczyk" in named.text and "instagram.example" in named.text
+    assert "exported helpline summary (anonymised)" in actions and "exported helpline summary (with names)" in actions
+    # The PDF says the same, and no name appears in it either.
+    out = tmp_path / "summary.pdf"
+    assert (
+        main(["--data-dir", str(reg.folder), "incidents", "export", str(number), "--format", "pdf", "--out", str(out)])
+        == 0
+    )
+    pdf_text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages)
+    assert "Pupil A" in pdf_text and not any(
+        n in pdf_text for n in ("Wiktoria", "Kowalczyk", "Chidi", "Okafor", "Hughes")
+    )

@@ -55,6 +55,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     close.add_argument("incident", type=int)
     close.add_argument("--outcome", required=True)
     close.add_argument("--reason", required=True)
+    exp = isub.add_parser("export", help="a summary for the helpline, anonymised unless --with-names")
+    exp.add_argument("incident", type=int)
+    exp.add_argument("--format", choices=["pdf", "txt"], default="txt")
+    exp.add_argument("--with-names", action="store_true", help="include names (the export is audited either way)")
+    exp.add_argument("--out", required=True)
     log = isub.add_parser("log", help="export the incident log")
     log.add_argument("--format", choices=["csv"], default="csv")
     log.add_argument("--out", required=True)
@@ -101,6 +106,21 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
                 fix = f" (corrects entry {e.corrects})" if e.corrects else ""
                 print(f"  [{e.id}] {format_uk_datetime(e.at)} {e.author}: {e.kind}{extra}{fix}: {e.text}"
                       + (f" — because {e.reason}" if e.reason else ""))  # fmt: skip
+        elif command == "export":
+            from safeguard_desktop.services.helpline import helpline_summary
+
+            summary = helpline_summary(session, actor, args.incident, with_names=args.with_names)
+            if args.format == "txt":
+                Path(args.out).write_text(summary.text, encoding="utf-8")
+            else:
+                from safeguard_desktop.documents.layout import LetterSchool
+                from safeguard_desktop.documents.notices import render_helpline_summary
+                from safeguard_desktop.services.settings import get_school
+
+                school = get_school(session)
+                letterhead = LetterSchool(school.name, school.address, school.headteacher, school.logo_png)
+                Path(args.out).write_bytes(render_helpline_summary(letterhead, summary.title, summary.lines))
+            print(f"Wrote the {'named' if args.with_names else 'anonymised'} helpline summary to {args.out}.")
         elif command == "close":
             incidents.set_status(session, actor, args.incident, Status.CLOSED, outcome=args.outcome,
                                  reason=args.reason)  # fmt: skip

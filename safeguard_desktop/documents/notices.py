@@ -214,3 +214,21 @@ def render_follow_up(school: LetterSchool, event: LetterEvent, *, to: str = "", 
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def render_helpline_summary(school: LetterSchool, title: str, lines: Sequence[tuple[str, str]]) -> bytes:
+    """The helpline summary on A4: the same lines as the text version, labels in bold."""
+    canvas, buffer = new_canvas(title, school.name, A4)
+    width, height = A4
+    y = letterhead(canvas, school, width, height)
+    y = _wrapped(canvas, title, MARGIN, y, width - 2 * MARGIN, 13, BOLD)
+    for label, value in lines:
+        if y < MARGIN + 40:
+            canvas.showPage()
+            y = height - MARGIN
+        if label:
+            y = _wrapped(canvas, label, MARGIN, y, width - 2 * MARGIN, 9.5, BOLD, leading=1.2) + 4
+        y = _wrapped(canvas, value, MARGIN + (12 if label else 0), y, width - 2 * MARGIN - 12, 10.5)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
