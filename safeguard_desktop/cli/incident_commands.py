@@ -60,6 +60,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     exp.add_argument("--format", choices=["pdf", "txt"], default="txt")
     exp.add_argument("--with-names", action="store_true", help="include names (the export is audited either way)")
     exp.add_argument("--out", required=True)
+    stats = isub.add_parser("stats", help="incidents per category per quarter and term, against a year earlier")
+    stats.add_argument("--json", action="store_true")
     log = isub.add_parser("log", help="export the incident log")
     log.add_argument("--format", choices=["csv"], default="csv")
     log.add_argument("--out", required=True)
@@ -121,6 +123,25 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
                 letterhead = LetterSchool(school.name, school.address, school.headteacher, school.logo_png)
                 Path(args.out).write_bytes(render_helpline_summary(letterhead, summary.title, summary.lines))
             print(f"Wrote the {'named' if args.with_names else 'anonymised'} helpline summary to {args.out}.")
+        elif command == "stats":
+            from safeguard_desktop.services.statistics import incident_statistics
+
+            result = incident_statistics(session, actor)
+            if args.json:
+                import json
+
+                print(json.dumps({
+                    kind: [{"period": p.period, "category": p.category.value, "count": p.count,
+                            "year_earlier": p.year_earlier, "change_percent": p.change} for p in periods]
+                    for kind, periods in (("quarters", result.quarters), ("terms", result.terms))
+                }, ensure_ascii=False, indent=1))  # fmt: skip
+            else:
+                for kind, periods in (("By quarter", result.quarters), ("By term", result.terms)):
+                    print(kind)
+                    for p in periods:
+                        change = "no comparison" if p.change is None else f"{p.change:+.1f}%"
+                        earlier = f"(a year earlier {p.year_earlier}; {change})"
+                        print(f"  {p.period:16} {p.category.value:28} {p.count:4}  {earlier}")
         elif command == "close":
             incidents.set_status(session, actor, args.incident, Status.CLOSED, outcome=args.outcome,
                                  reason=args.reason)  # fmt: skip

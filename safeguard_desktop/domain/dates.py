@@ -55,3 +55,32 @@ def academic_year_label(on: date) -> str:
 def end_of_academic_year(on: date) -> date:
     """31 August ending the academic year that contains ``on`` (the usual validity of an annual consent)."""
     return date(academic_year_start(on) + 1, 8, 31)
+
+
+def quarter_of(on: date) -> tuple[int, int]:
+    """(year, quarter 1–4) of the calendar quarter containing ``on``."""
+    return on.year, (on.month - 1) // 3 + 1
+
+
+def quarter_label(year: int, quarter: int) -> str:
+    """'Q4 2026'."""
+    return f"Q{quarter} {year}"
+
+
+TERMS = ("autumn", "spring", "summer")
+
+
+def term_of(on: date) -> tuple[int, str]:
+    """(academic-year start, term) containing ``on``: autumn Sep–Dec, spring Jan–Mar, summer Apr–Aug.
+
+    Term dates vary by school and by the date of Easter; this fixed split is the default used for statistics.
+    """
+    start = academic_year_start(on)
+    if on.month >= 9:
+        return start, "autumn"
+    return start, "spring" if on.month <= 3 else "summer"
+
+
+def term_label(start_year: int, term: str) -> str:
+    """'autumn 2026/27'."""
+    return f"{term} {start_year}/{(start_year + 1) % 100:02d}"

@@ -1,0 +1,61 @@
+"""Incident statistics: per category per quarter and per term, with the change against a year earlier."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safeguard_desktop.domain.dates import TERMS, quarter_label, quarter_of, term_label, term_of
+from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.store.models import Incident
+
+
+@dataclass(frozen=True)
+class PeriodCount:
+    """One category in one period, beside the same period a year earlier."""
+
+    period: str
+    category: Category
+    count: int
+    year_earlier: int
+
+    @property
+    def change(self) -> float | None:
+        """Percentage change against a year earlier; None when there was nothing to compare with."""
+        if self.year_earlier == 0:
+            return None
+        return round(100 * (self.count - self.year_earlier) / self.year_earlier, 1)
+
+
+@dataclass(frozen=True)
+class IncidentStatistics:
+    """Counts by reporting date."""
+
+    quarters: tuple[PeriodCount, ...]
+    terms: tuple[PeriodCount, ...]
+
+
+def incident_statistics(session: Session, actor: Actor) -> IncidentStatistics:
+    """Per category, for every quarter and term that has incidents, with the same period a year earlier."""
+    actor.require(Operation.READ_INCIDENTS)
+    rows = list(session.execute(select(Incident.reported_at, Incident.category)))
+    by_quarter: Counter[tuple[int, int, str]] = Counter()
+    by_term: Counter[tuple[int, str, str]] = Counter()
+    for reported_at, category in rows:
+        year, quarter = quarter_of(reported_at.date())
+        start, term = term_of(reported_at.date())
+        by_quarter[(year, quarter, category)] += 1
+        by_term[(start, term, category)] += 1
+    quarters = tuple(
+        PeriodCount(quarter_label(y, q), Category(c), n, by_quarter.get((y - 1, q, c), 0))
+        for (y, q, c), n in sorted(by_quarter.items())
+    )
+    terms = tuple(
+        PeriodCount(term_label(s, t), Category(c), n, by_term.get((s - 1, t, c), 0))
+        for (s, t, c), n in sorted(by_term.items(), key=lambda item: (item[0][0], TERMS.index(item[0][1]), item[0][2]))
+    )
+    return IncidentStatistics(quarters, terms)

@@ -1,0 +1,76 @@
+"""Incident statistics against hand-computed figures."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import update
+
+from safeguard_desktop.domain.dates import quarter_of, term_of
+from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.services import incidents
+from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.database import Register
+from safeguard_desktop.services.errors import PermissionDenied
+from safeguard_desktop.services.statistics import incident_statistics
+from safeguard_desktop.store.engine import read_session, write_session
+from safeguard_desktop.store.models import Incident
+
+# (reported on, category)
+DATA = [
+    (datetime(2025, 10, 3), Category.PRIVACY),  # Q4 2025, autumn 2025/26
+    (datetime(2025, 11, 20), Category.PRIVACY),  # Q4 2025, autumn 2025/26
+    (datetime(2025, 11, 21), Category.REPUTATION),  # Q4 2025, autumn 2025/26
+    (datetime(2026, 2, 1), Category.PRIVACY),  # Q1 2026, spring 2025/26
+    (datetime(2026, 10, 1), Category.PRIVACY),  # Q4 2026, autumn 2026/27
+    (datetime(2026, 10, 2), Category.PRIVACY),  # Q4 2026
+    (datetime(2026, 11, 2), Category.PRIVACY),  # Q4 2026
+    (datetime(2026, 11, 3), Category.CYBERBULLYING),  # Q4 2026
+]
+
+
+@pytest.fixture
+def logged(reg: Register, dsl: Actor) -> Register:
+    with write_session(reg.engine) as session:
+        for when, category in DATA:
+            number = incidents.record_incident(session, dsl, incidents.IncidentInput(category, "Facts."))
+            session.execute(update(Incident).where(Incident.id == number).values(reported_at=when))
+    return reg
+
+
+def test_quarters_and_terms_against_a_year_earlier(logged: Register, dsl: Actor) -> None:
+    with read_session(logged.engine) as session:
+        stats = incident_statistics(session, dsl)
+    quarters = {(p.period, p.category): (p.count, p.year_earlier, p.change) for p in stats.quarters}
+    assert quarters[("Q4 2026", Category.PRIVACY)] == (3, 2, 50.0)  # 3 against 2: +50%
+    assert quarters[("Q4 2026", Category.CYBERBULLYING)] == (1, 0, None)
+    assert quarters[("Q4 2025", Category.REPUTATION)] == (1, 0, None)
+    assert quarters[("Q1 2026", Category.PRIVACY)] == (1, 0, None)
+    assert sum(p.count for p in stats.quarters) == len(DATA)
+    terms = {(p.period, p.category): (p.count, p.year_earlier, p.change) for p in stats.terms}
+    assert terms[("autumn 2026/27", Category.PRIVACY)] == (3, 2, 50.0)
+    assert terms[("spring 2025/26", Category.PRIVACY)] == (1, 0, None)
+    assert [p.period for p in stats.terms][:2] == ["autumn 2025/26", "autumn 2025/26"]
+
+
+def test_periods() -> None:
+    assert quarter_of(date(2026, 12, 31)) == (2026, 4) and quarter_of(date(2026, 1, 1)) == (2026, 1)
+    assert term_of(date(2026, 9, 1)) == (2026, "autumn") and term_of(date(2027, 3, 31)) == (2026, "spring")
+    assert term_of(date(2027, 4, 1)) == (2026, "summer") and term_of(date(2027, 8, 31)) == (2026, "summer")
+
+
+def test_only_leads_see_statistics(logged: Register, office: Actor, staff: Actor) -> None:
+    for actor in (office, staff):
+        with pytest.raises(PermissionDenied), read_session(logged.engine) as session:
+            incident_statistics(session, actor)
+
+
+def test_cli_stats_json(logged: Register, capsys: pytest.CaptureFixture[str]) -> None:
+    from safeguard_desktop.cli import main
+
+    assert main(["--data-dir", str(logged.folder), "incidents", "stats", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    row = next(r for r in data["quarters"] if r["period"] == "Q4 2026" and r["category"] == "abuse of privacy")
+    assert (row["count"], row["year_earlier"], row["change_percent"]) == (3, 2, 50.0)
