@@ -366,3 +366,47 @@ def test_recording_returned_slips(qtbot, window: MainWindow) -> None:  # type: i
     qtbot.keyClicks(dialog.reference_edit, str(SlipReference(first, line.pupil.id)))
     qtbot.keyClick(dialog.reference_edit, Qt.Key.Key_Return)
     assert "recorded already" in dialog.error_label.text()
+
+
+def test_logging_an_incident_with_guidance_and_the_guard(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.domain.incidents import Category
+
+    screen = window.incidents_screen
+    assert screen is not None
+    window.tabs.setCurrentWidget(screen)
+    dialog = screen.on_log_button_clicked()
+    # GIVEN the illegal-content category: the guidance says what never to do, and the links field is gone
+    dialog.category_combo.setCurrentIndex(list(Category).index(Category.ILLEGAL))
+    assert "Do not view, copy" in dialog.guidance.text() and "0344 381 4772" in dialog.guidance.text()
+    assert not dialog.links_edit.isEnabled()
+    # WHEN a web address is typed into the summary, the service refuses it and nothing is logged
+    qtbot.keyClicks(dialog.summary_edit, "Pupil saw an image at www.bad.example and told me.")
+    dialog.on_save()
+    assert "no web address" in dialog.error_label.text() and screen.list.count() == 0
+    # THEN, written as the fact of a report, it is logged and opens with its chronology
+    dialog.summary_edit.setPlainText("A pupil told me of an image online. Not viewed. Reported to the IWF.")
+    dialog.on_save()
+    assert screen.list.count() == 1 and screen.current is not None
+    assert screen.current.category is Category.ILLEGAL and screen.current.evidence_links == []
+    screen.add_entry("Reported to the IWF by phone; reference to follow.")
+    assert screen.chronology.rowCount() == 1
+    screen.close_incident("Reported; no further action in school.", "IWF handling it")
+    assert screen.current.status.value == "closed" and not screen.close_button.isEnabled()
+
+
+def test_staff_see_only_their_reports_status(qtbot, reg: Register, staff: Actor, dsl: Actor) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.domain.incidents import Category
+    from safeguard_desktop.services import incidents
+
+    with write_session(reg.engine) as session:
+        incidents.record_incident(session, staff, incidents.IncidentInput(Category.CYBERBULLYING, "Mine."))
+        incidents.record_incident(session, dsl, incidents.IncidentInput(Category.SCAM, "Not mine."))
+    background.set_synchronous(True)
+    win = MainWindow(AppContext(reg, staff))
+    qtbot.addWidget(win)
+    screen = win.incidents_screen
+    assert screen is not None
+    screen.reload()
+    assert screen.list.count() == 1 and "open" in screen.list.item(0).text()
+    assert "Mine." not in screen.list.item(0).text() and not screen.entry_button.isVisibleTo(win)
+    background.set_synchronous(False)

@@ -10,6 +10,7 @@ from safeguard_desktop import __version__
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.events.screen import EventsScreen
+from safeguard_desktop.ui.incidents.screen import IncidentsScreen
 from safeguard_desktop.ui.register.screen import RegisterScreen
 
 
@@ -25,6 +26,10 @@ class MainWindow(QMainWindow):
         self.tabs.setAccessibleName("Screens")
         self.tabs.addTab(self.register_screen, "&Consent register")
         self.tabs.addTab(self.events_screen, "&Events")
+        self.incidents_screen: IncidentsScreen | None = None
+        if context.actor.may(Operation.LOG_INCIDENT):
+            self.incidents_screen = IncidentsScreen(context, self)
+            self.tabs.addTab(self.incidents_screen, "&Incidents")
         self.setCentralWidget(self.tabs)
         self.school_label = QLabel("")
         self.school_label.setTextFormat(Qt.TextFormat.PlainText)

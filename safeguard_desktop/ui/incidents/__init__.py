@@ -1,0 +1,1 @@
+"""The incidents screen: log with guidance beside the form, follow up in the chronology, close."""

@@ -1,0 +1,163 @@
+"""Log an online-safety incident, with the guidance for the chosen category beside the form."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safeguard_desktop.domain.incidents import DEFAULT_AXIS, Category, FourCs, guidance_for, is_guarded
+from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.error_label import ErrorLabel
+
+
+class LogIncidentDialog(QDialog):
+    """Calm and quick to fill in under pressure: the steps to take are always in view."""
+
+    logged = Signal(int)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from safeguard_desktop.services.incidents import Urgency
+
+        self.context = context
+        self.setWindowTitle("Log an online-safety incident")
+        self.resize(980, 600)
+        self.category_combo = QComboBox()
+        self.category_combo.setAccessibleName("Category")
+        for category in Category:
+            self.category_combo.addItem(category.value.capitalize(), category.value)
+        self.axis_combo = QComboBox()
+        self.axis_combo.setAccessibleName("4 Cs")
+        for axis in FourCs:
+            self.axis_combo.addItem(axis.value.capitalize(), axis.value)
+        self.urgency_combo = QComboBox()
+        self.urgency_combo.setAccessibleName("Urgency")
+        for urgency in Urgency:
+            self.urgency_combo.addItem(urgency.value.capitalize(), urgency.value)
+        self.urgency_combo.setCurrentIndex(1)
+        self.when_known = QCheckBox("Known")
+        self.when_known.setChecked(True)
+        self.when_edit = QDateTimeEdit(QDateTime.currentDateTime())
+        self.when_edit.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.when_edit.setCalendarPopup(True)
+        self.when_edit.setMaximumDateTime(QDateTime.currentDateTime())
+        self.when_edit.setAccessibleName("When it happened")
+        self.when_known.toggled.connect(self.when_edit.setEnabled)
+        when = QHBoxLayout()
+        when.addWidget(self.when_edit, 1)
+        when.addWidget(self.when_known)
+        self.platforms_edit = QLineEdit()
+        self.platforms_edit.setPlaceholderText("e.g. Instagram, WhatsApp (separate with commas)")
+        self.platforms_edit.setAccessibleName("Platforms")
+        self.links_edit = QLineEdit()
+        self.links_edit.setAccessibleName("Links to the posts")
+        self.links_note = QLabel("")
+        self.links_note.setWordWrap(True)
+        self.links_note.setStyleSheet("color: #7a3e00;")
+        self.staff_role_edit = QLineEdit()
+        self.staff_role_edit.setPlaceholderText("If a member of staff is affected: their role, e.g. PE teacher")
+        self.staff_role_edit.setAccessibleName("Role of a member of staff affected")
+        self.summary_edit = QPlainTextEdit()
+        self.summary_edit.setPlaceholderText("What happened, in facts: who told you, what they saw, where and when.")
+        self.summary_edit.setAccessibleName("Summary of what happened")
+        self.summary_edit.setTabChangesFocus(True)
+        self.error_label = ErrorLabel()
+        form = QFormLayout()
+        form.addRow("&Category", self.category_combo)
+        form.addRow("4 &Cs", self.axis_combo)
+        form.addRow("&Urgency", self.urgency_combo)
+        form.addRow("When it happened", when)
+        form.addRow("&Platforms", self.platforms_edit)
+        form.addRow("&Links", self.links_edit)
+        form.addRow("", self.links_note)
+        form.addRow("Staff affected", self.staff_role_edit)
+        form.addRow("&What happened", self.summary_edit)
+
+        self.guidance = QLabel("")
+        self.guidance.setWordWrap(True)
+        self.guidance.setTextFormat(Qt.TextFormat.RichText)
+        self.guidance.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.guidance.setAccessibleName("Guidance for this category")
+        self.guidance.setStyleSheet("background: #eef4fa; padding: 12px; border-radius: 4px;")
+        self.guidance.setMinimumWidth(360)
+
+        body = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addLayout(form)
+        left.addWidget(self.error_label)
+        body.addLayout(left, 3)
+        body.addWidget(self.guidance, 2)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.on_save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(buttons)
+        self.category_combo.currentIndexChanged.connect(self.on_category_changed)
+        self.on_category_changed()
+
+    def category(self) -> Category:
+        """The chosen category."""
+        return Category(self.category_combo.currentData())
+
+    def on_category_changed(self, *_args: object) -> None:
+        """Show the category's steps; for guarded categories take the links field away."""
+        from html import escape
+
+        category = self.category()
+        self.axis_combo.setCurrentIndex(list(FourCs).index(DEFAULT_AXIS[category]))
+        guidance = guidance_for(category)
+        steps = "".join(f"<li style='margin-bottom:6px'>{escape(step)}</li>" for step in guidance.steps)
+        self.guidance.setText(f"<h3>{escape(guidance.title)}</h3><ol>{steps}</ol>")
+        guarded = is_guarded(category)
+        self.links_edit.setEnabled(not guarded)
+        if guarded:
+            self.links_edit.clear()
+            self.links_note.setText("No link, image or file may be kept for this category. Record only the report.")
+        else:
+            self.links_note.setText("")
+
+    def on_save(self) -> None:
+        """Log it through the service; the guard is checked there too."""
+        from safeguard_desktop.services import incidents
+        from safeguard_desktop.services.transaction import write_session
+
+        people = []
+        if self.staff_role_edit.text().strip():
+            people.append(incidents.PersonInput("staff", "affected", staff_role=self.staff_role_edit.text()))
+        when: datetime | None = self.when_edit.dateTime().toPython() if self.when_known.isChecked() else None
+        data = incidents.IncidentInput(
+            category=self.category(),
+            summary=self.summary_edit.toPlainText(),
+            urgency=incidents.Urgency(self.urgency_combo.currentData()),
+            four_cs=FourCs(self.axis_combo.currentData()),
+            occurred_at=when,
+            platforms=[p.strip() for p in self.platforms_edit.text().split(",")],
+            evidence_links=[link.strip() for link in self.links_edit.text().split()],
+            people=people,
+        )
+        try:
+            with write_session(self.context.engine) as session:
+                number = incidents.record_incident(session, self.context.actor, data)
+        except ServiceError as exc:
+            self.error_label.setText(str(exc))
+            return
+        self.logged.emit(number)
+        self.context.changed.emit("incidents")
+        self.accept()
