@@ -74,3 +74,15 @@ def test_cli_stats_json(logged: Register, capsys: pytest.CaptureFixture[str]) ->
     data = json.loads(capsys.readouterr().out)
     row = next(r for r in data["quarters"] if r["period"] == "Q4 2026" and r["category"] == "abuse of privacy")
     assert (row["count"], row["year_earlier"], row["change_percent"]) == (3, 2, 50.0)
+
+
+def test_incident_log_pdf_has_every_incident_and_the_statistics(logged: Register, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    from safeguard_desktop.cli import main
+
+    out = tmp_path / "log.pdf"
+    assert main(["--data-dir", str(logged.folder), "incidents", "log", "--format", "pdf", "--out", str(out)]) == 0
+    text = " ".join(page.extract_text() for page in PdfReader(out).pages)
+    assert text.count("Facts.") == len(DATA) and "Q4 2026" in text and "+50.0%" in text
+    assert "CONFIDENTIAL" in text

@@ -63,7 +63,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     stats = isub.add_parser("stats", help="incidents per category per quarter and term, against a year earlier")
     stats.add_argument("--json", action="store_true")
     log = isub.add_parser("log", help="export the incident log")
-    log.add_argument("--format", choices=["csv"], default="csv")
+    log.add_argument("--format", choices=["csv", "pdf"], default="csv")
     log.add_argument("--out", required=True)
 
 
@@ -148,29 +148,75 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
             print(f"Closed incident {args.incident}.")
         else:
             views = incidents.list_incidents(session, actor)
-            if not args.out.lower().endswith(".csv"):
-                raise ValidationError("--out must name a .csv file.")
-            count = write_safe_csv(
-                Path(args.out),
-                ("Number", "Reported", "Category", "4 Cs", "Urgency", "Status", "Platforms", "Summary", "Follow up"),
-                (
+            suffix = f".{args.format}"
+            if not args.out.lower().endswith(suffix):
+                raise ValidationError(f"--out must name a {suffix} file.")
+            if args.format == "csv":
+                count = write_safe_csv(
+                    Path(args.out),
                     (
-                        v.id,
-                        format_uk_datetime(v.reported_at),
-                        v.category.value,
-                        v.four_cs.value,
-                        v.urgency.value,
-                        v.status.value,
-                        ", ".join(v.platforms),
-                        v.summary,
-                        v.follow_up_on.strftime("%d/%m/%Y") if v.follow_up_on else "",
-                    )
-                    for v in views
-                ),
-            )
+                        "Number",
+                        "Reported",
+                        "Category",
+                        "4 Cs",
+                        "Urgency",
+                        "Status",
+                        "Platforms",
+                        "Summary",
+                        "Follow up",
+                    ),
+                    (
+                        (
+                            v.id,
+                            format_uk_datetime(v.reported_at),
+                            v.category.value,
+                            v.four_cs.value,
+                            v.urgency.value,
+                            v.status.value,
+                            ", ".join(v.platforms),
+                            v.summary,
+                            v.follow_up_on.strftime("%d/%m/%Y") if v.follow_up_on else "",
+                        )
+                        for v in views
+                    ),
+                )
+            else:
+                from safeguard_desktop.documents.layout import LetterSchool
+                from safeguard_desktop.documents.reports import render_incident_log
+                from safeguard_desktop.services.settings import get_school
+                from safeguard_desktop.services.statistics import incident_statistics
+
+                school = get_school(session)
+                stats = incident_statistics(session, actor)
+                pdf = render_incident_log(
+                    LetterSchool(school.name, school.address, school.headteacher, school.logo_png),
+                    [
+                        (
+                            str(v.id),
+                            format_uk_datetime(v.reported_at),
+                            v.category.value,
+                            v.urgency.value,
+                            v.status.value,
+                            v.summary,
+                        )
+                        for v in views
+                    ],
+                    [
+                        (
+                            p.period,
+                            p.category.value,
+                            p.count,
+                            p.year_earlier,
+                            "—" if p.change is None else f"{p.change:+.1f}%",
+                        )
+                        for p in stats.quarters
+                    ],
+                )
+                Path(args.out).write_bytes(pdf)
+                count = len(views)
             from safeguard_desktop.services import audit
 
-            audit.record(session, actor, "exported the incident log", "incident", "", f"{count} incidents")
+            audit.record(session, actor, f"exported the incident log ({args.format})", "incident", "", f"{count}")
             print(f"Wrote {count} incidents to {args.out}.")
     return EXIT_OK
 

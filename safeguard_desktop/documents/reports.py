@@ -1,0 +1,90 @@
+"""The incident log as a PDF report for the DSL: every incident in a line, then the statistics by quarter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.utils import simpleSplit
+
+from safeguard_desktop.documents.fonts import BOLD, REGULAR
+from safeguard_desktop.documents.layout import ACCENT, INK, MARGIN, MUTED, LetterSchool, new_canvas
+
+LOG_COLUMNS = (("No.", 30), ("Reported", 90), ("Category", 130), ("Urgency", 70), ("Status", 70), ("Summary", 340))
+
+
+def render_incident_log(
+    school: LetterSchool,
+    rows: Sequence[tuple[str, ...]],
+    statistics: Sequence[tuple[str, str, int, int, str]],
+) -> bytes:
+    """One landscape PDF.
+
+    Args:
+        school: the letterhead.
+        rows: (number, reported, category, urgency, status, summary) per incident.
+        statistics: (period, category, count, count a year earlier, change) per quarter and category.
+    """
+    pagesize = landscape(A4)
+    canvas, buffer = new_canvas(f"Incident log — {school.name}", school.name, pagesize)
+    width, height = pagesize
+
+    def header(title: str) -> float:
+        canvas.setFillColorRGB(*ACCENT)
+        canvas.setFont(BOLD, 14)
+        canvas.drawString(MARGIN, height - MARGIN, title)
+        canvas.setFillColorRGB(*MUTED)
+        canvas.setFont(REGULAR, 8)
+        canvas.drawRightString(
+            width - MARGIN, height - MARGIN, f"{school.name} · CONFIDENTIAL — safeguarding leads only"
+        )
+        canvas.setFillColorRGB(*INK)
+        return float(height - MARGIN - 24)
+
+    y = header("Online-safety incident log")
+    x_positions = []
+    x = MARGIN
+    for _title, column_width in LOG_COLUMNS:
+        x_positions.append(x)
+        x += column_width
+    canvas.setFont(BOLD, 9)
+    for (title, _w), x in zip(LOG_COLUMNS, x_positions, strict=True):
+        canvas.drawString(x, y, title)
+    y -= 14
+    for row in rows:
+        summary_lines = simpleSplit(row[5], REGULAR, 8.5, LOG_COLUMNS[5][1])[:4]
+        needed = 12 * max(1, len(summary_lines)) + 4
+        if y - needed < MARGIN:
+            canvas.showPage()
+            y = header("Online-safety incident log (continued)")
+        canvas.setFont(REGULAR, 8.5)
+        for value, x in zip(row[:5], x_positions[:5], strict=True):
+            canvas.drawString(x, y, value)
+        for i, line in enumerate(summary_lines):
+            canvas.drawString(x_positions[5], y - 12 * i, line)
+        y -= needed
+    if not rows:
+        canvas.setFont(REGULAR, 10)
+        canvas.drawString(MARGIN, y, "No incidents recorded.")
+    canvas.showPage()
+    y = header("Incidents by quarter, against the same quarter a year earlier")
+    canvas.setFont(BOLD, 9)
+    for title, x in (("Quarter", MARGIN), ("Category", MARGIN + 90), ("Incidents", MARGIN + 300),
+                     ("A year earlier", MARGIN + 380), ("Change", MARGIN + 480)):  # fmt: skip
+        canvas.drawString(x, y, title)
+    y -= 14
+    canvas.setFont(REGULAR, 9)
+    for period, category, count, earlier, change in statistics:
+        if y < MARGIN:
+            canvas.showPage()
+            y = header("Incidents by quarter (continued)")
+            canvas.setFont(REGULAR, 9)
+        canvas.drawString(MARGIN, y, period)
+        canvas.drawString(MARGIN + 90, y, category)
+        canvas.drawRightString(MARGIN + 350, y, str(count))
+        canvas.drawRightString(MARGIN + 440, y, str(earlier))
+        canvas.drawString(MARGIN + 480, y, change)
+        y -= 13
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
