@@ -35,9 +35,8 @@ def render_incident_log(
         canvas.drawString(MARGIN, height - MARGIN, title)
         canvas.setFillColorRGB(*MUTED)
         canvas.setFont(REGULAR, 8)
-        canvas.drawRightString(
-            width - MARGIN, height - MARGIN, f"{school.name} · CONFIDENTIAL — safeguarding leads only"
-        )
+        marking = f"{school.name} · CONFIDENTIAL — safeguarding leads only"
+        canvas.drawRightString(width - MARGIN, MARGIN / 2, marking)  # a footer, never under the title
         canvas.setFillColorRGB(*INK)
         return float(height - MARGIN - 24)
 
