@@ -388,8 +388,18 @@ def test_logging_an_incident_with_guidance_and_the_guard(qtbot, window: MainWind
     dialog.on_save()
     assert screen.list.count() == 1 and screen.current is not None
     assert screen.current.category is Category.ILLEGAL and screen.current.evidence_links == []
-    screen.add_entry("Reported to the IWF by phone; reference to follow.")
-    assert screen.chronology.rowCount() == 1
+    entry = screen.add_entry()
+    entry.kind_combo.setCurrentIndex(1)  # referral
+    entry.referral_combo.setCurrentText("IWF")
+    entry.text_edit.setPlainText("Reported to the IWF by phone.")
+    entry.reference_edit.setText("IWF-77")
+    entry.on_save()
+    assert screen.chronology.rowCount() == 1 and "IWF IWF-77" in screen.chronology.item(0, 3).text()
+    decision = screen.add_entry()
+    decision.kind_combo.setCurrentIndex(2)  # decision, without a reason
+    decision.text_edit.setPlainText("No police referral.")
+    decision.on_save()
+    assert "reason" in decision.error_label.text() and screen.chronology.rowCount() == 1
     screen.close_incident("Reported; no further action in school.", "IWF handling it")
     assert screen.current.status.value == "closed" and not screen.close_button.isEnabled()
 

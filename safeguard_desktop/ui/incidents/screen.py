@@ -97,7 +97,7 @@ class IncidentsScreen(QWidget):
         layout.addWidget(splitter)
         self.list.currentRowChanged.connect(self.on_list_current_row_changed)
         self.log_button.clicked.connect(self.on_log_button_clicked)
-        self.entry_button.clicked.connect(lambda: self.add_entry())
+        self.entry_button.clicked.connect(self.add_entry)
         self.close_button.clicked.connect(lambda: self.close_incident())
         context.changed.connect(self.on_context_changed)
 
@@ -176,24 +176,27 @@ class IncidentsScreen(QWidget):
         dialog.open()
         return dialog
 
-    def add_entry(self, text: str | None = None) -> None:
-        """Add an action to the chronology (referrals, decisions and corrections: the command line for now)."""
+    def add_entry(self) -> QWidget | None:
+        """Open the chronology dialog for the chosen incident."""
         if self.current is None:
-            return
-        if text is None:
-            text, ok = QInputDialog.getMultiLineText(self, "Add to the chronology", "What was done, by whom:")
-            if not ok:
-                return
+            return None
         from safeguard_desktop.services import incidents
         from safeguard_desktop.services.transaction import write_session
+        from safeguard_desktop.ui.incidents.entry_dialog import EntryDialog
 
-        try:
+        incident_id = self.current.id
+
+        def save(kind: str, text: str, referral_to: str, reference: str, reason: str, corrects: int | None) -> None:
             with write_session(self.context.engine) as session:
-                incidents.add_entry(session, self.context.actor, self.current.id, incidents.EntryKind.ACTION, text)
-        except ServiceError as exc:
-            self.facts.setText(f"{exc}\n\n{self.facts.text()}")
-            return
-        self.reload(self.current.id)
+                incidents.add_entry(session, self.context.actor, incident_id, incidents.EntryKind(kind), text,
+                                    referral_to=referral_to, reference=reference, reason=reason,
+                                    corrects=corrects)  # fmt: skip
+            self.reload(incident_id)
+
+        dialog = EntryDialog(incidents.REFERRAL_TO, [e.id for e in self.current.entries], save, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def close_incident(self, outcome: str | None = None, reason: str | None = None) -> None:
         """Close with the outcome and the reason."""
