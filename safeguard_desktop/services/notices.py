@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.slips import SlipReference
@@ -9,8 +11,12 @@ from safeguard_desktop.services import audit, events, settings
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.letters import UNDECIDED
 
+if TYPE_CHECKING:
+    from safeguard_desktop.documents.layout import LetterEvent, LetterSchool
+    from safeguard_desktop.services.events import EventRoster
 
-def _school_and_event(session: Session, event_id: int):  # type: ignore[no-untyped-def]
+
+def _school_and_event(session: Session, event_id: int) -> tuple[EventRoster, LetterSchool, LetterEvent]:
     """Callers check their permission first."""
     from safeguard_desktop.documents.letters import LetterEvent, LetterSchool
 

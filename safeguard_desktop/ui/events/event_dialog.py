@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from safeguard_desktop.domain.events import FilmingPolicy, policy_text
 from safeguard_desktop.domain.pupils import year_group_order
 from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.snapshot import PupilRow
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 
@@ -114,7 +115,7 @@ class EventDialog(QDialog):
             signal.connect(self.on_policy_changed)
         self.on_policy_changed()
 
-    def _snapshot(self):  # type: ignore[no-untyped-def]
+    def _snapshot(self) -> tuple[PupilRow, ...]:
         from safeguard_desktop.services import register
         from safeguard_desktop.services.transaction import read_session
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -128,12 +128,12 @@ class EventsScreen(QWidget):
         self.letters_button.clicked.connect(lambda: self.print_letters())
         context.changed.connect(self.on_context_changed)
 
-    def showEvent(self, event: object) -> None:
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         """Load the first time the screen is shown."""
         if not self._loaded:
             self._loaded = True
             self.reload()
-        super().showEvent(event)  # type: ignore[arg-type]
+        super().showEvent(event)
 
     def reload(self, select_id: int | None = None) -> None:
         """Read the list of events."""

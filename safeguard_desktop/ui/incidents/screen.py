@@ -106,7 +106,7 @@ class IncidentsScreen(QWidget):
         if not self._loaded:
             self._loaded = True
             self.reload()
-        super().showEvent(event)  # type: ignore[arg-type]
+        super().showEvent(event)
 
     def reload(self, select_id: int | None = None) -> None:
         """Read the list: every incident for leads, one's own statuses for staff."""
