@@ -128,7 +128,7 @@ class EventsScreen(QWidget):
         self.letters_button.clicked.connect(lambda: self.print_letters())
         context.changed.connect(self.on_context_changed)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, event: QShowEvent) -> None:
         """Load the first time the screen is shown."""
         if not self._loaded:
             self._loaded = True

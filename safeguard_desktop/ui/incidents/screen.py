@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -101,7 +101,7 @@ class IncidentsScreen(QWidget):
         self.close_button.clicked.connect(lambda: self.close_incident())
         context.changed.connect(self.on_context_changed)
 
-    def showEvent(self, event: object) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         """Load the first time the screen is shown."""
         if not self._loaded:
             self._loaded = True
