@@ -22,6 +22,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     aud_sub.add_parser("verify", help="recompute the chain; exit 2 and name the first broken entry if tampered")
     aexp = aud_sub.add_parser("export", help="write the trail as a spreadsheet-safe CSV")
     aexp.add_argument("--out", required=True, help="the CSV file to write")
+    add_sar_parser(sub)
 
 
 def cmd_audit(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
@@ -71,3 +72,34 @@ COMMANDS = {
     "backup": cmd_backup,
     "restore": cmd_restore,
 }
+
+
+def add_sar_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """sar UPN --out DIR."""
+    sar = sub.add_parser("sar", help="subject access: everything held about one pupil, as JSON")
+    sar.add_argument("upn")
+    sar.add_argument("--out", required=True, help="folder to write into")
+
+
+def cmd_sar(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
+    """sar UPN --out DIR: writes sar-<UPN>.json (incident content marked for review before disclosure)."""
+    import json
+    from pathlib import Path
+
+    from safeguard_desktop.services import consent
+    from safeguard_desktop.services.filenames import inside, safe_filename
+    from safeguard_desktop.services.subject_access import subject_access
+
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    with write_session(reg.engine) as session:
+        pupil = consent.find_pupil_by_upn(session, args.upn)
+        record = subject_access(session, actor, pupil.id)
+    target = inside(folder, safe_filename(f"sar-{pupil.upn}", ".json"))
+    target.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    note = " Incident content is marked for review before disclosure." if record["incidents"] else ""
+    print(f"Wrote {target}.{note}")
+    return EXIT_OK
+
+
+COMMANDS["sar"] = cmd_sar

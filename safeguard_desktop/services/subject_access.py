@@ -1,0 +1,93 @@
+"""Subject access: everything the register holds about one pupil, with incident content marked for review.
+
+Data about abuse may be withheld from a parent where that is in the child's interest, so every incident
+record is flagged for the DSL to consider that exemption before anything is disclosed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safeguard_desktop.domain.dates import format_uk_date, format_uk_datetime
+from safeguard_desktop.services import audit, incidents, register
+from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.errors import NotFound
+from safeguard_desktop.store.models import AuditEntry, IncidentPerson, Pupil
+
+EXEMPTION_NOTE = (
+    "REVIEW BEFORE DISCLOSING: incident records may contain information about abuse that can be withheld where "
+    "disclosure is not in the child's interest. The DSL must decide, and record the decision, before sending."
+)
+
+
+def subject_access(session: Session, actor: Actor, pupil_id: int) -> dict[str, Any]:
+    """A JSON-ready record of everything held about the pupil (safeguarding leads only; audited)."""
+    actor.require(Operation.READ_INCIDENTS)
+    pupil = session.get(Pupil, pupil_id)
+    if pupil is None:
+        raise NotFound(f"No pupil with id {pupil_id}.")
+    detail = register.pupil_detail(session, actor, pupil_id)
+    incident_ids = sorted(
+        set(session.scalars(select(IncidentPerson.incident_id).where(IncidentPerson.pupil_id == pupil_id)))
+    )
+    incident_records = []
+    for number in incident_ids:
+        view = incidents.read_incident(session, actor, number)
+        incident_records.append(
+            {
+                "review_before_disclosing": True,
+                "number": view.id,
+                "category": view.category.value,
+                "status": view.status.value,
+                "reported": format_uk_datetime(view.reported_at),
+                "summary": view.summary,
+                "chronology": [
+                    {"when": format_uk_datetime(e.at), "kind": e.kind, "text": e.text, "reason": e.reason}
+                    for e in view.entries
+                ],
+            }
+        )
+    audit_rows = session.scalars(
+        select(AuditEntry).where(AuditEntry.record_kind == "pupil", AuditEntry.record_id == str(pupil_id))
+    )
+    record = {
+        "pupil": {
+            "upn": pupil.upn,
+            "admission_number": pupil.admission_number,
+            "legal_forename": pupil.legal_forename,
+            "legal_surname": pupil.legal_surname,
+            "preferred_forename": pupil.preferred_forename,
+            "date_of_birth": format_uk_date(pupil.date_of_birth),
+            "year_group": pupil.year_group,
+            "registration_group": pupil.reg_group,
+            "on_roll": pupil.on_roll,
+            "left_on": format_uk_date(pupil.left_on),
+            "never_photograph": pupil.never_photograph,
+        },
+        "consent_decisions": [
+            {
+                "purpose": h.purpose,
+                "decision": h.state,
+                "given_by": h.given_by_name,
+                "relationship": h.given_by_relationship,
+                "route": h.route,
+                "given_on": format_uk_date(h.given_on),
+                "valid_until": format_uk_date(h.valid_until),
+                "wording_version": h.wording_version,
+                "recorded_by": h.recorded_by,
+                "recorded_at": format_uk_datetime(h.recorded_at),
+                "note": h.note,
+            }
+            for h in detail.history
+        ],
+        "incidents": incident_records,
+        "incident_note": EXEMPTION_NOTE if incident_records else "",
+        "audit_trail": [
+            {"when": format_uk_datetime(e.at), "who": e.actor, "what": e.action, "detail": e.detail} for e in audit_rows
+        ],
+    }
+    audit.record(session, actor, "exported a subject access record", "pupil", pupil_id)
+    return record

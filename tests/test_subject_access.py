@@ -1,0 +1,53 @@
+"""Subject access: everything about one pupil, with incident content marked for review before disclosure."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from safeguard_desktop.cli import main
+from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
+from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.services import consent, incidents, mis_import
+from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.database import Register
+from safeguard_desktop.services.errors import PermissionDenied
+from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.services.subject_access import subject_access
+from safeguard_desktop.store.engine import write_session
+
+from .conftest import SIMS_HEADERS, TODAY, upn, write_csv
+
+
+def test_subject_access_record(tmp_path: Path, reg: Register, dsl: Actor, office: Actor) -> None:
+    rows = [[upn(1), "1", "Nowak", "Wiktoria", "", "01/09/2013", "Year 7", "7A"],
+            [upn(2), "2", "Other", "Child", "", "01/09/2013", "Year 7", "7A"]]  # fmt: skip
+    with write_session(reg.engine) as session:
+        mis_import.apply(
+            session, dsl, read_pupil_file(write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *rows])), today=TODAY
+        )
+        pupil = consent.find_pupil_by_upn(session, upn(1)).id
+        other = consent.find_pupil_by_upn(session, upn(2)).id
+        website = consent.find_purpose(session, "website").id
+        decision = consent.DecisionInput(
+            ConsentState.REFUSED, GivenByKind.PARENT, Route.EMAIL, date(2026, 10, 1), "A", "Mother"
+        )
+        consent.record_decisions(session, dsl, [pupil], [website], decision, today=TODAY)
+        incidents.record_incident(session, dsl, incidents.IncidentInput(
+            Category.CYBERBULLYING, "Messages about Wiktoria.", people=[incidents.PersonInput("pupil", "affected", pupil_id=pupil)]))  # fmt: skip
+        incidents.record_incident(session, dsl, incidents.IncidentInput(
+            Category.SCAM, "Not about her.", people=[incidents.PersonInput("pupil", "affected", pupil_id=other)]))  # fmt: skip
+        record = subject_access(session, dsl, pupil)
+    assert record["pupil"]["legal_surname"] == "Nowak" and record["pupil"]["date_of_birth"] == "01/09/2013"
+    assert [d["decision"] for d in record["consent_decisions"]] == ["refused"]
+    assert [i["summary"] for i in record["incidents"]] == ["Messages about Wiktoria."]
+    assert record["incidents"][0]["review_before_disclosing"] and "REVIEW BEFORE DISCLOSING" in record["incident_note"]
+    with pytest.raises(PermissionDenied), write_session(reg.engine) as session:
+        subject_access(session, office, pupil)
+    out = tmp_path / "sar"
+    assert main(["--data-dir", str(reg.folder), "sar", upn(1), "--out", str(out)]) == 0
+    written = json.loads((out / f"sar-{upn(1)}.json").read_text(encoding="utf-8"))
+    assert written["pupil"]["upn"] == upn(1) and written["incidents"]
