@@ -23,6 +23,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     aexp = aud_sub.add_parser("export", help="write the trail as a spreadsheet-safe CSV")
     aexp.add_argument("--out", required=True, help="the CSV file to write")
     add_sar_parser(sub)
+    add_retention_parser(sub)
 
 
 def cmd_audit(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
@@ -103,3 +104,25 @@ def cmd_sar(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 
 
 COMMANDS["sar"] = cmd_sar
+
+
+def add_retention_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """retention review."""
+    ret = sub.add_parser("retention", help="records due for review under the retention rules")
+    ret.add_argument("action", choices=["review"])
+
+
+def cmd_retention(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
+    """retention review: what is due, oldest first."""
+    from safeguard_desktop.domain.dates import format_uk_date
+    from safeguard_desktop.services.retention import review
+
+    with write_session(reg.engine) as session:
+        due = review(session, actor)
+    for item in due:
+        print(f"{format_uk_date(item.due_on)}  {item.kind:24} {item.record:14} {item.count:4}  ({item.rule})")
+    print(f"{len(due)} item(s) due for review.")
+    return EXIT_OK
+
+
+COMMANDS["retention"] = cmd_retention

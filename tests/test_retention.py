@@ -1,0 +1,69 @@
+"""Retention review: what is due under each rule, against dates worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
+from safeguard_desktop.domain.events import FilmingPolicy
+from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.domain.retention import (
+    RetentionRules,
+    add_years,
+    child_protection_review_date,
+    consent_review_date,
+    event_review_date,
+)
+from safeguard_desktop.services import consent, events, incidents, mis_import
+from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.database import Register
+from safeguard_desktop.services.errors import PermissionDenied
+from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.services.retention import review
+from safeguard_desktop.store.engine import write_session
+from safeguard_desktop.store.models import Pupil
+
+from .conftest import SIMS_HEADERS, TODAY, upn, write_csv
+
+RULES = RetentionRules()
+
+
+def test_rule_dates() -> None:
+    assert consent_review_date(date(2025, 7, 20), RULES) == date(2026, 7, 20)
+    assert child_protection_review_date(date(2012, 2, 29), RULES) == date(2037, 2, 28)
+    assert event_review_date(date(2025, 12, 10), RULES) == date(2026, 8, 31)
+    assert add_years(date(2024, 2, 29), 1) == date(2025, 2, 28)
+
+
+def test_review_lists_what_is_due(tmp_path: Path, reg: Register, dsl: Actor, office: Actor) -> None:
+    rows = [[upn(1), "1", "Left", "Early", "", "01/09/2000", "Year 13", "13A"],
+            [upn(2), "2", "Still", "Here", "", "01/09/2015", "Year 5", "5A"]]  # fmt: skip
+    with write_session(reg.engine) as session:
+        mis_import.apply(
+            session, dsl, read_pupil_file(write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *rows])), today=TODAY
+        )
+        left = consent.find_pupil_by_upn(session, upn(1)).id
+        decision = consent.DecisionInput(
+            ConsentState.GRANTED, GivenByKind.PARENT, Route.EMAIL, date(2024, 9, 1), "A", "Mother"
+        )
+        consent.record_decisions(session, dsl, [left], [1, 2], decision, today=TODAY)
+        session.execute(update(Pupil).where(Pupil.id == left).values(on_roll=False, left_on=date(2025, 7, 20)))
+        events.create_event(session, dsl, events.EventInput("Old show", datetime(2025, 12, 10, 14), "Hall",
+                                                            FilmingPolicy.PERSONAL_USE, classes=["5A"]))  # fmt: skip
+        events.create_event(session, dsl, events.EventInput("New show", datetime(2026, 12, 10, 14), "Hall",
+                                                            FilmingPolicy.PERSONAL_USE, classes=["5A"]))  # fmt: skip
+        incidents.record_incident(session, dsl, incidents.IncidentInput(
+            Category.OTHER, "Old record.", people=[incidents.PersonInput("pupil", "affected", pupil_id=left)]))  # fmt: skip
+        due = review(session, dsl, today=date(2026, 11, 24))
+    assert [(d.kind, d.due_on, d.count) for d in due] == [  # oldest first
+        ("child-protection record", date(2025, 9, 1), 1),  # born 01/09/2000 + 25 years
+        ("consent decisions", date(2026, 7, 20), 2),  # left 20/07/2025 + 1 year
+        ("event records", date(2026, 8, 31), 1),  # the 2025/26 show; the 2026/27 one is not due
+    ]
+    assert all("Early" not in d.record for d in due)  # records by number, no names
+    with pytest.raises(PermissionDenied), write_session(reg.engine) as session:
+        review(session, office)
