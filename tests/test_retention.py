@@ -67,3 +67,45 @@ def test_review_lists_what_is_due(tmp_path: Path, reg: Register, dsl: Actor, off
     assert all("Early" not in d.record for d in due)  # records by number, no names
     with pytest.raises(PermissionDenied), write_session(reg.engine) as session:
         review(session, office)
+
+
+def test_apply_deletes_what_is_due_leaves_a_stub_and_respects_legal_hold(
+    tmp_path: Path, reg: Register, dsl: Actor
+) -> None:
+    from sqlalchemy import func, select
+
+    from safeguard_desktop.cli import main
+    from safeguard_desktop.services import retention
+    from safeguard_desktop.services.actors import Role
+    from safeguard_desktop.store.models import AuditEntry, ConsentDecision, Event, Incident
+
+    rows = [[upn(1), "1", "Gone", "Pupil", "", "01/09/2000", "Year 13", "13A"],
+            [upn(2), "2", "Held", "Pupil", "", "01/09/2000", "Year 13", "13A"]]  # fmt: skip
+    with write_session(reg.engine) as session:
+        mis_import.apply(
+            session, dsl, read_pupil_file(write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *rows])), today=TODAY
+        )
+        ids = [consent.find_pupil_by_upn(session, upn(n)).id for n in (1, 2)]
+        decision = consent.DecisionInput(
+            ConsentState.GRANTED, GivenByKind.PARENT, Route.EMAIL, date(2024, 9, 1), "A", "Mother"
+        )
+        consent.record_decisions(session, dsl, ids, [1], decision, today=TODAY)
+        session.execute(update(Pupil).where(Pupil.id.in_(ids)).values(on_roll=False, left_on=date(2025, 7, 20)))
+        events.create_event(session, dsl, events.EventInput("Old show", datetime(2025, 12, 10, 14), "Hall",
+                                                            FilmingPolicy.PERSONAL_USE, classes=["13A"]))  # fmt: skip
+        incidents.record_incident(session, dsl, incidents.IncidentInput(
+            Category.OTHER, "Kept for review.", people=[incidents.PersonInput("pupil", "affected", pupil_id=ids[0])]))  # fmt: skip
+        retention.set_legal_hold(session, dsl, pupil_id=ids[1])
+    deputy = Actor("Deputy", Role.DEPUTY_DSL)
+    with pytest.raises(PermissionDenied), write_session(reg.engine) as session:
+        retention.apply(session, deputy)
+    assert main(["--data-dir", str(reg.folder), "retention", "apply"]) == 2  # needs --yes
+    with write_session(reg.engine) as session:
+        removed = retention.apply(session, dsl, today=date(2026, 11, 24))
+        left = session.scalar(select(func.count()).select_from(ConsentDecision))
+        events_left = session.scalar(select(func.count()).select_from(Event))
+        incidents_left = session.scalar(select(func.count()).select_from(Incident))
+        stubs = list(session.scalars(select(AuditEntry).where(AuditEntry.action == "deleted under retention")))
+    assert (removed, left, events_left, incidents_left) == (2, 1, 0, 1)  # the held pupil's decision stays
+    assert {s.record_kind for s in stubs} == {"consent decisions", "event records"}
+    assert all("Gone" not in s.detail and "Pupil" not in s.detail for s in stubs)

@@ -105,3 +105,35 @@ def test_migrations_build_exactly_the_schema_the_models_describe(tmp_path: Path)
     with reg.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     reg.close()
+
+
+def test_a_batch_migration_keeps_every_child_row(tmp_path: Path) -> None:
+    """Recreating the pupil table must not cascade-delete decisions (measured trap: foreign keys must be off)."""
+    from alembic import command
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'register.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(migrate.migrations_folder()))
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0004_incidents")
+        conn.commit()
+    engine.dispose()
+    with sqlite3.connect(tmp_path / "register.db") as conn:
+        conn.execute("INSERT INTO consent_purpose (id, code, name, description, wording_version, active, sort_order,"
+                     " version) VALUES (1, 'web', 'Web', '', 1, 1, 0, 1)")  # fmt: skip
+        for pid in range(1, 6):
+            conn.execute("INSERT INTO pupil (id, legal_forename, legal_surname, year_group, reg_group, on_roll,"
+                         " never_photograph, version) VALUES (?, 'A', 'B', 'Year 5', '5A', 1, 0, 1)", (pid,))  # fmt: skip
+            conn.execute("INSERT INTO consent_decision (pupil_id, purpose_id, state, given_by_kind, given_by_name,"
+                         " given_by_relationship, route, given_on, wording_version, recorded_by, recorded_at, note,"
+                         " source) VALUES (?, 1, 'granted', 'parent/carer', 'P', 'Mother', 'email', '2026-10-01', 1,"
+                         " 'x', '2026-10-01 10:00:00.000000', '', '')", (pid,))  # fmt: skip
+    conn.close()
+    reg = open_register(tmp_path)
+    assert migrate.current_revision(reg.engine) == migrate.HEAD_REVISION
+    with reg.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM consent_decision")).scalar() == 5
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+    reg.close()
+    assert list((tmp_path / "backups").glob("register-before-migration-*.db"))

@@ -109,14 +109,35 @@ COMMANDS["sar"] = cmd_sar
 def add_retention_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """retention review."""
     ret = sub.add_parser("retention", help="records due for review under the retention rules")
-    ret.add_argument("action", choices=["review"])
+    ret.add_argument("action", choices=["review", "apply", "hold", "release"])
+    ret.add_argument("--yes", action="store_true", help="with apply: really delete what is due")
+    ret.add_argument("--pupil", metavar="UPN", help="with hold/release: the pupil")
+    ret.add_argument("--incident", type=int, help="with hold/release: the incident number")
 
 
 def cmd_retention(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """retention review: what is due, oldest first."""
     from safeguard_desktop.domain.dates import format_uk_date
+    from safeguard_desktop.services import consent, retention
+    from safeguard_desktop.services.errors import ValidationError
     from safeguard_desktop.services.retention import review
 
+    if args.action in ("hold", "release"):
+        if (args.pupil is None) == (args.incident is None):
+            raise ValidationError("Name one pupil (--pupil UPN) or one incident (--incident N).")
+        with write_session(reg.engine) as session:
+            pupil_id = consent.find_pupil_by_upn(session, args.pupil).id if args.pupil else None
+            retention.set_legal_hold(session, actor, pupil_id=pupil_id, incident_id=args.incident,
+                                     hold=args.action == "hold")  # fmt: skip
+        print("Legal hold set." if args.action == "hold" else "Legal hold lifted.")
+        return EXIT_OK
+    if args.action == "apply":
+        if not args.yes:
+            raise ValidationError("Deleting is permanent: run 'retention review' first, then 'retention apply --yes'.")
+        with write_session(reg.engine) as session:
+            removed = retention.apply(session, actor)
+        print(f"Deleted {removed} record(s) under the retention rules; the audit trail keeps a stub of each.")
+        return EXIT_OK
     with write_session(reg.engine) as session:
         due = review(session, actor)
     for item in due:

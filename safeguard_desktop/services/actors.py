@@ -36,6 +36,7 @@ class Operation(enum.StrEnum):
     VIEW_BRIEFING = "see the confidential do-not-photograph briefing"
     LOG_INCIDENT = "log an online-safety incident"
     READ_INCIDENTS = "read and follow up incident records"
+    APPLY_RETENTION = "delete records under the retention rules, or put them on legal hold"
 
 
 _LEADS = frozenset({Role.DSL, Role.DEPUTY_DSL})
@@ -57,6 +58,7 @@ ALLOWED: dict[Operation, frozenset[Role]] = {
     Operation.VIEW_BRIEFING: _REGISTER_KEEPERS | {Role.STAFF},
     Operation.LOG_INCIDENT: _LEADS | {Role.STAFF},
     Operation.READ_INCIDENTS: _LEADS,
+    Operation.APPLY_RETENTION: frozenset({Role.DSL}),
 }
 
 

@@ -1,7 +1,8 @@
-"""The retention review: which records are due for review or deletion under the school's rules.
+"""Retention: which records are due under the school's rules, and deleting them with an audit stub.
 
-Listing only for now; deletion with an audit stub (what kind, when, by whom, under which rule) and the
-legal-hold flag come with the rest of the security work.
+Consent decisions and event records are deleted when due; child-protection records are only listed (the
+rule is "then review": the DSL decides). A legal hold stops deletion. Each deletion leaves an audit entry
+saying what kind, how many, when, by whom and under which rule — and no personal data.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.retention import (
@@ -18,8 +19,10 @@ from safeguard_desktop.domain.retention import (
     consent_review_date,
     event_review_date,
 )
+from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
-from safeguard_desktop.store.models import ConsentDecision, Event, IncidentPerson, Pupil
+from safeguard_desktop.services.errors import NotFound
+from safeguard_desktop.store.models import ConsentDecision, Event, Incident, IncidentPerson, Pupil
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ def review(
     leavers = session.execute(
         select(Pupil.id, Pupil.left_on, func.count(ConsentDecision.id))
         .join(ConsentDecision, ConsentDecision.pupil_id == Pupil.id)
-        .where(Pupil.on_roll.is_(False), Pupil.left_on.is_not(None))
+        .where(Pupil.on_roll.is_(False), Pupil.left_on.is_not(None), Pupil.legal_hold.is_(False))
         .group_by(Pupil.id, Pupil.left_on)
     )
     for pupil_id, left_on, count in leavers:
@@ -61,6 +64,8 @@ def review(
     linked = session.execute(
         select(IncidentPerson.incident_id, Pupil.date_of_birth)
         .join(Pupil, Pupil.id == IncidentPerson.pupil_id)
+        .join(Incident, Incident.id == IncidentPerson.incident_id)
+        .where(Incident.legal_hold.is_(False))
         .where(Pupil.date_of_birth.is_not(None))
     )
     rule = f"date of birth + {policy.child_protection_years_after_birth} years, then review"
@@ -71,3 +76,39 @@ def review(
         if when <= day:
             due.append(DueRecord("child-protection record", f"incident {incident_id}", when, rule, 1))
     return sorted(due, key=lambda d: (d.due_on, d.kind, d.record))
+
+
+def apply(session: Session, actor: Actor, *, today: date | None = None, rules: RetentionRules | None = None) -> int:
+    """Delete the consent decisions and event records that are due; returns how many records went."""
+    actor.require(Operation.APPLY_RETENTION)
+    removed = 0
+    for item in review(session, actor, today=today, rules=rules):
+        number = int(item.record.split()[-1])
+        if item.kind == "consent decisions":
+            gone = item.count
+            session.execute(delete(ConsentDecision).where(ConsentDecision.pupil_id == number))
+        elif item.kind == "event records":
+            event = session.get(Event, number)
+            if event is None:
+                continue
+            session.delete(event)
+            gone = 1
+        else:
+            continue  # child-protection records: review, never automatic deletion
+        removed += gone
+        audit.record(
+            session, actor, "deleted under retention", item.kind, number, f"{gone} record(s); rule: {item.rule}"
+        )
+    return removed
+
+
+def set_legal_hold(session: Session, actor: Actor, *, pupil_id: int | None = None, incident_id: int | None = None,
+                   hold: bool = True) -> None:  # fmt: skip
+    """Put a pupil's or an incident's records on legal hold (or lift it): nothing held is deleted."""
+    actor.require(Operation.APPLY_RETENTION)
+    target = session.get(Pupil, pupil_id) if pupil_id is not None else session.get(Incident, incident_id)
+    if target is None:
+        raise NotFound("No such pupil or incident.")
+    target.legal_hold = hold
+    kind = "pupil" if pupil_id is not None else "incident"
+    audit.record(session, actor, "legal hold on" if hold else "legal hold lifted", kind, pupil_id or incident_id)

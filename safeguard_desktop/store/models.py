@@ -60,6 +60,7 @@ class Pupil(Base):
     left_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     never_photograph: Mapped[bool] = mapped_column(Boolean, default=False)
     never_photograph_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     decisions: Mapped[list[ConsentDecision]] = relationship(back_populates="pupil")
@@ -214,6 +215,7 @@ class Incident(Base):
     follow_up_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     reported_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     people: Mapped[list[IncidentPerson]] = relationship(cascade="all, delete-orphan")
