@@ -1,5 +1,12 @@
 """The schema revision this build expects, importable without SQLAlchemy or Alembic."""
 
 #: The newest migration this build knows. A test checks it matches Alembic's head.
-HEAD_REVISION = "0005_legal_hold"
-KNOWN_REVISIONS = ("0001_initial", "0002_audit_chain", "0003_events", "0004_incidents", "0005_legal_hold")
+HEAD_REVISION = "0006_accounts"
+KNOWN_REVISIONS = (
+    "0001_initial",
+    "0002_audit_chain",
+    "0003_events",
+    "0004_incidents",
+    "0005_legal_hold",
+    "0006_accounts",
+)
