@@ -193,3 +193,27 @@ def test_helpline_summary_is_anonymised_by_default(tmp_path, reg: Register, dsl:
     assert "Pupil A" in pdf_text and not any(
         n in pdf_text for n in ("Wiktoria", "Kowalczyk", "Chidi", "Okafor", "Hughes")
     )
+
+
+def test_several_pupils_linked_from_the_cli(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.cli import main
+
+    from .conftest import SIMS_HEADERS, sims_rows, upn, write_csv
+
+    data = ["--data-dir", str(tmp_path / "data")]
+    pupils = write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *sims_rows(3)])
+    assert main([*data, "import-pupils", str(pupils)]) == 0
+    base = [*data, "incidents", "add", "--category", "cyberbullying", "--summary", "Group chat messages"]
+    assert main([*base, "--pupil", upn(1), "--pupil", f"{upn(2)}=alleged", "--pupil", f"{upn(3)}=witness"]) == 0
+    assert main([*base, "--pupil", f"{upn(1)}=bystander"]) == 2
+    assert "involvement must be one of" in capsys.readouterr().err
+    assert main([*base, "--pupil", "A123456789012"]) == 2
+    assert "No pupil with UPN" in capsys.readouterr().err
+    assert main([*data, "incidents", "show", "1"]) == 0
+    shown = capsys.readouterr().out
+    assert "Surname1, Forename1 (5A) — affected" in shown
+    assert "Surname2, Forename2 (5A) — alleged" in shown and "Surname3, Forename3 (5A) — witness" in shown
+    out = tmp_path / "summary.txt"
+    assert main([*data, "incidents", "export", "1", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "Pupil A" in text and "Pupil B" in text and "Pupil C" in text and "Surname" not in text

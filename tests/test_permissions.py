@@ -70,6 +70,11 @@ def operations(tmp_path: Path) -> dict[str, tuple[Operation, Callable[[Session, 
         "letters": (Operation.MANAGE_EVENTS, lambda s, a: letters.consent_letters(s, a, 1)),
         "log incident": (Operation.LOG_INCIDENT, lambda s, a: incidents.record_incident(s, a, INCIDENT)),
         "own reports": (Operation.LOG_INCIDENT, lambda s, a: incidents.my_reports(s, a)),
+        "pupils to link": (Operation.LOG_INCIDENT, lambda s, a: incidents.pupil_choices(s, a)),
+        "term dates": (
+            Operation.EDIT_SCHOOL,
+            lambda s, a: settings.set_term_dates(s, a, 2026, (date(2026, 9, 3), date(2027, 1, 5), date(2027, 4, 12))),
+        ),
         "list incidents": (Operation.READ_INCIDENTS, lambda s, a: incidents.list_incidents(s, a)),
         "read incident": (Operation.READ_INCIDENTS, lambda s, a: incidents.read_incident(s, a, 1)),
         "incident entry": (

@@ -10,10 +10,10 @@ from sqlalchemy import update
 
 from safeguard_desktop.domain.dates import quarter_of, term_of
 from safeguard_desktop.domain.incidents import Category
-from safeguard_desktop.services import incidents
+from safeguard_desktop.services import incidents, settings
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
-from safeguard_desktop.services.errors import PermissionDenied
+from safeguard_desktop.services.errors import PermissionDenied, ValidationError
 from safeguard_desktop.services.statistics import incident_statistics
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.store.models import Incident
@@ -86,3 +86,48 @@ def test_incident_log_pdf_has_every_incident_and_the_statistics(logged: Register
     text = " ".join(page.extract_text() for page in PdfReader(out).pages)
     assert text.count("Facts.") == len(DATA) and "Q4 2026" in text and "+50.0%" in text
     assert "CONFIDENTIAL" in text
+
+
+def test_school_term_dates_move_the_term_boundaries(logged: Register, dsl: Actor) -> None:
+    # Spring 2026 starts late (05/01) and summer early (13/04); incidents in the holidays count with the term before.
+    with write_session(logged.engine) as session:
+        settings.set_term_dates(session, dsl, 2025, (date(2025, 9, 3), date(2026, 1, 5), date(2026, 4, 13)))
+        number = incidents.record_incident(session, dsl, incidents.IncidentInput(Category.SCAM, "Holiday."))
+        session.execute(update(Incident).where(Incident.id == number).values(reported_at=datetime(2026, 1, 2)))
+        number = incidents.record_incident(session, dsl, incidents.IncidentInput(Category.SCAM, "Easter."))
+        session.execute(update(Incident).where(Incident.id == number).values(reported_at=datetime(2026, 4, 6)))
+    with read_session(logged.engine) as session:
+        stats = incident_statistics(session, dsl)
+    terms = {(p.period, p.category): p.count for p in stats.terms}
+    assert terms[("autumn 2025/26", Category.SCAM)] == 1  # 02/01/2026 is before spring's first day
+    assert terms[("spring 2025/26", Category.SCAM)] == 1  # 06/04/2026 is before summer's 13/04
+    # Without the school's dates the default split would have put them in spring and summer.
+    assert term_of(date(2026, 1, 2)) == (2025, "spring") and term_of(date(2026, 4, 6)) == (2025, "summer")
+
+
+def test_term_dates_are_checked_and_for_leads(reg: Register, dsl: Actor, office: Actor) -> None:
+    with write_session(reg.engine) as session:
+        with pytest.raises(ValidationError, match="in order"):
+            settings.set_term_dates(session, dsl, 2026, (date(2026, 9, 3), date(2027, 4, 12), date(2027, 1, 5)))
+        with pytest.raises(ValidationError, match="within the academic year 2026/27"):
+            settings.set_term_dates(session, dsl, 2026, (date(2025, 9, 3), date(2027, 1, 5), date(2027, 4, 12)))
+        with pytest.raises(PermissionDenied):
+            settings.set_term_dates(session, office, 2026, (date(2026, 9, 3), date(2027, 1, 5), date(2027, 4, 12)))
+    with read_session(reg.engine) as session:
+        assert settings.term_dates(session) == {}
+
+
+def test_cli_terms(reg: Register, capsys: pytest.CaptureFixture[str]) -> None:
+    from safeguard_desktop.cli import main
+
+    base = ["--data-dir", str(reg.folder), "terms"]
+    assert main([*base, "set", "2026/27", "--autumn", "03/09/2026", "--spring", "05/01/2027",
+                 "--summer", "12/04/2027"]) == 0  # fmt: skip
+    assert main([*base, "list"]) == 0
+    assert "2026/27  autumn 03/09/2026  spring 05/01/2027  summer 12/04/2027" in capsys.readouterr().out
+    assert main([*base, "set", "2026/27", "--autumn", "03/09/2026", "--spring", "05/01/2028",
+                 "--summer", "12/04/2027"]) == 2  # fmt: skip
+    assert "within the academic year" in capsys.readouterr().err
+    assert main([*base, "clear", "2026/27"]) == 0
+    assert main([*base, "list"]) == 0
+    assert "No term dates entered" in capsys.readouterr().out

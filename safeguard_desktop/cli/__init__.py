@@ -7,7 +7,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from safeguard_desktop.cli import admin_commands, event_commands, incident_commands, register_commands
+from safeguard_desktop.cli import (
+    admin_commands,
+    event_commands,
+    incident_commands,
+    register_commands,
+    school_commands,
+)
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED
 from safeguard_desktop.services.actors import Actor, local_lead
 from safeguard_desktop.services.database import Register, open_register
@@ -16,7 +22,7 @@ from safeguard_desktop.store.migrate import DatabaseTooNew
 
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "build_parser", "main"]
 
-_MODULES = (register_commands, event_commands, incident_commands, admin_commands)
+_MODULES = (register_commands, event_commands, incident_commands, admin_commands, school_commands)
 COMMANDS: dict[str, Callable[[Register, Actor, argparse.Namespace], int]] = {
     name: handler for module in _MODULES for name, handler in module.COMMANDS.items()
 }

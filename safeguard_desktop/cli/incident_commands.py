@@ -6,12 +6,13 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from safeguard_desktop.cli.common import EXIT_OK
 from safeguard_desktop.domain.dates import format_uk_datetime
 from safeguard_desktop.domain.incidents import Category
 from safeguard_desktop.services import incidents
 from safeguard_desktop.services.actors import Actor
-from safeguard_desktop.services.csv_export import write_safe_csv
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.incidents import EntryKind, IncidentInput, PersonInput, Status, Urgency
@@ -27,6 +28,16 @@ def _when(text: str) -> datetime:
     raise argparse.ArgumentTypeError(f"{text!r}: write dd/mm/yyyy or 'dd/mm/yyyy HH:MM'")
 
 
+def _pupil_person(session: Session, spec: str) -> PersonInput:
+    from safeguard_desktop.services.consent import find_pupil_by_upn
+
+    upn, _, involvement = spec.partition("=")
+    involvement = involvement.strip().lower() or "affected"
+    if involvement not in incidents.INVOLVEMENTS:
+        raise ValidationError(f"--pupil {spec}: involvement must be one of {', '.join(incidents.INVOLVEMENTS)}.")
+    return PersonInput("pupil", involvement, pupil_id=find_pupil_by_upn(session, upn.strip()).id)
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """This module's commands."""
     inc = sub.add_parser("incidents", help="online-safety incidents (content: safeguarding leads only)")
@@ -39,6 +50,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     add.add_argument("--platform", action="append", default=[], help="where it happened; repeatable")
     add.add_argument("--link", action="append", default=[], help="a link to the post (refused for guarded kinds)")
     add.add_argument("--staff-affected", default="", metavar="ROLE", help="a member of staff affected, by role")
+    add.add_argument("--pupil", action="append", default=[], metavar="UPN[=INVOLVEMENT]",
+                     help=f"a pupil involved, by UPN; involvement one of {', '.join(incidents.INVOLVEMENTS)} "
+                          "(default affected); repeatable")  # fmt: skip
     note = isub.add_parser("note", help="add to an incident's chronology (nothing is ever edited or deleted)")
     note.add_argument("incident", type=int)
     note.add_argument("--kind", default=EntryKind.ACTION.value,
@@ -73,6 +87,7 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     with write_session(reg.engine) as session:
         if command == "add":
             people = [PersonInput("staff", "affected", staff_role=args.staff_affected)] if args.staff_affected else []
+            people += [_pupil_person(session, spec) for spec in args.pupil]
             number = incidents.record_incident(
                 session,
                 actor,
@@ -102,6 +117,8 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
             print(f"Incident {view.id}: {view.category.value} ({view.four_cs.value}), {view.urgency.value}, "
                   f"{view.status.value}")  # fmt: skip
             print(f"Reported {format_uk_datetime(view.reported_at)} by {view.reported_by}")
+            for line in incidents.describe_people(session, actor, view):
+                print(f"  involved: {line}")
             print(view.summary)
             for e in view.entries:
                 extra = f" → {e.referral_to} {e.reference}".rstrip() if e.referral_to else ""
@@ -109,19 +126,13 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
                 print(f"  [{e.id}] {format_uk_datetime(e.at)} {e.author}: {e.kind}{extra}{fix}: {e.text}"
                       + (f" — because {e.reason}" if e.reason else ""))  # fmt: skip
         elif command == "export":
-            from safeguard_desktop.services.helpline import helpline_summary
+            from safeguard_desktop.services.incident_exports import helpline_export
 
-            summary = helpline_summary(session, actor, args.incident, with_names=args.with_names)
+            summary, pdf = helpline_export(session, actor, args.incident, with_names=args.with_names)
             if args.format == "txt":
                 Path(args.out).write_text(summary.text, encoding="utf-8")
             else:
-                from safeguard_desktop.documents.layout import LetterSchool
-                from safeguard_desktop.documents.notices import render_helpline_summary
-                from safeguard_desktop.services.settings import get_school
-
-                school = get_school(session)
-                letterhead = LetterSchool(school.name, school.address, school.headteacher, school.logo_png)
-                Path(args.out).write_bytes(render_helpline_summary(letterhead, summary.title, summary.lines))
+                Path(args.out).write_bytes(pdf)
             print(f"Wrote the {'named' if args.with_names else 'anonymised'} helpline summary to {args.out}.")
         elif command == "stats":
             from safeguard_desktop.services.statistics import incident_statistics
@@ -147,76 +158,9 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
                                  reason=args.reason)  # fmt: skip
             print(f"Closed incident {args.incident}.")
         else:
-            views = incidents.list_incidents(session, actor)
-            suffix = f".{args.format}"
-            if not args.out.lower().endswith(suffix):
-                raise ValidationError(f"--out must name a {suffix} file.")
-            if args.format == "csv":
-                count = write_safe_csv(
-                    Path(args.out),
-                    (
-                        "Number",
-                        "Reported",
-                        "Category",
-                        "4 Cs",
-                        "Urgency",
-                        "Status",
-                        "Platforms",
-                        "Summary",
-                        "Follow up",
-                    ),
-                    (
-                        (
-                            v.id,
-                            format_uk_datetime(v.reported_at),
-                            v.category.value,
-                            v.four_cs.value,
-                            v.urgency.value,
-                            v.status.value,
-                            ", ".join(v.platforms),
-                            v.summary,
-                            v.follow_up_on.strftime("%d/%m/%Y") if v.follow_up_on else "",
-                        )
-                        for v in views
-                    ),
-                )
-            else:
-                from safeguard_desktop.documents.layout import LetterSchool
-                from safeguard_desktop.documents.reports import render_incident_log
-                from safeguard_desktop.services.settings import get_school
-                from safeguard_desktop.services.statistics import incident_statistics
+            from safeguard_desktop.services.incident_exports import export_log
 
-                school = get_school(session)
-                stats = incident_statistics(session, actor)
-                pdf = render_incident_log(
-                    LetterSchool(school.name, school.address, school.headteacher, school.logo_png),
-                    [
-                        (
-                            str(v.id),
-                            format_uk_datetime(v.reported_at),
-                            v.category.value,
-                            v.urgency.value,
-                            v.status.value,
-                            v.summary,
-                        )
-                        for v in views
-                    ],
-                    [
-                        (
-                            p.period,
-                            p.category.value,
-                            p.count,
-                            p.year_earlier,
-                            "—" if p.change is None else f"{p.change:+.1f}%",
-                        )
-                        for p in stats.quarters
-                    ],
-                )
-                Path(args.out).write_bytes(pdf)
-                count = len(views)
-            from safeguard_desktop.services import audit
-
-            audit.record(session, actor, f"exported the incident log ({args.format})", "incident", "", f"{count}")
+            count = export_log(session, actor, Path(args.out), args.format)
             print(f"Wrote {count} incidents to {args.out}.")
     return EXIT_OK
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfgen.canvas import Canvas
 
 from safeguard_desktop.documents.fonts import BOLD, REGULAR
 from safeguard_desktop.documents.layout import ACCENT, INK, MARGIN, MUTED, LetterSchool, new_canvas
@@ -13,10 +14,59 @@ from safeguard_desktop.documents.layout import ACCENT, INK, MARGIN, MUTED, Lette
 LOG_COLUMNS = (("No.", 30), ("Reported", 90), ("Category", 130), ("Urgency", 70), ("Status", 70), ("Summary", 340))
 
 
+#: Bar colours, distinguishable in greyscale print too (dark to light).
+BAR_COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5", "#843c0c", "#375623",
+               "#5b9bd5", "#ffc000")  # fmt: skip
+
+ChartInput = tuple[str, Sequence[str], Sequence[tuple[str, Sequence[int]]]]
+
+
+def _draw_chart(canvas: Canvas, chart: ChartInput, x: float, y: float, width: float, height: float) -> None:
+    """A grouped bar chart (periods along the bottom, a bar per category) with a legend on the right."""
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.charts.legends import Legend
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib import colors
+
+    title, periods, series = chart
+    drawing = Drawing(width, height)
+    drawing.add(String(0, height - 14, title, fontName=BOLD, fontSize=11, fillColor=colors.HexColor("#1f3a5f")))
+    bars = VerticalBarChart()
+    bars.x, bars.y = 30, 40
+    bars.width, bars.height = width - 260, height - 80
+    bars.data = [list(values) for _name, values in series] or [[0] * max(1, len(periods))]
+    bars.categoryAxis.categoryNames = list(periods) or ["no incidents"]
+    bars.categoryAxis.labels.fontName = REGULAR
+    bars.categoryAxis.labels.fontSize = 8
+    bars.valueAxis.labels.fontName = REGULAR
+    bars.valueAxis.labels.fontSize = 8
+    bars.valueAxis.valueMin = 0
+    top = max((v for _n, values in series for v in values), default=1)
+    bars.valueAxis.valueMax = max(1, top)
+    bars.valueAxis.valueStep = max(1, -(-top // 6))
+    bars.groupSpacing = 8
+    for i in range(len(series)):
+        bars.bars[i].fillColor = colors.HexColor(BAR_COLOURS[i % len(BAR_COLOURS)])
+        bars.bars[i].strokeColor = None
+    drawing.add(bars)
+    legend = Legend()
+    legend.x, legend.y = width - 210, height - 40
+    legend.fontName, legend.fontSize = REGULAR, 8
+    legend.alignment = "right"
+    legend.colorNamePairs = [
+        (colors.HexColor(BAR_COLOURS[i % len(BAR_COLOURS)]), name) for i, (name, _v) in enumerate(series)
+    ]
+    drawing.add(legend)
+    from reportlab.graphics import renderPDF
+
+    renderPDF.draw(drawing, canvas, x, y)
+
+
 def render_incident_log(
     school: LetterSchool,
     rows: Sequence[tuple[str, ...]],
     statistics: Sequence[tuple[str, str, int, int, str]],
+    chart: ChartInput | None = None,
 ) -> bytes:
     """One landscape PDF.
 
@@ -24,6 +74,7 @@ def render_incident_log(
         school: the letterhead.
         rows: (number, reported, category, urgency, status, summary) per incident.
         statistics: (period, category, count, count a year earlier, change) per quarter and category.
+        chart: (title, period labels, [(category, counts per period)]) drawn above the statistics table.
     """
     pagesize = landscape(A4)
     canvas, buffer = new_canvas(f"Incident log — {school.name}", school.name, pagesize)
@@ -67,6 +118,9 @@ def render_incident_log(
         canvas.drawString(MARGIN, y, "No incidents recorded.")
     canvas.showPage()
     y = header("Incidents by quarter, against the same quarter a year earlier")
+    if chart is not None:
+        _draw_chart(canvas, chart, MARGIN, y - 250, width - 2 * MARGIN, 240)
+        y -= 270
     canvas.setFont(BOLD, 9)
     for title, x in (("Quarter", MARGIN), ("Category", MARGIN + 90), ("Incidents", MARGIN + 300),
                      ("A year earlier", MARGIN + 380), ("Change", MARGIN + 480)):  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -70,15 +71,40 @@ def quarter_label(year: int, quarter: int) -> str:
 TERMS = ("autumn", "spring", "summer")
 
 
-def term_of(on: date) -> tuple[int, str]:
-    """(academic-year start, term) containing ``on``: autumn Sep–Dec, spring Jan–Mar, summer Apr–Aug.
+def default_term_starts(start_year: int) -> tuple[date, date, date]:
+    """The fixed split used where the school has not entered its term dates: 1 Sep, 1 Jan, 1 Apr."""
+    return date(start_year, 9, 1), date(start_year + 1, 1, 1), date(start_year + 1, 4, 1)
 
-    Term dates vary by school and by the date of Easter; this fixed split is the default used for statistics.
+
+def term_of(on: date, school_terms: Mapping[int, tuple[date, date, date]] | None = None) -> tuple[int, str]:
+    """(academic-year start, term) containing ``on``.
+
+    ``school_terms`` maps an academic year's start to the first days of its autumn, spring and summer terms
+    as the school entered them; holidays belong to the term before them. Years the school has not entered
+    use the default split (autumn Sep–Dec, spring Jan–Mar, summer Apr–Aug).
     """
     start = academic_year_start(on)
-    if on.month >= 9:
-        return start, "autumn"
-    return start, "spring" if on.month <= 3 else "summer"
+    autumn, spring, summer = (school_terms or {}).get(start) or default_term_starts(start)
+    del autumn  # the academic year begins on 1 September whatever day teaching starts
+    if on >= summer:
+        return start, "summer"
+    if on >= spring:
+        return start, "spring"
+    return start, "autumn"
+
+
+def check_term_starts(start_year: int, starts: tuple[date, date, date]) -> str | None:
+    """Why these term dates cannot be right for the academic year starting in ``start_year``, or None."""
+    autumn, spring, summer = starts
+    first, last = date(start_year, 9, 1), date(start_year + 1, 8, 31)
+    label = f"{start_year}/{(start_year + 1) % 100:02d}"
+    for name, day in (("autumn", autumn), ("spring", spring), ("summer", summer)):
+        if not first <= day <= last:
+            span = f"01/09/{start_year} to 31/08/{start_year + 1}"
+            return f"The {name} term must start within the academic year {label} ({span})."
+    if not autumn < spring < summer:
+        return "The terms must start in order: autumn, then spring, then summer."
+    return None
 
 
 def term_label(start_year: int, term: str) -> str:

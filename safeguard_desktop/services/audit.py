@@ -131,6 +131,13 @@ def record(
     session.add(entry)
 
 
+def record_output(
+    session: Session, actor: Actor, document: str, how: str, kind: str = "", record_id: object = ""
+) -> None:
+    """Say that a document was printed or saved (the app generates it under its own permission check)."""
+    record(session, actor, f"{how} {document}", kind, record_id)
+
+
 def seal_pending(session: Session) -> int:
     """Chain entries written before the chain existed (sequence empty), in the order they were written."""
     pending = list(session.scalars(select(AuditEntry).where(AuditEntry.sequence.is_(None)).order_by(AuditEntry.id)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -17,12 +18,20 @@ def spreadsheet_safe(value: object) -> str:
 
 
 def write_safe_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
-    """Write UTF-8 (with BOM, so Excel reads accents) RFC 4180 CSV. Returns the number of rows."""
+    """Write UTF-8 (with BOM, so Excel reads accents) RFC 4180 CSV. Returns the number of rows.
+
+    Written beside the target and renamed over it at the end: a failure never leaves half a file.
+    """
     count = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow([spreadsheet_safe(h) for h in header])
-        for row in rows:
-            writer.writerow([spreadsheet_safe(v) for v in row])
-            count += 1
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow([spreadsheet_safe(h) for h in header])
+            for row in rows:
+                writer.writerow([spreadsheet_safe(v) for v in row])
+                count += 1
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return count

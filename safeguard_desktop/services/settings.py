@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from safeguard_desktop.domain.dates import check_term_starts, format_uk_date
 from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ConflictError, NotFound, ValidationError
-from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, School
+from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, School, Setting
 
 MAX_LOGO_BYTES = 2_000_000
 
@@ -125,3 +129,46 @@ def purpose_has_decisions(session: Session, purpose_id: int) -> bool:
             select(func.count()).select_from(ConsentDecision).where(ConsentDecision.purpose_id == purpose_id)
         )
     )
+
+
+def read_setting(session: Session, key: str, default: Any = None) -> Any:
+    """A setting's JSON value, or ``default`` when the school has not set it."""
+    row = session.get(Setting, key)
+    return default if row is None else json.loads(row.value)
+
+
+def write_setting(session: Session, key: str, value: Any) -> None:
+    """Store a setting (callers check permission and audit)."""
+    row = session.get(Setting, key)
+    text = json.dumps(value, sort_keys=True)
+    if row is None:
+        session.add(Setting(key=key, value=text))
+    else:
+        row.value = text
+
+
+TERM_DATES_KEY = "term_dates"
+
+
+def term_dates(session: Session) -> dict[int, tuple[date, date, date]]:
+    """The school's term start dates by academic year (years not entered use the default split)."""
+    stored = read_setting(session, TERM_DATES_KEY, {})
+    return {int(year): tuple(date.fromisoformat(d) for d in days) for year, days in stored.items()}  # type: ignore[misc]
+
+
+def set_term_dates(session: Session, actor: Actor, start_year: int, starts: tuple[date, date, date] | None) -> None:
+    """Enter (or, with None, forget) the first days of the autumn, spring and summer terms of one academic year."""
+    actor.require(Operation.EDIT_SCHOOL)
+    stored = read_setting(session, TERM_DATES_KEY, {})
+    label = f"{start_year}/{(start_year + 1) % 100:02d}"
+    if starts is None:
+        stored.pop(str(start_year), None)
+        detail = f"{label}: default split"
+    else:
+        problem = check_term_starts(start_year, starts)
+        if problem:
+            raise ValidationError(problem, field="term_dates")
+        stored[str(start_year)] = [d.isoformat() for d in starts]
+        detail = f"{label}: " + ", ".join(format_uk_date(d) for d in starts)
+    write_setting(session, TERM_DATES_KEY, stored)
+    audit.record(session, actor, "set term dates", "setting", 0, detail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.domain.dates import TERMS, quarter_label, quarter_of, term_label, term_of
 from safeguard_desktop.domain.incidents import Category
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.settings import term_dates
 from safeguard_desktop.store.models import Incident
 
 
@@ -42,12 +44,13 @@ class IncidentStatistics:
 def incident_statistics(session: Session, actor: Actor) -> IncidentStatistics:
     """Per category, for every quarter and term that has incidents, with the same period a year earlier."""
     actor.require(Operation.READ_INCIDENTS)
+    school_terms = term_dates(session)
     rows = list(session.execute(select(Incident.reported_at, Incident.category)))
     by_quarter: Counter[tuple[int, int, str]] = Counter()
     by_term: Counter[tuple[int, str, str]] = Counter()
     for reported_at, category in rows:
         year, quarter = quarter_of(reported_at.date())
-        start, term = term_of(reported_at.date())
+        start, term = term_of(reported_at.date(), school_terms)
         by_quarter[(year, quarter, category)] += 1
         by_term[(start, term, category)] += 1
     quarters = tuple(
@@ -59,3 +62,23 @@ def incident_statistics(session: Session, actor: Actor) -> IncidentStatistics:
         for (s, t, c), n in sorted(by_term.items(), key=lambda item: (item[0][0], TERMS.index(item[0][1]), item[0][2]))
     )
     return IncidentStatistics(quarters, terms)
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What the app's chart and the PDF report's chart both draw: counts per category over recent periods."""
+
+    periods: tuple[str, ...]
+    series: tuple[tuple[Category, tuple[int, ...]], ...]
+
+
+def chart_data(counts: Sequence[PeriodCount], *, last: int = 6) -> ChartData:
+    """The ``last`` periods that have incidents (in order), one series per category seen in them."""
+    periods: list[str] = []
+    for count in counts:
+        if count.period not in periods:
+            periods.append(count.period)
+    shown = periods[-last:]
+    table = {(c.period, c.category): c.count for c in counts if c.period in shown}
+    categories = [c for c in Category if any((p, c) in table for p in shown)]
+    return ChartData(tuple(shown), tuple((c, tuple(table.get((p, c), 0) for p in shown)) for c in categories))

@@ -1,7 +1,7 @@
 """The schema revision this build expects, importable without SQLAlchemy or Alembic."""
 
 #: The newest migration this build knows. A test checks it matches Alembic's head.
-HEAD_REVISION = "0006_accounts"
+HEAD_REVISION = "0007_settings"
 KNOWN_REVISIONS = (
     "0001_initial",
     "0002_audit_chain",
@@ -9,4 +9,5 @@ KNOWN_REVISIONS = (
     "0004_incidents",
     "0005_legal_hold",
     "0006_accounts",
+    "0007_settings",
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from safeguard_desktop import __version__
 from safeguard_desktop.services.actors import Operation
@@ -91,6 +91,9 @@ class MainWindow(QMainWindow):
         self.purposes_action.setEnabled(actor.may(Operation.MANAGE_PURPOSES))
         settings_menu.addAction(self.school_action)
         settings_menu.addAction(self.purposes_action)
+        self.terms_action = self._action("&Term dates…", self.on_terms_action)
+        self.terms_action.setEnabled(actor.may(Operation.EDIT_SCHOOL))
+        settings_menu.addAction(self.terms_action)
         settings_menu.addSeparator()
         self.audit_action = self._action("Check the &audit trail", self.on_audit_action)
         self.audit_action.setEnabled(actor.may(Operation.VIEW_AUDIT))
@@ -141,6 +144,15 @@ class MainWindow(QMainWindow):
         dialog = PurposesDialog(self.context, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def on_terms_action(self) -> QWidget:
+        """Settings ▸ Term dates."""
+        from safeguard_desktop.ui.admin.term_dates_dialog import TermDatesDialog
+
+        dialog = TermDatesDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def on_backup_action(self, folder: str | None = None) -> None:
         """File ▸ Back up now: choose a folder, copy off the GUI thread, report."""

@@ -24,6 +24,7 @@ from safeguard_desktop.domain.incidents import DEFAULT_AXIS, Category, FourCs, g
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.incidents.people_picker import PeoplePicker
 
 
 class LogIncidentDialog(QDialog):
@@ -37,7 +38,7 @@ class LogIncidentDialog(QDialog):
 
         self.context = context
         self.setWindowTitle("Log an online-safety incident")
-        self.resize(980, 600)
+        self.resize(1040, 720)
         self.category_combo = QComboBox()
         self.category_combo.setAccessibleName("Category")
         for category in Category:
@@ -63,16 +64,18 @@ class LogIncidentDialog(QDialog):
         when.addWidget(self.when_edit, 1)
         when.addWidget(self.when_known)
         self.platforms_edit = QLineEdit()
-        self.platforms_edit.setPlaceholderText("e.g. Instagram, WhatsApp (separate with commas)")
-        self.platforms_edit.setAccessibleName("Platforms")
+        self.platforms_edit.setPlaceholderText("e.g. Instagram @fake_head_account, WhatsApp 'Y6 parents' (commas)")
+        self.platforms_edit.setAccessibleName("Platforms and account names")
         self.links_edit = QLineEdit()
         self.links_edit.setAccessibleName("Links to the posts")
         self.links_note = QLabel("")
         self.links_note.setWordWrap(True)
         self.links_note.setStyleSheet("color: #7a3e00;")
-        self.staff_role_edit = QLineEdit()
-        self.staff_role_edit.setPlaceholderText("If a member of staff is affected: their role, e.g. PE teacher")
-        self.staff_role_edit.setAccessibleName("Role of a member of staff affected")
+        from safeguard_desktop.services.incidents import pupil_choices
+        from safeguard_desktop.services.transaction import read_session
+
+        with read_session(context.engine) as session:
+            self.people = PeoplePicker(pupil_choices(session, context.actor))
         self.summary_edit = QPlainTextEdit()
         self.summary_edit.setPlaceholderText("What happened, in facts: who told you, what they saw, where and when.")
         self.summary_edit.setAccessibleName("Summary of what happened")
@@ -83,10 +86,10 @@ class LogIncidentDialog(QDialog):
         form.addRow("4 &Cs", self.axis_combo)
         form.addRow("&Urgency", self.urgency_combo)
         form.addRow("When it happened", when)
-        form.addRow("&Platforms", self.platforms_edit)
+        form.addRow("&Platforms, accounts", self.platforms_edit)
         form.addRow("&Links", self.links_edit)
         form.addRow("", self.links_note)
-        form.addRow("Staff affected", self.staff_role_edit)
+        form.addRow("People involved", self.people)
         form.addRow("&What happened", self.summary_edit)
 
         self.guidance = QLabel("")
@@ -138,9 +141,7 @@ class LogIncidentDialog(QDialog):
         from safeguard_desktop.services import incidents
         from safeguard_desktop.services.transaction import write_session
 
-        people = []
-        if self.staff_role_edit.text().strip():
-            people.append(incidents.PersonInput("staff", "affected", staff_role=self.staff_role_edit.text()))
+        people = self.people.persons()
         when: datetime | None = self.when_edit.dateTime().toPython() if self.when_known.isChecked() else None
         data = incidents.IncidentInput(
             category=self.category(),

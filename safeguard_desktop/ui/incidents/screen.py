@@ -51,6 +51,14 @@ class IncidentsScreen(QWidget):
         left.addWidget(QLabel("Incidents, newest first" if self.is_lead else "Your reports and their status"))
         left.addWidget(self.list, 1)
         left.addWidget(self.log_button)
+        self.statistics_button = QPushButton("S&tatistics…")
+        self.export_button = QPushButton("&Export the log…")
+        lead_row = QHBoxLayout()
+        lead_row.addWidget(self.statistics_button)
+        lead_row.addWidget(self.export_button)
+        for button in (self.statistics_button, self.export_button):
+            button.setVisible(self.is_lead)
+        left.addLayout(lead_row)
         left_widget = QWidget()
         left_widget.setLayout(left)
 
@@ -71,10 +79,12 @@ class IncidentsScreen(QWidget):
         self.chronology.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.entry_button = QPushButton("&Add to the chronology…")
         self.close_button = QPushButton("&Close the incident…")
-        for button in (self.entry_button, self.close_button):
+        self.helpline_button = QPushButton("&Helpline summary…")
+        for button in (self.entry_button, self.close_button, self.helpline_button):
             button.setEnabled(False)
             button.setVisible(self.is_lead)
         actions = QHBoxLayout()
+        actions.addWidget(self.helpline_button)
         actions.addStretch(1)
         actions.addWidget(self.entry_button)
         actions.addWidget(self.close_button)
@@ -98,6 +108,9 @@ class IncidentsScreen(QWidget):
         self.list.currentRowChanged.connect(self.on_list_current_row_changed)
         self.log_button.clicked.connect(self.on_log_button_clicked)
         self.entry_button.clicked.connect(self.add_entry)
+        self.helpline_button.clicked.connect(self.open_helpline_summary)
+        self.statistics_button.clicked.connect(self.open_statistics)
+        self.export_button.clicked.connect(lambda: self.export_log())
         self.close_button.clicked.connect(lambda: self.close_incident())
         context.changed.connect(self.on_context_changed)
 
@@ -143,11 +156,9 @@ class IncidentsScreen(QWidget):
 
         with write_session(self.context.engine) as session:
             view = incidents.read_incident(session, self.context.actor, self.views[row].id)
+            people = "; ".join(incidents.describe_people(session, self.context.actor, view))
         self.current = view
         self.title.setText(f"Incident {view.id}: {view.category.value} — {view.status.value}")
-        people = "; ".join(
-            f"{p.kind}{' (' + p.staff_role + ')' if p.staff_role else ''}: {p.involvement}" for p in view.people
-        )
         follow = f"  ·  follow up by {view.follow_up_on:%d/%m/%Y}" if view.follow_up_on else ""
         happened = format_uk_datetime(view.occurred_at) or "unknown"
         reported = f"reported {format_uk_datetime(view.reported_at)} by {view.reported_by}{follow}"
@@ -164,6 +175,7 @@ class IncidentsScreen(QWidget):
                 self.chronology.setItem(r, c, QTableWidgetItem(value))
         closed = view.status.value == "closed"
         self.entry_button.setEnabled(True)
+        self.helpline_button.setEnabled(True)
         self.close_button.setEnabled(not closed)
 
     def on_log_button_clicked(self) -> QWidget:
@@ -175,6 +187,56 @@ class IncidentsScreen(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    def open_helpline_summary(self) -> QWidget | None:
+        """The chosen incident's summary for the helpline (anonymised by default)."""
+        if self.current is None:
+            return None
+        from safeguard_desktop.ui.incidents.helpline_dialog import HelplineDialog
+
+        dialog = HelplineDialog(self.context, self.current.id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_statistics(self) -> QWidget:
+        """Incidents per category per term or quarter, as a chart and a table."""
+        from safeguard_desktop.ui.incidents.statistics_dialog import StatisticsDialog
+
+        dialog = StatisticsDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def export_log(self, path: str | None = None) -> str | None:
+        """Save the incident log as a spreadsheet-safe CSV or a PDF report with the statistics chart."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        from safeguard_desktop.services.errors import ServiceError
+        from safeguard_desktop.services.incident_exports import export_log
+        from safeguard_desktop.services.transaction import write_session
+
+        if path is None:
+            suggested = str(Path.home() / "Incident log.pdf")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export the incident log", suggested, "PDF report (*.pdf);;Spreadsheet (CSV) (*.csv)"
+            )
+            if not path:
+                return None
+        target = Path(path)
+        fmt = "csv" if target.suffix.lower() == ".csv" else "pdf"
+        if target.suffix.lower() not in (".csv", ".pdf"):
+            target = target.with_name(target.name + ".pdf")
+        try:
+            with write_session(self.context.engine) as session:
+                count = export_log(session, self.context.actor, target, fmt)
+        except (ServiceError, OSError) as exc:
+            QMessageBox.warning(self, "Export the incident log", str(exc))
+            return None
+        self.title.setText(f"Exported {count} incident(s) to {target}")
+        return str(target)
 
     def add_entry(self) -> QWidget | None:
         """Open the chronology dialog for the chosen incident."""
