@@ -294,7 +294,6 @@ def test_letters_from_the_events_screen(qtbot, tmp_path: Path, window: MainWindo
         events.create_event(session, window.context.actor, events.EventInput(
             "Year 2 assembly", datetime(2026, 12, 10, 9), "Hall", FilmingPolicy.PHOTO_MOMENT, year_groups=["Year 2"]))  # fmt: skip
     screen = window.events_screen
-    screen.open_after_saving = False
     window.tabs.setCurrentWidget(screen)
     assert screen.letters_button.isEnabled()
     screen.undecided_check.setChecked(False)
@@ -317,7 +316,6 @@ def test_briefing_and_notice_from_the_events_screen(qtbot, tmp_path: Path, windo
         events.create_event(session, window.context.actor, events.EventInput(
             "Carols", datetime(2026, 12, 15, 18), "Church", FilmingPolicy.NO_FILMING, classes=["1A"]))  # fmt: skip
     screen = window.events_screen
-    screen.open_after_saving = False
     window.tabs.setCurrentWidget(screen)
     assert screen.documents_button.isEnabled()
     for kind in ("briefing", "notice-a3", "chase"):
@@ -325,6 +323,12 @@ def test_briefing_and_notice_from_the_events_screen(qtbot, tmp_path: Path, windo
         screen.save_document(kind, str(out))
         assert PdfReader(out).pages and "saved to" in screen.counts.text()
     assert "CONFIDENTIAL" in PdfReader(tmp_path / "briefing.pdf").pages[0].extract_text()
+    # Without a path the document opens in the in-app preview (QtPdf) to print or save.
+    screen.save_document("announcement")
+    preview = screen.preview
+    assert preview is not None and preview.document.pageCount() == 1 and "ready" in screen.counts.text()
+    saved = preview.save_as(str(tmp_path / "announcement.pdf"))
+    assert saved and "Carols" in PdfReader(saved).pages[0].extract_text()
 
 
 def test_recording_returned_slips(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]

@@ -190,3 +190,63 @@ def test_term_dates_dialog(qtbot, window: MainWindow, reg: Register) -> None:  #
     with read_session(reg.engine) as session:
         assert year not in term_dates(session)
     assert autumn.date() == QDate(year, 9, 1)
+
+
+def test_wording_editor_previews_live_and_saves(qtbot, window: MainWindow, reg: Register) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.services import templates
+    from safeguard_desktop.store.engine import read_session
+
+    dialog = window.on_wording_action()
+    dialog.list.setCurrentRow(dialog.keys.index("letter_pupil"))
+    assert dialog.document.pageCount() == 1  # the sample letter
+    # GIVEN a typo in a placeholder THEN the preview says where, and Save is off
+    dialog.editor.setPlainText("Reply for {forname} by {reply_by}.")
+    qtbot.waitUntil(lambda: "not a placeholder" in dialog.error_label.text())
+    assert not dialog.save_button.isEnabled() and "line 1" in dialog.error_label.text()
+    # WHEN it is put right (a placeholder inserted by double-click) THEN the preview renders and it saves
+    dialog.editor.setPlainText("Reply for  by {reply_by}.")
+    cursor = dialog.editor.textCursor()
+    cursor.setPosition(len("Reply for "))
+    dialog.editor.setTextCursor(cursor)
+    forename = next(
+        dialog.placeholders.item(i) for i in range(dialog.placeholders.count())
+        if dialog.placeholders.item(i).text().startswith("{forename}")
+    )  # fmt: skip
+    dialog.insert_placeholder(forename)
+    assert dialog.editor.toPlainText() == "Reply for {forename} by {reply_by}."
+    assert dialog.refresh_preview() and dialog.save_button.isEnabled()
+    assert dialog.save() and "Not saved" not in dialog.state_label.text()
+    with read_session(reg.engine) as session:
+        assert templates.wording(session, "letter_pupil") == ("Reply for {forename} by {reply_by}.", True)
+    dialog.restore_default()
+    with read_session(reg.engine) as session:
+        assert templates.wording(session, "letter_pupil")[1] is False
+
+
+def test_import_photos_from_the_file_menu(qtbot, tmp_path, window: MainWindow, reg: Register) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+    from sqlalchemy import func, select
+
+    from safeguard_desktop.store.engine import read_session
+    from safeguard_desktop.store.models import Pupil, PupilPhoto
+
+    with read_session(reg.engine) as session:
+        upns = list(session.scalars(select(Pupil.upn).where(Pupil.upn.is_not(None)).limit(3)))
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for code in upns:
+        Image.new("RGB", (300, 400), "teal").save(folder / f"{code}.jpg", "JPEG")
+    (folder / "stranger.jpg").write_bytes((folder / f"{upns[0]}.jpg").read_bytes())
+    asked: list[str] = []
+    finished: list[str] = []
+
+    def confirm(text: str) -> bool:
+        asked.append(text)
+        return True
+
+    window.on_photos_action(str(folder), confirm=confirm, on_finished=finished.append)
+    # GIVEN the preview THEN the lead is told what matches and what is left out, before anything is saved
+    assert "3 photo(s) match" in asked[0] and "stranger.jpg: matches no pupil" in asked[0]
+    assert finished == ["Imported 3 photo(s). They appear on the staff briefings."]
+    with read_session(reg.engine) as session:
+        assert session.scalar(select(func.count()).select_from(PupilPhoto)) == 3

@@ -24,6 +24,7 @@ from safeguard_desktop.services import (
     notices,
     register,
     settings,
+    templates,
 )
 from safeguard_desktop.services.actors import ALLOWED, Actor, Operation, Role
 from safeguard_desktop.services.database import Register, open_register
@@ -70,6 +71,10 @@ def operations(tmp_path: Path) -> dict[str, tuple[Operation, Callable[[Session, 
         "letters": (Operation.MANAGE_EVENTS, lambda s, a: letters.consent_letters(s, a, 1)),
         "log incident": (Operation.LOG_INCIDENT, lambda s, a: incidents.record_incident(s, a, INCIDENT)),
         "own reports": (Operation.LOG_INCIDENT, lambda s, a: incidents.my_reports(s, a)),
+        "edit wording": (
+            Operation.EDIT_TEMPLATES,
+            lambda s, a: templates.save_template(s, a, "announcement", "Welcome to {event}.\n\n{policy}"),
+        ),
         "pupils to link": (Operation.LOG_INCIDENT, lambda s, a: incidents.pupil_choices(s, a)),
         "term dates": (
             Operation.EDIT_SCHOOL,

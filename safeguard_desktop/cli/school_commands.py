@@ -1,16 +1,19 @@
-"""School settings from the command line: term dates (used by the incident statistics)."""
+"""School settings from the command line: term dates (incident statistics) and the wording of documents."""
 
 from __future__ import annotations
 
 import argparse
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from safeguard_desktop.cli.common import EXIT_OK, uk_date
 from safeguard_desktop.domain.dates import default_term_starts, format_uk_date
-from safeguard_desktop.services import settings
+from safeguard_desktop.domain.templates import TEMPLATES
+from safeguard_desktop.services import settings, templates
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
+from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.store.engine import read_session, write_session
 
 COMMANDS: dict[str, Callable[[Register, Actor, argparse.Namespace], int]] = {}
@@ -34,6 +37,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         tset.add_argument(f"--{term}", type=uk_date, required=True, metavar="DD/MM/YYYY")
     tclear = tsub.add_parser("clear", help="go back to the default split for one academic year")
     tclear.add_argument("year", type=_academic_year)
+    pho = sub.add_parser("photos", help="pupil photos for the confidential staff briefing")
+    pho_sub = pho.add_subparsers(dest="photos_command", required=True)
+    pimp = pho_sub.add_parser("import", help="images named by UPN or admission number (.jpg/.png)")
+    pimp.add_argument("folder", type=Path)
+    pimp.add_argument("--dry-run", action="store_true", help="say what would happen; save nothing")
+    tpl = sub.add_parser("templates", help="the wording of letters and notices, with {placeholders}")
+    tpl_sub = tpl.add_subparsers(dest="templates_command", required=True)
+    tpl_sub.add_parser("list", help="every piece of wording, and whether the school has edited it")
+    for name, text in (("show", "print the wording and its placeholders"), ("reset", "restore the default")):
+        cmd = tpl_sub.add_parser(name, help=text)
+        cmd.add_argument("key", choices=list(TEMPLATES))
+    tset2 = tpl_sub.add_parser("set", help="use the wording in a UTF-8 text file (checked before saving)")
+    tset2.add_argument("key", choices=list(TEMPLATES))
+    tset2.add_argument("--file", required=True, type=Path)
 
 
 def cmd_terms(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
@@ -63,3 +80,55 @@ def cmd_terms(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 
 
 COMMANDS["terms"] = cmd_terms
+
+
+def cmd_templates(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
+    """templates list / show / set / reset."""
+    command = args.templates_command
+    if command in ("list", "show"):
+        with read_session(reg.engine) as session:
+            if command == "list":
+                for key, spec in TEMPLATES.items():
+                    edited = templates.wording(session, key)[1]
+                    print(f"{key:14} {'edited ' if edited else 'default'}  {spec.title}")
+                return EXIT_OK
+            text, edited = templates.wording(session, args.key)
+        spec = TEMPLATES[args.key]
+        print(text.rstrip("\n"))
+        print(f"\n({'edited by the school' if edited else 'default wording'}; placeholders:)")
+        for name, meaning in spec.fields.items():
+            print(f"  {{{name}}}  {meaning}")
+        return EXIT_OK
+    with write_session(reg.engine) as session:
+        if command == "reset":
+            templates.restore_default(session, actor, args.key)
+            print(f"{args.key}: default wording restored.")
+            return EXIT_OK
+        try:
+            text = args.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValidationError(f"{args.file}: cannot read it as UTF-8 text ({exc}).") from exc
+        templates.save_template(session, actor, args.key, text)
+    print(f"{args.key}: saved; every new document uses it.")
+    return EXIT_OK
+
+
+COMMANDS["templates"] = cmd_templates
+
+
+def cmd_photos(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
+    """photos import FOLDER [--dry-run]."""
+    from safeguard_desktop.services import photos
+
+    with write_session(reg.engine) as session:
+        result = photos.import_folder(session, actor, args.folder, apply=not args.dry_run)
+    print(f"{len(result.matched)} photo(s) match a pupil.")
+    for name in result.unmatched:
+        print(f"  {name}: matches no pupil (name files by UPN or admission number)")
+    for name, why in result.rejected:
+        print(f"  {name}: refused — {why}")
+    print("Saved." if result.applied else "Dry run: nothing saved." if args.dry_run else "Nothing to save.")
+    return EXIT_OK
+
+
+COMMANDS["photos"] = cmd_photos

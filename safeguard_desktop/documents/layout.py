@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from reportlab import rl_config
@@ -36,6 +37,8 @@ class LetterEvent:
     starts_at: datetime
     venue: str
     wording: str
+    #: The school's edited wording by template key (see domain/templates.py); missing keys use the defaults.
+    templates: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from safeguard_desktop.documents.fonts import BOLD, REGULAR
@@ -28,8 +29,16 @@ from safeguard_desktop.documents.layout import (
     paragraph,
 )
 from safeguard_desktop.documents.qr import draw_qr, qr_matrices
+from safeguard_desktop.documents.wording import (
+    DoesNotFit,
+    event_values,
+    filled_paragraphs,
+    pupil_values,
+    template_text,
+)
+from safeguard_desktop.domain.templates import fill, paragraphs
 
-__all__ = ["LetterEvent", "LetterPupil", "LetterSchool", "render_letters"]
+__all__ = ["DoesNotFit", "LetterEvent", "LetterPupil", "LetterSchool", "render_letters"]
 
 
 def _tick_row(canvas: Canvas, y: float, text: str, width: float) -> float:
@@ -57,7 +66,9 @@ SLIP_CUT = 292
 PARAGRAPH_LINES = 5  # room kept for the paragraph that names the pupil
 
 
-def _shared_form(canvas: Canvas, school: LetterSchool, event: LetterEvent, today: datetime) -> _Layout:
+def _shared_form(
+    canvas: Canvas, school: LetterSchool, event: LetterEvent, today: datetime, pupil_lines: int
+) -> _Layout:
     """Draw everything every letter in the batch shares once, as a form XObject reused on each page."""
     width, height = A4
     text_width = width - 2 * MARGIN
@@ -71,19 +82,18 @@ def _shared_form(canvas: Canvas, school: LetterSchool, event: LetterEvent, today
     when = f"{event.starts_at:%d/%m/%Y} at {event.starts_at:%H:%M}" + (f", {event.venue}" if event.venue else "")
     y = paragraph(canvas, f"{event.name} — {when}", MARGIN, y, text_width, size=12.5, font=BOLD)
     canvas.setFillColorRGB(*INK)
-    y = paragraph(
-        canvas,
-        f"We are looking forward to {event.name}. Photographs and films of school events mean a great deal to "
-        "families, but some children must not appear in images that are shared, for their own safety. We ask "
-        "every family to help us keep every child safe.",
-        MARGIN,
-        y,
-        text_width,
-    )
+    for text in filled_paragraphs(event, "letter_intro", event_values(school, event)):
+        y = paragraph(canvas, text, MARGIN, y, text_width)
     y = paragraph(canvas, "Filming and photography at this event", MARGIN, y, text_width, size=10.5, font=BOLD)
     y = paragraph(canvas, event.wording, MARGIN, y, text_width)
     paragraph_y = y
-    y -= PARAGRAPH_LINES * 10.5 * 1.4 + 6
+    y -= pupil_lines * 10.5 * 1.4 + 6
+    if y - 47 < SLIP_CUT + 12:
+        over = int((SLIP_CUT + 12 - (y - 47)) // (10.5 * 1.4)) + 1
+        raise DoesNotFit(
+            f"The consent letter is about {over} line(s) too long to fit above the reply slip: "
+            "shorten the opening, the policy wording or the paragraph naming the pupil."
+        )
     canvas.setFont(REGULAR, 10.5)
     canvas.drawString(MARGIN, y - 4, "Yours sincerely,")
     canvas.setFont(BOLD, 10.5)
@@ -126,27 +136,43 @@ def _shared_form(canvas: Canvas, school: LetterSchool, event: LetterEvent, today
     return _Layout(addressee_y, paragraph_y, slip_pupil_y)
 
 
-def _letter(canvas: Canvas, layout: _Layout, event: LetterEvent, pupil: LetterPupil, qr: list[list[bool]]) -> None:
+def _fitted(canvas: Canvas, text: str, x: float, y: float, font: str, size: float, max_width: float) -> None:
+    """Draw ``text`` on one line, smaller if it would run past ``max_width`` (long names stay whole)."""
+    width = stringWidth(text, font, size)
+    if width > max_width:
+        size = max(5.5, size * max_width / width)
+    canvas.setFont(font, size)
+    canvas.drawString(x, y, text)
+
+
+def _pupil_lines(school: LetterSchool, event: LetterEvent, pupils: Sequence[LetterPupil]) -> list[list[str]]:
+    """The paragraph naming each pupil, from the school's template, wrapped to the page."""
+    template = template_text(event, "letter_pupil")
+    base = event_values(school, event)
+    reply_by = (event.starts_at - timedelta(days=7)).strftime("%d/%m/%Y")
+    width = A4[0] - 2 * MARGIN
+    wrapped = []
+    for pupil in pupils:
+        text = " ".join(paragraphs(fill(template, pupil_values(base, pupil, reply_by))))
+        wrapped.append(simpleSplit(text, REGULAR, 10.5, width))
+    return wrapped
+
+
+def _letter(
+    canvas: Canvas, layout: _Layout, event: LetterEvent, pupil: LetterPupil, qr: list[list[bool]], lines: list[str]
+) -> None:
     """One page: the shared form, then what names this pupil."""
     width, _height = A4
     canvas.doForm("letter")
-    canvas.setFont(BOLD, 11)
-    canvas.drawString(MARGIN, layout.addressee_y, f"To the parent or carer of {pupil.name} ({pupil.reg_group})")
-    reply_by = (event.starts_at - timedelta(days=7)).strftime("%d/%m/%Y")
-    text = (
-        f"Please tell us on the slip below whether {pupil.forename} may appear in films and photographs at the "
-        f"event, and return it to the school office by {reply_by}. If we do not hear from you, we will treat the "
-        "answer as no. You can change your mind at any time by contacting the school office."
-    )
-    lines = simpleSplit(text, REGULAR, 10.5, width - 2 * MARGIN)[:PARAGRAPH_LINES]
+    addressee = f"To the parent or carer of {pupil.name} ({pupil.reg_group})"
+    _fitted(canvas, addressee, MARGIN, layout.addressee_y, BOLD, 11, width - 2 * MARGIN)
     canvas.setFont(REGULAR, 10.5)
     y = layout.paragraph_y
     for line in lines:
         canvas.drawString(MARGIN, y, line)
         y -= 10.5 * 1.4
-    canvas.setFont(BOLD, 10)
-    canvas.drawString(MARGIN + 34, layout.slip_pupil_y, pupil.name)
-    canvas.drawString(MARGIN + 336, layout.slip_pupil_y, pupil.reg_group)
+    _fitted(canvas, pupil.name, MARGIN + 34, layout.slip_pupil_y, BOLD, 10, 258)
+    _fitted(canvas, pupil.reg_group, MARGIN + 336, layout.slip_pupil_y, BOLD, 10, width - 2 * MARGIN - 336)
     qr_size = 70
     draw_qr(canvas, qr, width - MARGIN - qr_size, MARGIN - 6, qr_size)
     canvas.setFont(BOLD, 11)
@@ -163,10 +189,12 @@ def render_letters(
 ) -> bytes:
     """One combined PDF, a page per pupil, in the order given (class, then surname, for the office printer)."""
     canvas, buffer = new_canvas(f"Consent letters — {event.name}", school.name, A4)
-    layout = _shared_form(canvas, school, event, today or datetime.now())
+    wrapped = _pupil_lines(school, event, pupils)
+    reserved = max((len(lines) for lines in wrapped), default=PARAGRAPH_LINES)
+    layout = _shared_form(canvas, school, event, today or datetime.now(), reserved)
     codes = qr_matrices([p.reference for p in pupils])
-    for number, (pupil, qr) in enumerate(zip(pupils, codes, strict=True), start=1):
-        _letter(canvas, layout, event, pupil, qr)
+    for number, (pupil, qr, lines) in enumerate(zip(pupils, codes, wrapped, strict=True), start=1):
+        _letter(canvas, layout, event, pupil, qr, lines)
         canvas.showPage()
         if progress is not None:
             progress(number, len(pupils))

@@ -21,6 +21,7 @@ from safeguard_desktop.documents.layout import (
     letterhead,
     new_canvas,
 )
+from safeguard_desktop.documents.wording import DoesNotFit, event_values, filled_paragraphs
 
 CONFIDENTIAL_RED = (0.64, 0.09, 0.10)
 
@@ -32,6 +33,7 @@ class BriefingPupil:
     name: str
     reg_group: str
     never_photograph: bool
+    photo_jpeg: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,11 @@ def _wrapped(canvas: Canvas, text: str, x: float, y: float, width: float, size: 
     return y - size * 0.4
 
 
+def _check_fits(y: float, bottom: float, document: str) -> None:
+    if y < bottom:
+        raise DoesNotFit(f"The {document} is too long for one page: shorten its wording.")
+
+
 def render_notice(school: LetterSchool, event: LetterEvent, *, size: str = "A4") -> bytes:
     """The notice for the venue door: the rule in large, plain words."""
     pagesize = A3 if size.upper() == "A3" else A4
@@ -74,9 +81,13 @@ def render_notice(school: LetterSchool, event: LetterEvent, *, size: str = "A4")
     canvas.setStrokeColorRGB(*ACCENT)
     canvas.setLineWidth(2 * scale)
     canvas.line(margin, y, width - margin, y)
-    y = _wrapped(canvas, event.wording, margin, y - 30 * scale, width - 2 * margin, 20 * scale, leading=1.45)
-    y = _wrapped(canvas, "Thank you for helping us keep every child safe.", margin, y - 10 * scale,
-                 width - 2 * margin, 18 * scale, BOLD)  # fmt: skip
+    y -= 30 * scale
+    texts = filled_paragraphs(event, "notice", event_values(school, event))
+    for i, text in enumerate(texts):
+        last = i == len(texts) - 1 and len(texts) > 1
+        y = _wrapped(canvas, text, margin, y, width - 2 * margin, (18 if last else 20) * scale,
+                     BOLD if last else REGULAR, leading=1.45)  # fmt: skip
+    _check_fits(y, margin + 20 * scale, "venue notice")
     canvas.setFillColorRGB(*MUTED)
     canvas.setFont(REGULAR, 12 * scale)
     canvas.drawCentredString(width / 2, margin, school.name)
@@ -93,10 +104,13 @@ def render_announcement(school: LetterSchool, event: LetterEvent) -> bytes:
     canvas.setFillColorRGB(*MUTED)
     y = _wrapped(canvas, "To read aloud at the start", MARGIN, y, width - 2 * MARGIN, 10)
     canvas.setFillColorRGB(*INK)
-    y = _wrapped(canvas, f"Welcome to {event.name}.", MARGIN, y - 6, width - 2 * MARGIN, 16, BOLD)
-    y = _wrapped(canvas, "Before we begin, a word about filming and photographs.", MARGIN, y, width - 2 * MARGIN, 15)
-    y = _wrapped(canvas, event.wording, MARGIN, y, width - 2 * MARGIN, 15, leading=1.5)
-    _wrapped(canvas, "Thank you. Please enjoy the show.", MARGIN, y, width - 2 * MARGIN, 15, BOLD)
+    y -= 6
+    texts = filled_paragraphs(event, "announcement", event_values(school, event))
+    for i, text in enumerate(texts):
+        bold = i in (0, len(texts) - 1) and len(texts) > 2
+        y = _wrapped(canvas, text, MARGIN, y, width - 2 * MARGIN, 16 if i == 0 and bold else 15,
+                     BOLD if bold else REGULAR, leading=1.5)  # fmt: skip
+    _check_fits(y, MARGIN, "announcement")
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -109,6 +123,15 @@ def _confidential_banner(canvas: Canvas, width: float, height: float) -> None:
     canvas.setFont(BOLD, 11)
     canvas.drawCentredString(width / 2, height - 20, "CONFIDENTIAL — STAFF ONLY — do not display, copy or share")
     canvas.setFillColorRGB(*INK)
+
+
+def _photo(canvas: Canvas, jpeg: bytes, x: float, y: float, width: float, height: float) -> None:
+    """A pupil's thumbnail, kept in proportion inside the box."""
+    import io
+
+    from reportlab.lib.utils import ImageReader
+
+    canvas.drawImage(ImageReader(io.BytesIO(jpeg)), x, y, width, height, preserveAspectRatio=True, anchor="c")
 
 
 def render_briefing(school: LetterSchool, event: LetterEvent, pupils: Sequence[BriefingPupil]) -> bytes:
@@ -131,8 +154,11 @@ def render_briefing(school: LetterSchool, event: LetterEvent, pupils: Sequence[B
     if not pupils:
         _wrapped(canvas, "Every pupil taking part may be filmed.", MARGIN, y - 10, width - 2 * MARGIN, 12, BOLD)
     current_class = None
+    with_photos = any(p.photo_jpeg for p in pupils)
+    row = 58 if with_photos else 16
+    text_x = MARGIN + (56 if with_photos else 12)
     for pupil in pupils:
-        if y < MARGIN + 30:
+        if y - row < MARGIN:
             canvas.showPage()
             _confidential_banner(canvas, width, height)
             y = height - 60
@@ -145,16 +171,26 @@ def render_briefing(school: LetterSchool, event: LetterEvent, pupils: Sequence[B
             canvas.drawString(MARGIN, y, f"Class {current_class}")
             canvas.setFillColorRGB(*INK)
             y -= 18
+        text_y = y - 22 if with_photos else y
+        if pupil.photo_jpeg:
+            _photo(canvas, pupil.photo_jpeg, MARGIN + 8, y - 46, 40, 50)
+        elif with_photos:
+            canvas.setStrokeColorRGB(*MUTED)
+            canvas.rect(MARGIN + 8, y - 46, 40, 50)
+            canvas.setFont(REGULAR, 6.5)
+            canvas.setFillColorRGB(*MUTED)
+            canvas.drawCentredString(MARGIN + 28, y - 24, "no photo")
+            canvas.setFillColorRGB(*INK)
         canvas.setFont(BOLD if pupil.never_photograph else REGULAR, 11)
-        canvas.drawString(MARGIN + 12, y, pupil.name)
+        canvas.drawString(text_x, text_y, pupil.name)
         canvas.setFont(BOLD, 9)
         if pupil.never_photograph:
             canvas.setFillColorRGB(*CONFIDENTIAL_RED)
-            canvas.drawString(MARGIN + 300, y, "NEVER — no image at all")
+            canvas.drawString(MARGIN + 300, text_y, "NEVER — no image at all")
             canvas.setFillColorRGB(*INK)
         else:
-            canvas.drawString(MARGIN + 300, y, "no consent for filming")
-        y -= 16
+            canvas.drawString(MARGIN + 300, text_y, "no consent for filming")
+        y -= row
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -194,17 +230,10 @@ def render_follow_up(school: LetterSchool, event: LetterEvent, *, to: str = "", 
     y = letterhead(canvas, school, width, height)
     y = _wrapped(canvas, f"Dear {to.strip() or 'Parent or Carer'},", MARGIN, y, text_width, 11)
     y = _wrapped(canvas, f"Images from {event.name} ({event.starts_at:%d/%m/%Y})", MARGIN, y, text_width, 12.5, BOLD)
-    where = f" on {platform.strip()}" if platform.strip() else " online"
-    for paragraph in (
-        f"We have been told that photographs or video taken at {event.name} have been posted{where}. Other "
-        "children can be seen in them, and some children must not appear online at all, for their safety.",
-        f"Before the event, families were asked: {event.wording}",
-        "Please remove the images today, and ask anyone you have shared them with to delete them too. If you "
-        "would like a copy of the school's own recording, the office will be glad to help.",
-        "Thank you for your help in keeping every child safe. If you have any questions, please contact the "
-        "school office.",
-    ):
-        y = _wrapped(canvas, paragraph, MARGIN, y, text_width, 10.5, leading=1.4)
+    where = f"on {platform.strip()}" if platform.strip() else "online"
+    for text in filled_paragraphs(event, "followup", {**event_values(school, event), "where": where}):
+        y = _wrapped(canvas, text, MARGIN, y, text_width, 10.5, leading=1.4)
+    _check_fits(y - 47, MARGIN, "follow-up letter")
     canvas.setFont(REGULAR, 10.5)
     canvas.drawString(MARGIN, y - 4, "Yours sincerely,")
     canvas.setFont(BOLD, 10.5)

@@ -34,6 +34,7 @@ class Operation(enum.StrEnum):
     MANAGE_EVENTS = "create events and see who may be filmed"
     VIEW_EVENTS = "see the list of events"
     VIEW_BRIEFING = "see the confidential do-not-photograph briefing"
+    EDIT_TEMPLATES = "edit the wording of letters and notices"
     LOG_INCIDENT = "log an online-safety incident"
     READ_INCIDENTS = "read and follow up incident records"
     APPLY_RETENTION = "delete records under the retention rules, or put them on legal hold"
@@ -56,6 +57,7 @@ ALLOWED: dict[Operation, frozenset[Role]] = {
     Operation.MANAGE_EVENTS: _REGISTER_KEEPERS,
     Operation.VIEW_EVENTS: _REGISTER_KEEPERS | {Role.STAFF},
     Operation.VIEW_BRIEFING: _REGISTER_KEEPERS | {Role.STAFF},
+    Operation.EDIT_TEMPLATES: _LEADS | {Role.OFFICE},
     Operation.LOG_INCIDENT: _LEADS | {Role.STAFF},
     Operation.READ_INCIDENTS: _LEADS,
     Operation.APPLY_RETENTION: frozenset({Role.DSL}),

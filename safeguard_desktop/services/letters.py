@@ -12,6 +12,7 @@ from safeguard_desktop.domain.slips import SlipReference
 from safeguard_desktop.services import audit, events, settings
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ValidationError
+from safeguard_desktop.services.templates import school_templates
 
 #: "No current decision": nothing recorded, a request unanswered, or a grant that has lapsed.
 UNDECIDED = frozenset({Verdict.NO_DECISION, Verdict.REQUESTED, Verdict.EXPIRED})
@@ -40,7 +41,13 @@ def consent_letters(
     school = settings.get_school(session)
     pdf = render_letters(
         LetterSchool(school.name or "Our school", school.address, school.headteacher, school.logo_png),
-        LetterEvent(roster.event.name, roster.event.starts_at, roster.event.venue, roster.event.wording),
+        LetterEvent(
+            roster.event.name,
+            roster.event.starts_at,
+            roster.event.venue,
+            roster.event.wording,
+            school_templates(session),
+        ),
         [
             LetterPupil(
                 f"{line.pupil.forename} {line.pupil.surname}",

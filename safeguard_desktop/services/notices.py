@@ -10,6 +10,7 @@ from safeguard_desktop.domain.slips import SlipReference
 from safeguard_desktop.services import audit, events, settings
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.letters import UNDECIDED
+from safeguard_desktop.services.templates import school_templates
 
 if TYPE_CHECKING:
     from safeguard_desktop.documents.layout import LetterEvent, LetterSchool
@@ -24,7 +25,7 @@ def _school_and_event(session: Session, event_id: int) -> tuple[EventRoster, Let
     school = settings.get_school(session)
     letter_school = LetterSchool(school.name or "Our school", school.address, school.headteacher, school.logo_png)
     e = roster.event
-    return roster, letter_school, LetterEvent(e.name, e.starts_at, e.venue, e.wording)
+    return roster, letter_school, LetterEvent(e.name, e.starts_at, e.venue, e.wording, school_templates(session))
 
 
 def notice(session: Session, actor: Actor, event_id: int, *, size: str = "A4") -> bytes:
@@ -51,10 +52,17 @@ def briefing(session: Session, actor: Actor, event_id: int) -> bytes:
     """The confidential staff briefing: who must not be filmed, by class; never a reason."""
     actor.require(Operation.VIEW_BRIEFING)
     from safeguard_desktop.documents.notices import BriefingPupil, render_briefing
+    from safeguard_desktop.services.photos import photos_for
 
     roster, school, event = _school_and_event(session, event_id)
+    photos = photos_for(session, [line.pupil.id for line in roster.must_not_be_filmed])
     pupils = [
-        BriefingPupil(f"{line.pupil.forename} {line.pupil.surname}", line.pupil.reg_group, line.pupil.never_photograph)
+        BriefingPupil(
+            f"{line.pupil.forename} {line.pupil.surname}",
+            line.pupil.reg_group,
+            line.pupil.never_photograph,
+            photos.get(line.pupil.id),
+        )
         for line in roster.must_not_be_filmed
     ]
     audit.record(session, actor, "viewed the confidential briefing", "event", event_id, f"{len(pupils)} pupils")

@@ -287,3 +287,13 @@ class Setting(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class PupilPhoto(Base):
+    """A pupil's photo for the staff briefing, kept small (a JPEG thumbnail), one per pupil."""
+
+    __tablename__ = "pupil_photo"
+
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id", ondelete="CASCADE"), primary_key=True)
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

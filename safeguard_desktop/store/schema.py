@@ -1,7 +1,7 @@
 """The schema revision this build expects, importable without SQLAlchemy or Alembic."""
 
 #: The newest migration this build knows. A test checks it matches Alembic's head.
-HEAD_REVISION = "0007_settings"
+HEAD_REVISION = "0008_pupil_photos"
 KNOWN_REVISIONS = (
     "0001_initial",
     "0002_audit_chain",
@@ -10,4 +10,5 @@ KNOWN_REVISIONS = (
     "0005_legal_hold",
     "0006_accounts",
     "0007_settings",
+    "0008_pupil_photos",
 )

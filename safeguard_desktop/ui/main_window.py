@@ -66,6 +66,9 @@ class MainWindow(QMainWindow):
         )
         self.import_action.setEnabled(actor.may(Operation.IMPORT_PUPILS))
         file_menu.addAction(self.import_action)
+        self.photos_action = self._action("Import pupil &photos…", self.on_photos_action)
+        self.photos_action.setEnabled(actor.may(Operation.IMPORT_PUPILS))
+        file_menu.addAction(self.photos_action)
         self.backup_action = self._action(
             "&Back up now…", self.on_backup_action, "Ctrl+B", "Copy the register to a folder (a USB stick, a share)"
         )
@@ -91,6 +94,9 @@ class MainWindow(QMainWindow):
         self.purposes_action.setEnabled(actor.may(Operation.MANAGE_PURPOSES))
         settings_menu.addAction(self.school_action)
         settings_menu.addAction(self.purposes_action)
+        self.wording_action = self._action("&Wording of letters and notices…", self.on_wording_action)
+        self.wording_action.setEnabled(actor.may(Operation.EDIT_TEMPLATES))
+        settings_menu.addAction(self.wording_action)
         self.terms_action = self._action("&Term dates…", self.on_terms_action)
         self.terms_action.setEnabled(actor.may(Operation.EDIT_SCHOOL))
         settings_menu.addAction(self.terms_action)
@@ -144,6 +150,22 @@ class MainWindow(QMainWindow):
         dialog = PurposesDialog(self.context, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def on_photos_action(self, folder: str | None = None, **options: object) -> object:
+        """File ▸ Import pupil photos (for the staff briefing)."""
+        from safeguard_desktop.ui.importer.photos_import import PhotoImportFlow
+
+        self._photo_flow = PhotoImportFlow(self.context, self, folder, **options)  # type: ignore[arg-type]
+        return self._photo_flow
+
+    def on_wording_action(self) -> QWidget:
+        """Settings ▸ Wording of letters and notices."""
+        from safeguard_desktop.ui.admin.templates_dialog import TemplatesDialog
+
+        dialog = TemplatesDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def on_terms_action(self) -> QWidget:
         """Settings ▸ Term dates."""

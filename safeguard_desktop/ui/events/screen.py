@@ -210,14 +210,13 @@ class EventsScreen(QWidget):
         self.save_document("letters", path)
 
     def save_document(self, kind: str, path: str | None = None) -> None:
-        """Make one of the event's PDFs off the GUI thread (progress, Cancel), save it, then open it."""
+        """Make one of the event's PDFs off the GUI thread (progress, Cancel), then preview it in the app to print
+        or save. With ``path`` it is saved there straight away instead."""
         if self.current is None:
             return
         from pathlib import Path
 
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
-        from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+        from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
         from safeguard_desktop.services import letters, notices
         from safeguard_desktop.services.filenames import safe_filename
@@ -226,11 +225,7 @@ class EventsScreen(QWidget):
 
         event = self.current.event
         title = DOCUMENTS[kind]
-        if path is None:
-            suggested = str(Path.home() / safe_filename(f"{title} - {event.name}", ".pdf"))
-            path, _ = QFileDialog.getSaveFileName(self, f"Save the {title.lower()} as", suggested, "PDF (*.pdf)")
-            if not path:
-                return
+        suggested_name = safe_filename(f"{title} - {event.name}", ".pdf")
         only_undecided = self.undecided_check.isChecked()
         engine, actor = self.context.engine, self.context.actor
         dialog = QProgressDialog(f"Making the {title.lower()}…", "Cancel", 0, 100, self)
@@ -238,14 +233,14 @@ class EventsScreen(QWidget):
         dialog.setMinimumDuration(300)
         dialog.setAutoClose(False)
 
-        def work(progress: Progress) -> str:
+        def work(progress: Progress) -> tuple[str, bytes]:
             with write_session(engine) as session:
                 if kind == "letters":
                     pdf, count = letters.consent_letters(
                         session, actor, event.id, only_undecided=only_undecided,
                         progress=lambda done, total: progress.update(done, total, ""),
                     )  # fmt: skip
-                    summary = f"{count} letters saved to {path}"
+                    summary = f"{count} letters"
                 else:
                     pdf = {
                         "notice": lambda: notices.notice(session, actor, event.id),
@@ -255,19 +250,27 @@ class EventsScreen(QWidget):
                         "chase": lambda: notices.chase_list(session, actor, event.id),
                         "followup": lambda: notices.follow_up_letter(session, actor, event.id),
                     }[kind]()
-                    summary = f"{title} saved to {path}"
-            Path(path).write_bytes(pdf)
-            return summary
+                    summary = title
+            if path is not None:
+                Path(path).write_bytes(pdf)
+            return summary, pdf
 
         def on_progress(done: int, total: int, _message: str) -> None:
             dialog.setMaximum(total)
             dialog.setValue(done)
 
-        def on_done(summary: str) -> None:
+        def on_done(result: tuple[str, bytes]) -> None:
+            summary, pdf = result
             dialog.reset()
-            self.counts.setText(summary)
-            if self.open_after_saving:
-                QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+            if path is not None:
+                self.counts.setText(f"{summary} saved to {path}")
+                return
+            from safeguard_desktop.ui.pdf_preview import show_pdf
+
+            self.counts.setText(f"{summary} ready: print or save from the preview.")
+            self.preview = show_pdf(
+                self.context, self, pdf, title, suggested_name, kind="event", record_id=event.id, note=summary
+            )
 
         def on_error(exc: Exception) -> None:
             dialog.reset()
@@ -279,8 +282,8 @@ class EventsScreen(QWidget):
         self.document_job = run_in_background(work, on_done, on_error, on_progress, parent=self)
         dialog.canceled.connect(self.document_job.cancel)
 
-    #: Open saved PDFs in the system viewer (the tests turn it off).
-    open_after_saving = True
+    #: The last document preview opened (print or save from there).
+    preview: QWidget | None = None
 
     def on_slips_button_clicked(self) -> QWidget | None:
         """Record returned slips for the chosen event."""
