@@ -1,10 +1,6 @@
-"""``python -m safeguard_desktop`` starts the GUI."""
-
-import multiprocessing
+"""``python -m safeguard_desktop`` starts the GUI (``--qr-worker`` makes it the letters' QR encoding worker)."""
 
 if __name__ == "__main__":
-    multiprocessing.freeze_support()  # letter rendering uses worker processes, also in a PyInstaller bundle
-
     from safeguard_desktop.ui.app import main
 
     raise SystemExit(main())

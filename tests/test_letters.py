@@ -186,3 +186,23 @@ def test_the_printed_qr_code_reads_back_as_the_reference(
     ).stdout.strip()
     printed = text_of(pdf)[0].split("Ref ", 1)[1].split()[0]
     assert decoded == printed and parse_reference(decoded).event_id == event_id
+
+
+def test_big_batches_encode_in_a_worker_process_with_the_same_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from safeguard_desktop.documents import qr
+
+    texts = [str(SlipReference(7, n)) for n in range(qr.PARALLEL_FROM + 50)]
+    expected = [qr.qr_path(t) for t in texts]
+    batch = qr.qr_paths(texts)
+    assert batch.process is not None  # a real worker process
+    assert list(batch) == expected and batch.process is None  # ended once read
+    # A worker that cannot start: the batch is still complete and correct, encoded here.
+    monkeypatch.setattr(qr, "worker_command", lambda: ["/nonexistent/python"])
+    fallback = qr.qr_paths(texts)
+    assert fallback.process is None and list(fallback) == expected
+    # A worker that dies part way: the rest is encoded here.
+    monkeypatch.setattr(
+        qr, "worker_command", lambda: [__import__("sys").executable, "-c", "print('[21, \"0 0 1 1 re\"]')"]
+    )
+    broken = list(qr.qr_paths(texts))
+    assert broken[0] == qr.QrPath(21, "0 0 1 1 re") and broken[1:] == expected[1:]

@@ -116,7 +116,13 @@ def _open_with_sqlalchemy(args: argparse.Namespace, base: Path) -> tuple[Registe
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``safeguard-desktop``."""
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["--qr-worker"]:  # the packaged app encoding QR codes for a big batch of letters
+        from safeguard_desktop.documents.qr_worker import serve
+
+        serve(sys.stdin, sys.stdout)
+        return 0
+    args = parse_args(arguments)
     base = paths.data_dir(args.data_dir)
     setup_logging(base)
     QCoreApplication.setOrganizationName(paths.APP_AUTHOR)
