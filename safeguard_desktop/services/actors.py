@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import getpass
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from safeguard_desktop.services.errors import PermissionDenied
 
@@ -38,6 +38,7 @@ class Operation(enum.StrEnum):
     LOG_INCIDENT = "log an online-safety incident"
     READ_INCIDENTS = "read and follow up incident records"
     APPLY_RETENTION = "delete records under the retention rules, or put them on legal hold"
+    MANAGE_ACCOUNTS = "add, disable or change accounts"
 
 
 _LEADS = frozenset({Role.DSL, Role.DEPUTY_DSL})
@@ -61,15 +62,22 @@ ALLOWED: dict[Operation, frozenset[Role]] = {
     Operation.LOG_INCIDENT: _LEADS | {Role.STAFF},
     Operation.READ_INCIDENTS: _LEADS,
     Operation.APPLY_RETENTION: frozenset({Role.DSL}),
+    Operation.MANAGE_ACCOUNTS: frozenset({Role.DSL}),
 }
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is doing the work: their name (for records and the audit trail) and role."""
+    """Who is doing the work: their name (for records and the audit trail) and role.
+
+    A signed-in actor also carries their user name and, for safeguarding leads, the safeguarding private key
+    that opens sealed incident text and never-photograph reasons (never printed, never compared).
+    """
 
     name: str
     role: Role
+    username: str = ""
+    safeguarding_key: bytes | None = field(default=None, repr=False, compare=False)
 
     def may(self, operation: Operation) -> bool:
         """True when the role allows the operation."""

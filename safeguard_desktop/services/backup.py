@@ -13,14 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import sqlcipher3
 from sqlalchemy import Engine
 
 from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ValidationError
+from safeguard_desktop.services.keyring import SLOTS_FILE
 from safeguard_desktop.services.transaction import write_session
+from safeguard_desktop.store.engine import WrongDatabaseKey, database_file
 from safeguard_desktop.store.schema import KNOWN_REVISIONS
-from safeguard_desktop.store.sqlite_files import copy_database
+from safeguard_desktop.store.sqlite_files import connect_file, copy_database
 
 BACKUP_SUFFIX = ".sgbackup.db"
 
@@ -35,21 +38,25 @@ class BackupInfo:
     audit_entries: int
 
 
-def _database_path(engine: Engine) -> Path:
-    if engine.dialect.name != "sqlite" or not engine.url.database:
+def _database_path(engine: Engine) -> tuple[Path, bytes | None]:
+    path, key = database_file(engine)
+    if path is None:
         raise ValidationError(
             "This register is on a database server; back it up with the server's own tools (e.g. pg_dump)."
         )
-    return Path(engine.url.database)
+    return path, key
 
 
-def check_backup(path: Path) -> BackupInfo:
-    """Open a backup read-only and check it is a whole, readable register this version understands."""
+def check_backup(path: Path, key: bytes | None = None) -> BackupInfo:
+    """Open a backup and check it is a whole, readable register this version understands (with the register's
+    key when it is encrypted: a backup of another register, or a plain copy, is refused)."""
     if not path.is_file():
         raise ValidationError(f"{path.name}: no such file.")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = connect_file(path, key, readonly=True)
         try:
+            if key is not None and conn.execute("PRAGMA cipher_integrity_check").fetchall():
+                raise ValidationError(f"{path.name} is damaged (cipher integrity check failed); choose another.")
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise ValidationError(f"{path.name} is damaged (integrity check failed); choose another backup.")
             revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
@@ -57,7 +64,12 @@ def check_backup(path: Path) -> BackupInfo:
             entries = conn.execute("SELECT count(*) FROM audit_entry").fetchone()[0]
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
+    except WrongDatabaseKey as exc:
+        raise ValidationError(
+            f"{path.name} does not open with this register's key: it is a backup of another register, or not a "
+            "backup. Choose a backup of this register."
+        ) from exc
+    except (sqlite3.DatabaseError, sqlcipher3.dbapi2.DatabaseError, TypeError) as exc:
         raise ValidationError(f"{path.name} is not a Safeguard Desktop register ({exc}).") from exc
     if revision not in KNOWN_REVISIONS:
         raise ValidationError(f"{path.name} was made by a newer version of Safeguard Desktop; install it to restore.")
@@ -67,18 +79,21 @@ def check_backup(path: Path) -> BackupInfo:
 def back_up(engine: Engine, folder: Path, actor: Actor, destination: Path) -> BackupInfo:
     """Copy the register into ``destination`` (a folder), verify the copy, and audit it."""
     actor.require(Operation.MANAGE_BACKUPS)
-    source = _database_path(engine)
+    source, key = _database_path(engine)
     destination.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
     target = destination / f"register-{stamp}{BACKUP_SUFFIX}"
     with write_session(engine) as session:
         audit.record(session, actor, "backed up the register", "backup", "", target.name)
     partial = target.with_suffix(".partial")
-    copy_database(source, partial)
+    copy_database(source, partial, key)
     anchor = folder / audit.ANCHOR_FILE
     if anchor.exists():
         shutil.copy2(anchor, target.with_name(target.name + ".anchor.json"))
-    info = check_backup(partial)
+    slots = folder / SLOTS_FILE
+    if slots.exists():  # the key slots as they were, so the backup opens with the passwords of its day
+        shutil.copy2(slots, target.with_name(target.name + ".keys.json"))
+    info = check_backup(partial, key)
     partial.replace(target)
     return BackupInfo(target, info.revision, info.pupils, info.audit_entries)
 
@@ -89,17 +104,17 @@ def restore(engine: Engine, folder: Path, actor: Actor, backup: Path) -> Path:
     The caller must close every connection to the register first (the app restarts after a restore).
     """
     actor.require(Operation.MANAGE_BACKUPS)
-    check_backup(backup)
-    current = _database_path(engine)
+    current, key = _database_path(engine)
+    check_backup(backup, key)
     engine.dispose()
     stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
     aside = current.with_name(f"{current.stem}-replaced-{stamp}.db")
-    copy_database(current, aside)
+    copy_database(current, aside, key)
     for suffix in ("-wal", "-shm"):
         sidecar = current.with_name(current.name + suffix)
         if sidecar.exists():
             sidecar.unlink()
-    copy_database(backup, current)
+    copy_database(backup, current, key)
     anchor_copy = backup.with_name(backup.name + ".anchor.json")
     anchor = folder / audit.ANCHOR_FILE
     if anchor_copy.exists():

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.pupils import age_on
-from safeguard_desktop.services import audit
+from safeguard_desktop.services import audit, sealing
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound, ValidationError
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Pupil, School
@@ -141,7 +141,7 @@ def set_never_photograph(session: Session, actor: Actor, pupil_id: int, flag: bo
     if flag and not reason:
         raise ValidationError("Give the reason for the never-photograph flag (seen only by safeguarding leads).")
     pupil.never_photograph = flag
-    pupil.never_photograph_reason = reason if flag else None
+    pupil.never_photograph_reason = sealing.seal(session, reason) if flag else None
     audit.record(session, actor, "set never-photograph" if flag else "cleared never-photograph", "pupil", pupil_id)
 
 

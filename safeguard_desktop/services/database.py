@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select
 
 from safeguard_desktop import paths
 from safeguard_desktop.domain.purposes import DEFAULT_PURPOSES
-from safeguard_desktop.services import audit
+from safeguard_desktop.services import audit, keyring, sealing
+from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.keyring import Unlocked
 from safeguard_desktop.store import migrate
-from safeguard_desktop.store.engine import make_engine, read_session, write_session
+from safeguard_desktop.store.engine import WrongDatabaseKey, make_engine, read_session, write_session
 from safeguard_desktop.store.models import ConsentPurpose, Pupil, School
+
+
+class RegisterLocked(ServiceError):
+    """The register is encrypted: sign in (or use the recovery key) to open it."""
 
 
 @dataclass
 class Register:
-    """An open register: the engine and the folder it lives in."""
+    """An open register: the engine and the folder it lives in (and, when encrypted, the keys that opened it)."""
 
     engine: Engine
     folder: Path
+    keys: Unlocked | None = field(default=None, repr=False)
+
+    @property
+    def protected(self) -> bool:
+        """True for an encrypted register with accounts."""
+        return self.keys is not None
 
     def is_empty(self) -> bool:
         """True when no pupil has been imported yet."""
@@ -37,14 +49,37 @@ class Register:
         self.engine.dispose()
 
 
-def open_register(data_dir: str | Path | None = None, url: str | None = None) -> Register:
-    """Open (creating or migrating as needed) the register in ``data_dir`` or at ``url``."""
+def open_register(
+    data_dir: str | Path | None = None, url: str | None = None, *, keys: Unlocked | None = None
+) -> Register:
+    """Open (creating or migrating as needed) the register in ``data_dir`` or at ``url``.
+
+    A protected register (key slots beside it) opens only with ``keys`` from a sign-in; its file is
+    SQLCipher-encrypted and sensitive text is sealed to the safeguarding key.
+    """
     folder = paths.data_dir(data_dir)
-    engine = make_engine(paths.database_url(folder, url))
-    migrate.upgrade(engine, backup_folder=paths.backup_dir(folder))
+    database_url = paths.database_url(folder, url)
+    embedded = url is None and database_url.startswith("sqlite:///")
+    if embedded and keyring.is_protected(folder):
+        if keys is None:
+            raise RegisterLocked("This register is encrypted: sign in with your name and password.")
+        try:
+            engine = make_engine(database_url, key=keys.database_key)
+            migrate.upgrade(engine, backup_folder=paths.backup_dir(folder))
+        except WrongDatabaseKey as exc:
+            raise RegisterLocked(
+                "The key does not open this register's file. If the file was replaced, restore the matching "
+                "key file (keyslots.json) from the same backup."
+            ) from exc
+        sealing.configure(engine, keys.safeguarding_public)
+    else:
+        engine = make_engine(database_url)
+        migrate.upgrade(engine, backup_folder=paths.backup_dir(folder))
+        sealing.configure(engine, None)
+        keys = None
     audit.configure(engine, folder)
     _seed(engine)
-    return Register(engine=engine, folder=folder)
+    return Register(engine=engine, folder=folder, keys=keys)
 
 
 def _seed(engine: Engine) -> None:

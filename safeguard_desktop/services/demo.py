@@ -12,7 +12,7 @@ from stdnum.gb import upn as stdnum_upn
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.dates import academic_year_start, end_of_academic_year
 from safeguard_desktop.domain.pupils import YEAR_GROUPS
-from safeguard_desktop.services import audit
+from safeguard_desktop.services import audit, sealing
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ConflictError
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Pupil, School
@@ -170,7 +170,7 @@ def create_demo_school(
                 "reg_group": f"{short}{letter}",
                 "on_roll": True,
                 "never_photograph": never,
-                "never_photograph_reason": rng.choice(NEVER_REASONS) if never else None,
+                "never_photograph_reason": sealing.seal(session, rng.choice(NEVER_REASONS)) if never else None,
                 "version": 1,
             }
         )

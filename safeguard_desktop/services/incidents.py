@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.incidents import DEFAULT_AXIS, Category, FourCs, is_guarded
-from safeguard_desktop.services import audit
+from safeguard_desktop.services import audit, sealing
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound, ValidationError
 from safeguard_desktop.store.models import Incident, IncidentEntry, IncidentPerson, Pupil
@@ -182,8 +182,8 @@ def record_incident(session: Session, actor: Actor, data: IncidentInput) -> int:
             IncidentPerson(
                 kind=person.kind,
                 pupil_id=person.pupil_id if person.kind == "pupil" else None,
-                name=_text(person.name, "name", 200),
-                staff_role=_text(person.staff_role, "staff role", 100),
+                name=sealing.seal(session, _text(person.name, "name", 200)),
+                staff_role=sealing.seal(session, _text(person.staff_role, "staff role", 100)),
                 involvement=person.involvement,
             )
         )
@@ -194,9 +194,9 @@ def record_incident(session: Session, actor: Actor, data: IncidentInput) -> int:
         status=Status.OPEN.value,
         occurred_at=occurred,
         reported_at=now,
-        summary=summary,
-        platforms="\n".join(platforms),
-        evidence_links="\n".join(links),
+        summary=sealing.seal(session, summary),
+        platforms=sealing.seal(session, "\n".join(platforms)),
+        evidence_links=sealing.seal(session, "\n".join(links)),
         reported_by=actor.name,
         created_at=now,
     )
@@ -241,10 +241,10 @@ def add_entry(
     entry = IncidentEntry(
         incident_id=incident_id,
         kind=kind.value,
-        text=body,
+        text=sealing.seal(session, body),
         referral_to=referral_to if kind is EntryKind.REFERRAL else "",
-        reference=reference,
-        reason=reason,
+        reference=sealing.seal(session, reference),
+        reason=sealing.seal(session, reason),
         corrects_entry_id=corrects,
         author=actor.name,
         created_at=datetime.now(),
@@ -289,10 +289,13 @@ def read_incident(session: Session, actor: Actor, incident_id: int) -> IncidentV
     actor.require(Operation.READ_INCIDENTS)
     incident = _get(session, incident_id)
     audit.record(session, actor, "viewed an incident", "incident", incident_id)
-    return _view(incident)
+    return _view(incident, actor)
 
 
-def _view(incident: Incident) -> IncidentView:
+def _view(incident: Incident, actor: Actor) -> IncidentView:
+    def r(value: str | None) -> str:
+        return sealing.reveal(actor, value)
+
     return IncidentView(
         id=incident.id,
         category=Category(incident.category),
@@ -302,14 +305,22 @@ def _view(incident: Incident) -> IncidentView:
         occurred_at=incident.occurred_at,
         reported_at=incident.reported_at,
         reported_by=incident.reported_by,
-        summary=incident.summary,
-        platforms=[p for p in incident.platforms.split("\n") if p],
-        evidence_links=[link for link in incident.evidence_links.split("\n") if link],
+        summary=r(incident.summary),
+        platforms=[p for p in r(incident.platforms).split("\n") if p],
+        evidence_links=[link for link in r(incident.evidence_links).split("\n") if link],
         follow_up_on=incident.follow_up_on,
-        people=[PersonInput(p.kind, p.involvement, p.pupil_id, p.name, p.staff_role) for p in incident.people],
+        people=[PersonInput(p.kind, p.involvement, p.pupil_id, r(p.name), r(p.staff_role)) for p in incident.people],
         entries=[
             EntryView(
-                e.id, e.kind, e.text, e.referral_to, e.reference, e.reason, e.corrects_entry_id, e.author, e.created_at
+                e.id,
+                e.kind,
+                r(e.text),
+                e.referral_to,
+                r(e.reference),
+                r(e.reason),
+                e.corrects_entry_id,
+                e.author,
+                e.created_at,
             )
             for e in incident.entries
         ],
@@ -320,7 +331,8 @@ def list_incidents(session: Session, actor: Actor) -> list[IncidentView]:
     """Every incident, newest first (leads only; the list itself reveals content)."""
     actor.require(Operation.READ_INCIDENTS)
     return [
-        _view(i) for i in session.scalars(select(Incident).order_by(Incident.reported_at.desc(), Incident.id.desc()))
+        _view(i, actor)
+        for i in session.scalars(select(Incident).order_by(Incident.reported_at.desc(), Incident.id.desc()))
     ]
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import ConsentState, DecisionFact, may_appear
 from safeguard_desktop.domain.pupils import display_name
-from safeguard_desktop.services import audit
+from safeguard_desktop.services import audit, sealing
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound
 from safeguard_desktop.services.snapshot import PupilRow, PurposeInfo, RegisterSnapshot, build_snapshot
@@ -173,7 +173,7 @@ def pupil_detail(session: Session, actor: Actor, pupil_id: int, *, on: date | No
         row=row,
         left_on=pupil.left_on,
         preferred_forename=pupil.preferred_forename or "",
-        never_photograph_reason=pupil.never_photograph_reason if may_see_reason else None,
+        never_photograph_reason=sealing.reveal(actor, pupil.never_photograph_reason) if may_see_reason else None,
         reason_hidden=pupil.never_photograph and not may_see_reason,
         history=history,
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
 
+from safeguard_desktop.store.engine import database_file
 from safeguard_desktop.store.schema import HEAD_REVISION, KNOWN_REVISIONS
 from safeguard_desktop.store.sqlite_files import copy_database
 
@@ -38,16 +39,13 @@ def migrations_folder() -> Path:
 
 def backup_sqlite_file(engine: Engine, folder: Path, reason: str) -> Path | None:
     """Copy the SQLite file with the online backup API (consistent even while others write)."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        return None
-    source_path = Path(database)
-    if not source_path.exists():
+    source_path, key = database_file(engine)
+    if source_path is None or not source_path.exists():
         return None
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{source_path.stem}-{reason}-{stamp}.db"
-    copy_database(source_path, target)
+    copy_database(source_path, target, key)
     log.info("Backed up the register before %s", reason)
     return target
 

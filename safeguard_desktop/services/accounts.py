@@ -1,0 +1,296 @@
+"""Accounts: create the register with its first safeguarding lead, sign in, and manage who may sign in.
+
+Passwords are kept only as argon2id hashes (and, separately, as the key that unwraps the account's key slot).
+The policy follows Cyber Essentials and the NCSC: at least 12 characters, not a common or guessable
+password; no forced expiry, no composition rules. Nobody can disable or demote the last active DSL.
+Failed sign-ins are written to a small log beside the register (the database cannot be opened without a
+correct password) and moved into the audit trail at the next successful sign-in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from safeguard_desktop.resources import resource_path
+from safeguard_desktop.services import audit, keyring
+from safeguard_desktop.services.actors import Actor, Operation, Role
+from safeguard_desktop.services.errors import ConflictError, NotFound, ServiceError, ValidationError
+from safeguard_desktop.store.models import UserAccount
+
+HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+MIN_PASSWORD = 12
+FAILED_LOG = "failed-signins.jsonl"
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+LEADS = (Role.DSL, Role.DEPUTY_DSL)
+
+
+class SignInFailed(ServiceError):
+    """Name, password or code wrong, or the account disabled; the message never says which."""
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """An account as the DSL's account screen lists it."""
+
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    second_factor: bool
+
+
+def _deny_list() -> frozenset[str]:
+    path = resource_path("passwords", "common.txt")
+    try:
+        return frozenset(line.strip().casefold() for line in path.read_text(encoding="utf-8").splitlines())
+    except OSError:
+        return frozenset()
+
+
+def check_password(password: str, *, username: str = "", school: str = "") -> None:
+    """Raise ValidationError with what to do when the password is too short or too easy to guess."""
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(
+            f"Use at least {MIN_PASSWORD} characters; three random words make a strong, memorable password.",
+            field="password",
+        )
+    folded = password.casefold()
+    if len(set(folded)) < 5:
+        raise ValidationError("That password repeats too few characters to be safe. Choose another.", field="password")
+    guessable = {w.casefold() for w in (username, school, "safeguard", "safeguarding", "password") if w}
+    rest = folded
+    for word in sorted(guessable, key=len, reverse=True):
+        if len(word) >= 4:
+            rest = rest.replace(word, "")
+    if folded in _deny_list() or len(rest) < 6:
+        raise ValidationError(
+            "That password is too easy to guess (a common password, or built on a name). Choose another.",
+            field="password",
+        )
+
+
+def check_username(username: str) -> str:
+    """Lower-case letters, digits, dots, dashes; 2–40 characters."""
+    name = username.strip().lower()
+    if not _USERNAME.match(name):
+        raise ValidationError(
+            "A user name is 2 to 40 lower-case letters or digits (dots, dashes and underscores allowed), "
+            "e.g. 'j.smith'.",
+            field="username",
+        )
+    return name
+
+
+def _add_account(session: Session, username: str, display_name: str, role: Role, password: str) -> UserAccount:
+    if not display_name.strip():
+        raise ValidationError("Give the person's name as it should appear in records.", field="display_name")
+    account = UserAccount(
+        username=username,
+        display_name=display_name.strip()[:100],
+        role=role.value,
+        password_hash=HASHER.hash(password),
+        active=True,
+        created_at=datetime.now(),
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def protect_new_register(folder: Path, username: str, display_name: str, password: str) -> tuple[keyring.Unlocked, str]:
+    """Create the key slots for a new encrypted register with its first DSL. Returns (keys, recovery key).
+
+    The caller then opens the register with the keys and calls :func:`add_first_dsl`.
+    """
+    name = check_username(username)
+    check_password(password, username=name)
+    if not display_name.strip():
+        raise ValidationError("Give your name as it should appear in records.", field="display_name")
+    if (folder / "register.db").exists():
+        raise ConflictError(
+            f"{folder} already holds a register. Sign in to it, or choose an empty folder for a new one."
+        )
+    return keyring.create(folder, name, password)
+
+
+def add_first_dsl(session: Session, username: str, display_name: str, password: str) -> Actor:
+    """The first account of a new register: its DSL. Refused once any account exists."""
+    if session.scalar(select(func.count()).select_from(UserAccount)):
+        raise ConflictError("This register already has accounts; the DSL adds new ones.")
+    account = _add_account(session, check_username(username), display_name, Role.DSL, password)
+    actor = Actor(account.display_name, Role.DSL, account.username)
+    audit.record(session, actor, "created the register and the first DSL account", "account", account.username)
+    return actor
+
+
+def record_failed_sign_in(folder: Path, username: str) -> None:
+    """Append a failed attempt to the log beside the register (moved into the audit trail later)."""
+    line = json.dumps({"at": datetime.now().isoformat(timespec="seconds"), "username": username[:60]})
+    with (folder / FAILED_LOG).open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+
+
+def _import_failed_sign_ins(session: Session, folder: Path, actor: Actor) -> int:
+    path = folder / FAILED_LOG
+    if not path.exists():
+        return 0
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for line in lines:
+        try:
+            item = json.loads(line)
+            detail = f"as {item.get('username', '?')!r} at {item.get('at', '?')}"
+        except ValueError:
+            detail = "unreadable entry in the failed sign-in log"
+        audit.record(session, actor, "failed sign-in", "account", "", detail)
+    path.unlink()
+    return len(lines)
+
+
+def verify_totp(secret: str, code: str, *, at: datetime | None = None) -> bool:
+    """True for the current 6-digit code (or the one either side, for a slow clock)."""
+    import pyotp
+
+    digits = re.sub(r"\s", "", code or "")
+    return bool(digits) and pyotp.TOTP(secret).verify(digits, for_time=at, valid_window=1)
+
+
+def sign_in_account(session: Session, folder: Path, keys: keyring.Unlocked, password: str, code: str = "") -> Actor:
+    """After the key slot opened: check the account itself (active, hash, second factor) and audit the sign-in."""
+    account = session.scalars(select(UserAccount).where(UserAccount.username == keys.username)).first()
+    try:
+        ok = account is not None and account.active and HASHER.verify(account.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if ok and account is not None and account.totp_secret:
+        ok = verify_totp(account.totp_secret, code)
+    if not ok or account is None:
+        raise SignInFailed("That name, password or code does not sign in here. Check them and try again.")
+    role = Role(account.role)
+    actor = Actor(account.display_name, role, account.username, keys.safeguarding_private if role in LEADS else None)
+    _import_failed_sign_ins(session, folder, actor)
+    audit.record(session, actor, "signed in", "account", account.username)
+    return actor
+
+
+def needs_code(session: Session, username: str) -> bool:
+    """True when the account has a second factor turned on."""
+    secret = session.scalar(select(UserAccount.totp_secret).where(UserAccount.username == username))
+    return bool(secret)
+
+
+def list_accounts(session: Session, actor: Actor) -> list[AccountView]:
+    """Every account (the DSL's screen)."""
+    actor.require(Operation.MANAGE_ACCOUNTS)
+    return [
+        AccountView(a.username, a.display_name, Role(a.role), a.active, bool(a.totp_secret))
+        for a in session.scalars(select(UserAccount).order_by(UserAccount.username))
+    ]
+
+
+def _get(session: Session, username: str) -> UserAccount:
+    account = session.scalars(select(UserAccount).where(UserAccount.username == username.strip().lower())).first()
+    if account is None:
+        raise NotFound(f"There is no account called {username!r}.")
+    return account
+
+
+def _active_dsls(session: Session) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(UserAccount).where(UserAccount.role == Role.DSL.value, UserAccount.active)
+        )
+        or 0
+    )
+
+
+def add_account(
+    session: Session, actor: Actor, folder: Path, keys: keyring.Unlocked, username: str, display_name: str,
+    role: Role, password: str,
+) -> None:  # fmt: skip
+    """Add an account with its key slot (leads also get the safeguarding key)."""
+    actor.require(Operation.MANAGE_ACCOUNTS)
+    name = check_username(username)
+    check_password(password, username=name)
+    if session.scalar(select(func.count()).select_from(UserAccount).where(UserAccount.username == name)):
+        raise ConflictError(f"There is already an account called {name!r}.")
+    _add_account(session, name, display_name, role, password)
+    keyring.set_slot(folder, keys, name, password, lead=role in LEADS)
+    audit.record(session, actor, "added an account", "account", name, role.value)
+
+
+def reset_password(
+    session: Session, actor: Actor, folder: Path, keys: keyring.Unlocked, username: str, password: str
+) -> None:
+    """Give an account a new password (the DSL for anyone; anyone for themselves through change_password)."""
+    if username.strip().lower() != actor.username:
+        actor.require(Operation.MANAGE_ACCOUNTS)
+    account = _get(session, username)
+    check_password(password, username=account.username)
+    account.password_hash = HASHER.hash(password)
+    keyring.set_slot(folder, keys, account.username, password, lead=Role(account.role) in LEADS)
+    audit.record(session, actor, "reset a password", "account", account.username)
+
+
+def set_active(
+    session: Session, actor: Actor, folder: Path, keys: keyring.Unlocked, username: str, active: bool
+) -> None:
+    """Disable (its slot is dropped: that password no longer opens the file) or re-enable with reset_password."""
+    actor.require(Operation.MANAGE_ACCOUNTS)
+    account = _get(session, username)
+    if not active and account.role == Role.DSL.value and account.active and _active_dsls(session) <= 1:
+        raise ConflictError("This is the last active DSL account: add another DSL before disabling it.")
+    account.active = active
+    if not active:
+        keyring.drop_slot(folder, account.username)
+    audit.record(session, actor, "enabled an account" if active else "disabled an account", "account", account.username)
+
+
+def change_role(
+    session: Session, actor: Actor, folder: Path, keys: keyring.Unlocked, username: str, role: Role, password: str
+) -> None:
+    """Change an account's role. Its slot is rewrapped (with or without the safeguarding key), so the new
+    password for that account is needed: give it to the person, who may change it at their next sign-in."""
+    actor.require(Operation.MANAGE_ACCOUNTS)
+    account = _get(session, username)
+    if account.role == Role.DSL.value and role is not Role.DSL and account.active and _active_dsls(session) <= 1:
+        raise ConflictError("This is the last active DSL account: add another DSL before changing its role.")
+    check_password(password, username=account.username)
+    account.role = role.value
+    account.password_hash = HASHER.hash(password)
+    keyring.set_slot(folder, keys, account.username, password, lead=role in LEADS)
+    audit.record(session, actor, "changed an account's role", "account", account.username, role.value)
+
+
+def set_second_factor(session: Session, actor: Actor, username: str, secret: str | None, code: str = "") -> None:
+    """Turn TOTP on (checked against a first code from the phone) or off, for one's own account or by the DSL."""
+    if username.strip().lower() != actor.username:
+        actor.require(Operation.MANAGE_ACCOUNTS)
+    account = _get(session, username)
+    if secret is not None and not verify_totp(secret, code):
+        raise ValidationError("That code does not match: check the phone's clock and type the code shown now.")
+    account.totp_secret = secret
+    audit.record(session, actor, "turned on two-step sign-in" if secret else "turned off two-step sign-in",
+                 "account", account.username)  # fmt: skip
+
+
+def new_totp_secret() -> str:
+    """A fresh base32 secret for an authenticator app."""
+    import pyotp
+
+    return str(pyotp.random_base32())
+
+
+def totp_uri(secret: str, username: str, school: str) -> str:
+    """The otpauth:// address an authenticator app reads (as a QR code or typed)."""
+    import pyotp
+
+    return str(pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=school or "Safeguard Desktop"))

@@ -1,0 +1,277 @@
+"""Key slots beside the register (like LUKS): the database key and the safeguarding key, wrapped per account.
+
+- The **database key** (random, 256-bit) encrypts the register with SQLCipher. It is wrapped (AES-256-GCM) for
+  each account under a key derived from the account's password with argon2id, and once for the recovery key.
+  Changing a password or removing an account rewraps or drops one slot; nothing is re-encrypted.
+- The **safeguarding key** (an X25519 key pair) seals incident content and never-photograph reasons inside the
+  database. Its public half is in the slots file, so anyone may seal; its private half is wrapped only for
+  safeguarding leads (and the recovery key), so office staff who can open the database still read no such text.
+
+The slots file holds no personal data beyond user names, and nothing usable without a password.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SLOTS_FILE = "keyslots.json"
+#: argon2id parameters: OWASP's minimum (19 MiB, 2 passes, 1 lane); ~15 ms here (shared/MEASURED.md).
+ARGON2 = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+SEALED_PREFIX = "sealed:v1:"
+
+
+class KeyError_(Exception):
+    """Base for key problems; the message is for the person at the keyboard."""
+
+
+class WrongPassword(KeyError_):
+    """The name, password or recovery key does not open this register."""
+
+    def __init__(self) -> None:
+        super().__init__("That name and password do not open this register. Check them and try again.")
+
+
+class NoSlots(KeyError_):
+    """The folder has no key slots (an unprotected register, or none at all)."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"))
+
+
+def _derive(secret: str, salt: bytes, params: dict[str, int]) -> bytes:
+    from argon2.low_level import Type, hash_secret_raw
+
+    return hash_secret_raw(secret.encode("utf-8"), salt, hash_len=32, type=Type.ID, **params)
+
+
+def _wrap(kek: bytes, data: bytes, label: str) -> dict[str, str]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    return {"nonce": _b64(nonce), "data": _b64(AESGCM(kek).encrypt(nonce, data, label.encode("utf-8")))}
+
+
+def _unwrap(kek: bytes, wrapped: dict[str, str], label: str) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        return AESGCM(kek).decrypt(_unb64(wrapped["nonce"]), _unb64(wrapped["data"]), label.encode("utf-8"))
+    except (InvalidTag, KeyError, ValueError) as exc:
+        raise WrongPassword() from exc
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    """What a signed-in account holds: the database key, and the safeguarding private key for leads only."""
+
+    username: str
+    database_key: bytes
+    safeguarding_private: bytes | None
+    safeguarding_public: bytes
+
+
+def slots_path(folder: Path) -> Path:
+    """Where the key slots of the register in ``folder`` are kept."""
+    return folder / SLOTS_FILE
+
+
+def is_protected(folder: Path) -> bool:
+    """True when the register in ``folder`` is encrypted and needs a sign-in."""
+    return slots_path(folder).exists()
+
+
+def _load(folder: Path) -> dict[str, Any]:
+    path = slots_path(folder)
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise NoSlots(f"{folder} has no protected register.") from exc
+    except (OSError, ValueError) as exc:
+        raise KeyError_(
+            f"The key file {path} cannot be read ({exc}). Restore it from the latest backup folder."
+        ) from exc
+    return data
+
+
+def _save(folder: Path, data: dict[str, Any]) -> None:
+    """Write atomically: a crash leaves the old file or the new one, never half of one."""
+    path = slots_path(folder)
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=1, sort_keys=True)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, path)
+
+
+def _slot_for(secret: str, database_key: bytes, safeguarding_private: bytes | None) -> dict[str, Any]:
+    salt = os.urandom(16)
+    kek = _derive(secret, salt, ARGON2)
+    slot: dict[str, Any] = {"salt": _b64(salt), "argon2": dict(ARGON2), "database": _wrap(kek, database_key, "db")}
+    if safeguarding_private is not None:
+        slot["safeguarding"] = _wrap(kek, safeguarding_private, "sg")
+    return slot
+
+
+def format_recovery_key(raw: bytes) -> str:
+    """Groups of five letters and digits, easy to copy by hand (base32, no padding)."""
+    text = base64.b32encode(raw).decode("ascii").rstrip("=")
+    return "-".join(text[i : i + 5] for i in range(0, len(text), 5))
+
+
+def _normal_recovery(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def create(folder: Path, username: str, password: str) -> tuple[Unlocked, str]:
+    """New keys for a new register, with the first (lead) account's slot. Returns (unlocked, recovery key text)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    if slots_path(folder).exists():
+        raise KeyError_(f"{folder} already has a protected register; sign in to it instead.")
+    database_key = secrets.token_bytes(32)
+    private = X25519PrivateKey.generate()
+    private_raw = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    public_raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    recovery = format_recovery_key(secrets.token_bytes(20))
+    data = {
+        "version": 1,
+        "safeguarding_public": _b64(public_raw),
+        "users": {username: _slot_for(password, database_key, private_raw)},
+        "recovery": _slot_for(_normal_recovery(recovery), database_key, private_raw),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    _save(folder, data)
+    return Unlocked(username, database_key, private_raw, public_raw), recovery
+
+
+def _open_slot(slot: dict[str, Any], secret: str, username: str, public: bytes) -> Unlocked:
+    kek = _derive(secret, _unb64(slot["salt"]), {k: int(v) for k, v in slot["argon2"].items()})
+    database_key = _unwrap(kek, slot["database"], "db")
+    private = _unwrap(kek, slot["safeguarding"], "sg") if "safeguarding" in slot else None
+    return Unlocked(username, database_key, private, public)
+
+
+def unlock(folder: Path, username: str, password: str) -> Unlocked:
+    """Open a user's slot; WrongPassword (the same for an unknown name) if it does not open."""
+    data = _load(folder)
+    slot = data["users"].get(username)
+    if slot is None:
+        _derive(password, b"\0" * 16, ARGON2)  # the same time for an unknown name as for a wrong password
+        raise WrongPassword()
+    return _open_slot(slot, password, username, _unb64(data["safeguarding_public"]))
+
+
+def unlock_with_recovery(folder: Path, recovery_key: str) -> Unlocked:
+    """Open the recovery slot (the key printed at first run)."""
+    data = _load(folder)
+    return _open_slot(data["recovery"], _normal_recovery(recovery_key), "recovery", _unb64(data["safeguarding_public"]))
+
+
+def public_key(folder: Path) -> bytes:
+    """The safeguarding public key (anyone may seal to it)."""
+    return _unb64(_load(folder)["safeguarding_public"])
+
+
+def usernames(folder: Path) -> list[str]:
+    """Accounts that have a slot."""
+    return sorted(_load(folder)["users"])
+
+
+def set_slot(folder: Path, by: Unlocked, username: str, password: str, *, lead: bool) -> None:
+    """Add or rewrap ``username``'s slot (new account, new password, role change). ``lead`` wraps the
+    safeguarding key too, which only a lead (holding it) can give."""
+    if lead and by.safeguarding_private is None:
+        raise KeyError_("Only a safeguarding lead can give another account the safeguarding key.")
+    data = _load(folder)
+    data["users"][username] = _slot_for(password, by.database_key, by.safeguarding_private if lead else None)
+    _save(folder, data)
+
+
+def drop_slot(folder: Path, username: str) -> None:
+    """Remove an account's slot: that password no longer opens the register."""
+    data = _load(folder)
+    data["users"].pop(username, None)
+    _save(folder, data)
+
+
+def rename_slot(folder: Path, old: str, new: str) -> None:
+    """Keep a slot under a new user name."""
+    data = _load(folder)
+    data["users"][new] = data["users"].pop(old)
+    _save(folder, data)
+
+
+def new_recovery_key(folder: Path, by: Unlocked) -> str:
+    """Replace the recovery key (the old one stops working). Needs a lead's keys."""
+    if by.safeguarding_private is None:
+        raise KeyError_("Only a safeguarding lead can make a new recovery key.")
+    recovery = format_recovery_key(secrets.token_bytes(20))
+    data = _load(folder)
+    data["recovery"] = _slot_for(_normal_recovery(recovery), by.database_key, by.safeguarding_private)
+    _save(folder, data)
+    return recovery
+
+
+# --- sealing text to the safeguarding key ---------------------------------------------------------------
+
+
+def _box_key(shared: bytes, ephemeral_public: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(hashes.SHA256(), 32, ephemeral_public, b"safeguard sealed text v1").derive(shared)
+
+
+def seal(public: bytes, text: str) -> str:
+    """Encrypt ``text`` so that only holders of the safeguarding private key can read it."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_public = ephemeral.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    key = _box_key(ephemeral.exchange(X25519PublicKey.from_public_bytes(public)), ephemeral_public)
+    nonce = os.urandom(12)
+    box = AESGCM(key).encrypt(nonce, text.encode("utf-8"), None)
+    return SEALED_PREFIX + _b64(ephemeral_public + nonce + box)
+
+
+def is_sealed(value: str | None) -> bool:
+    """True for text sealed by ``seal``."""
+    return bool(value) and str(value).startswith(SEALED_PREFIX)
+
+
+def open_sealed(private: bytes, value: str) -> str:
+    """Decrypt a sealed text with the safeguarding private key."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    raw = _unb64(value[len(SEALED_PREFIX) :])
+    ephemeral_public, nonce, box = raw[:32], raw[32:44], raw[44:]
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+    key = _box_key(
+        X25519PrivateKey.from_private_bytes(private).exchange(X25519PublicKey.from_public_bytes(ephemeral_public)),
+        ephemeral_public,
+    )
+    try:
+        return AESGCM(key).decrypt(nonce, box, None).decode("utf-8")
+    except InvalidTag as exc:
+        raise KeyError_("A sealed record does not open with this safeguarding key.") from exc

@@ -1,0 +1,93 @@
+"""Opening a protected register: first run (create it with its DSL), sign in, recovery.
+
+Every path ends with an open Register and the Actor who is working, so the GUI and the CLI share it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from safeguard_desktop import paths
+from safeguard_desktop.services import accounts, keyring, settings
+from safeguard_desktop.services.actors import Actor, Role
+from safeguard_desktop.services.database import Register, open_register
+from safeguard_desktop.services.errors import ValidationError
+from safeguard_desktop.services.transaction import write_session
+
+
+def create_register(
+    data_dir: str | Path | None, school: str, username: str, display_name: str, password: str
+) -> tuple[Register, Actor, str]:
+    """A new encrypted register with its first DSL. Returns (register, actor, recovery key to show once)."""
+    folder = paths.data_dir(data_dir)
+    if not school.strip():
+        raise ValidationError("Give the school's name; it heads every letter.", field="school")
+    keys, recovery = accounts.protect_new_register(folder, username, display_name, password)
+    try:
+        register = open_register(folder, keys=keys)
+        with write_session(register.engine) as session:
+            bare = accounts.add_first_dsl(session, username, display_name, password)
+            actor = Actor(bare.name, bare.role, bare.username, keys.safeguarding_private)
+            details = settings.get_school(session)
+            settings.update_school(
+                session, actor, settings.SchoolDetails(school.strip(), details.address, details.headteacher,
+                                                       display_name.strip(), details.self_consent_age, None),
+            )  # fmt: skip
+    except Exception:
+        # Nothing half-made is left behind: no key file without its register, no register without its DSL.
+        for name in (keyring.SLOTS_FILE, "register.db", "register.db-wal", "register.db-shm"):
+            (folder / name).unlink(missing_ok=True)
+        raise
+    return register, actor, recovery
+
+
+def sign_in(data_dir: str | Path | None, username: str, password: str, code: str = "") -> tuple[Register, Actor]:
+    """Open the register as ``username``. SignInFailed (one message for every cause) when it does not open."""
+    folder = paths.data_dir(data_dir)
+    name = username.strip().lower()
+    try:
+        keys = keyring.unlock(folder, name, password)
+    except keyring.WrongPassword as exc:
+        accounts.record_failed_sign_in(folder, name)
+        raise accounts.SignInFailed(str(exc)) from exc
+    register = open_register(folder, keys=keys)
+    try:
+        with write_session(register.engine) as session:
+            actor = accounts.sign_in_account(session, folder, keys, password, code)
+    except accounts.SignInFailed:
+        register.close()
+        accounts.record_failed_sign_in(folder, name)
+        raise
+    return register, actor
+
+
+def needs_code(data_dir: str | Path | None, username: str, password: str) -> bool:
+    """True when this account asks for a second-factor code (checked only once the password opens its slot)."""
+    folder = paths.data_dir(data_dir)
+    try:
+        keys = keyring.unlock(folder, username.strip().lower(), password)
+    except keyring.WrongPassword:
+        return False
+    register = open_register(folder, keys=keys)
+    try:
+        with write_session(register.engine) as session:
+            return accounts.needs_code(session, keys.username)
+    finally:
+        register.close()
+
+
+def recover(data_dir: str | Path | None, recovery_key: str) -> tuple[Register, Actor]:
+    """Open with the recovery key, as the DSL acting through it (to reset a forgotten password). Audited."""
+    from safeguard_desktop.services import audit
+
+    folder = paths.data_dir(data_dir)
+    try:
+        keys = keyring.unlock_with_recovery(folder, recovery_key)
+    except keyring.WrongPassword as exc:
+        accounts.record_failed_sign_in(folder, "(recovery key)")
+        raise accounts.SignInFailed("That recovery key does not open this register.") from exc
+    register = open_register(folder, keys=keys)
+    actor = Actor("Recovery key", Role.DSL, "recovery", keys.safeguarding_private)
+    with write_session(register.engine) as session:
+        audit.record(session, actor, "opened the register with the recovery key", "account", "recovery")
+    return register, actor
