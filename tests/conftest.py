@@ -66,3 +66,42 @@ def sims_rows(count: int, start: int = 1) -> list[list[str]]:
     for n in range(start, start + count):
         rows.append([upn(n), str(1000 + n), f"Surname{n}", f"Forename{n}", "", "01/09/2015", "Year 5", "5A"])
     return rows
+
+
+LEAD_PASSWORD = "test lead password one"
+
+
+def cli_register(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str] | None = None, *, demo_pupils: int = 0
+) -> list[str]:
+    """A new encrypted register made with the CLI (``init``, or ``demo`` with its accounts); returns the arguments
+    that sign in as its DSL, as office automation would run the command."""
+    from safeguard_desktop.cli import main
+    from safeguard_desktop.services.signin import DEMO_ACCOUNTS
+
+    data = tmp_path / "data"
+    secret = tmp_path / "lead.password"
+    if demo_pupils:
+        assert main(["--data-dir", str(data), "demo", "--pupils", str(demo_pupils)]) == 0
+        user, password = DEMO_ACCOUNTS[0][0], DEMO_ACCOUNTS[0][1]
+    else:
+        user, password = "lead", LEAD_PASSWORD
+        secret.write_text(password + "\n", encoding="utf-8")
+        assert main(["--data-dir", str(data), "init", "--school", "Test School", "--dsl-user", user,
+                     "--dsl-name", "Test Lead", "--password-file", str(secret)]) == 0  # fmt: skip
+    secret.write_text(password + "\n", encoding="utf-8")
+    if capsys is not None:
+        capsys.readouterr()
+    return ["--data-dir", str(data), "--user", user, "--password-file", str(secret)]
+
+
+def raw_database(folder: Path, user: str, password: str):  # type: ignore[no-untyped-def]
+    """The register file opened directly with sqlcipher3 and the account's key, as any SQLCipher client could."""
+    import sqlcipher3
+
+    from safeguard_desktop.services import keyring
+
+    keys = keyring.unlock(folder, user, password)
+    conn = sqlcipher3.dbapi2.connect(str(folder / "register.db"))
+    conn.execute(f"PRAGMA key = \"x'{keys.database_key.hex()}'\"")
+    return conn

@@ -166,21 +166,24 @@ def test_cli_verify_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[str
     import csv
 
     from safeguard_desktop.cli import main
+    from safeguard_desktop.services.signin import DEMO_ACCOUNTS
 
-    data = str(tmp_path / "data")
-    assert main(["--data-dir", data, "demo", "--pupils", "20"]) == 0
-    assert main(["--data-dir", data, "audit", "verify"]) == 0
+    from .conftest import cli_register, raw_database
+
+    signed = cli_register(tmp_path, demo_pupils=20)
+    assert main([*signed, "audit", "verify"]) == 0
     assert "intact" in capsys.readouterr().out
     out = tmp_path / "audit.csv"
-    assert main(["--data-dir", data, "audit", "export", "--out", str(out)]) == 0
+    assert main([*signed, "audit", "export", "--out", str(out)]) == 0
     rows = list(csv.reader(out.open(encoding="utf-8-sig")))
-    assert rows[0][:3] == ["Entry", "When", "Who"] and rows[1][3] == "created demo school"
-    with sqlite3.connect(tmp_path / "data" / "register.db") as conn:
+    assert rows[0][:3] == ["Entry", "When", "Who"] and rows[1][3] == "created the register and the first DSL account"
+    conn = raw_database(tmp_path / "data", DEMO_ACCOUNTS[0][0], DEMO_ACCOUNTS[0][1])
+    with conn:
         conn.execute("UPDATE audit_entry SET action = '=HYPERLINK(\"x\")' WHERE sequence = 1")
     conn.close()
-    assert main(["--data-dir", data, "audit", "verify"]) == 2
+    assert main([*signed, "audit", "verify"]) == 2
     assert "broken at entry 1" in capsys.readouterr().out
-    main(["--data-dir", data, "audit", "export", "--out", str(out)])
+    main([*signed, "audit", "export", "--out", str(out)])
     assert list(csv.reader(out.open(encoding="utf-8-sig")))[1][3] == '\'=HYPERLINK("x")'
 
 

@@ -72,11 +72,13 @@ def test_only_leads_back_up(reg, office: Actor, tmp_path: Path) -> None:  # type
 
 
 def test_cli_backup_and_restore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = str(tmp_path / "data")
-    main(["--data-dir", data, "demo", "--pupils", "12"])
-    assert main(["--data-dir", data, "backup", "--to", str(tmp_path / "usb")]) == 0
+    from .conftest import cli_register
+
+    signed = cli_register(tmp_path, demo_pupils=12)
+    capsys.readouterr()
+    assert main([*signed, "backup", "--to", str(tmp_path / "usb")]) == 0
     assert "Backed up 12 pupils" in capsys.readouterr().out
     (copy,) = (tmp_path / "usb").glob(f"*{backup.BACKUP_SUFFIX}")
-    assert main(["--data-dir", data, "restore", str(copy)]) == 0
+    assert main([*signed, "restore", str(copy)]) == 0
     assert "Restored 12 pupils" in capsys.readouterr().out
-    assert main(["--data-dir", data, "restore", str(tmp_path / "missing.db")]) == 2
+    assert main([*signed, "restore", str(tmp_path / "missing.db")]) == 2

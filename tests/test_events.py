@@ -122,20 +122,22 @@ def test_policy_wording() -> None:
 
 
 def test_cli_create_list_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = str(tmp_path / "data")
-    main(["--data-dir", data, "import-pupils", str(write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *sims_rows(3)]))])
-    main(["--data-dir", data, "consent", "set", upn(1), "parent_filming", "granted", "--given-by", "A Parent",
+    from .conftest import cli_register
+
+    signed = cli_register(tmp_path, capsys)
+    main([*signed, "import-pupils", str(write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *sims_rows(3)]))])
+    main([*signed, "consent", "set", upn(1), "parent_filming", "granted", "--given-by", "A Parent",
           "--route", "email", "--date", "01/10/2026"])  # fmt: skip
     capsys.readouterr()
-    code = main(["--data-dir", data, "events", "create", "--name", "Leavers' show", "--date", "15/07/2027",
+    code = main([*signed, "events", "create", "--name", "Leavers' show", "--date", "15/07/2027",
                  "--policy", "photo-moment", "--footage", "--year", "Year 5"])  # fmt: skip
     assert code == 0 and "Created event 1" in capsys.readouterr().out
-    main(["--data-dir", data, "events", "list"])
+    main([*signed, "events", "list"])
     assert "15/07/2027 14:00  Leavers' show" in capsys.readouterr().out
-    main(["--data-dir", data, "events", "show", "1", "--json"])
+    main([*signed, "events", "show", "1", "--json"])
     shown = json.loads(capsys.readouterr().out)
     assert shown["counts"]["participants"] == 3 and shown["counts"]["may_be_filmed"] == 1
     assert [p["may_be_filmed"] for p in shown["participants"] if p["upn"] == upn(1)] == [True]
     assert "password" in shown["wording"]
-    assert main(["--data-dir", data, "events", "create", "--name", "X", "--date", "01/01/2027", "--policy",
+    assert main([*signed, "events", "create", "--name", "X", "--date", "01/01/2027", "--policy",
                  "custom"]) == 2  # fmt: skip

@@ -118,7 +118,9 @@ def test_cli_incidents(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  #
 
     from safeguard_desktop.cli import main
 
-    base = ["--data-dir", str(tmp_path / "data"), "incidents"]
+    from .conftest import cli_register
+
+    base = [*cli_register(tmp_path, capsys), "incidents"]
     assert main([*base, "add", "--category", "abuse of privacy", "--summary", "=HYPERLINK(\"x\") posted a video",
                  "--platform", "TikTok", "--occurred", "20/11/2026 15:30"]) == 0  # fmt: skip
     assert "Logged incident 1" in capsys.readouterr().out
@@ -198,9 +200,9 @@ def test_helpline_summary_is_anonymised_by_default(tmp_path, reg: Register, dsl:
 def test_several_pupils_linked_from_the_cli(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     from safeguard_desktop.cli import main
 
-    from .conftest import SIMS_HEADERS, sims_rows, upn, write_csv
+    from .conftest import SIMS_HEADERS, cli_register, sims_rows, upn, write_csv
 
-    data = ["--data-dir", str(tmp_path / "data")]
+    data = cli_register(tmp_path, capsys)
     pupils = write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *sims_rows(3)])
     assert main([*data, "import-pupils", str(pupils)]) == 0
     base = [*data, "incidents", "add", "--category", "cyberbullying", "--summary", "Group chat messages"]

@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from safeguard_desktop.cli import (
+    account_commands,
     admin_commands,
     event_commands,
     incident_commands,
@@ -17,12 +19,12 @@ from safeguard_desktop.cli import (
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED
 from safeguard_desktop.services.actors import Actor, local_lead
 from safeguard_desktop.services.database import Register, open_register
-from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.errors import ServiceError, ValidationError
 from safeguard_desktop.store.migrate import DatabaseTooNew
 
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "build_parser", "main"]
 
-_MODULES = (register_commands, event_commands, incident_commands, admin_commands, school_commands)
+_MODULES = (register_commands, event_commands, incident_commands, admin_commands, school_commands, account_commands)
 COMMANDS: dict[str, Callable[[Register, Actor, argparse.Namespace], int]] = {
     name: handler for module in _MODULES for name, handler in module.COMMANDS.items()
 }
@@ -33,19 +35,82 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="safeguard", description="Safeguard Desktop from the command line.")
     parser.add_argument("--data-dir", help="folder of the register (default: the platform's user data folder)")
     parser.add_argument("--database", help="SQLAlchemy URL of a shared register (e.g. postgresql://…)")
+    parser.add_argument("--user", help="sign in as this account (an encrypted register needs it)")
+    parser.add_argument("--password-file", type=Path, help="read the password from the first line of this file")
+    parser.add_argument("--code", default="", help="the 6-digit code, for an account with two-step sign-in")
+    parser.add_argument("--recovery-key-file", type=Path, help="open with the recovery key instead of a password")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in _MODULES:
         module.add_parsers(sub)
     return parser
 
 
+def _read_secret(path: Path | None, prompt: str) -> str:
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8").splitlines()[0] if path.read_text(encoding="utf-8") else ""
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValidationError(f"{path}: cannot read it ({exc}).") from exc
+    if not sys.stdin.isatty():
+        raise ValidationError(f"{prompt}: no terminal to ask on; give it in a file (--password-file).")
+    import getpass
+
+    return getpass.getpass(f"{prompt}: ")
+
+
+def _open(args: argparse.Namespace) -> tuple[Register, Actor]:
+    """Open the register the way it must be opened: signed in when encrypted, as the local lead when not."""
+    from safeguard_desktop import paths
+    from safeguard_desktop.services import keyring, signin
+
+    folder = paths.data_dir(args.data_dir)
+    if args.database is None and keyring.is_protected(folder):
+        if args.recovery_key_file is not None:
+            return signin.recover(folder, _read_secret(args.recovery_key_file, "Recovery key"))
+        if not args.user:
+            raise ValidationError(
+                "This register is encrypted: sign in with --user NAME (the password is asked for, or read from "
+                "--password-file)."
+            )
+        return signin.sign_in(folder, args.user, _read_secret(args.password_file, f"Password for {args.user}"),
+                              args.code)  # fmt: skip
+    if args.database is None and not paths.database_file(folder).exists() and args.command != "demo":
+        raise ValidationError(
+            f"There is no register in {folder}. Create one with 'safeguard init --school NAME --dsl-user NAME "
+            "--password-file FILE', or try 'safeguard demo'."
+        )
+    return open_register(folder, args.database), local_lead()
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """init: a new encrypted register with its first DSL; prints the recovery key once."""
+    from safeguard_desktop.services import signin
+
+    password = _read_secret(args.password_file, f"Password for {args.dsl_user}")
+    reg, actor, recovery = signin.create_register(
+        args.data_dir, args.school, args.dsl_user, args.dsl_name or args.dsl_user, password
+    )
+    reg.close()
+    print(f"Created the register for {args.school.strip()} in {reg.folder}, with {actor.username} as its DSL.")
+    print("RECOVERY KEY (print it or write it down, and lock it away; it is shown only now):")
+    print(f"    {recovery}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``safeguard``. Exit 0 done, 2 refused (bad input, nothing written), 1 unexpected."""
+    from safeguard_desktop.services.database import RegisterLocked
+
     args = build_parser().parse_args(argv)
-    actor = local_lead()
     try:
-        reg = open_register(args.data_dir, args.database)
-    except DatabaseTooNew as exc:
+        if args.command == "init":
+            return cmd_init(args)
+        if args.command == "demo" and args.database is None:
+            done = register_commands.demo_in_empty_folder(args)
+            if done is not None:
+                return done
+        reg, actor = _open(args)
+    except (DatabaseTooNew, RegisterLocked, ServiceError) as exc:
         print(f"safeguard: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     try:

@@ -215,6 +215,22 @@ def cmd_purposes(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def demo_in_empty_folder(args: argparse.Namespace) -> int | None:
+    """demo in a folder with no register: an encrypted demo register with an account per role. None otherwise."""
+    from safeguard_desktop import paths
+    from safeguard_desktop.services import signin
+
+    folder = paths.data_dir(args.data_dir)
+    if paths.database_file(folder).exists():
+        return None
+    reg, _actor = signin.create_demo_register(folder, pupils=args.pupils)
+    reg.close()
+    print(f"Created the demo school (fictional pupils) in {folder}. Its accounts, for trying each role:")
+    for username, password, role, _display in signin.DEMO_ACCOUNTS:
+        print(f"    {username:8} password {password!r:26} ({role.value})")
+    return EXIT_OK
+
+
 def cmd_demo(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """demo: fill an empty register with fictional pupils."""
     with write_session(reg.engine) as session:

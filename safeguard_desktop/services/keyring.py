@@ -275,3 +275,22 @@ def open_sealed(private: bytes, value: str) -> str:
         return AESGCM(key).decrypt(nonce, box, None).decode("utf-8")
     except InvalidTag as exc:
         raise KeyError_("A sealed record does not open with this safeguarding key.") from exc
+
+
+def mark_demo(folder: Path, accounts: list[tuple[str, str, str]]) -> None:
+    """Record the demo school's accounts (user, password, role) so its sign-in screen can show them.
+
+    Only ever for the fictional demo school: its passwords protect nothing real.
+    """
+    data = _load(folder)
+    data["demo_accounts"] = [list(a) for a in accounts]
+    _save(folder, data)
+
+
+def demo_accounts(folder: Path) -> list[tuple[str, str, str]]:
+    """The demo school's accounts, or [] for every real register."""
+    try:
+        data = _load(folder)
+    except KeyError_:
+        return []
+    return [(str(u), str(p), str(r)) for u, p, r in data.get("demo_accounts", [])]

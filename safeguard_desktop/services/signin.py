@@ -91,3 +91,27 @@ def recover(data_dir: str | Path | None, recovery_key: str) -> tuple[Register, A
     with write_session(register.engine) as session:
         audit.record(session, actor, "opened the register with the recovery key", "account", "recovery")
     return register, actor
+
+
+DEMO_ACCOUNTS = (
+    ("dsl", "oakfield demo lead", Role.DSL, "Helen Carter (DSL)"),
+    ("deputy", "oakfield demo deputy", Role.DEPUTY_DSL, "Sam Patel (deputy DSL)"),
+    ("office", "oakfield demo office", Role.OFFICE, "Jo Evans (office)"),
+    ("staff", "oakfield demo staff", Role.STAFF, "Chris Moore (teacher)"),
+)
+
+
+def create_demo_register(data_dir: str | Path | None, *, pupils: int = 420) -> tuple[Register, Actor]:
+    """A protected register holding the fictional demo school, with one account per role (shown at sign-in)."""
+    from safeguard_desktop.services import demo
+
+    dsl_name, dsl_password, _, dsl_display = DEMO_ACCOUNTS[0]
+    register, actor, _recovery = create_register(data_dir, "Oakfield Primary School", dsl_name, dsl_display,
+                                                 dsl_password)  # fmt: skip
+    assert register.keys is not None
+    with write_session(register.engine) as session:
+        for username, password, role, display in DEMO_ACCOUNTS[1:]:
+            accounts.add_account(session, actor, register.folder, register.keys, username, display, role, password)
+        demo.create_demo_school(session, actor, pupils=pupils)
+    keyring.mark_demo(register.folder, [(u, p, r.value) for u, p, r, _ in DEMO_ACCOUNTS])
+    return register, actor
