@@ -18,6 +18,7 @@ from safeguard_desktop import paths
 from safeguard_desktop.services.actors import Operation
 
 if TYPE_CHECKING:
+    from safeguard_desktop.services.actors import Actor
     from safeguard_desktop.services.database import Register
 
 log = logging.getLogger("safeguard_desktop")
@@ -50,22 +51,41 @@ def demo_folder(base: Path) -> Path:
 
 
 def ensure_demo(folder: Path) -> None:
-    """Create the demo school in ``folder`` if it is empty."""
-    from safeguard_desktop.services.actors import local_lead
-    from safeguard_desktop.services.database import open_register
-    from safeguard_desktop.services.demo import create_demo_school
-    from safeguard_desktop.services.transaction import write_session
+    """Create the demo school in ``folder`` if there is no register there: encrypted, an account per role."""
+    from safeguard_desktop.services.signin import create_demo_register
 
-    reg = open_register(folder)
-    try:
-        if reg.is_empty():
-            with write_session(reg.engine) as session:
-                create_demo_school(session, local_lead())
-    finally:
-        reg.close()
+    if not paths.database_file(folder).exists():
+        create_demo_register(folder)[0].close()
 
 
-def ask_about_empty_register() -> str:
+def sign_in_or_create(folder: Path, base: Path) -> tuple[Register, Actor] | bool | None:
+    """First run (create the register, or choose the demo), then sign-in for an encrypted register.
+
+    Returns the open register and who signed in; None when the person cancelled; False for an unencrypted
+    register from an earlier version, which opens the old way.
+    """
+    from safeguard_desktop.services import keyring
+    from safeguard_desktop.ui.signin import FirstRunDialog, RecoveryKeyDialog, SignInDialog
+
+    if not paths.database_file(folder).exists() and not keyring.is_protected(folder):
+        first = FirstRunDialog(folder)
+        if first.exec() != FirstRunDialog.DialogCode.Accepted:
+            return None
+        if first.choice == "created" and first.result_ is not None:
+            reg, actor, recovery = first.result_
+            RecoveryKeyDialog(recovery, first.school_edit.text()).exec()
+            return reg, actor
+        folder = demo_folder(base)
+        ensure_demo(folder)
+    if not keyring.is_protected(folder):
+        return False
+    dialog = SignInDialog(folder)
+    if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.result_ is None:
+        return None
+    return dialog.result_
+
+
+def ask_about_empty_register(*, offer_demo: bool = True) -> str:
     """On a register with no pupils: open the demo school, import a pupil list, or start empty."""
     box = QMessageBox()
     box.setWindowTitle("Welcome to Safeguard Desktop")
@@ -75,10 +95,10 @@ def ask_about_empty_register() -> str:
         "Open a demo school of fictional pupils to look around, or import your pupil list from your MIS "
         "(SIMS, Arbor, Bromcom, ScholarPack or iSAMS export, CSV or Excel)."
     )
-    demo = box.addButton("Open the &demo school", QMessageBox.ButtonRole.AcceptRole)
+    demo = box.addButton("Open the &demo school", QMessageBox.ButtonRole.AcceptRole) if offer_demo else None
     imp = box.addButton("&Import pupils…", QMessageBox.ButtonRole.ActionRole)
     box.addButton("Start &empty", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(demo)
+    box.setDefaultButton(demo or imp)
     box.exec()
     if box.clickedButton() is demo:
         return "demo"
@@ -136,8 +156,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     from safeguard_desktop.ui.context import AppContext
     from safeguard_desktop.ui.main_window import MainWindow
 
-    actor = local_lead()
     folder = demo_folder(base) if args.demo else base
+    if args.database is None:
+        if args.demo:
+            ensure_demo(folder)
+        signed = sign_in_or_create(folder, base)
+        if signed is None:
+            return 0
+        if signed is not False:
+            reg, signed_actor = signed  # type: ignore[misc]
+            context = AppContext(reg, signed_actor)
+            window = MainWindow(context)
+            window.register_screen.load_now()
+            window.show()
+            wants_import = reg.is_empty() and signed_actor.may(Operation.IMPORT_PUPILS) and not args.demo
+            if wants_import and ask_about_empty_register(offer_demo=False) == "import":
+                window.on_import_action()
+            code = app.exec()
+            context.close()
+            return int(code)
+    actor = local_lead()
     url = paths.database_url(folder, None if args.demo else args.database)
     # Fast path: a current local register with pupils paints from a light read; the full store opens after.
     first = read_first_screen(url) if actor.may(Operation.VIEW_REGISTER) else None

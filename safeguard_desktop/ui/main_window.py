@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
         self.school_label.setAccessibleName("School")
         self.statusBar().addPermanentWidget(self.school_label)
         self._build_menus()
+        self._start_lock()
         self.refresh_title(school)
         context.changed.connect(self.on_context_changed)
         self.resize(1360, 820)
@@ -75,6 +76,8 @@ class MainWindow(QMainWindow):
         self.backup_action.setEnabled(actor.may(Operation.MANAGE_BACKUPS))
         file_menu.addAction(self.backup_action)
         file_menu.addSeparator()
+        self.lock_action = self._action("&Lock", self.lock_now, "Ctrl+L", "Hide everything until your password")
+        file_menu.addAction(self.lock_action)
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
         consent_menu = self.menuBar().addMenu("&Consent")
         record = self._action(
@@ -106,6 +109,25 @@ class MainWindow(QMainWindow):
         settings_menu.addAction(self.audit_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About Safeguard Desktop", self.on_about_action))
+
+    def _start_lock(self) -> None:
+        """On an encrypted register, lock after the school's idle time (default 10 minutes) and on Ctrl+L."""
+        self.inactivity = None
+        if not self.context.is_open or not self.context.register.protected:
+            self.lock_action.setEnabled(False)
+            return
+        from safeguard_desktop.services.settings import read_setting
+        from safeguard_desktop.services.transaction import read_session
+        from safeguard_desktop.ui.signin import InactivityLock
+
+        with read_session(self.context.engine) as session:
+            minutes = int(read_setting(session, "lock_minutes", 10) or 10)
+        self.inactivity = InactivityLock(self, self.context.register.folder, self.context.actor, minutes)
+
+    def lock_now(self, *, prompt: bool = True) -> None:
+        """File ▸ Lock (Ctrl+L)."""
+        if self.inactivity is not None:
+            self.inactivity.lock(prompt=prompt)
 
     def refresh_title(self, school: tuple[str, bool] | None = None) -> None:
         """Window title and status bar carry the school's name (and DEMO when it is the demo)."""

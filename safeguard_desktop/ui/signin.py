@@ -1,0 +1,324 @@
+"""Sign-in, first run (create the register and its DSL, show the recovery key once) and the lock screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.ui.error_label import ErrorLabel
+
+if TYPE_CHECKING:  # SQLAlchemy loads only once a register is opened, after the first paint
+    from safeguard_desktop.services.actors import Actor
+    from safeguard_desktop.services.database import Register
+
+
+class SignInDialog(QDialog):
+    """Name and password (and the 6-digit code for accounts with two-step sign-in). A demo register lists its
+    accounts; a real one never does."""
+
+    def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from safeguard_desktop.services import keyring
+
+        self.folder = folder
+        self.result_: tuple[Register, Actor] | None = None
+        self.setWindowTitle("Sign in — Safeguard Desktop")
+        self.user_edit = QLineEdit()
+        self.user_edit.setAccessibleName("User name")
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setAccessibleName("Password")
+        self.code_edit = QLineEdit()
+        self.code_edit.setPlaceholderText("only if you turned on two-step sign-in")
+        self.code_edit.setAccessibleName("Six-digit code")
+        self.code_edit.setMaxLength(8)
+        self.error_label = ErrorLabel()
+        form = QFormLayout()
+        form.addRow("&Name", self.user_edit)
+        form.addRow("&Password", self.password_edit)
+        form.addRow("&Code", self.code_edit)
+        layout = QVBoxLayout(self)
+        title = QLabel("Sign in to your school's register")
+        title.setStyleSheet("font-size: 14pt; font-weight: 600;")
+        layout.addWidget(title)
+        demo = keyring.demo_accounts(folder)
+        if demo:
+            lines = "\n".join(f"{user:8}  {password}   ({role})" for user, password, role in demo)
+            note = QLabel(f"Demo school (fictional pupils). Try each role:\n{lines}")
+            note.setTextFormat(Qt.TextFormat.PlainText)
+            note.setFont(QFont("DejaVu Sans Mono", 9))
+            note.setStyleSheet("background: #fff7e0; padding: 8px;")
+            note.setAccessibleName("Demo accounts")
+            layout.addWidget(note)
+            self.user_edit.setText(demo[0][0])
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        self.recovery_button = QPushButton("Forgotten the password? Use the &recovery key…")
+        self.recovery_button.setFlat(True)
+        layout.addWidget(self.recovery_button)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign &in")
+        buttons.accepted.connect(self.sign_in)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.recovery_button.clicked.connect(lambda: self.use_recovery_key())
+        (self.password_edit if demo else self.user_edit).setFocus()
+
+    def sign_in(self) -> bool:
+        """Open the register as the named account; a wrong name, password or code gets one plain message."""
+        from safeguard_desktop.services.signin import sign_in
+
+        try:
+            self.result_ = sign_in(self.folder, self.user_edit.text(), self.password_edit.text(), self.code_edit.text())
+        except ServiceError as exc:
+            self.error_label.setText(str(exc))
+            self.password_edit.selectAll()
+            self.password_edit.setFocus()
+            return False
+        self.accept()
+        return True
+
+    def use_recovery_key(self, key: str | None = None, new_password: str | None = None) -> bool:
+        """Open with the recovery key and set a new password for the named account."""
+        from safeguard_desktop.services import accounts
+        from safeguard_desktop.services.signin import recover
+        from safeguard_desktop.services.transaction import write_session
+
+        user = self.user_edit.text().strip().lower()
+        if not user:
+            self.error_label.setText("Type the name of the account whose password is forgotten first.")
+            return False
+        if key is None:
+            key, ok = QInputDialog.getText(self, "Recovery key", "Type the recovery key (groups of five):")
+            if not ok:
+                return False
+        if new_password is None:
+            new_password, ok = QInputDialog.getText(
+                self, "New password", f"New password for {user} (12 characters or more):", QLineEdit.EchoMode.Password
+            )
+            if not ok:
+                return False
+        try:
+            reg, actor = recover(self.folder, key)
+            try:
+                assert reg.keys is not None
+                with write_session(reg.engine) as session:
+                    accounts.reset_password(session, actor, self.folder, reg.keys, user, new_password)
+            finally:
+                reg.close()
+        except ServiceError as exc:
+            self.error_label.setText(str(exc))
+            return False
+        self.password_edit.setText(new_password)
+        self.error_label.setText("")
+        return self.sign_in()
+
+
+class RecoveryKeyDialog(QDialog):
+    """Shown once, at first run: the key that opens the register if every password is lost."""
+
+    def __init__(self, recovery_key: str, school: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Your recovery key")
+        self.key = recovery_key
+        self.school = school
+        text = QLabel(
+            "This key opens the register if every password is forgotten. It is shown only now.\n"
+            "Print it or write it down, and lock it away (the school safe, with the DSL's records)."
+        )
+        text.setWordWrap(True)
+        key = QLabel(recovery_key)
+        key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        key.setFont(QFont("DejaVu Sans Mono", 14, QFont.Weight.Bold))
+        key.setAccessibleName("Recovery key")
+        key.setStyleSheet("padding: 12px; background: #f3f6f9; border: 1px solid #b8c4d0;")
+        self.confirm = QCheckBox("I have printed or written down the recovery key and will lock it away")
+        self.print_button = QPushButton("&Print…")
+        self.continue_button = QPushButton("&Continue")
+        self.continue_button.setEnabled(False)
+        self.confirm.toggled.connect(self.continue_button.setEnabled)
+        self.print_button.clicked.connect(self.print_key)
+        self.continue_button.clicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        for widget in (text, key, self.confirm, self.print_button, self.continue_button):
+            layout.addWidget(widget)
+
+    def reject(self) -> None:
+        """The key must be acknowledged: Esc does not skip it."""
+        if self.confirm.isChecked():
+            super().reject()
+
+    def print_key(self) -> None:
+        """Print the key on one page with the school's name."""
+        from PySide6.QtGui import QTextDocument
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        printer = QPrinter()
+        if QPrintDialog(printer, self).exec() != QDialog.DialogCode.Accepted:
+            return
+        document = QTextDocument()
+        document.setPlainText(
+            f"Safeguard Desktop — recovery key\n\n{self.school}\n\n{self.key}\n\n"
+            "Keep this locked away. Anyone holding it can open the register."
+        )
+        document.print_(printer)
+
+
+class FirstRunDialog(QDialog):
+    """No register yet: create the school's (with its DSL), or look around the demo school."""
+
+    def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.folder = folder
+        self.choice = ""
+        self.result_: tuple[Register, Actor, str] | None = None
+        self.setWindowTitle("Welcome to Safeguard Desktop")
+        self.school_edit = QLineEdit()
+        self.school_edit.setAccessibleName("School name")
+        self.name_edit = QLineEdit()
+        self.name_edit.setAccessibleName("Your name")
+        self.user_edit = QLineEdit()
+        self.user_edit.setPlaceholderText("e.g. h.carter")
+        self.user_edit.setAccessibleName("Your user name")
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText("12 characters or more; three random words work well")
+        self.password_edit.setAccessibleName("Password")
+        self.again_edit = QLineEdit()
+        self.again_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.again_edit.setAccessibleName("Password again")
+        self.error_label = ErrorLabel()
+        intro = QLabel(
+            "Create your school's register. You will be its Designated Safeguarding Lead account; you add the "
+            "other accounts afterwards. Everything is encrypted on this computer."
+        )
+        intro.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("&School", self.school_edit)
+        form.addRow("Your &name", self.name_edit)
+        form.addRow("&User name", self.user_edit)
+        form.addRow("&Password", self.password_edit)
+        form.addRow("Password &again", self.again_edit)
+        self.create_button = QPushButton("&Create the register")
+        self.create_button.setDefault(True)
+        self.demo_button = QPushButton("Try the &demo school instead")
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.create_button)
+        layout.addWidget(self.demo_button)
+        self.create_button.clicked.connect(self.create)
+        self.demo_button.clicked.connect(self.choose_demo)
+
+    def choose_demo(self) -> None:
+        """Open the demo school (created on first use)."""
+        self.choice = "demo"
+        self.accept()
+
+    def create(self) -> bool:
+        """Create the encrypted register and its DSL account."""
+        from safeguard_desktop.services.signin import create_register
+
+        if self.password_edit.text() != self.again_edit.text():
+            self.error_label.setText("The two passwords are not the same; type them again.")
+            return False
+        try:
+            self.result_ = create_register(
+                self.folder, self.school_edit.text(), self.user_edit.text(), self.name_edit.text(),
+                self.password_edit.text(),
+            )  # fmt: skip
+        except ServiceError as exc:
+            self.error_label.setText(str(exc))
+            return False
+        self.choice = "created"
+        self.accept()
+        return True
+
+
+class InactivityLock(QObject):
+    """Locks the window after ``minutes`` without a key press or mouse use (and on demand)."""
+
+    def __init__(self, window: QWidget, folder: Path, actor: Actor, minutes: int) -> None:
+        super().__init__(window)
+        from PySide6.QtWidgets import QApplication
+
+        self.window = window
+        self.folder = folder
+        self.actor = actor
+        self.locked = False
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(max(1, minutes) * 60_000)
+        self.timer.timeout.connect(self.lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self.timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Any key or mouse use restarts the countdown."""
+        if not self.locked and event.type() in (
+            QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
+        ):  # fmt: skip
+            self.timer.start()
+        return False
+
+    def lock(self, *, prompt: bool = True) -> None:
+        """Hide everything until the signed-in person's password is typed again."""
+        if self.locked:
+            return
+        self.locked = True
+        self.timer.stop()
+        central = getattr(self.window, "centralWidget", lambda: None)()
+        if central is not None:
+            central.setVisible(False)
+        self.window.setWindowTitle("Safeguard Desktop — locked")
+        while prompt and self.locked:
+            password, ok = QInputDialog.getText(
+                self.window, "Locked", f"Locked. Type the password for {self.actor.username} to go on:",
+                QLineEdit.EchoMode.Password,
+            )  # fmt: skip
+            if not ok:
+                if QMessageBox.question(self.window, "Locked", "Quit Safeguard Desktop?") == (
+                    QMessageBox.StandardButton.Yes
+                ):
+                    self.window.close()
+                    return
+                continue
+            self.unlock(password)
+
+    def unlock(self, password: str) -> bool:
+        """Show the window again when ``password`` is the signed-in person's."""
+        from safeguard_desktop.services import keyring
+
+        try:
+            keyring.unlock(self.folder, self.actor.username, password)
+        except keyring.KeyError_:
+            return False
+        central = getattr(self.window, "centralWidget", lambda: None)()
+        if central is not None:
+            central.setVisible(True)
+        refresh = getattr(self.window, "refresh_title", None)
+        if callable(refresh):
+            refresh()
+        self.locked = False
+        self.timer.start()
+        return True

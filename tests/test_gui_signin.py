@@ -1,0 +1,95 @@
+"""First run, sign-in, the recovery key and the lock, driven as a person would on the offscreen platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QLabel
+
+from safeguard_desktop.services import keyring
+from safeguard_desktop.services.actors import Role
+from safeguard_desktop.services.signin import DEMO_ACCOUNTS, create_demo_register
+from safeguard_desktop.ui import background
+from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.main_window import MainWindow
+from safeguard_desktop.ui.signin import FirstRunDialog, RecoveryKeyDialog, SignInDialog
+
+PASSWORD = "quiet harbour lamp twelve"
+
+
+def test_first_run_creates_an_encrypted_register_and_shows_the_recovery_key_once(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dialog = FirstRunDialog(tmp_path)
+    qtbot.addWidget(dialog)
+    for edit, text in ((dialog.school_edit, "Elm Primary"), (dialog.name_edit, "Ann Lead"),
+                       (dialog.user_edit, "a.lead"), (dialog.password_edit, PASSWORD)):  # fmt: skip
+        qtbot.keyClicks(edit, text)
+    qtbot.keyClicks(dialog.again_edit, "something else entirely")
+    assert not dialog.create() and "not the same" in dialog.error_label.text()
+    dialog.again_edit.setText(PASSWORD)
+    dialog.password_edit.setText("short")
+    dialog.again_edit.setText("short")
+    assert not dialog.create() and "at least 12" in dialog.error_label.text()
+    assert not keyring.is_protected(tmp_path)  # nothing made on a refusal
+    dialog.password_edit.setText(PASSWORD)
+    dialog.again_edit.setText(PASSWORD)
+    assert dialog.create() and dialog.result_ is not None
+    reg, actor, recovery = dialog.result_
+    assert actor.role is Role.DSL and reg.protected and keyring.is_protected(tmp_path)
+    shown = RecoveryKeyDialog(recovery, "Elm Primary")
+    qtbot.addWidget(shown)
+    assert not shown.continue_button.isEnabled()
+    shown.show()
+    shown.reject()  # Esc does not skip it
+    assert shown.isVisible()
+    shown.confirm.setChecked(True)
+    assert shown.continue_button.isEnabled()
+    reg.close()
+    assert keyring.unlock_with_recovery(tmp_path, recovery).database_key
+
+
+def test_sign_in_shows_demo_accounts_only_for_the_demo_and_refuses_a_wrong_password(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    create_demo_register(tmp_path / "demo", pupils=20)[0].close()
+    dialog = SignInDialog(tmp_path / "demo")
+    qtbot.addWidget(dialog)
+    texts = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert all(user in texts and password in texts for user, password, _r, _d in DEMO_ACCOUNTS)
+    dialog.user_edit.setText("office")
+    dialog.password_edit.setText("not the password")
+    assert not dialog.sign_in() and "do not open" in dialog.error_label.text()
+    dialog.password_edit.setText(DEMO_ACCOUNTS[2][1])
+    assert dialog.sign_in() and dialog.result_ is not None
+    reg, actor = dialog.result_
+    assert actor.role is Role.OFFICE
+    # The office sees no Incidents tab, and the window locks on Ctrl+L until the password is typed again.
+    background.set_synchronous(True)
+    window = MainWindow(AppContext(reg, actor))
+    qtbot.addWidget(window)
+    window.register_screen.load_now()
+    window.show()
+    assert window.incidents_screen is None and window.lock_action.isEnabled()
+    window.lock_now(prompt=False)
+    assert not window.centralWidget().isVisible() and "locked" in window.windowTitle()
+    assert window.inactivity is not None
+    assert not window.inactivity.unlock("wrong password!!")
+    assert not window.centralWidget().isVisible()
+    assert window.inactivity.unlock(DEMO_ACCOUNTS[2][1])
+    assert window.centralWidget().isVisible() and "locked" not in window.windowTitle()
+    background.set_synchronous(False)
+    reg.close()
+
+
+def test_a_real_register_never_lists_accounts_and_the_recovery_key_resets_a_password(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.services.signin import create_register
+
+    reg, _actor, recovery = create_register(tmp_path, "Elm Primary", "a.lead", "Ann Lead", PASSWORD)
+    reg.close()
+    dialog = SignInDialog(tmp_path)
+    qtbot.addWidget(dialog)
+    texts = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "a.lead" not in texts and "Demo" not in texts
+    qtbot.keyClicks(dialog.user_edit, "a.lead")
+    assert not dialog.use_recovery_key("WRONG-KEY", "brand new long password")
+    assert "recovery key does not open" in dialog.error_label.text()
+    assert dialog.use_recovery_key(recovery, "brand new long password")
+    assert dialog.result_ is not None and dialog.result_[1].username == "a.lead"
+    dialog.result_[0].close()
