@@ -30,9 +30,15 @@ WRITER = textwrap.dedent(
     from safeguard_desktop.services.database import open_register
     from safeguard_desktop.store.engine import write_session
 
+    from safeguard_desktop.services import incidents, keyring
+    from safeguard_desktop.services.signin import sign_in
+
     folder, tag, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    reg = open_register(folder)
-    actor = Actor(f"writer {tag}", Role.DSL)
+    if keyring.is_protected(__import__("pathlib").Path(folder)):
+        reg, actor = sign_in(folder, "lead", "crash test password one")  # PASSWORD below
+    else:
+        reg = open_register(folder)
+        actor = Actor(f"writer {tag}", Role.DSL)
     decision = dict(given_by_kind=GivenByKind.PARENT, route=Route.PHONE, given_on=date(2026, 11, 1),
                     given_by_name="Parent", given_by_relationship="Mother")
     for i in range(count):
@@ -40,31 +46,70 @@ WRITER = textwrap.dedent(
         with write_session(reg.engine) as session:
             consent.record_decisions(session, actor, [1 + i % 5], [1, 2], consent.DecisionInput(
                 state=state, note=f"{tag}-{i}", **decision))
+            incidents.add_entry(session, actor, 1, incidents.EntryKind.ACTION, f"{tag}-{i}")  # same transaction
         print(f"{tag}-{i}", flush=True)  # acknowledged: the commit returned
     """
 )
 
 
-def _register(tmp_path: Path, dsl: Actor) -> Path:
-    reg = open_register(tmp_path)
+PASSWORD = "crash test password one"
+
+
+def _register(tmp_path: Path, dsl: Actor, *, encrypted: bool = False) -> Path:
+    from safeguard_desktop.domain.incidents import Category
+    from safeguard_desktop.services import incidents
+    from safeguard_desktop.services.signin import create_register
+
+    if encrypted:
+        reg, dsl = create_register(tmp_path, "Crash School", "lead", "Lead", PASSWORD)[:2]
+    else:
+        reg = open_register(tmp_path)
     with write_session(reg.engine) as session:
         create_demo_school(session, dsl, pupils=5)
+        incidents.record_incident(session, dsl, incidents.IncidentInput(Category.OTHER, "For the chronology."))
     reg.close()
     return tmp_path
 
 
+def _connect(folder: Path):  # type: ignore[no-untyped-def]
+    if (folder / "keyslots.json").exists():
+        from .conftest import raw_database
+
+        return raw_database(folder, "lead", PASSWORD)
+    return sqlite3.connect(folder / "register.db")
+
+
 def _notes(folder: Path) -> list[str]:
-    with sqlite3.connect(folder / "register.db") as conn:
+    conn = _connect(folder)
+    try:
         return [r[0] for r in conn.execute("SELECT note FROM consent_decision WHERE source = ''")]
+    finally:
+        conn.close()
+
+
+def _entries(folder: Path) -> int:
+    conn = _connect(folder)
+    try:
+        return int(conn.execute("SELECT count(*) FROM incident_entry").fetchone()[0])
+    finally:
+        conn.close()
 
 
 def _integrity(folder: Path) -> str:
-    with sqlite3.connect(folder / "register.db") as conn:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    conn = _connect(folder)
+    try:
+        if (folder / "keyslots.json").exists():
+            problems = conn.execute("PRAGMA cipher_integrity_check").fetchall()
+            if problems:
+                return f"cipher integrity: {problems[:3]}"
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        conn.close()
 
 
-def test_sigkill_during_writes_loses_no_acknowledged_commit(tmp_path: Path, dsl: Actor) -> None:
-    folder = _register(tmp_path, dsl)
+@pytest.mark.parametrize("encrypted", [False, True], ids=["sqlite", "sqlcipher"])
+def test_sigkill_during_writes_loses_no_acknowledged_commit(tmp_path: Path, dsl: Actor, encrypted: bool) -> None:
+    folder = _register(tmp_path, dsl, encrypted=encrypted)
     rng = random.Random(11)
     acknowledged: list[str] = []
     for round_number in range(12):
@@ -90,7 +135,14 @@ def test_sigkill_during_writes_loses_no_acknowledged_commit(tmp_path: Path, dsl:
     missing = [tag for tag in acknowledged if notes.count(tag) != 2]
     assert missing == []
     assert all(notes.count(tag) == 2 for tag in set(notes))
-    reg = open_register(folder)
+    # The incident entry written in the same transaction is there exactly when the decisions are.
+    assert _entries(folder) == len(set(notes))
+    if encrypted:
+        from safeguard_desktop.services.signin import sign_in
+
+        reg, dsl = sign_in(folder, "lead", PASSWORD)
+    else:
+        reg = open_register(folder)
     with read_session(reg.engine) as session:
         result = audit.verify(session, dsl)
     reg.close()

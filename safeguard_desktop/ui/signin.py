@@ -60,7 +60,7 @@ class SignInDialog(QDialog):
         layout.addWidget(title)
         demo = keyring.demo_accounts(folder)
         if demo:
-            lines = "\n".join(f"{user:8}  {password}   ({role})" for user, password, role in demo)
+            lines = "\n".join(f"{user:8}  {password:22} ({role})" for user, password, role in demo)
             note = QLabel(f"Demo school (fictional pupils). Try each role:\n{lines}")
             note.setTextFormat(Qt.TextFormat.PlainText)
             note.setFont(QFont("DejaVu Sans Mono", 9))
