@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from PySide6.QtWidgets import QLabel
 
 from safeguard_desktop.services import keyring
+from safeguard_desktop.services.accounts import SignInFailed
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.signin import DEMO_ACCOUNTS, create_demo_register
 from safeguard_desktop.ui import background
@@ -93,3 +96,41 @@ def test_a_real_register_never_lists_accounts_and_the_recovery_key_resets_a_pass
     assert dialog.use_recovery_key(recovery, "brand new long password")
     assert dialog.result_ is not None and dialog.result_[1].username == "a.lead"
     dialog.result_[0].close()
+
+
+def test_the_dsl_manages_accounts_from_the_settings_menu(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pyotp
+
+    from safeguard_desktop.services.signin import create_register, sign_in
+
+    reg, dsl, _ = create_register(tmp_path, "Elm Primary", "a.lead", "Ann Lead", PASSWORD)
+    background.set_synchronous(True)
+    window = MainWindow(AppContext(reg, dsl))
+    qtbot.addWidget(window)
+    dialog = window.on_accounts_action()
+    assert dialog.table.rowCount() == 1
+    # GIVEN a weak password THEN the reason is shown and no account is added
+    assert not dialog.add(("o.office", "Olu Office", Role.OFFICE, "password1234"))
+    assert "too easy" in dialog.error_label.text() and dialog.table.rowCount() == 1
+    assert dialog.add(("o.office", "Olu Office", Role.OFFICE, "tall green window seven"))
+    assert dialog.table.rowCount() == 2
+    # The last DSL cannot be disabled; the office account can, and its password stops working
+    dialog.table.selectRow(0)
+    assert dialog.selected() == "a.lead" and not dialog.toggle_active()
+    assert "last active DSL" in dialog.error_label.text()
+    dialog.table.selectRow(1)
+    assert dialog.change_role(Role.DEPUTY_DSL, "small red boat harbour")
+    assert keyring.unlock(tmp_path, "o.office", "small red boat harbour").safeguarding_private is not None
+    assert dialog.toggle_active() and dialog.table.item(1, 3).text() == "disabled"
+    # Two-step sign-in for oneself: the first code turns it on
+    two = dialog.two_step()
+    two.code_edit.setText("000000")
+    assert not two.turn(True)
+    two.code_edit.setText(pyotp.TOTP(two.secret).now())
+    assert two.turn(True)
+    background.set_synchronous(False)
+    reg.close()
+    with pytest.raises(SignInFailed):
+        sign_in(tmp_path, "a.lead", PASSWORD)  # now needs the code
+    with pytest.raises(SignInFailed):
+        sign_in(tmp_path, "o.office", "small red boat harbour")  # disabled

@@ -104,6 +104,9 @@ class MainWindow(QMainWindow):
         self.terms_action.setEnabled(actor.may(Operation.EDIT_SCHOOL))
         settings_menu.addAction(self.terms_action)
         settings_menu.addSeparator()
+        self.accounts_action = self._action("A&ccounts…", self.on_accounts_action)
+        self.accounts_action.setEnabled(self.context.is_open and self.context.register.protected)
+        settings_menu.addAction(self.accounts_action)
         self.audit_action = self._action("Check the &audit trail", self.on_audit_action)
         self.audit_action.setEnabled(actor.may(Operation.VIEW_AUDIT))
         settings_menu.addAction(self.audit_action)
@@ -179,6 +182,15 @@ class MainWindow(QMainWindow):
 
         self._photo_flow = PhotoImportFlow(self.context, self, folder, **options)  # type: ignore[arg-type]
         return self._photo_flow
+
+    def on_accounts_action(self) -> QWidget:
+        """Settings ▸ Accounts (the DSL manages them; anyone turns on their own two-step sign-in)."""
+        from safeguard_desktop.ui.admin.accounts_dialog import AccountsDialog
+
+        dialog = AccountsDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def on_wording_action(self) -> QWidget:
         """Settings ▸ Wording of letters and notices."""

@@ -1,0 +1,316 @@
+"""Settings ▸ Accounts (the DSL): add, disable, reset a password, change a role; two-step sign-in for oneself."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safeguard_desktop.services.actors import Operation, Role
+from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.transaction import read_session, write_session
+from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.error_label import ErrorLabel
+
+ROLE_NAMES = {Role.DSL: "DSL", Role.DEPUTY_DSL: "Deputy DSL", Role.OFFICE: "Office", Role.STAFF: "Staff"}
+HEADERS = ("User name", "Name", "Role", "State", "Two-step")
+
+
+def _password_pair(form: QFormLayout, label: str) -> tuple[QLineEdit, QLineEdit]:
+    first, again = QLineEdit(), QLineEdit()
+    for edit, name in ((first, label), (again, f"{label} again")):
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+        edit.setAccessibleName(name)
+        form.addRow(name, edit)
+    first.setPlaceholderText("12 characters or more; three random words work well")
+    return first, again
+
+
+class AccountForm(QDialog):
+    """Add an account, or give one a new password and (optionally) a new role."""
+
+    def __init__(self, title: str, parent: QWidget | None = None, *, new: bool, role: Role = Role.STAFF) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        form = QFormLayout()
+        self.user_edit = QLineEdit()
+        self.user_edit.setAccessibleName("User name")
+        self.name_edit = QLineEdit()
+        self.name_edit.setAccessibleName("Name")
+        self.role_combo = QComboBox()
+        self.role_combo.setAccessibleName("Role")
+        for r, text in ROLE_NAMES.items():
+            self.role_combo.addItem(text, r.value)
+        self.role_combo.setCurrentIndex(list(ROLE_NAMES).index(role))
+        if new:
+            form.addRow("&User name", self.user_edit)
+            form.addRow("&Name", self.name_edit)
+        form.addRow("&Role", self.role_combo)
+        self.password_edit, self.again_edit = _password_pair(form, "New password")
+        self.error_label = ErrorLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.check)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+    def check(self) -> None:
+        """Both passwords the same before the service judges the rest."""
+        if self.password_edit.text() != self.again_edit.text():
+            self.error_label.setText("The two passwords are not the same; type them again.")
+            return
+        self.accept()
+
+
+class AccountsDialog(QDialog):
+    """Every change goes through the accounts service (DSL only) and rewraps one key slot."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("Accounts")
+        self.resize(820, 460)
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.setAccessibleName("Accounts")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.error_label = ErrorLabel()
+        self.status_label = QLabel("")
+        self.add_button = QPushButton("&Add…")
+        self.password_button = QPushButton("New &password…")
+        self.role_button = QPushButton("Change &role…")
+        self.disable_button = QPushButton("&Disable")
+        self.totp_button = QPushButton("My &two-step sign-in…")
+        manage = context.actor.may(Operation.MANAGE_ACCOUNTS)
+        for button in (self.add_button, self.password_button, self.role_button, self.disable_button):
+            button.setEnabled(manage)
+        row = QHBoxLayout()
+        for button in (self.add_button, self.password_button, self.role_button, self.disable_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        row.addWidget(self.totp_button)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.status_label)
+        layout.addWidget(close)
+        self.add_button.clicked.connect(lambda: self.add())
+        self.password_button.clicked.connect(lambda: self.new_password())
+        self.role_button.clicked.connect(lambda: self.change_role())
+        self.disable_button.clicked.connect(lambda: self.toggle_active())
+        self.totp_button.clicked.connect(lambda: self.two_step())
+        self.accounts: list = []
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the accounts (the DSL's list)."""
+        from safeguard_desktop.services import accounts
+
+        if not self.context.actor.may(Operation.MANAGE_ACCOUNTS):
+            self.table.setRowCount(0)
+            self.status_label.setText("Only the DSL manages accounts; you can turn on two-step sign-in for yourself.")
+            return
+        with read_session(self.context.engine) as session:
+            self.accounts = accounts.list_accounts(session, self.context.actor)
+        self.table.setRowCount(len(self.accounts))
+        for r, a in enumerate(self.accounts):
+            values = (a.username, a.display_name, ROLE_NAMES[a.role], "active" if a.active else "disabled",
+                      "on" if a.second_factor else "")  # fmt: skip
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if not a.active:
+                    item.setForeground(QColor("#777777"))
+                self.table.setItem(r, c, item)
+
+    def selected(self) -> str | None:
+        """The chosen account's user name."""
+        row = self.table.currentRow()
+        return self.accounts[row].username if 0 <= row < len(self.accounts) else None
+
+    def _run(self, change, done: str) -> bool:  # type: ignore[no-untyped-def]
+        keys = self.context.register.keys
+        if keys is None:
+            self.error_label.setText("This register has no accounts (it is not encrypted).")
+            return False
+        try:
+            with write_session(self.context.engine) as session:
+                change(session, keys)
+        except ServiceError as exc:
+            self.error_label.setText(str(exc))
+            return False
+        self.error_label.setText("")
+        self.status_label.setText(done)
+        self.reload()
+        return True
+
+    def add(self, values: tuple[str, str, Role, str] | None = None) -> bool:
+        """Add an account (leads also receive the safeguarding key)."""
+        from safeguard_desktop.services import accounts
+
+        if values is None:
+            form = AccountForm("Add an account", self, new=True)
+            if form.exec() != QDialog.DialogCode.Accepted:
+                return False
+            values = (form.user_edit.text(), form.name_edit.text(), Role(form.role_combo.currentData()),
+                      form.password_edit.text())  # fmt: skip
+        user, name, role, password = values
+        folder = self.context.register.folder
+        return self._run(lambda s, k: accounts.add_account(s, self.context.actor, folder, k, user, name, role,
+                                                           password), f"Added {user}.")  # fmt: skip
+
+    def new_password(self, password: str | None = None) -> bool:
+        """Give the chosen account a new password (tell the person; they can keep it or change it)."""
+        from safeguard_desktop.services import accounts
+
+        user = self.selected()
+        if user is None:
+            self.error_label.setText("Choose an account first.")
+            return False
+        if password is None:
+            form = AccountForm(f"New password for {user}", self, new=False)
+            form.role_combo.setEnabled(False)
+            if form.exec() != QDialog.DialogCode.Accepted:
+                return False
+            password = form.password_edit.text()
+        folder = self.context.register.folder
+        return self._run(lambda s, k: accounts.reset_password(s, self.context.actor, folder, k, user, password),
+                         f"{user}: new password set.")  # fmt: skip
+
+    def change_role(self, role: Role | None = None, password: str | None = None) -> bool:
+        """A new role comes with a new password (its key slot is made again, with or without the safeguarding
+        key)."""
+        from safeguard_desktop.services import accounts
+
+        user = self.selected()
+        if user is None:
+            self.error_label.setText("Choose an account first.")
+            return False
+        if role is None or password is None:
+            current = next(a.role for a in self.accounts if a.username == user)
+            form = AccountForm(f"Change the role of {user}", self, new=False, role=current)
+            if form.exec() != QDialog.DialogCode.Accepted:
+                return False
+            role, password = Role(form.role_combo.currentData()), form.password_edit.text()
+        folder = self.context.register.folder
+        chosen = role
+        return self._run(lambda s, k: accounts.change_role(s, self.context.actor, folder, k, user, chosen, password),
+                         f"{user} is now {ROLE_NAMES[chosen]}.")  # fmt: skip
+
+    def toggle_active(self) -> bool:
+        """Disable the chosen account (its password stops opening the register), or enable it with a new one."""
+        from safeguard_desktop.services import accounts
+
+        user = self.selected()
+        if user is None:
+            self.error_label.setText("Choose an account first.")
+            return False
+        active = next(a.active for a in self.accounts if a.username == user)
+        folder = self.context.register.folder
+        if active:
+            return self._run(lambda s, k: accounts.set_active(s, self.context.actor, folder, k, user, False),
+                             f"{user} disabled: that password no longer opens the register.")  # fmt: skip
+        form = AccountForm(f"Enable {user} with a new password", self, new=False)
+        form.role_combo.setEnabled(False)
+        if form.exec() != QDialog.DialogCode.Accepted:
+            return False
+        password = form.password_edit.text()
+
+        def enable(s, k) -> None:  # type: ignore[no-untyped-def]
+            accounts.set_active(s, self.context.actor, folder, k, user, True)
+            accounts.reset_password(s, self.context.actor, folder, k, user, password)
+
+        return self._run(enable, f"{user} enabled.")
+
+    def two_step(self) -> QWidget:
+        """Turn on two-step sign-in for oneself: scan the code, type the first 6 digits."""
+        dialog = TwoStepDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+
+class TwoStepDialog(QDialog):
+    """Shows a new secret as a QR code for an authenticator app; a first code from the app turns it on."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from safeguard_desktop.documents.qr import qr_modules
+        from safeguard_desktop.services import accounts
+        from safeguard_desktop.services.settings import get_school
+
+        self.context = context
+        self.setWindowTitle("Two-step sign-in")
+        self.secret = accounts.new_totp_secret()
+        with read_session(context.engine) as session:
+            school = get_school(session).name
+        uri = accounts.totp_uri(self.secret, context.actor.username, school)
+        modules = qr_modules(uri)
+        size = len(modules) + 8
+        image = QImage(size, size, QImage.Format.Format_RGB32)
+        image.fill(QColor("white"))
+        for y, row in enumerate(modules):
+            for x, dark in enumerate(row):
+                if dark:
+                    image.setPixel(x + 4, y + 4, QColor("black").rgb())
+        picture = QLabel()
+        picture.setPixmap(QPixmap.fromImage(image).scaled(size * 6, size * 6))
+        picture.setAccessibleName("QR code for the authenticator app")
+        secret = QLabel(f"Or type this key into the app: {self.secret}")
+        secret.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.code_edit = QLineEdit()
+        self.code_edit.setAccessibleName("Code from the app")
+        self.code_edit.setPlaceholderText("the 6 digits the app shows now")
+        self.error_label = ErrorLabel()
+        self.on_button = QPushButton("Turn &on")
+        self.off_button = QPushButton("Turn o&ff")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Scan with an authenticator app (Microsoft or Google Authenticator, Authy…):"))
+        layout.addWidget(picture, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(secret)
+        layout.addWidget(self.code_edit)
+        layout.addWidget(self.error_label)
+        row = QHBoxLayout()
+        row.addWidget(self.off_button)
+        row.addStretch(1)
+        row.addWidget(self.on_button)
+        layout.addLayout(row)
+        self.on_button.clicked.connect(lambda: self.turn(True))
+        self.off_button.clicked.connect(lambda: self.turn(False))
+
+    def turn(self, on: bool) -> bool:
+        """Turn it on (checked against the code typed) or off."""
+        from safeguard_desktop.services import accounts
+
+        try:
+            with write_session(self.context.engine) as session:
+                accounts.set_second_factor(session, self.context.actor, self.context.actor.username,
+                                           self.secret if on else None, self.code_edit.text())  # fmt: skip
+        except ServiceError as exc:
+            self.error_label.setText(str(exc))
+            return False
+        self.accept()
+        return True
