@@ -134,3 +134,35 @@ def test_the_dsl_manages_accounts_from_the_settings_menu(qtbot, tmp_path: Path) 
         sign_in(tmp_path, "a.lead", PASSWORD)  # now needs the code
     with pytest.raises(SignInFailed):
         sign_in(tmp_path, "o.office", "small red boat harbour")  # disabled
+
+
+def test_the_audit_trail_screen_filters_checks_and_exports(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from safeguard_desktop.services.signin import create_register, sign_in
+
+    reg, _dsl, _ = create_register(tmp_path / "r", "Elm Primary", "a.lead", "Ann Lead", PASSWORD)
+    reg.close()
+    with pytest.raises(SignInFailed):
+        sign_in(tmp_path / "r", "a.lead", "not my password at all")
+    reg, dsl = sign_in(tmp_path / "r", "a.lead", PASSWORD)
+    window = MainWindow(AppContext(reg, dsl))
+    qtbot.addWidget(window)
+    dialog = window.on_audit_action()
+    actions = [dialog.table.item(r, 3).text() for r in range(dialog.table.rowCount())]
+    assert actions[0] == "signed in" and "failed sign-in" in actions
+    dialog.filter_edit.setText("failed")
+    dialog.reload()
+    assert dialog.table.rowCount() == 1 and "a.lead" in dialog.table.item(0, 5).text()
+    dialog.dates_check.setChecked(True)
+    dialog.since_edit.setDate(dialog.since_edit.date().addDays(60))  # a range in the future: nothing
+    dialog.until_edit.setDate(dialog.since_edit.date())
+    dialog.reload()
+    assert dialog.table.rowCount() == 0
+    assert dialog.verify() and "intact" in dialog.status_label.text()
+    out = tmp_path / "trail.csv"
+    assert dialog.export(str(out)) > 3
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][:4] == ["Entry", "When", "Who", "What"] and any(r[3] == "failed sign-in" for r in rows)
+    reg.close()

@@ -14,7 +14,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -235,3 +235,45 @@ def recent(session: Session, limit: int = 100) -> list[tuple[datetime, str, str,
     """The newest entries first, as plain tuples (at, actor, action, kind, id, detail)."""
     rows = session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).scalars()
     return [(e.at, e.actor, e.action, e.record_kind, e.record_id, e.detail) for e in rows]
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One entry as the DSL's audit screen lists it."""
+
+    sequence: int | None
+    at: datetime
+    actor: str
+    action: str
+    record_kind: str
+    record_id: str
+    detail: str
+
+
+def browse(
+    session: Session,
+    actor: Actor,
+    *,
+    text: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = 2000,
+) -> list[AuditRow]:
+    """Entries newest first, filtered by words (who, what, record, detail) and by date (inclusive)."""
+    actor.require(Operation.VIEW_AUDIT)
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if since is not None:
+        query = query.where(AuditEntry.at >= datetime.combine(since, datetime.min.time()))
+    if until is not None:
+        query = query.where(AuditEntry.at < datetime.combine(until, datetime.min.time()) + timedelta(days=1))
+    for word in text.split():
+        pattern = f"%{word}%"
+        query = query.where(
+            AuditEntry.actor.ilike(pattern)
+            | AuditEntry.action.ilike(pattern)
+            | AuditEntry.record_kind.ilike(pattern)
+            | AuditEntry.record_id.ilike(pattern)
+            | AuditEntry.detail.ilike(pattern)
+        )
+    rows = session.scalars(query.limit(limit))
+    return [AuditRow(e.sequence, e.at, e.actor, e.action, e.record_kind, e.record_id, e.detail) for e in rows]

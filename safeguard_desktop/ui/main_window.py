@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         self.accounts_action = self._action("A&ccounts…", self.on_accounts_action)
         self.accounts_action.setEnabled(self.context.is_open and self.context.register.protected)
         settings_menu.addAction(self.accounts_action)
-        self.audit_action = self._action("Check the &audit trail", self.on_audit_action)
+        self.audit_action = self._action("&Audit trail…", self.on_audit_action)
         self.audit_action.setEnabled(actor.may(Operation.VIEW_AUDIT))
         settings_menu.addAction(self.audit_action)
         help_menu = self.menuBar().addMenu("&Help")
@@ -236,16 +236,14 @@ class MainWindow(QMainWindow):
 
         run_in_background(lambda _p: backup.back_up(engine, home, actor, Path(folder)), done, failed, parent=self)
 
-    def on_audit_action(self) -> None:
-        """Settings ▸ Check the audit trail."""
-        from safeguard_desktop.services import audit
-        from safeguard_desktop.services.transaction import write_session
+    def on_audit_action(self) -> QWidget:
+        """Settings ▸ Audit trail: browse, filter, check the chain, export."""
+        from safeguard_desktop.ui.admin.audit_dialog import AuditDialog
 
-        with write_session(self.context.engine) as session:
-            result = audit.verify(session, self.context.actor)
-            audit.record(session, self.context.actor, "verified the audit trail", "audit", "", result.describe())
-        box = QMessageBox.information if result.intact else QMessageBox.critical
-        box(self, "Audit trail", result.describe())
+        dialog = AuditDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def on_about_action(self) -> None:
         """Help ▸ About."""
