@@ -14,7 +14,7 @@ from safeguard_desktop.services import audit, backup
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import open_register
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
-from safeguard_desktop.store.engine import read_session
+from safeguard_desktop.store.engine import read_session, write_session
 
 from .test_crash_safety import WRITER, _register
 
@@ -82,3 +82,33 @@ def test_cli_backup_and_restore(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main([*signed, "restore", str(copy)]) == 0
     assert "Restored 12 pupils" in capsys.readouterr().out
     assert main([*signed, "restore", str(tmp_path / "missing.db")]) == 2
+
+
+def test_scheduled_backups_are_made_when_due_and_only_the_newest_are_kept(tmp_path: Path) -> None:
+    import os
+    from datetime import datetime, timedelta
+
+    from safeguard_desktop.services.signin import create_register
+
+    reg, dsl, _ = create_register(tmp_path / "r", "Elm Primary", "a.lead", "Ann Lead", "quiet harbour lamp twelve")
+    usb = tmp_path / "usb"
+    with write_session(reg.engine) as session:
+        backup.set_schedule(session, dsl, backup.Schedule(str(usb), every_days=1, keep=3))
+        with pytest.raises(ValidationError, match="every 1 to 31 days"):
+            backup.set_schedule(session, dsl, backup.Schedule(str(usb), every_days=0, keep=3))
+    # GIVEN no backup yet: one is due and made; straight after, none is due
+    first = backup.scheduled_backup(reg.engine, reg.folder, dsl)
+    assert first is not None and first.path.parent == usb
+    assert backup.scheduled_backup(reg.engine, reg.folder, dsl) is None
+    # WHEN days pass (file times moved back) THEN each run makes one, and only the newest 3 stay
+    for day in range(1, 5):
+        for path in usb.iterdir():
+            old = path.stat().st_mtime - 86400
+            os.utime(path, (old, old))
+        made = backup.scheduled_backup(reg.engine, reg.folder, dsl, now=datetime.now() + timedelta(seconds=day))
+        assert made is not None
+    kept = backup.backups_in(usb)
+    assert len(kept) == 3 and all(Path(str(k) + ".keys.json").exists() for k in kept)
+    assert not Path(str(first.path) + ".keys.json").exists()  # pruned with its backup
+    assert backup.check_backup(kept[-1], reg.keys.database_key if reg.keys else None).pupils == 0
+    reg.close()

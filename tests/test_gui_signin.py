@@ -166,3 +166,25 @@ def test_the_audit_trail_screen_filters_checks_and_exports(qtbot, tmp_path: Path
         rows = list(csv.reader(handle))
     assert rows[0][:4] == ["Entry", "When", "Who", "What"] and any(r[3] == "failed sign-in" for r in rows)
     reg.close()
+
+
+def test_backups_on_a_schedule_from_the_window(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.services import backup
+    from safeguard_desktop.services.signin import create_register
+
+    reg, dsl, _ = create_register(tmp_path / "r", "Elm Primary", "a.lead", "Ann Lead", PASSWORD)
+    background.set_synchronous(True)
+    window = MainWindow(AppContext(reg, dsl))
+    qtbot.addWidget(window)
+    dialog = window.on_backups_action()
+    dialog.folder_edit.setText(str(tmp_path / "usb"))
+    dialog.keep_spin.setValue(2)
+    assert dialog.save()
+    window.run_scheduled_backup()
+    assert (
+        len(backup.backups_in(tmp_path / "usb")) == 1 and "Scheduled backup made" in window.statusBar().currentMessage()
+    )
+    window.run_scheduled_backup()  # not due again yet
+    assert len(backup.backups_in(tmp_path / "usb")) == 1
+    background.set_synchronous(False)
+    reg.close()

@@ -7,13 +7,21 @@ import argparse
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
-from safeguard_desktop.services.transaction import write_session
+from safeguard_desktop.services.transaction import read_session, write_session
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """This module's commands."""
     bak = sub.add_parser("backup", help="back up the register (verified after writing)")
-    bak.add_argument("--to", help="folder for the backup (default: backups/ beside the register)")
+    bak.add_argument("--to", help="folder for the backup (default: the schedule's folder, or backups/)")
+    bak.add_argument(
+        "--if-due",
+        action="store_true",
+        help="only when the schedule says one is due, then keep the newest N (for a daily task)",
+    )
+    bak.add_argument("--keep", type=int, default=None, help="after backing up, keep only the newest N in the folder")
+    bak.add_argument("--schedule", nargs=3, metavar=("FOLDER", "EVERY_DAYS", "KEEP"),
+                     help="set the schedule the app and --if-due follow (leads)")  # fmt: skip
     res = sub.add_parser("restore", help="replace the register with a backup (the current one is kept aside)")
     res.add_argument("file")
 
@@ -49,9 +57,28 @@ def cmd_backup(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from safeguard_desktop.services import backup
+    from safeguard_desktop.services.errors import ValidationError
 
-    destination = Path(args.to) if args.to else reg.folder / "backups"
+    if args.schedule:
+        folder, every, keep = args.schedule
+        try:
+            schedule = backup.Schedule(folder, int(every), int(keep))
+        except ValueError as exc:
+            raise ValidationError("--schedule FOLDER EVERY_DAYS KEEP: the last two are whole numbers.") from exc
+        with write_session(reg.engine) as session:
+            backup.set_schedule(session, actor, schedule)
+        print(f"Backups every {every} day(s) into {folder}, keeping the newest {keep}.")
+        return EXIT_OK
+    if args.if_due:
+        done = backup.scheduled_backup(reg.engine, reg.folder, actor)
+        print(f"Backed up to {done.path} (verified)." if done else "No backup due yet.")
+        return EXIT_OK
+    with read_session(reg.engine) as session:
+        scheduled = backup.get_schedule(session, reg.folder)
+    destination = Path(args.to) if args.to else Path(scheduled.folder)
     info = backup.back_up(reg.engine, reg.folder, actor, destination)
+    if args.keep:
+        backup.prune(destination, args.keep)
     print(f"Backed up {info.pupils} pupils and {info.audit_entries} audit entries to {info.path} (verified).")
     return EXIT_OK
 

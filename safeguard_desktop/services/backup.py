@@ -15,9 +15,10 @@ from pathlib import Path
 
 import sqlcipher3
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from safeguard_desktop.services import audit
-from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.keyring import SLOTS_FILE
 from safeguard_desktop.services.transaction import write_session
@@ -81,7 +82,7 @@ def back_up(engine: Engine, folder: Path, actor: Actor, destination: Path) -> Ba
     actor.require(Operation.MANAGE_BACKUPS)
     source, key = _database_path(engine)
     destination.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
+    stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S_%f")  # sorts by time; two in one second never collide
     target = destination / f"register-{stamp}{BACKUP_SUFFIX}"
     with write_session(engine) as session:
         audit.record(session, actor, "backed up the register", "backup", "", target.name)
@@ -126,3 +127,88 @@ def restore(engine: Engine, folder: Path, actor: Actor, backup: Path) -> Path:
             session, actor, "restored the register", "backup", "", f"from {backup.name}; replaced kept as {aside.name}"
         )
     return aside
+
+
+SCHEDULE_KEY = "backup_schedule"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Backups on a schedule: where, how often, how many to keep (daily and 14 by default)."""
+
+    folder: str = ""
+    every_days: int = 1
+    keep: int = 14
+    enabled: bool = True
+
+
+def get_schedule(session: Session, register_folder: Path) -> Schedule:
+    """The school's schedule; by default daily into backups/ beside the register, keeping 14."""
+    from safeguard_desktop.services.settings import read_setting
+
+    stored = read_setting(session, SCHEDULE_KEY, {}) or {}
+    return Schedule(
+        folder=str(stored.get("folder") or register_folder / "backups"),
+        every_days=int(stored.get("every_days", 1)),
+        keep=int(stored.get("keep", 14)),
+        enabled=bool(stored.get("enabled", True)),
+    )
+
+
+def set_schedule(session: Session, actor: Actor, schedule: Schedule) -> None:
+    """Change where and how often backups are made (leads). Audited."""
+    from safeguard_desktop.services.settings import write_setting
+
+    actor.require(Operation.MANAGE_BACKUPS)
+    if not 1 <= schedule.every_days <= 31:
+        raise ValidationError("Back up every 1 to 31 days (daily is what the DfE standards expect).")
+    if not 1 <= schedule.keep <= 365:
+        raise ValidationError("Keep between 1 and 365 backups.")
+    if not schedule.folder.strip():
+        raise ValidationError("Choose the folder for backups (a USB stick, a network share).")
+    write_setting(session, SCHEDULE_KEY, {"folder": schedule.folder.strip(), "every_days": schedule.every_days,
+                                          "keep": schedule.keep, "enabled": schedule.enabled})  # fmt: skip
+    audit.record(session, actor, "changed the backup schedule", "backup", "",
+                 f"every {schedule.every_days} day(s) to {schedule.folder}, keep {schedule.keep}")  # fmt: skip
+
+
+def backups_in(folder: Path) -> list[Path]:
+    """Backup files in ``folder``, oldest first (their names carry the time they were made)."""
+    return sorted(folder.glob(f"register-*{BACKUP_SUFFIX}")) if folder.is_dir() else []
+
+
+def prune(folder: Path, keep: int) -> list[Path]:
+    """Delete the oldest backups beyond ``keep`` (with their anchor and key files). Returns what was removed."""
+    old = backups_in(folder)[:-keep] if keep > 0 else []
+    for path in old:
+        for extra in (path, path.with_name(path.name + ".anchor.json"), path.with_name(path.name + ".keys.json")):
+            extra.unlink(missing_ok=True)
+    return old
+
+
+def is_due(schedule: Schedule, now: datetime | None = None) -> bool:
+    """True when the newest backup in the schedule's folder is older than the interval (or there is none)."""
+    if not schedule.enabled:
+        return False
+    newest = backups_in(Path(schedule.folder))
+    if not newest:
+        return True
+    age = (now or datetime.now()) - datetime.fromtimestamp(newest[-1].stat().st_mtime)
+    return age.total_seconds() >= schedule.every_days * 86400 - 600  # ten minutes' grace for a daily start
+
+
+def scheduled_backup(
+    engine: Engine, register_folder: Path, actor: Actor, *, now: datetime | None = None
+) -> BackupInfo | None:
+    """Make the scheduled backup when it is due, then keep only the newest N. Any signed-in role may trigger it:
+    the copy is encrypted and goes where the leads chose."""
+    from safeguard_desktop.services.transaction import read_session
+
+    with read_session(engine) as session:
+        schedule = get_schedule(session, register_folder)
+    if not is_due(schedule, now):
+        return None
+    scheduler = Actor(f"{actor.name} (scheduled)", Role.DSL, actor.username)
+    info = back_up(engine, register_folder, scheduler, Path(schedule.folder))
+    prune(Path(schedule.folder), schedule.keep)
+    return info

@@ -37,6 +37,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.school_label)
         self._build_menus()
         self._start_lock()
+        self._start_backup_schedule()
         self.refresh_title(school)
         context.changed.connect(self.on_context_changed)
         self.resize(1360, 820)
@@ -104,6 +105,9 @@ class MainWindow(QMainWindow):
         self.terms_action.setEnabled(actor.may(Operation.EDIT_SCHOOL))
         settings_menu.addAction(self.terms_action)
         settings_menu.addSeparator()
+        self.backups_action = self._action("&Backups…", self.on_backups_action)
+        self.backups_action.setEnabled(actor.may(Operation.MANAGE_BACKUPS))
+        settings_menu.addAction(self.backups_action)
         self.accounts_action = self._action("A&ccounts…", self.on_accounts_action)
         self.accounts_action.setEnabled(self.context.is_open and self.context.register.protected)
         settings_menu.addAction(self.accounts_action)
@@ -182,6 +186,48 @@ class MainWindow(QMainWindow):
 
         self._photo_flow = PhotoImportFlow(self.context, self, folder, **options)  # type: ignore[arg-type]
         return self._photo_flow
+
+    def on_backups_action(self) -> QWidget:
+        """Settings ▸ Backups."""
+        from safeguard_desktop.ui.admin.backup_dialog import BackupDialog
+
+        dialog = BackupDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def run_scheduled_backup(self) -> None:
+        """Make the scheduled backup in the background when one is due (checked at start and every hour)."""
+        if not self.context.is_open or self._backup_running:
+            return
+        from safeguard_desktop.services import backup
+        from safeguard_desktop.ui.background import run_in_background
+
+        engine, folder, actor = self.context.engine, self.context.register.folder, self.context.actor
+        self._backup_running = True
+
+        def done(info: backup.BackupInfo | None) -> None:
+            self._backup_running = False
+            if info is not None:
+                self.statusBar().showMessage(f"Scheduled backup made and verified: {info.path}", 15_000)
+
+        def failed(exc: Exception) -> None:
+            self._backup_running = False
+            self.statusBar().showMessage(f"The scheduled backup could not be made: {exc}", 60_000)
+
+        self._backup_job = run_in_background(lambda _p: backup.scheduled_backup(engine, folder, actor), done, failed,
+                                             parent=self)  # fmt: skip
+
+    def _start_backup_schedule(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self._backup_running = False
+        self.backup_timer = QTimer(self)
+        self.backup_timer.setInterval(3_600_000)
+        self.backup_timer.timeout.connect(self.run_scheduled_backup)
+        if self.context.is_open and self.context.register.protected:
+            self.backup_timer.start()
+            QTimer.singleShot(20_000, self.run_scheduled_backup)
 
     def on_accounts_action(self) -> QWidget:
         """Settings ▸ Accounts (the DSL manages them; anyone turns on their own two-step sign-in)."""
