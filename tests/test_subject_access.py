@@ -51,3 +51,9 @@ def test_subject_access_record(tmp_path: Path, reg: Register, dsl: Actor, office
     assert main(["--data-dir", str(reg.folder), "sar", upn(1), "--out", str(out)]) == 0
     written = json.loads((out / f"sar-{upn(1)}.json").read_text(encoding="utf-8"))
     assert written["pupil"]["upn"] == upn(1) and written["incidents"]
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() for page in PdfReader(out / f"sar-{upn(1)}.pdf").pages)
+    assert "Wiktoria" in text and "Nowak" in text and "01/09/2013" in text and "website: refused" in text
+    assert "REVIEW BEFORE DISCLOSING" in text and "Messages about Wiktoria." in text
+    assert "Not about her." not in text  # another pupil's incident is not in this pupil's record

@@ -104,13 +104,13 @@ COMMANDS = {
 
 def add_sar_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """sar UPN --out DIR."""
-    sar = sub.add_parser("sar", help="subject access: everything held about one pupil, as JSON")
+    sar = sub.add_parser("sar", help="subject access: everything held about one pupil, as JSON and PDF")
     sar.add_argument("upn")
     sar.add_argument("--out", required=True, help="folder to write into")
 
 
 def cmd_sar(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
-    """sar UPN --out DIR: writes sar-<UPN>.json (incident content marked for review before disclosure)."""
+    """sar UPN --out DIR: writes sar-<UPN>.json and .pdf (incident content marked for review before disclosure)."""
     import json
     from pathlib import Path
 
@@ -120,13 +120,20 @@ def cmd_sar(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 
     folder = Path(args.out)
     folder.mkdir(parents=True, exist_ok=True)
+    from safeguard_desktop.documents.layout import LetterSchool
+    from safeguard_desktop.documents.reports import render_subject_access
+    from safeguard_desktop.services.settings import get_school
+
     with write_session(reg.engine) as session:
         pupil = consent.find_pupil_by_upn(session, args.upn)
         record = subject_access(session, actor, pupil.id)
+        school = get_school(session)
     target = inside(folder, safe_filename(f"sar-{pupil.upn}", ".json"))
     target.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    pdf = inside(folder, safe_filename(f"sar-{pupil.upn}", ".pdf"))
+    pdf.write_bytes(render_subject_access(LetterSchool(school.name, school.address, school.headteacher, None), record))
     note = " Incident content is marked for review before disclosure." if record["incidents"] else ""
-    print(f"Wrote {target}.{note}")
+    print(f"Wrote {target} and {pdf.name}.{note}")
     return EXIT_OK
 
 

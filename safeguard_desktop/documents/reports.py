@@ -11,6 +11,7 @@ from reportlab.pdfgen.canvas import Canvas
 from safeguard_desktop.documents.fonts import BOLD, REGULAR
 from safeguard_desktop.documents.layout import ACCENT, INK, MARGIN, MUTED, LetterSchool, new_canvas
 
+RED = (0.64, 0.09, 0.10)
 LOG_COLUMNS = (("No.", 30), ("Reported", 90), ("Category", 130), ("Urgency", 70), ("Status", 70), ("Summary", 340))
 
 
@@ -138,6 +139,97 @@ def render_incident_log(
         canvas.drawRightString(MARGIN + 440, y, str(earlier))
         canvas.drawString(MARGIN + 480, y, change)
         y -= 13
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def render_subject_access(school: LetterSchool, record: dict[str, object]) -> bytes:
+    """Everything held about one pupil, as the JSON export has it, on A4: details, consent history, incidents
+    (each marked for review under the child-abuse-data exemption before anything is disclosed) and the audit
+    entries about the pupil. Text from data is drawn as text."""
+    from reportlab.lib.pagesizes import A4 as PAGE
+
+    canvas, buffer = new_canvas("Subject access record", school.name, PAGE)
+    width, height = PAGE
+    text_width = width - 2 * MARGIN
+    state = {"y": height - MARGIN}
+
+    def need(space: float) -> None:
+        if state["y"] - space < MARGIN:
+            canvas.setFillColorRGB(*MUTED)
+            canvas.setFont(REGULAR, 7.5)
+            canvas.drawRightString(width - MARGIN, MARGIN / 2, f"{school.name} · subject access record · CONFIDENTIAL")
+            canvas.setFillColorRGB(*INK)
+            canvas.showPage()
+            state["y"] = height - MARGIN
+
+    def line(text: str, *, size: float = 9.5, font: str = REGULAR, colour: tuple[float, float, float] = INK,
+             indent: float = 0) -> None:  # fmt: skip
+        for part in simpleSplit(text, font, size, text_width - indent) or [""]:
+            need(size * 1.4)
+            canvas.setFillColorRGB(*colour)
+            canvas.setFont(font, size)
+            canvas.drawString(MARGIN + indent, state["y"], part)
+            state["y"] -= size * 1.4
+        canvas.setFillColorRGB(*INK)
+
+    def heading(text: str) -> None:
+        state["y"] -= 8
+        line(text, size=12.5, font=BOLD, colour=ACCENT)
+
+    line(school.name, size=10, colour=MUTED)
+    line("Subject access record", size=16, font=BOLD, colour=ACCENT)
+    pupil = record.get("pupil", {})
+    assert isinstance(pupil, dict)
+    heading("The pupil")
+    labels = {"legal_forename": "Legal forename", "legal_surname": "Legal surname", "preferred_forename":
+              "Preferred forename", "upn": "UPN", "admission_number": "Admission number", "date_of_birth":
+              "Date of birth", "year_group": "Year group", "registration_group": "Class", "on_roll": "On roll",
+              "left_on": "Left on", "never_photograph": "Never photograph"}  # fmt: skip
+    for key, label in labels.items():
+        value = pupil.get(key)
+        shown = (
+            {True: "yes", False: "no", None: ""}.get(value, str(value))
+            if isinstance(value, bool | None)
+            else str(value)
+        )
+        line(f"{label}: {shown}")
+    heading("Consent decisions (oldest first)")
+    decisions = record.get("consent_decisions", [])
+    assert isinstance(decisions, list)
+    if not decisions:
+        line("None recorded.")
+    for d in decisions:
+        line(f"{d.get('given_on', '')}  {d.get('purpose', '')}: {d.get('decision', '')}", font=BOLD)
+        line(f"given by {d.get('given_by', '')} ({d.get('relationship', '')}), {d.get('route', '')}; valid until "
+             f"{d.get('valid_until', '') or '—'}; wording v{d.get('wording_version', '')}; recorded by "
+             f"{d.get('recorded_by', '')} on {d.get('recorded_at', '')}", indent=12)  # fmt: skip
+        if d.get("note"):
+            line(f"Note: {d['note']}", indent=12)
+    incidents = record.get("incidents", [])
+    assert isinstance(incidents, list)
+    heading("Online-safety incidents")
+    if not incidents:
+        line("None linked to this pupil.")
+    else:
+        line(str(record.get("incident_note", "")), font=BOLD, colour=RED)
+    for item in incidents:
+        title = f"incident {item.get('number')}: {item.get('category')}, {item.get('status')}"
+        line(f"REVIEW BEFORE DISCLOSING — {title}, reported {item.get('reported')}", font=BOLD, colour=RED)
+        line(str(item.get("summary", "")), indent=12)
+        for entry in item.get("chronology", []):
+            reason = f" — because {entry['reason']}" if entry.get("reason") else ""
+            line(f"{entry.get('when')} {entry.get('kind')}: {entry.get('text')}{reason}", indent=12)
+    heading("Who has seen or changed this record (audit trail)")
+    trail = record.get("audit_trail", [])
+    assert isinstance(trail, list)
+    for entry in trail:
+        line(f"{entry.get('when')}  {entry.get('who')}: {entry.get('what')} {entry.get('detail', '')}".rstrip())
+    need(40)
+    canvas.setFillColorRGB(*MUTED)
+    canvas.setFont(REGULAR, 7.5)
+    canvas.drawRightString(width - MARGIN, MARGIN / 2, f"{school.name} · subject access record · CONFIDENTIAL")
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
