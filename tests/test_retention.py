@@ -109,3 +109,29 @@ def test_apply_deletes_what_is_due_leaves_a_stub_and_respects_legal_hold(
     assert (removed, left, events_left, incidents_left) == (2, 1, 0, 1)  # the held pupil's decision stays
     assert {s.record_kind for s in stubs} == {"consent decisions", "event records"}
     assert all("Gone" not in s.detail and "Pupil" not in s.detail for s in stubs)
+
+
+def test_retention_review_screen(qtbot, tmp_path: Path, reg: Register, dsl: Actor) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.ui.context import AppContext
+    from safeguard_desktop.ui.main_window import MainWindow
+
+    rows = [[upn(1), "1", "Left", "Early", "", "01/09/2012", "Year 13", "13A"]]
+    with write_session(reg.engine) as session:
+        mis_import.apply(
+            session, dsl, read_pupil_file(write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *rows])), today=TODAY
+        )
+        left = consent.find_pupil_by_upn(session, upn(1)).id
+        decision = consent.DecisionInput(
+            ConsentState.GRANTED, GivenByKind.PARENT, Route.EMAIL, date(2024, 9, 1), "A", "Mother"
+        )
+        consent.record_decisions(session, dsl, [left], [1, 2], decision, today=TODAY)
+        session.execute(update(Pupil).where(Pupil.id == left).values(on_roll=False, left_on=date(2025, 7, 20)))
+    window = MainWindow(AppContext(reg, dsl))
+    qtbot.addWidget(window)
+    dialog = window.on_retention_action()
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 1).text() == "consent decisions"
+    assert "Early" not in " ".join(dialog.table.item(0, c).text() for c in range(5))
+    assert dialog.delete_button.isEnabled()
+    assert dialog.delete_due(confirmed=False) == 0 and dialog.table.rowCount() == 1  # cancelled: nothing goes
+    assert dialog.delete_due(confirmed=True) == 2 and dialog.table.rowCount() == 0
+    assert "audit trail keeps a stub" in dialog.status_label.text()

@@ -111,6 +111,9 @@ class MainWindow(QMainWindow):
         self.accounts_action = self._action("A&ccounts…", self.on_accounts_action)
         self.accounts_action.setEnabled(self.context.is_open and self.context.register.protected)
         settings_menu.addAction(self.accounts_action)
+        self.retention_action = self._action("&Retention review…", self.on_retention_action)
+        self.retention_action.setEnabled(actor.may(Operation.READ_INCIDENTS))
+        settings_menu.addAction(self.retention_action)
         self.audit_action = self._action("&Audit trail…", self.on_audit_action)
         self.audit_action.setEnabled(actor.may(Operation.VIEW_AUDIT))
         settings_menu.addAction(self.audit_action)
@@ -186,6 +189,15 @@ class MainWindow(QMainWindow):
 
         self._photo_flow = PhotoImportFlow(self.context, self, folder, **options)  # type: ignore[arg-type]
         return self._photo_flow
+
+    def on_retention_action(self) -> QWidget:
+        """Settings ▸ Retention review."""
+        from safeguard_desktop.ui.admin.retention_dialog import RetentionDialog
+
+        dialog = RetentionDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def on_backups_action(self) -> QWidget:
         """Settings ▸ Backups."""
