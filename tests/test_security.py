@@ -205,3 +205,19 @@ def test_a_locked_register_does_not_open_without_keys(school: Path) -> None:
 
     with pytest.raises(RegisterLocked, match="sign in"):
         open_register(school)
+
+
+def test_a_missing_key_file_gives_a_plain_message_and_changes_nothing(
+    school: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from safeguard_desktop.cli import main
+
+    before = (school / "register.db").read_bytes()
+    (school / "keyslots.json").rename(school / "elsewhere.json")
+    assert main(["--data-dir", str(school), "pupils"]) == 2
+    err = capsys.readouterr().err
+    assert "key file (keyslots.json) is missing" in err and "Traceback" not in err
+    assert (school / "register.db").read_bytes() == before
+    (school / "elsewhere.json").rename(school / "keyslots.json")
+    reg, _ = sign_in(school, "a.lead", PASSWORD)
+    reg.close()

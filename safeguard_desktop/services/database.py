@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import DBAPIError
 
 from safeguard_desktop import paths
 from safeguard_desktop.domain.purposes import DEFAULT_PURPOSES
@@ -74,7 +75,17 @@ def open_register(
         sealing.configure(engine, keys.safeguarding_public)
     else:
         engine = make_engine(database_url)
-        migrate.upgrade(engine, backup_folder=paths.backup_dir(folder))
+        try:
+            migrate.upgrade(engine, backup_folder=paths.backup_dir(folder))
+        except DBAPIError as exc:
+            engine.dispose()
+            if embedded and "not a database" in str(exc.orig):
+                raise RegisterLocked(
+                    f"The register in {folder} is encrypted but its key file ({keyring.SLOTS_FILE}) is missing. "
+                    "Copy the key file back from the newest backup folder (it is the backup's .keys.json, renamed "
+                    f"to {keyring.SLOTS_FILE}); nothing has been changed."
+                ) from exc
+            raise
         sealing.configure(engine, None)
         keys = None
     audit.configure(engine, folder)

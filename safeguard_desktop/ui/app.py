@@ -109,7 +109,7 @@ def ask_about_empty_register(*, offer_demo: bool = True) -> str:
 
 def _open_with_sqlalchemy(args: argparse.Namespace, base: Path) -> tuple[Register, str] | None:
     """The ordinary start-up path: SQLAlchemy, migrations, the empty-register question."""
-    from safeguard_desktop.services.database import open_register
+    from safeguard_desktop.services.database import RegisterLocked, open_register
     from safeguard_desktop.store.migrate import DatabaseTooNew
 
     folder = demo_folder(base) if args.demo else base
@@ -125,7 +125,7 @@ def _open_with_sqlalchemy(args: argparse.Namespace, base: Path) -> tuple[Registe
                 folder = demo_folder(base)
                 ensure_demo(folder)
                 reg = open_register(folder)
-    except DatabaseTooNew as exc:
+    except (DatabaseTooNew, RegisterLocked) as exc:
         QMessageBox.critical(None, "Safeguard Desktop", str(exc))
         return None
     except OSError as exc:

@@ -10,6 +10,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -82,7 +83,14 @@ class BackgroundJob(QObject):
         except Cancelled as exc:
             self.signals.failed.emit(exc, "")
         except Exception as exc:
-            log.exception("Background work failed")
+            # Logs hold no personal data: expected refusals (whose messages may name a pupil) are not logged,
+            # and for the unexpected only the kind of error and where it happened, not its message.
+            from safeguard_desktop.services.errors import ServiceError
+
+            if not isinstance(exc, ServiceError):
+                frames = traceback.extract_tb(exc.__traceback__)
+                where = "; ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames[-4:])
+                log.error("Background work failed: %s at %s", type(exc).__name__, where)
             self.signals.failed.emit(exc, traceback.format_exc())
         else:
             self.signals.finished.emit(result)
