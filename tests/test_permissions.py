@@ -14,7 +14,9 @@ from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.events import FilmingPolicy
 from safeguard_desktop.domain.incidents import Category
 from safeguard_desktop.services import (
+    accounts,
     audit,
+    backup,
     consent,
     demo,
     events,
@@ -22,8 +24,11 @@ from safeguard_desktop.services import (
     letters,
     mis_import,
     notices,
+    photos,
     register,
+    retention,
     settings,
+    statistics,
     templates,
 )
 from safeguard_desktop.services.actors import ALLOWED, Actor, Operation, Role
@@ -87,6 +92,20 @@ def operations(tmp_path: Path) -> dict[str, tuple[Operation, Callable[[Session, 
             lambda s, a: incidents.add_entry(s, a, 1, incidents.EntryKind.ACTION, "Spoke to the pupil"),
         ),
         "export audit": (Operation.VIEW_AUDIT, lambda s, a: audit.export_csv(s, a, tmp_path / f"{a.role}.csv")),
+        "browse audit": (Operation.VIEW_AUDIT, lambda s, a: audit.browse(s, a, text="signed")),
+        "list accounts": (Operation.MANAGE_ACCOUNTS, lambda s, a: accounts.list_accounts(s, a)),
+        "someone else's two-step": (
+            Operation.MANAGE_ACCOUNTS,
+            lambda s, a: accounts.set_second_factor(s, a, "nobody.here", None),
+        ),
+        "backup schedule": (
+            Operation.MANAGE_BACKUPS,
+            lambda s, a: backup.set_schedule(s, a, backup.Schedule(str(tmp_path / "b"), 1, 7)),
+        ),
+        "retention review": (Operation.READ_INCIDENTS, lambda s, a: retention.review(s, a)),
+        "retention apply": (Operation.APPLY_RETENTION, lambda s, a: retention.apply(s, a)),
+        "import photos": (Operation.IMPORT_PUPILS, lambda s, a: photos.import_folder(s, a, tmp_path)),
+        "statistics": (Operation.READ_INCIDENTS, lambda s, a: statistics.incident_statistics(s, a)),
     }
 
 
