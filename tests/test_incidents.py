@@ -37,7 +37,7 @@ def test_staff_log_and_see_only_the_status_of_their_own(reg: Register, staff: Ac
     with read_session(reg.engine) as session:
         own = incidents.my_reports(session, staff)
         assert [(r.id, r.status) for r in own] == [(mine, Status.OPEN)]
-        assert not hasattr(own[0], "summary")
+        assert own[0].summary == ""  # on an unencrypted register there is no sealed copy of their own to show
         with pytest.raises(PermissionDenied):
             incidents.list_incidents(session, staff)
     with pytest.raises(PermissionDenied), write_session(reg.engine) as session:

@@ -221,3 +221,31 @@ def test_a_missing_key_file_gives_a_plain_message_and_changes_nothing(
     (school / "elsewhere.json").rename(school / "keyslots.json")
     reg, _ = sign_in(school, "a.lead", PASSWORD)
     reg.close()
+
+
+def test_staff_read_their_own_report_and_nothing_else(school: Path) -> None:
+    reg, dsl = sign_in(school, "a.lead", PASSWORD)
+    assert reg.keys is not None
+    with write_session(reg.engine) as session:
+        accounts.add_account(session, dsl, school, reg.keys, "t.teacher", "Tia Teacher", Role.STAFF,
+                             "green apple river lamp")  # fmt: skip
+    reg.close()
+    reg, teacher = sign_in(school, "t.teacher", "green apple river lamp")
+    assert teacher.safeguarding_key is None and teacher.personal_key is not None
+    with write_session(reg.engine) as session:
+        incidents.record_incident(session, teacher, incidents.IncidentInput(Category.CYBERBULLYING, "Mine: Kestrel"))
+        reports = incidents.my_reports(session, teacher)
+        with pytest.raises(PermissionDenied):
+            incidents.list_incidents(session, teacher)
+    assert [r.summary for r in reports] == ["Mine: Kestrel"]  # their own words, from their own sealed copy
+    files = [school / "register.db", school / "register.db-wal"]
+    assert b"Kestrel" not in b"".join(f.read_bytes() for f in files if f.exists())
+    reg.close()
+    # The lead reads it through the safeguarding key; the office reads neither copy.
+    reg, dsl = sign_in(school, "a.lead", PASSWORD)
+    with write_session(reg.engine) as session:
+        assert any(v.summary == "Mine: Kestrel" for v in incidents.list_incidents(session, dsl))
+        assert incidents.my_reports(session, dsl) == [] or all(
+            "Kestrel" not in r.summary for r in incidents.my_reports(session, dsl)
+        )
+    reg.close()

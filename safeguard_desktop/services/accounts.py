@@ -175,7 +175,8 @@ def sign_in_account(session: Session, folder: Path, keys: keyring.Unlocked, pass
     if not ok or account is None:
         raise SignInFailed("That name, password or code does not sign in here. Check them and try again.")
     role = Role(account.role)
-    actor = Actor(account.display_name, role, account.username, keys.safeguarding_private if role in LEADS else None)
+    lead_key = keys.safeguarding_private if role in LEADS else None
+    actor = Actor(account.display_name, role, account.username, lead_key, keys.personal_private)
     _import_failed_sign_ins(session, folder, actor)
     audit.record(session, actor, "signed in", "account", account.username)
     return actor

@@ -78,6 +78,7 @@ class Actor:
     role: Role
     username: str = ""
     safeguarding_key: bytes | None = field(default=None, repr=False, compare=False)
+    personal_key: bytes | None = field(default=None, repr=False, compare=False)
 
     def may(self, operation: Operation) -> bool:
         """True when the role allows the operation."""

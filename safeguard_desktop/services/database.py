@@ -72,7 +72,7 @@ def open_register(
                 "The key does not open this register's file. If the file was replaced, restore the matching "
                 "key file (keyslots.json) from the same backup."
             ) from exc
-        sealing.configure(engine, keys.safeguarding_public)
+        sealing.configure(engine, keys.safeguarding_public, folder)
     else:
         engine = make_engine(database_url)
         try:

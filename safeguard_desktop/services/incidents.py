@@ -124,11 +124,13 @@ class IncidentView:
 
 @dataclass(frozen=True)
 class OwnReport:
-    """What staff see of the incidents they logged: the status, never the content."""
+    """What staff see of the incidents they logged: the status, and their own summary (from the copy sealed to
+    their own key) — never the follow-up, never anyone else's report."""
 
     id: int
     reported_at: datetime
     status: Status
+    summary: str = ""
 
 
 def _text(value: str, what: str, limit: int, *, required: bool = False) -> str:
@@ -199,6 +201,7 @@ def record_incident(session: Session, actor: Actor, data: IncidentInput) -> int:
         evidence_links=sealing.seal(session, "\n".join(links)),
         reported_by=actor.name,
         created_at=now,
+        reporter_copy=sealing.seal_for_author(session, actor.username, summary),
     )
     incident.people = people
     session.add(incident)
@@ -340,11 +343,11 @@ def my_reports(session: Session, actor: Actor) -> list[OwnReport]:
     """The incidents this person logged, with their status only."""
     actor.require(Operation.LOG_INCIDENT)
     rows = session.execute(
-        select(Incident.id, Incident.reported_at, Incident.status)
+        select(Incident.id, Incident.reported_at, Incident.status, Incident.reporter_copy)
         .where(Incident.reported_by == actor.name)
         .order_by(Incident.reported_at.desc())
     )
-    return [OwnReport(i, at, Status(status)) for i, at, status in rows]
+    return [OwnReport(i, at, Status(status), sealing.reveal_own(actor, copy)) for i, at, status, copy in rows]
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ class Unlocked:
     database_key: bytes
     safeguarding_private: bytes | None
     safeguarding_public: bytes
+    personal_private: bytes | None = None
 
 
 def slots_path(folder: Path) -> Path:
@@ -116,12 +117,31 @@ def _save(folder: Path, data: dict[str, Any]) -> None:
     os.replace(partial, path)
 
 
-def _slot_for(secret: str, database_key: bytes, safeguarding_private: bytes | None) -> dict[str, Any]:
+def new_key_pair() -> tuple[bytes, bytes]:
+    """A fresh X25519 key pair as raw (private, public) bytes."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    private = X25519PrivateKey.generate()
+    return (
+        private.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        ),
+        private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw),
+    )
+
+
+def _slot_for(
+    secret: str, database_key: bytes, safeguarding_private: bytes | None, personal: tuple[bytes, bytes] | None = None
+) -> dict[str, Any]:
     salt = os.urandom(16)
     kek = _derive(secret, salt, ARGON2)
     slot: dict[str, Any] = {"salt": _b64(salt), "argon2": dict(ARGON2), "database": _wrap(kek, database_key, "db")}
     if safeguarding_private is not None:
         slot["safeguarding"] = _wrap(kek, safeguarding_private, "sg")
+    if personal is not None:  # the account's own key pair: a staff member reads their own reports with it
+        slot["personal"] = _wrap(kek, personal[0], "me")
+        slot["personal_public"] = _b64(personal[1])
     return slot
 
 
@@ -152,7 +172,7 @@ def create(folder: Path, username: str, password: str) -> tuple[Unlocked, str]:
     data = {
         "version": 1,
         "safeguarding_public": _b64(public_raw),
-        "users": {username: _slot_for(password, database_key, private_raw)},
+        "users": {username: _slot_for(password, database_key, private_raw, new_key_pair())},
         "recovery": _slot_for(_normal_recovery(recovery), database_key, private_raw),
     }
     folder.mkdir(parents=True, exist_ok=True)
@@ -164,7 +184,8 @@ def _open_slot(slot: dict[str, Any], secret: str, username: str, public: bytes) 
     kek = _derive(secret, _unb64(slot["salt"]), {k: int(v) for k, v in slot["argon2"].items()})
     database_key = _unwrap(kek, slot["database"], "db")
     private = _unwrap(kek, slot["safeguarding"], "sg") if "safeguarding" in slot else None
-    return Unlocked(username, database_key, private, public)
+    personal = _unwrap(kek, slot["personal"], "me") if "personal" in slot else None
+    return Unlocked(username, database_key, private, public, personal)
 
 
 def unlock(folder: Path, username: str, password: str) -> Unlocked:
@@ -188,6 +209,12 @@ def public_key(folder: Path) -> bytes:
     return _unb64(_load(folder)["safeguarding_public"])
 
 
+def personal_public(folder: Path, username: str) -> bytes | None:
+    """An account's own public key (to seal a copy only that account can read), if it has one."""
+    slot = _load(folder)["users"].get(username, {})
+    return _unb64(slot["personal_public"]) if "personal_public" in slot else None
+
+
 def usernames(folder: Path) -> list[str]:
     """Accounts that have a slot."""
     return sorted(_load(folder)["users"])
@@ -199,7 +226,15 @@ def set_slot(folder: Path, by: Unlocked, username: str, password: str, *, lead: 
     if lead and by.safeguarding_private is None:
         raise KeyError_("Only a safeguarding lead can give another account the safeguarding key.")
     data = _load(folder)
-    data["users"][username] = _slot_for(password, by.database_key, by.safeguarding_private if lead else None)
+    personal = None
+    if by.username == username and by.personal_private is not None:  # one's own new password: keep one's own key
+        old = data["users"].get(username, {})
+        if "personal_public" in old:
+            personal = (by.personal_private, _unb64(old["personal_public"]))
+    # Another account's new password: a new personal key (copies sealed to the old one stay readable by leads).
+    data["users"][username] = _slot_for(
+        password, by.database_key, by.safeguarding_private if lead else None, personal or new_key_pair()
+    )
     _save(folder, data)
 
 

@@ -7,6 +7,7 @@ text is stored as given. Whoever can open the database file but holds no safegua
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -17,18 +18,42 @@ from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.errors import PermissionDenied
 
 _PUBLIC: dict[str, bytes] = {}
+_FOLDERS: dict[str, Path] = {}
 
 
 def _key(bind: Any) -> str:
     return str(bind.url.render_as_string(hide_password=False))
 
 
-def configure(engine: Engine, public_key: bytes | None) -> None:
-    """Seal text written through ``engine`` to ``public_key`` (None: store as given)."""
+def configure(engine: Engine, public_key: bytes | None, folder: Path | None = None) -> None:
+    """Seal text written through ``engine`` to ``public_key`` (None: store as given); ``folder`` holds the key
+    slots, where each account's own public key is found."""
     if public_key is None:
         _PUBLIC.pop(_key(engine), None)
+        _FOLDERS.pop(_key(engine), None)
     else:
         _PUBLIC[_key(engine)] = public_key
+        if folder is not None:
+            _FOLDERS[_key(engine)] = folder
+
+
+def seal_for_author(session: Session, username: str, text: str) -> str | None:
+    """A copy of ``text`` only ``username`` can read (their own key), or None where there is no such key."""
+    folder = _FOLDERS.get(_key(session.get_bind()))
+    if folder is None or not username or not text:
+        return None
+    public = keyring.personal_public(folder, username)
+    return keyring.seal(public, text) if public is not None else None
+
+
+def reveal_own(actor: Actor, stored: str | None) -> str:
+    """Open a copy sealed to the actor's own key ('' when they hold none or it is not theirs)."""
+    if not stored or actor.personal_key is None:
+        return ""
+    try:
+        return keyring.open_sealed(actor.personal_key, stored)
+    except keyring.KeyError_:
+        return ""
 
 
 def _public_for(session: Session) -> bytes | None:

@@ -216,6 +216,8 @@ class Incident(Base):
     reported_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: The summary sealed to the reporter's own key, so staff can read what they reported (and nothing else).
+    reporter_copy: Mapped[str | None] = mapped_column(Text, nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     people: Mapped[list[IncidentPerson]] = relationship(cascade="all, delete-orphan")

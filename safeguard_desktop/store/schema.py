@@ -1,7 +1,7 @@
 """The schema revision this build expects, importable without SQLAlchemy or Alembic."""
 
 #: The newest migration this build knows. A test checks it matches Alembic's head.
-HEAD_REVISION = "0008_pupil_photos"
+HEAD_REVISION = "0009_reporter_copy"
 KNOWN_REVISIONS = (
     "0001_initial",
     "0002_audit_chain",
@@ -11,4 +11,5 @@ KNOWN_REVISIONS = (
     "0006_accounts",
     "0007_settings",
     "0008_pupil_photos",
+    "0009_reporter_copy",
 )

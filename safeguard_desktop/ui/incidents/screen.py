@@ -142,7 +142,10 @@ class IncidentsScreen(QWidget):
                     self.list.addItem(item)
             else:
                 for report in incidents.my_reports(session, self.context.actor):
-                    self.list.addItem(f"{report.id}. {format_uk_datetime(report.reported_at)} — {report.status.value}")
+                    mine = f": {report.summary[:70]}" if report.summary else ""
+                    self.list.addItem(
+                        f"{report.id}. {format_uk_datetime(report.reported_at)} — {report.status.value}{mine}"
+                    )
         ids = [v.id for v in self.views]
         if self.is_lead and ids:
             self.list.setCurrentRow(ids.index(select_id) if select_id in ids else 0)
