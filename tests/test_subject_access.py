@@ -57,3 +57,26 @@ def test_subject_access_record(tmp_path: Path, reg: Register, dsl: Actor, office
     assert "Wiktoria" in text and "Nowak" in text and "01/09/2013" in text and "website: refused" in text
     assert "REVIEW BEFORE DISCLOSING" in text and "Messages about Wiktoria." in text
     assert "Not about her." not in text  # another pupil's incident is not in this pupil's record
+
+
+def test_subject_access_from_the_consent_menu(qtbot, tmp_path: Path, reg: Register, dsl: Actor) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    from safeguard_desktop.services.demo import create_demo_school
+    from safeguard_desktop.ui import background
+    from safeguard_desktop.ui.context import AppContext
+    from safeguard_desktop.ui.main_window import MainWindow
+
+    with write_session(reg.engine) as session:
+        create_demo_school(session, dsl, pupils=10)
+    background.set_synchronous(True)
+    window = MainWindow(AppContext(reg, dsl))
+    qtbot.addWidget(window)
+    window.register_screen.load_now()
+    window.register_screen.table.selectRow(0)
+    pupil = window.register_screen.model.pupil_at(0)
+    saved = window.on_sar_action(str(tmp_path / "sar"))
+    background.set_synchronous(False)
+    assert saved is not None and saved.endswith(".pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(saved).pages)
+    assert pupil.upn in text and (tmp_path / "sar" / f"sar-{pupil.upn}.json").exists()

@@ -111,28 +111,15 @@ def add_sar_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
 
 def cmd_sar(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """sar UPN --out DIR: writes sar-<UPN>.json and .pdf (incident content marked for review before disclosure)."""
-    import json
     from pathlib import Path
 
     from safeguard_desktop.services import consent
-    from safeguard_desktop.services.filenames import inside, safe_filename
-    from safeguard_desktop.services.subject_access import subject_access
-
-    folder = Path(args.out)
-    folder.mkdir(parents=True, exist_ok=True)
-    from safeguard_desktop.documents.layout import LetterSchool
-    from safeguard_desktop.documents.reports import render_subject_access
-    from safeguard_desktop.services.settings import get_school
+    from safeguard_desktop.services.subject_access import write_subject_access
 
     with write_session(reg.engine) as session:
         pupil = consent.find_pupil_by_upn(session, args.upn)
-        record = subject_access(session, actor, pupil.id)
-        school = get_school(session)
-    target = inside(folder, safe_filename(f"sar-{pupil.upn}", ".json"))
-    target.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-    pdf = inside(folder, safe_filename(f"sar-{pupil.upn}", ".pdf"))
-    pdf.write_bytes(render_subject_access(LetterSchool(school.name, school.address, school.headteacher, None), record))
-    note = " Incident content is marked for review before disclosure." if record["incidents"] else ""
+        target, pdf = write_subject_access(session, actor, pupil.id, Path(args.out))
+    note = " Incident content is marked for review before disclosure." if "REVIEW" in target.read_text("utf-8") else ""
     print(f"Wrote {target} and {pdf.name}.{note}")
     return EXIT_OK
 

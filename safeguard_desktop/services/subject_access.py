@@ -6,6 +6,7 @@ record is flagged for the DSL to consider that exemption before anything is disc
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -91,3 +92,26 @@ def subject_access(session: Session, actor: Actor, pupil_id: int) -> dict[str, A
     }
     audit.record(session, actor, "exported a subject access record", "pupil", pupil_id)
     return record
+
+
+def write_subject_access(session: Session, actor: Actor, pupil_id: int, folder: Path) -> tuple[Path, Path]:
+    """Write the record as JSON and as PDF into ``folder`` (names from the UPN, kept inside the folder)."""
+    import json
+
+    from safeguard_desktop.documents.layout import LetterSchool
+    from safeguard_desktop.documents.reports import render_subject_access
+    from safeguard_desktop.services.filenames import inside, safe_filename
+    from safeguard_desktop.services.settings import get_school
+
+    record = subject_access(session, actor, pupil_id)
+    school = get_school(session)
+    pupil = record["pupil"]
+    assert isinstance(pupil, dict)
+    stem = f"sar-{pupil.get('upn') or pupil.get('admission_number') or pupil_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path = inside(folder, safe_filename(stem, ".json"))
+    pdf_path = inside(folder, safe_filename(stem, ".pdf"))
+    json_path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    letterhead = LetterSchool(school.name, school.address, school.headteacher, None)
+    pdf_path.write_bytes(render_subject_access(letterhead, record))
+    return json_path, pdf_path

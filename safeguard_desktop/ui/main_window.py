@@ -88,6 +88,10 @@ class MainWindow(QMainWindow):
         record.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         consent_menu.addAction(record)
         consent_menu.addAction(self._action("&Find pupil", self.register_screen.focus_filter, None))
+        self.sar_action = self._action("&Subject access export…", self.on_sar_action, None,
+                                       "Everything held about the selected pupil, as PDF and JSON")  # fmt: skip
+        self.sar_action.setEnabled(actor.may(Operation.READ_INCIDENTS))
+        consent_menu.addAction(self.sar_action)
         consent_menu.addAction(
             self._action("Re&load register", self.register_screen.reload, QKeySequence.StandardKey.Refresh)
         )
@@ -189,6 +193,34 @@ class MainWindow(QMainWindow):
 
         self._photo_flow = PhotoImportFlow(self.context, self, folder, **options)  # type: ignore[arg-type]
         return self._photo_flow
+
+    def on_sar_action(self, folder: str | None = None) -> str | None:
+        """Consent ▸ Subject access export: the selected pupil's record as PDF and JSON, for the DSL to review."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from safeguard_desktop.services.errors import ServiceError
+        from safeguard_desktop.services.subject_access import write_subject_access
+        from safeguard_desktop.services.transaction import write_session
+
+        chosen = self.register_screen.selected_pupils()
+        if len(chosen) != 1:
+            QMessageBox.information(self, "Subject access", "Select one pupil in the register first.")
+            return None
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Save the subject access record in…", str(Path.home()))
+            if not folder:
+                return None
+        try:
+            with write_session(self.context.engine) as session:
+                _json, pdf = write_subject_access(session, self.context.actor, chosen[0].id, Path(folder))
+        except (ServiceError, OSError) as exc:
+            QMessageBox.warning(self, "Subject access", str(exc))
+            return None
+        self.statusBar().showMessage(f"Subject access record saved: {pdf} (and .json). Review incident content "
+                                     "before disclosing.", 20_000)  # fmt: skip
+        return str(pdf)
 
     def on_retention_action(self) -> QWidget:
         """Settings ▸ Retention review."""

@@ -270,6 +270,10 @@ class RegisterScreen(QWidget):
 
     def show_detail(self) -> None:
         """Load the detail of the first selected pupil."""
+        from shiboken6 import isValid
+
+        if not isValid(self) or not isValid(self.table):  # the window closed before the deferred call ran
+            return
         pupils = self.selected_pupils()
         if not pupils:
             self.detail.clear()
