@@ -188,3 +188,35 @@ def test_backups_on_a_schedule_from_the_window(qtbot, tmp_path: Path) -> None:  
     assert len(backup.backups_in(tmp_path / "usb")) == 1
     background.set_synchronous(False)
     reg.close()
+
+
+def test_anyone_changes_their_own_password_and_the_lead_sets_the_idle_lock(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.services import settings
+    from safeguard_desktop.services.errors import PermissionDenied
+    from safeguard_desktop.services.signin import create_register, sign_in
+    from safeguard_desktop.store.engine import read_session, write_session
+
+    reg, dsl, _ = create_register(tmp_path, "Elm Primary", "a.lead", "Ann Lead", PASSWORD)
+    window = MainWindow(AppContext(reg, dsl))
+    qtbot.addWidget(window)
+    dialog = window.on_accounts_action()
+    assert dialog.add(("t.teacher", "Tia Teacher", Role.STAFF, "green apple river lamp"))
+    assert dialog.set_lock(5) and not dialog.set_lock(0)
+    reg.close()
+    reg, teacher = sign_in(tmp_path, "t.teacher", "green apple river lamp")
+    with read_session(reg.engine) as session:
+        assert settings.lock_minutes(session) == 5
+    window = MainWindow(AppContext(reg, teacher))
+    qtbot.addWidget(window)
+    assert window.inactivity is not None and window.inactivity.timer.interval() == 5 * 60_000
+    dialog = window.on_accounts_action()
+    assert not dialog.add_button.isEnabled() and not dialog.lock_spin.isEnabled()
+    with pytest.raises(PermissionDenied), write_session(reg.engine) as session:
+        settings.set_lock_minutes(session, teacher, 30)
+    assert dialog.change_own_password("violet moon bridge four")
+    reg.close()
+    with pytest.raises(SignInFailed):
+        sign_in(tmp_path, "t.teacher", "green apple river lamp")
+    reg, again = sign_in(tmp_path, "t.teacher", "violet moon bridge four")
+    assert again.personal_key == teacher.personal_key  # their own key survives their own password change
+    reg.close()

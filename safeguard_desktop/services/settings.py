@@ -172,3 +172,20 @@ def set_term_dates(session: Session, actor: Actor, start_year: int, starts: tupl
         detail = f"{label}: " + ", ".join(format_uk_date(d) for d in starts)
     write_setting(session, TERM_DATES_KEY, stored)
     audit.record(session, actor, "set term dates", "setting", 0, detail)
+
+
+LOCK_MINUTES_KEY = "lock_minutes"
+
+
+def lock_minutes(session: Session) -> int:
+    """Minutes without use before the window locks (default 10)."""
+    return int(read_setting(session, LOCK_MINUTES_KEY, 10) or 10)
+
+
+def set_lock_minutes(session: Session, actor: Actor, minutes: int) -> None:
+    """How long the app may sit unused before it locks (1 to 60 minutes; leads). Audited."""
+    actor.require(Operation.EDIT_SCHOOL)
+    if not 1 <= minutes <= 60:
+        raise ValidationError("Lock after between 1 and 60 minutes without use.", field="lock_minutes")
+    write_setting(session, LOCK_MINUTES_KEY, minutes)
+    audit.record(session, actor, "set the idle lock", "setting", 0, f"{minutes} minutes")

@@ -130,12 +130,12 @@ class MainWindow(QMainWindow):
         if not self.context.is_open or not self.context.register.protected:
             self.lock_action.setEnabled(False)
             return
-        from safeguard_desktop.services.settings import read_setting
+        from safeguard_desktop.services.settings import lock_minutes
         from safeguard_desktop.services.transaction import read_session
         from safeguard_desktop.ui.signin import InactivityLock
 
         with read_session(self.context.engine) as session:
-            minutes = int(read_setting(session, "lock_minutes", 10) or 10)
+            minutes = lock_minutes(session)
         self.inactivity = InactivityLock(self, self.context.register.folder, self.context.actor, minutes)
 
     def lock_now(self, *, prompt: bool = True) -> None:

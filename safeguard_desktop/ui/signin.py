@@ -271,11 +271,12 @@ class InactivityLock(QObject):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
+            window.destroyed.connect(lambda *_: app.removeEventFilter(self))
         self.timer.start()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Any key or mouse use restarts the countdown."""
-        if not self.locked and event.type() in (
+        if not getattr(self, "locked", True) and event.type() in (
             QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
         ):  # fmt: skip
             self.timer.start()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -102,6 +103,17 @@ class AccountsDialog(QDialog):
         self.role_button = QPushButton("Change &role…")
         self.disable_button = QPushButton("&Disable")
         self.totp_button = QPushButton("My &two-step sign-in…")
+        self.own_password_button = QPushButton("Change &my password…")
+        self.lock_spin = QSpinBox()
+        self.lock_spin.setRange(1, 60)
+        self.lock_spin.setSuffix(" minutes")
+        self.lock_spin.setAccessibleName("Lock after this long without use")
+        self.lock_spin.setEnabled(context.actor.may(Operation.EDIT_SCHOOL))
+        from safeguard_desktop.services.settings import lock_minutes
+
+        with read_session(context.engine) as session:
+            self.lock_spin.setValue(lock_minutes(session))
+        self.lock_spin.editingFinished.connect(lambda: self.set_lock(self.lock_spin.value()))
         manage = context.actor.may(Operation.MANAGE_ACCOUNTS)
         for button in (self.add_button, self.password_button, self.role_button, self.disable_button):
             button.setEnabled(manage)
@@ -109,12 +121,19 @@ class AccountsDialog(QDialog):
         for button in (self.add_button, self.password_button, self.role_button, self.disable_button):
             row.addWidget(button)
         row.addStretch(1)
+        row.addWidget(self.own_password_button)
         row.addWidget(self.totp_button)
+        lock_row = QHBoxLayout()
+        lock_row.addWidget(QLabel("Lock the window after"))
+        lock_row.addWidget(self.lock_spin)
+        lock_row.addWidget(QLabel("without use (everyone; Ctrl+L locks at once)"))
+        lock_row.addStretch(1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
+        layout.addLayout(lock_row)
         layout.addWidget(self.error_label)
         layout.addWidget(self.status_label)
         layout.addWidget(close)
@@ -123,6 +142,7 @@ class AccountsDialog(QDialog):
         self.role_button.clicked.connect(lambda: self.change_role())
         self.disable_button.clicked.connect(lambda: self.toggle_active())
         self.totp_button.clicked.connect(lambda: self.two_step())
+        self.own_password_button.clicked.connect(lambda: self.change_own_password())
         self.accounts: list = []
         self.reload()
 
@@ -244,6 +264,33 @@ class AccountsDialog(QDialog):
             accounts.reset_password(s, self.context.actor, folder, k, user, password)
 
         return self._run(enable, f"{user} enabled.")
+
+    def set_lock(self, minutes: int) -> bool:
+        """How long the app may sit unused before it locks."""
+        from safeguard_desktop.services.settings import set_lock_minutes
+
+        try:
+            with write_session(self.context.engine) as session:
+                set_lock_minutes(session, self.context.actor, minutes)
+        except ServiceError as exc:
+            self.error_label.setText(str(exc))
+            return False
+        self.status_label.setText(f"The window locks after {minutes} minutes without use (from the next sign-in).")
+        return True
+
+    def change_own_password(self, password: str | None = None) -> bool:
+        """Anyone changes their own password; their key slot is rewrapped and their own key kept."""
+        from safeguard_desktop.services import accounts
+
+        if password is None:
+            form = AccountForm("Change my password", self, new=False)
+            form.role_combo.setEnabled(False)
+            if form.exec() != QDialog.DialogCode.Accepted:
+                return False
+            password = form.password_edit.text()
+        me, folder = self.context.actor.username, self.context.register.folder
+        return self._run(lambda s, k: accounts.reset_password(s, self.context.actor, folder, k, me, password),
+                         "Your password is changed.")  # fmt: skip
 
     def two_step(self) -> QWidget:
         """Turn on two-step sign-in for oneself: scan the code, type the first 6 digits."""
