@@ -220,3 +220,16 @@ def test_anyone_changes_their_own_password_and_the_lead_sets_the_idle_lock(qtbot
     reg, again = sign_in(tmp_path, "t.teacher", "violet moon bridge four")
     assert again.personal_key == teacher.personal_key  # their own key survives their own password change
     reg.close()
+
+
+def test_staff_start_on_their_reports_without_the_register(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.services.signin import create_demo_register, sign_in
+
+    create_demo_register(tmp_path, pupils=10)[0].close()
+    reg, staff = sign_in(tmp_path, "staff", DEMO_ACCOUNTS[3][1])
+    window = MainWindow(AppContext(reg, staff))
+    qtbot.addWidget(window)
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert titles == ["&Events", "&Incidents"]  # no consent register for staff
+    assert not any(a.text() == "&Consent" and a.isVisible() for a in window.menuBar().actions())
+    reg.close()

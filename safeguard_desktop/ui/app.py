@@ -167,7 +167,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             reg, signed_actor = signed  # type: ignore[misc]
             context = AppContext(reg, signed_actor)
             window = MainWindow(context)
-            window.register_screen.load_now()
+            if signed_actor.may(Operation.VIEW_REGISTER):
+                window.register_screen.load_now()
+            elif window.incidents_screen is not None:
+                window.tabs.setCurrentWidget(window.incidents_screen)
             window.show()
             wants_import = reg.is_empty() and signed_actor.may(Operation.IMPORT_PUPILS) and not args.demo
             if wants_import and ask_about_empty_register(offer_demo=False) == "import":

@@ -24,7 +24,10 @@ class MainWindow(QMainWindow):
         self.events_screen = EventsScreen(context, self)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Screens")
-        self.tabs.addTab(self.register_screen, "&Consent register")
+        if context.actor.may(Operation.VIEW_REGISTER):
+            self.tabs.addTab(self.register_screen, "&Consent register")
+        else:  # staff: no register; their tabs are the events (for the briefing) and their incident reports
+            self.register_screen.hide()
         self.tabs.addTab(self.events_screen, "&Events")
         self.incidents_screen: IncidentsScreen | None = None
         if context.actor.may(Operation.LOG_INCIDENT):
@@ -95,6 +98,7 @@ class MainWindow(QMainWindow):
         consent_menu.addAction(
             self._action("Re&load register", self.register_screen.reload, QKeySequence.StandardKey.Refresh)
         )
+        consent_menu.menuAction().setVisible(actor.may(Operation.VIEW_REGISTER))
         settings_menu = self.menuBar().addMenu("&Settings")
         self.school_action = self._action("&School details…", self.on_school_action)
         self.school_action.setEnabled(actor.may(Operation.EDIT_SCHOOL))
