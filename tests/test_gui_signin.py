@@ -233,3 +233,36 @@ def test_staff_start_on_their_reports_without_the_register(qtbot, tmp_path: Path
     assert titles == ["&Events", "&Incidents"]  # no consent register for staff
     assert not any(a.text() == "&Consent" and a.isVisible() for a in window.menuBar().actions())
     reg.close()
+
+
+def test_staff_open_the_confidential_briefing_from_the_events_tab(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from pypdf import PdfReader
+
+    from safeguard_desktop.domain.events import FilmingPolicy
+    from safeguard_desktop.services import events
+    from safeguard_desktop.services.signin import create_demo_register, sign_in
+    from safeguard_desktop.store.engine import write_session
+
+    reg, dsl = create_demo_register(tmp_path, pupils=40)
+    with write_session(reg.engine) as session:
+        events.create_event(session, dsl, events.EventInput("Nativity", datetime(2026, 12, 10, 14), "Hall",
+                                                            FilmingPolicy.PERSONAL_USE, year_groups=["Reception"]))  # fmt: skip
+    reg.close()
+    reg, staff = sign_in(tmp_path, "staff", DEMO_ACCOUNTS[3][1])
+    background.set_synchronous(True)
+    window = MainWindow(AppContext(reg, staff))
+    qtbot.addWidget(window)
+    screen = window.events_screen
+    window.tabs.setCurrentWidget(screen)
+    screen.reload()
+    assert "confidential staff briefing" in screen.counts.text() and screen.documents_button.isEnabled()
+    assert [a.text() for a in screen.documents_button.menu().actions()] == ["Confidential staff briefing…"]
+    screen.save_document("briefing")
+    background.set_synchronous(False)
+    preview = screen.preview
+    assert preview is not None
+    saved = preview.save_as(str(tmp_path / "briefing.pdf"))
+    assert saved and "CONFIDENTIAL" in PdfReader(saved).pages[0].extract_text()
+    reg.close()

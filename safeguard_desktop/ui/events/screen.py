@@ -84,8 +84,9 @@ class EventsScreen(QWidget):
         self.documents_button.setAccessibleName("Notices, announcement, briefing and chase list")
         self.documents_button.setEnabled(False)
         menu = QMenu(self.documents_button)
+        staff_only = not context.actor.may(Operation.MANAGE_EVENTS)
         for kind, label in DOCUMENTS.items():
-            if kind != "letters":
+            if kind != "letters" and (kind == "briefing" or not staff_only):
                 menu.addAction(f"{label}…", lambda k=kind: self.save_document(k))
         self.documents_button.setMenu(menu)
         self.undecided_check = QCheckBox("Only families who have not answered")
@@ -167,8 +168,15 @@ class EventsScreen(QWidget):
         except ServiceError as exc:
             self.current = None
             self.title.setText(self.summaries[row].name)
-            self.counts.setText(str(exc))
             self.roster_table.setRowCount(0)
+            if self.context.actor.may(Operation.VIEW_BRIEFING):  # staff: the briefing is what they need
+                self.counts.setText(
+                    "Open the confidential staff briefing to see who must not be filmed or photographed at this "
+                    "event (Notices and briefing ▸ Confidential staff briefing)."
+                )
+                self.documents_button.setEnabled(True)
+            else:
+                self.counts.setText(str(exc))
             return
         e = self.current.event
         groups = ", ".join((*e.year_groups, *e.classes)) + (f" and {e.picked} chosen pupil(s)" if e.picked else "")
@@ -209,10 +217,20 @@ class EventsScreen(QWidget):
         """Consent letters with reply slips (see save_document)."""
         self.save_document("letters", path)
 
+    def current_event(self) -> tuple[int, str] | None:
+        """(id, name) of the chosen event, also for staff, who see no roster."""
+        row = self.event_list.currentRow()
+        if self.current is not None:
+            return self.current.event.id, self.current.event.name
+        if 0 <= row < len(self.summaries):
+            return self.summaries[row].id, self.summaries[row].name
+        return None
+
     def save_document(self, kind: str, path: str | None = None) -> None:
         """Make one of the event's PDFs off the GUI thread (progress, Cancel), then preview it in the app to print
         or save. With ``path`` it is saved there straight away instead."""
-        if self.current is None:
+        chosen = self.current_event()
+        if chosen is None:
             return
         from pathlib import Path
 
@@ -223,9 +241,9 @@ class EventsScreen(QWidget):
         from safeguard_desktop.services.transaction import write_session
         from safeguard_desktop.ui.background import Cancelled, Progress, run_in_background
 
-        event = self.current.event
+        event_id, event_name = chosen
         title = DOCUMENTS[kind]
-        suggested_name = safe_filename(f"{title} - {event.name}", ".pdf")
+        suggested_name = safe_filename(f"{title} - {event_name}", ".pdf")
         only_undecided = self.undecided_check.isChecked()
         engine, actor = self.context.engine, self.context.actor
         dialog = QProgressDialog(f"Making the {title.lower()}…", "Cancel", 0, 100, self)
@@ -237,18 +255,18 @@ class EventsScreen(QWidget):
             with write_session(engine) as session:
                 if kind == "letters":
                     pdf, count = letters.consent_letters(
-                        session, actor, event.id, only_undecided=only_undecided,
+                        session, actor, event_id, only_undecided=only_undecided,
                         progress=lambda done, total: progress.update(done, total, ""),
                     )  # fmt: skip
                     summary = f"{count} letters"
                 else:
                     pdf = {
-                        "notice": lambda: notices.notice(session, actor, event.id),
-                        "notice-a3": lambda: notices.notice(session, actor, event.id, size="A3"),
-                        "announcement": lambda: notices.announcement(session, actor, event.id),
-                        "briefing": lambda: notices.briefing(session, actor, event.id),
-                        "chase": lambda: notices.chase_list(session, actor, event.id),
-                        "followup": lambda: notices.follow_up_letter(session, actor, event.id),
+                        "notice": lambda: notices.notice(session, actor, event_id),
+                        "notice-a3": lambda: notices.notice(session, actor, event_id, size="A3"),
+                        "announcement": lambda: notices.announcement(session, actor, event_id),
+                        "briefing": lambda: notices.briefing(session, actor, event_id),
+                        "chase": lambda: notices.chase_list(session, actor, event_id),
+                        "followup": lambda: notices.follow_up_letter(session, actor, event_id),
                     }[kind]()
                     summary = title
             if path is not None:
@@ -269,7 +287,7 @@ class EventsScreen(QWidget):
 
             self.counts.setText(f"{summary} ready: print or save from the preview.")
             self.preview = show_pdf(
-                self.context, self, pdf, title, suggested_name, kind="event", record_id=event.id, note=summary
+                self.context, self, pdf, title, suggested_name, kind="event", record_id=event_id, note=summary
             )
 
         def on_error(exc: Exception) -> None:
