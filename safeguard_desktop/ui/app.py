@@ -76,7 +76,10 @@ def sign_in_or_create(folder: Path, base: Path) -> tuple[Register, Actor] | bool
             RecoveryKeyDialog(recovery, first.school_edit.text()).exec()
             return reg, actor
         folder = demo_folder(base)
-        ensure_demo(folder)
+        from safeguard_desktop.ui.signin import busy
+
+        with busy():
+            ensure_demo(folder)
     if not keyring.is_protected(folder):
         return False
     dialog = SignInDialog(folder)

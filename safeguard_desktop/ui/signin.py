@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +29,18 @@ from safeguard_desktop.ui.error_label import ErrorLabel
 if TYPE_CHECKING:  # SQLAlchemy loads only once a register is opened, after the first paint
     from safeguard_desktop.services.actors import Actor
     from safeguard_desktop.services.database import Register
+
+
+@contextmanager
+def busy() -> Iterator[None]:
+    """A wait cursor for the second or so that key derivation and opening the register take."""
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 class SignInDialog(QDialog):
@@ -86,7 +100,10 @@ class SignInDialog(QDialog):
         from safeguard_desktop.services.signin import sign_in
 
         try:
-            self.result_ = sign_in(self.folder, self.user_edit.text(), self.password_edit.text(), self.code_edit.text())
+            with busy():
+                self.result_ = sign_in(
+                    self.folder, self.user_edit.text(), self.password_edit.text(), self.code_edit.text()
+                )
         except ServiceError as exc:
             self.error_label.setText(str(exc))
             self.password_edit.selectAll()
@@ -241,10 +258,14 @@ class FirstRunDialog(QDialog):
             self.error_label.setText("The two passwords are not the same; type them again.")
             return False
         try:
-            self.result_ = create_register(
-                self.folder, self.school_edit.text(), self.user_edit.text(), self.name_edit.text(),
-                self.password_edit.text(),
-            )  # fmt: skip
+            with busy():
+                self.result_ = create_register(
+                    self.folder,
+                    self.school_edit.text(),
+                    self.user_edit.text(),
+                    self.name_edit.text(),
+                    self.password_edit.text(),
+                )
         except ServiceError as exc:
             self.error_label.setText(str(exc))
             return False
