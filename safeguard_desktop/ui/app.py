@@ -58,6 +58,26 @@ def ensure_demo(folder: Path) -> None:
         create_demo_register(folder)[0].close()
 
 
+def preload_store() -> None:
+    """Import what opening a register needs (SQLAlchemy, Alembic, the services, the main window) — run on a
+    background thread while the sign-in dialog waits for the password, so "Sign in" paints sooner."""
+    import importlib
+
+    for name in (
+        "sqlalchemy.orm",
+        "sqlcipher3",
+        "argon2",
+        "safeguard_desktop.store.migrate",
+        "safeguard_desktop.services.signin",
+        "safeguard_desktop.services.register",
+        "safeguard_desktop.ui.main_window",
+    ):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # the sign-in itself will say what is missing
+            return
+
+
 def sign_in_or_create(folder: Path, base: Path) -> tuple[Register, Actor] | bool | None:
     """First run (create the register, or choose the demo), then sign-in for an encrypted register.
 
@@ -82,6 +102,9 @@ def sign_in_or_create(folder: Path, base: Path) -> tuple[Register, Actor] | bool
             ensure_demo(folder)
     if not keyring.is_protected(folder):
         return False
+    import threading
+
+    threading.Thread(target=preload_store, name="preload", daemon=True).start()
     dialog = SignInDialog(folder)
     if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.result_ is None:
         return None
