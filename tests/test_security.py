@@ -249,3 +249,14 @@ def test_staff_read_their_own_report_and_nothing_else(school: Path) -> None:
             "Kestrel" not in r.summary for r in incidents.my_reports(session, dsl)
         )
     reg.close()
+
+
+def test_a_missing_register_file_is_not_replaced_by_an_empty_one(school: Path) -> None:
+    from safeguard_desktop.services.database import RegisterLocked
+
+    (school / "register.db").rename(school / "moved.db")
+    with pytest.raises(RegisterLocked, match=r"register\.db\) is not"):
+        sign_in(school, "a.lead", PASSWORD)
+    assert not (school / "register.db").exists()  # nothing created in its place
+    (school / "moved.db").rename(school / "register.db")
+    sign_in(school, "a.lead", PASSWORD)[0].close()

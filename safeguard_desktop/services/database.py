@@ -51,7 +51,7 @@ class Register:
 
 
 def open_register(
-    data_dir: str | Path | None = None, url: str | None = None, *, keys: Unlocked | None = None
+    data_dir: str | Path | None = None, url: str | None = None, *, keys: Unlocked | None = None, new: bool = False
 ) -> Register:
     """Open (creating or migrating as needed) the register in ``data_dir`` or at ``url``.
 
@@ -64,6 +64,11 @@ def open_register(
     if embedded and keyring.is_protected(folder):
         if keys is None:
             raise RegisterLocked("This register is encrypted: sign in with your name and password.")
+        if not new and not paths.database_file(folder).exists():
+            raise RegisterLocked(
+                f"The key file is in {folder} but the register (register.db) is not. Restore register.db from the "
+                "newest backup (safeguard restore, or copy the backup in as register.db); nothing has been created."
+            )
         try:
             engine = make_engine(database_url, key=keys.database_key)
             migrate.upgrade(engine, backup_folder=paths.backup_dir(folder))

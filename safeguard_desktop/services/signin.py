@@ -24,7 +24,7 @@ def create_register(
         raise ValidationError("Give the school's name; it heads every letter.", field="school")
     keys, recovery = accounts.protect_new_register(folder, username, display_name, password)
     try:
-        register = open_register(folder, keys=keys)
+        register = open_register(folder, keys=keys, new=True)
         with write_session(register.engine) as session:
             bare = accounts.add_first_dsl(session, username, display_name, password)
             actor = Actor(bare.name, bare.role, bare.username, keys.safeguarding_private, keys.personal_private)
