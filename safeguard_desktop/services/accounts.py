@@ -182,12 +182,6 @@ def sign_in_account(session: Session, folder: Path, keys: keyring.Unlocked, pass
     return actor
 
 
-def needs_code(session: Session, username: str) -> bool:
-    """True when the account has a second factor turned on."""
-    secret = session.scalar(select(UserAccount.totp_secret).where(UserAccount.username == username))
-    return bool(secret)
-
-
 def list_accounts(session: Session, actor: Actor) -> list[AccountView]:
     """Every account (the DSL's screen)."""
     actor.require(Operation.MANAGE_ACCOUNTS)

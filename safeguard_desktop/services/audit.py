@@ -16,12 +16,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.store.engine import engine_key
 from safeguard_desktop.store.models import AuditEntry, AuditHead
 
 KEY_FILE = "audit.key"
@@ -56,10 +56,6 @@ class AuditTrail:
 _TRAILS: dict[str, AuditTrail] = {}
 
 
-def _url_key(bind: Any) -> str:
-    return str(bind.url.render_as_string(hide_password=False))
-
-
 def configure(engine: Engine, folder: Path) -> AuditTrail:
     """Load (or create) the chain key for the register in ``folder``, and seal any unsealed entries."""
     key_path = folder / KEY_FILE
@@ -67,14 +63,14 @@ def configure(engine: Engine, folder: Path) -> AuditTrail:
         key_path.write_bytes(secrets.token_bytes(32))
         key_path.chmod(0o600)
     trail = AuditTrail(key=key_path.read_bytes(), anchor_path=folder / ANCHOR_FILE)
-    _TRAILS[_url_key(engine)] = trail
+    _TRAILS[engine_key(engine)] = trail
     return trail
 
 
 def trail_for(session: Session) -> AuditTrail:
     """The trail of the register this session writes to."""
     try:
-        return _TRAILS[_url_key(session.get_bind())]
+        return _TRAILS[engine_key(session.get_bind())]
     except KeyError:
         raise RuntimeError(
             "The audit trail is not configured for this register; open it with open_register()."

@@ -157,17 +157,10 @@ def _normal_recovery(text: str) -> str:
 
 def create(folder: Path, username: str, password: str) -> tuple[Unlocked, str]:
     """New keys for a new register, with the first (lead) account's slot. Returns (unlocked, recovery key text)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
     if slots_path(folder).exists():
         raise KeyError_(f"{folder} already has a protected register; sign in to it instead.")
     database_key = secrets.token_bytes(32)
-    private = X25519PrivateKey.generate()
-    private_raw = private.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
-    public_raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    private_raw, public_raw = new_key_pair()
     recovery = format_recovery_key(secrets.token_bytes(20))
     data = {
         "version": 1,

@@ -8,7 +8,6 @@ text is stored as given. Whoever can open the database file but holds no safegua
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -16,30 +15,27 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.services import keyring
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.errors import PermissionDenied
+from safeguard_desktop.store.engine import engine_key
 
 _PUBLIC: dict[str, bytes] = {}
 _FOLDERS: dict[str, Path] = {}
-
-
-def _key(bind: Any) -> str:
-    return str(bind.url.render_as_string(hide_password=False))
 
 
 def configure(engine: Engine, public_key: bytes | None, folder: Path | None = None) -> None:
     """Seal text written through ``engine`` to ``public_key`` (None: store as given); ``folder`` holds the key
     slots, where each account's own public key is found."""
     if public_key is None:
-        _PUBLIC.pop(_key(engine), None)
-        _FOLDERS.pop(_key(engine), None)
+        _PUBLIC.pop(engine_key(engine), None)
+        _FOLDERS.pop(engine_key(engine), None)
     else:
-        _PUBLIC[_key(engine)] = public_key
+        _PUBLIC[engine_key(engine)] = public_key
         if folder is not None:
-            _FOLDERS[_key(engine)] = folder
+            _FOLDERS[engine_key(engine)] = folder
 
 
 def seal_for_author(session: Session, username: str, text: str) -> str | None:
     """A copy of ``text`` only ``username`` can read (their own key), or None where there is no such key."""
-    folder = _FOLDERS.get(_key(session.get_bind()))
+    folder = _FOLDERS.get(engine_key(session.get_bind()))
     if folder is None or not username or not text:
         return None
     public = keyring.personal_public(folder, username)
@@ -57,7 +53,7 @@ def reveal_own(actor: Actor, stored: str | None) -> str:
 
 
 def _public_for(session: Session) -> bytes | None:
-    return _PUBLIC.get(_key(session.get_bind()))
+    return _PUBLIC.get(engine_key(session.get_bind()))
 
 
 def seal(session: Session, text: str) -> str:

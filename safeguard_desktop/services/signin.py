@@ -61,21 +61,6 @@ def sign_in(data_dir: str | Path | None, username: str, password: str, code: str
     return register, actor
 
 
-def needs_code(data_dir: str | Path | None, username: str, password: str) -> bool:
-    """True when this account asks for a second-factor code (checked only once the password opens its slot)."""
-    folder = paths.data_dir(data_dir)
-    try:
-        keys = keyring.unlock(folder, username.strip().lower(), password)
-    except keyring.WrongPassword:
-        return False
-    register = open_register(folder, keys=keys)
-    try:
-        with write_session(register.engine) as session:
-            return accounts.needs_code(session, keys.username)
-    finally:
-        register.close()
-
-
 def recover(data_dir: str | Path | None, recovery_key: str) -> tuple[Register, Actor]:
     """Open with the recovery key, as the DSL acting through it (to reset a forgotten password). Audited."""
     from safeguard_desktop.services import audit

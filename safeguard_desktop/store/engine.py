@@ -40,6 +40,11 @@ def cipher_connect(path: str, key: bytes) -> Any:
     return connection
 
 
+def engine_key(bind: Any) -> str:
+    """A key naming the database behind an engine or connection (its URL), the same for every session on it."""
+    return str(bind.url.render_as_string(hide_password=False))
+
+
 _FILES: WeakKeyDictionary[Engine, tuple[Path, bytes | None]] = WeakKeyDictionary()
 
 
