@@ -16,7 +16,7 @@ from safeguard_desktop.cli import (
     register_commands,
     school_commands,
 )
-from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED
+from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED, first_line
 from safeguard_desktop.services.actors import Actor, local_lead
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import ServiceError, ValidationError
@@ -47,10 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _read_secret(path: Path | None, prompt: str) -> str:
     if path is not None:
-        try:
-            return path.read_text(encoding="utf-8").splitlines()[0] if path.read_text(encoding="utf-8") else ""
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"{path}: cannot read it ({exc}).") from exc
+        return first_line(path)
     if not sys.stdin.isatty():
         raise ValidationError(f"{prompt}: no terminal to ask on; give it in a file (--password-file).")
     import getpass

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from safeguard_desktop.cli.common import EXIT_OK
+from safeguard_desktop.cli.common import EXIT_OK, first_line
 from safeguard_desktop.services import accounts
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import Register
@@ -53,13 +53,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def _password(path: Path) -> str:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"{path}: cannot read it ({exc}).") from exc
-    if not lines:
+    password = first_line(path)
+    if not password:
         raise ValidationError(f"{path} is empty: put the new password on its first line.")
-    return lines[0]
+    return password
 
 
 def cmd_users(reg: Register, actor: Actor, args: argparse.Namespace) -> int:

@@ -118,9 +118,9 @@ def cmd_sar(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 
     with write_session(reg.engine) as session:
         pupil = consent.find_pupil_by_upn(session, args.upn)
-        target, pdf = write_subject_access(session, actor, pupil.id, Path(args.out))
-    note = " Incident content is marked for review before disclosure." if "REVIEW" in target.read_text("utf-8") else ""
-    print(f"Wrote {target} and {pdf.name}.{note}")
+        written = write_subject_access(session, actor, pupil.id, Path(args.out))
+    note = " Incident content is marked for review before disclosure." if written.incidents else ""
+    print(f"Wrote {written.json} and {written.pdf.name}.{note}")
     return EXIT_OK
 
 

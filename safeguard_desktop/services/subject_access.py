@@ -6,6 +6,7 @@ record is flagged for the DSL to consider that exemption before anything is disc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,16 @@ def subject_access(session: Session, actor: Actor, pupil_id: int) -> dict[str, A
     return record
 
 
-def write_subject_access(session: Session, actor: Actor, pupil_id: int, folder: Path) -> tuple[Path, Path]:
+@dataclass(frozen=True)
+class SubjectAccessFiles:
+    """What was written, and how many linked incidents need the DSL's review before disclosure."""
+
+    json: Path
+    pdf: Path
+    incidents: int
+
+
+def write_subject_access(session: Session, actor: Actor, pupil_id: int, folder: Path) -> SubjectAccessFiles:
     """Write the record as JSON and as PDF into ``folder`` (names from the UPN, kept inside the folder)."""
     import json
 
@@ -114,4 +124,5 @@ def write_subject_access(session: Session, actor: Actor, pupil_id: int, folder: 
     json_path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
     letterhead = LetterSchool(school.name, school.address, school.headteacher, None)
     pdf_path.write_bytes(render_subject_access(letterhead, record))
-    return json_path, pdf_path
+    incidents = record["incidents"]
+    return SubjectAccessFiles(json_path, pdf_path, len(incidents) if isinstance(incidents, list) else 0)

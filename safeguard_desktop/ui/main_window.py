@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
                 return None
         try:
             with write_session(self.context.engine) as session:
-                _json, pdf = write_subject_access(session, self.context.actor, chosen[0].id, Path(folder))
+                pdf = write_subject_access(session, self.context.actor, chosen[0].id, Path(folder)).pdf
         except (ServiceError, OSError) as exc:
             QMessageBox.warning(self, "Subject access", str(exc))
             return None
