@@ -219,3 +219,11 @@ def test_several_pupils_linked_from_the_cli(tmp_path, capsys: pytest.CaptureFixt
     assert main([*data, "incidents", "export", "1", "--out", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert "Pupil A" in text and "Pupil B" in text and "Pupil C" in text and "Surname" not in text
+
+
+def test_a_platform_with_a_line_break_is_refused_not_split_in_two(reg: Register, dsl: Actor) -> None:
+    # Found by hypothesis: "0\n0" came back as two platforms.
+    with pytest.raises(ValidationError, match="one line"):
+        log(reg, dsl, IncidentInput(Category.OTHER, "Facts.", platforms=["Insta\ngram"]))
+    with read_session(reg.engine) as session:
+        assert incidents.list_incidents(session, dsl) == []

@@ -144,6 +144,14 @@ def _text(value: str, what: str, limit: int, *, required: bool = False) -> str:
     return text
 
 
+def _one_line(value: str, what: str, limit: int) -> str:
+    """Platforms and links are kept one per line: a line break inside one would split it into two."""
+    text = _text(value, what, limit)
+    if "\n" in text or "\r" in text:
+        raise ValidationError(f"Each {what} goes on one line; give several as separate entries.")
+    return text
+
+
 def _guard(category: Category, *texts: str, links: Sequence[str] = ()) -> None:
     if not is_guarded(category):
         return
@@ -164,8 +172,8 @@ def record_incident(session: Session, actor: Actor, data: IncidentInput) -> int:
     """Log an incident. Returns its number."""
     actor.require(Operation.LOG_INCIDENT)
     summary = _text(data.summary, "summary of what happened", 8000, required=True)
-    platforms = [_text(p, "platform", 100) for p in data.platforms if p.strip()]
-    links = [_text(link, "link", 500) for link in data.evidence_links if link.strip()]
+    platforms = [_one_line(p, "platform", 100) for p in data.platforms if p.strip()]
+    links = [_one_line(link, "link", 500) for link in data.evidence_links if link.strip()]
     _guard(data.category, summary, *platforms, links=links)
     occurred = data.occurred_at
     now = datetime.now()
