@@ -126,13 +126,14 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
                 print(f"  [{e.id}] {format_uk_datetime(e.at)} {e.author}: {e.kind}{extra}{fix}: {e.text}"
                       + (f" — because {e.reason}" if e.reason else ""))  # fmt: skip
         elif command == "export":
-            from safeguard_desktop.services.incident_exports import helpline_export
+            from safeguard_desktop.services.helpline import helpline_summary
+            from safeguard_desktop.services.incident_exports import helpline_pdf
 
-            summary, pdf = helpline_export(session, actor, args.incident, with_names=args.with_names)
+            summary = helpline_summary(session, actor, args.incident, with_names=args.with_names)
             if args.format == "txt":
                 Path(args.out).write_text(summary.text, encoding="utf-8")
             else:
-                Path(args.out).write_bytes(pdf)
+                Path(args.out).write_bytes(helpline_pdf(session, summary))
             print(f"Wrote the {'named' if args.with_names else 'anonymised'} helpline summary to {args.out}.")
         elif command == "stats":
             from safeguard_desktop.services.statistics import incident_statistics

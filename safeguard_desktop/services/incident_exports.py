@@ -14,18 +14,11 @@ from safeguard_desktop.services import audit, incidents
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.csv_export import write_safe_csv
 from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.services.helpline import HelplineSummary, helpline_summary
-from safeguard_desktop.services.settings import get_school
+from safeguard_desktop.services.helpline import HelplineSummary
+from safeguard_desktop.services.settings import get_school, letterhead
 from safeguard_desktop.services.statistics import chart_data, incident_statistics
 
 LOG_HEADERS = ("Number", "Reported", "Category", "4 Cs", "Urgency", "Status", "Platforms", "Summary", "Follow up")
-
-
-def _letterhead(session: Session):  # type: ignore[no-untyped-def]
-    from safeguard_desktop.documents.layout import LetterSchool
-
-    school = get_school(session)
-    return LetterSchool(school.name, school.address, school.headteacher, school.logo_png)
 
 
 def incident_log_pdf(session: Session, actor: Actor) -> bytes:
@@ -36,7 +29,7 @@ def incident_log_pdf(session: Session, actor: Actor) -> bytes:
     stats = incident_statistics(session, actor)
     chart = chart_data(stats.quarters)
     return render_incident_log(
-        _letterhead(session),
+        letterhead(get_school(session)),
         [
             (str(v.id), format_uk_datetime(v.reported_at), v.category.value, v.urgency.value, v.status.value, v.summary)
             for v in views
@@ -82,11 +75,8 @@ def export_log(session: Session, actor: Actor, target: Path, fmt: str) -> int:
     return len(views)
 
 
-def helpline_export(
-    session: Session, actor: Actor, incident_id: int, *, with_names: bool
-) -> tuple[HelplineSummary, bytes]:
-    """The helpline summary as text and as PDF bytes (anonymised unless ``with_names``; audited)."""
+def helpline_pdf(session: Session, summary: HelplineSummary) -> bytes:
+    """A helpline summary (made, and audited, by helpline_summary) laid out on the school's letterhead."""
     from safeguard_desktop.documents.notices import render_helpline_summary
 
-    summary = helpline_summary(session, actor, incident_id, with_names=with_names)
-    return summary, render_helpline_summary(_letterhead(session), summary.title, summary.lines)
+    return render_helpline_summary(letterhead(get_school(session)), summary.title, summary.lines)

@@ -28,7 +28,7 @@ def consent_letters(
 ) -> tuple[bytes, int]:
     """One combined PDF of letters with reply slips, in class then surname order. Returns (pdf, letters)."""
     actor.require(Operation.MANAGE_EVENTS)
-    from safeguard_desktop.documents.letters import LetterEvent, LetterPupil, LetterSchool, render_letters
+    from safeguard_desktop.documents.letters import LetterEvent, LetterPupil, render_letters
 
     roster = events.roster(session, actor, event_id)
     lines = [line for line in roster.lines if not only_undecided or line.parent_filming in UNDECIDED]
@@ -40,7 +40,7 @@ def consent_letters(
         )
     school = settings.get_school(session)
     pdf = render_letters(
-        LetterSchool(school.name or "Our school", school.address, school.headteacher, school.logo_png),
+        settings.letterhead(school, unnamed="Our school"),
         LetterEvent(
             roster.event.name,
             roster.event.starts_at,

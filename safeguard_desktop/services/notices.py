@@ -19,11 +19,11 @@ if TYPE_CHECKING:
 
 def _school_and_event(session: Session, event_id: int) -> tuple[EventRoster, LetterSchool, LetterEvent]:
     """Callers check their permission first."""
-    from safeguard_desktop.documents.letters import LetterEvent, LetterSchool
+    from safeguard_desktop.documents.letters import LetterEvent
 
     roster = events.roster_unchecked(session, event_id)
     school = settings.get_school(session)
-    letter_school = LetterSchool(school.name or "Our school", school.address, school.headteacher, school.logo_png)
+    letter_school = settings.letterhead(school, unnamed="Our school")
     e = roster.event
     return roster, letter_school, LetterEvent(e.name, e.starts_at, e.venue, e.wording, school_templates(session))
 

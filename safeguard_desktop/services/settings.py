@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,6 +16,9 @@ from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ConflictError, NotFound, ValidationError
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, School, Setting
+
+if TYPE_CHECKING:  # reportlab loads only when a document is drawn
+    from safeguard_desktop.documents.layout import LetterSchool
 
 MAX_LOGO_BYTES = 2_000_000
 
@@ -39,6 +42,13 @@ def get_school(session: Session) -> SchoolDetails:
     if s is None:
         return SchoolDetails("", "", "", "", 13, None)
     return SchoolDetails(s.name, s.address, s.headteacher, s.dsl_name, s.self_consent_age, s.logo_png, s.is_demo)
+
+
+def letterhead(details: SchoolDetails, *, unnamed: str = "") -> LetterSchool:
+    """The school as every document's letterhead draws it (``unnamed`` stands in for a school with no name)."""
+    from safeguard_desktop.documents.layout import LetterSchool
+
+    return LetterSchool(details.name or unnamed, details.address, details.headteacher, details.logo_png)
 
 
 def update_school(session: Session, actor: Actor, details: SchoolDetails) -> None:

@@ -108,10 +108,9 @@ def write_subject_access(session: Session, actor: Actor, pupil_id: int, folder: 
     """Write the record as JSON and as PDF into ``folder`` (names from the UPN, kept inside the folder)."""
     import json
 
-    from safeguard_desktop.documents.layout import LetterSchool
     from safeguard_desktop.documents.reports import render_subject_access
     from safeguard_desktop.services.filenames import inside, safe_filename
-    from safeguard_desktop.services.settings import get_school
+    from safeguard_desktop.services.settings import get_school, letterhead
 
     record = subject_access(session, actor, pupil_id)
     school = get_school(session)
@@ -122,7 +121,6 @@ def write_subject_access(session: Session, actor: Actor, pupil_id: int, folder: 
     json_path = inside(folder, safe_filename(stem, ".json"))
     pdf_path = inside(folder, safe_filename(stem, ".pdf"))
     json_path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-    letterhead = LetterSchool(school.name, school.address, school.headteacher, None)
-    pdf_path.write_bytes(render_subject_access(letterhead, record))
+    pdf_path.write_bytes(render_subject_access(letterhead(school), record))
     incidents = record["incidents"]
     return SubjectAccessFiles(json_path, pdf_path, len(incidents) if isinstance(incidents, list) else 0)

@@ -48,7 +48,7 @@ def render_sample(key: str, text: str, school: settings.SchoolDetails | None = N
 
     Raises ValidationError when the wording cannot be used (unknown placeholder, too long for the page).
     """
-    from safeguard_desktop.documents.layout import LetterEvent, LetterPupil, LetterSchool
+    from safeguard_desktop.documents.layout import LetterEvent, LetterPupil
     from safeguard_desktop.documents.letters import render_letters
     from safeguard_desktop.documents.notices import render_announcement, render_follow_up, render_notice
 
@@ -58,7 +58,7 @@ def render_sample(key: str, text: str, school: settings.SchoolDetails | None = N
     except TemplateError as exc:
         raise ValidationError(str(exc), field=key) from exc
     details = school or settings.SchoolDetails("Our School", "", "Mrs A. Headteacher", "", 13, None)
-    letterhead = LetterSchool(details.name or "Our School", details.address, details.headteacher, details.logo_png)
+    letterhead = settings.letterhead(details, unnamed="Our School")
     event = LetterEvent(
         "Christmas Nativity", datetime(2026, 12, 10, 14, 0), "School hall",
         policy_text(FilmingPolicy.PERSONAL_USE, "", True), {key: text},

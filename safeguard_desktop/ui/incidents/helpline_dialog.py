@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.incidents import HELPLINE
+from safeguard_desktop.services.helpline import HelplineSummary
 from safeguard_desktop.ui.context import AppContext
 
 
@@ -25,7 +26,7 @@ class HelplineDialog(QDialog):
         super().__init__(parent)
         self.context = context
         self.incident_id = incident_id
-        self.pdf = b""
+        self.summary: HelplineSummary | None = None
         self.setWindowTitle(f"Helpline summary — incident {incident_id}")
         self.resize(760, 640)
         self.names_check = QCheckBox("Include names (only when the helpline needs them; this is recorded)")
@@ -55,14 +56,14 @@ class HelplineDialog(QDialog):
 
     def refresh(self, *_args: object) -> None:
         """Make the summary (anonymised unless names are ticked)."""
-        from safeguard_desktop.services.incident_exports import helpline_export
+        from safeguard_desktop.services.helpline import helpline_summary
         from safeguard_desktop.services.transaction import write_session
 
         with write_session(self.context.engine) as session:
-            summary, self.pdf = helpline_export(
+            self.summary = helpline_summary(
                 session, self.context.actor, self.incident_id, with_names=self.names_check.isChecked()
             )
-        self.text.setPlainText(summary.text)
+        self.text.setPlainText(self.summary.text)
 
     def copy_text(self) -> None:
         """Put the text on the clipboard, ready to paste into an email."""
@@ -71,13 +72,18 @@ class HelplineDialog(QDialog):
 
     def preview_pdf(self) -> QWidget:
         """The same summary as a PDF, to print or save."""
+        from safeguard_desktop.services.incident_exports import helpline_pdf
+        from safeguard_desktop.services.transaction import read_session
         from safeguard_desktop.ui.pdf_preview import show_pdf
 
+        assert self.summary is not None
+        with read_session(self.context.engine) as session:
+            pdf = helpline_pdf(session, self.summary)
         named = "named" if self.names_check.isChecked() else "anonymised"
         return show_pdf(
             self.context,
             self,
-            self.pdf,
+            pdf,
             "Helpline summary",
             f"Helpline summary - incident {self.incident_id} ({named}).pdf",
             kind="incident",
