@@ -10,14 +10,11 @@ from reportlab.pdfgen.canvas import Canvas
 
 from safeguard_desktop.documents.fonts import BOLD, REGULAR
 from safeguard_desktop.documents.layout import ACCENT, INK, MARGIN, MUTED, LetterSchool, new_canvas
+from safeguard_desktop.documents.palette import CHART_COLOURS
 
 RED = (0.64, 0.09, 0.10)
 LOG_COLUMNS = (("No.", 30), ("Reported", 90), ("Category", 130), ("Urgency", 70), ("Status", 70), ("Summary", 340))
 
-
-#: Bar colours, distinguishable in greyscale print too (dark to light).
-BAR_COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5", "#843c0c", "#375623",
-               "#5b9bd5", "#ffc000")  # fmt: skip
 
 ChartInput = tuple[str, Sequence[str], Sequence[tuple[str, Sequence[int]]]]
 
@@ -47,7 +44,7 @@ def _draw_chart(canvas: Canvas, chart: ChartInput, x: float, y: float, width: fl
     bars.valueAxis.valueStep = max(1, -(-top // 6))
     bars.groupSpacing = 8
     for i in range(len(series)):
-        bars.bars[i].fillColor = colors.HexColor(BAR_COLOURS[i % len(BAR_COLOURS)])
+        bars.bars[i].fillColor = colors.HexColor(CHART_COLOURS[i % len(CHART_COLOURS)])
         bars.bars[i].strokeColor = None
     drawing.add(bars)
     legend = Legend()
@@ -55,7 +52,7 @@ def _draw_chart(canvas: Canvas, chart: ChartInput, x: float, y: float, width: fl
     legend.fontName, legend.fontSize = REGULAR, 8
     legend.alignment = "right"
     legend.colorNamePairs = [
-        (colors.HexColor(BAR_COLOURS[i % len(BAR_COLOURS)]), name) for i, (name, _v) in enumerate(series)
+        (colors.HexColor(CHART_COLOURS[i % len(CHART_COLOURS)]), name) for i, (name, _v) in enumerate(series)
     ]
     drawing.add(legend)
     from reportlab.graphics import renderPDF
@@ -155,13 +152,16 @@ def render_subject_access(school: LetterSchool, record: dict[str, object]) -> by
     text_width = width - 2 * MARGIN
     state = {"y": height - MARGIN}
 
+    def end_page() -> None:
+        canvas.setFillColorRGB(*MUTED)
+        canvas.setFont(REGULAR, 7.5)
+        canvas.drawRightString(width - MARGIN, MARGIN / 2, f"{school.name} · subject access record · CONFIDENTIAL")
+        canvas.setFillColorRGB(*INK)
+        canvas.showPage()
+
     def need(space: float) -> None:
         if state["y"] - space < MARGIN:
-            canvas.setFillColorRGB(*MUTED)
-            canvas.setFont(REGULAR, 7.5)
-            canvas.drawRightString(width - MARGIN, MARGIN / 2, f"{school.name} · subject access record · CONFIDENTIAL")
-            canvas.setFillColorRGB(*INK)
-            canvas.showPage()
+            end_page()
             state["y"] = height - MARGIN
 
     def line(text: str, *, size: float = 9.5, font: str = REGULAR, colour: tuple[float, float, float] = INK,
@@ -227,9 +227,6 @@ def render_subject_access(school: LetterSchool, record: dict[str, object]) -> by
     for entry in trail:
         line(f"{entry.get('when')}  {entry.get('who')}: {entry.get('what')} {entry.get('detail', '')}".rstrip())
     need(40)
-    canvas.setFillColorRGB(*MUTED)
-    canvas.setFont(REGULAR, 7.5)
-    canvas.drawRightString(width - MARGIN, MARGIN / 2, f"{school.name} · subject access record · CONFIDENTIAL")
-    canvas.showPage()
+    end_page()
     canvas.save()
     return buffer.getvalue()

@@ -84,8 +84,8 @@ def term_of(on: date, school_terms: Mapping[int, tuple[date, date, date]] | None
     use the default split (autumn Sep–Dec, spring Jan–Mar, summer Apr–Aug).
     """
     start = academic_year_start(on)
-    autumn, spring, summer = (school_terms or {}).get(start) or default_term_starts(start)
-    del autumn  # the academic year begins on 1 September whatever day teaching starts
+    # The academic year begins on 1 September whatever day teaching starts: the autumn date splits nothing.
+    _autumn, spring, summer = (school_terms or {}).get(start) or default_term_starts(start)
     if on >= summer:
         return start, "summer"
     if on >= spring:

@@ -19,12 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safeguard_desktop.documents.palette import CHART_COLOURS
 from safeguard_desktop.services.statistics import IncidentStatistics, PeriodCount, chart_data
 from safeguard_desktop.ui.context import AppContext
 
-#: The same colours as the PDF report, so the two read alike.
-BAR_COLOURS = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5", "#843c0c", "#375623",
-               "#5b9bd5", "#ffc000")  # fmt: skip
 HEADERS = ("Period", "Category", "Incidents", "A year earlier", "Change")
 
 
@@ -90,7 +88,7 @@ class StatisticsDialog(QDialog):
         for i, (category, values) in enumerate(data.series):
             bar_set = QBarSet(category.value)
             bar_set.append([float(v) for v in values])
-            bar_set.setColor(QColor(BAR_COLOURS[i % len(BAR_COLOURS)]))
+            bar_set.setColor(QColor(CHART_COLOURS[i % len(CHART_COLOURS)]))
             series.append(bar_set)
         chart.addSeries(series)
         x_axis = QBarCategoryAxis()
