@@ -15,6 +15,7 @@ from safeguard_desktop.services import incidents
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import ValidationError
+from safeguard_desktop.services.incident_people import describe_people
 from safeguard_desktop.services.incidents import EntryKind, IncidentInput, PersonInput, Status, Urgency
 from safeguard_desktop.services.transaction import write_session
 
@@ -117,7 +118,7 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
             print(f"Incident {view.id}: {view.category.value} ({view.four_cs.value}), {view.urgency.value}, "
                   f"{view.status.value}")  # fmt: skip
             print(f"Reported {format_uk_datetime(view.reported_at)} by {view.reported_by}")
-            for line in incidents.describe_people(session, actor, view):
+            for line in describe_people(session, actor, view):
                 print(f"  involved: {line}")
             print(view.summary)
             for e in view.entries:

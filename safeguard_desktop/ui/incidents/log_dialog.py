@@ -71,7 +71,7 @@ class LogIncidentDialog(QDialog):
         self.links_note = QLabel("")
         self.links_note.setWordWrap(True)
         self.links_note.setStyleSheet("color: #7a3e00;")
-        from safeguard_desktop.services.incidents import pupil_choices
+        from safeguard_desktop.services.incident_people import pupil_choices
         from safeguard_desktop.services.transaction import read_session
 
         with read_session(context.engine) as session:

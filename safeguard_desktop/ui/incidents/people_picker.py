@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safeguard_desktop.services.incidents import INVOLVEMENTS, PersonInput, PupilChoice
+from safeguard_desktop.services.incident_people import PupilChoice
+from safeguard_desktop.services.incidents import INVOLVEMENTS, PersonInput
 
 
 class PeoplePicker(QWidget):

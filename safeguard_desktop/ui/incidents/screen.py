@@ -155,11 +155,12 @@ class IncidentsScreen(QWidget):
         if not self.is_lead or not 0 <= row < len(self.views):
             return
         from safeguard_desktop.services import incidents
+        from safeguard_desktop.services.incident_people import describe_people
         from safeguard_desktop.services.transaction import write_session
 
         with write_session(self.context.engine) as session:
             view = incidents.read_incident(session, self.context.actor, self.views[row].id)
-            people = "; ".join(incidents.describe_people(session, self.context.actor, view))
+            people = "; ".join(describe_people(session, self.context.actor, view))
         self.current = view
         self.title.setText(f"Incident {view.id}: {view.category.value} — {view.status.value}")
         follow = f"  ·  follow up by {view.follow_up_on:%d/%m/%Y}" if view.follow_up_on else ""
