@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from safeguard_desktop.files import write_atomically
+
 SLOTS_FILE = "keyslots.json"
 #: argon2id parameters: OWASP's minimum (19 MiB, 2 passes, 1 lane); ~15 ms here (shared/MEASURED.md).
 ARGON2 = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
@@ -108,13 +110,7 @@ def _load(folder: Path) -> dict[str, Any]:
 
 def _save(folder: Path, data: dict[str, Any]) -> None:
     """Write atomically: a crash leaves the old file or the new one, never half of one."""
-    path = slots_path(folder)
-    partial = path.with_name(path.name + ".partial")
-    with partial.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=1, sort_keys=True)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, path)
+    write_atomically(slots_path(folder), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
 
 
 def new_key_pair() -> tuple[bytes, bytes]:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safeguard_desktop.files import write_atomically
 from safeguard_desktop.ui.context import AppContext
 
 
@@ -95,12 +96,9 @@ class PdfPreviewDialog(QDialog):
             if not path:
                 return None
         target = Path(path)
-        partial = target.with_name(target.name + ".partial")
         try:
-            partial.write_bytes(self.pdf)
-            partial.replace(target)
+            write_atomically(target, self.pdf)
         except OSError as exc:
-            partial.unlink(missing_ok=True)
             QMessageBox.warning(
                 self, self.title, f"Could not save to {target}: {exc.strerror or exc}. Choose another folder."
             )
