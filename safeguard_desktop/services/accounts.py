@@ -122,12 +122,19 @@ def protect_new_register(folder: Path, username: str, display_name: str, passwor
     return keyring.create(folder, name, password)
 
 
-def add_first_dsl(session: Session, username: str, display_name: str, password: str) -> Actor:
-    """The first account of a new register: its DSL. Refused once any account exists."""
+def _signed_in(account: UserAccount, keys: keyring.Unlocked) -> Actor:
+    """The actor for an account opened with its keys: the safeguarding key only for leads."""
+    role = Role(account.role)
+    lead_key = keys.safeguarding_private if role in LEADS else None
+    return Actor(account.display_name, role, account.username, lead_key, keys.personal_private)
+
+
+def add_first_dsl(session: Session, keys: keyring.Unlocked, username: str, display_name: str, password: str) -> Actor:
+    """The first account of a new register: its DSL, signed in with ``keys``. Refused once any account exists."""
     if session.scalar(select(func.count()).select_from(UserAccount)):
         raise ConflictError("This register already has accounts; the DSL adds new ones.")
     account = _add_account(session, check_username(username), display_name, Role.DSL, password)
-    actor = Actor(account.display_name, Role.DSL, account.username)
+    actor = _signed_in(account, keys)
     audit.record(session, actor, "created the register and the first DSL account", "account", account.username)
     return actor
 
@@ -174,9 +181,7 @@ def sign_in_account(session: Session, folder: Path, keys: keyring.Unlocked, pass
         ok = verify_totp(account.totp_secret, code)
     if not ok or account is None:
         raise SignInFailed("That name, password or code does not sign in here. Check them and try again.")
-    role = Role(account.role)
-    lead_key = keys.safeguarding_private if role in LEADS else None
-    actor = Actor(account.display_name, role, account.username, lead_key, keys.personal_private)
+    actor = _signed_in(account, keys)
     _import_failed_sign_ins(session, folder, actor)
     audit.record(session, actor, "signed in", "account", account.username)
     return actor

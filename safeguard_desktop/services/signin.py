@@ -26,8 +26,7 @@ def create_register(
     try:
         register = open_register(folder, keys=keys, new=True)
         with write_session(register.engine) as session:
-            bare = accounts.add_first_dsl(session, username, display_name, password)
-            actor = Actor(bare.name, bare.role, bare.username, keys.safeguarding_private, keys.personal_private)
+            actor = accounts.add_first_dsl(session, keys, username, display_name, password)
             details = settings.get_school(session)
             settings.update_school(
                 session, actor, settings.SchoolDetails(school.strip(), details.address, details.headteacher,
