@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.documents.wording import DoesNotFit, default_template
 from safeguard_desktop.domain.events import FilmingPolicy, policy_text
-from safeguard_desktop.domain.templates import TEMPLATES, TemplateError, check
+from safeguard_desktop.domain.templates import TEMPLATES, TemplateError, TemplateSpec, check
 from safeguard_desktop.services import audit, settings
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound, ValidationError
@@ -20,7 +20,7 @@ from safeguard_desktop.services.errors import NotFound, ValidationError
 _PREFIX = "template:"
 
 
-def _spec(key: str):  # type: ignore[no-untyped-def]
+def _spec(key: str) -> TemplateSpec:
     if key not in TEMPLATES:
         raise NotFound(f"There is no document wording called {key!r}. Known: {', '.join(TEMPLATES)}.")
     return TEMPLATES[key]
