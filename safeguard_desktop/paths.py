@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import platformdirs
 
@@ -13,10 +16,76 @@ HOME_ENV = "SAFEGUARD_HOME"
 DATABASE_ENV = "SAFEGUARD_DATABASE_URL"
 
 
+LOCATION_FILE = "location.json"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where the register lives, as chosen on the first run and remembered."""
+
+    folder: Path
+    for_everyone: bool  # remembered for every account on this computer (else for this account only)
+
+
+def default_data_dir() -> Path:
+    """The platform's user data folder (``%LOCALAPPDATA%`` on Windows: it does not roam)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+
+
+def user_location_file() -> Path:
+    """Where this account's choice is kept: the roaming profile on Windows (it survives a change of PC)."""
+    return Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR, roaming=True)) / LOCATION_FILE
+
+
+def machine_location_file() -> Path:
+    """Where a choice for everyone on this computer is kept (``C:\\ProgramData\\…``, ``/etc/xdg/…``): it survives
+    the wiping of profiles on managed school PCs."""
+    return Path(platformdirs.site_config_dir(APP_NAME, APP_AUTHOR)) / LOCATION_FILE
+
+
+def remembered_location() -> Location | None:
+    """The folder chosen on the first run: this account's choice first, then this computer's; None if neither.
+
+    A damaged or unreadable choice is ignored (the first run asks again) rather than stopping the app.
+    """
+    for file, for_everyone in ((user_location_file(), False), (machine_location_file(), True)):
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            folder = data["data_dir"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if isinstance(folder, str) and folder:
+            return Location(Path(folder), for_everyone)
+    return None
+
+
+def remember_location(folder: Path, *, for_everyone: bool) -> Path:
+    """Keep ``folder`` as the register's folder for this account or for everyone here; returns the file written.
+
+    OSError (e.g. no right to write ``C:\\ProgramData``) is the caller's to say plainly.
+    """
+    from safeguard_desktop.files import write_atomically
+
+    file = machine_location_file() if for_everyone else user_location_file()
+    file.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(file, json.dumps({"data_dir": str(folder)}, indent=1).encode("utf-8"))
+    return file
+
+
+def is_overridden(override: str | os.PathLike[str] | None = None) -> bool:
+    """True when ``--data-dir`` or ``SAFEGUARD_HOME`` names the folder (the first run then offers no choice)."""
+    return bool(override or os.environ.get(HOME_ENV))
+
+
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """The folder holding the register; ``--data-dir`` or ``SAFEGUARD_HOME`` wins over the platform default."""
+    """The folder holding the register: ``--data-dir``, then ``SAFEGUARD_HOME``, then the folder chosen on the
+    first run, then the platform default."""
     chosen = override or os.environ.get(HOME_ENV)
-    path = Path(chosen) if chosen else Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+    if chosen:
+        path = Path(chosen)
+    else:
+        remembered = remembered_location()
+        path = remembered.folder if remembered is not None else default_data_dir()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -43,6 +112,29 @@ def backup_dir(base: Path) -> Path:
     return path
 
 
+_SQLITE = "sqlite:///"
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of an SQLite file, quoted as SQLAlchemy quotes it: a folder may hold ``#``, ``%`` or
+    ``?`` (a raw ``sqlite:///`` + path lost everything after a ``?`` and decoded ``%20``). Kept free of SQLAlchemy,
+    which the first paint does not load."""
+    return _SQLITE + quote(str(path), safe=" +/:\\")
+
+
+def sqlite_file_of(url: str) -> Path | None:
+    """The file an ``sqlite:///`` URL names (unquoted), or None for another database or an in-memory one."""
+    if not url.startswith(_SQLITE):
+        return None
+    database = unquote(url[len(_SQLITE) :].split("?", 1)[0])
+    return Path(database) if database and database != ":memory:" else None
+
+
+def read_only_uri(path: Path) -> str:
+    """An SQLite ``file:`` URI opening ``path`` read-only, with the path percent-quoted (``#``, ``?``, ``%``)."""
+    return path.resolve().as_uri() + "?mode=ro"
+
+
 def database_url(base: Path, url: str | None = None) -> str:
     """The SQLAlchemy URL: ``--database``, then ``SAFEGUARD_DATABASE_URL``, then the embedded file."""
-    return url or os.environ.get(DATABASE_ENV) or f"sqlite:///{database_file(base)}"
+    return url or os.environ.get(DATABASE_ENV) or sqlite_url(database_file(base))

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh gui
-exec .venv/bin/safeguard-desktop "$@"
+exec "${VENV:-.venv}/bin/safeguard-desktop" "$@"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Prepare a machine to run Safeguard Desktop: Qt's system libraries, then a virtual environment.
 # Usage: scripts/setup.sh [gui]   ("gui" also installs what a real X11 window needs)
+# PYTHON=python3.12 picks the interpreter, VENV=.venv-3.12 the environment (CI runs every supported Python).
+# On macOS there is nothing to apt-get: Qt's wheels carry what they need.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,23 +19,35 @@ GUI_PACKAGES="libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 li
 wanted="$CORE_PACKAGES"
 [ "${1:-}" = "gui" ] && wanted="$wanted $GUI_PACKAGES"
 
-PY=""
-for candidate in "${PYTHON:-}" python3 python3.13 python3.12 python3.11; do
-  [ -n "$candidate" ] || continue
-  if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-    PY="$candidate"; break
-  fi
-done
+# A Python 3.11-3.13 (the range the suite runs on): $PYTHON, else the system's python3, else the newest found.
+is_supported() { "$1" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null; }
+find_python() {
+  for candidate in "${PYTHON:-}" python3 python3.13 python3.12 python3.11; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 && is_supported "$candidate"; then
+      echo "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+PY=$(find_python || true)
 
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=""
   for pkg in $wanted; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
   done
-  if [ -n "$PY" ] && ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-    missing="$missing python3-venv"
+  if [ -z "$PY" ]; then
+    # Ubuntu 22.04's python3 is 3.10; its universe repository has python3.11.
+    if apt-cache show python3.11 >/dev/null 2>&1 && ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      missing="$missing python3.11 python3.11-venv"
+    else
+      missing="$missing python3 python3-venv"
+    fi
+  elif ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    minor=$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    missing="$missing python$minor-venv"
   fi
-  [ -z "$PY" ] && missing="$missing python3 python3-venv"
   if [ -n "$missing" ]; then
     echo "Installing system packages:$missing"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -42,22 +56,17 @@ if command -v dpkg-query >/dev/null 2>&1; then
   fi
 fi
 
-if [ -z "$PY" ]; then
-  for candidate in python3 python3.13 python3.12 python3.11; do
-    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-      PY="$candidate"; break
-    fi
-  done
-fi
-[ -n "$PY" ] || { echo "Safeguard Desktop needs Python 3.11 or newer." >&2; exit 1; }
+[ -n "$PY" ] || PY=$(find_python || true)
+[ -n "$PY" ] || { echo "Safeguard Desktop needs Python 3.11, 3.12 or 3.13 (python.org, or your system's packages)." >&2; exit 1; }
 
-if [ ! -x .venv/bin/python ]; then
-  "$PY" -m venv .venv
+VENV="${VENV:-.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PY" -m venv "$VENV"
 fi
-stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
+stamp="$VENV/.installed-$("$VENV/bin/python" -c 'import hashlib; print(hashlib.sha256(open("pyproject.toml", "rb").read()).hexdigest()[:16])')"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
-  rm -f .venv/.installed-*
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -e ".[dev]"
+  rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start a throwaway PostgreSQL server on a free loopback port for the tests that prove nothing is SQLite-only.
-# Prints the SQLAlchemy URL to use as SAFEGUARD_TEST_POSTGRES_URL. Used by .ci/run; optional for developers.
+# Usage: scripts/start-test-postgres.sh [FOLDER]   (FOLDER: where its files go; a new temporary one by default)
+# Prints the SQLAlchemy URL to use as SAFEGUARD_TEST_POSTGRES_URL. Stop it with scripts/stop-test-postgres.sh FOLDER.
 set -euo pipefail
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -8,7 +9,8 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends postgresql >&2
 fi
 bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
-dir=$(mktemp -d /tmp/safeguard-pg.XXXXXX)
+dir="${1:-$(mktemp -d /tmp/safeguard-pg.XXXXXX)}"
+mkdir -p "$dir"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 as_pg=()
 if [ "$(id -u)" -eq 0 ]; then

@@ -3,8 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+VENV="${VENV:-.venv}"
 export QT_QPA_PLATFORM=offscreen
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
-.venv/bin/mypy safeguard_desktop/domain safeguard_desktop/store safeguard_desktop/services safeguard_desktop/cli
-.venv/bin/python -m pytest -q "$@"
+"$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check .
+"$VENV/bin/mypy" safeguard_desktop/domain safeguard_desktop/store safeguard_desktop/services safeguard_desktop/cli
+"$VENV/bin/python" -m pytest -q "$@"

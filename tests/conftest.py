@@ -19,6 +19,15 @@ from safeguard_desktop.services.database import Register, open_register
 TODAY = date(2026, 11, 24)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _throwaway_config(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The folder chosen on a first run is remembered in the user's and the machine's config folders: tests keep
+    theirs in a throwaway place, so they neither read a developer's real choice nor leave one behind."""
+    config = tmp_path_factory.mktemp("config")
+    os.environ["XDG_CONFIG_HOME"] = str(config / "user")
+    os.environ["XDG_CONFIG_DIRS"] = str(config / "machine")
+
+
 @pytest.fixture
 def reg(tmp_path: Path) -> Iterator[Register]:
     """A new, empty register in a real SQLite file."""

@@ -94,11 +94,32 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def use_utf8_output() -> None:
+    """Write UTF-8 whatever the console: a redirected Windows console is cp1252, and "ğ" would end in a
+    UnicodeEncodeError. A real Windows console shows UTF-8 correctly (Python writes to it as Unicode)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            reconfigure(encoding="utf-8", errors="backslashreplace")
+
+
+def _plain_os_error(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``safeguard``. Exit 0 done, 2 refused (bad input, nothing written), 1 unexpected."""
+    from safeguard_desktop.resources import MissingResource, check_resources
     from safeguard_desktop.services.database import RegisterLocked
 
+    use_utf8_output()
     args = build_parser().parse_args(argv)
+    try:
+        check_resources()
+    except MissingResource as exc:
+        print(f"safeguard: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     try:
         if args.command == "init":
             return cmd_init(args)
@@ -110,10 +131,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DatabaseTooNew, RegisterLocked, ServiceError) as exc:
         print(f"safeguard: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    except OSError as exc:  # the folder cannot be made or read: the environment's fault, said plainly
+        print(f"safeguard: {_plain_os_error(exc)}", file=sys.stderr)
+        return EXIT_REFUSED
     try:
         return COMMANDS[args.command](reg, actor, args)
     except ServiceError as exc:
         print(f"safeguard: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except OSError as exc:  # e.g. --out into a folder that does not exist
+        print(f"safeguard: {_plain_os_error(exc)}", file=sys.stderr)
         return EXIT_REFUSED
     finally:
         reg.close()

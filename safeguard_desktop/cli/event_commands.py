@@ -7,6 +7,7 @@ import json
 
 from safeguard_desktop.cli.common import EXIT_OK, uk_date
 from safeguard_desktop.domain.events import FilmingPolicy
+from safeguard_desktop.files import write_atomically
 from safeguard_desktop.services import consent
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
@@ -154,7 +155,7 @@ def cmd_letters(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 
     with write_session(reg.engine) as session:
         pdf, count = letters.consent_letters(session, actor, args.event, only_undecided=args.only_undecided)
-    Path(args.out).write_bytes(pdf)
+    write_atomically(Path(args.out), pdf)
     print(f"Wrote {count} letters to {args.out}.")
     return EXIT_OK
 
@@ -186,7 +187,7 @@ def cmd_document(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
             pdf = notices.briefing(session, actor, args.event)
         else:
             pdf = notices.chase_list(session, actor, args.event)
-    Path(args.out).write_bytes(pdf)
+    write_atomically(Path(args.out), pdf)
     print(f"Wrote {args.out}.")
     return EXIT_OK
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.cli.common import EXIT_OK
 from safeguard_desktop.domain.dates import format_uk_datetime
 from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.files import write_atomically
 from safeguard_desktop.services import incidents
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
@@ -132,9 +133,9 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 
             summary = helpline_summary(session, actor, args.incident, with_names=args.with_names)
             if args.format == "txt":
-                Path(args.out).write_text(summary.text, encoding="utf-8")
+                write_atomically(Path(args.out), summary.text.encode("utf-8"))
             else:
-                Path(args.out).write_bytes(helpline_pdf(session, summary))
+                write_atomically(Path(args.out), helpline_pdf(session, summary))
             print(f"Wrote the {'named' if args.with_names else 'anonymised'} helpline summary to {args.out}.")
         elif command == "stats":
             from safeguard_desktop.services.statistics import incident_statistics

@@ -7,13 +7,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from safeguard_desktop.cli.common import EXIT_OK, uk_date
+from safeguard_desktop.cli.common import EXIT_OK, read_text_file, uk_date
 from safeguard_desktop.domain.dates import default_term_starts, format_uk_date
 from safeguard_desktop.domain.templates import TEMPLATES
 from safeguard_desktop.services import settings, templates
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
-from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.store.engine import read_session, write_session
 
 COMMANDS: dict[str, Callable[[Register, Actor, argparse.Namespace], int]] = {}
@@ -104,10 +103,7 @@ def cmd_templates(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
             templates.restore_default(session, actor, args.key)
             print(f"{args.key}: default wording restored.")
             return EXIT_OK
-        try:
-            text = args.file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"{args.file}: cannot read it as UTF-8 text ({exc}).") from exc
+        text = read_text_file(args.file)
         templates.save_template(session, actor, args.key, text)
     print(f"{args.key}: saved; every new document uses it.")
     return EXIT_OK

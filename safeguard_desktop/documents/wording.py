@@ -1,4 +1,4 @@
-"""The wording of event documents: the school's edited templates, or the defaults in resources/templates."""
+"""The wording of event documents: the school's edited templates, or the defaults shipped in _resources/templates."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class DoesNotFit(ValueError):
 
 @lru_cache(maxsize=16)
 def default_template(key: str) -> str:
-    """The wording shipped with the app for ``key`` (resources/templates/KEY.txt)."""
+    """The wording shipped with the app for ``key`` (_resources/templates/KEY.txt)."""
     return resource_path("templates", f"{key}.txt").read_text(encoding="utf-8")
 
 

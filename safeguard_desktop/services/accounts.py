@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -20,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from safeguard_desktop.resources import resource_path
+from safeguard_desktop.resources import MissingResource, resource_path
 from safeguard_desktop.services import audit, keyring
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.errors import ConflictError, NotFound, ServiceError, ValidationError
@@ -48,12 +49,19 @@ class AccountView:
     second_factor: bool
 
 
+@cache
 def _deny_list() -> frozenset[str]:
+    """The common passwords refused; a copy without its list refuses to choose passwords rather than accept any."""
     path = resource_path("passwords", "common.txt")
     try:
-        return frozenset(line.strip().casefold() for line in path.read_text(encoding="utf-8").splitlines())
-    except OSError:
-        return frozenset()
+        words = frozenset(line.strip().casefold() for line in path.read_text(encoding="utf-8").splitlines())
+    except OSError as exc:
+        raise MissingResource(
+            f"The list of common passwords is missing ({path}); reinstall Safeguard Desktop."
+        ) from exc
+    if not words:
+        raise MissingResource(f"The list of common passwords is empty ({path}); reinstall the app.")
+    return words
 
 
 def check_password(password: str, *, username: str = "", school: str = "") -> None:

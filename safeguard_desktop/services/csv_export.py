@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from safeguard_desktop.files import replace_file
 
 # A cell starting with one of these can be run as a formula by Excel, LibreOffice or Google Sheets.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -20,7 +21,8 @@ def spreadsheet_safe(value: object) -> str:
 def write_safe_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     """Write UTF-8 (with BOM, so Excel reads accents) RFC 4180 CSV. Returns the number of rows.
 
-    Written beside the target and renamed over it at the end: a failure never leaves half a file.
+    Written beside the target and renamed over it at the end: a failure never leaves half a file, and a target
+    held open by another program (Excel) is a FileInUse error saying so.
     """
     count = 0
     partial = path.with_name(path.name + ".partial")
@@ -31,7 +33,7 @@ def write_safe_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[ob
             for row in rows:
                 writer.writerow([spreadsheet_safe(v) for v in row])
                 count += 1
-        os.replace(partial, path)
+        replace_file(partial, path)
     finally:
         partial.unlink(missing_ok=True)
     return count

@@ -60,7 +60,7 @@ def open_register(
     """
     folder = paths.data_dir(data_dir)
     database_url = paths.database_url(folder, url)
-    embedded = url is None and database_url.startswith("sqlite:///")
+    embedded = url is None and paths.sqlite_file_of(database_url) is not None
     if embedded and keyring.is_protected(folder):
         if keys is None:
             raise RegisterLocked("This register is encrypted: sign in with your name and password.")

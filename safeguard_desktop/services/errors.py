@@ -25,3 +25,7 @@ class NotFound(ServiceError):
 
 class ConflictError(ServiceError):
     """Someone else changed the record first; reload and try again."""
+
+
+class FileInUse(ServiceError):
+    """A file could not be written or replaced: another program holds it, or the folder refuses it."""

@@ -12,8 +12,8 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
+from safeguard_desktop.paths import read_only_uri, sqlite_file_of
 from safeguard_desktop.services.snapshot import DecisionTuple, PupilTuple, PurposeInfo
 from safeguard_desktop.store.schema import HEAD_REVISION
 
@@ -40,14 +40,11 @@ def _date(text: str | None) -> date | None:
 
 def read_first_screen(url: str, *, include_left: bool = False) -> FirstScreenRows | None:
     """Rows for the register screen, or None when the ordinary start-up path must be taken."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix):
-        return None
-    path = Path(url[len(prefix) :])
-    if not path.is_file():
+    path = sqlite_file_of(url)
+    if path is None or not path.is_file():
         return None
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         if revision is None or revision[0] != HEAD_REVISION:
             conn.close()

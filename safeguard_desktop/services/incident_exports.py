@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.dates import format_uk_datetime
+from safeguard_desktop.files import write_atomically
 from safeguard_desktop.services import audit, incidents
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.csv_export import write_safe_csv
@@ -70,7 +71,7 @@ def export_log(session: Session, actor: Actor, target: Path, fmt: str) -> int:
             ),
         )
     else:
-        target.write_bytes(incident_log_pdf(session, actor))
+        write_atomically(target, incident_log_pdf(session, actor))
     audit.record(session, actor, f"exported the incident log ({fmt})", "incident", "", f"{len(views)}")
     return len(views)
 

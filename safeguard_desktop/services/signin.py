@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from safeguard_desktop import paths
+from safeguard_desktop.folder_access import FolderNotProtected, protect_folder
 from safeguard_desktop.services import accounts, keyring, settings
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import Register, open_register
@@ -16,12 +17,26 @@ from safeguard_desktop.services.transaction import write_session
 
 
 def create_register(
-    data_dir: str | Path | None, school: str, username: str, display_name: str, password: str
+    data_dir: str | Path | None,
+    school: str,
+    username: str,
+    display_name: str,
+    password: str,
+    *,
+    shared_folder: bool = False,
 ) -> tuple[Register, Actor, str]:
-    """A new encrypted register with its first DSL. Returns (register, actor, recovery key to show once)."""
+    """A new encrypted register with its first DSL. Returns (register, actor, recovery key to show once).
+
+    The folder is first closed to other accounts on the computer (to this computer's users when
+    ``shared_folder``): a folder whose permissions cannot be set is refused before any key is written.
+    """
     folder = paths.data_dir(data_dir)
     if not school.strip():
         raise ValidationError("Give the school's name; it heads every letter.", field="school")
+    try:
+        protect_folder(folder, shared=shared_folder)
+    except FolderNotProtected as exc:
+        raise ValidationError(f"{exc} Choose another folder for the register.", field="folder") from exc
     keys, recovery = accounts.protect_new_register(folder, username, display_name, password)
     try:
         register = open_register(folder, keys=keys, new=True)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.dates import format_uk_date, format_uk_datetime
+from safeguard_desktop.files import write_atomically
 from safeguard_desktop.services import audit, incidents, register
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound
@@ -120,7 +121,7 @@ def write_subject_access(session: Session, actor: Actor, pupil_id: int, folder: 
     folder.mkdir(parents=True, exist_ok=True)
     json_path = inside(folder, safe_filename(stem, ".json"))
     pdf_path = inside(folder, safe_filename(stem, ".pdf"))
-    json_path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-    pdf_path.write_bytes(render_subject_access(letterhead(school), record))
+    write_atomically(json_path, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
+    write_atomically(pdf_path, render_subject_access(letterhead(school), record))
     incidents = record["incidents"]
     return SubjectAccessFiles(json_path, pdf_path, len(incidents) if isinstance(incidents, list) else 0)

@@ -66,7 +66,12 @@ def make_engine(url: str, *, key: bytes | None = None, **kwargs: Any) -> Engine:
     if key is not None:
         import sqlcipher3
 
-        path = url.removeprefix("sqlite:///")
+        from safeguard_desktop.paths import sqlite_file_of
+
+        file = sqlite_file_of(url)
+        if file is None:
+            raise ValueError(f"An encrypted register is an SQLite file, not {url.split(':', 1)[0]}.")
+        path = str(file)
         # The URL names the file (so the engine reports it, and pools as for any file); the creator keys it.
         engine = create_engine(url, creator=lambda: cipher_connect(path, key), module=sqlcipher3.dbapi2, **kwargs)
         _FILES[engine] = (Path(path), key)

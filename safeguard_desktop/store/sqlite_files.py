@@ -17,7 +17,9 @@ def connect_file(path: Path, key: bytes | None = None, *, readonly: bool = False
 
         return cipher_connect(str(path), key)
     if readonly:
-        return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        from safeguard_desktop.paths import read_only_uri
+
+        return sqlite3.connect(read_only_uri(path), uri=True)
     return sqlite3.connect(path)
 
 

@@ -78,8 +78,9 @@ def preload_store() -> None:
             return
 
 
-def sign_in_or_create(folder: Path, base: Path) -> tuple[Register, Actor] | bool | None:
-    """First run (create the register, or choose the demo), then sign-in for an encrypted register.
+def sign_in_or_create(folder: Path, base: Path, *, choosable: bool = False) -> tuple[Register, Actor] | bool | None:
+    """First run (create the register — in a folder the school chooses when ``choosable`` —, open one already
+    made in another folder, or choose the demo), then sign-in for an encrypted register.
 
     Returns the open register and who signed in; None when the person cancelled; False for an unencrypted
     register from an earlier version, which opens the old way.
@@ -88,18 +89,23 @@ def sign_in_or_create(folder: Path, base: Path) -> tuple[Register, Actor] | bool
     from safeguard_desktop.ui.signin import FirstRunDialog, RecoveryKeyDialog, SignInDialog
 
     if not paths.database_file(folder).exists() and not keyring.is_protected(folder):
-        first = FirstRunDialog(folder)
+        first = FirstRunDialog(folder, choosable=choosable)
         if first.exec() != FirstRunDialog.DialogCode.Accepted:
             return None
+        if first.remember_note:
+            QMessageBox.information(None, "Safeguard Desktop", first.remember_note)
         if first.choice == "created" and first.result_ is not None:
             reg, actor, recovery = first.result_
             RecoveryKeyDialog(recovery, first.school_edit.text()).exec()
             return reg, actor
-        folder = demo_folder(base)
-        from safeguard_desktop.ui.signin import busy
+        if first.choice == "existing":
+            folder = first.folder
+        else:
+            folder = demo_folder(base)
+            from safeguard_desktop.ui.signin import busy
 
-        with busy():
-            ensure_demo(folder)
+            with busy():
+                ensure_demo(folder)
     if not keyring.is_protected(folder):
         return False
     import threading
@@ -160,6 +166,22 @@ def _open_with_sqlalchemy(args: argparse.Namespace, base: Path) -> tuple[Registe
     return reg, action
 
 
+# Qt modules the app needs beyond QtWidgets. From PySide6 6.12 QtPdf is its own wheel (PySide6_Pdf): a copy
+# installed without it must say so at start, not fail when a document is first previewed.
+QT_MODULES = ("PySide6.QtPdf", "PySide6.QtPdfWidgets", "PySide6.QtCharts", "PySide6.QtPrintSupport")
+
+
+def installation_problems() -> list[str]:
+    """What this installation lacks: bundled files and Qt modules (found without loading them)."""
+    import importlib.util
+
+    from safeguard_desktop.resources import missing_resources
+
+    missing = missing_resources()
+    missing += [f"the Qt module {name}" for name in QT_MODULES if importlib.util.find_spec(name) is None]
+    return missing
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``safeguard-desktop``."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -175,6 +197,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     QCoreApplication.setApplicationName(paths.APP_NAME)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     QApplication.setApplicationDisplayName("Safeguard Desktop")
+    problems = installation_problems()
+    if problems:
+        log.error("incomplete installation: %s", ", ".join(problems))
+        QMessageBox.critical(
+            None,
+            "Safeguard Desktop",
+            "This copy of Safeguard Desktop is incomplete and cannot start safely. Missing: "
+            + ", ".join(problems)
+            + ". Reinstall it (from its installer, or 'pip install safeguard-desktop' with its dependencies).",
+        )
+        return 2
+    from PySide6.QtGui import QIcon
+
+    from safeguard_desktop.resources import resource_path
+
+    QApplication.setWindowIcon(QIcon(str(resource_path("icons", "app.png"))))
 
     from safeguard_desktop.services.actors import local_lead
     from safeguard_desktop.services.first_screen import read_first_screen
@@ -186,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.database is None:
         if args.demo:
             ensure_demo(folder)
-        signed = sign_in_or_create(folder, base)
+        signed = sign_in_or_create(folder, base, choosable=not args.demo and not paths.is_overridden(args.data_dir))
         if signed is None:
             return 0
         if signed is not False:

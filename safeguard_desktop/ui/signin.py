@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -201,12 +202,29 @@ class RecoveryKeyDialog(QDialog):
 class FirstRunDialog(QDialog):
     """No register yet: create the school's (with its DSL), or look around the demo school."""
 
-    def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, folder: Path, parent: QWidget | None = None, *, choosable: bool = False) -> None:
         super().__init__(parent)
         self.folder = folder
         self.choice = ""
         self.result_: tuple[Register, Actor, str] | None = None
+        self.remember_note = ""
+        self.choosable = choosable
         self.setWindowTitle("Welcome to Safeguard Desktop")
+        # Where the register lives: managed school PCs wipe profiles and %LOCALAPPDATA% does not roam, so the
+        # school chooses, and the choice is remembered for this account or for everyone on this computer.
+        self.folder_edit = QLineEdit(str(folder))
+        self.folder_edit.setReadOnly(True)
+        self.folder_edit.setAccessibleName("Folder of the register")
+        self.folder_button = QPushButton("Ch&oose…")
+        self.folder_button.setAccessibleName("Choose the folder of the register")
+        self.for_everyone = QCheckBox("Everyone who signs in to this &computer uses this register")
+        self.for_everyone.setToolTip(
+            "Remembers the folder for every account on this PC (kept outside the profiles, so it survives their "
+            "wiping) and lets this computer's users open its files. Leave it off to keep the folder to yourself."
+        )
+        for widget in (self.folder_button, self.for_everyone):
+            widget.setVisible(choosable)
+        self.folder_button.clicked.connect(lambda: self.choose_folder())
         self.school_edit = QLineEdit()
         self.school_edit.setAccessibleName("School name")
         self.name_edit = QLineEdit()
@@ -233,6 +251,12 @@ class FirstRunDialog(QDialog):
         form.addRow("&User name", self.user_edit)
         form.addRow("&Password", self.password_edit)
         form.addRow("Password &again", self.again_edit)
+        where = QHBoxLayout()
+        where.addWidget(self.folder_edit, 1)
+        where.addWidget(self.folder_button)
+        form.addRow("&Keep it in", where)
+        form.addRow("", self.for_everyone)
+        self.folder_edit_label = form.labelForField(where)
         self.create_button = QPushButton("&Create the register")
         self.create_button.setDefault(True)
         self.demo_button = QPushButton("Try the &demo school instead")
@@ -250,12 +274,60 @@ class FirstRunDialog(QDialog):
         self.choice = "demo"
         self.accept()
 
+    def choose_folder(self, chosen: str | None = None) -> bool:
+        """Pick the register's folder. A folder that already holds a register (e.g. after a profile was wiped)
+        is remembered and opened for sign-in instead of making a new one."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from safeguard_desktop.services import keyring
+
+        if chosen is None:
+            chosen = QFileDialog.getExistingDirectory(self, "Folder for the register", str(self.folder))
+            if not chosen:
+                return False
+        folder = Path(chosen)
+        self.folder = folder
+        self.folder_edit.setText(str(folder))
+        if keyring.is_protected(folder):
+            if not self._remember():
+                return False
+            self.choice = "existing"
+            self.accept()
+        return True
+
+    def _remember(self) -> bool:
+        """Keep the chosen folder for next time; a machine-wide choice that cannot be written falls back to this
+        account's, said plainly."""
+        from safeguard_desktop import paths
+
+        if not self.choosable:
+            return True  # the folder was given by --data-dir or SAFEGUARD_HOME: nothing to remember
+        everyone = self.for_everyone.isChecked()
+        try:
+            paths.remember_location(self.folder, for_everyone=everyone)
+        except OSError as exc:
+            if not everyone:
+                self.error_label.setText(f"The folder could not be remembered ({exc.strerror or exc}).")
+                return False
+            try:
+                paths.remember_location(self.folder, for_everyone=False)
+            except OSError as again:
+                self.error_label.setText(f"The folder could not be remembered ({again.strerror or again}).")
+                return False
+            self.remember_note = (
+                f"The folder could not be remembered for everyone on this computer ({exc.strerror or exc}); it is "
+                "remembered for you. Ask IT support to make the same choice for the others."
+            )
+        return True
+
     def create(self) -> bool:
         """Create the encrypted register and its DSL account."""
         from safeguard_desktop.services.signin import create_register
 
         if self.password_edit.text() != self.again_edit.text():
             self.error_label.setText("The two passwords are not the same; type them again.")
+            return False
+        if not self._remember():  # remembered first: a folder that cannot be remembered makes nothing
             return False
         try:
             with busy():
@@ -265,6 +337,7 @@ class FirstRunDialog(QDialog):
                     self.user_edit.text(),
                     self.name_edit.text(),
                     self.password_edit.text(),
+                    shared_folder=self.for_everyone.isChecked(),
                 )
         except ServiceError as exc:
             self.error_label.setText(str(exc))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safeguard_desktop.files import write_atomically
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
@@ -270,7 +271,7 @@ class EventsScreen(QWidget):
                     }[kind]()
                     summary = title
             if path is not None:
-                Path(path).write_bytes(pdf)
+                write_atomically(Path(path), pdf)
             return summary, pdf
 
         def on_progress(done: int, total: int, _message: str) -> None:
