@@ -7,7 +7,6 @@ table), and the peak resident memory in MiB.
 from __future__ import annotations
 
 import os
-import resource
 import sys
 import time
 
@@ -15,9 +14,19 @@ START = float(os.environ["BENCH_T0"])
 _start = [START]
 
 
+def _peak_mib() -> float:
+    """Peak resident memory in MiB (ru_maxrss: KiB on Linux, bytes on macOS; Windows has no resource module)."""
+    try:
+        import resource  # posix-only: guarded
+    except ImportError:  # Windows: the bench prints 0 for memory there
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
 def _report_and_exit() -> None:
     elapsed = time.time() - _start[0]
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mib = _peak_mib()
     print(f"{elapsed:.4f} {peak_mib:.1f}", flush=True)
     os._exit(0)
 

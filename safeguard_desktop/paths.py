@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -30,6 +31,15 @@ class Location:
 def default_data_dir() -> Path:
     """The platform's user data folder (``%LOCALAPPDATA%`` on Windows: it does not roam)."""
     return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+
+
+def machine_data_dir() -> Path | None:
+    """A folder for a register everyone on this computer uses, outside every profile: ``C:\\ProgramData\\…`` on
+    Windows (ordinary accounts may create folders there). None elsewhere: Linux and macOS have no such place an
+    ordinary account may write to, so the school picks one."""
+    if sys.platform != "win32":
+        return None
+    return Path(platformdirs.site_data_dir(APP_NAME, APP_AUTHOR)) / "Register"
 
 
 def user_location_file() -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,23 @@ def test_every_module_says_what_it_is_for() -> None:
         if "forms" not in p.parts and "versions" not in p.parts and ast.get_docstring(ast.parse(p.read_text())) is None
     ]
     assert missing == []
+
+
+# Calls that exist only on POSIX (or only mean something there): each use must be guarded and say so.
+_POSIX_ONLY = re.compile(
+    r"\bos\.(fork|forkpty|setsid|getuid|geteuid|getgid|killpg|mkfifo|getpgid|setpgrp)\b|signal\.SIG(KILL|STOP|HUP|USR[12]|CHLD|ALRM)\b"
+    r"|^\s*(import|from)\s+(resource|fcntl|pwd|grp|termios|tty|pty)\b|preexec_fn\s*=|[\"']/tmp/"
+)
+
+
+def test_no_unguarded_posix_only_calls_in_the_code_tests_or_bench() -> None:
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for folder in ("safeguard_desktop", "tests", "bench"):
+        for path in (root / folder).rglob("*.py"):
+            if path == Path(__file__).resolve():
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if _POSIX_ONLY.search(line) and "posix-only: guarded" not in line:
+                    found.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert found == []

@@ -205,6 +205,7 @@ class FirstRunDialog(QDialog):
     def __init__(self, folder: Path, parent: QWidget | None = None, *, choosable: bool = False) -> None:
         super().__init__(parent)
         self.folder = folder
+        self.suggested = folder
         self.choice = ""
         self.result_: tuple[Register, Actor, str] | None = None
         self.remember_note = ""
@@ -215,6 +216,10 @@ class FirstRunDialog(QDialog):
         self.folder_edit = QLineEdit(str(folder))
         self.folder_edit.setReadOnly(True)
         self.folder_edit.setAccessibleName("Folder of the register")
+        self.folder_edit.setToolTip(
+            "Where the encrypted register and its key file are kept. If this PC wipes profiles when you sign out, "
+            "choose a folder outside your profile (for example on D:)."
+        )
         self.folder_button = QPushButton("Ch&oose…")
         self.folder_button.setAccessibleName("Choose the folder of the register")
         self.for_everyone = QCheckBox("Everyone who signs in to this &computer uses this register")
@@ -225,6 +230,7 @@ class FirstRunDialog(QDialog):
         for widget in (self.folder_button, self.for_everyone):
             widget.setVisible(choosable)
         self.folder_button.clicked.connect(lambda: self.choose_folder())
+        self.for_everyone.toggled.connect(self.on_for_everyone_toggled)
         self.school_edit = QLineEdit()
         self.school_edit.setAccessibleName("School name")
         self.name_edit = QLineEdit()
@@ -254,9 +260,10 @@ class FirstRunDialog(QDialog):
         where = QHBoxLayout()
         where.addWidget(self.folder_edit, 1)
         where.addWidget(self.folder_button)
-        form.addRow("&Keep it in", where)
+        where_label = QLabel("&Keep it in")
+        where_label.setBuddy(self.folder_button if choosable else self.folder_edit)
+        form.addRow(where_label, where)
         form.addRow("", self.for_everyone)
-        self.folder_edit_label = form.labelForField(where)
         self.create_button = QPushButton("&Create the register")
         self.create_button.setDefault(True)
         self.demo_button = QPushButton("Try the &demo school instead")
@@ -274,6 +281,23 @@ class FirstRunDialog(QDialog):
         self.choice = "demo"
         self.accept()
 
+    def on_for_everyone_toggled(self, checked: bool) -> None:
+        """A register for everyone on the PC cannot stay in one person's profile: offer the machine's folder
+        (where the platform has one) while the folder shown is still the suggested one."""
+        from safeguard_desktop import paths
+
+        shared = paths.machine_data_dir()
+        if shared is None:
+            return
+        if checked and self.folder == self.suggested:
+            self._show_folder(shared)
+        elif not checked and self.folder == shared:
+            self._show_folder(self.suggested)
+
+    def _show_folder(self, folder: Path) -> None:
+        self.folder = folder
+        self.folder_edit.setText(str(folder))
+
     def choose_folder(self, chosen: str | None = None) -> bool:
         """Pick the register's folder. A folder that already holds a register (e.g. after a profile was wiped)
         is remembered and opened for sign-in instead of making a new one."""
@@ -286,8 +310,7 @@ class FirstRunDialog(QDialog):
             if not chosen:
                 return False
         folder = Path(chosen)
-        self.folder = folder
-        self.folder_edit.setText(str(folder))
+        self._show_folder(folder)
         if keyring.is_protected(folder):
             if not self._remember():
                 return False
