@@ -30,6 +30,7 @@ from safeguard_desktop.store.models import UserAccount
 HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 MIN_PASSWORD = 12
 FAILED_LOG = "failed-signins.jsonl"
+FAILED_LOG_BUDGET = 1_000_000  # bytes read into the audit trail at a sign-in
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 LEADS = (Role.DSL, Role.DEPUTY_DSL)
 
@@ -158,12 +159,18 @@ def _import_failed_sign_ins(session: Session, folder: Path, actor: Actor) -> int
     path = folder / FAILED_LOG
     if not path.exists():
         return 0
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # Written outside the database by anyone at the sign-in screen: bounded, and a bad byte or line is recorded
+    # as unreadable instead of stopping every sign-in.
+    with path.open("rb") as handle:
+        data = handle.read(FAILED_LOG_BUDGET + 1)
+    lines = [line for line in data[:FAILED_LOG_BUDGET].decode("utf-8", "replace").splitlines() if line.strip()]
+    if len(data) > FAILED_LOG_BUDGET:
+        audit.record(session, actor, "failed sign-in", "account", "", "the failed sign-in log was cut at 1 MB")
     for line in lines:
         try:
             item = json.loads(line)
-            detail = f"as {item.get('username', '?')!r} at {item.get('at', '?')}"
-        except ValueError:
+            detail = f"as {str(item.get('username', '?'))[:60]!r} at {str(item.get('at', '?'))[:30]}"
+        except (ValueError, AttributeError):
             detail = "unreadable entry in the failed sign-in log"
         audit.record(session, actor, "failed sign-in", "account", "", detail)
     path.unlink()

@@ -11,8 +11,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
+import re
 import secrets
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -20,13 +23,17 @@ from pathlib import Path
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
+from safeguard_desktop.files import replace_file
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.store.engine import engine_key
 from safeguard_desktop.store.models import AuditEntry, AuditHead
 
 KEY_FILE = "audit.key"
 ANCHOR_FILE = "audit-anchor.json"
 _SEPARATOR = "\x1f"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,20 +44,43 @@ class AuditTrail:
     anchor_path: Path
 
     def read_anchor(self) -> tuple[int, str]:
-        """(count, last hash) from the outside anchor; (0, "") when there is none yet."""
+        """(count, last hash) from the outside anchor; (0, "") when there is none yet. DamagedAnchor when the file
+        is there but is not an anchor (cut short, edited, another file copied over it)."""
         try:
-            data = json.loads(self.anchor_path.read_text(encoding="utf-8"))
-            return int(data["count"]), str(data["last_hash"])
+            data = json.loads(self.anchor_path.read_bytes()[:4096].decode("utf-8"))
+            count, last_hash = int(data["count"]), str(data["last_hash"])
         except FileNotFoundError:
             return 0, ""
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise DamagedAnchor(
+                f"The audit trail's outside anchor ({self.anchor_path.name}) is damaged or unreadable. Copy the "
+                "newest backup's .anchor.json over it, then check the trail again (Settings > Audit trail)."
+            ) from exc
+        if count < 0 or not _HEX64.fullmatch(last_hash or "0" * 64):
+            raise DamagedAnchor(
+                f"The audit trail's outside anchor ({self.anchor_path.name}) holds values no anchor can hold. Copy "
+                "the newest backup's .anchor.json over it, then check the trail again (Settings > Audit trail)."
+            )
+        return count, last_hash
 
     def write_anchor(self, count: int, last_hash: str) -> None:
-        """Move the anchor forward (never back), atomically."""
+        """Move the anchor forward (never back), atomically, through a temporary file of its own (a fixed name
+        shared by every writer raced: 2 of 35 concurrent writers crashed). A damaged anchor is left as it is,
+        for the check to report."""
         if count <= self.read_anchor()[0]:
             return
-        tmp = self.anchor_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"count": count, "last_hash": last_hash}), encoding="utf-8")
-        os.replace(tmp, self.anchor_path)
+        handle, name = tempfile.mkstemp(prefix=self.anchor_path.name + ".", suffix=".tmp", dir=self.anchor_path.parent)
+        partial = Path(name)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(json.dumps({"count": count, "last_hash": last_hash}))
+            replace_file(partial, self.anchor_path)
+        finally:
+            partial.unlink(missing_ok=True)
+
+
+class DamagedAnchor(ServiceError):
+    """The anchor file beside the register is not a readable anchor; the message says how to mend it."""
 
 
 _TRAILS: dict[str, AuditTrail] = {}
@@ -149,10 +179,15 @@ def seal_pending(session: Session) -> int:
 
 @event.listens_for(Session, "after_commit")
 def _move_anchor(session: Session) -> None:
+    """After the commit: nothing may fail the caller now, since the work is done. An anchor that cannot be moved
+    (damaged, disk full, held by another program) is logged; the next commit or the check catches up or says so."""
     pending = session.info.pop("audit_anchor", None)
     if pending is not None:
         trail, count, last_hash = pending
-        trail.write_anchor(count, last_hash)
+        try:
+            trail.write_anchor(count, last_hash)
+        except (ServiceError, OSError) as exc:
+            log.warning("audit anchor not moved: %s", exc.__class__.__name__)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -173,6 +208,8 @@ class Verification:
         """One sentence for a person."""
         if self.intact:
             return f"The audit trail is intact: {self.entries} entries, each chained to the one before."
+        if self.first_broken is None:
+            return f"The audit trail cannot be checked: {self.reason}"
         return f"The audit trail is broken at entry {self.first_broken}: {self.reason}"
 
 
@@ -198,7 +235,10 @@ def verify(session: Session, actor: Actor) -> Verification:
         if head_count > count:
             return Verification(False, count, count + 1, "entries from here on were removed (the end was cut off)")
         return Verification(False, count, count, "the chain's head in the database does not match")
-    anchor_count, anchor_hash = trail.read_anchor()
+    try:
+        anchor_count, anchor_hash = trail.read_anchor()
+    except DamagedAnchor as exc:
+        return Verification(False, count, None, str(exc))
     if anchor_count > count:
         return Verification(False, count, count + 1, "entries from here on were removed (the end was cut off)")
     if anchor_count:

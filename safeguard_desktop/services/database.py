@@ -50,6 +50,17 @@ class Register:
         self.engine.dispose()
 
 
+def _refuse_empty_file(folder: Path, *, new: bool) -> None:
+    """A register file cut to nothing (a copy that failed, a full disk, a sync client) is never taken for a new,
+    empty register: that would start afresh over it, and every account would then be refused."""
+    file = paths.database_file(folder)
+    if not new and file.is_file() and file.stat().st_size == 0:
+        raise RegisterLocked(
+            f"The register file {file} is empty (0 bytes): it was damaged or cut short. Restore the newest backup "
+            "(safeguard restore FILE, from the backups folder); nothing has been created in its place."
+        )
+
+
 def open_register(
     data_dir: str | Path | None = None, url: str | None = None, *, keys: Unlocked | None = None, new: bool = False
 ) -> Register:
@@ -64,6 +75,7 @@ def open_register(
     if embedded and keyring.is_protected(folder):
         if keys is None:
             raise RegisterLocked("This register is encrypted: sign in with your name and password.")
+        _refuse_empty_file(folder, new=new)
         if not new and not paths.database_file(folder).exists():
             raise RegisterLocked(
                 f"The key file is in {folder} but the register (register.db) is not. Restore register.db from the "
@@ -79,6 +91,8 @@ def open_register(
             ) from exc
         sealing.configure(engine, keys.safeguarding_public, folder)
     else:
+        if embedded:
+            _refuse_empty_file(folder, new=new)
         engine = make_engine(database_url)
         try:
             migrate.upgrade(engine, backup_folder=paths.backup_dir(folder))

@@ -21,15 +21,29 @@ from pathlib import Path
 from typing import Any
 
 from safeguard_desktop.files import write_atomically
+from safeguard_desktop.services.errors import ServiceError
 
 SLOTS_FILE = "keyslots.json"
 #: argon2id parameters: OWASP's minimum (19 MiB, 2 passes, 1 lane); ~15 ms here (shared/MEASURED.md).
 ARGON2 = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
 SEALED_PREFIX = "sealed:v1:"
+#: Bounds on the argon2 parameters read from the file (untrusted): an edited cost must not make sign-in hang.
+ARGON2_BOUNDS = {"time_cost": (1, 10), "memory_cost": (8 * 1024, 256 * 1024), "parallelism": (1, 8)}
+SLOTS_BUDGET = 4_000_000  # bytes: thousands of accounts; checked before the file is read whole
 
 
-class KeyError_(Exception):
+class KeyError_(ServiceError):
     """Base for key problems; the message is for the person at the keyboard."""
+
+
+class DamagedKeyFile(KeyError_):
+    """The key slots file is there but is not a whole, well-formed key file; nothing is changed."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        super().__init__(
+            f"The key file {path} is damaged ({what}). Copy the newest backup's .keys.json over it (in the backups "
+            "folder, beside the backup of the same day) and sign in again; nothing has been changed."
+        )
 
 
 class WrongPassword(KeyError_):
@@ -48,7 +62,7 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.b64decode(text.encode("ascii"))
+    return base64.b64decode(text.encode("ascii"), validate=True)
 
 
 def _derive(secret: str, salt: bytes, params: dict[str, int]) -> bytes:
@@ -98,14 +112,58 @@ def is_protected(folder: Path) -> bool:
 def _load(folder: Path) -> dict[str, Any]:
     path = slots_path(folder)
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > SLOTS_BUDGET:
+            raise DamagedKeyFile(path, f"{path.stat().st_size:,} bytes, far more than a key file holds")
+        data = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError as exc:
         raise NoSlots(f"{folder} has no protected register.") from exc
-    except (OSError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DamagedKeyFile(path, "it is not a readable key file") from exc
+    except OSError as exc:
         raise KeyError_(
-            f"The key file {path} cannot be read ({exc}). Restore it from the latest backup folder."
+            f"The key file {path} cannot be read ({exc.strerror or exc}). If another program holds it, close that "
+            "program; otherwise copy the newest backup's .keys.json over it."
         ) from exc
-    return data
+    _check_shape(path, data)
+    return data  # type: ignore[no-any-return]
+
+
+def _check_slot(path: Path, slot: Any, name: str) -> None:
+    if not isinstance(slot, dict):
+        raise DamagedKeyFile(path, f"the slot of {name} is not a slot")
+    try:
+        if len(_unb64(slot["salt"])) != 16:
+            raise DamagedKeyFile(path, f"the salt of {name}'s slot is the wrong length")
+        params = slot["argon2"]
+        if not isinstance(params, dict) or set(params) != set(ARGON2_BOUNDS):
+            raise DamagedKeyFile(path, f"{name}'s slot has unknown key-derivation settings")
+        for key, (low, high) in ARGON2_BOUNDS.items():
+            if not isinstance(params[key], int) or not low <= params[key] <= high:
+                raise DamagedKeyFile(path, f"{name}'s key-derivation setting {key} is out of bounds")
+        for part in ("database", "safeguarding", "personal"):
+            if part in slot and not (isinstance(slot[part], dict) and {"nonce", "data"} <= set(slot[part])):
+                raise DamagedKeyFile(path, f"{name}'s slot has a damaged {part} key")
+        if "database" not in slot:
+            raise DamagedKeyFile(path, f"{name}'s slot has no database key")
+        if "personal_public" in slot and len(_unb64(slot["personal_public"])) != 32:
+            raise DamagedKeyFile(path, f"{name}'s public key is the wrong length")
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DamagedKeyFile(path, f"{name}'s slot is incomplete") from exc
+
+
+def _check_shape(path: Path, data: Any) -> None:
+    """Refuse a key file that is not whole and well-formed, naming what is wrong (never a traceback)."""
+    if not isinstance(data, dict) or not isinstance(data.get("users"), dict) or "recovery" not in data:
+        raise DamagedKeyFile(path, "its accounts or recovery key are missing")
+    try:
+        public = _unb64(data["safeguarding_public"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DamagedKeyFile(path, "the safeguarding public key is missing or unreadable") from exc
+    if len(public) != 32:
+        raise DamagedKeyFile(path, "the safeguarding public key is the wrong length")
+    for name, slot in data["users"].items():
+        _check_slot(path, slot, repr(name))
+    _check_slot(path, data["recovery"], "the recovery key")
 
 
 def _save(folder: Path, data: dict[str, Any]) -> None:
@@ -169,12 +227,24 @@ def create(folder: Path, username: str, password: str) -> tuple[Unlocked, str]:
     return Unlocked(username, database_key, private_raw, public_raw), recovery
 
 
-def _open_slot(slot: dict[str, Any], secret: str, username: str, public: bytes) -> Unlocked:
+def _open_slot(slot: dict[str, Any], secret: str, username: str, public: bytes, folder: Path) -> Unlocked:
     kek = _derive(secret, _unb64(slot["salt"]), {k: int(v) for k, v in slot["argon2"].items()})
     database_key = _unwrap(kek, slot["database"], "db")
     private = _unwrap(kek, slot["safeguarding"], "sg") if "safeguarding" in slot else None
     personal = _unwrap(kek, slot["personal"], "me") if "personal" in slot else None
+    if private is not None and _public_of(private) != public:
+        # The public key in the file is not the safeguarding key's: everything sealed with it would be unreadable
+        # by the leads (a damaged character) or readable by someone else (a swapped key). Refuse to go on.
+        raise DamagedKeyFile(slots_path(folder), "its safeguarding public key does not belong to the leads' key")
     return Unlocked(username, database_key, private, public, personal)
+
+
+def _public_of(private: bytes) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    key = X25519PrivateKey.from_private_bytes(private).public_key()
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 def unlock(folder: Path, username: str, password: str) -> Unlocked:
@@ -184,13 +254,14 @@ def unlock(folder: Path, username: str, password: str) -> Unlocked:
     if slot is None:
         _derive(password, b"\0" * 16, ARGON2)  # the same time for an unknown name as for a wrong password
         raise WrongPassword()
-    return _open_slot(slot, password, username, _unb64(data["safeguarding_public"]))
+    return _open_slot(slot, password, username, _unb64(data["safeguarding_public"]), folder)
 
 
 def unlock_with_recovery(folder: Path, recovery_key: str) -> Unlocked:
     """Open the recovery slot (the key printed at first run)."""
     data = _load(folder)
-    return _open_slot(data["recovery"], _normal_recovery(recovery_key), "recovery", _unb64(data["safeguarding_public"]))
+    public = _unb64(data["safeguarding_public"])
+    return _open_slot(data["recovery"], _normal_recovery(recovery_key), "recovery", public, folder)
 
 
 def public_key(folder: Path) -> bytes:
@@ -284,20 +355,17 @@ def is_sealed(value: str | None) -> bool:
 def open_sealed(private: bytes, value: str) -> str:
     """Decrypt a sealed text with the safeguarding private key."""
     from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    raw = _unb64(value[len(SEALED_PREFIX) :])
-    ephemeral_public, nonce, box = raw[:32], raw[32:44], raw[44:]
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
-
-    key = _box_key(
-        X25519PrivateKey.from_private_bytes(private).exchange(X25519PublicKey.from_public_bytes(ephemeral_public)),
-        ephemeral_public,
-    )
     try:
-        return AESGCM(key).decrypt(nonce, box, None).decode("utf-8")
-    except InvalidTag as exc:
+        raw = _unb64(value[len(SEALED_PREFIX) :])
+        ephemeral_public, nonce, box = raw[:32], raw[32:44], raw[44:]
+        shared = X25519PrivateKey.from_private_bytes(private).exchange(
+            X25519PublicKey.from_public_bytes(ephemeral_public)
+        )
+        return AESGCM(_box_key(shared, ephemeral_public)).decrypt(nonce, box, None).decode("utf-8")
+    except (InvalidTag, ValueError) as exc:  # another key's, or damaged (bad base64, cut short, not UTF-8)
         raise KeyError_("A sealed record does not open with this safeguarding key.") from exc
 
 

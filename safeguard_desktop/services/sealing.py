@@ -64,6 +64,9 @@ def seal(session: Session, text: str) -> str:
     return keyring.seal(public, text)
 
 
+UNREADABLE = "[unreadable: sealed to a key the safeguarding leads do not hold, or damaged]"
+
+
 def reveal(actor: Actor, stored: str | None) -> str:
     """The text behind a stored value (callers have checked the actor may read it)."""
     if not stored or not keyring.is_sealed(stored):
@@ -72,4 +75,8 @@ def reveal(actor: Actor, stored: str | None) -> str:
         raise PermissionDenied(
             f"{actor.name} holds no safeguarding key: sign in as a safeguarding lead to read this record."
         )
-    return keyring.open_sealed(actor.safeguarding_key, stored)
+    try:
+        return keyring.open_sealed(actor.safeguarding_key, stored)
+    except keyring.KeyError_:
+        # One unreadable field (sealed to a key the leads do not hold, or damaged) must not hide the whole log.
+        return UNREADABLE
