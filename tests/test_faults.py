@@ -1,0 +1,167 @@
+"""Damaged files beside the register, edited from outside the app: each is named with the step that mends it,
+nothing is created in its place, and nothing crashes after a commit. Real files and real processes throughout."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from safeguard_desktop.cli import main
+from safeguard_desktop.services import audit, keyring
+from safeguard_desktop.services.accounts import FAILED_LOG, SignInFailed
+from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.signin import create_register, sign_in
+from safeguard_desktop.store.engine import read_session
+
+from .conftest import LEAD_PASSWORD, cli_register
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def school(tmp_path: Path) -> Path:
+    folder = tmp_path / "school"
+    create_register(folder, "Elm Primary", "lead", "Ann Lead", LEAD_PASSWORD)[0].close()
+    return folder
+
+
+def _slots(folder: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads((folder / keyring.SLOTS_FILE).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _write_slots(folder: Path, data: object) -> None:
+    (folder / keyring.SLOTS_FILE).write_text(json.dumps(data), encoding="utf-8")
+
+
+def _flip(text: str, at: int = 5) -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    return text[:at] + alphabet[(alphabet.index(text[at]) + 1) % 64] + text[at + 1 :]
+
+
+DAMAGES = {
+    "cut short": lambda raw, data: raw[: len(raw) // 2],
+    "not json": lambda raw, data: b"\x00\xff" + raw,
+    "no users": lambda raw, data: json.dumps({**data, "users": []}).encode(),
+    "no public key": lambda raw, data: json.dumps(
+        {k: v for k, v in data.items() if k != "safeguarding_public"}
+    ).encode(),
+    "huge argon2 cost": lambda raw, data: json.dumps(
+        {
+            **data,
+            "users": {
+                "lead": {**data["users"]["lead"], "argon2": {"time_cost": 2, "memory_cost": 10**6, "parallelism": 1}}
+            },
+        }
+    ).encode(),
+    "salt of the wrong length": lambda raw, data: json.dumps(
+        {**data, "users": {"lead": {**data["users"]["lead"], "salt": base64.b64encode(b"x").decode()}}}
+    ).encode(),
+    "flipped public key": lambda raw, data: json.dumps(
+        {**data, "safeguarding_public": _flip(data["safeguarding_public"])}
+    ).encode(),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_key_file_is_named_and_changes_nothing(school: Path, damage: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = school / keyring.SLOTS_FILE
+    damaged = DAMAGES[damage](path.read_bytes(), _slots(school))
+    path.write_bytes(damaged)
+    before = sorted((p.name, p.stat().st_size) for p in school.iterdir() if p.is_file())
+    with pytest.raises(ServiceError) as caught:
+        sign_in(school, "lead", LEAD_PASSWORD)[0].close()
+    if damage == "huge argon2 cost":  # refused before deriving: 10^6 KiB per guess made sign-in hang
+        assert "out of bounds" in str(caught.value)
+    assert not isinstance(caught.value, SignInFailed) or damage == "no users"
+    message = str(caught.value)
+    if damage != "no users":
+        assert keyring.SLOTS_FILE in message and ".keys.json" in message
+    # Nothing was replaced or created: the damaged file is as it was, for whoever mends it
+    assert path.read_bytes() == damaged
+    after = sorted((p.name, p.stat().st_size) for p in school.iterdir() if p.is_file() and p.name != FAILED_LOG)
+    assert [b for b in before if b[0] != FAILED_LOG] == after
+    # The command line says the same, without a traceback
+    secret = school.parent / "pw"
+    secret.write_text(LEAD_PASSWORD, encoding="utf-8")
+    code = main(["--data-dir", str(school), "--user", "lead", "--password-file", str(secret), "purposes"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+
+
+def test_a_flipped_public_key_is_refused_before_anything_is_sealed_to_it(school: Path) -> None:
+    data = _slots(school)
+    data["safeguarding_public"] = _flip(data["safeguarding_public"], 10)
+    _write_slots(school, data)
+    with pytest.raises(keyring.DamagedKeyFile, match="does not belong to the leads"):
+        sign_in(school, "lead", LEAD_PASSWORD)
+
+
+def test_a_damaged_anchor_is_reported_by_the_check_and_never_fails_a_commit(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    signed = cli_register(tmp_path, capsys)
+    anchor = Path(signed[1]) / audit.ANCHOR_FILE
+    anchor.write_bytes(b'{"count": 3, "last_ha')
+    # A command that commits still succeeds, and the damaged anchor is left for the check to report
+    code = main([*signed, "terms", "set", "2026/27", "--autumn", "02/09/2026", "--spring", "05/01/2027",
+                 "--summer", "19/04/2027"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert anchor.read_bytes() == b'{"count": 3, "last_ha'
+    code = main([*signed, "audit", "verify"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "anchor" in (out + err) and ".anchor.json" in (out + err) and "Traceback" not in err
+
+
+def test_a_bad_byte_in_the_failed_sign_in_log_stops_nobody(school: Path) -> None:
+    with pytest.raises(SignInFailed):
+        sign_in(school, "lead", "not the password at all")
+    with (school / FAILED_LOG).open("ab") as handle:
+        handle.write(b'{"at": "\xff\xfe", "username": 5}\n\x00garbage\n')
+    reg, _actor = sign_in(school, "lead", LEAD_PASSWORD)
+    with read_session(reg.engine) as session:
+        details = [row[5] for row in audit.recent(session) if row[2] == "failed sign-in"]
+    reg.close()
+    assert len(details) == 3 and any("unreadable" in d for d in details) and not (school / FAILED_LOG).exists()
+
+
+def test_an_empty_register_file_is_never_taken_for_a_new_register(school: Path) -> None:
+    (school / "register.db").write_bytes(b"")
+    for name in ("register.db-wal", "register.db-shm"):
+        (school / name).unlink(missing_ok=True)
+    with pytest.raises(ServiceError, match=r"empty \(0 bytes\).*restore"):
+        sign_in(school, "lead", LEAD_PASSWORD)
+    assert (school / "register.db").stat().st_size == 0
+    # The same refusal again: nothing was made in its place by the first attempt
+    with pytest.raises(ServiceError, match="empty"):
+        sign_in(school, "lead", LEAD_PASSWORD)
+
+
+WRITER = """
+import sys
+from safeguard_desktop.services import audit
+from safeguard_desktop.services.signin import sign_in
+from safeguard_desktop.store.engine import write_session
+reg, actor = sign_in(sys.argv[1], "lead", sys.argv[2])
+for n in range(15):
+    with write_session(reg.engine) as session:
+        audit.record(session, actor, "wrote", "test", sys.argv[3], str(n))
+reg.close()
+print("done")
+"""
+
+
+def test_concurrent_writers_move_the_anchor_without_crashing(school: Path) -> None:
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(school), LEAD_PASSWORD, str(i)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(6)]  # fmt: skip
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, [err for _, err in results]
+    assert list(school.glob("*.tmp")) == []
+    reg, actor = sign_in(school, "lead", LEAD_PASSWORD)
+    with read_session(reg.engine) as session:
+        verdict = audit.verify(session, actor)
+    reg.close()
+    assert verdict.intact, verdict.describe()
