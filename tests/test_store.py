@@ -137,3 +137,26 @@ def test_a_batch_migration_keeps_every_child_row(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     reg.close()
     assert list((tmp_path / "backups").glob("register-before-migration-*.db"))
+
+
+def test_a_migration_that_recreates_a_table_keeps_its_child_rows_and_the_pool_keeps_foreign_keys(
+    tmp_path: Path, dsl
+) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.domain.incidents import Category
+    from safeguard_desktop.services import incidents
+
+    # GIVEN an incident with two people (incident_person rows: ON DELETE CASCADE from incident)
+    reg = open_register(tmp_path)
+    with write_session(reg.engine) as session:
+        incidents.record_incident(session, dsl, incidents.IncidentInput(
+            Category.PRIVACY, "Photos posted", people=[incidents.PersonInput("staff", "affected", name="A Teacher", staff_role="teacher"),
+                                                       incidents.PersonInput("school", "affected")]))  # fmt: skip
+    # WHEN a migration recreates the incident table in batch mode (0009's downgrade drops a column)
+    migrate._run_alembic(reg.engine, "0008_pupil_photos", down=True)
+    # THEN no child row was deleted by the recreation, and the connection went back with foreign keys on
+    with reg.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM incident_person").scalar() == 2
+        assert migrate.foreign_keys_on(conn)
+    migrate._run_alembic(reg.engine)
+    assert migrate.current_revision(reg.engine) == migrate.HEAD_REVISION
+    reg.close()

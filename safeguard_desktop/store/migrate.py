@@ -9,7 +9,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from safeguard_desktop.store.engine import database_file
 from safeguard_desktop.store.schema import HEAD_REVISION, KNOWN_REVISIONS
@@ -70,7 +70,9 @@ def upgrade(engine: Engine, backup_folder: Path | None = None) -> str:
     return "created" if revision is None else "migrated"
 
 
-def _run_alembic(engine: Engine) -> None:
+def _run_alembic(engine: Engine, target: str = "head", *, down: bool = False) -> None:
+    """Run Alembic to ``target`` on one connection with SQLite's foreign keys off (batch mode recreates tables,
+    and with foreign keys on, ON DELETE CASCADE deleted every child row — measured)."""
     from alembic import command
     from alembic.config import Config
 
@@ -79,14 +81,40 @@ def _run_alembic(engine: Engine) -> None:
     with engine.connect() as conn:
         sqlite = engine.dialect.name == "sqlite"
         if sqlite:
-            # Batch mode recreates tables; with foreign keys on, ON DELETE actions fire and
-            # delete child rows (measured). The pragma is a no-op inside a transaction, so set it first.
-            conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-        conn.commit()
-        if sqlite:
-            problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
-            if problems:
-                raise RuntimeError(f"Migration left {len(problems)} broken references; restore the backup.")
+            # The pragma is a no-op inside a transaction, and any statement through SQLAlchemy begins one (the
+            # engine's "begin" hook): set it on the driver's connection, before anything else runs.
+            _pragma(conn, "PRAGMA foreign_keys = OFF")
+        try:
+            config.attributes["connection"] = conn
+            if down:
+                command.downgrade(config, target)
+            else:
+                command.upgrade(config, target)
+            conn.commit()
+            if sqlite:
+                problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                conn.rollback()
+                if problems:
+                    raise RuntimeError(f"Migration left {len(problems)} broken references; restore the backup.")
+        finally:
+            if sqlite:  # the connection goes back to the pool: with its foreign keys on again
+                conn.rollback()
+                _pragma(conn, "PRAGMA foreign_keys = ON")
+
+
+def _pragma(conn: Connection, statement: str) -> None:
+    """Run a PRAGMA outside any transaction, on the driver's own connection."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
+
+
+def foreign_keys_on(conn: Connection) -> bool:
+    """Whether SQLite enforces foreign keys on this connection (read outside any transaction)."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        return bool(cursor.execute("PRAGMA foreign_keys").fetchone()[0])
+    finally:
+        cursor.close()
