@@ -53,9 +53,9 @@ def test_restore_checks_first_and_keeps_the_replaced_register(tmp_path: Path, ds
     junk.write_bytes(b"not a database at all" * 100)
     reg = open_register(folder)
     with pytest.raises(ValidationError, match="not a Safeguard Desktop register"):
-        backup.restore(reg.engine, folder, dsl, junk)
+        backup.restore(reg.engine, folder, dsl, junk, reg.presence)
     assert count(folder / "register.db", "pupil") == 0
-    aside = backup.restore(reg.engine, folder, dsl, saved.path)
+    aside = backup.restore(reg.engine, folder, dsl, saved.path, reg.presence)
     reg.close()
     assert count(folder / "register.db", "pupil") == 5
     assert count(aside, "pupil") == 0  # the replaced register is kept, not overwritten

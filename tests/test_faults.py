@@ -165,3 +165,84 @@ def test_concurrent_writers_move_the_anchor_without_crashing(school: Path) -> No
         verdict = audit.verify(session, actor)
     reg.close()
     assert verdict.intact, verdict.describe()
+
+
+HOLDER = """
+import sys
+from safeguard_desktop.services.signin import sign_in
+reg, actor = sign_in(sys.argv[1], "lead", sys.argv[2])
+print("open", flush=True)
+sys.stdin.readline()
+reg.close()
+"""
+
+
+def _backup(school: Path) -> Path:
+    from safeguard_desktop.services import backup
+
+    reg, actor = sign_in(school, "lead", LEAD_PASSWORD)
+    try:
+        return backup.back_up(reg.engine, reg.folder, actor, school.parent / "copies").path
+    finally:
+        reg.close()
+
+
+def test_restore_is_refused_while_another_process_has_the_register_open(school: Path) -> None:
+    from safeguard_desktop.services import backup
+    from safeguard_desktop.services.presence import RegisterInUse
+
+    copy = _backup(school)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(school), LEAD_PASSWORD], cwd=ROOT, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+    reg, actor = sign_in(school, "lead", LEAD_PASSWORD)
+    try:
+        # WHEN a restore is tried while the other process has it open
+        with pytest.raises(RegisterInUse) as caught:
+            backup.restore(reg.engine, reg.folder, actor, copy, reg.presence)
+        # THEN it is refused, naming who has it open, and nothing was replaced
+        assert "signed in as lead" in str(caught.value) and f"process {holder.pid}" in str(caught.value)
+        assert list(school.glob("register-replaced-*")) == []
+        # AND once that process has gone — even killed, with no chance to tidy up — the restore goes through
+        holder.kill()
+        holder.wait(timeout=60)
+        aside = backup.restore(reg.engine, reg.folder, actor, copy, reg.presence)
+        assert aside.exists()
+    finally:
+        reg.close()
+    reg, actor = sign_in(school, "lead", LEAD_PASSWORD)
+    with read_session(reg.engine) as session:
+        assert any(row[2] == "restored the register" for row in audit.recent(session))
+        assert audit.verify(session, actor).intact
+    reg.close()
+
+
+def test_the_command_line_restore_names_the_app_that_has_the_register_open(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    signed = cli_register(tmp_path, capsys)
+    assert main([*signed, "backup", "--to", str(tmp_path / "copies")]) == 0
+    (copy,) = (tmp_path / "copies").glob("*.sgbackup.db")
+    capsys.readouterr()
+    app, _actor = sign_in(Path(signed[1]), "lead", LEAD_PASSWORD)  # the app, signed in on this PC
+    try:
+        code = main([*signed, "restore", str(copy)])
+        err = capsys.readouterr().err
+        assert code == 2 and "open elsewhere" in err and "Close it there first" in err
+    finally:
+        app.close()
+    assert main([*signed, "restore", str(copy)]) == 0
+
+
+def test_an_upgrade_waits_for_the_register_to_be_closed_elsewhere(tmp_path: Path) -> None:
+    from safeguard_desktop.services.database import open_register
+    from safeguard_desktop.services.presence import RegisterInUse
+    from safeguard_desktop.store import migrate
+
+    first = open_register(tmp_path / "data")
+    migrate._run_alembic(first.engine, "0008_pupil_photos", down=True)  # as if written by the previous version
+    with pytest.raises(RegisterInUse, match="open elsewhere"):
+        open_register(tmp_path / "data")
+    assert migrate.current_revision(first.engine) == "0008_pupil_photos"  # not migrated under the other's feet
+    first.close()
+    second = open_register(tmp_path / "data")
+    assert migrate.current_revision(second.engine) == migrate.HEAD_REVISION
+    second.close()

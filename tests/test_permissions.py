@@ -161,4 +161,4 @@ def test_backup_permissions(tmp_path: Path, school: Register, role: Role) -> Non
     else:
         assert allowed
     with pytest.raises(PermissionDenied if not allowed else ServiceError):
-        backup.restore(school.engine, school.folder, actor, tmp_path / "no-such-backup.db")
+        backup.restore(school.engine, school.folder, actor, tmp_path / "no-such-backup.db", school.presence)

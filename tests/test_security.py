@@ -193,7 +193,7 @@ def test_a_backup_of_another_register_is_refused_before_anything_is_replaced(sch
     reg, dsl = sign_in(school, "a.lead", PASSWORD)
     before = (school / "register.db").stat().st_size
     with pytest.raises(ValidationError, match="does not open with this register's key"):
-        backup.restore(reg.engine, reg.folder, dsl, foreign)
+        backup.restore(reg.engine, reg.folder, dsl, foreign, reg.presence)
     assert (school / "register.db").stat().st_size == before
     own = backup.back_up(reg.engine, reg.folder, dsl, tmp_path / "own")
     assert own.pupils == 2 and Path(str(own.path) + ".keys.json").exists()

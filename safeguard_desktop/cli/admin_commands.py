@@ -90,7 +90,7 @@ def cmd_restore(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     from safeguard_desktop.services import backup
 
     info = backup.check_backup(Path(args.file), reg.keys.database_key if reg.keys else None)
-    aside = backup.restore(reg.engine, reg.folder, actor, info.path)
+    aside = backup.restore(reg.engine, reg.folder, actor, info.path, reg.presence)
     print(f"Restored {info.pupils} pupils from {info.path.name}. The register it replaced is kept as {aside}.")
     return EXIT_OK
 

@@ -17,10 +17,11 @@ import sqlcipher3
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from safeguard_desktop.services import audit
+from safeguard_desktop.services import audit, presence
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.keyring import SLOTS_FILE
+from safeguard_desktop.services.presence import Presence
 from safeguard_desktop.services.transaction import write_session
 from safeguard_desktop.store.engine import WrongDatabaseKey, database_file
 from safeguard_desktop.store.schema import KNOWN_REVISIONS
@@ -99,14 +100,20 @@ def back_up(engine: Engine, folder: Path, actor: Actor, destination: Path) -> Ba
     return BackupInfo(target, info.revision, info.pupils, info.audit_entries)
 
 
-def restore(engine: Engine, folder: Path, actor: Actor, backup: Path) -> Path:
+def restore(engine: Engine, folder: Path, actor: Actor, backup: Path, own: Presence | None) -> Path:
     """Replace the register with a checked backup; the replaced file is kept aside. Returns its new path.
 
-    The caller must close every connection to the register first (the app restarts after a restore).
+    Refused (RegisterInUse, naming who) while any other process has the register open: its connection would
+    undo the restore. ``own`` is the caller's own mark; the caller closes the register afterwards.
     """
     actor.require(Operation.MANAGE_BACKUPS)
     current, key = _database_path(engine)
     check_backup(backup, key)
+    with presence.alone(folder, own, "restore the backup"):
+        return _replace_with(engine, folder, actor, backup, current, key)
+
+
+def _replace_with(engine: Engine, folder: Path, actor: Actor, backup: Path, current: Path, key: bytes | None) -> Path:
     engine.dispose()
     stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
     aside = current.with_name(f"{current.stem}-replaced-{stamp}.db")

@@ -10,9 +10,10 @@ from sqlalchemy.exc import DBAPIError
 
 from safeguard_desktop import paths
 from safeguard_desktop.domain.purposes import DEFAULT_PURPOSES
-from safeguard_desktop.services import audit, keyring, sealing
+from safeguard_desktop.services import audit, keyring, presence, sealing
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.keyring import Unlocked
+from safeguard_desktop.services.presence import Presence
 from safeguard_desktop.store import migrate
 from safeguard_desktop.store.engine import WrongDatabaseKey, make_engine, read_session, write_session
 from safeguard_desktop.store.models import ConsentPurpose, Pupil, School
@@ -29,6 +30,7 @@ class Register:
     engine: Engine
     folder: Path
     keys: Unlocked | None = field(default=None, repr=False)
+    presence: Presence | None = field(default=None, repr=False)
 
     @property
     def protected(self) -> bool:
@@ -46,8 +48,10 @@ class Register:
             return bool(session.scalar(select(School.is_demo).limit(1)))
 
     def close(self) -> None:
-        """Release every connection."""
+        """Release every connection, and this process's mark that it has the register open."""
         self.engine.dispose()
+        if self.presence is not None:
+            self.presence.leave()
 
 
 def _refuse_empty_file(folder: Path, *, new: bool) -> None:
@@ -72,6 +76,29 @@ def open_register(
     folder = paths.data_dir(data_dir)
     database_url = paths.database_url(folder, url)
     embedded = url is None and paths.sqlite_file_of(database_url) is not None
+    mark = presence.enter(folder, presence.program_name()) if embedded else None
+    try:
+        return _open(folder, database_url, embedded, keys, new, mark)
+    except BaseException:
+        if mark is not None:
+            mark.leave()
+        raise
+
+
+def _upgrade(engine: Engine, folder: Path, mark: Presence | None) -> None:
+    """Migrate when needed, alone: nobody else may have the register open while its tables are rebuilt."""
+    if migrate.current_revision(engine) == migrate.HEAD_REVISION:
+        return
+    if mark is None:  # a database server: its own locks apply
+        migrate.upgrade(engine, backup_folder=paths.backup_dir(folder))
+        return
+    with presence.alone(folder, mark, "open it with this version"):
+        migrate.upgrade(engine, backup_folder=paths.backup_dir(folder))
+
+
+def _open(
+    folder: Path, database_url: str, embedded: bool, keys: Unlocked | None, new: bool, mark: Presence | None
+) -> Register:
     if embedded and keyring.is_protected(folder):
         if keys is None:
             raise RegisterLocked("This register is encrypted: sign in with your name and password.")
@@ -83,7 +110,7 @@ def open_register(
             )
         try:
             engine = make_engine(database_url, key=keys.database_key)
-            migrate.upgrade(engine, backup_folder=paths.backup_dir(folder))
+            _upgrade(engine, folder, mark)
         except WrongDatabaseKey as exc:
             raise RegisterLocked(
                 "The key does not open this register's file. If the file was replaced, restore the matching "
@@ -95,7 +122,7 @@ def open_register(
             _refuse_empty_file(folder, new=new)
         engine = make_engine(database_url)
         try:
-            migrate.upgrade(engine, backup_folder=paths.backup_dir(folder))
+            _upgrade(engine, folder, mark)
         except DBAPIError as exc:
             engine.dispose()
             if embedded and "not a database" in str(exc.orig):
@@ -109,7 +136,7 @@ def open_register(
         keys = None
     audit.configure(engine, folder)
     _seed(engine)
-    return Register(engine=engine, folder=folder, keys=keys)
+    return Register(engine=engine, folder=folder, keys=keys, presence=mark)
 
 
 def _seed(engine: Engine) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.incidents import DEFAULT_AXIS, Category, FourCs, is_guarded
+from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.services import audit, sealing
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound, ValidationError
@@ -134,9 +134,10 @@ class OwnReport:
 
 
 def _text(value: str, what: str, limit: int, *, required: bool = False) -> str:
-    text = value.strip()
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
-        raise ValidationError(f"The {what} contains control characters; retype it.")
+    text = normal_newlines(value).strip()
+    bad = unsafe_character(text, multiline=True)
+    if bad is not None:
+        raise ValidationError(f"The {what} contains {bad}, which cannot be kept; retype that part.", field=what)
     if required and not text:
         raise ValidationError(f"Write the {what}.")
     if len(text) > limit:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +17,15 @@ from pathlib import Path
 from safeguard_desktop.services.errors import ValidationError
 
 SAMPLE_BYTES = 256 * 1024
+# Budgets, checked before anything is read whole (a trust's 100,000 pupils fit with room to spare). Measured before
+# they existed: an XLSX zip bomb took 6 minutes and 473 MB; a 600 MB cell, a line of 100 million commas and a
+# 20-million-column header ended in MemoryError.
+MAX_FILE_BYTES = 60_000_000
+MAX_UNPACKED_BYTES = 200_000_000  # an XLSX's parts, as its zip directory declares them (zipfile reads no more)
+MAX_PARTS = 2_000
+MAX_LINE = 100_000  # characters in one line of a CSV
+MAX_COLUMNS = 400
+MAX_ROWS = 300_000
 _ENCODINGS_SEEN_IN_SCHOOLS = ["utf_8", "cp1252", "utf_16", "iso8859_15"]
 
 
@@ -36,7 +47,14 @@ def read_pupil_file(path: str | Path) -> RawTable:
     """Read a CSV or XLSX file. Raises ImportFileError with what to do when it cannot be read."""
     p = Path(path)
     try:
-        data = p.read_bytes()
+        with p.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise ImportFileError(
+                    f"{p.name}: {size / 1e6:,.0f} MB is more than a pupil list can be ({MAX_FILE_BYTES // 1_000_000} "
+                    "MB). Check it is the right file; export only the pupils' details from the MIS."
+                )
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError as exc:
         raise ImportFileError(f"{p.name}: no such file. Check the name and folder.") from exc
     except OSError as exc:
@@ -55,7 +73,12 @@ def decode(data: bytes, source: str) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "UTF-8 (with BOM)"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                f"{source}: the file is UTF-16 but is cut short or damaged (byte {exc.start + 1}). Export it again."
+            ) from exc
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
@@ -98,8 +121,9 @@ def _delimiter(header_line: str) -> str:
 def read_csv_bytes(data: bytes, source: str) -> RawTable:
     """Parse CSV bytes with RFC 4180 quoting (never a guessed dialect: csv.Sniffer merged rows here)."""
     text, encoding = decode(data, source)
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line), doublequote=True, strict=False)
+    first_line = text.split("\n", 1)[0][: MAX_LINE + 1]
+    lines = _bounded_lines(io.StringIO(text, newline=""), source)
+    reader = csv.reader(lines, delimiter=_delimiter(first_line), doublequote=True, strict=False)
     headers: list[str] | None = None
     records: list[tuple[int, list[str]]] = []
     start = 1
@@ -109,6 +133,7 @@ def read_csv_bytes(data: bytes, source: str) -> RawTable:
             start = reader.line_num + 1
             if not any(cell.strip() for cell in row):
                 continue
+            _check_shape(source, line, len(row), len(records))
             if headers is None:
                 headers = [h.strip() for h in row]
                 continue
@@ -118,6 +143,46 @@ def read_csv_bytes(data: bytes, source: str) -> RawTable:
     if headers is None:
         raise ImportFileError(f"{source}: no header line found.")
     return RawTable(source, encoding, headers, records)
+
+
+def _bounded_lines(lines: Iterator[str], source: str) -> Iterator[str]:
+    """The file's lines, each checked against the budget before the CSV parser splits it into fields."""
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE:
+            raise ImportFileError(
+                f"{source}, line {number}: {len(line):,} characters, far more than a pupil's row holds "
+                f"({MAX_LINE:,} at most). Check it is the right file, or export it again."
+            )
+        yield line
+
+
+def _check_shape(source: str, line: int, columns: int, rows: int) -> None:
+    if columns > MAX_COLUMNS:
+        raise ImportFileError(
+            f"{source}, line {line}: {columns:,} columns, more than the {MAX_COLUMNS} a pupil list can have. "
+            "Export only the pupils' details from the MIS."
+        )
+    if rows >= MAX_ROWS:
+        raise ImportFileError(
+            f"{source}, line {line}: more than {MAX_ROWS:,} rows; import the file in parts, one school at a time."
+        )
+
+
+def _check_zip(path: Path, data: bytes) -> None:
+    """An XLSX is a zip: its declared unpacked size and number of parts are checked before openpyxl reads it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ImportFileError(f"{path.name}: not a readable Excel workbook ({exc}). Save it again as .xlsx.") from exc
+    unpacked = sum(part.file_size for part in parts)
+    if len(parts) > MAX_PARTS or unpacked > MAX_UNPACKED_BYTES:
+        raise ImportFileError(
+            f"{path.name}: the workbook unpacks to {unpacked / 1e6:,.0f} MB in {len(parts):,} parts, far more than a "
+            "pupil list; it may be damaged or made to harm. Export the list from the MIS again, as CSV."
+        )
 
 
 def _cell_text(value: object) -> str:
@@ -135,6 +200,7 @@ def _cell_text(value: object) -> str:
 def _read_xlsx(path: Path, data: bytes) -> RawTable:
     from openpyxl import load_workbook
 
+    _check_zip(path, data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -143,8 +209,12 @@ def _read_xlsx(path: Path, data: bytes) -> RawTable:
         sheet = workbook.worksheets[0]
         headers: list[str] | None = None
         records: list[tuple[int, list[str]]] = []
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(v) for v in row]
+        for number, row in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), start=1):
+            used = len(row)  # read-only rows are padded to max_col: only what has a value counts
+            while used and row[used - 1] in (None, ""):
+                used -= 1
+            _check_shape(f"{path.name} (sheet {sheet.title})", number, used, len(records))
+            cells = [_cell_text(v) for v in row[:used]]
             if not any(c.strip() for c in cells):
                 continue
             if headers is None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from safeguard_desktop.domain.dates import parse_uk_date
 from safeguard_desktop.domain.pupils import normalise_upn, normalise_year_group
+from safeguard_desktop.domain.text import UNSAFE
 from safeguard_desktop.services.mis_mapping import FIELD_BY_KEY, IDENTIFIERS
 
 _LIMITS = {
@@ -19,8 +19,7 @@ _LIMITS = {
     "reg_group": 40,
     "admission_number": 20,
 }
-# C0 and C1 control characters, and the bidirectional overrides that can disguise a name.
-_BAD_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BAD_CHARACTER = UNSAFE  # control characters and the bidirectional overrides that can disguise a name
 EARLIEST_BIRTH = date(1990, 1, 1)
 
 

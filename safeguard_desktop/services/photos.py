@@ -7,6 +7,8 @@ is all-or-nothing and can be previewed first; a file that matches no pupil, or t
 from __future__ import annotations
 
 import io
+import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,9 +46,20 @@ def thumbnail(data: bytes, name: str = "the photo") -> bytes:
         raise ValidationError(f"{name} is larger than 15 MB; export smaller photos from the MIS.")
     if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
         raise ValidationError(f"{name} is not a JPEG or PNG image.")
+    # Pillow only refuses above twice its MAX_IMAGE_PIXELS (a 64-megapixel photo passed a 40-megapixel limit):
+    # the size in the header is checked here, before anything is decoded.
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():  # Pillow warns above the limit; the size is refused below anyway
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(data))
+        with opened as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ValidationError(
+                    f"{name} is {width} × {height} pixels, more than the {MAX_PIXELS // 1_000_000} megapixels a "
+                    "photo for the briefing needs; export smaller photos from the MIS."
+                )
             image.load()
             picture = image.convert("RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as exc:
@@ -55,6 +68,15 @@ def thumbnail(data: bytes, name: str = "the photo") -> bytes:
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=85)
     return out.getvalue()
+
+
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes, its size checked before it is read (a 4 GB "photo" was read whole, then refused)."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise ValidationError(f"{path.name} is larger than 15 MB; export smaller photos from the MIS.")
+        return handle.read(MAX_FILE_BYTES + 1)
 
 
 def import_folder(
@@ -77,8 +99,15 @@ def import_folder(
         for key in (upn, adno):
             if key:
                 by_key.setdefault(key.strip().casefold(), []).append(pid)
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
     result = PhotoImport()
+    files = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in SUFFIXES:
+            continue
+        if path.is_symlink():  # a link may point anywhere on the PC: only files really in the folder are read
+            result.rejected.append((path.name, "is a link to another place, not a photo in this folder"))
+        elif path.is_file():
+            files.append(path)
     prepared: list[tuple[int, bytes]] = []
     for number, path in enumerate(files, start=1):
         ids = sorted(set(by_key.get(path.stem.strip().casefold(), [])))
@@ -86,7 +115,7 @@ def import_folder(
             result.unmatched.append(path.name)
         else:
             try:
-                prepared.append((ids[0], thumbnail(path.read_bytes(), path.name)))
+                prepared.append((ids[0], thumbnail(_read_bounded(path), path.name)))
                 result.matched.append((path.name, ids[0]))
             except ValidationError as exc:
                 result.rejected.append((path.name, str(exc)))

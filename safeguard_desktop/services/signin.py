@@ -72,6 +72,8 @@ def sign_in(data_dir: str | Path | None, username: str, password: str, code: str
         register.close()
         accounts.record_failed_sign_in(folder, name)
         raise
+    if register.presence is not None:
+        register.presence.set_user(actor.username)
     return register, actor
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.documents.wording import DoesNotFit, default_template
 from safeguard_desktop.domain.events import FilmingPolicy, policy_text
 from safeguard_desktop.domain.templates import TEMPLATES, TemplateError, TemplateSpec, check
+from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.services import audit, settings
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound, ValidationError
@@ -83,6 +84,10 @@ def render_sample(key: str, text: str, school: settings.SchoolDetails | None = N
 def save_template(session: Session, actor: Actor, key: str, text: str) -> None:
     """Save the school's wording after checking it fills and fits. Audited."""
     actor.require(Operation.EDIT_TEMPLATES)
+    text = normal_newlines(text)
+    bad = unsafe_character(text, multiline=True)
+    if bad is not None:
+        raise ValidationError(f"The wording contains {bad}, which cannot be printed; retype that part.", field=key)
     render_sample(key, text, settings.get_school(session))
     if text.strip() == default_template(key).strip():
         settings.write_setting(session, _PREFIX + key, "")
