@@ -115,6 +115,26 @@ def database_file(base: Path) -> Path:
     return base / "register.db"
 
 
+def viewing_dir(base: Path) -> Path:
+    """Copies of documents handed to the system's PDF viewer: inside the register's folder (closed to others),
+    emptied at every start, never the system's temporary folder."""
+    return base / "viewing"
+
+
+def clear_viewing(base: Path) -> int:
+    """Remove what an earlier session left for the viewer; returns how many files went (held ones stay)."""
+    folder = viewing_dir(base)
+    removed = 0
+    if folder.is_dir():
+        for path in folder.iterdir():
+            try:
+                path.unlink()
+                removed += 1
+            except OSError:
+                continue
+    return removed
+
+
 def backup_dir(base: Path) -> Path:
     """Automatic backups taken before migrations."""
     path = base / "backups"

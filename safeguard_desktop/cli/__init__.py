@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from safeguard_desktop.cli import (
     account_commands,
     admin_commands,
@@ -104,8 +106,10 @@ def use_utf8_output() -> None:
 
 
 def _plain_os_error(exc: OSError) -> str:
+    from safeguard_desktop.services.faults import plain_message
+
     where = f"{exc.filename}: " if exc.filename else ""
-    return f"{where}{exc.strerror or exc}"
+    return plain_message(exc) or f"{where}{exc.strerror or exc}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -141,6 +145,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_REFUSED
     except OSError as exc:  # e.g. --out into a folder that does not exist
         print(f"safeguard: {_plain_os_error(exc)}", file=sys.stderr)
+        return EXIT_REFUSED
+    except DBAPIError as exc:  # the disk filled up, or a page is damaged, part way through a command
+        from safeguard_desktop.services.faults import plain_message
+
+        message = plain_message(exc)
+        if message is None:
+            raise
+        print(f"safeguard: {message}", file=sys.stderr)
         return EXIT_REFUSED
     finally:
         reg.close()

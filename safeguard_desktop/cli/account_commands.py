@@ -11,7 +11,7 @@ from safeguard_desktop.services import accounts
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.store.engine import read_session, write_session
+from safeguard_desktop.services.transaction import read_session, write_session
 
 COMMANDS: dict[str, Callable[[Register, Actor, argparse.Namespace], int]] = {}
 

@@ -13,7 +13,7 @@ from safeguard_desktop.domain.templates import TEMPLATES
 from safeguard_desktop.services import settings, templates
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
-from safeguard_desktop.store.engine import read_session, write_session
+from safeguard_desktop.services.transaction import read_session, write_session
 
 COMMANDS: dict[str, Callable[[Register, Actor, argparse.Namespace], int]] = {}
 

@@ -10,6 +10,8 @@ correct password) and moved into the audit trail at the next successful sign-in.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.resources import MissingResource, resource_path
-from safeguard_desktop.services import audit, keyring
+from safeguard_desktop.services import audit, keyring, presence
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.errors import ConflictError, NotFound, ServiceError, ValidationError
 from safeguard_desktop.store.models import UserAccount
@@ -31,6 +33,8 @@ HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 MIN_PASSWORD = 12
 FAILED_LOG = "failed-signins.jsonl"
 FAILED_LOG_BUDGET = 1_000_000  # bytes read into the audit trail at a sign-in
+FAILED_LOG_RESERVE = 16_384  # bytes set aside for about 200 failed attempts on a full disk
+log = logging.getLogger(__name__)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 LEADS = (Role.DSL, Role.DEPUTY_DSL)
 
@@ -148,11 +152,40 @@ def add_first_dsl(session: Session, keys: keyring.Unlocked, username: str, displ
     return actor
 
 
+def reserve_failed_log(folder: Path) -> None:
+    """Make the failed sign-in log with room set aside, so a failure is still recorded on a full disk (writing
+    inside a file's own bytes needs no new space; measured before: at 0 KB free a wrong password went unrecorded)."""
+    path = folder / FAILED_LOG
+    if not path.exists():
+        with path.open("wb") as handle:
+            handle.write(b"\0" * FAILED_LOG_RESERVE)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
 def record_failed_sign_in(folder: Path, username: str) -> None:
-    """Append a failed attempt to the log beside the register (moved into the audit trail later)."""
-    line = json.dumps({"at": datetime.now().isoformat(timespec="seconds"), "username": username[:60]})
-    with (folder / FAILED_LOG).open("a", encoding="utf-8") as handle:
-        handle.write(line + "\n")
+    """Note a failed attempt in the log beside the register (moved into the audit trail at the next sign-in).
+
+    Entries are written over the room set aside (NUL bytes), growing the file only when that is used up; a disk
+    too full even for that is logged, and the person still gets the ordinary sign-in message.
+    """
+    line = (json.dumps({"at": datetime.now().isoformat(timespec="seconds"), "username": username[:60]}) + "\n").encode()
+    try:
+        with presence.folder_lock(folder, "failed-signins"):
+            reserve_failed_log(folder)
+            with (folder / FAILED_LOG).open("r+b") as handle:
+                data = handle.read(FAILED_LOG_BUDGET)
+                end = data.find(b"\0")
+                if end == -1 or len(data) - end < len(line):
+                    handle.seek(0, os.SEEK_END)
+                    handle.write(line + b"\0" * FAILED_LOG_RESERVE)
+                else:
+                    handle.seek(end)
+                    handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+    except OSError as exc:
+        log.warning("a failed sign-in could not be noted: %s", exc.strerror or exc.__class__.__name__)
 
 
 def _import_failed_sign_ins(session: Session, folder: Path, actor: Actor) -> int:
@@ -160,11 +193,12 @@ def _import_failed_sign_ins(session: Session, folder: Path, actor: Actor) -> int
     if not path.exists():
         return 0
     # Written outside the database by anyone at the sign-in screen: bounded, and a bad byte or line is recorded
-    # as unreadable instead of stopping every sign-in.
+    # as unreadable instead of stopping every sign-in. The entries end at the first NUL (the room set aside).
     with path.open("rb") as handle:
         data = handle.read(FAILED_LOG_BUDGET + 1)
-    lines = [line for line in data[:FAILED_LOG_BUDGET].decode("utf-8", "replace").splitlines() if line.strip()]
-    if len(data) > FAILED_LOG_BUDGET:
+    entries = data[:FAILED_LOG_BUDGET].split(b"\0", 1)[0]
+    lines = [line for line in entries.decode("utf-8", "replace").splitlines() if line.strip()]
+    if len(data) > FAILED_LOG_BUDGET and b"\0" not in data:
         audit.record(session, actor, "failed sign-in", "account", "", "the failed sign-in log was cut at 1 MB")
     for line in lines:
         try:
@@ -173,8 +207,20 @@ def _import_failed_sign_ins(session: Session, folder: Path, actor: Actor) -> int
         except (ValueError, AttributeError):
             detail = "unreadable entry in the failed sign-in log"
         audit.record(session, actor, "failed sign-in", "account", "", detail)
-    path.unlink()
+    if lines:
+        _clear_failed_log(path, len(entries))
     return len(lines)
+
+
+def _clear_failed_log(path: Path, used: int) -> None:
+    """Blank the entries moved into the audit trail, in place: the room stays set aside."""
+    try:
+        with path.open("r+b") as handle:
+            handle.write(b"\0" * used)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError:
+        path.unlink(missing_ok=True)
 
 
 def verify_totp(secret: str, code: str, *, at: datetime | None = None) -> bool:

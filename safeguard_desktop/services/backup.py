@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import time
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +19,7 @@ import sqlcipher3
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from safeguard_desktop.files import replace_file
 from safeguard_desktop.services import audit, presence
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.errors import ValidationError
@@ -85,19 +88,52 @@ def back_up(engine: Engine, folder: Path, actor: Actor, destination: Path) -> Ba
     destination.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S_%f")  # sorts by time; two in one second never collide
     target = destination / f"register-{stamp}{BACKUP_SUFFIX}"
+    _clear_leftovers(destination)
+    # The entry goes in first, so that the copy carries it; a copy that then fails is recorded as failed.
     with write_session(engine) as session:
         audit.record(session, actor, "backed up the register", "backup", "", target.name)
     partial = target.with_suffix(".partial")
-    copy_database(source, partial, key)
-    anchor = folder / audit.ANCHOR_FILE
-    if anchor.exists():
-        shutil.copy2(anchor, target.with_name(target.name + ".anchor.json"))
-    slots = folder / SLOTS_FILE
-    if slots.exists():  # the key slots as they were, so the backup opens with the passwords of its day
-        shutil.copy2(slots, target.with_name(target.name + ".keys.json"))
-    info = check_backup(partial, key)
-    partial.replace(target)
+    sides = [target.with_name(target.name + ".anchor.json"), target.with_name(target.name + ".keys.json")]
+    try:
+        copy_database(source, partial, key)
+        anchor = folder / audit.ANCHOR_FILE
+        if anchor.exists():
+            shutil.copy2(anchor, sides[0])
+        slots = folder / SLOTS_FILE
+        if slots.exists():  # the key slots as they were, so the backup opens with the passwords of its day
+            shutil.copy2(slots, sides[1])
+        info = check_backup(partial, key)
+        replace_file(partial, target)
+    except BaseException as exc:
+        for leftover in (partial, *sides):
+            with suppress(OSError):
+                leftover.unlink(missing_ok=True)
+        if isinstance(exc, Exception):
+            with suppress(Exception), write_session(engine) as session:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)[:200]
+                audit.record(session, actor, "backup failed", "backup", "", f"{target.name}: {why}")
+        if isinstance(exc, OSError | sqlite3.Error | sqlcipher3.dbapi2.Error):
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ValidationError(
+                f"The backup into {destination} failed ({reason}); nothing was kept there. Check the disk or USB "
+                "stick has room and can be written to, then try again."
+            ) from exc
+        raise
     return BackupInfo(target, info.revision, info.pupils, info.audit_entries)
+
+
+_LEFTOVER_AGE = 3600  # seconds: a partial copy this old belongs to a backup that was killed, not one under way
+
+
+def _clear_leftovers(destination: Path) -> None:
+    """Remove partial copies (and their side files) left by backups that were killed part way."""
+    now = time.time()
+    for partial in destination.glob(f"register-*{BACKUP_SUFFIX.removesuffix('.db')}.partial"):
+        with suppress(OSError):
+            if now - partial.stat().st_mtime > _LEFTOVER_AGE:
+                stem = partial.with_suffix(".db").name
+                for side in (partial, destination / f"{stem}.anchor.json", destination / f"{stem}.keys.json"):
+                    side.unlink(missing_ok=True)
 
 
 def restore(engine: Engine, folder: Path, actor: Actor, backup: Path, own: Presence | None) -> Path:

@@ -11,11 +11,12 @@ from sqlalchemy.exc import DBAPIError
 from safeguard_desktop import paths
 from safeguard_desktop.domain.purposes import DEFAULT_PURPOSES
 from safeguard_desktop.services import audit, keyring, presence, sealing
-from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.errors import ServiceError, StorageProblem
+from safeguard_desktop.services.faults import plain_message
 from safeguard_desktop.services.keyring import Unlocked
 from safeguard_desktop.services.presence import Presence
 from safeguard_desktop.store import migrate
-from safeguard_desktop.store.engine import WrongDatabaseKey, make_engine, read_session, write_session
+from safeguard_desktop.store.engine import StorageFault, WrongDatabaseKey, make_engine, read_session, write_session
 from safeguard_desktop.store.models import ConsentPurpose, Pupil, School
 
 
@@ -116,6 +117,11 @@ def _open(
                 "The key does not open this register's file. If the file was replaced, restore the matching "
                 "key file (keyslots.json) from the same backup."
             ) from exc
+        except (StorageFault, DBAPIError) as exc:
+            message = plain_message(exc, folder)
+            if message is None:
+                raise
+            raise StorageProblem(message) from exc
         sealing.configure(engine, keys.safeguarding_public, folder)
     else:
         if embedded:
@@ -131,6 +137,9 @@ def _open(
                     "Copy the key file back from the newest backup folder (it is the backup's .keys.json, renamed "
                     f"to {keyring.SLOTS_FILE}); nothing has been changed."
                 ) from exc
+            message = plain_message(exc, folder)
+            if message is not None:
+                raise StorageProblem(message) from exc
             raise
         sealing.configure(engine, None)
         keys = None

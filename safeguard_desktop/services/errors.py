@@ -29,3 +29,7 @@ class ConflictError(ServiceError):
 
 class FileInUse(ServiceError):
     """A file could not be written or replaced: another program holds it, or the folder refuses it."""
+
+
+class StorageProblem(ServiceError):
+    """The disk, not the person: full, read-only, unreachable or damaged. The message says what to do."""

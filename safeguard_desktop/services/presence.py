@@ -123,6 +123,20 @@ def _gate(register_folder: Path, wait: float, doing: str) -> Iterator[None]:
         gate.release(force=True)
 
 
+@contextmanager
+def folder_lock(register_folder: Path, name: str, wait: float = 10.0) -> Iterator[None]:
+    """A short exclusive lock for a small shared file beside the register (e.g. the failed sign-in log)."""
+    lock = _lock(_folder(register_folder) / f"{name}.mutex")
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout as exc:
+        raise OSError(f"{name} is busy") from exc
+    try:
+        yield
+    finally:
+        lock.release(force=True)
+
+
 def enter(register_folder: Path, program: str, user: str = "") -> Presence:
     """Mark the register as open by this process (waits briefly while another replaces its files)."""
     with _gate(register_folder, GATE_WAIT, "open it"):

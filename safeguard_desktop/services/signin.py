@@ -5,6 +5,7 @@ Every path ends with an open Register and the Actor who is working, so the GUI a
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 from safeguard_desktop import paths
@@ -38,6 +39,7 @@ def create_register(
     except FolderNotProtected as exc:
         raise ValidationError(f"{exc} Choose another folder for the register.", field="folder") from exc
     keys, recovery = accounts.protect_new_register(folder, username, display_name, password)
+    accounts.reserve_failed_log(folder)
     try:
         register = open_register(folder, keys=keys, new=True)
         with write_session(register.engine) as session:
@@ -49,7 +51,7 @@ def create_register(
             )  # fmt: skip
     except Exception:
         # Nothing half-made is left behind: no key file without its register, no register without its DSL.
-        for name in (keyring.SLOTS_FILE, "register.db", "register.db-wal", "register.db-shm"):
+        for name in (keyring.SLOTS_FILE, "register.db", "register.db-wal", "register.db-shm", accounts.FAILED_LOG):
             (folder / name).unlink(missing_ok=True)
         raise
     return register, actor, recovery
@@ -74,6 +76,8 @@ def sign_in(data_dir: str | Path | None, username: str, password: str, code: str
         raise
     if register.presence is not None:
         register.presence.set_user(actor.username)
+    with suppress(OSError):  # room for failed sign-ins, for the day the disk is full
+        accounts.reserve_failed_log(folder)
     return register, actor
 
 

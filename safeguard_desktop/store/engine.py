@@ -21,6 +21,11 @@ class WrongDatabaseKey(Exception):
     """The key does not open this database file (or the file is not a register)."""
 
 
+class StorageFault(Exception):
+    """The database file could not be used for a reason of the disk's, not the key's (full, read-only, damaged,
+    unreachable); ``str()`` is SQLite's own message."""
+
+
 def cipher_connect(path: str, key: bytes) -> Any:
     """A DB-API connection to an SQLCipher file keyed with a raw 256-bit key, checked by reading at once.
 
@@ -36,7 +41,11 @@ def cipher_connect(path: str, key: bytes) -> Any:
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.dbapi2.DatabaseError as exc:
         connection.close()
-        raise WrongDatabaseKey(f"{path} does not open with this key.") from exc
+        # Only "not a database" means the key (or the file) is wrong: a full disk, a read-only folder or a
+        # damaged page gave the same "restore the key file" advice before, which was wrong.
+        if "not a database" in str(exc):
+            raise WrongDatabaseKey(f"{path} does not open with this key.") from exc
+        raise StorageFault(str(exc)) from exc
     return connection
 
 

@@ -193,6 +193,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(arguments)
     base = paths.data_dir(args.data_dir)
     setup_logging(base)
+    from safeguard_desktop.ui import excepthook
+
+    excepthook.install(paths.log_dir(base))
     QCoreApplication.setOrganizationName(paths.APP_AUTHOR)
     QCoreApplication.setApplicationName(paths.APP_NAME)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -213,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from safeguard_desktop.resources import resource_path
 
     QApplication.setWindowIcon(QIcon(str(resource_path("icons", "app.png"))))
+    paths.clear_viewing(base)
+    app.setProperty("viewing_folder", str(paths.viewing_dir(base)))
 
     from safeguard_desktop.services.actors import local_lead
     from safeguard_desktop.services.first_screen import read_first_screen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,7 +25,19 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.files import write_atomically
+from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
+
+
+def viewing_folder() -> Path:
+    """Where copies for the system's viewer go: the register's ``viewing/`` folder (set by the app at start)."""
+    app = QApplication.instance()
+    chosen = app.property("viewing_folder") if app is not None else None
+    if chosen:
+        return Path(str(chosen))
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / "safeguard-viewing"
 
 
 class PdfPreviewDialog(QDialog):
@@ -48,6 +61,7 @@ class PdfPreviewDialog(QDialog):
         self.setWindowTitle(f"{title} — preview")
         self.resize(900, 1000)
         self.pdf = pdf
+        self._viewing: list[Path] = []
         self.title = title
         self.suggested_name = suggested_name
         self._bytes = QByteArray(pdf)
@@ -98,6 +112,9 @@ class PdfPreviewDialog(QDialog):
         target = Path(path)
         try:
             write_atomically(target, self.pdf)
+        except ServiceError as exc:  # held by another program: the message says so
+            QMessageBox.warning(self, self.title, str(exc))
+            return None
         except OSError as exc:
             QMessageBox.warning(
                 self, self.title, f"Could not save to {target}: {exc.strerror or exc}. Choose another folder."
@@ -109,14 +126,32 @@ class PdfPreviewDialog(QDialog):
         self.saved.emit(str(target))
         return str(target)
 
-    def open_in_viewer(self) -> None:
-        """Save to a temporary file and open the system's PDF viewer."""
-        import tempfile
+    def open_in_viewer(self) -> str | None:
+        """Write a copy into the register's own viewing folder (never the system's temporary folder, where a named
+        document would stay for good) and open the system's PDF viewer. The copy goes when this preview closes,
+        and whatever is left there (a viewer still holding it) at the next start."""
+        folder = viewing_folder()
+        target = folder / self.suggested_name
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomically(target, self.pdf)
+        except (OSError, ServiceError) as exc:
+            QMessageBox.warning(self, self.title, f"Could not open it in the viewer: {exc}")
+            return None
+        self._viewing.append(target)
+        if self.on_output:
+            self.on_output("opened in the viewer")
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+        return str(target)
 
-        folder = Path(tempfile.mkdtemp(prefix="safeguard-"))
-        path = self.save_as(str(folder / self.suggested_name))
-        if path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+    def done(self, result: int) -> None:
+        """Closing the preview removes the copies it gave the viewer (a viewer still holding one on Windows keeps it
+        until the next start clears the folder)."""
+        for copy in self._viewing:
+            with contextlib.suppress(OSError):
+                copy.unlink(missing_ok=True)
+        self._viewing.clear()
+        super().done(result)
 
     def print_document(self, printer: QPrinter | None = None) -> int:
         """Print every page through the system print dialog (or to ``printer`` as given). Returns pages printed."""
