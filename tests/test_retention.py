@@ -93,6 +93,8 @@ def test_apply_deletes_what_is_due_leaves_a_stub_and_respects_legal_hold(
         session.execute(update(Pupil).where(Pupil.id.in_(ids)).values(on_roll=False, left_on=date(2025, 7, 20)))
         events.create_event(session, dsl, events.EventInput("Old show", datetime(2025, 12, 10, 14), "Hall",
                                                             FilmingPolicy.PERSONAL_USE, classes=["13A"]))  # fmt: skip
+        events.create_event(session, dsl, events.EventInput("Other show", datetime(2025, 12, 11, 14), "Hall",
+                                                            FilmingPolicy.PERSONAL_USE, classes=["5A"]))  # fmt: skip
         incidents.record_incident(session, dsl, incidents.IncidentInput(
             Category.OTHER, "Kept for review.", people=[incidents.PersonInput("pupil", "affected", pupil_id=ids[0])]))  # fmt: skip
         retention.set_legal_hold(session, dsl, pupil_id=ids[1])
@@ -106,7 +108,9 @@ def test_apply_deletes_what_is_due_leaves_a_stub_and_respects_legal_hold(
         events_left = session.scalar(select(func.count()).select_from(Event))
         incidents_left = session.scalar(select(func.count()).select_from(Incident))
         stubs = list(session.scalars(select(AuditEntry).where(AuditEntry.action == "deleted under retention")))
-    assert (removed, left, events_left, incidents_left) == (2, 1, 0, 1)  # the held pupil's decision stays
+    # The held pupil's decision stays, and so does the show their class took part in (evidence too); the show of
+    # a class with nobody on hold goes.
+    assert (removed, left, events_left, incidents_left) == (2, 1, 1, 1)
     assert {s.record_kind for s in stubs} == {"consent decisions", "event records"}
     assert all("Gone" not in s.detail and "Pupil" not in s.detail for s in stubs)
 

@@ -260,3 +260,24 @@ def test_a_missing_register_file_is_not_replaced_by_an_empty_one(school: Path) -
     assert not (school / "register.db").exists()  # nothing created in its place
     (school / "moved.db").rename(school / "register.db")
     sign_in(school, "a.lead", PASSWORD)[0].close()
+
+
+def test_two_staff_with_the_same_name_see_only_their_own_reports(school: Path) -> None:
+    reg, dsl = sign_in(school, "a.lead", PASSWORD)
+    assert reg.keys is not None
+    with write_session(reg.engine) as session:
+        for user in ("s.smith1", "s.smith2"):
+            accounts.add_account(session, dsl, school, reg.keys, user, "Sam Smith", Role.STAFF, f"{user} river lamp")
+    reg.close()
+    reg, first = sign_in(school, "s.smith1", "s.smith1 river lamp")
+    with write_session(reg.engine) as session:
+        incidents.record_incident(session, first, incidents.IncidentInput(Category.CYBERBULLYING, "First Sam's"))
+    reg.close()
+    reg, second = sign_in(school, "s.smith2", "s.smith2 river lamp")
+    with read_session(reg.engine) as session:
+        assert incidents.my_reports(session, second) == []  # the same display name is not the same person
+    reg.close()
+    reg, first = sign_in(school, "s.smith1", "s.smith1 river lamp")
+    with read_session(reg.engine) as session:
+        assert [r.summary for r in incidents.my_reports(session, first)] == ["First Sam's"]
+    reg.close()

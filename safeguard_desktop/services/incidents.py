@@ -209,6 +209,7 @@ def record_incident(session: Session, actor: Actor, data: IncidentInput) -> int:
         platforms=sealing.seal(session, "\n".join(platforms)),
         evidence_links=sealing.seal(session, "\n".join(links)),
         reported_by=actor.name,
+        reported_by_user=actor.username or None,
         created_at=now,
         reporter_copy=sealing.seal_for_author(session, actor.username, summary),
     )
@@ -349,11 +350,24 @@ def list_incidents(session: Session, actor: Actor) -> list[IncidentView]:
 
 
 def my_reports(session: Session, actor: Actor) -> list[OwnReport]:
-    """The incidents this person logged, with their status only."""
+    """The incidents this person logged, with their status only: matched by account, never by display name (two
+    staff may share one). An incident from before accounts were recorded counts as theirs only when its copy
+    sealed to their own key opens."""
     actor.require(Operation.LOG_INCIDENT)
-    rows = session.execute(
-        select(Incident.id, Incident.reported_at, Incident.status, Incident.reporter_copy)
-        .where(Incident.reported_by == actor.name)
-        .order_by(Incident.reported_at.desc())
+    query = select(
+        Incident.id, Incident.reported_at, Incident.status, Incident.reporter_copy, Incident.reported_by_user
     )
-    return [OwnReport(i, at, Status(status), sealing.reveal_own(actor, copy)) for i, at, status, copy in rows]
+    if actor.username:
+        query = query.where(
+            (Incident.reported_by_user == actor.username)
+            | (Incident.reported_by_user.is_(None) & (Incident.reported_by == actor.name))
+        )
+    else:  # an unencrypted register from an earlier version: no accounts, the person at the computer
+        query = query.where(Incident.reported_by == actor.name)
+    reports = []
+    for number, at, status, copy, user in session.execute(query.order_by(Incident.reported_at.desc())):
+        summary = sealing.reveal_own(actor, copy)
+        if actor.username and user is None and not summary:
+            continue  # same display name, but not provably theirs
+        reports.append(OwnReport(number, at, Status(status), summary))
+    return reports

@@ -22,7 +22,15 @@ from safeguard_desktop.domain.retention import (
 from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound
-from safeguard_desktop.store.models import ConsentDecision, Event, Incident, IncidentPerson, Pupil
+from safeguard_desktop.store.models import (
+    ConsentDecision,
+    Event,
+    EventGroup,
+    EventPupil,
+    Incident,
+    IncidentPerson,
+    Pupil,
+)
 
 
 @dataclass(frozen=True)
@@ -57,9 +65,10 @@ def review(
         if when <= day:
             due.append(DueRecord("consent decisions", f"pupil {pupil_id}", when,
                                  f"{policy.consent_years_after_leaving} year(s) after leaving", count))  # fmt: skip
+    held = _events_with_held_pupils(session)
     for event_id, starts_at in session.execute(select(Event.id, Event.starts_at)):
         when = event_review_date(starts_at.date(), policy)
-        if when <= day:
+        if when <= day and event_id not in held:
             due.append(DueRecord("event records", f"event {event_id}", when, "after the academic year of the event", 1))
     linked = session.execute(
         select(IncidentPerson.incident_id, Pupil.date_of_birth)
@@ -76,6 +85,24 @@ def review(
         if when <= day:
             due.append(DueRecord("child-protection record", f"incident {incident_id}", when, rule, 1))
     return sorted(due, key=lambda d: (d.due_on, d.kind, d.record))
+
+
+def _events_with_held_pupils(session: Session) -> set[int]:
+    """Events a pupil under legal hold took part in (picked, or in a year group or class that took part): their
+    records are evidence too, and stay while the hold does."""
+    held = session.execute(select(Pupil.id, Pupil.year_group, Pupil.reg_group).where(Pupil.legal_hold.is_(True)))
+    ids, years, classes = set(), set(), set()
+    for pupil_id, year_group, reg_group in held:
+        ids.add(pupil_id)
+        years.add(year_group)
+        classes.add(reg_group)
+    if not ids:
+        return set()
+    events = set(session.scalars(select(EventPupil.event_id).where(EventPupil.pupil_id.in_(ids))))
+    for event_id, kind, value in session.execute(select(EventGroup.event_id, EventGroup.kind, EventGroup.value)):
+        if (kind == "year" and value in years) or (kind == "class" and value in classes):
+            events.add(event_id)
+    return events
 
 
 def apply(session: Session, actor: Actor, *, today: date | None = None, rules: RetentionRules | None = None) -> int:

@@ -218,6 +218,8 @@ class Incident(Base):
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     #: The summary sealed to the reporter's own key, so staff can read what they reported (and nothing else).
     reporter_copy: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The account that reported it (display names are not unique); empty on incidents from before 0010.
+    reported_by_user: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     people: Mapped[list[IncidentPerson]] = relationship(cascade="all, delete-orphan")

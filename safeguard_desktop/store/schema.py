@@ -1,7 +1,7 @@
 """The schema revision this build expects, importable without SQLAlchemy or Alembic."""
 
 #: The newest migration this build knows. A test checks it matches Alembic's head.
-HEAD_REVISION = "0009_reporter_copy"
+HEAD_REVISION = "0010_reporter_account"
 KNOWN_REVISIONS = (
     "0001_initial",
     "0002_audit_chain",
@@ -12,4 +12,5 @@ KNOWN_REVISIONS = (
     "0007_settings",
     "0008_pupil_photos",
     "0009_reporter_copy",
+    "0010_reporter_account",
 )
