@@ -248,3 +248,21 @@ def test_an_upgrade_waits_for_the_register_to_be_closed_elsewhere(tmp_path: Path
     second = open_register(tmp_path / "data")
     assert migrate.current_revision(second.engine) == migrate.HEAD_REVISION
     second.close()
+
+
+def test_a_missing_audit_key_is_never_replaced_by_a_new_one(school: Path) -> None:
+    copy = _backup(school)
+    assert copy.with_name(copy.name + ".audit.key").read_bytes() == (school / audit.KEY_FILE).read_bytes()
+    (school / audit.KEY_FILE).unlink()
+    with pytest.raises(audit.AuditKeyMissing, match=r"audit\.key.*\.audit\.key"):
+        sign_in(school, "lead", LEAD_PASSWORD)
+    assert not (school / audit.KEY_FILE).exists()  # no new key made over the evidence
+    # The one step that mends it: copy the backup's key back
+    (school / audit.KEY_FILE).write_bytes(copy.with_name(copy.name + ".audit.key").read_bytes())
+    reg, actor = sign_in(school, "lead", LEAD_PASSWORD)
+    with read_session(reg.engine) as session:
+        assert audit.verify(session, actor).intact
+    reg.close()
+    (school / audit.KEY_FILE).write_bytes(b"short")
+    with pytest.raises(audit.AuditKeyMissing, match="damaged"):
+        sign_in(school, "lead", LEAD_PASSWORD)

@@ -79,6 +79,15 @@ class AuditTrail:
             partial.unlink(missing_ok=True)
 
 
+class AuditKeyMissing(ServiceError):
+    """The chain key beside a register that has a chain is missing or damaged; the message says what to restore."""
+
+
+def _chained(engine: Engine) -> bool:
+    with Session(engine) as session:
+        return session.scalar(select(AuditEntry.id).where(AuditEntry.sequence.is_not(None)).limit(1)) is not None
+
+
 class DamagedAnchor(ServiceError):
     """The anchor file beside the register is not a readable anchor; the message says how to mend it."""
 
@@ -90,9 +99,21 @@ def configure(engine: Engine, folder: Path) -> AuditTrail:
     """Load (or create) the chain key for the register in ``folder``, and seal any unsealed entries."""
     key_path = folder / KEY_FILE
     if not key_path.exists():
+        if _chained(engine):  # a new key would make every entry so far look forged: say what to restore instead
+            raise AuditKeyMissing(
+                f"The audit trail's key ({KEY_FILE}) is missing from {folder}, so the trail can be neither checked nor "
+                "continued. Copy it back from the backups folder (each backup keeps it as <backup>.audit.key) and "
+                "open the register again; nothing has been changed."
+            )
         key_path.write_bytes(secrets.token_bytes(32))
         key_path.chmod(0o600)
-    trail = AuditTrail(key=key_path.read_bytes(), anchor_path=folder / ANCHOR_FILE)
+    key = key_path.read_bytes()[:64]
+    if len(key) != 32:
+        raise AuditKeyMissing(
+            f"The audit trail's key ({key_path}) is damaged. Copy it back from the backups folder (each backup keeps "
+            "it as <backup>.audit.key) and open the register again; nothing has been changed."
+        )
+    trail = AuditTrail(key=key, anchor_path=folder / ANCHOR_FILE)
     _TRAILS[engine_key(engine)] = trail
     return trail
 

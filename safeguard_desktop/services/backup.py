@@ -93,15 +93,14 @@ def back_up(engine: Engine, folder: Path, actor: Actor, destination: Path) -> Ba
     with write_session(engine) as session:
         audit.record(session, actor, "backed up the register", "backup", "", target.name)
     partial = target.with_suffix(".partial")
-    sides = [target.with_name(target.name + ".anchor.json"), target.with_name(target.name + ".keys.json")]
+    sides = [target.with_name(target.name + suffix) for suffix in (".anchor.json", ".keys.json", ".audit.key")]
     try:
         copy_database(source, partial, key)
-        anchor = folder / audit.ANCHOR_FILE
-        if anchor.exists():
-            shutil.copy2(anchor, sides[0])
-        slots = folder / SLOTS_FILE
-        if slots.exists():  # the key slots as they were, so the backup opens with the passwords of its day
-            shutil.copy2(slots, sides[1])
+        # The side files as they were: the anchor, the key slots (so the backup opens with the passwords of its
+        # day) and the audit chain's key (without which the trail cannot be checked).
+        for name, side in zip((audit.ANCHOR_FILE, SLOTS_FILE, audit.KEY_FILE), sides, strict=True):
+            if (folder / name).exists():
+                shutil.copy2(folder / name, side)
         info = check_backup(partial, key)
         replace_file(partial, target)
     except BaseException as exc:
@@ -132,8 +131,9 @@ def _clear_leftovers(destination: Path) -> None:
         with suppress(OSError):
             if now - partial.stat().st_mtime > _LEFTOVER_AGE:
                 stem = partial.with_suffix(".db").name
-                for side in (partial, destination / f"{stem}.anchor.json", destination / f"{stem}.keys.json"):
-                    side.unlink(missing_ok=True)
+                partial.unlink(missing_ok=True)
+                for suffix in (".anchor.json", ".keys.json", ".audit.key"):
+                    (destination / f"{stem}{suffix}").unlink(missing_ok=True)
 
 
 def restore(engine: Engine, folder: Path, actor: Actor, backup: Path, own: Presence | None) -> Path:
@@ -154,22 +154,35 @@ def _replace_with(engine: Engine, folder: Path, actor: Actor, backup: Path, curr
     stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
     aside = current.with_name(f"{current.stem}-replaced-{stamp}.db")
     copy_database(current, aside, key)
-    for suffix in ("-wal", "-shm"):
+    # The backup's anchor goes in before its database: a restore killed in between then leaves an anchor behind
+    # the (longer) current chain, which checks; the other way round it raised a false "end was cut off".
+    anchor = folder / audit.ANCHOR_FILE
+    _put_side(backup.with_name(backup.name + ".anchor.json"), anchor, remove_when_missing=True)
+    _put_side(backup.with_name(backup.name + ".audit.key"), folder / audit.KEY_FILE, remove_when_missing=False)
+    for suffix in ("-wal", "-shm"):  # nobody else has it open (presence.alone): these are our own leftovers
         sidecar = current.with_name(current.name + suffix)
         if sidecar.exists():
             sidecar.unlink()
     copy_database(backup, current, key)
-    anchor_copy = backup.with_name(backup.name + ".anchor.json")
-    anchor = folder / audit.ANCHOR_FILE
-    if anchor_copy.exists():
-        shutil.copy2(anchor_copy, anchor)
-    elif anchor.exists():
-        anchor.unlink()
     with write_session(engine) as session:
         audit.record(
             session, actor, "restored the register", "backup", "", f"from {backup.name}; replaced kept as {aside.name}"
         )
     return aside
+
+
+def _put_side(copy: Path, target: Path, *, remove_when_missing: bool) -> None:
+    """Put a backup's side file in place atomically (or remove the current one when the backup had none)."""
+    if not copy.exists():
+        if remove_when_missing:
+            target.unlink(missing_ok=True)
+        return
+    partial = target.with_name(target.name + ".restoring")
+    try:
+        shutil.copy2(copy, partial)
+        replace_file(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 SCHEDULE_KEY = "backup_schedule"
@@ -221,11 +234,11 @@ def backups_in(folder: Path) -> list[Path]:
 
 
 def prune(folder: Path, keep: int) -> list[Path]:
-    """Delete the oldest backups beyond ``keep`` (with their anchor and key files). Returns what was removed."""
+    """Delete the oldest backups beyond ``keep`` (with their side files). Returns what was removed."""
     old = backups_in(folder)[:-keep] if keep > 0 else []
     for path in old:
-        for extra in (path, path.with_name(path.name + ".anchor.json"), path.with_name(path.name + ".keys.json")):
-            extra.unlink(missing_ok=True)
+        for suffix in ("", ".anchor.json", ".keys.json", ".audit.key"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
     return old
 
 
