@@ -11,6 +11,7 @@ import os
 import time
 from pathlib import Path
 
+from safeguard_desktop import faultpoints
 from safeguard_desktop.services.errors import FileInUse
 
 _RETRIES = (0.05, 0.1, 0.2, 0.4)  # ~0.75 s in all: long enough for a scanner, short enough to feel immediate
@@ -50,6 +51,7 @@ def write_atomically(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        faultpoints.reach("write:after-partial")
         replace_file(partial, path)
     finally:
         partial.unlink(missing_ok=True)

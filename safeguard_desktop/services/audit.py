@@ -16,6 +16,8 @@ import os
 import re
 import secrets
 import tempfile
+import time
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
+from safeguard_desktop import faultpoints
 from safeguard_desktop.files import replace_file
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ServiceError
@@ -74,6 +77,7 @@ class AuditTrail:
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(json.dumps({"count": count, "last_hash": last_hash}))
+            faultpoints.reach("anchor:after-temp")
             replace_file(partial, self.anchor_path)
         finally:
             partial.unlink(missing_ok=True)
@@ -81,6 +85,15 @@ class AuditTrail:
 
 class AuditKeyMissing(ServiceError):
     """The chain key beside a register that has a chain is missing or damaged; the message says what to restore."""
+
+
+def _clear_stale_anchor_files(folder: Path) -> None:
+    """Remove temporary anchor files of writers that were killed (a live writer's exists for microseconds)."""
+    now = time.time()
+    for leftover in folder.glob(f"{ANCHOR_FILE}.*.tmp"):
+        with suppress(OSError):
+            if now - leftover.stat().st_mtime > 10:
+                leftover.unlink()
 
 
 def _chained(engine: Engine) -> bool:
@@ -114,6 +127,7 @@ def configure(engine: Engine, folder: Path) -> AuditTrail:
             "it as <backup>.audit.key) and open the register again; nothing has been changed."
         )
     trail = AuditTrail(key=key, anchor_path=folder / ANCHOR_FILE)
+    _clear_stale_anchor_files(folder)
     _TRAILS[engine_key(engine)] = trail
     return trail
 

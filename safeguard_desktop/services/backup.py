@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import time
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ import sqlcipher3
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from safeguard_desktop import faultpoints
 from safeguard_desktop.files import replace_file
 from safeguard_desktop.services import audit, presence
 from safeguard_desktop.services.actors import Actor, Operation, Role
@@ -88,52 +88,65 @@ def back_up(engine: Engine, folder: Path, actor: Actor, destination: Path) -> Ba
     destination.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S_%f")  # sorts by time; two in one second never collide
     target = destination / f"register-{stamp}{BACKUP_SUFFIX}"
-    _clear_leftovers(destination)
-    # The entry goes in first, so that the copy carries it; a copy that then fails is recorded as failed.
-    with write_session(engine) as session:
-        audit.record(session, actor, "backed up the register", "backup", "", target.name)
-    partial = target.with_suffix(".partial")
-    sides = [target.with_name(target.name + suffix) for suffix in (".anchor.json", ".keys.json", ".audit.key")]
     try:
-        copy_database(source, partial, key)
-        # The side files as they were: the anchor, the key slots (so the backup opens with the passwords of its
-        # day) and the audit chain's key (without which the trail cannot be checked).
-        for name, side in zip((audit.ANCHOR_FILE, SLOTS_FILE, audit.KEY_FILE), sides, strict=True):
-            if (folder / name).exists():
-                shutil.copy2(folder / name, side)
-        info = check_backup(partial, key)
-        replace_file(partial, target)
-    except BaseException as exc:
-        for leftover in (partial, *sides):
-            with suppress(OSError):
-                leftover.unlink(missing_ok=True)
-        if isinstance(exc, Exception):
-            with suppress(Exception), write_session(engine) as session:
-                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)[:200]
-                audit.record(session, actor, "backup failed", "backup", "", f"{target.name}: {why}")
-        if isinstance(exc, OSError | sqlite3.Error | sqlcipher3.dbapi2.Error):
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise ValidationError(
-                f"The backup into {destination} failed ({reason}); nothing was kept there. Check the disk or USB "
-                "stick has room and can be written to, then try again."
-            ) from exc
-        raise
+        # One backup at a time into a folder: while this is held, any partial copy there was left by a backup
+        # that was killed, and goes.
+        in_progress = presence.acquire(destination / LOCK_NAME, wait=120)
+    except OSError as exc:
+        raise ValidationError(
+            f"Another backup into {destination} is under way (or the folder cannot be locked: {exc}); try again "
+            "when it has finished."
+        ) from exc
+    try:
+        _clear_leftovers(destination)
+        # The entry goes in first, so that the copy carries it; a copy that then fails is recorded as failed.
+        with write_session(engine) as session:
+            audit.record(session, actor, "backed up the register", "backup", "", target.name)
+        partial = target.with_suffix(".partial")
+        sides = [target.with_name(target.name + suffix) for suffix in (".anchor.json", ".keys.json", ".audit.key")]
+        try:
+            copy_database(source, partial, key)
+            faultpoints.reach("backup:after-copy")
+            # The side files as they were: the anchor, the key slots (so the backup opens with the passwords of its
+            # day) and the audit chain's key (without which the trail cannot be checked).
+            for name, side in zip((audit.ANCHOR_FILE, SLOTS_FILE, audit.KEY_FILE), sides, strict=True):
+                if (folder / name).exists():
+                    shutil.copy2(folder / name, side)
+            faultpoints.reach("backup:after-sides")
+            info = check_backup(partial, key)
+            replace_file(partial, target)
+        except BaseException as exc:
+            for leftover in (partial, *sides):
+                with suppress(OSError):
+                    leftover.unlink(missing_ok=True)
+            if isinstance(exc, Exception):
+                with suppress(Exception), write_session(engine) as session:
+                    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)[:200]
+                    audit.record(session, actor, "backup failed", "backup", "", f"{target.name}: {why}")
+            if isinstance(exc, OSError | sqlite3.Error | sqlcipher3.dbapi2.Error):
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise ValidationError(
+                    f"The backup into {destination} failed ({reason}); nothing was kept there. Check the disk or USB "
+                    "stick has room and can be written to, then try again."
+                ) from exc
+            raise
+    finally:
+        in_progress.release(force=True)
     return BackupInfo(target, info.revision, info.pupils, info.audit_entries)
 
 
-_LEFTOVER_AGE = 3600  # seconds: a partial copy this old belongs to a backup that was killed, not one under way
+LOCK_NAME = ".safeguard-backup.lock"
 
 
 def _clear_leftovers(destination: Path) -> None:
-    """Remove partial copies (and their side files) left by backups that were killed part way."""
-    now = time.time()
+    """Remove partial copies (and their side files) left by backups that were killed part way. Called with the
+    folder's backup lock held, so none of them is under way."""
     for partial in destination.glob(f"register-*{BACKUP_SUFFIX.removesuffix('.db')}.partial"):
+        stem = partial.with_suffix(".db").name
         with suppress(OSError):
-            if now - partial.stat().st_mtime > _LEFTOVER_AGE:
-                stem = partial.with_suffix(".db").name
-                partial.unlink(missing_ok=True)
-                for suffix in (".anchor.json", ".keys.json", ".audit.key"):
-                    (destination / f"{stem}{suffix}").unlink(missing_ok=True)
+            partial.unlink(missing_ok=True)
+            for suffix in (".anchor.json", ".keys.json", ".audit.key"):
+                (destination / f"{stem}{suffix}").unlink(missing_ok=True)
 
 
 def restore(engine: Engine, folder: Path, actor: Actor, backup: Path, own: Presence | None) -> Path:
@@ -154,16 +167,19 @@ def _replace_with(engine: Engine, folder: Path, actor: Actor, backup: Path, curr
     stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
     aside = current.with_name(f"{current.stem}-replaced-{stamp}.db")
     copy_database(current, aside, key)
+    faultpoints.reach("restore:after-aside")
     # The backup's anchor goes in before its database: a restore killed in between then leaves an anchor behind
     # the (longer) current chain, which checks; the other way round it raised a false "end was cut off".
     anchor = folder / audit.ANCHOR_FILE
     _put_side(backup.with_name(backup.name + ".anchor.json"), anchor, remove_when_missing=True)
     _put_side(backup.with_name(backup.name + ".audit.key"), folder / audit.KEY_FILE, remove_when_missing=False)
+    faultpoints.reach("restore:after-anchor")
     for suffix in ("-wal", "-shm"):  # nobody else has it open (presence.alone): these are our own leftovers
         sidecar = current.with_name(current.name + suffix)
         if sidecar.exists():
             sidecar.unlink()
     copy_database(backup, current, key)
+    faultpoints.reach("restore:after-database")
     with write_session(engine) as session:
         audit.record(
             session, actor, "restored the register", "backup", "", f"from {backup.name}; replaced kept as {aside.name}"

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from safeguard_desktop import faultpoints
 from safeguard_desktop.services.errors import ServiceError
 
 FOLDER = ".open"
@@ -126,15 +127,28 @@ def _gate(register_folder: Path, wait: float, doing: str) -> Iterator[None]:
 @contextmanager
 def folder_lock(register_folder: Path, name: str, wait: float = 10.0) -> Iterator[None]:
     """A short exclusive lock for a small shared file beside the register (e.g. the failed sign-in log)."""
-    lock = _lock(_folder(register_folder) / f"{name}.mutex")
-    try:
-        lock.acquire(timeout=wait)
-    except Timeout as exc:
-        raise OSError(f"{name} is busy") from exc
+    with exclusive_lock(_folder(register_folder) / f"{name}.mutex", wait):
+        yield
+
+
+@contextmanager
+def exclusive_lock(path: Path, wait: float) -> Iterator[None]:
+    """Hold the OS lock on ``path`` (OSError when another process keeps it for longer than ``wait`` seconds)."""
+    lock = acquire(path, wait)
     try:
         yield
     finally:
         lock.release(force=True)
+
+
+def acquire(path: Path, wait: float) -> FileLock:
+    """The OS lock on ``path``, acquired (the caller releases it); OSError when another process keeps it."""
+    lock = _lock(path)
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout as exc:
+        raise OSError(f"{path.name} is held by another program") from exc
+    return lock
 
 
 def enter(register_folder: Path, program: str, user: str = "") -> Presence:
@@ -148,6 +162,7 @@ def enter(register_folder: Path, program: str, user: str = "") -> Presence:
         info = {"user": user[:80], "program": program, "host": socket.gethostname(), "pid": os.getpid(), "since": since}
         with suppress(OSError):
             note.write_text(json.dumps(info), encoding="utf-8")
+        faultpoints.reach("presence:after-enter")
         return Presence(register_folder, lock, note)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from contextlib import suppress
 from pathlib import Path
 
-from safeguard_desktop import paths
+from safeguard_desktop import faultpoints, paths
 from safeguard_desktop.folder_access import FolderNotProtected, protect_folder
 from safeguard_desktop.services import accounts, keyring, settings
 from safeguard_desktop.services.actors import Actor, Role
@@ -66,6 +66,7 @@ def sign_in(data_dir: str | Path | None, username: str, password: str, code: str
     except keyring.WrongPassword as exc:
         accounts.record_failed_sign_in(folder, name)
         raise accounts.SignInFailed(str(exc)) from exc
+    faultpoints.reach("signin:after-unlock")
     register = open_register(folder, keys=keys)
     try:
         with write_session(register.engine) as session:
