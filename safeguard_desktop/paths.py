@@ -168,3 +168,46 @@ def read_only_uri(path: Path) -> str:
 def database_url(base: Path, url: str | None = None) -> str:
     """The SQLAlchemy URL: ``--database``, then ``SAFEGUARD_DATABASE_URL``, then the embedded file."""
     return url or os.environ.get(DATABASE_ENV) or sqlite_url(database_file(base))
+
+
+# File systems on which SQLite's WAL (shared memory between processes) and its locks are not safe.
+NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "afs", "9p", "fuse.sshfs", "davfs", "fuse.davfs2",
+                       "ncpfs", "glusterfs", "ceph", "fuse.rclone", "fuse.s3fs"}  # fmt: skip
+
+
+def mounted_filesystem(path: Path, mountinfo: str) -> str:
+    """The type of the file system ``path`` is on, from the text of /proc/self/mountinfo (longest mount point)."""
+    best, kind = "", ""
+    target = str(path)
+    for line in mountinfo.splitlines():
+        before, sep, after = line.partition(" - ")
+        fields = before.split()
+        if not sep or len(fields) < 5 or not after:
+            continue
+        point = fields[4].replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, after.split()[0]
+    return kind
+
+
+def network_drive(path: Path) -> str | None:
+    """What kind of network drive ``path`` is on ("a network share", "nfs", …), or None for a local disk."""
+    resolved = path.resolve()
+    if sys.platform == "win32":
+        text = str(resolved)
+        if text.startswith("\\\\"):
+            return "a network share"
+        import ctypes
+
+        drive_remote = 4
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        return "a mapped network drive" if kernel32.GetDriveTypeW(resolved.anchor) == drive_remote else None
+    if sys.platform.startswith("linux"):
+        try:
+            mountinfo = Path("/proc/self/mountinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        kind = mounted_filesystem(resolved, mountinfo)
+        return kind if kind in NETWORK_FILESYSTEMS else None
+    return None  # macOS: statfs is not reachable from the standard library; its network volumes are under /Volumes

@@ -15,10 +15,12 @@ from safeguard_desktop.cli import main
 from safeguard_desktop.services import audit, keyring
 from safeguard_desktop.services.accounts import FAILED_LOG, SignInFailed
 from safeguard_desktop.services.errors import ServiceError
-from safeguard_desktop.services.signin import create_register, sign_in
+from safeguard_desktop.services.signin import DEMO_ACCOUNTS, create_register, sign_in
 from safeguard_desktop.store.engine import read_session
 
 from .conftest import LEAD_PASSWORD, cli_register
+
+DEMO_OFFICE = next((user, password) for user, password, role, _ in DEMO_ACCOUNTS if role.value == "office")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -266,3 +268,53 @@ def test_a_missing_audit_key_is_never_replaced_by_a_new_one(school: Path) -> Non
     (school / audit.KEY_FILE).write_bytes(b"short")
     with pytest.raises(audit.AuditKeyMissing, match="damaged"):
         sign_in(school, "lead", LEAD_PASSWORD)
+
+
+@pytest.mark.parametrize("damage", ["an inner page", "the first page", "the file gone"])
+def test_a_damaged_register_is_named_and_restored_from_the_command_line(tmp_path: Path, capsys, damage: str) -> None:  # type: ignore[no-untyped-def]
+    signed = cli_register(tmp_path, capsys, demo_pupils=200)
+    folder = Path(signed[1])
+    assert main([*signed, "backup", "--to", str(tmp_path / "copies")]) == 0
+    (copy,) = (tmp_path / "copies").glob("*.sgbackup.db")
+    capsys.readouterr()
+    db = folder / "register.db"
+    if damage == "the file gone":
+        db.unlink()
+    else:
+        data = bytearray(db.read_bytes())
+        offset = 200 if damage == "the first page" else 5 * 4096 + 200
+        data[offset : offset + 16] = bytes(16)
+        db.write_bytes(bytes(data))
+    damaged = db.read_bytes() if db.exists() else b""
+    # Every command says what is wrong and the one step that mends it, without a traceback
+    assert main([*signed, "pupils"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and ("damaged" in err or "is not" in err) and "restore" in err.lower()
+    # The step works although the register cannot be opened: a lead's password opens their key slot
+    assert main([*signed, "restore", str(copy)]) == 0
+    out = capsys.readouterr().out
+    assert "Restored the register" in out
+    if damage != "the file gone":
+        (aside,) = folder.glob("register-damaged-*.db")
+        assert aside.read_bytes() == damaged  # kept exactly as it was
+    assert main([*signed, "pupils"]) == 0
+    assert main([*signed, "audit", "verify"]) == 0
+    capsys.readouterr()
+    assert main([*signed, "audit", "export", "--out", str(tmp_path / "trail.csv")]) == 0
+    assert "restored the register" in (tmp_path / "trail.csv").read_text(encoding="utf-8-sig")
+
+
+def test_only_a_lead_restores_over_an_unopenable_register(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    signed = cli_register(tmp_path, capsys, demo_pupils=20)
+    folder = Path(signed[1])
+    assert main([*signed, "backup", "--to", str(tmp_path / "copies")]) == 0
+    (copy,) = (tmp_path / "copies").glob("*.sgbackup.db")
+    (folder / "register.db").write_bytes(b"")
+    office = tmp_path / "office.pw"
+    office.write_text(DEMO_OFFICE[1], encoding="utf-8")
+    capsys.readouterr()
+    code = main(
+        ["--data-dir", str(folder), "--user", DEMO_OFFICE[0], "--password-file", str(office), "restore", str(copy)]
+    )
+    assert code == 2 and "safeguarding lead" in capsys.readouterr().err
+    assert (folder / "register.db").stat().st_size == 0

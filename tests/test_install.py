@@ -233,3 +233,28 @@ def test_an_incomplete_installation_is_refused_at_start_naming_what_is_missing(t
     assert done.returncode == 2
     assert missing in done.stderr and "Reinstall" in done.stderr and "Traceback" not in done.stderr
     assert not keyring.is_protected(tmp_path / "data")
+
+
+MOUNTINFO = r"""22 27 0:21 / /proc rw,relatime - proc proc rw
+27 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw
+60 27 0:50 / /mnt/school\040share rw,relatime - cifs //server/office rw,vers=3.0
+61 27 0:51 / /mnt/school\040share/local rw,relatime - ext4 /dev/sdb1 rw
+62 27 0:52 / /home/office rw,relatime - nfs4 nas:/home/office rw
+"""
+
+
+def test_a_register_on_a_network_drive_is_recognised_from_the_mount_table() -> None:
+    assert paths.mounted_filesystem(Path("/mnt/school share/Safeguarding"), MOUNTINFO) == "cifs"
+    assert paths.mounted_filesystem(Path("/mnt/school share/local/reg"), MOUNTINFO) == "ext4"  # the longest mount
+    assert paths.mounted_filesystem(Path("/home/office/.local/share/SafeguardDesktop"), MOUNTINFO) == "nfs4"
+    assert paths.mounted_filesystem(Path("/home/officer"), MOUNTINFO) == "ext4"  # not inside /home/office
+    assert {"cifs", "nfs4"} <= paths.NETWORK_FILESYSTEMS
+    assert paths.network_drive(Path.cwd()) is None  # this machine's own disk
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="Windows UNC paths")
+def test_a_register_on_a_unc_share_is_refused(tmp_path: Path) -> None:
+    from safeguard_desktop.services.database import RegisterLocked, refuse_network_drive
+
+    with pytest.raises(RegisterLocked, match="network"):
+        refuse_network_drive(Path(r"\\localhost\c$") / str(tmp_path)[3:])

@@ -21,7 +21,7 @@ from safeguard_desktop.cli import (
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED, first_line
 from safeguard_desktop.services.actors import Actor, local_lead
 from safeguard_desktop.services.database import Register, open_register
-from safeguard_desktop.services.errors import ServiceError, ValidationError
+from safeguard_desktop.services.errors import ServiceError, StorageProblem, ValidationError
 from safeguard_desktop.store.migrate import DatabaseTooNew
 
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "build_parser", "main"]
@@ -112,6 +112,16 @@ def _plain_os_error(exc: OSError) -> str:
     return plain_message(exc) or f"{where}{exc.strerror or exc}"
 
 
+def _database_fault(exc: DBAPIError) -> int:
+    from safeguard_desktop.services.faults import plain_message
+
+    message = plain_message(exc)
+    if message is None:
+        raise exc
+    print(f"safeguard: {message}", file=sys.stderr)
+    return EXIT_REFUSED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``safeguard``. Exit 0 done, 2 refused (bad input, nothing written), 1 unexpected."""
     from safeguard_desktop.resources import MissingResource, check_resources
@@ -131,13 +141,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             done = register_commands.demo_in_empty_folder(args)
             if done is not None:
                 return done
-        reg, actor = _open(args)
+        try:
+            reg, actor = _open(args)
+        except (RegisterLocked, StorageProblem) as exc:
+            if args.command != "restore" or args.database is not None:
+                raise
+            # The register cannot be opened (damaged, cut short, missing): restoring is exactly what mends it.
+            from safeguard_desktop import paths
+
+            return admin_commands.restore_unopenable(args, paths.data_dir(args.data_dir), exc)
     except (DatabaseTooNew, RegisterLocked, ServiceError) as exc:
         print(f"safeguard: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     except OSError as exc:  # the folder cannot be made or read: the environment's fault, said plainly
         print(f"safeguard: {_plain_os_error(exc)}", file=sys.stderr)
         return EXIT_REFUSED
+    except DBAPIError as exc:
+        return _database_fault(exc)
     try:
         return COMMANDS[args.command](reg, actor, args)
     except ServiceError as exc:
@@ -147,12 +167,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"safeguard: {_plain_os_error(exc)}", file=sys.stderr)
         return EXIT_REFUSED
     except DBAPIError as exc:  # the disk filled up, or a page is damaged, part way through a command
-        from safeguard_desktop.services.faults import plain_message
-
-        message = plain_message(exc)
-        if message is None:
-            raise
-        print(f"safeguard: {message}", file=sys.stderr)
-        return EXIT_REFUSED
+        return _database_fault(exc)
     finally:
         reg.close()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
+from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.transaction import read_session, write_session
 
 
@@ -92,6 +94,31 @@ def cmd_restore(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     info = backup.check_backup(Path(args.file), reg.keys.database_key if reg.keys else None)
     aside = backup.restore(reg.engine, reg.folder, actor, info.path, reg.presence)
     print(f"Restored {info.pupils} pupils from {info.path.name}. The register it replaced is kept as {aside}.")
+    return EXIT_OK
+
+
+def restore_unopenable(args: argparse.Namespace, folder: Path, why: Exception) -> int:
+    """restore FILE over a register that cannot be opened: the lead's password opens their key slot instead."""
+    from safeguard_desktop.cli.common import first_line
+    from safeguard_desktop.services import backup, keyring, signin
+    from safeguard_desktop.services.accounts import SignInFailed
+
+    if not args.user or args.password_file is None:
+        raise ValidationError(f"{why} To restore over it, sign in as a lead with --user NAME --password-file FILE.")
+    password = first_line(args.password_file)
+    try:
+        keys = keyring.unlock(folder, args.user.strip().lower(), password)
+    except keyring.WrongPassword as exc:
+        raise SignInFailed(str(exc)) from exc
+    aside = backup.restore_unopenable(folder, keys, Path(args.file))
+    reg, actor = signin.sign_in(folder, args.user, password, args.code)
+    try:
+        with write_session(reg.engine) as session:
+            backup.record_restore(session, actor, Path(args.file), aside)
+    finally:
+        reg.close()
+    kept = f" The file that could not be opened is kept as {aside}." if aside else ""
+    print(f"Restored the register from {Path(args.file).name}.{kept}")
     return EXIT_OK
 
 

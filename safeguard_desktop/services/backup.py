@@ -22,8 +22,8 @@ from safeguard_desktop import faultpoints
 from safeguard_desktop.files import replace_file
 from safeguard_desktop.services import audit, presence
 from safeguard_desktop.services.actors import Actor, Operation, Role
-from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.services.keyring import SLOTS_FILE
+from safeguard_desktop.services.errors import PermissionDenied, ValidationError
+from safeguard_desktop.services.keyring import SLOTS_FILE, Unlocked
 from safeguard_desktop.services.presence import Presence
 from safeguard_desktop.services.transaction import write_session
 from safeguard_desktop.store.engine import WrongDatabaseKey, database_file
@@ -160,6 +160,40 @@ def restore(engine: Engine, folder: Path, actor: Actor, backup: Path, own: Prese
     check_backup(backup, key)
     with presence.alone(folder, own, "restore the backup"):
         return _replace_with(engine, folder, actor, backup, current, key)
+
+
+def restore_unopenable(folder: Path, keys: Unlocked, backup: Path) -> Path | None:
+    """Restore a backup over a register that cannot be opened any more (damaged, cut short or missing), with a
+    lead's keys — the key slots, which a damaged database cannot check, say who is a lead: only a lead's slot holds
+    the safeguarding key. The unopenable file is moved aside untouched (returned; None when there was none).
+    The caller signs in afterwards, which records the restore in the restored trail."""
+    if keys.safeguarding_private is None:
+        raise PermissionDenied("Only a safeguarding lead can restore the register.")
+    check_backup(backup, keys.database_key)
+    current = folder / "register.db"
+    own = presence.enter(folder, presence.program_name(), keys.username)
+    try:
+        with presence.alone(folder, own, "restore the backup"):
+            stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
+            aside = current.with_name(f"{current.stem}-damaged-{stamp}.db") if current.exists() else None
+            if aside is not None:
+                for suffix in ("", "-wal", "-shm"):  # moved as they are: the damaged bytes are evidence too
+                    part = current.with_name(current.name + suffix)
+                    if part.exists():
+                        part.replace(aside.with_name(aside.name + suffix))
+            _put_side(backup.with_name(backup.name + ".anchor.json"), folder / audit.ANCHOR_FILE,
+                      remove_when_missing=True)  # fmt: skip
+            _put_side(backup.with_name(backup.name + ".audit.key"), folder / audit.KEY_FILE, remove_when_missing=False)
+            copy_database(backup, current, keys.database_key)
+    finally:
+        own.leave()
+    return aside
+
+
+def record_restore(session: Session, actor: Actor, backup: Path, aside: Path | None) -> None:
+    """The audit entry of a restore over an unopenable register, written into the restored trail."""
+    kept = f"the unopenable file kept as {aside.name}" if aside else "there was no register file"
+    audit.record(session, actor, "restored the register", "backup", "", f"from {backup.name}; {kept}")
 
 
 def _replace_with(engine: Engine, folder: Path, actor: Actor, backup: Path, current: Path, key: bytes | None) -> Path:

@@ -66,6 +66,19 @@ def _refuse_empty_file(folder: Path, *, new: bool) -> None:
         )
 
 
+def refuse_network_drive(folder: Path) -> None:
+    """SQLite's WAL does not work on a network file system: a register there can be damaged, so it is refused."""
+    kind = paths.network_drive(folder)
+    if kind is not None:
+        where = kind if kind.startswith("a ") else f"a network drive ({kind})"
+        raise RegisterLocked(
+            f"The register's folder {folder} is on {where}. "
+            "A register there can be damaged (its write-ahead log does not work across a network). Keep it on this "
+            "computer's own disk — close the app and copy the whole folder there — or use a shared register on a "
+            "PostgreSQL server."
+        )
+
+
 def open_register(
     data_dir: str | Path | None = None, url: str | None = None, *, keys: Unlocked | None = None, new: bool = False
 ) -> Register:
@@ -77,12 +90,18 @@ def open_register(
     folder = paths.data_dir(data_dir)
     database_url = paths.database_url(folder, url)
     embedded = url is None and paths.sqlite_file_of(database_url) is not None
+    if embedded:
+        refuse_network_drive(folder)
     mark = presence.enter(folder, presence.program_name()) if embedded else None
     try:
         return _open(folder, database_url, embedded, keys, new, mark)
-    except BaseException:
+    except BaseException as exc:
         if mark is not None:
             mark.leave()
+        if isinstance(exc, DBAPIError):  # a damaged page, a full disk: said as such, never a traceback
+            message = plain_message(exc, folder if embedded else None)
+            if message is not None:
+                raise StorageProblem(message) from exc
         raise
 
 
@@ -114,8 +133,9 @@ def _open(
             _upgrade(engine, folder, mark)
         except WrongDatabaseKey as exc:
             raise RegisterLocked(
-                "The key does not open this register's file. If the file was replaced, restore the matching "
-                "key file (keyslots.json) from the same backup."
+                "The register file does not open with its key: the file was damaged or replaced, or the key file "
+                "(keyslots.json) belongs to another copy. Restore the newest backup (safeguard restore FILE, from the "
+                "backups folder); if the register was copied in from elsewhere, copy its own keyslots.json with it."
             ) from exc
         except (StorageFault, DBAPIError) as exc:
             message = plain_message(exc, folder)
