@@ -100,10 +100,26 @@ def test_a_backup_to_a_full_stick_leaves_nothing_there_and_says_why(tmp_path: Pa
             with pytest.raises(ServiceError, match=r"backup into .* failed.*room") as caught:
                 backup.back_up(reg.engine, reg.folder, actor, stick)
             assert "Traceback" not in str(caught.value)
-            assert [p.name for p in stick.iterdir()] == []  # no partial copy, no side files
+            # No partial copy, no side files (only the empty lock file that keeps backups into it one at a time)
+            assert [p.name for p in stick.iterdir() if p.name != backup.LOCK_NAME] == []
         with read_session(reg.engine) as session:
             actions = [row[2] for row in audit.recent(session)]
             assert actions[:2] == ["backup failed", "backed up the register"]
             assert audit.verify(session, actor).intact
     finally:
         reg.close()
+
+
+def test_a_read_only_folder_is_said_as_such(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    with small_disk(tmp_path / "disk", "8m") as disk:
+        school = disk / "register"
+        create_register(school, "Elm", "lead", "Ann Lead", LEAD_PASSWORD)[0].close()
+        remounted = subprocess.run(["mount", "-o", "remount,ro", str(disk)], capture_output=True)
+        if remounted.returncode != 0:
+            pytest.skip("cannot remount read-only here")
+        with pytest.raises(ServiceError) as caught:
+            sign_in(school, "lead", LEAD_PASSWORD)[0].close()
+        message = str(caught.value)
+        assert ("cannot be written" in message or "could not be reached" in message) and "key" not in message
+        subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
+        sign_in(school, "lead", LEAD_PASSWORD)[0].close()

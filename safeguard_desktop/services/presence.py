@@ -29,7 +29,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from safeguard_desktop import faultpoints
-from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.errors import ServiceError, StorageProblem
 
 FOLDER = ".open"
 GATE = "gate.lock"
@@ -114,8 +114,11 @@ def _gate(register_folder: Path, wait: float, doing: str) -> Iterator[None]:
             f"it has finished, then {doing}."
         ) from exc
     except OSError as exc:
-        raise RegisterInUse(
-            f"The folder {register_folder} cannot be locked ({exc.strerror or exc}); a register must be on this "
+        from safeguard_desktop.services.faults import plain_message
+
+        raise StorageProblem(
+            plain_message(exc, register_folder)
+            or f"The folder {register_folder} cannot be locked ({exc.strerror or exc}); a register must be on this "
             "computer's own disk (or on a PostgreSQL server when it is shared)."
         ) from exc
     try:
