@@ -40,14 +40,16 @@ def replace_file(partial: Path, path: Path) -> None:
             raise FileInUse(held_message(path, exc)) from exc
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` beside ``path``, flush it to the disk, then rename it over ``path``.
+def write_atomically(path: Path, data: bytes, *, private: bool = False) -> None:
+    """Write ``data`` beside ``path``, flush it to the disk, then rename it over ``path``. ``private`` files are
+    made readable by their owner alone from the start (``0600`` on Linux and macOS; on Windows the folder's ACL).
 
     A failure removes the partial file; FileInUse when the target is held by another program.
     """
     partial = path.with_name(path.name + ".partial")
     try:
-        with partial.open("wb") as handle:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+        with os.fdopen(os.open(partial, flags, 0o600 if private else 0o666), "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

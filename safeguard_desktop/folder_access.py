@@ -70,3 +70,15 @@ def protect_folder(folder: Path, *, shared: bool = False) -> None:
             f"Could not limit who may open {folder} ({(result.stderr or result.stdout).strip()}). Ask IT support to "
             "give it its own permissions: only you, SYSTEM and Administrators."
         )
+
+
+def make_private(*files: Path) -> None:
+    """Files readable by their owner alone (``0600``) on Linux and macOS; on Windows they inherit the folder's own
+    ACL. A file that is not there (an optional side file) is passed over."""
+    if sys.platform == "win32":
+        return
+    for path in files:
+        try:
+            os.chmod(path, 0o600)
+        except FileNotFoundError:
+            continue

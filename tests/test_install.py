@@ -258,3 +258,27 @@ def test_a_register_on_a_unc_share_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(RegisterLocked, match="network"):
         refuse_network_drive(Path(r"\\localhost\c$") / str(tmp_path)[3:])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_every_file_of_a_register_and_its_backup_is_its_owners_alone(tmp_path: Path) -> None:
+    from safeguard_desktop.services import backup
+    from safeguard_desktop.services.accounts import SignInFailed
+
+    os.umask(0o022)  # the usual umask: files would be world-readable by default
+    folder = tmp_path / "register"
+    reg, actor, _ = create_register(folder, "Elm", "lead", "Lead", LEAD_PASSWORD)
+    backup.back_up(reg.engine, reg.folder, actor, folder / "backups")
+    reg.close()
+    with pytest.raises(SignInFailed):
+        sign_in(folder, "lead", "not the right password")
+    reg, _ = sign_in(folder, "lead", LEAD_PASSWORD)  # holds .open/ marks and -wal/-shm while open
+    try:
+        loose = [
+            f"{p.relative_to(folder)} {stat.S_IMODE(p.stat().st_mode):o}"
+            for p in folder.rglob("*")
+            if p.is_file() and stat.S_IMODE(p.stat().st_mode) & 0o077
+        ]
+    finally:
+        reg.close()
+    assert loose == []

@@ -23,6 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from safeguard_desktop.folder_access import make_private
 from safeguard_desktop.resources import MissingResource, resource_path
 from safeguard_desktop.services import audit, keyring, presence
 from safeguard_desktop.services.actors import Actor, Operation, Role
@@ -161,6 +162,7 @@ def reserve_failed_log(folder: Path) -> None:
             handle.write(b"\0" * FAILED_LOG_RESERVE)
             handle.flush()
             os.fsync(handle.fileno())
+        make_private(path)
 
 
 def record_failed_sign_in(folder: Path, username: str) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop import faultpoints
 from safeguard_desktop.files import replace_file
+from safeguard_desktop.folder_access import make_private
 from safeguard_desktop.services import audit, presence
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
@@ -112,6 +113,7 @@ def back_up(engine: Engine, folder: Path, actor: Actor, destination: Path) -> Ba
             for name, side in zip((audit.ANCHOR_FILE, SLOTS_FILE, audit.KEY_FILE), sides, strict=True):
                 if (folder / name).exists():
                     shutil.copy2(folder / name, side)
+            make_private(partial, *sides)  # the copy is encrypted, but its key slots and audit key are secrets
             faultpoints.reach("backup:after-sides")
             info = check_backup(partial, key)
             replace_file(partial, target)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from safeguard_desktop import paths
 from safeguard_desktop.domain.purposes import DEFAULT_PURPOSES
+from safeguard_desktop.folder_access import make_private
 from safeguard_desktop.services import audit, keyring, presence, sealing
 from safeguard_desktop.services.errors import ServiceError, StorageProblem
 from safeguard_desktop.services.faults import plain_message
@@ -163,6 +164,9 @@ def _open(
             raise
         sealing.configure(engine, None)
         keys = None
+    if embedded:  # the register and the files SQLite keeps beside it (which copy its permissions)
+        db = paths.database_file(folder)
+        make_private(db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
     audit.configure(engine, folder)
     _seed(engine)
     return Register(engine=engine, folder=folder, keys=keys, presence=mark)

@@ -168,7 +168,7 @@ def _check_shape(path: Path, data: Any) -> None:
 
 def _save(folder: Path, data: dict[str, Any]) -> None:
     """Write atomically: a crash leaves the old file or the new one, never half of one."""
-    write_atomically(slots_path(folder), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+    write_atomically(slots_path(folder), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"), private=True)
 
 
 def new_key_pair() -> tuple[bytes, bytes]:

@@ -29,6 +29,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from safeguard_desktop import faultpoints
+from safeguard_desktop.folder_access import make_private
 from safeguard_desktop.services.errors import ServiceError, StorageProblem
 
 FOLDER = ".open"
@@ -68,7 +69,7 @@ def program_name() -> str:
 def _lock(path: Path) -> FileLock:
     # One lock object per use, not shared per thread (the app opens on one thread and closes on another), and
     # never a "soft" lock file that a crash would leave behind.
-    return FileLock(path, thread_local=False, fallback_to_soft=False)
+    return FileLock(path, mode=0o600, thread_local=False, fallback_to_soft=False)
 
 
 class Presence:
@@ -165,6 +166,7 @@ def enter(register_folder: Path, program: str, user: str = "") -> Presence:
         info = {"user": user[:80], "program": program, "host": socket.gethostname(), "pid": os.getpid(), "since": since}
         with suppress(OSError):
             note.write_text(json.dumps(info), encoding="utf-8")
+            make_private(note)
         faultpoints.reach("presence:after-enter")
         return Presence(register_folder, lock, note)
 

@@ -134,7 +134,7 @@ class PdfPreviewDialog(QDialog):
         target = folder / self.suggested_name
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            write_atomically(target, self.pdf)
+            write_atomically(target, self.pdf, private=True)
         except (OSError, ServiceError) as exc:
             QMessageBox.warning(self, self.title, f"Could not open it in the viewer: {exc}")
             return None
