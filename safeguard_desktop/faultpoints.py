@@ -22,6 +22,8 @@ POINTS = (
     "anchor:after-temp",
     "presence:after-enter",
     "signin:after-unlock",
+    "slots:after-pending",
+    "slots:after-commit",
 )
 
 

@@ -105,6 +105,7 @@ def _integrity(folder: Path) -> str:
         conn.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encrypted", [False, True], ids=["sqlite", "sqlcipher"])
 def test_sigkill_during_writes_loses_no_acknowledged_commit(tmp_path: Path, dsl: Actor, encrypted: bool) -> None:
     folder = _register(tmp_path, dsl, encrypted=encrypted)

@@ -32,6 +32,8 @@ COMMANDS = {
     "anchor:after-temp": ["purposes"],
     "presence:after-enter": ["purposes"],
     "signin:after-unlock": ["purposes"],
+    "slots:after-pending": ["users", "reset-password", "staff", "--new-password-file", "{newpw}"],
+    "slots:after-commit": ["users", "reset-password", "staff", "--new-password-file", "{newpw}"],
 }
 
 
@@ -59,6 +61,7 @@ def test_every_point_has_a_command() -> None:
     assert set(COMMANDS) == set(faultpoints.POINTS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", faultpoints.POINTS)
 def test_killed_at_each_point_nothing_is_half_done(tmp_path: Path, point: str) -> None:
     folder = tmp_path / "school"
@@ -79,7 +82,9 @@ def test_killed_at_each_point_nothing_is_half_done(tmp_path: Path, point: str) -
     assert second.returncode == 0, second.stderr
     before = _state(folder)
     assert before[1], before[2]
-    args = [a.format(copies=copies, backup=backup, out=tmp_path / "notice.pdf") for a in COMMANDS[point]]
+    newpw = tmp_path / "staff.pw"
+    newpw.write_text("a brand new staff password", encoding="utf-8")
+    args = [a.format(copies=copies, backup=backup, out=tmp_path / "notice.pdf", newpw=newpw) for a in COMMANDS[point]]
 
     # WHEN the command is stopped dead at the point
     killed = _cli(folder, secret, args, fault=point)

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -20,9 +21,10 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from safeguard_desktop import faultpoints
 from safeguard_desktop.folder_access import make_private
 from safeguard_desktop.resources import MissingResource, resource_path
 from safeguard_desktop.services import audit, keyring, presence
@@ -275,6 +277,37 @@ def _active_dsls(session: Session) -> int:
     )
 
 
+def _slot_changed(session: Session, folder: Path, username: str, change: Callable[[], None]) -> None:
+    """Write a slot change as pending, to be settled by this transaction's commit or rollback."""
+    change()
+    faultpoints.reach("slots:after-pending")
+    session.info.setdefault("slot_changes", []).append((folder, username))
+
+
+@event.listens_for(Session, "after_commit")
+def _settle_committed(session: Session) -> None:
+    for folder, username in session.info.pop("slot_changes", []):
+        faultpoints.reach("slots:after-commit")
+        try:
+            keyring.settle(folder, username, committed=True)
+        except (OSError, ServiceError) as exc:  # the next sign-in settles it (keyring.settle_after_sign_in)
+            log.warning("a key slot change was not settled after its commit: %s", exc.__class__.__name__)
+
+
+@event.listens_for(Session, "after_rollback")
+def _settle_rolled_back(session: Session) -> None:
+    for folder, username in session.info.pop("slot_changes", []):
+        try:
+            keyring.settle(folder, username, committed=False)
+        except (OSError, ServiceError) as exc:
+            log.warning("a key slot change was not undone after a rollback: %s", exc.__class__.__name__)
+
+
+def active_usernames(session: Session) -> set[str]:
+    """The accounts that may sign in (their slots are the only ones that should exist)."""
+    return set(session.scalars(select(UserAccount.username).where(UserAccount.active)))
+
+
 def add_account(
     session: Session, actor: Actor, folder: Path, keys: keyring.Unlocked, username: str, display_name: str,
     role: Role, password: str,
@@ -286,7 +319,7 @@ def add_account(
     if session.scalar(select(func.count()).select_from(UserAccount).where(UserAccount.username == name)):
         raise ConflictError(f"There is already an account called {name!r}.")
     _add_account(session, name, display_name, role, password)
-    keyring.set_slot(folder, keys, name, password, lead=role in LEADS)
+    _slot_changed(session, folder, name, lambda: keyring.set_slot(folder, keys, name, password, lead=role in LEADS))
     audit.record(session, actor, "added an account", "account", name, role.value)
 
 
@@ -299,7 +332,9 @@ def reset_password(
     account = _get(session, username)
     check_password(password, username=account.username)
     account.password_hash = HASHER.hash(password)
-    keyring.set_slot(folder, keys, account.username, password, lead=Role(account.role) in LEADS)
+    lead = Role(account.role) in LEADS
+    _slot_changed(session, folder, account.username,
+                  lambda: keyring.set_slot(folder, keys, account.username, password, lead=lead))  # fmt: skip
     audit.record(session, actor, "reset a password", "account", account.username)
 
 
@@ -313,7 +348,7 @@ def set_active(
         raise ConflictError("This is the last active DSL account: add another DSL before disabling it.")
     account.active = active
     if not active:
-        keyring.drop_slot(folder, account.username)
+        _slot_changed(session, folder, account.username, lambda: keyring.drop_slot(folder, account.username))
     audit.record(session, actor, "enabled an account" if active else "disabled an account", "account", account.username)
 
 
@@ -329,7 +364,8 @@ def change_role(
     check_password(password, username=account.username)
     account.role = role.value
     account.password_hash = HASHER.hash(password)
-    keyring.set_slot(folder, keys, account.username, password, lead=role in LEADS)
+    _slot_changed(session, folder, account.username,
+                  lambda: keyring.set_slot(folder, keys, account.username, password, lead=role in LEADS))  # fmt: skip
     audit.record(session, actor, "changed an account's role", "account", account.username, role.value)
 
 

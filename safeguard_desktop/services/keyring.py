@@ -97,6 +97,8 @@ class Unlocked:
     safeguarding_private: bytes | None
     safeguarding_public: bytes
     personal_private: bytes | None = None
+    #: True when it was the slot written by a change not yet known to be committed (see settle()).
+    from_pending: bool = False
 
 
 def slots_path(folder: Path) -> Path:
@@ -163,6 +165,12 @@ def _check_shape(path: Path, data: Any) -> None:
         raise DamagedKeyFile(path, "the safeguarding public key is the wrong length")
     for name, slot in data["users"].items():
         _check_slot(path, slot, repr(name))
+    pending = data.get("pending", {})
+    if not isinstance(pending, dict):
+        raise DamagedKeyFile(path, "its pending changes are not readable")
+    for name, slot in pending.items():
+        if slot is not None:
+            _check_slot(path, slot, f"the pending change to {name!r}")
     _check_slot(path, data["recovery"], "the recovery key")
 
 
@@ -248,13 +256,25 @@ def _public_of(private: bytes) -> bytes:
 
 
 def unlock(folder: Path, username: str, password: str) -> Unlocked:
-    """Open a user's slot; WrongPassword (the same for an unknown name) if it does not open."""
+    """Open a user's slot — or the slot of a change to it that a crash left unsettled (see :func:`settle`);
+    WrongPassword (the same for an unknown name) if neither opens."""
     data = _load(folder)
+    public = _unb64(data["safeguarding_public"])
     slot = data["users"].get(username)
-    if slot is None:
+    pending = data.get("pending", {}).get(username)
+    if slot is None and pending is None:
         _derive(password, b"\0" * 16, ARGON2)  # the same time for an unknown name as for a wrong password
         raise WrongPassword()
-    return _open_slot(slot, password, username, _unb64(data["safeguarding_public"]), folder)
+    if slot is not None:
+        try:
+            return _open_slot(slot, password, username, public, folder)
+        except WrongPassword:
+            if pending is None:
+                raise
+    assert pending is not None
+    opened = _open_slot(pending, password, username, public, folder)
+    return Unlocked(opened.username, opened.database_key, opened.safeguarding_private, public,
+                    opened.personal_private, from_pending=True)  # fmt: skip
 
 
 def unlock_with_recovery(folder: Path, recovery_key: str) -> Unlocked:
@@ -282,7 +302,11 @@ def usernames(folder: Path) -> list[str]:
 
 def set_slot(folder: Path, by: Unlocked, username: str, password: str, *, lead: bool) -> None:
     """Add or rewrap ``username``'s slot (new account, new password, role change). ``lead`` wraps the
-    safeguarding key too, which only a lead (holding it) can give."""
+    safeguarding key too, which only a lead (holding it) can give.
+
+    The new slot is written as *pending*, beside the current one, and becomes current only when the database
+    change it goes with is committed (:func:`settle`): a crash or a full disk in between never leaves an account
+    whose password and slot disagree (measured before: a reset killed before its commit locked the account out)."""
     if lead and by.safeguarding_private is None:
         raise KeyError_("Only a safeguarding lead can give another account the safeguarding key.")
     data = _load(folder)
@@ -292,17 +316,60 @@ def set_slot(folder: Path, by: Unlocked, username: str, password: str, *, lead: 
         if "personal_public" in old:
             personal = (by.personal_private, _unb64(old["personal_public"]))
     # Another account's new password: a new personal key (copies sealed to the old one stay readable by leads).
-    data["users"][username] = _slot_for(
+    data.setdefault("pending", {})[username] = _slot_for(
         password, by.database_key, by.safeguarding_private if lead else None, personal or new_key_pair()
     )
     _save(folder, data)
 
 
 def drop_slot(folder: Path, username: str) -> None:
-    """Remove an account's slot: that password no longer opens the register."""
+    """Remove an account's slot once the database change goes through (:func:`settle`): that password then no
+    longer opens the register."""
     data = _load(folder)
-    data["users"].pop(username, None)
+    data.setdefault("pending", {})[username] = None
     _save(folder, data)
+
+
+def settle(folder: Path, username: str, *, committed: bool) -> None:
+    """Make a pending change to ``username``'s slot current (the database change was committed) or forget it
+    (rolled back)."""
+    data = _load(folder)
+    pending = data.get("pending", {})
+    if username not in pending:
+        return
+    slot = pending.pop(username)
+    if committed:
+        if slot is None:
+            data["users"].pop(username, None)
+        else:
+            data["users"][username] = slot
+    if not pending:
+        data.pop("pending", None)
+    _save(folder, data)
+
+
+def settle_after_sign_in(folder: Path, keys: Unlocked, accounts: set[str]) -> None:
+    """After a sign-in the database has confirmed, settle what a crash left: the slot that opened is the one the
+    committed password goes with; any other pending change to it never committed. Slots and pending changes of
+    accounts the database does not have (an addition killed before its commit), or has disabled, go."""
+    data = _load(folder)
+    pending = data.get("pending", {})
+    changed = False
+    if keys.username in pending:
+        slot = pending.pop(keys.username)
+        if keys.from_pending and slot is not None:
+            data["users"][keys.username] = slot
+        changed = True
+    for name in [n for n in data["users"] if n not in accounts]:
+        data["users"].pop(name)
+        changed = True
+    for name in [n for n in pending if n not in accounts]:
+        pending.pop(name)
+        changed = True
+    if not pending:
+        data.pop("pending", None)
+    if changed:
+        _save(folder, data)
 
 
 def rename_slot(folder: Path, old: str, new: str) -> None:

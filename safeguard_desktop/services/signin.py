@@ -13,7 +13,7 @@ from safeguard_desktop.folder_access import FolderNotProtected, protect_folder
 from safeguard_desktop.services import accounts, keyring, settings
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import Register, open_register
-from safeguard_desktop.services.errors import ValidationError
+from safeguard_desktop.services.errors import ServiceError, ValidationError
 from safeguard_desktop.services.transaction import write_session
 
 
@@ -71,10 +71,13 @@ def sign_in(data_dir: str | Path | None, username: str, password: str, code: str
     try:
         with write_session(register.engine) as session:
             actor = accounts.sign_in_account(session, folder, keys, password, code)
+            active = accounts.active_usernames(session)
     except accounts.SignInFailed:
         register.close()
         accounts.record_failed_sign_in(folder, name)
         raise
+    with suppress(OSError, ServiceError):  # the password is confirmed: settle what a crash left in the key slots
+        keyring.settle_after_sign_in(folder, keys, active)
     if register.presence is not None:
         register.presence.set_user(actor.username)
     with suppress(OSError):  # room for failed sign-ins, for the day the disk is full
