@@ -9,6 +9,7 @@ correct password) and moved into the audit trail at the next successful sign-in.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from safeguard_desktop import faultpoints
 from safeguard_desktop.folder_access import make_private
 from safeguard_desktop.resources import MissingResource, resource_path
-from safeguard_desktop.services import audit, keyring, presence
+from safeguard_desktop.services import audit, keyring, presence, throttle
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.errors import ConflictError, NotFound, ServiceError, ValidationError
 from safeguard_desktop.store.models import UserAccount
@@ -167,8 +168,9 @@ def reserve_failed_log(folder: Path) -> None:
         make_private(path)
 
 
-def record_failed_sign_in(folder: Path, username: str) -> None:
-    """Note a failed attempt in the log beside the register (moved into the audit trail at the next sign-in).
+def record_failed_sign_in(folder: Path, username: str, *, counts: bool = True) -> None:
+    """Note a failed attempt in the log beside the register (moved into the audit trail at the next sign-in), and
+    (``counts``) towards the growing wait before that name may try again.
 
     Entries are written over the room set aside (NUL bytes), growing the file only when that is used up; a disk
     too full even for that is logged, and the person still gets the ordinary sign-in message.
@@ -190,6 +192,8 @@ def record_failed_sign_in(folder: Path, username: str) -> None:
                 os.fsync(handle.fileno())
     except OSError as exc:
         log.warning("a failed sign-in could not be noted: %s", exc.strerror or exc.__class__.__name__)
+    if counts:
+        throttle.failed(folder, username)
 
 
 def _import_failed_sign_ins(session: Session, folder: Path, actor: Actor) -> int:
@@ -227,29 +231,53 @@ def _clear_failed_log(path: Path, used: int) -> None:
         path.unlink(missing_ok=True)
 
 
-def verify_totp(secret: str, code: str, *, at: datetime | None = None) -> bool:
-    """True for the current 6-digit code (or the one either side, for a slow clock)."""
+def totp_step(secret: str, code: str, *, at: datetime | None = None) -> int | None:
+    """The 30-second step the 6-digit code belongs to (now, or one either side for a slow clock), or None."""
     import pyotp
 
     digits = re.sub(r"\s", "", code or "")
-    return bool(digits) and pyotp.TOTP(secret).verify(digits, for_time=at, valid_window=1)
+    if not digits:
+        return None
+    totp = pyotp.TOTP(secret)
+    now = (at or datetime.now()).timestamp()
+    current = totp.timecode(datetime.fromtimestamp(now))
+    for step in (current, current - 1, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), digits):
+            return step
+    return None
+
+
+def verify_totp(secret: str, code: str, *, at: datetime | None = None) -> bool:
+    """True for the current 6-digit code (or the one either side, for a slow clock)."""
+    return totp_step(secret, code, at=at) is not None
 
 
 def sign_in_account(session: Session, folder: Path, keys: keyring.Unlocked, password: str, code: str = "") -> Actor:
     """After the key slot opened: check the account itself (active, hash, second factor) and audit the sign-in."""
-    account = session.scalars(select(UserAccount).where(UserAccount.username == keys.username)).first()
+    account = check_account(session, keys.username, password, code)
+    actor = _signed_in(account, keys)
+    _import_failed_sign_ins(session, folder, actor)
+    audit.record(session, actor, "signed in", "account", account.username)
+    return actor
+
+
+def check_account(session: Session, username: str, password: str, code: str = "") -> UserAccount:
+    """The account, when it is active and ``password`` and ``code`` are its own; SignInFailed otherwise (one
+    message for every cause). Used by the sign-in and by the lock screen alike."""
+    account = session.scalars(select(UserAccount).where(UserAccount.username == username)).first()
     try:
         ok = account is not None and account.active and HASHER.verify(account.password_hash, password)
     except (VerificationError, InvalidHashError):
         ok = False
     if ok and account is not None and account.totp_secret:
-        ok = verify_totp(account.totp_secret, code)
+        step = totp_step(account.totp_secret, code)
+        # A code is good once: one seen over a shoulder or replayed within its 90 seconds opens nothing.
+        ok = step is not None and (account.totp_last_step is None or step > account.totp_last_step)
+        if ok:
+            account.totp_last_step = step
     if not ok or account is None:
         raise SignInFailed("That name, password or code does not sign in here. Check them and try again.")
-    actor = _signed_in(account, keys)
-    _import_failed_sign_ins(session, folder, actor)
-    audit.record(session, actor, "signed in", "account", account.username)
-    return actor
+    return account
 
 
 def list_accounts(session: Session, actor: Actor) -> list[AccountView]:

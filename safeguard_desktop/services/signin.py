@@ -10,7 +10,7 @@ from pathlib import Path
 
 from safeguard_desktop import faultpoints, paths
 from safeguard_desktop.folder_access import FolderNotProtected, protect_folder
-from safeguard_desktop.services import accounts, keyring, settings
+from safeguard_desktop.services import accounts, keyring, settings, throttle
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import ServiceError, ValidationError
@@ -57,10 +57,20 @@ def create_register(
     return register, actor, recovery
 
 
+def _not_too_fast(folder: Path, name: str) -> None:
+    """Refuse before trying the password while ``name`` must wait; the refused attempt is recorded too."""
+    try:
+        throttle.check(folder, name)
+    except throttle.TooManyAttempts:
+        accounts.record_failed_sign_in(folder, name, counts=False)
+        raise
+
+
 def sign_in(data_dir: str | Path | None, username: str, password: str, code: str = "") -> tuple[Register, Actor]:
     """Open the register as ``username``. SignInFailed (one message for every cause) when it does not open."""
     folder = paths.data_dir(data_dir)
     name = username.strip().lower()
+    _not_too_fast(folder, name)
     try:
         keys = keyring.unlock(folder, name, password)
     except keyring.WrongPassword as exc:
@@ -76,6 +86,7 @@ def sign_in(data_dir: str | Path | None, username: str, password: str, code: str
         register.close()
         accounts.record_failed_sign_in(folder, name)
         raise
+    throttle.succeeded(folder, name)
     with suppress(OSError, ServiceError):  # the password is confirmed: settle what a crash left in the key slots
         keyring.settle_after_sign_in(folder, keys, active)
     if register.presence is not None:
@@ -85,11 +96,34 @@ def sign_in(data_dir: str | Path | None, username: str, password: str, code: str
     return register, actor
 
 
+def confirm_again(register: Register, actor: Actor, password: str, code: str = "") -> None:
+    """The lock screen's check, the same as a sign-in's: the wait after failures, the key slot, the account's
+    password and two-step code (a code used before is refused), every failure recorded; audited when it opens."""
+    from safeguard_desktop.services import audit
+
+    folder, name = register.folder, actor.username
+    _not_too_fast(folder, name)
+    try:
+        keys = keyring.unlock(folder, name, password)
+        if keys.database_key != (register.keys.database_key if register.keys else None):
+            raise keyring.WrongPassword()
+        with write_session(register.engine) as session:
+            accounts.check_account(session, name, password, code)
+            audit.record(session, actor, "unlocked the window", "account", name)
+    except (keyring.WrongPassword, accounts.SignInFailed) as exc:
+        accounts.record_failed_sign_in(folder, name)
+        raise accounts.SignInFailed(
+            "That password or code does not unlock the window. Check them and try again."
+        ) from exc
+    throttle.succeeded(folder, name)
+
+
 def recover(data_dir: str | Path | None, recovery_key: str) -> tuple[Register, Actor]:
     """Open with the recovery key, as the DSL acting through it (to reset a forgotten password). Audited."""
     from safeguard_desktop.services import audit
 
     folder = paths.data_dir(data_dir)
+    _not_too_fast(folder, "(recovery key)")
     try:
         keys = keyring.unlock_with_recovery(folder, recovery_key)
     except keyring.WrongPassword as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -275,6 +276,8 @@ class UserAccount(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Base32 TOTP secret when the second factor is on (leads only), else None.
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The 30-second step of the last code accepted: a code (or an earlier one) is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 

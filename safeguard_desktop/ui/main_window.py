@@ -140,7 +140,7 @@ class MainWindow(QMainWindow):
 
         with read_session(self.context.engine) as session:
             minutes = lock_minutes(session)
-        self.inactivity = InactivityLock(self, self.context.register.folder, self.context.actor, minutes)
+        self.inactivity = InactivityLock(self, self.context.register, self.context.actor, minutes)
 
     def lock_now(self, *, prompt: bool = True) -> None:
         """File ▸ Lock (Ctrl+L)."""

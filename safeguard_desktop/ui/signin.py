@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -370,17 +370,65 @@ class FirstRunDialog(QDialog):
         return True
 
 
-class InactivityLock(QObject):
-    """Locks the window after ``minutes`` without a key press or mouse use (and on demand)."""
+class UnlockDialog(QDialog):
+    """The lock screen: the same password and code as the sign-in, with the same checks and the same record."""
 
-    def __init__(self, window: QWidget, folder: Path, actor: Actor, minutes: int) -> None:
+    def __init__(self, parent: QWidget, username: str, check: Callable[[str, str], str]) -> None:
+        super().__init__(parent)
+        self.check = check
+        self.setWindowTitle("Locked — Safeguard Desktop")
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setAccessibleName("Password")
+        self.code_edit = QLineEdit()
+        self.code_edit.setPlaceholderText("only if you turned on two-step sign-in")
+        self.code_edit.setAccessibleName("Six-digit code")
+        self.code_edit.setMaxLength(8)
+        self.error_label = ErrorLabel()
+        form = QFormLayout()
+        form.addRow("&Password", self.password_edit)
+        form.addRow("&Code", self.code_edit)
+        layout = QVBoxLayout(self)
+        note = QLabel(f"The window is locked. Sign in again as {username} to go on.")
+        note.setTextFormat(Qt.TextFormat.PlainText)
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        buttons = QDialogButtonBox()
+        self.unlock_button = buttons.addButton("&Unlock", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.quit_button = buttons.addButton("&Quit Safeguard Desktop", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.try_unlock)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.password_edit.setFocus()
+
+    def try_unlock(self) -> bool:
+        """Check what was typed; stay open with the reason when it does not unlock."""
+        problem = self.check(self.password_edit.text(), self.code_edit.text())
+        if problem:
+            self.error_label.setText(problem)
+            self.password_edit.selectAll()
+            self.password_edit.setFocus()
+            return False
+        self.accept()
+        return True
+
+
+class InactivityLock(QObject):
+    """Locks the app after ``minutes`` without a key press or mouse use (and on demand): every window and dialog
+    is hidden until the signed-in person signs in again, with the same checks as the sign-in."""
+
+    def __init__(self, window: QWidget, register: Register, actor: Actor, minutes: int) -> None:
         super().__init__(window)
         from PySide6.QtWidgets import QApplication
 
         self.window = window
-        self.folder = folder
+        self.register = register
+        self.folder = register.folder
         self.actor = actor
         self.locked = False
+        self.hidden: list[QWidget] = []
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(max(1, minutes) * 60_000)
@@ -400,43 +448,58 @@ class InactivityLock(QObject):
         return False
 
     def lock(self, *, prompt: bool = True) -> None:
-        """Hide everything until the signed-in person's password is typed again."""
+        """Hide every window and dialog until the signed-in person signs in again."""
+        from PySide6.QtWidgets import QApplication
+
         if self.locked:
             return
         self.locked = True
         self.timer.stop()
+        # Dialogs and previews left open (a named helpline summary, say) must not stay readable behind the lock.
+        self.hidden = [
+            w for w in QApplication.topLevelWidgets() if w is not self.window and w.isVisible() and not w.isHidden()
+        ]
+        for widget in self.hidden:
+            widget.hide()
         central = getattr(self.window, "centralWidget", lambda: None)()
         if central is not None:
             central.setVisible(False)
         self.window.setWindowTitle("Safeguard Desktop — locked")
         while prompt and self.locked:
-            password, ok = QInputDialog.getText(
-                self.window, "Locked", f"Locked. Type the password for {self.actor.username} to go on:",
-                QLineEdit.EchoMode.Password,
-            )  # fmt: skip
-            if not ok:
-                if QMessageBox.question(self.window, "Locked", "Quit Safeguard Desktop?") == (
-                    QMessageBox.StandardButton.Yes
-                ):
-                    self.window.close()
-                    return
-                continue
-            self.unlock(password)
+            dialog = UnlockDialog(self.window, self.actor.username, self._check)
+            unlocked = dialog.exec() == QDialog.DialogCode.Accepted or not self.locked
+            quit_now = not unlocked and QMessageBox.question(self.window, "Locked", "Quit Safeguard Desktop?") == (
+                QMessageBox.StandardButton.Yes
+            )
+            if quit_now:
+                self.window.close()
+                return
 
-    def unlock(self, password: str) -> bool:
-        """Show the window again when ``password`` is the signed-in person's."""
-        from safeguard_desktop.services import keyring
+    def _check(self, password: str, code: str) -> str:
+        """'' when the password (and code) unlock, else what to tell the person."""
+        from safeguard_desktop.services.signin import confirm_again
 
         try:
-            keyring.unlock(self.folder, self.actor.username, password)
-        except keyring.KeyError_:
-            return False
+            with busy():
+                confirm_again(self.register, self.actor, password, code)
+        except ServiceError as exc:
+            return str(exc)
+        self._show_again()
+        return ""
+
+    def unlock(self, password: str, code: str = "") -> bool:
+        """Show everything again when ``password`` (and ``code``) are the signed-in person's, checked as at sign-in."""
+        return not self._check(password, code)
+
+    def _show_again(self) -> None:
         central = getattr(self.window, "centralWidget", lambda: None)()
         if central is not None:
             central.setVisible(True)
+        for widget in self.hidden:
+            widget.show()
+        self.hidden = []
         refresh = getattr(self.window, "refresh_title", None)
         if callable(refresh):
             refresh()
         self.locked = False
         self.timer.start()
-        return True
