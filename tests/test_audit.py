@@ -193,3 +193,48 @@ def test_spreadsheet_safe_cells() -> None:
     for hostile in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1"):
         assert spreadsheet_safe(hostile).startswith("'")
     assert spreadsheet_safe("O'Brien") == "O'Brien" and spreadsheet_safe(None) == ""
+
+
+def test_a_forged_row_without_a_sequence_is_never_chained_in(tmp_path: Path, dsl: Actor) -> None:
+    reg = open_register(tmp_path / "data")
+    fill(reg, dsl, 5)
+    reg.close()
+    with raw(reg) as conn:  # a row slipped in from outside, as if from before the chain existed
+        conn.execute(
+            "INSERT INTO audit_entry (at, actor, action, record_kind, record_id, detail) "
+            "VALUES ('2026-11-30 09:00:00', 'Dana Lead', 'granted consent', 'pupil', '7', 'forged')"
+        )
+    again = open_register(tmp_path / "data")  # opening used to chain it in, and then it verified
+    fill(again, dsl, 2)
+    result = check(again, dsl)
+    again.close()
+    assert not result.intact and "outside the chain" in result.reason
+
+
+def test_a_cut_tail_stays_caught_however_many_entries_follow(reg: Register, dsl: Actor) -> None:
+    fill(reg, dsl, 10)
+    with raw(reg) as conn:  # the last three cut, the head rewritten to match; the anchor (count 10) untouched
+        conn.execute("DELETE FROM audit_entry WHERE sequence > 7")
+        last = conn.execute("SELECT chain_hash FROM audit_entry WHERE sequence = 7").fetchone()[0]
+        conn.execute("UPDATE audit_head SET count = 7, last_hash = ?", (last,))
+    fill(reg, dsl, 8)  # sign-ins and work carry on past the anchor's count
+    result = check(reg, dsl)
+    assert not result.intact  # the anchor never moved on past the cut, so it still shows
+
+
+def test_everything_deleted_with_its_anchor_is_caught_by_the_backups(tmp_path: Path, dsl: Actor) -> None:
+    from safeguard_desktop.services import backup, trail_check
+
+    reg = open_register(tmp_path / "data")
+    fill(reg, dsl, 6)
+    backup.back_up(reg.engine, reg.folder, dsl, reg.folder / "backups")
+    reg.close()
+    with raw(reg) as conn:
+        conn.execute("DELETE FROM audit_entry")
+        conn.execute("DELETE FROM audit_head")
+    (reg.folder / audit.ANCHOR_FILE).unlink()
+    again = open_register(tmp_path / "data")
+    with write_session(again.engine) as session:
+        result = trail_check.check(session, dsl, again.folder)
+    again.close()
+    assert not result.intact and "the backup register-" in result.reason  # it used to say "intact: 1 entries"

@@ -17,6 +17,7 @@ import re
 import secrets
 import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -167,11 +168,29 @@ def _head(session: Session) -> AuditHead:
 
 
 def _append(session: Session, trail: AuditTrail, head: AuditHead, entry: AuditEntry) -> None:
+    if "audit_anchor" not in session.info:  # once per transaction: may the anchor move on past this chain?
+        session.info["audit_anchor_ok"] = _continues_through_anchor(session, trail, head)
     entry.sequence = head.count + 1
     entry.chain_hash = _hash(trail.key, entry, head.last_hash)
     head.count = entry.sequence
     head.last_hash = entry.chain_hash
     session.info["audit_anchor"] = (trail, head.count, head.last_hash)
+
+
+def _continues_through_anchor(session: Session, trail: AuditTrail, head: AuditHead) -> bool:
+    """True when the chain still passes through the outside anchor. The anchor never moves on past a chain cut
+    short or rewritten behind it: it would hide the cut (measured before: a tail cut without touching the anchor
+    verified again after a few sign-ins)."""
+    try:
+        anchor_count, anchor_hash = trail.read_anchor()
+    except DamagedAnchor:
+        return False
+    if anchor_count == 0:
+        return True
+    if anchor_count > head.count:
+        return False
+    at_anchor = session.scalar(select(AuditEntry.chain_hash).where(AuditEntry.sequence == anchor_count))
+    return at_anchor == anchor_hash
 
 
 def record(
@@ -200,7 +219,12 @@ def record_output(
 
 
 def seal_pending(session: Session) -> int:
-    """Chain entries written before the chain existed (sequence empty), in the order they were written."""
+    """Chain entries written before the chain existed (sequence empty), in the order they were written — once,
+    when the chain is first made. Once it exists, an entry without a sequence was put there from outside: it is
+    left for the check to name, never chained in (measured before: a forged row was chained in at the next open)."""
+    started = session.scalar(select(AuditEntry.id).where(AuditEntry.sequence.is_not(None)).limit(1)) is not None
+    if started:
+        return 0
     pending = list(session.scalars(select(AuditEntry).where(AuditEntry.sequence.is_(None)).order_by(AuditEntry.id)))
     if not pending:
         return 0
@@ -217,6 +241,9 @@ def _move_anchor(session: Session) -> None:
     """After the commit: nothing may fail the caller now, since the work is done. An anchor that cannot be moved
     (damaged, disk full, held by another program) is logged; the next commit or the check catches up or says so."""
     pending = session.info.pop("audit_anchor", None)
+    if not session.info.pop("audit_anchor_ok", True):
+        log.warning("audit anchor kept where it was: the chain no longer passes through it")
+        return
     if pending is not None:
         trail, count, last_hash = pending
         try:
@@ -228,6 +255,7 @@ def _move_anchor(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_anchor(session: Session) -> None:
     session.info.pop("audit_anchor", None)
+    session.info.pop("audit_anchor_ok", None)
 
 
 @dataclass(frozen=True)
@@ -248,8 +276,18 @@ class Verification:
         return f"The audit trail is broken at entry {self.first_broken}: {self.reason}"
 
 
-def verify(session: Session, actor: Actor) -> Verification:
-    """Recompute the chain and compare its head with the database's and the outside anchor's."""
+@dataclass(frozen=True)
+class Checkpoint:
+    """The chain's head as a copy kept elsewhere saw it (a backup's anchor): entry ``count`` had ``last_hash``."""
+
+    count: int
+    last_hash: str
+    source: str
+
+
+def verify(session: Session, actor: Actor, checkpoints: Sequence[Checkpoint] = ()) -> Verification:
+    """Recompute the chain and compare its head with the database's, the outside anchor's and every checkpoint's
+    (a deletion of everything, anchor and all, still leaves the backups' anchors)."""
     actor.require(Operation.VIEW_AUDIT)
     trail = trail_for(session)
     previous = ""
@@ -280,6 +318,13 @@ def verify(session: Session, actor: Actor) -> Verification:
         at_anchor = session.scalars(select(AuditEntry.chain_hash).where(AuditEntry.sequence == anchor_count)).first()
         if at_anchor != anchor_hash:
             return Verification(False, count, anchor_count, "the chain was rewritten (it no longer matches the anchor)")
+    for point in sorted(checkpoints, key=lambda p: p.count):
+        if point.count > count:
+            return Verification(False, count, count + 1,
+                                f"entries from here on were removed ({point.source} holds {point.count})")  # fmt: skip
+        seen = session.scalars(select(AuditEntry.chain_hash).where(AuditEntry.sequence == point.count)).first()
+        if point.count and seen != point.last_hash:
+            return Verification(False, count, point.count, f"the chain was rewritten since {point.source}")
     return Verification(True, count)
 
 

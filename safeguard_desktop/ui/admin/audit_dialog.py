@@ -107,11 +107,10 @@ class AuditDialog(QDialog):
 
     def verify(self) -> bool:
         """Recompute the chain; name the first broken entry if any."""
-        from safeguard_desktop.services import audit
+        from safeguard_desktop.services import trail_check
 
         with write_session(self.context.engine) as session:
-            result = audit.verify(session, self.context.actor)
-            audit.record(session, self.context.actor, "verified the audit trail", "audit", "", result.describe())
+            result = trail_check.check(session, self.context.actor, self.context.register.folder)
         self.reload()
         self.status_label.setText(result.describe())
         self.status_label.setStyleSheet("" if result.intact else "color: #a4161a; font-weight: 600;")

@@ -1,0 +1,52 @@
+"""Checking the audit trail against everything that saw it: the database's head, the outside anchor, and the
+anchor each backup keeps (so a trail deleted or cut along with its anchor is still caught while a backup
+exists). The check itself is audited. The app's audit screen and ``safeguard audit verify`` both call this."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safeguard_desktop.services import audit, backup
+from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.store.models import AuditEntry
+
+_STAMP = re.compile(r"register-(\d{4}-\d{2}-\d{2}_\d{6})")
+
+
+def _made_at(path: Path) -> datetime | None:
+    found = _STAMP.match(path.name)
+    return datetime.strptime(found.group(1), "%Y-%m-%d_%H%M%S") if found else None
+
+
+def backup_checkpoints(session: Session, folder: Path) -> list[audit.Checkpoint]:
+    """The anchors of the backups in the schedule's folder and in backups/ beside the register. Backups made
+    before the last restore are left out: the restored chain continues an older one, not theirs."""
+    last_restore = session.scalar(
+        select(AuditEntry.at).where(AuditEntry.action == "restored the register").order_by(AuditEntry.id.desc())
+    )
+    places = {Path(backup.get_schedule(session, folder).folder), folder / "backups"}
+    points = []
+    for place in places:
+        for copy in backup.backups_in(place):
+            made = _made_at(copy)
+            if last_restore is not None and (made is None or made <= last_restore):
+                continue
+            try:
+                data = json.loads(copy.with_name(copy.name + ".anchor.json").read_bytes()[:4096].decode("utf-8"))
+                points.append(audit.Checkpoint(int(data["count"]), str(data["last_hash"]), f"the backup {copy.name}"))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+    return points
+
+
+def check(session: Session, actor: Actor, folder: Path) -> audit.Verification:
+    """Verify the trail against its head, its anchor and the backups' anchors; audit the check."""
+    result = audit.verify(session, actor, backup_checkpoints(session, folder))
+    audit.record(session, actor, "verified the audit trail", "audit", "", result.describe())
+    return result
