@@ -377,6 +377,7 @@ class UnlockDialog(QDialog):
         super().__init__(parent)
         self.check = check
         self.setWindowTitle("Locked — Safeguard Desktop")
+        self.setMinimumWidth(440)
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setAccessibleName("Password")
@@ -408,6 +409,7 @@ class UnlockDialog(QDialog):
         problem = self.check(self.password_edit.text(), self.code_edit.text())
         if problem:
             self.error_label.setText(problem)
+            self.adjustSize()
             self.password_edit.selectAll()
             self.password_edit.setFocus()
             return False
