@@ -140,8 +140,10 @@ def protect_new_register(folder: Path, username: str, display_name: str, passwor
 
 
 def _signed_in(account: UserAccount, keys: keyring.Unlocked) -> Actor:
-    """The actor for an account opened with its keys: the safeguarding key only for leads."""
-    role = Role(account.role)
+    """The actor for an account opened with its keys: the role the leads signed (the accounts table is only a copy
+    of it), the safeguarding key only for leads."""
+    signed = keys.record.accounts.get(account.username) if keys.record is not None else None
+    role = Role(signed.role) if signed is not None else Role(account.role)
     lead_key = keys.safeguarding_private if role in LEADS else None
     return Actor(account.display_name, role, account.username, lead_key, keys.personal_private)
 
@@ -255,10 +257,33 @@ def verify_totp(secret: str, code: str, *, at: datetime | None = None) -> bool:
 def sign_in_account(session: Session, folder: Path, keys: keyring.Unlocked, password: str, code: str = "") -> Actor:
     """After the key slot opened: check the account itself (active, hash, second factor) and audit the sign-in."""
     account = check_account(session, keys.username, password, code)
+    _match_signed_record(session, keys)
     actor = _signed_in(account, keys)
     _import_failed_sign_ins(session, folder, actor)
     audit.record(session, actor, "signed in", "account", account.username)
     return actor
+
+
+def _match_signed_record(session: Session, keys: keyring.Unlocked) -> None:
+    """The accounts table follows the signed record: an account it does not sign (or signs as disabled) does not
+    sign in, and a role or state edited into the table outside the app is put back, and the correction audited."""
+    record = keys.record
+    if record is None:
+        return
+    signed = record.accounts.get(keys.username)
+    if signed is None or not signed.active:
+        raise SignInFailed("That name, password or code does not sign in here. Check them and try again.")
+    fixed = []
+    for account in session.scalars(select(UserAccount)):
+        entry = record.accounts.get(account.username)
+        role, active = (entry.role, entry.active) if entry is not None else (account.role, False)
+        if (account.role, account.active) != (role, active):
+            fixed.append(f"{account.username}: {account.role}/{'active' if account.active else 'disabled'}")
+            account.role, account.active = role, active
+    if fixed:
+        system = Actor("Safeguard Desktop", Role.DSL, "")
+        audit.record(session, system, "accounts put back to their signed record", "account", "",
+                     "changed outside the app: " + "; ".join(fixed))  # fmt: skip
 
 
 def check_account(session: Session, username: str, password: str, code: str = "") -> UserAccount:
@@ -331,9 +356,10 @@ def _settle_rolled_back(session: Session) -> None:
             log.warning("a key slot change was not undone after a rollback: %s", exc.__class__.__name__)
 
 
-def active_usernames(session: Session) -> set[str]:
-    """The accounts that may sign in (their slots are the only ones that should exist)."""
-    return set(session.scalars(select(UserAccount.username).where(UserAccount.active)))
+def active_roles(session: Session) -> dict[str, str]:
+    """The accounts that may sign in, with their roles (their slots are the only ones that should exist)."""
+    rows = session.execute(select(UserAccount.username, UserAccount.role).where(UserAccount.active))
+    return {username: role for username, role in rows}
 
 
 def add_account(
@@ -348,6 +374,7 @@ def add_account(
         raise ConflictError(f"There is already an account called {name!r}.")
     _add_account(session, name, display_name, role, password)
     _slot_changed(session, folder, name, lambda: keyring.set_slot(folder, keys, name, password, lead=role in LEADS))
+    keyring.propose(folder, keys, name, role=role.value, active=True)
     audit.record(session, actor, "added an account", "account", name, role.value)
 
 
@@ -363,6 +390,8 @@ def reset_password(
     lead = Role(account.role) in LEADS
     _slot_changed(session, folder, account.username,
                   lambda: keyring.set_slot(folder, keys, account.username, password, lead=lead))  # fmt: skip
+    if account.username != actor.username:  # a new personal key for them: the record signs its public half
+        keyring.propose(folder, keys, account.username, role=account.role, active=account.active)
     audit.record(session, actor, "reset a password", "account", account.username)
 
 
@@ -377,6 +406,7 @@ def set_active(
     account.active = active
     if not active:
         _slot_changed(session, folder, account.username, lambda: keyring.drop_slot(folder, account.username))
+    keyring.propose(folder, keys, account.username, role=account.role, active=active)
     audit.record(session, actor, "enabled an account" if active else "disabled an account", "account", account.username)
 
 
@@ -394,6 +424,7 @@ def change_role(
     account.password_hash = HASHER.hash(password)
     _slot_changed(session, folder, account.username,
                   lambda: keyring.set_slot(folder, keys, account.username, password, lead=role in LEADS))  # fmt: skip
+    keyring.propose(folder, keys, account.username, role=role.value, active=account.active)
     audit.record(session, actor, "changed an account's role", "account", account.username, role.value)
 
 

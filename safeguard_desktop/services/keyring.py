@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from safeguard_desktop.files import write_atomically
+from safeguard_desktop.services import authority
 from safeguard_desktop.services.errors import ServiceError
 
 SLOTS_FILE = "keyslots.json"
@@ -99,6 +100,12 @@ class Unlocked:
     personal_private: bytes | None = None
     #: True when it was the slot written by a change not yet known to be committed (see settle()).
     from_pending: bool = False
+    #: The authority's public key pinned in this account's own slot (None for a slot made before pins).
+    authority_public: bytes | None = None
+    #: The authority's private key: leads only. It signs the record of accounts and keys.
+    authority_private: bytes | None = None
+    #: The verified signed record of accounts and keys (None for a register made before it existed).
+    record: authority.Record | None = None
 
 
 def slots_path(folder: Path) -> Path:
@@ -142,7 +149,7 @@ def _check_slot(path: Path, slot: Any, name: str) -> None:
         for key, (low, high) in ARGON2_BOUNDS.items():
             if not isinstance(params[key], int) or not low <= params[key] <= high:
                 raise DamagedKeyFile(path, f"{name}'s key-derivation setting {key} is out of bounds")
-        for part in ("database", "safeguarding", "personal"):
+        for part in ("database", "safeguarding", "personal", "pin", "authority"):
             if part in slot and not (isinstance(slot[part], dict) and {"nonce", "data"} <= set(slot[part])):
                 raise DamagedKeyFile(path, f"{name}'s slot has a damaged {part} key")
         if "database" not in slot:
@@ -194,13 +201,21 @@ def new_key_pair() -> tuple[bytes, bytes]:
 
 
 def _slot_for(
-    secret: str, database_key: bytes, safeguarding_private: bytes | None, personal: tuple[bytes, bytes] | None = None
+    secret: str,
+    database_key: bytes,
+    safeguarding_private: bytes | None,
+    personal: tuple[bytes, bytes] | None = None,
+    pin: tuple[bytes | None, bytes] | None = None,
 ) -> dict[str, Any]:
     salt = os.urandom(16)
     kek = _derive(secret, salt, ARGON2)
     slot: dict[str, Any] = {"salt": _b64(salt), "argon2": dict(ARGON2), "database": _wrap(kek, database_key, "db")}
     if safeguarding_private is not None:
         slot["safeguarding"] = _wrap(kek, safeguarding_private, "sg")
+    if pin is not None:  # the authority key this account trusts (and, for leads, its private half)
+        slot["pin"] = _wrap(kek, pin[1], "pin")
+        if pin[0] is not None:
+            slot["authority"] = _wrap(kek, pin[0], "auth")
     if personal is not None:  # the account's own key pair: a staff member reads their own reports with it
         slot["personal"] = _wrap(kek, personal[0], "me")
         slot["personal_public"] = _b64(personal[1])
@@ -223,16 +238,23 @@ def create(folder: Path, username: str, password: str) -> tuple[Unlocked, str]:
         raise KeyError_(f"{folder} already has a protected register; sign in to it instead.")
     database_key = secrets.token_bytes(32)
     private_raw, public_raw = new_key_pair()
+    signing = authority.new_key_pair()
+    personal = new_key_pair()
     recovery = format_recovery_key(secrets.token_bytes(20))
+    first = authority.SignedAccount("dsl", True, _b64(personal[1]))
+    record = authority.sign(signing[0], signing[1], 1, _b64(public_raw), {username: first})
     data = {
         "version": 1,
         "safeguarding_public": _b64(public_raw),
-        "users": {username: _slot_for(password, database_key, private_raw, new_key_pair())},
-        "recovery": _slot_for(_normal_recovery(recovery), database_key, private_raw),
+        "users": {username: _slot_for(password, database_key, private_raw, personal, signing)},
+        "recovery": _slot_for(_normal_recovery(recovery), database_key, private_raw, pin=signing),
+        "authority": record,
     }
     folder.mkdir(parents=True, exist_ok=True)
     _save(folder, data)
-    return Unlocked(username, database_key, private_raw, public_raw), recovery
+    verified = authority.verify(record, signing[1], str(slots_path(folder)))
+    return Unlocked(username, database_key, private_raw, public_raw, personal[0], False, signing[1], signing[0],
+                    verified), recovery  # fmt: skip
 
 
 def _open_slot(slot: dict[str, Any], secret: str, username: str, public: bytes, folder: Path) -> Unlocked:
@@ -240,11 +262,32 @@ def _open_slot(slot: dict[str, Any], secret: str, username: str, public: bytes, 
     database_key = _unwrap(kek, slot["database"], "db")
     private = _unwrap(kek, slot["safeguarding"], "sg") if "safeguarding" in slot else None
     personal = _unwrap(kek, slot["personal"], "me") if "personal" in slot else None
+    pinned = _unwrap(kek, slot["pin"], "pin") if "pin" in slot else None
+    signing = _unwrap(kek, slot["authority"], "auth") if "authority" in slot else None
     if private is not None and _public_of(private) != public:
         # The public key in the file is not the safeguarding key's: everything sealed with it would be unreadable
         # by the leads (a damaged character) or readable by someone else (a swapped key). Refuse to go on.
         raise DamagedKeyFile(slots_path(folder), "its safeguarding public key does not belong to the leads' key")
-    return Unlocked(username, database_key, private, public, personal)
+    return Unlocked(username, database_key, private, public, personal, False, pinned, signing)
+
+
+def _checked(data: dict[str, Any], keys: Unlocked, folder: Path) -> Unlocked:
+    """``keys`` with the verified record of accounts and keys; AuthorityMismatch when it does not check, or when
+    the file's safeguarding public key is not the one the leads signed (a swapped key)."""
+    import dataclasses
+
+    if "authority" not in data:
+        if keys.authority_public is not None:  # this slot was made with a record: its removal is an alteration
+            raise authority.AuthorityMismatch(f"The record of accounts and keys is missing from {slots_path(folder)}.")
+        return keys
+    record = authority.verify(data["authority"], keys.authority_public, str(slots_path(folder)))
+    if record.safeguarding_public != data["safeguarding_public"]:
+        raise authority.AuthorityMismatch(
+            f"The safeguarding public key in {slots_path(folder)} is not the one this register's leads signed: the "
+            "file was altered outside the app. Nothing has been sealed to it. A safeguarding lead should copy the "
+            "newest backup's .keys.json over it and sign in."
+        )
+    return dataclasses.replace(keys, record=record)
 
 
 def _public_of(private: bytes) -> bytes:
@@ -267,21 +310,23 @@ def unlock(folder: Path, username: str, password: str) -> Unlocked:
         raise WrongPassword()
     if slot is not None:
         try:
-            return _open_slot(slot, password, username, public, folder)
+            return _checked(data, _open_slot(slot, password, username, public, folder), folder)
         except WrongPassword:
             if pending is None:
                 raise
     assert pending is not None
-    opened = _open_slot(pending, password, username, public, folder)
-    return Unlocked(opened.username, opened.database_key, opened.safeguarding_private, public,
-                    opened.personal_private, from_pending=True)  # fmt: skip
+    import dataclasses
+
+    opened = dataclasses.replace(_open_slot(pending, password, username, public, folder), from_pending=True)
+    return _checked(data, opened, folder)
 
 
 def unlock_with_recovery(folder: Path, recovery_key: str) -> Unlocked:
     """Open the recovery slot (the key printed at first run)."""
     data = _load(folder)
     public = _unb64(data["safeguarding_public"])
-    return _open_slot(data["recovery"], _normal_recovery(recovery_key), "recovery", public, folder)
+    return _checked(data, _open_slot(data["recovery"], _normal_recovery(recovery_key), "recovery", public, folder),
+                    folder)  # fmt: skip
 
 
 def public_key(folder: Path) -> bytes:
@@ -316,8 +361,9 @@ def set_slot(folder: Path, by: Unlocked, username: str, password: str, *, lead: 
         if "personal_public" in old:
             personal = (by.personal_private, _unb64(old["personal_public"]))
     # Another account's new password: a new personal key (copies sealed to the old one stay readable by leads).
+    pin = (by.authority_private if lead else None, by.authority_public) if by.authority_public else None
     data.setdefault("pending", {})[username] = _slot_for(
-        password, by.database_key, by.safeguarding_private if lead else None, personal or new_key_pair()
+        password, by.database_key, by.safeguarding_private if lead else None, personal or new_key_pair(), pin
     )
     _save(folder, data)
 
@@ -330,12 +376,63 @@ def drop_slot(folder: Path, username: str) -> None:
     _save(folder, data)
 
 
+def propose(folder: Path, by: Unlocked, username: str, *, role: str, active: bool) -> None:
+    """Sign the record of accounts and keys with ``username`` as given, as pending beside the current record (it
+    settles with the commit, like the slots). Built on the signed record, never on the accounts table: a role
+    edited into the table outside the app is not signed by a lead changing something else."""
+    if by.record is None:
+        return  # a register from before signed records: signed from the first lead sign-in on (bootstrap)
+    if by.authority_private is None or by.authority_public is None:
+        raise KeyError_("Only a safeguarding lead can change who holds which role.")
+    data = _load(folder)
+    where = str(slots_path(folder))
+    base = authority.verify(data.get("pending_authority") or data["authority"], by.authority_public, where)
+    slot = data.get("pending", {}).get(username) or data["users"].get(username) or {}
+    accounts = dict(base.accounts)
+    accounts[username] = authority.SignedAccount(role, active, str(slot.get("personal_public", "")))
+    data["pending_authority"] = authority.sign(
+        by.authority_private, by.authority_public, base.version + 1, base.safeguarding_public, accounts
+    )
+    _save(folder, data)
+
+
+def bootstrap_authority(folder: Path, keys: Unlocked, password: str, roles: dict[str, str]) -> None:
+    """At the first lead sign-in of a register from before signed records: make the authority key, sign the
+    accounts as they stand, and pin it in this lead's own slot. At any sign-in to a register that has a record,
+    pin its key in a slot made before pins (trusted once, from then on kept)."""
+    data = _load(folder)
+    slot = data["users"].get(keys.username)
+    if slot is None or "pin" in slot:
+        return
+    if "authority" not in data:
+        if keys.safeguarding_private is None:
+            return  # only a lead may start the record
+        signing = authority.new_key_pair()
+        accounts = {
+            name: authority.SignedAccount(role, True, str(data["users"].get(name, {}).get("personal_public", "")))
+            for name, role in roles.items()
+        }
+        data["authority"] = authority.sign(signing[0], signing[1], 1, data["safeguarding_public"], accounts)
+        pin: tuple[bytes | None, bytes] = signing
+    else:
+        public = _unb64(data["authority"]["public"])
+        pin = (keys.authority_private if keys.safeguarding_private is not None else None, public)
+    personal = (keys.personal_private, _unb64(slot["personal_public"])) if keys.personal_private else None
+    data["users"][keys.username] = _slot_for(password, keys.database_key, keys.safeguarding_private, personal, pin)
+    _save(folder, data)
+
+
 def settle(folder: Path, username: str, *, committed: bool) -> None:
     """Make a pending change to ``username``'s slot current (the database change was committed) or forget it
-    (rolled back)."""
+    (rolled back); the pending signed record goes with it."""
     data = _load(folder)
+    if "pending_authority" in data:
+        record = data.pop("pending_authority")
+        if committed:
+            data["authority"] = record
     pending = data.get("pending", {})
     if username not in pending:
+        _save(folder, data)
         return
     slot = pending.pop(username)
     if committed:
@@ -348,13 +445,25 @@ def settle(folder: Path, username: str, *, committed: bool) -> None:
     _save(folder, data)
 
 
-def settle_after_sign_in(folder: Path, keys: Unlocked, accounts: set[str]) -> None:
+def settle_after_sign_in(folder: Path, keys: Unlocked, roles: dict[str, str]) -> None:
     """After a sign-in the database has confirmed, settle what a crash left: the slot that opened is the one the
     committed password goes with; any other pending change to it never committed. Slots and pending changes of
-    accounts the database does not have (an addition killed before its commit), or has disabled, go."""
+    accounts the database does not have (an addition killed before its commit), or has disabled, go. A pending
+    signed record becomes current when the accounts committed are the ones it signs (both are leads' signatures)."""
     data = _load(folder)
+    accounts = set(roles)
     pending = data.get("pending", {})
     changed = False
+    if "pending_authority" in data:
+        try:
+            proposed = authority.verify(data["pending_authority"], keys.authority_public, str(slots_path(folder)))
+            signed_roles = {n: a.role for n, a in proposed.accounts.items() if a.active}
+            if signed_roles == roles:
+                data["authority"] = data["pending_authority"]
+        except authority.AuthorityMismatch:
+            pass
+        data.pop("pending_authority")
+        changed = True
     if keys.username in pending:
         slot = pending.pop(keys.username)
         if keys.from_pending and slot is not None:
@@ -385,7 +494,8 @@ def new_recovery_key(folder: Path, by: Unlocked) -> str:
         raise KeyError_("Only a safeguarding lead can make a new recovery key.")
     recovery = format_recovery_key(secrets.token_bytes(20))
     data = _load(folder)
-    data["recovery"] = _slot_for(_normal_recovery(recovery), by.database_key, by.safeguarding_private)
+    pin = (by.authority_private, by.authority_public) if by.authority_public else None
+    data["recovery"] = _slot_for(_normal_recovery(recovery), by.database_key, by.safeguarding_private, pin=pin)
     _save(folder, data)
     return recovery
 

@@ -81,14 +81,15 @@ def sign_in(data_dir: str | Path | None, username: str, password: str, code: str
     try:
         with write_session(register.engine) as session:
             actor = accounts.sign_in_account(session, folder, keys, password, code)
-            active = accounts.active_usernames(session)
+            roles = accounts.active_roles(session)
     except accounts.SignInFailed:
         register.close()
         accounts.record_failed_sign_in(folder, name)
         raise
     throttle.succeeded(folder, name)
     with suppress(OSError, ServiceError):  # the password is confirmed: settle what a crash left in the key slots
-        keyring.settle_after_sign_in(folder, keys, active)
+        keyring.settle_after_sign_in(folder, keys, roles)
+        keyring.bootstrap_authority(folder, keys, password, roles)
     if register.presence is not None:
         register.presence.set_user(actor.username)
     with suppress(OSError):  # room for failed sign-ins, for the day the disk is full

@@ -1,0 +1,106 @@
+"""Who holds which role, signed by a key only safeguarding leads hold, and checked at every open.
+
+The key slots file carries a signed record: its version, every account (role, active, personal public key) and
+the safeguarding public key, with an Ed25519 signature by the register's *authority* key. Each account's own
+slot — authenticated, and opened only with that account's password — pins the authority's public key, so a record
+or a public key swapped by anyone else fails the check before anything is sealed or written, and the role the app
+acts on is the signed one, not whatever the ``user_account`` table says (measured before: any account's key
+allowed ``UPDATE user_account SET role='dsl'``, and a swapped public key made every later incident readable by
+office). Only leads' slots hold the authority's private key, so only leads can add, promote, disable or reset.
+
+A slot made before this existed has no pin: it trusts the record's own public key once, at its next sign-in, and
+keeps it from then on (said in the README).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from safeguard_desktop.services.errors import ServiceError
+
+
+class AuthorityMismatch(ServiceError):
+    """The signed record of accounts and keys does not check: the key file was altered outside the app."""
+
+
+@dataclass(frozen=True)
+class SignedAccount:
+    """One account as the leads signed it."""
+
+    role: str
+    active: bool
+    personal_public: str
+
+
+@dataclass(frozen=True)
+class Record:
+    """The verified record."""
+
+    version: int
+    safeguarding_public: str
+    accounts: dict[str, SignedAccount]
+
+
+def new_key_pair() -> tuple[bytes, bytes]:
+    """A fresh Ed25519 key pair as raw (private, public) bytes."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    private = Ed25519PrivateKey.generate()
+    return (
+        private.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        ),
+        private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw),
+    )
+
+
+def sign(private: bytes, public: bytes, version: int, safeguarding_public: str,
+         accounts: dict[str, SignedAccount]) -> dict[str, str]:  # fmt: skip
+    """The signed record, as kept in the key slots file."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    doc = json.dumps(
+        {
+            "version": version,
+            "safeguarding_public": safeguarding_public,
+            "accounts": {
+                name: {"role": a.role, "active": a.active, "personal_public": a.personal_public}
+                for name, a in sorted(accounts.items())
+            },
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    signature = Ed25519PrivateKey.from_private_bytes(private).sign(doc.encode("utf-8"))
+    return {"doc": doc, "signature": base64.b64encode(signature).decode("ascii"),
+            "public": base64.b64encode(public).decode("ascii")}  # fmt: skip
+
+
+def verify(record: Any, pinned: bytes | None, where: str) -> Record:
+    """The record, when its signature checks with the pinned authority key (or, for a slot made before pins, the
+    record's own key); AuthorityMismatch otherwise."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        public = pinned if pinned is not None else base64.b64decode(record["public"], validate=True)
+        doc_text = str(record["doc"])
+        Ed25519PublicKey.from_public_bytes(public).verify(
+            base64.b64decode(record["signature"], validate=True), doc_text.encode("utf-8")
+        )
+        doc = json.loads(doc_text)
+        accounts = {
+            str(name): SignedAccount(str(a["role"]), bool(a["active"]), str(a.get("personal_public", "")))
+            for name, a in doc["accounts"].items()
+        }
+        return Record(int(doc["version"]), str(doc["safeguarding_public"]), accounts)
+    except (InvalidSignature, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise AuthorityMismatch(
+            f"The record of accounts and keys in {where} is not signed by this register's leads: the file was "
+            "altered outside the app. Nothing has been changed. A safeguarding lead should copy the newest backup's "
+            ".keys.json over it, sign in and check the accounts (Settings > Accounts) and the audit trail."
+        ) from exc

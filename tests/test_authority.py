@@ -1,0 +1,129 @@
+"""Authority is signed: attacks from the files with an ordinary account's password — a swapped public key, a
+self-promotion in the raw database, an account and slot added by hand, an edited or re-signed record — are
+refused or undone, never acted on."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.services import accounts, audit, authority, incidents, keyring
+from safeguard_desktop.services.actors import Role
+from safeguard_desktop.services.errors import PermissionDenied
+from safeguard_desktop.services.signin import create_register, sign_in
+from safeguard_desktop.services.transaction import read_session, write_session
+
+from .conftest import raw_database
+
+LEAD = "correct pony staple lantern"
+OFFICE = "blue kettle morning drum"
+
+
+@pytest.fixture
+def school(tmp_path: Path) -> Path:
+    folder = tmp_path / "school"
+    reg, dsl, _ = create_register(folder, "Oakfield Primary", "a.lead", "Ann Lead", LEAD)
+    assert reg.keys is not None
+    with write_session(reg.engine) as session:
+        accounts.add_account(session, dsl, folder, reg.keys, "o.office", "Olu Office", Role.OFFICE, OFFICE)
+    reg.close()
+    return folder
+
+
+def _slots(folder: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads((folder / keyring.SLOTS_FILE).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _save(folder: Path, data: object) -> None:
+    (folder / keyring.SLOTS_FILE).write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_a_swapped_safeguarding_public_key_is_refused_before_anything_is_sealed(school: Path) -> None:
+    data = _slots(school)
+    _private, mine = keyring.new_key_pair()  # the office's own key pair, to read what is sealed "to the leads"
+    data["safeguarding_public"] = base64.b64encode(mine).decode()
+    _save(school, data)
+    with pytest.raises(authority.AuthorityMismatch, match="not the one this register's leads signed"):
+        sign_in(school, "o.office", OFFICE)
+    with pytest.raises(keyring.DamagedKeyFile, match="does not belong to the leads"):  # a lead's own key disagrees
+        sign_in(school, "a.lead", LEAD)
+
+
+def test_a_role_edited_in_the_raw_database_is_not_acted_on_and_is_put_back(school: Path) -> None:
+    conn = raw_database(school, "o.office", OFFICE)  # the office's own key, any SQLCipher client
+    conn.execute("UPDATE user_account SET role = 'dsl' WHERE username = 'o.office'")
+    conn.commit()
+    conn.close()
+    reg, office = sign_in(school, "o.office", OFFICE)
+    try:
+        assert office.role is Role.OFFICE  # the signed role, not the table's
+        with read_session(reg.engine) as session, pytest.raises(PermissionDenied):
+            incidents.list_incidents(session, office)
+        with read_session(reg.engine) as session:
+            actions = [row[2] for row in audit.recent(session)]
+    finally:
+        reg.close()
+    assert "accounts put back to their signed record" in actions
+    conn = raw_database(school, "o.office", OFFICE)
+    assert conn.execute("SELECT role FROM user_account WHERE username = 'o.office'").fetchone()[0] == "office"
+    conn.close()
+
+
+def test_an_account_and_slot_added_by_hand_do_not_sign_in(school: Path) -> None:
+    conn = raw_database(school, "o.office", OFFICE)
+    conn.execute(
+        "INSERT INTO user_account (username, display_name, role, password_hash, active, created_at, version) "
+        "SELECT 'evil', 'Evil', 'dsl', password_hash, 1, created_at, 1 FROM user_account WHERE username = 'o.office'"
+    )
+    conn.commit()
+    conn.close()
+    data = _slots(school)
+    data["users"]["evil"] = data["users"]["o.office"]  # the office's slot, copied under a new name
+    _save(school, data)
+    with pytest.raises(accounts.SignInFailed):
+        sign_in(school, "evil", OFFICE)
+
+
+def test_an_edited_or_re_signed_record_is_refused(school: Path) -> None:
+    original = _slots(school)
+    edited = json.loads(json.dumps(original))
+    doc = json.loads(edited["authority"]["doc"])
+    doc["accounts"]["o.office"]["role"] = "dsl"
+    edited["authority"]["doc"] = json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    _save(school, edited)
+    with pytest.raises(authority.AuthorityMismatch, match="not signed by this register's leads"):
+        sign_in(school, "o.office", OFFICE)
+    # Signed again with a key of the attacker's own, public half and all: the pin in each slot refuses it
+    private, public = authority.new_key_pair()
+    accounts_signed = {
+        name: authority.SignedAccount("dsl", True, a["personal_public"]) for name, a in doc["accounts"].items()
+    }
+    forged = json.loads(json.dumps(original))
+    forged["authority"] = authority.sign(private, public, 99, original["safeguarding_public"], accounts_signed)
+    _save(school, forged)
+    for user, password in (("o.office", OFFICE), ("a.lead", LEAD)):
+        with pytest.raises(authority.AuthorityMismatch):
+            sign_in(school, user, password)
+    _save(school, original)
+    sign_in(school, "o.office", OFFICE)[0].close()
+
+
+def test_leads_change_roles_and_the_record_follows(school: Path) -> None:
+    reg, dsl = sign_in(school, "a.lead", LEAD)
+    assert reg.keys is not None
+    with write_session(reg.engine) as session:
+        accounts.change_role(session, dsl, school, reg.keys, "o.office", Role.DEPUTY_DSL, "new deputy password here")
+    reg.close()
+    reg, deputy = sign_in(school, "o.office", "new deputy password here")
+    try:
+        assert deputy.role is Role.DEPUTY_DSL and deputy.safeguarding_key is not None
+        with write_session(reg.engine) as session:  # and the deputy reads incidents sealed to the leads
+            number = incidents.record_incident(session, deputy, incidents.IncidentInput(Category.PRIVACY, "Photos"))
+            assert incidents.read_incident(session, deputy, number).summary == "Photos"
+    finally:
+        reg.close()
+    assert "pending_authority" not in _slots(school)
