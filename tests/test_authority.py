@@ -127,3 +127,46 @@ def test_leads_change_roles_and_the_record_follows(school: Path) -> None:
     finally:
         reg.close()
     assert "pending_authority" not in _slots(school)
+
+
+def test_taking_the_pin_out_of_a_slot_makes_it_refuse_not_trust(school: Path) -> None:
+    data = _slots(school)
+    del data["users"]["o.office"]["pin"]  # so that the slot would trust a record signed by anyone
+    private, public = authority.new_key_pair()
+    doc = json.loads(data["authority"]["doc"])
+    forged = {name: authority.SignedAccount("dsl", True, a["personal_public"]) for name, a in doc["accounts"].items()}
+    data["authority"] = authority.sign(private, public, 99, data["safeguarding_public"], forged)
+    _save(school, data)
+    with pytest.raises(authority.AuthorityMismatch, match="pin to the leads' signing key was removed"):
+        sign_in(school, "o.office", OFFICE)
+
+
+def test_a_register_from_before_signed_records_starts_one_at_the_first_lead_sign_in(school: Path) -> None:
+    from safeguard_desktop.services.keyring import _slot_for, _unb64
+
+    # GIVEN a key file as an earlier version wrote it: no record, slots without pins (rewrapped here with the
+    # passwords, the way that version made them)
+    lead_keys = keyring.unlock(school, "a.lead", LEAD)
+    office_keys = keyring.unlock(school, "o.office", OFFICE)
+    data = _slots(school)
+    del data["authority"]
+    for name, keys, password in (("a.lead", lead_keys, LEAD), ("o.office", office_keys, OFFICE)):
+        personal = (keys.personal_private, _unb64(data["users"][name]["personal_public"]))
+        data["users"][name] = _slot_for(password, keys.database_key, keys.safeguarding_private, personal)
+    _save(school, data)
+    sign_in(school, "o.office", OFFICE)[0].close()  # an office sign-in cannot start the record
+    assert "authority" not in _slots(school)
+    # WHEN the lead signs in THEN the record is made and the lead's slot pinned; the office pins it at its next
+    reg, lead = sign_in(school, "a.lead", LEAD)
+    assert reg.keys is not None and reg.keys.authority_private is not None  # the lead can sign changes at once
+    with write_session(reg.engine) as session:
+        accounts.add_account(session, lead, school, reg.keys, "t.teacher", "Tia Teacher", Role.STAFF,
+                             "green apple river lamp")  # fmt: skip
+    reg.close()
+    sign_in(school, "t.teacher", "green apple river lamp")[0].close()  # signed into the new record
+    after = _slots(school)
+    assert "authority" in after and "pin" in after["users"]["a.lead"] and "pin" not in after["users"]["o.office"]
+    reg, office = sign_in(school, "o.office", OFFICE)
+    reg.close()
+    assert office.role is Role.OFFICE and "pin" in _slots(school)["users"]["o.office"]
+    assert lead.role is Role.DSL

@@ -28,6 +28,7 @@ SLOTS_FILE = "keyslots.json"
 #: argon2id parameters: OWASP's minimum (19 MiB, 2 passes, 1 lane); ~15 ms here (shared/MEASURED.md).
 ARGON2 = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
 SEALED_PREFIX = "sealed:v1:"
+_PINNED = "db:pinned"
 #: Bounds on the argon2 parameters read from the file (untrusted): an edited cost must not make sign-in hang.
 ARGON2_BOUNDS = {"time_cost": (1, 10), "memory_cost": (8 * 1024, 256 * 1024), "parallelism": (1, 8)}
 SLOTS_BUDGET = 4_000_000  # bytes: thousands of accounts; checked before the file is read whole
@@ -209,7 +210,10 @@ def _slot_for(
 ) -> dict[str, Any]:
     salt = os.urandom(16)
     kek = _derive(secret, salt, ARGON2)
-    slot: dict[str, Any] = {"salt": _b64(salt), "argon2": dict(ARGON2), "database": _wrap(kek, database_key, "db")}
+    # A pinned slot's database key is bound to having its pin: removing the pin (to make the slot trust a record
+    # signed by someone else) makes the slot unopenable rather than trusting.
+    label = _PINNED if pin is not None else "db"
+    slot: dict[str, Any] = {"salt": _b64(salt), "argon2": dict(ARGON2), "database": _wrap(kek, database_key, label)}
     if safeguarding_private is not None:
         slot["safeguarding"] = _wrap(kek, safeguarding_private, "sg")
     if pin is not None:  # the authority key this account trusts (and, for leads, its private half)
@@ -259,7 +263,18 @@ def create(folder: Path, username: str, password: str) -> tuple[Unlocked, str]:
 
 def _open_slot(slot: dict[str, Any], secret: str, username: str, public: bytes, folder: Path) -> Unlocked:
     kek = _derive(secret, _unb64(slot["salt"]), {k: int(v) for k, v in slot["argon2"].items()})
-    database_key = _unwrap(kek, slot["database"], "db")
+    if "pin" in slot:
+        database_key = _unwrap(kek, slot["database"], _PINNED)
+    else:
+        try:
+            database_key = _unwrap(kek, slot["database"], "db")
+        except WrongPassword:
+            _unwrap(kek, slot["database"], _PINNED)  # opens: the pin was taken out of the slot
+            raise authority.AuthorityMismatch(
+                f"The key slot of {username} in {slots_path(folder)} was altered outside the app (its pin to the "
+                "leads' signing key was removed). A safeguarding lead should copy the newest backup's .keys.json "
+                "over it and sign in."
+            ) from None
     private = _unwrap(kek, slot["safeguarding"], "sg") if "safeguarding" in slot else None
     personal = _unwrap(kek, slot["personal"], "me") if "personal" in slot else None
     pinned = _unwrap(kek, slot["pin"], "pin") if "pin" in slot else None
@@ -396,17 +411,17 @@ def propose(folder: Path, by: Unlocked, username: str, *, role: str, active: boo
     _save(folder, data)
 
 
-def bootstrap_authority(folder: Path, keys: Unlocked, password: str, roles: dict[str, str]) -> None:
+def bootstrap_authority(folder: Path, keys: Unlocked, password: str, roles: dict[str, str]) -> bool:
     """At the first lead sign-in of a register from before signed records: make the authority key, sign the
     accounts as they stand, and pin it in this lead's own slot. At any sign-in to a register that has a record,
     pin its key in a slot made before pins (trusted once, from then on kept)."""
     data = _load(folder)
     slot = data["users"].get(keys.username)
     if slot is None or "pin" in slot:
-        return
+        return False
     if "authority" not in data:
         if keys.safeguarding_private is None:
-            return  # only a lead may start the record
+            return False  # only a lead may start the record
         signing = authority.new_key_pair()
         accounts = {
             name: authority.SignedAccount(role, True, str(data["users"].get(name, {}).get("personal_public", "")))
@@ -420,6 +435,7 @@ def bootstrap_authority(folder: Path, keys: Unlocked, password: str, roles: dict
     personal = (keys.personal_private, _unb64(slot["personal_public"])) if keys.personal_private else None
     data["users"][keys.username] = _slot_for(password, keys.database_key, keys.safeguarding_private, personal, pin)
     _save(folder, data)
+    return True
 
 
 def settle(folder: Path, username: str, *, committed: bool) -> None:

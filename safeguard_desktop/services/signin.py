@@ -89,7 +89,8 @@ def sign_in(data_dir: str | Path | None, username: str, password: str, code: str
     throttle.succeeded(folder, name)
     with suppress(OSError, ServiceError):  # the password is confirmed: settle what a crash left in the key slots
         keyring.settle_after_sign_in(folder, keys, roles)
-        keyring.bootstrap_authority(folder, keys, password, roles)
+        if keyring.bootstrap_authority(folder, keys, password, roles):
+            register.keys = keyring.unlock(folder, name, password)  # now with the pin (and a lead's signing key)
     if register.presence is not None:
         register.presence.set_user(actor.username)
     with suppress(OSError):  # room for failed sign-ins, for the day the disk is full
