@@ -44,6 +44,18 @@ def busy() -> Iterator[None]:
         QApplication.restoreOverrideCursor()
 
 
+def password_and_code() -> tuple[QLineEdit, QLineEdit]:
+    """The password and two-step code fields, the same on the sign-in and the lock screen."""
+    password = QLineEdit()
+    password.setEchoMode(QLineEdit.EchoMode.Password)
+    password.setAccessibleName("Password")
+    code = QLineEdit()
+    code.setPlaceholderText("only if you turned on two-step sign-in")
+    code.setAccessibleName("Six-digit code")
+    code.setMaxLength(8)
+    return password, code
+
+
 class SignInDialog(QDialog):
     """Name and password (and the 6-digit code for accounts with two-step sign-in). A demo register lists its
     accounts; a real one never does."""
@@ -57,13 +69,7 @@ class SignInDialog(QDialog):
         self.setWindowTitle("Sign in — Safeguard Desktop")
         self.user_edit = QLineEdit()
         self.user_edit.setAccessibleName("User name")
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setAccessibleName("Password")
-        self.code_edit = QLineEdit()
-        self.code_edit.setPlaceholderText("only if you turned on two-step sign-in")
-        self.code_edit.setAccessibleName("Six-digit code")
-        self.code_edit.setMaxLength(8)
+        self.password_edit, self.code_edit = password_and_code()
         self.error_label = ErrorLabel()
         form = QFormLayout()
         form.addRow("&Name", self.user_edit)
@@ -378,13 +384,7 @@ class UnlockDialog(QDialog):
         self.check = check
         self.setWindowTitle("Locked — Safeguard Desktop")
         self.setMinimumWidth(440)
-        self.password_edit = QLineEdit()
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setAccessibleName("Password")
-        self.code_edit = QLineEdit()
-        self.code_edit.setPlaceholderText("only if you turned on two-step sign-in")
-        self.code_edit.setAccessibleName("Six-digit code")
-        self.code_edit.setMaxLength(8)
+        self.password_edit, self.code_edit = password_and_code()
         self.error_label = ErrorLabel()
         form = QFormLayout()
         form.addRow("&Password", self.password_edit)
