@@ -170,3 +170,29 @@ def test_a_register_from_before_signed_records_starts_one_at_the_first_lead_sign
     reg.close()
     assert office.role is Role.OFFICE and "pin" in _slots(school)["users"]["o.office"]
     assert lead.role is Role.DSL
+
+
+def test_a_trail_changed_outside_the_app_is_noticed_at_the_next_sign_in(school: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.cli import main
+
+    reg, _lead = sign_in(school, "a.lead", LEAD)
+    assert reg.notices == []  # an untouched trail says nothing
+    reg.close()
+    conn = raw_database(school, "o.office", OFFICE)  # the office cuts the last entries, head and all
+    top = conn.execute("SELECT max(sequence) FROM audit_entry").fetchone()[0]
+    conn.execute("DELETE FROM audit_entry WHERE sequence > ?", (top - 3,))
+    last = conn.execute("SELECT chain_hash FROM audit_entry WHERE sequence = ?", (top - 3,)).fetchone()[0]
+    conn.execute("UPDATE audit_head SET count = ?, last_hash = ?", (top - 3, last))
+    conn.commit()
+    conn.close()
+    reg, _lead = sign_in(school, "a.lead", LEAD)
+    try:
+        assert len(reg.notices) == 1 and "outside anchor" in reg.notices[0]
+        with read_session(reg.engine) as session:
+            assert "found the audit trail changed at sign-in" in [row[2] for row in audit.recent(session)]
+    finally:
+        reg.close()
+    secret = school.parent / "lead.pw"
+    secret.write_text(LEAD, encoding="utf-8")
+    assert main(["--data-dir", str(school), "--user", "a.lead", "--password-file", str(secret), "purposes"]) == 0
+    assert "warning: The audit trail was changed outside the app" in capsys.readouterr().err

@@ -19,7 +19,7 @@ from safeguard_desktop.cli import (
     school_commands,
 )
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED, first_line
-from safeguard_desktop.services.actors import Actor, local_lead
+from safeguard_desktop.services.actors import Actor, Operation, local_lead
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import ServiceError, StorageProblem, ValidationError
 from safeguard_desktop.store.migrate import DatabaseTooNew
@@ -158,6 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_REFUSED
     except DBAPIError as exc:
         return _database_fault(exc)
+    if reg.notices and actor.may(Operation.VIEW_AUDIT):
+        for notice in reg.notices:
+            print(f"safeguard: warning: {notice}", file=sys.stderr)
     try:
         return COMMANDS[args.command](reg, actor, args)
     except ServiceError as exc:

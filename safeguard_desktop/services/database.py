@@ -33,6 +33,8 @@ class Register:
     folder: Path
     keys: Unlocked | None = field(default=None, repr=False)
     presence: Presence | None = field(default=None, repr=False)
+    #: What the sign-in found for the leads' attention (e.g. an audit trail changed outside the app).
+    notices: list[str] = field(default_factory=list, repr=False)
 
     @property
     def protected(self) -> bool:

@@ -8,13 +8,15 @@ from __future__ import annotations
 from contextlib import suppress
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from safeguard_desktop import faultpoints, paths
 from safeguard_desktop.folder_access import FolderNotProtected, protect_folder
 from safeguard_desktop.services import accounts, keyring, settings, throttle
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import ServiceError, ValidationError
-from safeguard_desktop.services.transaction import write_session
+from safeguard_desktop.services.transaction import read_session, write_session
 
 
 def create_register(
@@ -66,6 +68,25 @@ def _not_too_fast(folder: Path, name: str) -> None:
         raise
 
 
+def _check_trail(register: Register, actor: Actor) -> None:
+    """At every sign-in, a quick look at the audit trail; anything wrong is recorded in it and shown to leads."""
+    from safeguard_desktop.services import audit, trail_check
+
+    with read_session(register.engine) as session:
+        problem = trail_check.quick(session, register.folder)
+    if problem is None:
+        return
+    try:
+        with write_session(register.engine) as session:
+            audit.record(session, actor, "found the audit trail changed at sign-in", "audit", "", problem)
+    except (DBAPIError, ServiceError):  # a chain damaged past appending to: the notice still goes to the leads
+        pass
+    register.notices.append(
+        f"The audit trail was changed outside the app: {problem}. Check it (Settings > Audit trail > Check, or "
+        "'safeguard audit verify') and restore the newest backup if entries are missing."
+    )
+
+
 def sign_in(data_dir: str | Path | None, username: str, password: str, code: str = "") -> tuple[Register, Actor]:
     """Open the register as ``username``. SignInFailed (one message for every cause) when it does not open."""
     folder = paths.data_dir(data_dir)
@@ -91,6 +112,7 @@ def sign_in(data_dir: str | Path | None, username: str, password: str, code: str
         keyring.settle_after_sign_in(folder, keys, roles)
         if keyring.bootstrap_authority(folder, keys, password, roles):
             register.keys = keyring.unlock(folder, name, password)  # now with the pin (and a lead's signing key)
+    _check_trail(register, actor)
     if register.presence is not None:
         register.presence.set_user(actor.username)
     with suppress(OSError):  # room for failed sign-ins, for the day the disk is full

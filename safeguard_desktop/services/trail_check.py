@@ -45,6 +45,37 @@ def backup_checkpoints(session: Session, folder: Path) -> list[audit.Checkpoint]
     return points
 
 
+def quick(session: Session, folder: Path) -> str | None:
+    """The check made at every sign-in, in a few indexed reads (not the whole chain): the head against the last
+    entry, the anchor and the newest backup's anchor, and no entry outside the chain. What is wrong, or None."""
+    from sqlalchemy import func
+
+    from safeguard_desktop.store.models import AuditHead
+
+    head = session.get(AuditHead, 1)
+    count, last_hash = (head.count, head.last_hash) if head is not None else (0, "")
+    top = session.scalar(select(func.max(AuditEntry.sequence)))
+    if (top or 0) != count:
+        return f"its last entry is number {top or 0} but its head says {count}"
+    if count and session.scalar(select(AuditEntry.chain_hash).where(AuditEntry.sequence == count)) != last_hash:
+        return "its last entry is not the one its head names"
+    if count and session.scalar(select(AuditEntry.id).where(AuditEntry.sequence.is_(None)).limit(1)) is not None:
+        return "an entry was added outside the chain"
+    trail = audit.trail_for(session)
+    try:
+        anchor = audit.Checkpoint(*trail.read_anchor(), source="its outside anchor")
+    except audit.DamagedAnchor:
+        return "its outside anchor is damaged"
+    points = [anchor, *sorted(backup_checkpoints(session, folder), key=lambda p: p.count)[-1:]]
+    for point in points:
+        if point.count > count:
+            return f"{point.source} saw {point.count} entries and it has {count}"
+        seen = session.scalar(select(AuditEntry.chain_hash).where(AuditEntry.sequence == point.count))
+        if point.count and seen != point.last_hash:
+            return f"it no longer matches {point.source}"
+    return None
+
+
 def check(session: Session, actor: Actor, folder: Path) -> audit.Verification:
     """Verify the trail against its head, its anchor and the backups' anchors; audit the check."""
     result = audit.verify(session, actor, backup_checkpoints(session, folder))

@@ -241,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             elif window.incidents_screen is not None:
                 window.tabs.setCurrentWidget(window.incidents_screen)
             window.show()
+            if reg.notices and signed_actor.may(Operation.VIEW_AUDIT):
+                QMessageBox.warning(window, "Safeguard Desktop", "\n\n".join(reg.notices))
             wants_import = reg.is_empty() and signed_actor.may(Operation.IMPORT_PUPILS) and not args.demo
             if wants_import and ask_about_empty_register(offer_demo=False) == "import":
                 window.on_import_action()
