@@ -121,7 +121,7 @@ def test_wording_version_is_recorded(school: Register, dsl: Actor) -> None:
         ({"given_by_relationship": ""}, "related"),
         ({"given_on": date(2026, 12, 1)}, "future"),
         ({"valid_until": date(2026, 9, 1)}, "before the date"),
-        ({"note": "bad\x00note"}, "control characters"),
+        ({"note": "bad\x00note"}, "NUL character"),
     ],
 )
 def test_bad_decisions_are_refused_with_a_reason(school: Register, dsl: Actor, change: dict, message: str) -> None:

@@ -107,7 +107,7 @@ def test_classes_select_their_pupils(school: Register, dsl: Actor) -> None:
         ({"year_groups": [], "classes": [], "pupil_ids": []}, "who takes part"),
         ({"policy": FilmingPolicy.CUSTOM, "policy_text": ""}, "own filming wording"),
         ({"year_groups": ["Year 99"]}, "not a year group"),
-        ({"venue": "Hall\x00"}, "control characters"),
+        ({"venue": "Hall\x00"}, "NUL character"),
     ],
 )
 def test_bad_events_are_refused(school: Register, dsl: Actor, change: dict, message: str) -> None:

@@ -8,13 +8,16 @@ import struct
 import sys
 import zipfile
 import zlib
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
+from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
+from safeguard_desktop.domain.events import FilmingPolicy
 from safeguard_desktop.domain.incidents import Category
-from safeguard_desktop.services import incidents, photos, templates
+from safeguard_desktop.services import consent, events, incidents, photos, templates
 from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.mis_files import ImportFileError, read_pupil_file
 from safeguard_desktop.store.engine import write_session
@@ -129,6 +132,14 @@ def test_text_with_nul_or_bidi_controls_is_refused_with_the_field_named(school, 
         assert "U+" in str(caught.value)
         with pytest.raises(ValidationError, match=f"wording.*{named}"):
             templates.save_template(session, dsl, "letter_intro", f"Dear families of {{event}},{bad} hello")
+        with pytest.raises(ValidationError, match=f"name.*{named}"):
+            events.create_event(session, dsl, events.EventInput(f"Winter{bad} Concert", datetime(2026, 12, 10, 14),
+                                                                "Hall", FilmingPolicy.PERSONAL_USE))  # fmt: skip
+        decision = consent.DecisionInput(ConsentState.GRANTED, GivenByKind.PARENT, Route.PHONE, date(2026, 11, 1),
+                                         f"Mrs{bad} Smith", "Mother")  # fmt: skip
+        pupil = consent.find_pupil_by_upn(session, upn(1)).id
+        with pytest.raises(ValidationError, match=named):
+            consent.record_decisions(session, dsl, [pupil], [1], decision, today=date(2026, 11, 24))
 
 
 def test_text_pasted_from_windows_keeps_its_lines(school, dsl) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.pupils import age_on
+from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.services import audit, sealing
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound, ValidationError
@@ -34,9 +34,10 @@ class DecisionInput:
 
 
 def _clean_text(value: str, field: str, limit: int) -> str:
-    text = value.strip()
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
-        raise ValidationError(f"{field} contains control characters; retype it.", field=field)
+    text = normal_newlines(value).strip()
+    bad = unsafe_character(text, multiline=True)
+    if bad is not None:
+        raise ValidationError(f"{field} contains {bad}, which cannot be kept; retype that part.", field=field)
     if len(text) > limit:
         raise ValidationError(f"{field} is longer than {limit} characters.", field=field)
     return text

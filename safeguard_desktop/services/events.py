@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.domain.consent import Verdict
 from safeguard_desktop.domain.events import PARENT_FILMING, SCHOOL_RECORDING, FilmingPolicy, policy_text
 from safeguard_desktop.domain.pupils import YEAR_GROUPS, normalise_year_group, year_group_order
+from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.services import audit, register
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound, ValidationError
@@ -92,9 +92,11 @@ class EventRoster:
 
 
 def _clean(text: str, what: str, limit: int, *, required: bool = False) -> str:
+    text = normal_newlines(text)
     value = " ".join(text.split()) if "\n" not in text else text.strip()
-    if any(unicodedata.category(c) == "Cc" and c != "\n" for c in value):
-        raise ValidationError(f"The {what} contains control characters; retype it.")
+    bad = unsafe_character(value, multiline=True)
+    if bad is not None:
+        raise ValidationError(f"The {what} contains {bad}, which cannot be printed; retype that part.", field=what)
     if required and not value:
         raise ValidationError(f"Give the event a {what}.")
     if len(value) > limit:
