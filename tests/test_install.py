@@ -268,7 +268,8 @@ def test_every_file_of_a_register_and_its_backup_is_its_owners_alone(tmp_path: P
     os.umask(0o022)  # the usual umask: files would be world-readable by default
     folder = tmp_path / "register"
     reg, actor, _ = create_register(folder, "Elm", "lead", "Lead", LEAD_PASSWORD)
-    backup.back_up(reg.engine, reg.folder, actor, folder / "backups")
+    copy = backup.back_up(reg.engine, reg.folder, actor, folder / "backups").path
+    backup.restore(reg.engine, reg.folder, actor, copy, reg.presence)  # keeps the replaced register aside
     reg.close()
     with pytest.raises(SignInFailed):
         sign_in(folder, "lead", "not the right password")

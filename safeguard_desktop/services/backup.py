@@ -203,6 +203,7 @@ def _replace_with(engine: Engine, folder: Path, actor: Actor, backup: Path, curr
     stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
     aside = current.with_name(f"{current.stem}-replaced-{stamp}.db")
     copy_database(current, aside, key)
+    make_private(aside)
     faultpoints.reach("restore:after-aside")
     # The backup's anchor goes in before its database: a restore killed in between then leaves an anchor behind
     # the (longer) current chain, which checks; the other way round it raised a false "end was cut off".
