@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
             return
         from safeguard_desktop.services.settings import lock_minutes
         from safeguard_desktop.services.transaction import read_session
-        from safeguard_desktop.ui.signin import InactivityLock
+        from safeguard_desktop.ui.lock import InactivityLock
 
         with read_session(self.context.engine) as session:
             minutes = lock_minutes(session)

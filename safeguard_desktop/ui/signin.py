@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -374,134 +373,3 @@ class FirstRunDialog(QDialog):
         self.choice = "created"
         self.accept()
         return True
-
-
-class UnlockDialog(QDialog):
-    """The lock screen: the same password and code as the sign-in, with the same checks and the same record."""
-
-    def __init__(self, parent: QWidget, username: str, check: Callable[[str, str], str]) -> None:
-        super().__init__(parent)
-        self.check = check
-        self.setWindowTitle("Locked — Safeguard Desktop")
-        self.setMinimumWidth(440)
-        self.password_edit, self.code_edit = password_and_code()
-        self.error_label = ErrorLabel()
-        form = QFormLayout()
-        form.addRow("&Password", self.password_edit)
-        form.addRow("&Code", self.code_edit)
-        layout = QVBoxLayout(self)
-        note = QLabel(f"The window is locked. Sign in again as {username} to go on.")
-        note.setTextFormat(Qt.TextFormat.PlainText)
-        note.setWordWrap(True)
-        layout.addWidget(note)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        buttons = QDialogButtonBox()
-        self.unlock_button = buttons.addButton("&Unlock", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.quit_button = buttons.addButton("&Quit Safeguard Desktop", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.try_unlock)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.password_edit.setFocus()
-
-    def try_unlock(self) -> bool:
-        """Check what was typed; stay open with the reason when it does not unlock."""
-        problem = self.check(self.password_edit.text(), self.code_edit.text())
-        if problem:
-            self.error_label.setText(problem)
-            self.adjustSize()
-            self.password_edit.selectAll()
-            self.password_edit.setFocus()
-            return False
-        self.accept()
-        return True
-
-
-class InactivityLock(QObject):
-    """Locks the app after ``minutes`` without a key press or mouse use (and on demand): every window and dialog
-    is hidden until the signed-in person signs in again, with the same checks as the sign-in."""
-
-    def __init__(self, window: QWidget, register: Register, actor: Actor, minutes: int) -> None:
-        super().__init__(window)
-        from PySide6.QtWidgets import QApplication
-
-        self.window = window
-        self.register = register
-        self.folder = register.folder
-        self.actor = actor
-        self.locked = False
-        self.hidden: list[QWidget] = []
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.setInterval(max(1, minutes) * 60_000)
-        self.timer.timeout.connect(self.lock)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
-            window.destroyed.connect(lambda *_: app.removeEventFilter(self))
-        self.timer.start()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Any key or mouse use restarts the countdown."""
-        if not getattr(self, "locked", True) and event.type() in (
-            QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
-        ):  # fmt: skip
-            self.timer.start()
-        return False
-
-    def lock(self, *, prompt: bool = True) -> None:
-        """Hide every window and dialog until the signed-in person signs in again."""
-        from PySide6.QtWidgets import QApplication
-
-        if self.locked:
-            return
-        self.locked = True
-        self.timer.stop()
-        # Dialogs and previews left open (a named helpline summary, say) must not stay readable behind the lock.
-        self.hidden = [
-            w for w in QApplication.topLevelWidgets() if w is not self.window and w.isVisible() and not w.isHidden()
-        ]
-        for widget in self.hidden:
-            widget.hide()
-        central = getattr(self.window, "centralWidget", lambda: None)()
-        if central is not None:
-            central.setVisible(False)
-        self.window.setWindowTitle("Safeguard Desktop — locked")
-        while prompt and self.locked:
-            dialog = UnlockDialog(self.window, self.actor.username, self._check)
-            unlocked = dialog.exec() == QDialog.DialogCode.Accepted or not self.locked
-            quit_now = not unlocked and QMessageBox.question(self.window, "Locked", "Quit Safeguard Desktop?") == (
-                QMessageBox.StandardButton.Yes
-            )
-            if quit_now:
-                self.window.close()
-                return
-
-    def _check(self, password: str, code: str) -> str:
-        """'' when the password (and code) unlock, else what to tell the person."""
-        from safeguard_desktop.services.signin import confirm_again
-
-        try:
-            with busy():
-                confirm_again(self.register, self.actor, password, code)
-        except ServiceError as exc:
-            return str(exc)
-        self._show_again()
-        return ""
-
-    def unlock(self, password: str, code: str = "") -> bool:
-        """Show everything again when ``password`` (and ``code``) are the signed-in person's, checked as at sign-in."""
-        return not self._check(password, code)
-
-    def _show_again(self) -> None:
-        central = getattr(self.window, "centralWidget", lambda: None)()
-        if central is not None:
-            central.setVisible(True)
-        for widget in self.hidden:
-            widget.show()
-        self.hidden = []
-        refresh = getattr(self.window, "refresh_title", None)
-        if callable(refresh):
-            refresh()
-        self.locked = False
-        self.timer.start()
