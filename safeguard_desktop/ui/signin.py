@@ -1,4 +1,4 @@
-"""Sign-in, first run (create the register and its DSL, show the recovery key once) and the lock screen."""
+"""Sign-in and first run (create the register and its DSL, show the recovery key once); the lock is in lock.py."""
 
 from __future__ import annotations
 
