@@ -13,7 +13,17 @@ import pytest
 import sqlcipher3
 
 from safeguard_desktop.domain.incidents import Category
-from safeguard_desktop.services import accounts, audit, backup, consent, incidents, keyring, mis_import, register
+from safeguard_desktop.services import (
+    accounts,
+    audit,
+    backup,
+    consent,
+    incidents,
+    keyring,
+    mis_import,
+    register,
+    sealed_box,
+)
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.errors import ConflictError, PermissionDenied, ValidationError
 from safeguard_desktop.services.mis_files import read_pupil_file
@@ -97,7 +107,7 @@ def test_office_with_the_database_key_reads_no_incident_text_or_reason(school: P
     texts = [value for row in raw.execute("SELECT summary, platforms FROM incident") for value in row if value]
     texts += [row[0] for row in raw.execute("SELECT never_photograph_reason FROM pupil") if row[0]]
     raw.close()
-    assert texts and all(t.startswith(keyring.SEALED_PREFIX) for t in texts)
+    assert texts and all(t.startswith(sealed_box.SEALED_PREFIX) for t in texts)
     assert not any(SUMMARY in t or REASON in t for t in texts)
     # ...and through the app the office sees no incidents and no reasons.
     reg, office = sign_in(school, "o.office", OFFICE_PASSWORD)

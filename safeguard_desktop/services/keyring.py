@@ -27,7 +27,6 @@ from safeguard_desktop.services.errors import ServiceError
 SLOTS_FILE = "keyslots.json"
 #: argon2id parameters: OWASP's minimum (19 MiB, 2 passes, 1 lane); ~15 ms here (shared/MEASURED.md).
 ARGON2 = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
-SEALED_PREFIX = "sealed:v1:"
 _PINNED = "db:pinned"
 #: Bounds on the argon2 parameters read from the file (untrusted): an edited cost must not make sign-in hang.
 ARGON2_BOUNDS = {"time_cost": (1, 10), "memory_cost": (8 * 1024, 256 * 1024), "parallelism": (1, 8)}
@@ -344,20 +343,10 @@ def unlock_with_recovery(folder: Path, recovery_key: str) -> Unlocked:
                     folder)  # fmt: skip
 
 
-def public_key(folder: Path) -> bytes:
-    """The safeguarding public key (anyone may seal to it)."""
-    return _unb64(_load(folder)["safeguarding_public"])
-
-
 def personal_public(folder: Path, username: str) -> bytes | None:
     """An account's own public key (to seal a copy only that account can read), if it has one."""
     slot = _load(folder)["users"].get(username, {})
     return _unb64(slot["personal_public"]) if "personal_public" in slot else None
-
-
-def usernames(folder: Path) -> list[str]:
-    """Accounts that have a slot."""
-    return sorted(_load(folder)["users"])
 
 
 def set_slot(folder: Path, by: Unlocked, username: str, password: str, *, lead: bool) -> None:
@@ -497,13 +486,6 @@ def settle_after_sign_in(folder: Path, keys: Unlocked, roles: dict[str, str]) ->
         _save(folder, data)
 
 
-def rename_slot(folder: Path, old: str, new: str) -> None:
-    """Keep a slot under a new user name."""
-    data = _load(folder)
-    data["users"][new] = data["users"].pop(old)
-    _save(folder, data)
-
-
 def new_recovery_key(folder: Path, by: Unlocked) -> str:
     """Replace the recovery key (the old one stops working). Needs a lead's keys."""
     if by.safeguarding_private is None:
@@ -514,52 +496,6 @@ def new_recovery_key(folder: Path, by: Unlocked) -> str:
     data["recovery"] = _slot_for(_normal_recovery(recovery), by.database_key, by.safeguarding_private, pin=pin)
     _save(folder, data)
     return recovery
-
-
-# --- sealing text to the safeguarding key ---------------------------------------------------------------
-
-
-def _box_key(shared: bytes, ephemeral_public: bytes) -> bytes:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-    return HKDF(hashes.SHA256(), 32, ephemeral_public, b"safeguard sealed text v1").derive(shared)
-
-
-def seal(public: bytes, text: str) -> str:
-    """Encrypt ``text`` so that only holders of the safeguarding private key can read it."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    ephemeral = X25519PrivateKey.generate()
-    ephemeral_public = ephemeral.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    key = _box_key(ephemeral.exchange(X25519PublicKey.from_public_bytes(public)), ephemeral_public)
-    nonce = os.urandom(12)
-    box = AESGCM(key).encrypt(nonce, text.encode("utf-8"), None)
-    return SEALED_PREFIX + _b64(ephemeral_public + nonce + box)
-
-
-def is_sealed(value: str | None) -> bool:
-    """True for text sealed by ``seal``."""
-    return bool(value) and str(value).startswith(SEALED_PREFIX)
-
-
-def open_sealed(private: bytes, value: str) -> str:
-    """Decrypt a sealed text with the safeguarding private key."""
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    try:
-        raw = _unb64(value[len(SEALED_PREFIX) :])
-        ephemeral_public, nonce, box = raw[:32], raw[32:44], raw[44:]
-        shared = X25519PrivateKey.from_private_bytes(private).exchange(
-            X25519PublicKey.from_public_bytes(ephemeral_public)
-        )
-        return AESGCM(_box_key(shared, ephemeral_public)).decrypt(nonce, box, None).decode("utf-8")
-    except (InvalidTag, ValueError) as exc:  # another key's, or damaged (bad base64, cut short, not UTF-8)
-        raise KeyError_("A sealed record does not open with this safeguarding key.") from exc
 
 
 def mark_demo(folder: Path, accounts: list[tuple[str, str, str]]) -> None:

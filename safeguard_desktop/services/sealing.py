@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from safeguard_desktop.services import keyring
+from safeguard_desktop.services import keyring, sealed_box
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.errors import PermissionDenied
 from safeguard_desktop.store.engine import engine_key
@@ -39,7 +39,7 @@ def seal_for_author(session: Session, username: str, text: str) -> str | None:
     if folder is None or not username or not text:
         return None
     public = keyring.personal_public(folder, username)
-    return keyring.seal(public, text) if public is not None else None
+    return sealed_box.seal(public, text) if public is not None else None
 
 
 def reveal_own(actor: Actor, stored: str | None) -> str:
@@ -47,7 +47,7 @@ def reveal_own(actor: Actor, stored: str | None) -> str:
     if not stored or actor.personal_key is None:
         return ""
     try:
-        return keyring.open_sealed(actor.personal_key, stored)
+        return sealed_box.open_sealed(actor.personal_key, stored)
     except keyring.KeyError_:
         return ""
 
@@ -61,7 +61,7 @@ def seal(session: Session, text: str) -> str:
     public = _public_for(session)
     if public is None or not text:
         return text
-    return keyring.seal(public, text)
+    return sealed_box.seal(public, text)
 
 
 UNREADABLE = "[unreadable: sealed to a key the safeguarding leads do not hold, or damaged]"
@@ -69,14 +69,14 @@ UNREADABLE = "[unreadable: sealed to a key the safeguarding leads do not hold, o
 
 def reveal(actor: Actor, stored: str | None) -> str:
     """The text behind a stored value (callers have checked the actor may read it)."""
-    if not stored or not keyring.is_sealed(stored):
+    if not stored or not sealed_box.is_sealed(stored):
         return stored or ""
     if actor.safeguarding_key is None:
         raise PermissionDenied(
             f"{actor.name} holds no safeguarding key: sign in as a safeguarding lead to read this record."
         )
     try:
-        return keyring.open_sealed(actor.safeguarding_key, stored)
+        return sealed_box.open_sealed(actor.safeguarding_key, stored)
     except keyring.KeyError_:
         # One unreadable field (sealed to a key the leads do not hold, or damaged) must not hide the whole log.
         return UNREADABLE
