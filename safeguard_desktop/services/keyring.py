@@ -13,6 +13,7 @@ The slots file holds no personal data beyond user names, and nothing usable with
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import secrets
@@ -121,8 +122,9 @@ def is_protected(folder: Path) -> bool:
 def _load(folder: Path) -> dict[str, Any]:
     path = slots_path(folder)
     try:
-        if path.stat().st_size > SLOTS_BUDGET:
-            raise DamagedKeyFile(path, f"{path.stat().st_size:,} bytes, far more than a key file holds")
+        size = path.stat().st_size
+        if size > SLOTS_BUDGET:
+            raise DamagedKeyFile(path, f"{size:,} bytes, far more than a key file holds")
         data = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError as exc:
         raise NoSlots(f"{folder} has no protected register.") from exc
@@ -288,8 +290,6 @@ def _open_slot(slot: dict[str, Any], secret: str, username: str, public: bytes, 
 def _checked(data: dict[str, Any], keys: Unlocked, folder: Path) -> Unlocked:
     """``keys`` with the verified record of accounts and keys; AuthorityMismatch when it does not check, or when
     the file's safeguarding public key is not the one the leads signed (a swapped key)."""
-    import dataclasses
-
     if "authority" not in data:
         if keys.authority_public is not None:  # this slot was made with a record: its removal is an alteration
             raise authority.AuthorityMismatch(f"The record of accounts and keys is missing from {slots_path(folder)}.")
@@ -329,8 +329,6 @@ def unlock(folder: Path, username: str, password: str) -> Unlocked:
             if pending is None:
                 raise
     assert pending is not None
-    import dataclasses
-
     opened = dataclasses.replace(_open_slot(pending, password, username, public, folder), from_pending=True)
     return _checked(data, opened, folder)
 
@@ -431,11 +429,13 @@ def settle(folder: Path, username: str, *, committed: bool) -> None:
     """Make a pending change to ``username``'s slot current (the database change was committed) or forget it
     (rolled back); the pending signed record goes with it."""
     data = _load(folder)
+    pending = data.get("pending", {})
+    if "pending_authority" not in data and username not in pending:
+        return  # settled already (several changes in one transaction settle together)
     if "pending_authority" in data:
         record = data.pop("pending_authority")
         if committed:
             data["authority"] = record
-    pending = data.get("pending", {})
     if username not in pending:
         _save(folder, data)
         return

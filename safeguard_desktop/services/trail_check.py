@@ -24,25 +24,33 @@ def _made_at(path: Path) -> datetime | None:
     return datetime.strptime(found.group(1), "%Y-%m-%d_%H%M%S") if found else None
 
 
-def backup_checkpoints(session: Session, folder: Path) -> list[audit.Checkpoint]:
-    """The anchors of the backups in the schedule's folder and in backups/ beside the register. Backups made
-    before the last restore are left out: the restored chain continues an older one, not theirs."""
+def _backups_since_restore(session: Session, folder: Path) -> list[Path]:
+    """The backups in the schedule's folder and in backups/ beside the register, oldest first. Backups made before
+    the last restore are left out: the restored chain continues an older one, not theirs."""
     last_restore = session.scalar(
         select(AuditEntry.at).where(AuditEntry.action == "restored the register").order_by(AuditEntry.id.desc())
     )
     places = {Path(backup.get_schedule(session, folder).folder), folder / "backups"}
-    points = []
+    copies = []
     for place in places:
         for copy in backup.backups_in(place):
             made = _made_at(copy)
-            if last_restore is not None and (made is None or made <= last_restore):
-                continue
-            try:
-                data = json.loads(copy.with_name(copy.name + ".anchor.json").read_bytes()[:4096].decode("utf-8"))
-                points.append(audit.Checkpoint(int(data["count"]), str(data["last_hash"]), f"the backup {copy.name}"))
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-    return points
+            if last_restore is None or (made is not None and made > last_restore):
+                copies.append(copy)
+    return sorted(copies, key=lambda copy: copy.name)  # the names carry the time they were made
+
+
+def _checkpoint(copy: Path) -> audit.Checkpoint | None:
+    try:
+        data = json.loads(copy.with_name(copy.name + ".anchor.json").read_bytes()[:4096].decode("utf-8"))
+        return audit.Checkpoint(int(data["count"]), str(data["last_hash"]), f"the backup {copy.name}")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def backup_checkpoints(session: Session, folder: Path) -> list[audit.Checkpoint]:
+    """The anchors of every backup made since the last restore (see :func:`_backups_since_restore`)."""
+    return [p for p in map(_checkpoint, _backups_since_restore(session, folder)) if p is not None]
 
 
 def quick(session: Session, folder: Path) -> str | None:
@@ -66,7 +74,8 @@ def quick(session: Session, folder: Path) -> str | None:
         anchor = audit.Checkpoint(*trail.read_anchor(), source="its outside anchor")
     except audit.DamagedAnchor:
         return "its outside anchor is damaged"
-    points = [anchor, *sorted(backup_checkpoints(session, folder), key=lambda p: p.count)[-1:]]
+    newest = next(filter(None, map(_checkpoint, reversed(_backups_since_restore(session, folder)))), None)
+    points = [anchor] if newest is None else [anchor, newest]  # only the newest backup's anchor is read
     for point in points:
         if point.count > count:
             return f"{point.source} saw {point.count} entries and it has {count}"
