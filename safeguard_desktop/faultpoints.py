@@ -24,6 +24,9 @@ POINTS = (
     "signin:after-unlock",
     "slots:after-pending",
     "slots:after-commit",
+    "rotation:after-pending",
+    "rotation:after-commit",
+    "rotation:after-rekey",
 )
 
 

@@ -104,13 +104,14 @@ def cli_register(
     return ["--data-dir", str(data), "--user", user, "--password-file", str(secret)]
 
 
-def raw_database(folder: Path, user: str, password: str):  # type: ignore[no-untyped-def]
-    """The register file opened directly with sqlcipher3 and the account's key, as any SQLCipher client could."""
+def raw_database(folder: Path, user: str, password: str, database: Path | None = None):  # type: ignore[no-untyped-def]
+    """The register file opened directly with sqlcipher3 and the account's key (from the key file in ``folder``),
+    as any SQLCipher client could; ``database`` another file than the one beside it."""
     import sqlcipher3
 
     from safeguard_desktop.services import keyring
 
     keys = keyring.unlock(folder, user, password)
-    conn = sqlcipher3.dbapi2.connect(str(folder / "register.db"))
+    conn = sqlcipher3.dbapi2.connect(str(database or folder / "register.db"))
     conn.execute(f"PRAGMA key = \"x'{keys.database_key.hex()}'\"")
     return conn

@@ -5,16 +5,20 @@ is left that needs a person to tidy, and the same command run again succeeds."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import sqlcipher3
 
 from safeguard_desktop import faultpoints
 from safeguard_desktop.services import audit, events
 from safeguard_desktop.services.signin import DEMO_ACCOUNTS, sign_in
 from safeguard_desktop.store.engine import read_session
+
+from .conftest import raw_database
 
 ROOT = Path(__file__).resolve().parent.parent
 USER, PASSWORD = DEMO_ACCOUNTS[0][0], DEMO_ACCOUNTS[0][1]
@@ -34,6 +38,9 @@ COMMANDS = {
     "signin:after-unlock": ["purposes"],
     "slots:after-pending": ["users", "reset-password", "staff", "--new-password-file", "{newpw}"],
     "slots:after-commit": ["users", "reset-password", "staff", "--new-password-file", "{newpw}"],
+    "rotation:after-pending": ["users", "disable", "deputy"],
+    "rotation:after-commit": ["users", "disable", "deputy"],
+    "rotation:after-rekey": ["users", "disable", "deputy"],
 }
 
 
@@ -86,6 +93,10 @@ def test_killed_at_each_point_nothing_is_half_done(tmp_path: Path, point: str) -
     newpw.write_text("a brand new staff password", encoding="utf-8")
     args = [a.format(copies=copies, backup=backup, out=tmp_path / "notice.pdf", newpw=newpw) for a in COMMANDS[point]]
 
+    old_keys = tmp_path / "old-keys"
+    old_keys.mkdir()
+    shutil.copy2(folder / "keyslots.json", old_keys / "keyslots.json")
+
     # WHEN the command is stopped dead at the point
     killed = _cli(folder, secret, args, fault=point)
     assert killed.returncode == faultpoints.KILLED, (killed.stdout, killed.stderr)
@@ -93,6 +104,11 @@ def test_killed_at_each_point_nothing_is_half_done(tmp_path: Path, point: str) -
     # THEN the register signs in and checks, and holds the old state or the new one
     after = _state(folder)
     assert after[1], after[2]
+    if point.startswith("rotation"):  # the sign-in finished the replacement: the old slot opens no live register
+        deputy = next((u, p) for u, p, role, _ in DEMO_ACCOUNTS if role.value == "deputy_dsl")
+        with pytest.raises(sqlcipher3.dbapi2.DatabaseError):
+            raw = raw_database(old_keys, *deputy, database=folder / "register.db")
+            raw.execute("SELECT count(*) FROM sqlite_master").fetchone()
     assert after[0] in (before[0], 1)  # both events, or the backup's one
     leftovers = {p.name for p in folder.iterdir()} - EXPECTED
     # The restore's copy of what it replaced, or a killed writer's temporary anchor (cleared at a later start)

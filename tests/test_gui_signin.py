@@ -121,7 +121,12 @@ def test_the_dsl_manages_accounts_from_the_settings_menu(qtbot, tmp_path: Path) 
     dialog.table.selectRow(1)
     assert dialog.change_role(Role.DEPUTY_DSL, "small red boat harbour")
     assert keyring.unlock(tmp_path, "o.office", "small red boat harbour").safeguarding_private is not None
+    promoted = keyring.unlock(tmp_path, "o.office", "small red boat harbour")
     assert dialog.toggle_active() and dialog.table.item(1, 3).text() == "disabled"
+    # THEN the keys the deputy held are replaced at once, and the window says what old key files still open
+    assert "keys were replaced" in dialog.status_label.text() and "backups made before" in dialog.status_label.text()
+    assert reg.keys is not None and reg.keys.database_key != promoted.database_key
+    assert window.context.actor.safeguarding_key == reg.keys.safeguarding_private != promoted.safeguarding_private
     # Two-step sign-in for oneself: the first code turns it on
     two = dialog.two_step()
     two.code_edit.setText("000000")

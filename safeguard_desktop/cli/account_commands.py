@@ -102,7 +102,23 @@ def cmd_users(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
         else:
             accounts.set_second_factor(session, actor, args.username, args.secret, args.totp_code)
             print(f"Two-step sign-in {'on' if args.secret else 'off'} for {args.username}.")
+    _replace_owed_keys(reg, actor)
     return EXIT_OK
+
+
+def _replace_owed_keys(reg: Register, actor: Actor) -> None:
+    """After an account change: replace the keys it took away (services/rotation.py), or say why not yet."""
+    from safeguard_desktop.services import rotation
+    from safeguard_desktop.services.errors import PermissionDenied
+    from safeguard_desktop.services.presence import RegisterInUse
+
+    try:
+        done = rotation.replace_keys(reg, actor)
+    except (RegisterInUse, PermissionDenied) as exc:
+        print(f"The old keys are not replaced yet: {exc} It is done at the next safeguarding lead's sign-in.")
+        return
+    if done is not None:
+        print(done.summary())
 
 
 COMMANDS["users"] = cmd_users

@@ -92,8 +92,10 @@ def cmd_restore(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 
     from safeguard_desktop.services import backup
 
-    info = backup.check_backup(Path(args.file), reg.keys.database_key if reg.keys else None)
-    aside = backup.restore(reg.engine, reg.folder, actor, info.path, reg.presence)
+    key = reg.keys.database_key if reg.keys else None
+    opening, _sealed = backup.opening_key(Path(args.file), key, reg.keys, reg.folder)
+    info = backup.check_backup(Path(args.file), opening)
+    aside = backup.restore(reg.engine, reg.folder, actor, info.path, reg.presence, reg.keys)
     print(f"Restored {info.pupils} pupils from {info.path.name}. The register it replaced is kept as {aside}.")
     return EXIT_OK
 

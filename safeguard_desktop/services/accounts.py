@@ -356,6 +356,13 @@ def _settle_rolled_back(session: Session) -> None:
             log.warning("a key slot change was not undone after a rollback: %s", exc.__class__.__name__)
 
 
+def _owe_replacement(folder: Path, username: str, *, lead: bool) -> None:
+    """The keys the account's old slot holds are to be replaced (services/rotation.py), after this commits."""
+    from safeguard_desktop.services import rotation
+
+    rotation.owe(folder, username, lead_keys=lead)
+
+
 def active_roles(session: Session) -> dict[str, str]:
     """The accounts that may sign in, with their roles (their slots are the only ones that should exist)."""
     rows = session.execute(select(UserAccount.username, UserAccount.role).where(UserAccount.active))
@@ -388,6 +395,7 @@ def reset_password(
     check_password(password, username=account.username)
     account.password_hash = HASHER.hash(password)
     lead = Role(account.role) in LEADS
+    _owe_replacement(folder, account.username, lead=lead)
     _slot_changed(session, folder, account.username,
                   lambda: keyring.set_slot(folder, keys, account.username, password, lead=lead))  # fmt: skip
     if account.username != actor.username:  # a new personal key for them: the record signs its public half
@@ -403,6 +411,8 @@ def set_active(
     account = _get(session, username)
     if not active and account.role == Role.DSL.value and account.active and _active_dsls(session) <= 1:
         raise ConflictError("This is the last active DSL account: add another DSL before disabling it.")
+    if not active and account.active:
+        _owe_replacement(folder, account.username, lead=Role(account.role) in LEADS)
     account.active = active
     if not active:
         _slot_changed(session, folder, account.username, lambda: keyring.drop_slot(folder, account.username))
@@ -420,6 +430,7 @@ def change_role(
     if account.role == Role.DSL.value and role is not Role.DSL and account.active and _active_dsls(session) <= 1:
         raise ConflictError("This is the last active DSL account: add another DSL before changing its role.")
     check_password(password, username=account.username)
+    _owe_replacement(folder, account.username, lead=Role(account.role) in LEADS)
     account.role = role.value
     account.password_hash = HASHER.hash(password)
     _slot_changed(session, folder, account.username,

@@ -42,6 +42,8 @@ class Record:
     version: int
     safeguarding_public: str
     accounts: dict[str, SignedAccount]
+    #: The generation of the register's keys the leads last replaced them to (0: never replaced).
+    key_generation: int = 0
 
 
 def new_key_pair() -> tuple[bytes, bytes]:
@@ -59,12 +61,14 @@ def new_key_pair() -> tuple[bytes, bytes]:
 
 
 def sign(private: bytes, public: bytes, version: int, safeguarding_public: str,
-         accounts: dict[str, SignedAccount]) -> dict[str, str]:  # fmt: skip
+         accounts: dict[str, SignedAccount], key_generation: int = 0) -> dict[str, str]:  # fmt: skip
     """The signed record, as kept in the key slots file."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    body: dict[str, Any] = {"key_generation": key_generation} if key_generation else {}
     doc = json.dumps(
         {
+            **body,
             "version": version,
             "safeguarding_public": safeguarding_public,
             "accounts": {
@@ -97,10 +101,50 @@ def verify(record: Any, pinned: bytes | None, where: str) -> Record:
             str(name): SignedAccount(str(a["role"]), bool(a["active"]), str(a.get("personal_public", "")))
             for name, a in doc["accounts"].items()
         }
-        return Record(int(doc["version"]), str(doc["safeguarding_public"]), accounts)
+        return Record(int(doc["version"]), str(doc["safeguarding_public"]), accounts, int(doc.get("key_generation", 0)))
     except (InvalidSignature, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise AuthorityMismatch(
             f"The record of accounts and keys in {where} is not signed by this register's leads: the file was "
             "altered outside the app. Nothing has been changed. A safeguarding lead should copy the newest backup's "
             ".keys.json over it, sign in and check the accounts (Settings > Accounts) and the audit trail."
         ) from exc
+
+
+_HANDOVER = b"safeguard authority handover v1\x1f"
+
+
+def handover(old_private: bytes, new_public: bytes) -> dict[str, str]:
+    """A link from the authority key being replaced to its successor, signed by the old key: accounts whose slots
+    pin the old key follow it to the new one (and pin that at their next sign-in)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    old = Ed25519PrivateKey.from_private_bytes(old_private)
+    from cryptography.hazmat.primitives import serialization
+
+    old_public = old.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    signature = old.sign(_HANDOVER + new_public)
+    return {"from": base64.b64encode(old_public).decode("ascii"), "to": base64.b64encode(new_public).decode("ascii"),
+            "signature": base64.b64encode(signature).decode("ascii")}  # fmt: skip
+
+
+def latest(chain: Any, pinned: bytes) -> bytes:
+    """The key the links in ``chain`` lead to from ``pinned``, each signed by the key before it (``pinned`` itself
+    when none leads on). A key that has handed over signs nothing any more: a record signed with it is refused."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    current = pinned
+    if not isinstance(chain, list):
+        return current
+    for link in chain[:1000]:
+        try:
+            if base64.b64decode(link["from"], validate=True) != current:
+                continue
+            new = base64.b64decode(link["to"], validate=True)
+            Ed25519PublicKey.from_public_bytes(current).verify(
+                base64.b64decode(link["signature"], validate=True), _HANDOVER + new
+            )
+        except (InvalidSignature, KeyError, TypeError, ValueError, AttributeError):
+            continue
+        current = new
+    return current

@@ -27,7 +27,7 @@ from safeguard_desktop.services.errors import PermissionDenied, ValidationError
 from safeguard_desktop.services.keyring import SLOTS_FILE, Unlocked
 from safeguard_desktop.services.presence import Presence
 from safeguard_desktop.services.transaction import write_session
-from safeguard_desktop.store.engine import WrongDatabaseKey, database_file
+from safeguard_desktop.store.engine import StorageFault, WrongDatabaseKey, database_file
 from safeguard_desktop.store.schema import KNOWN_REVISIONS
 from safeguard_desktop.store.sqlite_files import connect_file, copy_database
 
@@ -151,17 +151,44 @@ def _clear_leftovers(destination: Path) -> None:
                 (destination / f"{stem}{suffix}").unlink(missing_ok=True)
 
 
-def restore(engine: Engine, folder: Path, actor: Actor, backup: Path, own: Presence | None) -> Path:
+def opening_key(
+    path: Path, key: bytes | None, keys: Unlocked | None, folder: Path
+) -> tuple[bytes | None, bytes | None]:
+    """The key that opens the backup ``path`` — the register's own, or for a backup made before its keys were
+    replaced, that generation's (only a lead's keys open them) — and the safeguarding key its texts are sealed to
+    (None: the current one)."""
+    if key is None or keys is None or not path.is_file():
+        return key, None
+    from safeguard_desktop.services import rotation
+
+    candidates: list[tuple[bytes, bytes | None]] = [(key, None)]
+    candidates += [(database, safeguarding) for _g, database, safeguarding in rotation.older_keys(folder, keys)]
+    for candidate, safeguarding in candidates:
+        try:
+            connect_file(path, candidate, readonly=True).close()
+        except WrongDatabaseKey:
+            continue
+        except (sqlite3.DatabaseError, sqlcipher3.dbapi2.DatabaseError, StorageFault):
+            break
+        return candidate, safeguarding
+    return key, None
+
+
+def restore(engine: Engine, folder: Path, actor: Actor, backup: Path, own: Presence | None,
+            keys: Unlocked | None = None) -> Path:  # fmt: skip
     """Replace the register with a checked backup; the replaced file is kept aside. Returns its new path.
 
     Refused (RegisterInUse, naming who) while any other process has the register open: its connection would
-    undo the restore. ``own`` is the caller's own mark; the caller closes the register afterwards.
+    undo the restore. ``own`` is the caller's own mark; the caller closes the register afterwards. With a lead's
+    ``keys``, a backup made before the register's keys were replaced is restored too: re-keyed to the current
+    keys and its texts sealed again, so the accounts and keys in force now stay in force.
     """
     actor.require(Operation.MANAGE_BACKUPS)
     current, key = _database_path(engine)
-    check_backup(backup, key)
+    source_key, old_safeguarding = opening_key(backup, key, keys, folder)
+    check_backup(backup, source_key)
     with presence.alone(folder, own, "restore the backup"):
-        return _replace_with(engine, folder, actor, backup, current, key)
+        return _replace_with(engine, folder, actor, backup, current, key, (source_key, old_safeguarding, keys))
 
 
 def restore_unopenable(folder: Path, keys: Unlocked, backup: Path) -> Path | None:
@@ -171,7 +198,8 @@ def restore_unopenable(folder: Path, keys: Unlocked, backup: Path) -> Path | Non
     The caller signs in afterwards, which records the restore in the restored trail."""
     if keys.safeguarding_private is None:
         raise PermissionDenied("Only a safeguarding lead can restore the register.")
-    check_backup(backup, keys.database_key)
+    source_key, old_safeguarding = opening_key(backup, keys.database_key, keys, folder)
+    check_backup(backup, source_key)
     current = folder / "register.db"
     own = presence.enter(folder, presence.program_name(), keys.username)
     try:
@@ -186,7 +214,17 @@ def restore_unopenable(folder: Path, keys: Unlocked, backup: Path) -> Path | Non
             _put_side(backup.with_name(backup.name + ".anchor.json"), folder / audit.ANCHOR_FILE,
                       remove_when_missing=True)  # fmt: skip
             _put_side(backup.with_name(backup.name + ".audit.key"), folder / audit.KEY_FILE, remove_when_missing=False)
-            copy_database(backup, current, keys.database_key)
+            if source_key != keys.database_key and source_key is not None:
+                from safeguard_desktop.services import rotation
+
+                prepared = current.with_name(f"{current.stem}-restoring.db")
+                prepared.unlink(missing_ok=True)
+                copy_database(backup, prepared, source_key)
+                rotation.adopt(prepared, source_key, keys, old_safeguarding)
+                copy_database(prepared, current, keys.database_key)
+                prepared.unlink()
+            else:
+                copy_database(backup, current, keys.database_key)
     finally:
         own.leave()
     return aside
@@ -198,8 +236,22 @@ def record_restore(session: Session, actor: Actor, backup: Path, aside: Path | N
     audit.record(session, actor, "restored the register", "backup", "", f"from {backup.name}; {kept}")
 
 
-def _replace_with(engine: Engine, folder: Path, actor: Actor, backup: Path, current: Path, key: bytes | None) -> Path:
+def _replace_with(engine: Engine, folder: Path, actor: Actor, backup: Path, current: Path, key: bytes | None,
+                  older: tuple[bytes | None, bytes | None, Unlocked | None] = (None, None, None)) -> Path:  # fmt: skip
     engine.dispose()
+    source_key, old_safeguarding, keys = older
+    adopted, prepared = "", None
+    if source_key is not None and source_key != key and keys is not None:
+        # Made before the keys were replaced: brought under the current keys in a copy of its own first, so a
+        # kill leaves the register as it was, never a file under keys nobody holds any more.
+        from safeguard_desktop.services import rotation
+
+        prepared = current.with_name(f"{current.stem}-restoring.db")
+        prepared.unlink(missing_ok=True)
+        copy_database(backup, prepared, source_key)
+        make_private(prepared)
+        resealed = rotation.adopt(prepared, source_key, keys, old_safeguarding)
+        adopted = f"; made under earlier keys, re-keyed ({resealed} sealed texts sealed again)"
     stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
     aside = current.with_name(f"{current.stem}-replaced-{stamp}.db")
     copy_database(current, aside, key)
@@ -215,12 +267,14 @@ def _replace_with(engine: Engine, folder: Path, actor: Actor, backup: Path, curr
         sidecar = current.with_name(current.name + suffix)
         if sidecar.exists():
             sidecar.unlink()
-    copy_database(backup, current, key)
+    copy_database(prepared or backup, current, key)
+    if prepared is not None:
+        for part in (prepared, prepared.with_name(prepared.name + "-wal"), prepared.with_name(prepared.name + "-shm")):
+            part.unlink(missing_ok=True)
     faultpoints.reach("restore:after-database")
     with write_session(engine) as session:
-        audit.record(
-            session, actor, "restored the register", "backup", "", f"from {backup.name}; replaced kept as {aside.name}"
-        )
+        audit.record(session, actor, "restored the register", "backup", "",
+                     f"from {backup.name}; replaced kept as {aside.name}{adopted}")  # fmt: skip
     return aside
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from safeguard_desktop import paths
 from safeguard_desktop.domain.purposes import DEFAULT_PURPOSES
 from safeguard_desktop.folder_access import make_private
-from safeguard_desktop.services import audit, keyring, presence, sealing
+from safeguard_desktop.services import audit, keyring, presence, rotation, sealing
 from safeguard_desktop.services.errors import ServiceError, StorageProblem
 from safeguard_desktop.services.faults import plain_message
 from safeguard_desktop.services.keyring import Unlocked
@@ -119,6 +119,20 @@ def _upgrade(engine: Engine, folder: Path, mark: Presence | None) -> None:
         migrate.upgrade(engine, backup_folder=paths.backup_dir(folder))
 
 
+def _keyed_engine(database_url: str, keys: Unlocked) -> tuple[Engine, bool]:
+    """The engine under the current database key — or, when a key replacement was interrupted after the file was
+    re-keyed, under the pending one (see services/rotation.py); True in the second case."""
+    engine = make_engine(database_url, key=keys.database_key)
+    if keys.next is None:
+        return engine, False
+    try:
+        engine.connect().close()
+    except WrongDatabaseKey:
+        engine.dispose()
+        return make_engine(database_url, key=keys.next.database_key), True
+    return engine, False
+
+
 def _open(
     folder: Path, database_url: str, embedded: bool, keys: Unlocked | None, new: bool, mark: Presence | None
 ) -> Register:
@@ -132,8 +146,9 @@ def _open(
                 "newest backup (safeguard restore, or copy the backup in as register.db); nothing has been created."
             )
         try:
-            engine = make_engine(database_url, key=keys.database_key)
+            engine, opened_with_next = _keyed_engine(database_url, keys)
             _upgrade(engine, folder, mark)
+            keys = rotation.resume(engine, folder, keys, opened_with_next, mark)
         except WrongDatabaseKey as exc:
             raise RegisterLocked(
                 "The register file does not open with its key: the file was damaged or replaced, or the key file "

@@ -17,6 +17,7 @@ import dataclasses
 import json
 import os
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,16 @@ class WrongPassword(KeyError_):
 
 class NoSlots(KeyError_):
     """The folder has no key slots (an unprotected register, or none at all)."""
+
+
+class KeysReplaced(KeyError_):
+    """The register's keys were replaced (an account change) and this slot was not given the new ones."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This register's keys were replaced after an account change, and this account's slot could not be "
+            "given the new ones. Ask a safeguarding lead to give you a new password (Settings > Accounts)."
+        )
 
 
 def _b64(data: bytes) -> str:
@@ -107,6 +118,15 @@ class Unlocked:
     authority_private: bytes | None = None
     #: The verified signed record of accounts and keys (None for a register made before it existed).
     record: authority.Record | None = None
+    #: The generation of the register's keys these are (0 until the keys were first replaced).
+    generation: int = 0
+    #: The keys of a replacement that a crash interrupted (see services/rotation.py), when this account has them.
+    next: Unlocked | None = None
+    #: True when this account's slot trusts an authority key the leads have since handed over to a new one.
+    repin: bool = False
+    #: The key that opened this account's slot, with its salt and settings: the slot can be made again with the
+    #: current keys without asking for the password (after a replacement this account made itself).
+    slot_key: tuple[bytes, bytes, dict[str, int]] | None = None
 
 
 def slots_path(folder: Path) -> Path:
@@ -188,6 +208,16 @@ def _save(folder: Path, data: dict[str, Any]) -> None:
     write_atomically(slots_path(folder), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"), private=True)
 
 
+def read_file(folder: Path) -> dict[str, Any]:
+    """The key file, checked whole and well-formed (for the key replacement in services/rotation.py)."""
+    return _load(folder)
+
+
+def write_file(folder: Path, data: dict[str, Any]) -> None:
+    """Write the key file atomically."""
+    _save(folder, data)
+
+
 def new_key_pair() -> tuple[bytes, bytes]:
     """A fresh X25519 key pair as raw (private, public) bytes."""
     from cryptography.hazmat.primitives import serialization
@@ -208,13 +238,27 @@ def _slot_for(
     safeguarding_private: bytes | None,
     personal: tuple[bytes, bytes] | None = None,
     pin: tuple[bytes | None, bytes] | None = None,
+    generation: int = 0,
 ) -> dict[str, Any]:
     salt = os.urandom(16)
     kek = _derive(secret, salt, ARGON2)
+    return _slot_under(kek, salt, dict(ARGON2), database_key, safeguarding_private, personal, pin, generation)
+
+
+def _slot_under(
+    kek: bytes,
+    salt: bytes,
+    params: dict[str, int],
+    database_key: bytes,
+    safeguarding_private: bytes | None,
+    personal: tuple[bytes, bytes] | None,
+    pin: tuple[bytes | None, bytes] | None,
+    generation: int,
+) -> dict[str, Any]:
     # A pinned slot's database key is bound to having its pin: removing the pin (to make the slot trust a record
     # signed by someone else) makes the slot unopenable rather than trusting.
     label = _PINNED if pin is not None else "db"
-    slot: dict[str, Any] = {"salt": _b64(salt), "argon2": dict(ARGON2), "database": _wrap(kek, database_key, label)}
+    slot: dict[str, Any] = {"salt": _b64(salt), "argon2": dict(params), "database": _wrap(kek, database_key, label)}
     if safeguarding_private is not None:
         slot["safeguarding"] = _wrap(kek, safeguarding_private, "sg")
     if pin is not None:  # the authority key this account trusts (and, for leads, its private half)
@@ -224,6 +268,8 @@ def _slot_for(
     if personal is not None:  # the account's own key pair: a staff member reads their own reports with it
         slot["personal"] = _wrap(kek, personal[0], "me")
         slot["personal_public"] = _b64(personal[1])
+    if generation:
+        slot["generation"] = generation
     return slot
 
 
@@ -252,7 +298,7 @@ def create(folder: Path, username: str, password: str) -> tuple[Unlocked, str]:
         "version": 1,
         "safeguarding_public": _b64(public_raw),
         "users": {username: _slot_for(password, database_key, private_raw, personal, signing)},
-        "recovery": _slot_for(_normal_recovery(recovery), database_key, private_raw, pin=signing),
+        "recovery": _slot_for(_normal_recovery(recovery), database_key, private_raw, new_key_pair(), signing),
         "authority": record,
     }
     folder.mkdir(parents=True, exist_ok=True)
@@ -263,7 +309,8 @@ def create(folder: Path, username: str, password: str) -> tuple[Unlocked, str]:
 
 
 def _open_slot(slot: dict[str, Any], secret: str, username: str, public: bytes, folder: Path) -> Unlocked:
-    kek = _derive(secret, _unb64(slot["salt"]), {k: int(v) for k, v in slot["argon2"].items()})
+    params = {k: int(v) for k, v in slot["argon2"].items()}
+    kek = _derive(secret, _unb64(slot["salt"]), params)
     if "pin" in slot:
         database_key = _unwrap(kek, slot["database"], _PINNED)
     else:
@@ -280,28 +327,99 @@ def _open_slot(slot: dict[str, Any], secret: str, username: str, public: bytes, 
     personal = _unwrap(kek, slot["personal"], "me") if "personal" in slot else None
     pinned = _unwrap(kek, slot["pin"], "pin") if "pin" in slot else None
     signing = _unwrap(kek, slot["authority"], "auth") if "authority" in slot else None
-    if private is not None and _public_of(private) != public:
+    generation = int(slot.get("generation", 0))
+    return Unlocked(username, database_key, private, public, personal, False, pinned, signing, None, generation,
+                    slot_key=(kek, _unb64(slot["salt"]), params))  # fmt: skip
+
+
+def _current(data: dict[str, Any], keys: Unlocked, envelope_name: str, folder: Path) -> Unlocked:
+    """The keys of the register's current generation: from the account's envelope when it has one of this
+    generation, else from its slot when the slot was made in this generation; KeysReplaced otherwise. Then the
+    keys of an interrupted replacement (``next``), when there is one for this account."""
+    from safeguard_desktop.services import envelopes
+
+    generation = int(data.get("generation", 0))
+    opened = None
+    if keys.personal_private is not None and envelope_name in data.get("envelopes", {}):
+        opened = envelopes.open_envelope(data["envelopes"][envelope_name], keys.personal_private)
+    if opened is not None and opened.generation == generation:
+        keys = dataclasses.replace(keys, database_key=opened.database_key, generation=generation,
+                                   safeguarding_private=opened.safeguarding_private,
+                                   authority_private=opened.authority_private)  # fmt: skip
+    elif keys.generation != generation:
+        raise KeysReplaced()
+    if keys.safeguarding_private is not None and _public_of(keys.safeguarding_private) != keys.safeguarding_public:
         # The public key in the file is not the safeguarding key's: everything sealed with it would be unreadable
         # by the leads (a damaged character) or readable by someone else (a swapped key). Refuse to go on.
         raise DamagedKeyFile(slots_path(folder), "its safeguarding public key does not belong to the leads' key")
-    return Unlocked(username, database_key, private, public, personal, False, pinned, signing)
+    rotation = data.get("rotation")
+    if isinstance(rotation, dict) and keys.personal_private is not None:
+        with suppress(KeyError, TypeError, ValueError, AttributeError):
+            nxt = envelopes.open_envelope(rotation["envelopes"].get(envelope_name), keys.personal_private)
+            if nxt is not None and nxt.generation == int(rotation["generation"]) == generation + 1:
+                keys = dataclasses.replace(keys, next=dataclasses.replace(
+                    keys, database_key=nxt.database_key, safeguarding_private=nxt.safeguarding_private,
+                    authority_private=nxt.authority_private, generation=nxt.generation,
+                    safeguarding_public=_unb64(rotation["safeguarding_public"])))  # fmt: skip
+    return keys
+
+
+def _ed_public(private: bytes) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.from_private_bytes(private).public_key()
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _verified(record_data: Any, keys: Unlocked, chain: Any, where: str) -> tuple[authority.Record, bytes | None, bool]:
+    """The record, the authority key it is signed with, and whether that key is a successor the account's slot
+    does not pin yet (reached through hand-over links signed by the key before)."""
+    pinned = keys.authority_public
+    repin = False
+    if pinned is not None:
+        latest = authority.latest(chain, pinned)
+        pinned, repin = latest, latest != pinned
+    return authority.verify(record_data, pinned, where), pinned, repin
 
 
 def _checked(data: dict[str, Any], keys: Unlocked, folder: Path) -> Unlocked:
     """``keys`` with the verified record of accounts and keys; AuthorityMismatch when it does not check, or when
     the file's safeguarding public key is not the one the leads signed (a swapped key)."""
+    where = str(slots_path(folder))
     if "authority" not in data:
         if keys.authority_public is not None:  # this slot was made with a record: its removal is an alteration
             raise authority.AuthorityMismatch(f"The record of accounts and keys is missing from {slots_path(folder)}.")
         return keys
-    record = authority.verify(data["authority"], keys.authority_public, str(slots_path(folder)))
+    record, public, repin = _verified(data["authority"], keys, data.get("authority_chain"), where)
     if record.safeguarding_public != data["safeguarding_public"]:
         raise authority.AuthorityMismatch(
             f"The safeguarding public key in {slots_path(folder)} is not the one this register's leads signed: the "
             "file was altered outside the app. Nothing has been sealed to it. A safeguarding lead should copy the "
             "newest backup's .keys.json over it and sign in."
         )
-    return dataclasses.replace(keys, record=record)
+    if record.key_generation > int(data.get("generation", 0)) and "rotation" not in data:
+        raise authority.AuthorityMismatch(
+            f"The leads replaced this register's keys (generation {record.key_generation}) but {where} holds older "
+            "ones: it was replaced by an older copy outside the app. A safeguarding lead should copy the newest "
+            "backup's .keys.json over it and sign in."
+        )
+    signing = keys.authority_private
+    if signing is not None and public is not None and _ed_public(signing) != public:
+        signing = None  # a key the leads have handed over: it signs nothing any more
+    nxt = keys.next
+    if nxt is not None:
+        try:
+            rotation = data["rotation"]
+            chain = [rotation["link"]] if rotation.get("link") else []
+            trusting = dataclasses.replace(nxt, authority_public=public)
+            next_record, next_public, _ = _verified(rotation["authority"], trusting, chain, where)
+            nxt = dataclasses.replace(nxt, record=next_record, authority_public=next_public,
+                                      repin=next_public != keys.authority_public)  # fmt: skip
+        except (authority.AuthorityMismatch, KeyError, TypeError, AttributeError):
+            nxt = None  # not signed by the leads: never used
+    return dataclasses.replace(keys, record=record, authority_public=public, authority_private=signing, repin=repin,
+                               next=nxt)  # fmt: skip
 
 
 def _public_of(private: bytes) -> bytes:
@@ -324,21 +442,25 @@ def unlock(folder: Path, username: str, password: str) -> Unlocked:
         raise WrongPassword()
     if slot is not None:
         try:
-            return _checked(data, _open_slot(slot, password, username, public, folder), folder)
+            opened = _open_slot(slot, password, username, public, folder)
         except WrongPassword:
             if pending is None:
                 raise
+        else:
+            return _checked(data, _current(data, opened, username, folder), folder)
     assert pending is not None
     opened = dataclasses.replace(_open_slot(pending, password, username, public, folder), from_pending=True)
-    return _checked(data, opened, folder)
+    return _checked(data, _current(data, opened, username, folder), folder)
 
 
 def unlock_with_recovery(folder: Path, recovery_key: str) -> Unlocked:
     """Open the recovery slot (the key printed at first run)."""
     data = _load(folder)
     public = _unb64(data["safeguarding_public"])
-    return _checked(data, _open_slot(data["recovery"], _normal_recovery(recovery_key), "recovery", public, folder),
-                    folder)  # fmt: skip
+    from safeguard_desktop.services.envelopes import RECOVERY
+
+    opened = _open_slot(data["recovery"], _normal_recovery(recovery_key), "recovery", public, folder)
+    return _checked(data, _current(data, opened, RECOVERY, folder), folder)
 
 
 def personal_public(folder: Path, username: str) -> bytes | None:
@@ -365,7 +487,12 @@ def set_slot(folder: Path, by: Unlocked, username: str, password: str, *, lead: 
     # Another account's new password: a new personal key (copies sealed to the old one stay readable by leads).
     pin = (by.authority_private if lead else None, by.authority_public) if by.authority_public else None
     data.setdefault("pending", {})[username] = _slot_for(
-        password, by.database_key, by.safeguarding_private if lead else None, personal or new_key_pair(), pin
+        password,
+        by.database_key,
+        by.safeguarding_private if lead else None,
+        personal or new_key_pair(),
+        pin,
+        by.generation,
     )
     _save(folder, data)
 
@@ -393,7 +520,12 @@ def propose(folder: Path, by: Unlocked, username: str, *, role: str, active: boo
     accounts = dict(base.accounts)
     accounts[username] = authority.SignedAccount(role, active, str(slot.get("personal_public", "")))
     data["pending_authority"] = authority.sign(
-        by.authority_private, by.authority_public, base.version + 1, base.safeguarding_public, accounts
+        by.authority_private,
+        by.authority_public,
+        base.version + 1,
+        base.safeguarding_public,
+        accounts,
+        base.key_generation,
     )
     _save(folder, data)
 
@@ -401,10 +533,12 @@ def propose(folder: Path, by: Unlocked, username: str, *, role: str, active: boo
 def bootstrap_authority(folder: Path, keys: Unlocked, password: str, roles: dict[str, str]) -> bool:
     """At the first lead sign-in of a register from before signed records: make the authority key, sign the
     accounts as they stand, and pin it in this lead's own slot. At any sign-in to a register that has a record,
-    pin its key in a slot made before pins (trusted once, from then on kept)."""
+    pin its key in a slot made before pins (trusted once, from then on kept). A slot that trusts a handed-over
+    authority key, or wraps keys that have been replaced, is made again with the current ones (the password is
+    known now), so the next sign-in needs neither the hand-over link nor the envelope."""
     data = _load(folder)
     slot = data["users"].get(keys.username)
-    if slot is None or "pin" in slot:
+    if slot is None or ("pin" in slot and not keys.repin and int(slot.get("generation", 0)) == keys.generation):
         return False
     if "authority" not in data:
         if keys.safeguarding_private is None:
@@ -417,10 +551,11 @@ def bootstrap_authority(folder: Path, keys: Unlocked, password: str, roles: dict
         data["authority"] = authority.sign(signing[0], signing[1], 1, data["safeguarding_public"], accounts)
         pin: tuple[bytes | None, bytes] = signing
     else:
-        public = _unb64(data["authority"]["public"])
+        public = keys.authority_public or _unb64(data["authority"]["public"])
         pin = (keys.authority_private if keys.safeguarding_private is not None else None, public)
     personal = (keys.personal_private, _unb64(slot["personal_public"])) if keys.personal_private else None
-    data["users"][keys.username] = _slot_for(password, keys.database_key, keys.safeguarding_private, personal, pin)
+    data["users"][keys.username] = _slot_for(password, keys.database_key, keys.safeguarding_private, personal, pin,
+                                             keys.generation)  # fmt: skip
     _save(folder, data)
     return True
 
@@ -486,6 +621,30 @@ def settle_after_sign_in(folder: Path, keys: Unlocked, roles: dict[str, str]) ->
         _save(folder, data)
 
 
+def remake_own_slot(folder: Path, keys: Unlocked) -> bool:
+    """Make the slot that opened ``keys`` again, under the same password, with the keys and the authority pin they
+    hold now (after a key replacement this account made: its slot then needs no envelope or hand-over link)."""
+    if keys.slot_key is None or keys.from_pending:
+        return False
+    data = _load(folder)
+    recovery = keys.username == "recovery"
+    slot = data["recovery"] if recovery else data["users"].get(keys.username)
+    kek, salt, params = keys.slot_key
+    if slot is None or _unb64(slot["salt"]) != salt or "personal_public" not in slot or keys.personal_private is None:
+        return False
+    lead = keys.safeguarding_private is not None
+    pin = (keys.authority_private if lead else None, keys.authority_public) if keys.authority_public else None
+    personal = (keys.personal_private, _unb64(slot["personal_public"]))
+    made = _slot_under(kek, salt, params, keys.database_key, keys.safeguarding_private if lead else None, personal,
+                       pin, keys.generation)  # fmt: skip
+    if recovery:
+        data["recovery"] = made
+    else:
+        data["users"][keys.username] = made
+    _save(folder, data)
+    return True
+
+
 def new_recovery_key(folder: Path, by: Unlocked) -> str:
     """Replace the recovery key (the old one stops working). Needs a lead's keys."""
     if by.safeguarding_private is None:
@@ -493,7 +652,9 @@ def new_recovery_key(folder: Path, by: Unlocked) -> str:
     recovery = format_recovery_key(secrets.token_bytes(20))
     data = _load(folder)
     pin = (by.authority_private, by.authority_public) if by.authority_public else None
-    data["recovery"] = _slot_for(_normal_recovery(recovery), by.database_key, by.safeguarding_private, pin=pin)
+    data["recovery"] = _slot_for(_normal_recovery(recovery), by.database_key, by.safeguarding_private, new_key_pair(),
+                                 pin, by.generation)  # fmt: skip
+    data.get("envelopes", {}).pop("@recovery", None)
     _save(folder, data)
     return recovery
 

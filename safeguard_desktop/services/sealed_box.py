@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable
 
 from safeguard_desktop.services.keyring import KeyError_
 
@@ -48,16 +49,27 @@ def is_sealed(value: str | None) -> bool:
 
 def open_sealed(private: bytes, value: str) -> str:
     """Decrypt a sealed text with the safeguarding private key."""
+    return opener(private)(value)
+
+
+def opener(private: bytes) -> Callable[[str], str]:
+    """A function opening sealed texts with ``private`` (loaded once: for many texts in a row)."""
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     try:
-        raw = _unb64(value[len(SEALED_PREFIX) :])
-        ephemeral_public, nonce, box = raw[:32], raw[32:44], raw[44:]
-        shared = X25519PrivateKey.from_private_bytes(private).exchange(
-            X25519PublicKey.from_public_bytes(ephemeral_public)
-        )
-        return AESGCM(_box_key(shared, ephemeral_public)).decrypt(nonce, box, None).decode("utf-8")
-    except (InvalidTag, ValueError) as exc:  # another key's, or damaged (bad base64, cut short, not UTF-8)
+        key = X25519PrivateKey.from_private_bytes(private)
+    except ValueError as exc:
         raise KeyError_("A sealed record does not open with this safeguarding key.") from exc
+
+    def open_one(value: str) -> str:
+        try:
+            raw = _unb64(value[len(SEALED_PREFIX) :])
+            ephemeral_public, nonce, box = raw[:32], raw[32:44], raw[44:]
+            shared = key.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+            return AESGCM(_box_key(shared, ephemeral_public)).decrypt(nonce, box, None).decode("utf-8")
+        except (InvalidTag, ValueError) as exc:  # another key's, or damaged (bad base64, cut short, not UTF-8)
+            raise KeyError_("A sealed record does not open with this safeguarding key.") from exc
+
+    return open_one

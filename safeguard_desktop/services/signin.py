@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from safeguard_desktop import faultpoints, paths
 from safeguard_desktop.folder_access import FolderNotProtected, protect_folder
-from safeguard_desktop.services import accounts, keyring, settings, throttle
+from safeguard_desktop.services import accounts, keyring, presence, settings, throttle
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import ServiceError, ValidationError
@@ -87,6 +87,24 @@ def _check_trail(register: Register, actor: Actor) -> None:
     )
 
 
+def _replace_owed_keys(register: Register, actor: Actor) -> Actor:
+    """A key replacement an account change left owed (someone had the register open, or a kill): a lead's sign-in
+    does it; what it did, or why it could not, is shown to the lead."""
+    from safeguard_desktop.services import rotation
+
+    if actor.safeguarding_key is None or rotation.owed(register.folder) is None:
+        return actor
+    try:
+        done = rotation.replace_keys(register, actor)
+    except presence.RegisterInUse as exc:
+        register.notices.append(f"The keys of changed accounts are still to be replaced: {exc}")
+        return actor
+    if done is None:
+        return actor
+    register.notices.append(done.summary())
+    return done.actor
+
+
 def sign_in(data_dir: str | Path | None, username: str, password: str, code: str = "") -> tuple[Register, Actor]:
     """Open the register as ``username``. SignInFailed (one message for every cause) when it does not open."""
     folder = paths.data_dir(data_dir)
@@ -113,6 +131,7 @@ def sign_in(data_dir: str | Path | None, username: str, password: str, code: str
         if keyring.bootstrap_authority(folder, keys, password, roles):
             register.keys = keyring.unlock(folder, name, password)  # now with the pin (and a lead's signing key)
     _check_trail(register, actor)
+    actor = _replace_owed_keys(register, actor)
     if register.presence is not None:
         register.presence.set_user(actor.username)
     with suppress(OSError):  # room for failed sign-ins, for the day the disk is full

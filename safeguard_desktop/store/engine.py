@@ -54,13 +54,14 @@ def engine_key(bind: Any) -> str:
     return str(bind.url.render_as_string(hide_password=False))
 
 
-_FILES: WeakKeyDictionary[Engine, tuple[Path, bytes | None]] = WeakKeyDictionary()
+_FILES: WeakKeyDictionary[Engine, list[Any]] = WeakKeyDictionary()  # [path, key]: the key can be replaced
 
 
 def database_file(engine: Engine) -> tuple[Path | None, bytes | None]:
     """The SQLite file behind ``engine`` and its SQLCipher key (None, None for a database server)."""
     if engine in _FILES:
-        return _FILES[engine]
+        path, key = _FILES[engine]
+        return path, key
     if engine.dialect.name == "sqlite" and engine.url.database and engine.url.database != ":memory:":
         return Path(engine.url.database), None
     return None, None
@@ -82,13 +83,41 @@ def make_engine(url: str, *, key: bytes | None = None, **kwargs: Any) -> Engine:
             raise ValueError(f"An encrypted register is an SQLite file, not {url.split(':', 1)[0]}.")
         path = str(file)
         # The URL names the file (so the engine reports it, and pools as for any file); the creator keys it.
-        engine = create_engine(url, creator=lambda: cipher_connect(path, key), module=sqlcipher3.dbapi2, **kwargs)
-        _FILES[engine] = (Path(path), key)
+        held: list[Any] = [Path(path), key]
+        engine = create_engine(url, creator=lambda: cipher_connect(path, held[1]), module=sqlcipher3.dbapi2, **kwargs)
+        _FILES[engine] = held
     else:
         engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def rekey(engine: Engine, new_key: bytes) -> None:
+    """Re-encrypt the SQLCipher file behind ``engine`` under ``new_key`` (SQLCipher's ``PRAGMA rekey``: every page
+    rewritten in one transaction, so a kill leaves the file whole under the old key or the new one), and make the
+    engine's new connections use it. The caller holds the register alone: no other connection may be open."""
+    held = _FILES.get(engine)
+    if held is None:
+        raise ValueError("Only an encrypted register's file can be given a new key.")
+    engine.dispose()  # pooled connections hold the old key
+    connection = cipher_connect(str(held[0]), held[1])
+    try:
+        connection.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+    held[1] = new_key
+    engine.dispose()
+
+
+def use_key(engine: Engine, key: bytes) -> None:
+    """Make ``engine`` open its file with ``key`` from now on (the file was re-keyed by an earlier process)."""
+    held = _FILES.get(engine)
+    if held is None:
+        raise ValueError("Only an encrypted register's file has a key.")
+    held[1] = key
+    engine.dispose()
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -185,7 +185,47 @@ class AccountsDialog(QDialog):
         self.error_label.setText("")
         self.status_label.setText(done)
         self.reload()
+        self.replace_keys(done)
         return True
+
+    def replace_keys(self, done: str = "") -> None:
+        """Replace the keys an account change took away (off the GUI thread, with progress): the old slot then
+        opens only the backups made before. Said plainly, with what still opens what."""
+        from PySide6.QtWidgets import QProgressDialog
+
+        from safeguard_desktop.services import rotation
+        from safeguard_desktop.ui.background import Progress, run_in_background
+
+        register, actor = self.context.register, self.context.actor
+        if register.keys is None or rotation.owed(register.folder) is None:
+            return
+        dialog = QProgressDialog("Replacing the register's keys…", "", 0, 0, self)
+        dialog.setCancelButton(None)  # half a replacement is never left: it runs to the end
+        dialog.setWindowTitle("Replacing the keys")
+        dialog.setMinimumDuration(300)
+        dialog.setAutoClose(False)
+
+        def work(progress: Progress) -> object:
+            return rotation.replace_keys(register, actor, progress=progress.update)
+
+        def on_progress(number: int, total: int, message: str) -> None:
+            dialog.setMaximum(total)
+            dialog.setValue(number)
+            dialog.setLabelText(message)
+
+        def on_done(result: object) -> None:
+            dialog.reset()
+            if isinstance(result, rotation.Replaced):
+                self.context.actor = result.actor
+                self.status_label.setText(f"{done} {result.summary()}".strip())
+                self.status_label.setWordWrap(True)
+
+        def on_error(exc: Exception) -> None:
+            dialog.reset()
+            self.error_label.setText(f"The old keys are not replaced yet: {exc} It is done at the next safeguarding "
+                                     "lead's sign-in.")  # fmt: skip
+
+        self._replacing = run_in_background(work, on_done, on_error, on_progress, self)
 
     def add(self, values: tuple[str, str, Role, str] | None = None) -> bool:
         """Add an account (leads also receive the safeguarding key)."""
