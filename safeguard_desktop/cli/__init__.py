@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from safeguard_desktop.cli import (
     account_commands,
     admin_commands,
+    contact_commands,
     event_commands,
     incident_commands,
     register_commands,
@@ -26,7 +27,8 @@ from safeguard_desktop.store.migrate import DatabaseTooNew
 
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "build_parser", "main"]
 
-_MODULES = (register_commands, event_commands, incident_commands, admin_commands, school_commands, account_commands)
+_MODULES = (register_commands, contact_commands, event_commands, incident_commands, admin_commands, school_commands,
+            account_commands)  # fmt: skip
 COMMANDS: dict[str, Callable[[Register, Actor, argparse.Namespace], int]] = {
     name: handler for module in _MODULES for name, handler in module.COMMANDS.items()
 }

@@ -10,7 +10,7 @@ from datetime import date
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED, uk_date
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.dates import format_uk_date
-from safeguard_desktop.services import consent, demo, mis_import, register
+from safeguard_desktop.services import consent, consent_views, demo, mis_import, register
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import ValidationError
@@ -49,6 +49,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     cset.add_argument("--date", type=uk_date, default=None, help="date given, dd/mm/yyyy (default: today)")
     cset.add_argument("--valid-until", type=uk_date, default=None, help="dd/mm/yyyy")
     cset.add_argument("--note", default="")
+    cset.add_argument("--contact", type=int, default=None, help="the contact who gave it ('safeguard contacts list')")
     cshow = cons_sub.add_parser("show", help="a pupil's consent history")
     cshow.add_argument("upn")
     cshow.add_argument("--json", action="store_true")
@@ -157,6 +158,7 @@ def cmd_consent(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
             valid_until=args.valid_until,
             note=args.note,
             source="command line",
+            contact_id=args.contact,
         )
         with write_session(reg.engine) as session:
             pupil = consent.find_pupil_by_upn(session, args.upn)
@@ -168,6 +170,7 @@ def cmd_consent(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
         pupil = consent.find_pupil_by_upn(session, args.upn)
         detail = register.pupil_detail(session, actor, pupil.id)
         purposes = register.list_purposes(session)
+        givers = consent_views.answers_for(session, actor, pupil.id)
     if args.json:
         print(
             json.dumps(
@@ -175,6 +178,13 @@ def cmd_consent(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
                     "upn": detail.row.upn,
                     "name": detail.row.name,
                     "current": {p.code: v.value for p, v in zip(purposes, detail.row.verdicts, strict=True)},
+                    "givers": {
+                        a.purpose: [
+                            {"giver": g.giver, "answer": g.answer.value, "given_on": g.given_on.isoformat()}
+                            for g in a.answers
+                        ]
+                        for a in givers
+                    },
                     "history": [
                         {
                             "purpose": h.purpose,
@@ -196,8 +206,10 @@ def cmd_consent(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     print(f"{detail.row.name}  {detail.row.upn}  {detail.row.year_group} {detail.row.reg_group}")
-    for p, v in zip(purposes, detail.row.verdicts, strict=True):
-        print(f"  {p.name:40} {v.value}")
+    from safeguard_desktop.cli.contact_commands import print_givers
+
+    print_givers(reg, actor, pupil.id)
+    print("History:")
     for h in detail.history:
         print(
             f"  {format_uk_date(h.given_on)}  {h.purpose}: {h.state} by {h.given_by_name} ({h.given_by_relationship}),"

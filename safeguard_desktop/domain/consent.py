@@ -29,13 +29,16 @@ class Route(enum.StrEnum):
     IN_PERSON = "in person"
     PARENT_APP = "parent app"
     MIS_IMPORT = "MIS import"
+    ONLINE_FORM = "online form"
+    RESOLUTION = "lead's resolution"
 
 
 class GivenByKind(enum.StrEnum):
-    """Who gave the decision: someone with parental responsibility, or the pupil."""
+    """Who gave the decision: someone with parental responsibility, the pupil, or a lead resolving a conflict."""
 
     PARENT = "parent/carer"
     PUPIL = "pupil"
+    RESOLUTION = "lead's resolution"
 
 
 class Verdict(enum.StrEnum):
@@ -49,6 +52,8 @@ class Verdict(enum.StrEnum):
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
     LEFT = "left the school"
+    #: Givers disagree (one refuses or withdrew, another grants): treated as no until a lead resolves it.
+    CONFLICT = "conflict"
 
     @property
     def allowed(self) -> bool:
@@ -65,10 +70,37 @@ class DecisionFact:
     recorded_at: datetime
     valid_until: date | None = None
     sequence: int = 0
+    #: Who gave it, as a stable key (see :func:`giver_key`): each giver has their own standing answer.
+    giver: str = ""
+    #: False when the giver may not consent (a contact without parental responsibility): their grant does not
+    #: count, their refusal still does.
+    may_grant: bool = True
+    #: A lead's resolution of a conflict, with a recorded reason: answers given before it are settled by it.
+    resolution: bool = False
+
+
+def giver_key(kind: str, name: str = "", contact_id: int | None = None) -> str:
+    """The key that tells one giver from another: the contact, the pupil, a lead's resolution, or — for a decision
+    recorded before contacts (free text) — the name as written, folded (so "Mrs  Amy Khan" and "mrs amy khan" are
+    one person)."""
+    if kind == GivenByKind.PUPIL.value:
+        return "pupil"
+    if kind == GivenByKind.RESOLUTION.value:
+        return "resolution"
+    if contact_id is not None:
+        return f"contact:{contact_id}"
+    import unicodedata
+
+    folded = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    return f"name:{folded}"
+
+
+def _order(d: DecisionFact) -> tuple[date, datetime, int]:
+    return (d.given_on, d.recorded_at, d.sequence)
 
 
 def current_decision(decisions: Iterable[DecisionFact], on: date) -> DecisionFact | None:
-    """Return the decision in force on ``on``: the latest given on or before that day.
+    """Return the latest decision given on or before ``on`` (whoever gave it).
 
     Latest means the greatest (given_on, recorded_at, sequence): a decision recorded later for the
     same day supersedes the earlier one, and a decision dated in the future is not yet in force.
@@ -77,21 +109,71 @@ def current_decision(decisions: Iterable[DecisionFact], on: date) -> DecisionFac
     for d in decisions:
         if d.given_on > on:
             continue
-        if best is None or (d.given_on, d.recorded_at, d.sequence) > (
-            best.given_on,
-            best.recorded_at,
-            best.sequence,
-        ):
+        if best is None or _order(d) > _order(best):
             best = d
     return best
 
 
-_STATE_VERDICT = {
-    ConsentState.GRANTED: Verdict.YES,
-    ConsentState.REFUSED: Verdict.REFUSED,
-    ConsentState.WITHDRAWN: Verdict.WITHDRAWN,
-    ConsentState.REQUESTED: Verdict.REQUESTED,
-}
+_NO = (ConsentState.REFUSED, ConsentState.WITHDRAWN)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """One giver's standing answer on a day."""
+
+    giver: str
+    #: GRANTED (a grant in force), EXPIRED (grants only, none in force), REFUSED or WITHDRAWN.
+    verdict: Verdict
+    decision: DecisionFact
+
+
+def standing_answers(decisions: Iterable[DecisionFact], on: date) -> list[Standing]:
+    """Each giver's standing answer on ``on``: their refusal or withdrawal stands until they themselves grant
+    again; after it, any of their grants still valid keeps them granting (a later, shorter grant — a slip for one
+    concert — never shortens a longer one). A lead's resolution settles every answer given before it and stands
+    as an answer itself. Requests are not answers; a grant by someone who may not consent does not count."""
+    facts = sorted((d for d in decisions if d.given_on <= on), key=_order)
+    last_resolution = max((i for i, d in enumerate(facts) if d.resolution), default=None)
+    if last_resolution is not None:
+        facts = facts[last_resolution:]
+    by_giver: dict[str, list[DecisionFact]] = {}
+    for d in facts:
+        if d.state is ConsentState.REQUESTED or (d.state is ConsentState.GRANTED and not d.may_grant):
+            continue
+        by_giver.setdefault("resolution" if d.resolution else d.giver, []).append(d)
+    answers = []
+    for giver, items in by_giver.items():
+        last_no = max((i for i, d in enumerate(items) if d.state in _NO), default=-1)
+        grants = items[last_no + 1 :]
+        if grants:
+            in_force = [g for g in grants if g.valid_until is None or g.valid_until >= on]
+            answers.append(Standing(giver, Verdict.YES if in_force else Verdict.EXPIRED,
+                                    (in_force or grants)[-1]))  # fmt: skip
+        else:
+            no = items[last_no]
+            answers.append(Standing(giver, Verdict.REFUSED if no.state is ConsentState.REFUSED else Verdict.WITHDRAWN,
+                                    no))  # fmt: skip
+    return answers
+
+
+def decide(decisions: Iterable[DecisionFact], on: date) -> Verdict:
+    """The consent verdict from every giver's standing answer: any refusal or withdrawal beside a grant in force
+    is a conflict (treated as no); a refusal or withdrawal alone is no; a grant in force alone is yes."""
+    facts = list(decisions)
+    answers = standing_answers(facts, on)
+    noes = [a for a in answers if a.verdict in (Verdict.REFUSED, Verdict.WITHDRAWN)]
+    granting = any(a.verdict is Verdict.YES for a in answers)
+    if noes and granting:
+        return Verdict.CONFLICT
+    if noes:
+        return Verdict.WITHDRAWN if any(a.verdict is Verdict.WITHDRAWN for a in noes) else Verdict.REFUSED
+    if granting:
+        return Verdict.YES
+    if any(a.verdict is Verdict.EXPIRED for a in answers):
+        return Verdict.EXPIRED
+    if any(d.state is ConsentState.REQUESTED and d.given_on <= on for d in facts):
+        return Verdict.REQUESTED
+    return Verdict.NO_DECISION
 
 
 def may_appear(
@@ -110,19 +192,14 @@ def may_appear(
         on_roll: False once the pupil has left; no new use of their image.
 
     Returns:
-        A :class:`Verdict`; only ``Verdict.YES`` allows the image to be used.
-        No decision, a request still unanswered, a refusal, a withdrawal and an expired grant all say no.
+        A :class:`Verdict`; only ``Verdict.YES`` allows the image to be used. No decision, a request still
+        unanswered, a refusal, a withdrawal, an expired grant and givers who disagree all say no.
     """
     if never_photograph:
         return Verdict.NEVER_PHOTOGRAPH
     if not on_roll:
         return Verdict.LEFT
-    current = current_decision(decisions, on)
-    if current is None:
-        return Verdict.NO_DECISION
-    if current.valid_until is not None and current.valid_until < on:
-        return Verdict.EXPIRED
-    return _STATE_VERDICT[current.state]
+    return decide(decisions, on)
 
 
 def needs_pupil_consent(age_years: int, self_consent_age: int) -> bool:

@@ -39,6 +39,7 @@ class Operation(enum.StrEnum):
     READ_INCIDENTS = "read and follow up incident records"
     APPLY_RETENTION = "delete records under the retention rules, or put them on legal hold"
     MANAGE_ACCOUNTS = "add, disable or change accounts"
+    RESOLVE_CONSENT = "resolve conflicting consent answers"
 
 
 _LEADS = frozenset({Role.DSL, Role.DEPUTY_DSL})
@@ -51,6 +52,7 @@ ALLOWED: dict[Operation, frozenset[Role]] = {
     Operation.MANAGE_PURPOSES: _LEADS,
     Operation.EDIT_SCHOOL: _LEADS,
     Operation.SET_NEVER_PHOTOGRAPH: _LEADS,
+    Operation.RESOLVE_CONSENT: _LEADS,
     Operation.VIEW_RESTRICTED_REASON: _LEADS,
     Operation.CREATE_DEMO: _LEADS,
     Operation.VIEW_AUDIT: _LEADS,

@@ -15,7 +15,7 @@ from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.services import audit, sealing
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound, ValidationError
-from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Pupil, School
+from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Contact, Pupil, School
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class DecisionInput:
     valid_until: date | None = None
     note: str = ""
     source: str = ""
+    #: The contact who gave it (one pupil at a time): their name and relationship are recorded from it.
+    contact_id: int | None = None
 
 
 def _clean_text(value: str, field: str, limit: int) -> str:
@@ -69,9 +71,15 @@ def record_decisions(
         raise ValidationError("The date given cannot be in the future.", field="given_on")
     if decision.valid_until is not None and decision.valid_until < decision.given_on:
         raise ValidationError("'Valid until' is before the date the decision was given.", field="valid_until")
+    if decision.given_by_kind is GivenByKind.RESOLUTION:
+        raise ValidationError("A conflict is resolved by a safeguarding lead, with a reason (resolve_conflict).")
     name = _clean_text(decision.given_by_name, "Given by", 200)
     relationship = _clean_text(decision.given_by_relationship, "Relationship", 60)
     note = _clean_text(decision.note, "Note", 2000)
+    contact = None
+    if decision.contact_id is not None:
+        contact = _contact_for(session, decision, pupil_ids)
+        name, relationship = contact.name, contact.relationship or relationship or "contact"
     if decision.given_by_kind is GivenByKind.PARENT and decision.state is not ConsentState.REQUESTED:
         if not name:
             raise ValidationError("Say who gave the decision (the parent or carer's name).", field="given_by_name")
@@ -86,14 +94,17 @@ def record_decisions(
     if set(purpose_ids) - set(purposes):
         raise NotFound("A chosen purpose no longer exists; reload the register.")
 
-    if decision.given_by_kind is GivenByKind.PUPIL:
+    if decision.given_by_kind is GivenByKind.PUPIL and decision.state is ConsentState.GRANTED:
+        # A pupil's refusal or withdrawal is accepted at any age (it can only keep their image out); their grant
+        # counts from the school's age for their own consent.
         school = session.scalars(select(School)).first()
         min_age = school.self_consent_age if school else 13
         for p in pupils.values():
             if p.date_of_birth is None or age_on(p.date_of_birth, decision.given_on) < min_age:
                 raise ValidationError(
                     f"{p.legal_forename} {p.legal_surname} is under {min_age} (the school's age for a pupil's "
-                    "own consent); record the decision of a parent or carer instead.",
+                    "own consent), so their yes cannot grant consent; record a parent or carer's answer instead. "
+                    "(A pupil's no, or taking consent back, is recorded at any age.)",
                     field="given_by_kind",
                 )
             if not name:
@@ -116,6 +127,7 @@ def record_decisions(
             "recorded_at": now,
             "note": note,
             "source": decision.source,
+            "contact_id": contact.id if contact is not None else None,
         }
         for pid in pupil_ids
         for purpose_id in purpose_ids
@@ -130,6 +142,64 @@ def record_decisions(
         f"{len(pupil_ids)} pupil(s) × {len(purpose_ids)} purpose(s), route {decision.route.value}",
     )
     return len(rows)
+
+
+def _contact_for(session: Session, decision: DecisionInput, pupil_ids: Sequence[int]) -> Contact:
+    """The contact a decision comes from, checked: one pupil's, active, and — for a yes — with parental
+    responsibility (without it their no is kept, their yes cannot grant)."""
+    contact = session.get(Contact, decision.contact_id)
+    if contact is None or not contact.active:
+        raise NotFound("The chosen contact no longer exists; reload the pupil's contacts.")
+    if list(pupil_ids) != [contact.pupil_id]:
+        raise ValidationError("A contact answers for their own pupil: record it for that one pupil.", field="pupils")
+    if decision.state is ConsentState.GRANTED and not contact.parental_responsibility:
+        raise ValidationError(
+            f"{contact.name} does not have parental responsibility, so their yes cannot grant consent; record the "
+            "answer of someone who has it (or change the contact if the school's record is wrong).",
+            field="contact",
+        )
+    return contact
+
+
+def resolve_conflict(
+    session: Session,
+    actor: Actor,
+    pupil_id: int,
+    purpose_ids: Sequence[int],
+    state: ConsentState,
+    reason: str,
+    *,
+    valid_until: date | None = None,
+    today: date | None = None,
+) -> int:
+    """A lead's decision where givers disagree (granted or refused), with the reason: it settles every answer
+    given before it; an answer a giver gives afterwards stands again. Recorded like any decision (append-only)."""
+    actor.require(Operation.RESOLVE_CONSENT)
+    if state not in (ConsentState.GRANTED, ConsentState.REFUSED):
+        raise ValidationError("A conflict is resolved as granted or refused.", field="state")
+    why = _clean_text(reason, "Reason", 2000)
+    if len(why) < 10:
+        raise ValidationError("Give the reason for the decision (who was consulted, what was agreed).",
+                              field="reason")  # fmt: skip
+    day = today or date.today()
+    if valid_until is not None and valid_until < day:
+        raise ValidationError("'Valid until' is before today.", field="valid_until")
+    if session.get(Pupil, pupil_id) is None:
+        raise NotFound(f"No pupil with id {pupil_id}; the register may have been reloaded.")
+    purposes = {p.id: p for p in session.scalars(select(ConsentPurpose).where(ConsentPurpose.id.in_(purpose_ids)))}
+    if not purposes or set(purpose_ids) - set(purposes):
+        raise NotFound("A chosen purpose no longer exists; reload the register.")
+    now = datetime.now()
+    session.execute(insert(ConsentDecision), [
+        {"pupil_id": pupil_id, "purpose_id": pid, "state": state.value,
+         "given_by_kind": GivenByKind.RESOLUTION.value, "given_by_name": actor.name,
+         "given_by_relationship": "safeguarding lead", "route": Route.RESOLUTION.value, "given_on": day,
+         "valid_until": valid_until, "wording_version": purposes[pid].wording_version, "recorded_by": actor.name,
+         "recorded_at": now, "note": why, "source": "conflict resolved"}
+        for pid in purpose_ids])  # fmt: skip
+    audit.record(session, actor, f"resolved a consent conflict: {state.value}", "pupil", pupil_id,
+                 f"{len(purpose_ids)} purpose(s)")  # fmt: skip
+    return len(purpose_ids)
 
 
 def set_never_photograph(session: Session, actor: Actor, pupil_id: int, flag: bool, reason: str = "") -> None:

@@ -70,10 +70,12 @@ def read_first_screen(url: str, *, include_left: bool = False) -> FirstScreenRow
 
     def decisions() -> Iterator[DecisionTuple]:
         cursor = conn.execute(
-            "SELECT pupil_id, purpose_id, state, given_on, recorded_at, valid_until, id FROM consent_decision "
-            "ORDER BY pupil_id, purpose_id"
+            "SELECT d.pupil_id, d.purpose_id, d.state, d.given_on, d.recorded_at, d.valid_until, d.id, "
+            "d.given_by_kind, d.given_by_name, d.contact_id, c.parental_responsibility FROM consent_decision d "
+            "LEFT JOIN contact c ON c.id = d.contact_id ORDER BY d.pupil_id, d.purpose_id"
         )
         for r in cursor:
-            yield (r[0], r[1], r[2], date.fromisoformat(r[3]), datetime.fromisoformat(r[4]), _date(r[5]), r[6])
+            yield (r[0], r[1], r[2], date.fromisoformat(r[3]), datetime.fromisoformat(r[4]), _date(r[5]), r[6], r[7],
+                   r[8], r[9], None if r[10] is None else bool(r[10]))  # fmt: skip
 
     return FirstScreenRows(school[0] or "", bool(school[1]), purposes, pupils, decisions(), conn)

@@ -8,13 +8,20 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safeguard_desktop.domain.consent import ConsentState, DecisionFact, may_appear
+from safeguard_desktop.domain.consent import may_appear
 from safeguard_desktop.domain.pupils import display_name
 from safeguard_desktop.services import audit, sealing
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound
-from safeguard_desktop.services.snapshot import PupilRow, PurposeInfo, RegisterSnapshot, build_snapshot
-from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Pupil
+from safeguard_desktop.services.snapshot import (
+    DecisionTuple,
+    PupilRow,
+    PurposeInfo,
+    RegisterSnapshot,
+    build_snapshot,
+    fact_of,
+)
+from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Contact, Pupil
 
 __all__ = ["PupilDetail", "PupilRow", "PurposeInfo", "RegisterSnapshot", "list_purposes", "load_register"]
 
@@ -94,7 +101,13 @@ def snapshot_on(session: Session, on: date, *, include_left: bool = False) -> Re
             ConsentDecision.recorded_at,
             ConsentDecision.valid_until,
             ConsentDecision.id,
-        ).order_by(ConsentDecision.pupil_id, ConsentDecision.purpose_id),
+            ConsentDecision.given_by_kind,
+            ConsentDecision.given_by_name,
+            ConsentDecision.contact_id,
+            Contact.parental_responsibility,
+        )
+        .outerjoin(Contact, Contact.id == ConsentDecision.contact_id)
+        .order_by(ConsentDecision.pupil_id, ConsentDecision.purpose_id),
         execution_options={"yield_per": 20_000},
     )
     return build_snapshot(
@@ -103,6 +116,12 @@ def snapshot_on(session: Session, on: date, *, include_left: bool = False) -> Re
         decisions,
         on,
     )
+
+
+def _as_tuple(d: ConsentDecision, contacts: dict[int, Contact]) -> DecisionTuple:
+    contact = contacts.get(d.contact_id) if d.contact_id is not None else None
+    return (d.pupil_id, d.purpose_id, d.state, d.given_on, d.recorded_at, d.valid_until, d.id, d.given_by_kind,
+            d.given_by_name, d.contact_id, None if contact is None else contact.parental_responsibility)  # fmt: skip
 
 
 def pupil_detail(session: Session, actor: Actor, pupil_id: int, *, on: date | None = None) -> PupilDetail:
@@ -120,15 +139,12 @@ def pupil_detail(session: Session, actor: Actor, pupil_id: int, *, on: date | No
             .order_by(ConsentDecision.given_on.desc(), ConsentDecision.recorded_at.desc(), ConsentDecision.id.desc())
         )
     )
+    contacts = {c.id: c for c in session.scalars(select(Contact).where(Contact.pupil_id == pupil_id))}
     names = {p.id: p.name for p in list_purposes(session, include_retired=True)}
     verdicts = tuple(
         may_appear(
             never_photograph=pupil.never_photograph,
-            decisions=[
-                DecisionFact(ConsentState(d.state), d.given_on, d.recorded_at, d.valid_until, d.id)
-                for d in decisions
-                if d.purpose_id == p.id
-            ],
+            decisions=[fact_of(_as_tuple(d, contacts)) for d in decisions if d.purpose_id == p.id],
             on=day,
             on_roll=pupil.on_roll,
         )

@@ -11,13 +11,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import groupby
 
-from safeguard_desktop.domain.consent import ConsentState, DecisionFact, Verdict, may_appear
+from safeguard_desktop.domain.consent import ConsentState, DecisionFact, GivenByKind, Verdict, giver_key, may_appear
 from safeguard_desktop.domain.pupils import display_name
 
 #: (id, upn, admission number, forename, surname, preferred forename, year, class, born, on roll, never photograph)
 PupilTuple = tuple[int, str | None, str | None, str, str, str | None, str, str, date | None, bool, bool]
-#: (pupil id, purpose id, state, given on, recorded at, valid until, decision id)
-DecisionTuple = tuple[int, int, str, date, datetime, date | None, int]
+#: (pupil id, purpose id, state, given on, recorded at, valid until, decision id, given by kind, given by name,
+#: contact id, the contact's parental responsibility (None: no contact))
+DecisionTuple = tuple[int, int, str, date, datetime, date | None, int, str, str, int | None, bool | None]
+
+
+def fact_of(row: DecisionTuple) -> DecisionFact:
+    """The rule's view of one stored decision: who gave it, and whether their grant can count."""
+    kind = row[7]
+    return DecisionFact(_STATES[row[2]], row[3], row[4], row[5], row[6], giver_key(kind, row[8], row[9]),
+                        row[10] is not False, kind == GivenByKind.RESOLUTION.value)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +97,7 @@ def build_snapshot(
         column = columns.get(purpose_id)
         if row is None or column is None:
             continue
-        facts = [DecisionFact(_STATES[g[2]], g[3], g[4], g[5], g[6]) for g in group]
+        facts = [fact_of(g) for g in group]
         cells[pupil_id][column] = may_appear(
             never_photograph=bool(row[10]), decisions=facts, on=on, on_roll=bool(row[9])
         )

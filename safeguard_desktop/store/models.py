@@ -86,6 +86,30 @@ class ConsentPurpose(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class Contact(Base):
+    """Someone a pupil's consent may come from: a parent or carer, with or without parental responsibility."""
+
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    relationship: Mapped[str] = mapped_column(String(60), default="")
+    parental_responsibility: Mapped[bool] = mapped_column(Boolean, default=True)
+    lives_with_pupil: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    #: The MIS's contact priority (1 = first contact); letters go to the lowest first.
+    priority: Mapped[int] = mapped_column(Integer, default=1)
+    #: The MIS's own identifier of the contact, when its export has one: re-imports match on it.
+    mis_reference: Mapped[str] = mapped_column(String(60), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 class ConsentDecision(Base):
     """An append-only record of what was decided, by whom, how, and on what wording."""
 
@@ -107,6 +131,8 @@ class ConsentDecision(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
     note: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(100), default="")
+    #: The contact who gave it (None: the pupil, a lead's resolution, or free text from before contacts).
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="RESTRICT"), nullable=True)
 
     pupil: Mapped[Pupil] = relationship(back_populates="decisions")
     purpose: Mapped[ConsentPurpose] = relationship()

@@ -31,6 +31,7 @@ VERDICT_STYLE: dict[Verdict, tuple[str, str, str]] = {
     Verdict.EXPIRED: ("#e2e3f3", "#2d2f66", "Expired"),
     Verdict.LEFT: ("#ececec", "#666666", "Left"),
     Verdict.NEVER_PHOTOGRAPH: ("#5a0f14", "#ffffff", "NEVER"),
+    Verdict.CONFLICT: ("#f3d1f0", "#5c0b57", "Conflict"),
 }
 
 STATE_FILTERS: dict[str, frozenset[Verdict] | None] = {
@@ -38,6 +39,7 @@ STATE_FILTERS: dict[str, frozenset[Verdict] | None] = {
     "Granted": frozenset({Verdict.YES}),
     "No decision": frozenset({Verdict.NO_DECISION, Verdict.REQUESTED, Verdict.EXPIRED}),
     "Refused or withdrawn": frozenset({Verdict.REFUSED, Verdict.WITHDRAWN}),
+    "Conflict to resolve": frozenset({Verdict.CONFLICT}),
     "Never photograph": frozenset({Verdict.NEVER_PHOTOGRAPH}),
 }
 

@@ -1,0 +1,51 @@
+"""Givers are people: contacts (with or without parental responsibility) per pupil, and the contact each decision
+came from. Existing decisions keep their free-text giver (attached to a contact when contacts are imported and
+the name matches).
+
+Revision ID: 0012_contacts
+Revises: 0011_totp_last_step
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012_contacts"
+down_revision = "0011_totp_last_step"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "contact",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pupil_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("relationship", sa.String(length=60), nullable=False),
+        sa.Column("parental_responsibility", sa.Boolean(), nullable=False),
+        sa.Column("lives_with_pupil", sa.Boolean(), nullable=False),
+        sa.Column("email", sa.String(length=200), nullable=False),
+        sa.Column("phone", sa.String(length=40), nullable=False),
+        sa.Column("address", sa.Text(), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("mis_reference", sa.String(length=60), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["pupil_id"], ["pupil.id"], ondelete="RESTRICT"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_contact_pupil_id", "contact", ["pupil_id"])
+    with op.batch_alter_table("consent_decision") as batch:
+        batch.add_column(sa.Column("contact_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key("fk_decision_contact", "contact", ["contact_id"], ["id"], ondelete="RESTRICT")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("consent_decision") as batch:
+        batch.drop_constraint("fk_decision_contact", type_="foreignkey")
+        batch.drop_column("contact_id")
+    op.drop_index("ix_contact_pupil_id", "contact")
+    op.drop_table("contact")
