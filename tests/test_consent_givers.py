@@ -157,3 +157,50 @@ def test_a_contacts_file_without_parental_responsibility_is_refused_naming_the_c
     bad = write_csv(tmp_path / "c.csv", [["UPN", "Contact Name", "Relationship"], [upn(1), "A Khan", "Mother"]])
     with write_session(reg.engine) as session, pytest.raises(ValidationError, match="parental responsibility"):
         contact_import.import_contacts(session, dsl, read_pupil_file(bad))
+
+
+def test_the_never_photograph_flag_from_the_command_line_is_sealed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = _school(tmp_path, capsys)
+    assert main([*args, "pupils", "never", upn(2), "--reason", "Zanzibar court order"]) == 0
+    assert "sealed" in capsys.readouterr().out
+    assert main([*args, "pupils", "--json"]) == 0
+    listed = {p["upn"]: p["never_photograph"] for p in json.loads(capsys.readouterr().out)}
+    assert listed[upn(2)] and not listed[upn(1)]
+    assert b"Zanzibar" not in (tmp_path / "data" / "register.db").read_bytes()
+    assert main([*args, "pupils", "never", upn(2), "--clear"]) == 0
+    assert main([*args, "pupils", "never", upn(2)]) == 2  # setting it needs the reason
+
+
+def test_mis_consent_import_maps_names_once_and_never_overrides_a_later_decision_here(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = _school(tmp_path, capsys)
+    grace = _contact(args, capsys, 2, "Grace Okafor")
+    # Here, after the MIS's date: Grace refused the website on 01/11/2026.
+    assert main([*args, "consent", "set", upn(2), "website", "refused", "--contact", str(grace), "--route",
+                 "email", "--date", "01/11/2026"]) == 0  # fmt: skip
+    capsys.readouterr()
+    # Arbor-style long file: one row per pupil and consent type.
+    long_file = write_csv(tmp_path / "consents.csv", [["Student UPN", "Consent Type", "Response", "Response Date"],
+        [upn(1), "Photos - Website", "Yes", "05/09/2026"],
+        [upn(2), "Photos - Website", "Yes", "06/09/2026"],       # older than Grace's refusal here: left out
+        [upn(3), "Photos - Website", "Withdrawn", "20/11/2026"],  # a withdrawal always reaches the register
+        [upn(3), "Trips", "Yes", "05/09/2026"]])  # fmt: skip
+    assert main([*args, "consent", "import", str(long_file), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "not mapped: 'Photos - Website'" in out and "not mapped: 'Trips'" in out and "Would record 0" in out
+    assert main([*args, "consent", "import", str(long_file), "--map", "Photos - Website=website"]) == 0
+    out = capsys.readouterr().out
+    assert "Recorded 2 decision(s)" in out and "1 MIS grant(s) left out" in out
+    assert _current(args, capsys, 1)["website"] == "granted"
+    assert _current(args, capsys, 2)["website"] == "refused"  # ours stands
+    assert _current(args, capsys, 3)["website"] == "withdrawn"
+    # The mapping is kept: the next export needs no --map, and what was imported is not imported twice.
+    assert main([*args, "consent", "import", str(long_file)]) == 0
+    assert "Recorded 0 decision(s)" in capsys.readouterr().out
+    # A wide SIMS-style file (a column per consent type) and a response that is not yes or no.
+    wide = write_csv(tmp_path / "wide.csv", [["UPN", "Legal Surname", "Photos - Website"], [upn(1), "Khan", "Maybe"]])
+    assert main([*args, "consent", "import", str(wide)]) == 2
+    assert "line 2: Photos - Website: the response 'Maybe' is not yes, no or withdrawn" in capsys.readouterr().out

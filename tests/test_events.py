@@ -68,7 +68,8 @@ def test_participants_and_who_may_be_filmed(school: Register, dsl: Actor, office
         extra = consent.find_pupil_by_upn(session, upn(2)).id
     event_id = make_event(school, office, pupil_ids=[picked.id, extra])
     result = roster(school, office, event_id)
-    names = {line.pupil.surname: line.parent_filming for line in result.lines}
+    assert [p.code for p in result.purposes] == ["parent_filming"]  # personal use, no footage offered
+    names = {line.pupil.surname: result.verdict(line, "parent_filming") for line in result.lines}
     assert names == {
         "Reception0": Verdict.YES,
         "Reception1": Verdict.REFUSED,
@@ -82,7 +83,8 @@ def test_participants_and_who_may_be_filmed(school: Register, dsl: Actor, office
         "must_not_be_filmed": 4,
         "never_photograph": 1,
         "no_decision": 2,
-        "school_may_record": 0,
+        "conflicts": 0,
+        "granted:parent_filming": 1,
     }
 
 
@@ -91,7 +93,7 @@ def test_the_rule_is_asked_on_the_day_of_the_event(school: Register, dsl: Actor)
     decide(school, dsl, upn(11), ConsentState.GRANTED, date(2026, 9, 5))
     decide(school, dsl, upn(11), ConsentState.WITHDRAWN, date(2026, 11, 20))
     result = roster(school, dsl, make_event(school, dsl))
-    verdicts = {line.pupil.surname: line.parent_filming for line in result.lines}
+    verdicts = {line.pupil.surname: result.verdict(line, "parent_filming") for line in result.lines}
     assert verdicts["Reception0"] is Verdict.EXPIRED and verdicts["Reception1"] is Verdict.WITHDRAWN
 
 
@@ -126,8 +128,9 @@ def test_cli_create_list_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
     signed = cli_register(tmp_path, capsys)
     main([*signed, "import-pupils", str(write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *sims_rows(3)]))])
-    main([*signed, "consent", "set", upn(1), "parent_filming", "granted", "--given-by", "A Parent",
-          "--route", "email", "--date", "01/10/2026"])  # fmt: skip
+    for purpose in ("parent_filming", "school_recording"):  # a photo moment with footage offered needs both
+        main([*signed, "consent", "set", upn(1), purpose, "granted", "--given-by", "A Parent",
+              "--route", "email", "--date", "01/10/2026"])  # fmt: skip
     capsys.readouterr()
     code = main([*signed, "events", "create", "--name", "Leavers' show", "--date", "15/07/2027",
                  "--policy", "photo-moment", "--footage", "--year", "Year 5"])  # fmt: skip
@@ -137,7 +140,7 @@ def test_cli_create_list_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     main([*signed, "events", "show", "1", "--json"])
     shown = json.loads(capsys.readouterr().out)
     assert shown["counts"]["participants"] == 3 and shown["counts"]["may_be_filmed"] == 1
-    assert [p["may_be_filmed"] for p in shown["participants"] if p["upn"] == upn(1)] == [True]
+    assert [p["may_appear"] for p in shown["participants"] if p["upn"] == upn(1)] == [True]
     assert "password" in shown["wording"]
     assert main([*signed, "events", "create", "--name", "X", "--date", "01/01/2027", "--policy",
                  "custom"]) == 2  # fmt: skip

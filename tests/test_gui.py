@@ -97,7 +97,9 @@ def test_record_a_decision_through_the_dialog(qtbot, window: MainWindow) -> None
     dialog.ui.button_box.button(QDialogButtonBox.StandardButton.Save).click()
     assert not dialog.isVisible()
     row = screen.model.row_of(pupil.id)
-    assert screen.model.pupil_at(row).verdicts[0] is Verdict.WITHDRAWN
+    # Withdrawn — or, where another parent's grant stands, a conflict for a lead (treated as no either way).
+    assert screen.model.pupil_at(row).verdicts[0] in (Verdict.WITHDRAWN, Verdict.CONFLICT)
+    assert not screen.model.pupil_at(row).verdicts[0].allowed
     screen.table.selectRow(row)
     qtbot.waitUntil(lambda: screen.detail.history.rowCount() > 0)
     assert screen.detail.history.item(0, 2).text() == "Withdrawn"
@@ -276,7 +278,11 @@ def test_events_screen_creates_an_event_and_shows_who_may_be_filmed(qtbot, windo
     assert screen.event_list.count() == 1 and screen.current is not None
     counts = screen.current.counts()
     assert counts["participants"] == screen.roster_table.rowCount() > 0
-    assert f"{counts['may_be_filmed']} may be filmed" in screen.counts.text()
+    # Parents may not film: the counts and the roster follow the school's recording, never parents' filming.
+    assert f"{counts['may_be_filmed']} may be in the school's recording" in screen.counts.text()
+    assert "filmed by parents" not in screen.counts.text()
+    assert screen.roster_table.columnCount() == 3
+    assert screen.roster_table.horizontalHeaderItem(2).text() == "School recording"
     screen.only_not.setChecked(True)
     assert screen.roster_table.rowCount() == counts["must_not_be_filmed"]
     assert all(screen.roster_table.item(r, 2).text().startswith("NOT") for r in range(screen.roster_table.rowCount()))
@@ -353,15 +359,15 @@ def test_recording_returned_slips(qtbot, window: MainWindow) -> None:  # type: i
     qtbot.keyClicks(dialog.reference_edit, str(SlipReference(first, line.pupil.id)))
     qtbot.keyClick(dialog.reference_edit, Qt.Key.Key_Return)
     assert line.pupil.surname in dialog.pupil_label.text() and dialog.save_button.isEnabled()
-    # WHEN the office ticks yes / no and saves
-    dialog.filming.button(1).setChecked(True)
+    # WHEN the office ticks the slip's one question (parents may not film here: that row is greyed out) and saves
+    assert not dialog.filming.button(1).isEnabled() and dialog.recording.button(0).isEnabled()
     dialog.recording.button(0).setChecked(True)
     qtbot.keyClicks(dialog.given_by_edit, "Anna Parent")
     dialog.save_button.click()
     # THEN it is recorded, and the dialog is ready for the next slip
     assert "1 slip(s) recorded" in dialog.status_label.text() and dialog.reference_edit.text() == ""
     updated = next(x for x in screen.current.lines if x.pupil.id == line.pupil.id)
-    assert (updated.parent_filming, updated.school_recording) == (Verdict.YES, Verdict.REFUSED)
+    assert updated.verdicts == (Verdict.REFUSED,)
     # A slip from another event, or a mistyped one, is told apart clearly.
     qtbot.keyClicks(dialog.reference_edit, str(SlipReference(other, line.pupil.id)))
     qtbot.keyClick(dialog.reference_edit, Qt.Key.Key_Return)

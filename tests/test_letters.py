@@ -43,7 +43,12 @@ def school(tmp_path: Path, reg: Register, dsl: Actor) -> tuple[Register, int]:
             session,
             dsl,
             events.EventInput(
-                "Nativity", datetime(2026, 12, 10, 14), "Hall", FilmingPolicy.PERSONAL_USE, year_groups=["Reception"]
+                "Nativity",
+                datetime(2026, 12, 10, 14),
+                "Hall",
+                FilmingPolicy.PERSONAL_USE,
+                footage_offered=True,
+                year_groups=["Reception"],
             ),
         )
     return reg, event_id
@@ -82,11 +87,14 @@ def test_only_undecided(school: tuple[Register, int], dsl: Actor) -> None:
     reg, event_id = school
     with write_session(reg.engine) as session:
         pupil = consent.find_pupil_by_upn(session, upn(1))
-        purpose = consent.find_purpose(session, "parent_filming")
+        purposes = [consent.find_purpose(session, c).id for c in ("parent_filming", "school_recording")]
         decision = consent.DecisionInput(
             ConsentState.REFUSED, GivenByKind.PARENT, Route.PHONE, date(2026, 11, 1), "A", "Mother"
         )
-        consent.record_decisions(session, dsl, [pupil.id], [purpose.id], decision, today=TODAY)
+        consent.record_decisions(session, dsl, [pupil.id], purposes[:1], decision, today=TODAY)
+        _, count = letters.consent_letters(session, dsl, event_id, only_undecided=True)
+        assert count == len(NAMES)  # the school's recording is still unanswered: the letter asks it
+        consent.record_decisions(session, dsl, [pupil.id], purposes[1:], decision, today=TODAY)
         _, count = letters.consent_letters(session, dsl, event_id, only_undecided=True)
     assert count == len(NAMES) - 1
 
@@ -134,7 +142,10 @@ def test_recording_a_returned_slip(school: tuple[Register, int], dsl: Actor, off
         roster = events.roster(session, office, event_id)
         line = next(x for x in roster.lines if x.pupil.id == pupil.id)
         detail = register.pupil_detail(session, dsl, pupil.id)
-    assert (line.parent_filming, line.school_recording) == (Verdict.YES, Verdict.REFUSED)
+    assert (roster.verdict(line, "parent_filming"), roster.verdict(line, "school_recording")) == (
+        Verdict.YES,
+        Verdict.REFUSED,
+    )
     newest = detail.history[0]
     assert (
         newest.route == "paper slip" and newest.source == f"reply slip {reference}" and newest.given_by_name == "Máire"
@@ -206,3 +217,36 @@ def test_big_batches_encode_in_a_worker_process_with_the_same_codes(monkeypatch:
     )
     broken = list(qr.qr_paths(texts))
     assert broken[0] == qr.QrPath(21, "0 0 1 1 re") and broken[1:] == expected[1:]
+
+
+@pytest.mark.parametrize(
+    ("policy", "footage", "asked", "not_asked"),
+    [
+        (FilmingPolicy.PERSONAL_USE, False, ["filmed and photographed by other parents"], ["school's own recording"]),
+        (FilmingPolicy.NO_FILMING, True, ["school's own recording, shared"], ["by other parents"]),
+        (FilmingPolicy.PHOTO_MOMENT, False, ["photo moment at the end"], ["school's own recording"]),
+    ],
+)
+def test_the_slip_asks_only_what_the_events_policy_needs(  # type: ignore[no-untyped-def]
+    school: tuple[Register, int], dsl: Actor, office: Actor, policy, footage, asked, not_asked
+) -> None:
+    from safeguard_desktop.services import slips
+    from safeguard_desktop.services.errors import ValidationError
+
+    reg, _ = school
+    with write_session(reg.engine) as session:
+        event_id = events.create_event(session, dsl, events.EventInput(
+            "Carols", datetime(2026, 12, 15, 14), "Church", policy, footage_offered=footage,
+            year_groups=["Reception"]))  # fmt: skip
+        pdf, _count = letters.consent_letters(session, office, event_id)
+        reference = str(SlipReference(event_id, consent.find_pupil_by_upn(session, upn(1)).id))
+        unasked = {"filming": True} if PARENT_FILMING_NOT_ASKED[policy] else {"recording": True}
+        with pytest.raises(ValidationError, match="does not ask"):
+            slips.record_slip(session, office, reference, **{"filming": None, "recording": None, **unasked},
+                              given_by="Anna", relationship="Mother")  # fmt: skip
+    first = " ".join(text_of(pdf)[0].split())
+    assert all(words in first for words in asked) and not any(words in first for words in not_asked)
+
+
+PARENT_FILMING_NOT_ASKED = {FilmingPolicy.PERSONAL_USE: False, FilmingPolicy.NO_FILMING: True,
+                            FilmingPolicy.PHOTO_MOMENT: False}  # fmt: skip

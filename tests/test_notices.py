@@ -38,7 +38,8 @@ def school(tmp_path: Path, reg: Register, dsl: Actor) -> tuple[Register, int]:
         filming = consent.find_purpose(session, "parent_filming").id
         seán = consent.find_pupil_by_upn(session, upn(2)).id
         łucja = consent.find_pupil_by_upn(session, upn(3)).id
-        consent.record_decisions(session, dsl, [seán, łucja], [filming], granted, today=TODAY)
+        recording = consent.find_purpose(session, "school_recording").id
+        consent.record_decisions(session, dsl, [seán, łucja], [filming, recording], granted, today=TODAY)
         consent.set_never_photograph(session, dsl, łucja, True, "Court order")
         event_id = events.create_event(session, dsl, events.EventInput(
             "Nativity & carols", datetime(2026, 12, 10, 14), "Hall", FilmingPolicy.NO_FILMING, footage_offered=True,
@@ -68,10 +69,28 @@ def test_briefing_lists_who_must_not_be_filmed_without_reasons(school: tuple[Reg
     with write_session(reg.engine) as session:
         words = text(notices.briefing(session, staff, event_id))
     assert "CONFIDENTIAL" in words
-    assert "Thảo Nguyễn" in words and "no consent for filming" in words  # no decision
+    assert "Thảo Nguyễn" in words and "not in the school's recording" in words  # no decision
     assert "Łucja Kowalska" in words and "NEVER" in words  # flagged
     assert "Seán O'Brien" not in words  # granted: may be filmed
     assert "Court order" not in words  # the reason is never printed
+
+
+def test_where_parents_may_not_film_the_briefing_follows_the_schools_recording(
+    school: tuple[Register, int], dsl: Actor, staff: Actor
+) -> None:
+    """A pupil whose family allowed filming by parents but not the school's recording is on the briefing of an
+    event where only the school records (it used to be left out: the roster asked about parents' filming)."""
+    reg, event_id = school
+    with write_session(reg.engine) as session:
+        thao = consent.find_pupil_by_upn(session, upn(1)).id
+        consent.record_decisions(session, dsl, [thao], [consent.find_purpose(session, "parent_filming").id],
+                                 consent.DecisionInput(ConsentState.GRANTED, GivenByKind.PARENT, Route.PHONE,
+                                                       date(2026, 11, 2), "Lan Nguyễn", "Mother"), today=TODAY)  # fmt: skip
+        roster = events.roster(session, dsl, event_id)
+        words = text(notices.briefing(session, staff, event_id))
+    assert [p.code for p in roster.purposes] == ["school_recording"]
+    assert "Thảo Nguyễn" in words
+    assert "filmed by parents" not in roster.describe()
 
 
 def test_chase_list_names_families_without_an_answer(school: tuple[Register, int], office: Actor) -> None:
@@ -103,6 +122,17 @@ def test_follow_up_letter(school: tuple[Register, int], office: Actor, tmp_path:
         pdf = notices.follow_up_letter(session, office, event_id, to="Mrs Ó Briain", platform="Facebook <b>")
     words = " ".join(text(pdf).split())
     assert "Dear Mrs Ó Briain" in words and "posted on Facebook <b>" in words and "remove the images" in words
+    assert "copy of the school's own recording" in words  # this event's footage is offered
+    with write_session(reg.engine) as session:
+        unrecorded = events.create_event(
+            session,
+            office,
+            events.EventInput(
+                "Sports day", datetime(2027, 6, 15, 10), "Field", FilmingPolicy.PERSONAL_USE, year_groups=["Reception"]
+            ),
+        )
+        plain = " ".join(text(notices.follow_up_letter(session, office, unrecorded, platform="Instagram")).split())
+    assert "recording" not in plain  # no recording is offered where none exists
     with pytest.raises(ValidationError), write_session(reg.engine) as session:
         notices.follow_up_letter(session, office, event_id, platform="x\ny")
     out = tmp_path / "f.pdf"

@@ -47,7 +47,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     fres.add_argument("--reason", required=True, help="who was consulted and what was agreed")
     fres.add_argument("--valid-until", type=uk_date, default=None, help="dd/mm/yyyy")
 
-    nev = sub.add_parser("never", help="set or clear a pupil's never-photograph flag (safeguarding leads)")
+
+def add_never_parser(pupils_sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """pupils never UPN --reason … | --clear."""
+    nev = pupils_sub.add_parser("never", help="set or clear a pupil's never-photograph flag (safeguarding leads)")
     nev.add_argument("upn")
     nev.add_argument("--reason", default="", help="why (sealed: only leads can read it)")
     nev.add_argument("--clear", action="store_true", help="clear the flag")
@@ -132,4 +135,4 @@ def print_givers(reg: Register, actor: Actor, pupil_id: int) -> None:
             print(f"      {a.giver}: {a.answer.value} ({format_uk_date(a.given_on)}, {a.route})")
 
 
-COMMANDS = {"contacts": cmd_contacts, "conflicts": cmd_conflicts, "never": cmd_never}
+COMMANDS = {"contacts": cmd_contacts, "conflicts": cmd_conflicts}

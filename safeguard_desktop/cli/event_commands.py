@@ -124,9 +124,8 @@ def cmd_events(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
                             "upn": line.pupil.upn,
                             "name": line.pupil.name,
                             "class": line.pupil.reg_group,
-                            "parent_filming": line.parent_filming.value,
-                            "school_recording": line.school_recording.value,
-                            "may_be_filmed": line.parent_filming.allowed,
+                            **{p.code: v.value for p, v in zip(roster.purposes, line.verdicts, strict=True)},
+                            "may_appear": line.allowed,
                         }
                         for line in roster.lines
                     ],
@@ -137,13 +136,10 @@ def cmd_events(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     print(f"{roster.event.name}, {roster.event.starts_at:%d/%m/%Y %H:%M}: {roster.event.wording}")
-    print(
-        f"{counts['participants']} taking part: {counts['may_be_filmed']} may be filmed by parents, "
-        f"{counts['must_not_be_filmed']} must not ({counts['never_photograph']} never photograph, "
-        f"{counts['no_decision']} with no answer yet)."
-    )
+    print(roster.describe().replace(" · ", ", ", 1).replace(" · ", ", ") + ".")
     for line in roster.must_not_be_filmed:
-        print(f"  NOT  {line.pupil.reg_group:6} {line.pupil.name}  ({line.parent_filming.value})")
+        why = line.first_no()
+        print(f"  NOT  {line.pupil.reg_group:6} {line.pupil.name}  ({why.value if why else 'no'})")
     return EXIT_OK
 
 

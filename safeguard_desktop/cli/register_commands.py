@@ -33,9 +33,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help="use the column HEADER for FIELD (e.g. legal_surname='Family Name'); repeatable",
     )
 
-    pupils = sub.add_parser("pupils", help="list the pupils on roll")
+    pupils = sub.add_parser("pupils", help="list the pupils on roll; 'pupils never UPN' sets the never-photograph flag")
     pupils.add_argument("--json", action="store_true")
     pupils.add_argument("--all", action="store_true", help="include pupils who have left")
+    from safeguard_desktop.cli.contact_commands import add_never_parser
+
+    add_never_parser(pupils.add_subparsers(dest="pupils_command"))
 
     cons = sub.add_parser("consent", help="record or show consent decisions")
     cons_sub = cons.add_subparsers(dest="consent_command", required=True)
@@ -50,6 +53,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     cset.add_argument("--valid-until", type=uk_date, default=None, help="dd/mm/yyyy")
     cset.add_argument("--note", default="")
     cset.add_argument("--contact", type=int, default=None, help="the contact who gave it ('safeguard contacts list')")
+    cimp = cons_sub.add_parser("import", help="consent states exported by the MIS (route 'MIS import')")
+    cimp.add_argument("file")
+    cimp.add_argument("--map", action="append", default=[], metavar="MIS NAME=CODE",
+                      help="the MIS's name for a consent type = a purpose code of the school's; kept")  # fmt: skip
+    cimp.add_argument("--dry-run", action="store_true", help="show what would be recorded; write nothing")
     cshow = cons_sub.add_parser("show", help="a pupil's consent history")
     cshow.add_argument("upn")
     cshow.add_argument("--json", action="store_true")
@@ -116,6 +124,10 @@ def cmd_import(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 
 def cmd_pupils(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """pupils: the register, one line per pupil."""
+    if getattr(args, "pupils_command", None) == "never":
+        from safeguard_desktop.cli.contact_commands import cmd_never
+
+        return cmd_never(reg, actor, args)
     with read_session(reg.engine) as session:
         snapshot = register.load_register(session, actor, include_left=args.all)
     rows = sorted(snapshot.rows, key=lambda r: (r.surname.casefold(), r.forename.casefold()))
@@ -144,8 +156,36 @@ def cmd_pupils(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import_consent(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
+    from safeguard_desktop.services import mis_consent
+
+    mapping = {}
+    for item in args.map:
+        name, sep, code = item.rpartition("=")
+        if not sep or not name.strip() or not code.strip():
+            raise ValidationError(f"--map {item!r}: write it as 'MIS name=purpose_code'.")
+        mapping[name.strip()] = code.strip()
+    table = read_pupil_file(args.file)
+    with write_session(reg.engine) as session:
+        result = mis_consent.import_consent(session, actor, table, mapping=mapping, apply=not args.dry_run)
+    verb = "Recorded" if result.applied else "Would record"
+    print(f"{verb} {result.recorded} decision(s) from {result.source} (route 'MIS import'); {result.kept_ours} MIS "
+          f"grant(s) left out, older than a decision made here; {result.duplicates} already imported; "
+          f"{result.unanswered} unanswered.")  # fmt: skip
+    for name, count in sorted(result.unmapped.items()):
+        print(f"  not mapped: {name!r} ({count} row(s)) — add --map \"{name}=PURPOSE_CODE\" ('safeguard purposes')")
+    for rejection in result.rejected:
+        print(f"  line {rejection.line}: {rejection.field}: {rejection.reason}")
+    if result.rejected:
+        print("Nothing was recorded: correct those rows and import again.")
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
 def cmd_consent(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
-    """consent set / consent show."""
+    """consent set / import / show."""
+    if args.consent_command == "import":
+        return _import_consent(reg, actor, args)
     if args.consent_command == "set":
         pupil_consent = args.given_by.strip().casefold() in ("pupil", "the pupil")
         decision = consent.DecisionInput(

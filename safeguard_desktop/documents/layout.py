@@ -39,6 +39,13 @@ class LetterEvent:
     wording: str
     #: The school's edited wording by template key (see domain/templates.py); missing keys use the defaults.
     templates: Mapping[str, str] = field(default_factory=dict)
+    #: True when the school shares its own recording with families (the follow-up letter offers it).
+    footage_offered: bool = False
+    #: What the reply slip asks, one tick row each: only the purposes the event's policy needs.
+    questions: tuple[str, ...] = (
+        "My child may be filmed and photographed by other parents at this event",
+        "My child may appear in the school's own recording, shared with families on request",
+    )
 
 
 @dataclass(frozen=True)

@@ -119,10 +119,8 @@ def _shared_form(
     canvas.drawString(MARGIN, y, "Pupil:")
     canvas.drawString(MARGIN + 300, y, "Class:")
     y -= 26
-    y = _tick_row(canvas, y, "My child may be filmed and photographed by other parents at this event", width)
-    y = _tick_row(
-        canvas, y, "My child may appear in the school's own recording, shared with families on request", width
-    )
+    for question in event.questions[:3]:  # the slip has room for three
+        y = _tick_row(canvas, y, question, width)
     y -= 8
     canvas.setFont(REGULAR, 9.5)
     canvas.drawString(MARGIN, y, "Signed: ______________________________   Name: ______________________________")

@@ -34,6 +34,8 @@ class BriefingPupil:
     reg_group: str
     never_photograph: bool
     photo_jpeg: bytes | None = None
+    #: What to avoid, in the words of the purposes the event needs (never a reason).
+    why: str = "no consent for filming"
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,7 @@ def render_briefing(school: LetterSchool, event: LetterEvent, pupils: Sequence[B
             canvas.drawString(MARGIN + 300, text_y, "NEVER — no image at all")
             canvas.setFillColorRGB(*INK)
         else:
-            canvas.drawString(MARGIN + 300, text_y, "no consent for filming")
+            canvas.drawString(MARGIN + 300, text_y, pupil.why)
         y -= row
     canvas.showPage()
     canvas.save()
@@ -222,6 +224,9 @@ def render_chase_list(school: LetterSchool, event: LetterEvent, lines: Sequence[
     return buffer.getvalue()
 
 
+RECORDING_OFFER = "If you would like a copy of the school's own recording, the office will be glad to help."
+
+
 def render_follow_up(school: LetterSchool, event: LetterEvent, *, to: str = "", platform: str = "") -> bytes:
     """A letter asking a family to take down images from the event that were posted against the policy."""
     canvas, buffer = new_canvas(f"Request to remove images — {event.name}", school.name, A4)
@@ -231,7 +236,9 @@ def render_follow_up(school: LetterSchool, event: LetterEvent, *, to: str = "", 
     y = _wrapped(canvas, f"Dear {to.strip() or 'Parent or Carer'},", MARGIN, y, text_width, 11)
     y = _wrapped(canvas, f"Images from {event.name} ({event.starts_at:%d/%m/%Y})", MARGIN, y, text_width, 12.5, BOLD)
     where = f"on {platform.strip()}" if platform.strip() else "online"
-    for text in filled_paragraphs(event, "followup", {**event_values(school, event), "where": where}):
+    offer = RECORDING_OFFER if event.footage_offered else ""
+    values = {**event_values(school, event), "where": where, "recording_offer": offer}
+    for text in filled_paragraphs(event, "followup", values):
         y = _wrapped(canvas, text, MARGIN, y, text_width, 10.5, leading=1.4)
     _check_fits(y - 47, MARGIN, "follow-up letter")
     canvas.setFont(REGULAR, 10.5)

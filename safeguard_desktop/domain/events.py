@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 
 
 class FilmingPolicy(enum.StrEnum):
@@ -39,6 +40,33 @@ FOOTAGE_OFFER = (
 #: The consent purposes that decide who may be filmed at an event: by parents, and by the school.
 PARENT_FILMING = "parent_filming"
 SCHOOL_RECORDING = "school_recording"
+
+
+def needed_purposes(policy: FilmingPolicy, footage_offered: bool, custom: Sequence[str] = ()) -> tuple[str, ...]:
+    """The consent purposes a pupil needs granted to take part in view of cameras under ``policy``: filming by
+    parents where parents may film (the whole event, or the photo moment), the school's own recording where the
+    school records (always when parents may not film, otherwise when it offers its footage); a custom policy
+    names its own."""
+    if policy is FilmingPolicy.CUSTOM:
+        chosen = tuple(dict.fromkeys(c for c in custom if c))
+        if chosen:
+            return chosen
+    parents: tuple[str, ...] = () if policy is FilmingPolicy.NO_FILMING else (PARENT_FILMING,)
+    school: tuple[str, ...] = (SCHOOL_RECORDING,) if footage_offered or policy is FilmingPolicy.NO_FILMING else ()
+    return parents + school
+
+
+def slip_question(code: str, policy: FilmingPolicy, footage_offered: bool, purpose_name: str) -> str:
+    """What the reply slip asks about one purpose, in the words of the event's policy."""
+    if code == PARENT_FILMING:
+        if policy is FilmingPolicy.PHOTO_MOMENT:
+            return "My child may be photographed by other parents at the photo moment at the end"
+        return "My child may be filmed and photographed by other parents at this event"
+    if code == SCHOOL_RECORDING:
+        if footage_offered:
+            return "My child may appear in the school's own recording, shared with families on request"
+        return "My child may appear in the school's own recording of this event"
+    return f"My child may appear in images for: {purpose_name}"
 
 
 def policy_text(policy: FilmingPolicy, custom_text: str = "", footage_offered: bool = False) -> str:

@@ -52,7 +52,11 @@ TEMPLATES: dict[str, TemplateSpec] = {
         TemplateSpec(
             "followup",
             "Follow-up letter asking for images to be removed",
-            {**EVENT_FIELDS, "where": "where the images were posted, e.g. 'on Facebook' or 'online'"},
+            {
+                **EVENT_FIELDS,
+                "where": "where the images were posted, e.g. 'on Facebook' or 'online'",
+                "recording_offer": "the offer of the school's own recording (left out when there is none)",
+            },
             3000,
         ),
     )

@@ -10,13 +10,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import Verdict
-from safeguard_desktop.domain.events import PARENT_FILMING, SCHOOL_RECORDING, FilmingPolicy, policy_text
+from safeguard_desktop.domain.events import (
+    PARENT_FILMING,
+    SCHOOL_RECORDING,
+    FilmingPolicy,
+    needed_purposes,
+    policy_text,
+)
 from safeguard_desktop.domain.pupils import YEAR_GROUPS, normalise_year_group, year_group_order
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.services import audit, register
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound, ValidationError
-from safeguard_desktop.services.snapshot import PupilRow
+from safeguard_desktop.services.snapshot import PupilRow, PurposeInfo
 from safeguard_desktop.store.models import Event, EventGroup, EventPupil, Pupil
 
 
@@ -33,6 +39,8 @@ class EventInput:
     year_groups: Sequence[str] = ()
     classes: Sequence[str] = ()
     pupil_ids: Sequence[int] = ()
+    #: For a custom policy: the consent purposes (codes) pupils need; empty follows the usual rule.
+    purpose_codes: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -49,46 +57,85 @@ class EventSummary:
     year_groups: tuple[str, ...]
     classes: tuple[str, ...]
     picked: int
+    #: The consent purposes (codes) a pupil needs granted at this event, as its policy names them.
+    purposes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class RosterLine:
-    """One participant with the rule's answers for filming by parents and by the school."""
+    """One participant with the rule's answer for each purpose the event's policy needs."""
 
     pupil: PupilRow
-    parent_filming: Verdict
-    school_recording: Verdict
+    verdicts: tuple[Verdict, ...]
+
+    @property
+    def allowed(self) -> bool:
+        """True when every purpose the event needs is granted (and the pupil may appear in its images)."""
+        return all(v.allowed for v in self.verdicts)
+
+    def first_no(self) -> Verdict | None:
+        """Why not, when not: the first purpose's verdict that says no."""
+        return next((v for v in self.verdicts if not v.allowed), None)
+
+
+_UNDECIDED = (Verdict.NO_DECISION, Verdict.REQUESTED, Verdict.EXPIRED)
 
 
 @dataclass
 class EventRoster:
-    """Who takes part, and who may and may not be filmed, with counts."""
+    """Who takes part, and who may and may not appear in the event's images, with counts."""
 
     event: EventSummary
+    purposes: tuple[PurposeInfo, ...] = ()
     lines: list[RosterLine] = field(default_factory=list)
+
+    def verdict(self, line: RosterLine, code: str) -> Verdict | None:
+        """A line's verdict for one purpose (None when the event does not need it)."""
+        codes = [p.code for p in self.purposes]
+        return line.verdicts[codes.index(code)] if code in codes else None
 
     @property
     def may_be_filmed(self) -> list[RosterLine]:
-        """Participants whom parents may film (a current grant, no never-photograph flag)."""
-        return [line for line in self.lines if line.parent_filming.allowed]
+        """Participants who may appear in the event's images: every needed purpose granted, no never-photograph."""
+        return [line for line in self.lines if line.allowed]
 
     @property
     def must_not_be_filmed(self) -> list[RosterLine]:
-        """Everyone else: no decision, refused, withdrawn, expired, or never photograph."""
-        return [line for line in self.lines if not line.parent_filming.allowed]
+        """Everyone else: a needed purpose not granted (no answer, refused, withdrawn, expired, a conflict), or
+        never photograph."""
+        return [line for line in self.lines if not line.allowed]
+
+    def undecided(self, line: RosterLine) -> bool:
+        """True when a needed purpose has no answer in force yet (a letter is still worth sending)."""
+        return any(v in _UNDECIDED for v in line.verdicts)
 
     def counts(self) -> dict[str, int]:
-        """Totals for the screen and the CLI."""
-        return {
+        """Totals for the screen and the CLI, and one per purpose the event needs."""
+        totals = {
             "participants": len(self.lines),
             "may_be_filmed": len(self.may_be_filmed),
             "must_not_be_filmed": len(self.must_not_be_filmed),
             "never_photograph": sum(1 for line in self.lines if line.pupil.never_photograph),
-            "no_decision": sum(
-                1 for line in self.lines if line.parent_filming in (Verdict.NO_DECISION, Verdict.REQUESTED)
-            ),
-            "school_may_record": sum(1 for line in self.lines if line.school_recording.allowed),
+            "no_decision": sum(1 for line in self.lines if not line.pupil.never_photograph and self.undecided(line)),
+            "conflicts": sum(1 for line in self.lines if Verdict.CONFLICT in line.verdicts),
         }
+        for i, purpose in enumerate(self.purposes):
+            totals[f"granted:{purpose.code}"] = sum(1 for line in self.lines if line.verdicts[i].allowed)
+        return totals
+
+    def describe(self) -> str:
+        """The counts in words that follow the policy ("may be filmed by parents" only where parents may film)."""
+        c = self.counts()
+        needs = " and ".join(_NEED_WORDS.get(p.code, f"may appear in images for {p.name}") for p in self.purposes)
+        conflicts = f", {c['conflicts']} with answers that disagree" if c["conflicts"] else ""
+        if not self.purposes:
+            return f"{c['participants']} taking part · nobody is filmed or recorded at this event"
+        return (f"{c['participants']} taking part · {c['may_be_filmed']} {needs} · {c['must_not_be_filmed']} must "
+                f"not be ({c['never_photograph']} never photograph, {c['no_decision']} with no answer yet"
+                f"{conflicts})")  # fmt: skip
+
+
+_NEED_WORDS = {PARENT_FILMING: "may be filmed by parents", SCHOOL_RECORDING: "may be in the school's recording"}
 
 
 def _clean(text: str, what: str, limit: int, *, required: bool = False) -> str:
@@ -102,6 +149,18 @@ def _clean(text: str, what: str, limit: int, *, required: bool = False) -> str:
     if len(value) > limit:
         raise ValidationError(f"The {what} is longer than {limit} characters.")
     return value
+
+
+def _custom_codes(session: Session, data: EventInput) -> list[str]:
+    """The purposes a custom policy names, checked against the school's (none for the usual policies)."""
+    if data.policy is not FilmingPolicy.CUSTOM:
+        return []
+    known = {p.code for p in register.list_purposes(session)}
+    codes = list(dict.fromkeys(c.strip() for c in data.purpose_codes if c.strip()))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ValidationError(f"No active consent purpose {', '.join(unknown)}; known: {', '.join(sorted(known))}.")
+    return codes
 
 
 def create_event(session: Session, actor: Actor, data: EventInput) -> int:
@@ -131,6 +190,7 @@ def create_event(session: Session, actor: Actor, data: EventInput) -> int:
         filming_policy=data.policy.value,
         policy_text=custom,
         footage_offered=data.footage_offered,
+        purpose_codes=",".join(_custom_codes(session, data)),
         created_by=actor.name,
         created_at=datetime.now(),
     )
@@ -157,6 +217,7 @@ def _summary(event: Event) -> EventSummary:
         tuple(sorted((g.value for g in event.groups if g.kind == "year"), key=year_group_order)),
         tuple(sorted(g.value for g in event.groups if g.kind == "class")),
         len(event.picked),
+        needed_purposes(policy, event.footage_offered, [c for c in event.purpose_codes.split(",") if c]),
     )
 
 
@@ -180,16 +241,21 @@ def roster_unchecked(session: Session, event_id: int) -> EventRoster:
     summary = _summary(event)
     snapshot = register.snapshot_on(session, event.starts_at.date())
     codes = [p.code for p in snapshot.purposes]
-    if PARENT_FILMING not in codes or SCHOOL_RECORDING not in codes:
+    missing = [code for code in summary.purposes if code not in codes]
+    if missing:
         raise ValidationError(
-            "The consent purposes for filming at performances have been retired; restore them in Settings."
+            f"The consent purposes this event needs ({', '.join(missing)}) have been retired; restore them in "
+            "Settings > Consent purposes."
         )
-    parent_column, school_column = codes.index(PARENT_FILMING), codes.index(SCHOOL_RECORDING)
+    columns = [codes.index(code) for code in summary.purposes]
     years, classes = set(summary.year_groups), set(summary.classes)
     picked = {p.pupil_id for p in event.picked}
-    result = EventRoster(summary)
+    result = EventRoster(summary, tuple(snapshot.purposes[i] for i in columns))
     for row in snapshot.rows:
         if row.year_group in years or row.reg_group in classes or row.id in picked:
-            result.lines.append(RosterLine(row, row.verdicts[parent_column], row.verdicts[school_column]))
+            # Never photograph says no whatever the purposes (even where the event needs none).
+            verdicts = tuple(row.verdicts[i] for i in columns) or ((Verdict.NEVER_PHOTOGRAPH,) if row.never_photograph
+                                                                   else ())  # fmt: skip
+            result.lines.append(RosterLine(row, verdicts))
     result.lines.sort(key=lambda line: (line.pupil.reg_group, line.pupil.surname.casefold(), line.pupil.forename))
     return result

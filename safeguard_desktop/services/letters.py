@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import Verdict
+from safeguard_desktop.domain.events import slip_question
 from safeguard_desktop.domain.slips import SlipReference
 from safeguard_desktop.services import audit, events, settings
 from safeguard_desktop.services.actors import Actor, Operation
@@ -31,7 +32,9 @@ def consent_letters(
     from safeguard_desktop.documents.letters import LetterEvent, LetterPupil, render_letters
 
     roster = events.roster(session, actor, event_id)
-    lines = [line for line in roster.lines if not only_undecided or line.parent_filming in UNDECIDED]
+    lines = [line for line in roster.lines if not only_undecided or roster.undecided(line)]
+    if not roster.purposes:
+        raise ValidationError("This event's policy asks families nothing (nobody films or records it): no letters.")
     if not lines:
         raise ValidationError(
             "No letters to print: every pupil taking part already has a decision."
@@ -47,6 +50,11 @@ def consent_letters(
             roster.event.venue,
             roster.event.wording,
             school_templates(session),
+            roster.event.footage_offered,
+            tuple(
+                slip_question(p.code, roster.event.policy, roster.event.footage_offered, p.name)
+                for p in roster.purposes
+            ),
         ),
         [
             LetterPupil(

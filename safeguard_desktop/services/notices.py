@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.domain.slips import SlipReference
 from safeguard_desktop.services import audit, events, settings
 from safeguard_desktop.services.actors import Actor, Operation
-from safeguard_desktop.services.letters import UNDECIDED
 from safeguard_desktop.services.templates import school_templates
 
 if TYPE_CHECKING:
@@ -25,7 +24,8 @@ def _school_and_event(session: Session, event_id: int) -> tuple[EventRoster, Let
     school = settings.get_school(session)
     letter_school = settings.letterhead(school, unnamed="Our school")
     e = roster.event
-    return roster, letter_school, LetterEvent(e.name, e.starts_at, e.venue, e.wording, school_templates(session))
+    return roster, letter_school, LetterEvent(e.name, e.starts_at, e.venue, e.wording, school_templates(session),
+                                              footage_offered=e.footage_offered)  # fmt: skip
 
 
 def notice(session: Session, actor: Actor, event_id: int, *, size: str = "A4") -> bytes:
@@ -62,11 +62,22 @@ def briefing(session: Session, actor: Actor, event_id: int) -> bytes:
             line.pupil.reg_group,
             line.pupil.never_photograph,
             photos.get(line.pupil.id),
+            _why_not(roster, line),
         )
         for line in roster.must_not_be_filmed
     ]
     audit.record(session, actor, "viewed the confidential briefing", "event", event_id, f"{len(pupils)} pupils")
     return render_briefing(school, event, pupils)
+
+
+_WHY_NOT = {"parent_filming": "no consent for filming by parents", "school_recording": "not in the school's recording"}
+
+
+def _why_not(roster: events.EventRoster, line: events.RosterLine) -> str:
+    """What staff must avoid for one pupil, in the words of the purposes the event needs (never a reason)."""
+    missing = [p.code for p, v in zip(roster.purposes, line.verdicts, strict=False) if not v.allowed]
+    words = [_WHY_NOT.get(code, "no consent for images") for code in missing]
+    return "; ".join(dict.fromkeys(words)) or "no consent for filming"
 
 
 def chase_list(session: Session, actor: Actor, event_id: int) -> bytes:
@@ -82,7 +93,7 @@ def chase_list(session: Session, actor: Actor, event_id: int) -> bytes:
             str(SlipReference(event_id, line.pupil.id)),
         )
         for line in roster.lines
-        if line.parent_filming in UNDECIDED
+        if not line.pupil.never_photograph and roster.undecided(line)
     ]
     audit.record(session, actor, "printed the chase list", "event", event_id, f"{len(lines)} families")
     return render_chase_list(school, event, lines)

@@ -55,6 +55,10 @@ class PupilDetail:
     never_photograph_reason: str | None
     reason_hidden: bool
     history: tuple[HistoryEntry, ...]
+    #: Per active purpose (in the register's order): each giver's standing answer, as "who: answer (date)".
+    givers: tuple[tuple[str, ...], ...] = ()
+    #: The pupil's contacts, as "name (relationship, parental responsibility or not, lives apart)".
+    contacts: tuple[str, ...] = ()
 
 
 def list_purposes(session: Session, *, include_retired: bool = False) -> tuple[PurposeInfo, ...]:
@@ -124,6 +128,12 @@ def _as_tuple(d: ConsentDecision, contacts: dict[int, Contact]) -> DecisionTuple
             d.given_by_name, d.contact_id, None if contact is None else contact.parental_responsibility)  # fmt: skip
 
 
+def _contact_text(c: Contact) -> str:
+    pr = "parental responsibility" if c.parental_responsibility else "NO parental responsibility"
+    facts = [c.relationship, pr, "" if c.lives_with_pupil else "lives apart"]
+    return f"{c.name} ({', '.join(f for f in facts if f)})"
+
+
 def pupil_detail(session: Session, actor: Actor, pupil_id: int, *, on: date | None = None) -> PupilDetail:
     """One pupil with their full consent history, newest first."""
     actor.require(Operation.VIEW_REGISTER)
@@ -185,6 +195,13 @@ def pupil_detail(session: Session, actor: Actor, pupil_id: int, *, on: date | No
         )
         for d in decisions
     )
+    from safeguard_desktop.services.consent_views import answers_for
+
+    givers = tuple(
+        tuple(f"{g.giver}: {g.answer.value} ({g.given_on:%d/%m/%Y})" for g in answers.answers)
+        for answers in answers_for(session, actor, pupil_id, on=day)
+    )
+    people = tuple(_contact_text(c) for c in sorted(contacts.values(), key=lambda c: (c.priority, c.id)) if c.active)
     return PupilDetail(
         row=row,
         left_on=pupil.left_on,
@@ -192,4 +209,6 @@ def pupil_detail(session: Session, actor: Actor, pupil_id: int, *, on: date | No
         never_photograph_reason=sealing.reveal(actor, pupil.never_photograph_reason) if may_see_reason else None,
         reason_hidden=pupil.never_photograph and not may_see_reason,
         history=history,
+        givers=givers,
+        contacts=people,
     )

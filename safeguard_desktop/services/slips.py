@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
-from safeguard_desktop.domain.events import PARENT_FILMING, SCHOOL_RECORDING
+from safeguard_desktop.domain.events import PARENT_FILMING, SCHOOL_RECORDING, FilmingPolicy, needed_purposes
 from safeguard_desktop.domain.slips import SlipReference, parse_reference
 from safeguard_desktop.services import consent
 from safeguard_desktop.services.actors import Actor, Operation
@@ -29,6 +29,8 @@ class SlipLookup:
     pupil_name: str
     reg_group: str
     already_recorded: bool
+    #: The purposes the event's slip asks about (its policy's): answers to others are refused.
+    asks: tuple[str, ...] = (PARENT_FILMING, SCHOOL_RECORDING)
 
 
 def _source(reference: SlipReference) -> str:
@@ -60,7 +62,13 @@ def look_up(session: Session, actor: Actor, text: str, *, expected_event: int | 
         f"{pupil.preferred_forename or pupil.legal_forename} {pupil.legal_surname}",
         pupil.reg_group,
         recorded is not None,
+        _asked(event),
     )
+
+
+def _asked(event: Event) -> tuple[str, ...]:
+    return needed_purposes(FilmingPolicy(event.filming_policy), event.footage_offered,
+                           [c for c in event.purpose_codes.split(",") if c])  # fmt: skip
 
 
 def record_slip(
@@ -87,6 +95,11 @@ def record_slip(
         raise ConflictError(f"Slip {slip.reference} ({slip.pupil_name}) was recorded already.")
     if filming is None and recording is None:
         raise ValidationError("Tick at least one answer on the slip.")
+    asked = slip.asks
+    for code, answer, what in ((PARENT_FILMING, filming, "filming by parents"),
+                               (SCHOOL_RECORDING, recording, "the school's own recording")):  # fmt: skip
+        if answer is not None and code not in asked:
+            raise ValidationError(f"This event's reply slip does not ask about {what}: leave that answer blank.")
     purposes = {p.code: p.id for p in session.scalars(select(ConsentPurpose))}
     day = signed_on or date.today()
     for code, answer in ((PARENT_FILMING, filming), (SCHOOL_RECORDING, recording)):

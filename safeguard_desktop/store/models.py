@@ -191,6 +191,8 @@ class Event(Base):
     filming_policy: Mapped[str] = mapped_column(String(30))
     policy_text: Mapped[str] = mapped_column(Text, default="")
     footage_offered: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: For a custom policy: the consent purposes (codes, comma-separated) that pupils need; "" follows the policy.
+    purpose_codes: Mapped[str] = mapped_column(String(400), default="", server_default="")
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

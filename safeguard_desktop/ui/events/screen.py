@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from safeguard_desktop.services.events import EventRoster, EventSummary
 
 ROSTER_HEADERS = ("Class", "Name", "Filming by parents", "School recording")
+#: A needed purpose's column heading and the word for a yes in it.
+ROSTER_WORDS = {
+    "parent_filming": ("Filming by parents", "May be filmed"),
+    "school_recording": ("School recording", "May be recorded"),
+}
 DOCUMENTS = {
     "letters": "Consent letters",
     "notice": "Notice (A4)",
@@ -183,12 +188,7 @@ class EventsScreen(QWidget):
         groups = ", ".join((*e.year_groups, *e.classes)) + (f" and {e.picked} chosen pupil(s)" if e.picked else "")
         self.title.setText(f"{e.name} — {e.starts_at:%d/%m/%Y %H:%M}, {e.venue or 'venue not set'}")
         self.wording.setText(f"Taking part: {groups}.\nWhat families are told: {e.wording}")
-        c = self.current.counts()
-        self.counts.setText(
-            f"{c['participants']} taking part · {c['may_be_filmed']} may be filmed by parents · "
-            f"{c['must_not_be_filmed']} must not be ({c['never_photograph']} never photograph, "
-            f"{c['no_decision']} with no answer yet)"
-        )
+        self.counts.setText(self.current.describe())
         self._fill_roster()
         self.letters_button.setEnabled(self.context.actor.may(Operation.MANAGE_EVENTS))
         self.documents_button.setEnabled(True)
@@ -198,15 +198,17 @@ class EventsScreen(QWidget):
         if self.current is None:
             return
         lines = self.current.must_not_be_filmed if self.only_not.isChecked() else self.current.lines
+        purposes = self.current.purposes  # only what the event's policy needs: one column each
+        headers = ["Class", "Name", *(ROSTER_WORDS.get(p.code, (p.name, ""))[0] for p in purposes)]
+        self.roster_table.setColumnCount(len(headers))
+        self.roster_table.setHorizontalHeaderLabels(headers)
         self.roster_table.setRowCount(len(lines))
         for r, line in enumerate(lines):
             cells = [line.pupil.reg_group, line.pupil.name]
             for c, text in enumerate(cells):
                 self.roster_table.setItem(r, c, QTableWidgetItem(text))
-            for c, verdict, yes in (
-                (2, line.parent_filming, "May be filmed"),
-                (3, line.school_recording, "May be recorded"),
-            ):
+            for c, (purpose, verdict) in enumerate(zip(purposes, line.verdicts, strict=False), start=2):
+                yes = ROSTER_WORDS.get(purpose.code, ("", "May appear"))[1]
                 bg, fg, word = VERDICT_STYLE[verdict]
                 item = QTableWidgetItem(yes if verdict.allowed else f"NOT — {verdict.value}")
                 item.setBackground(QBrush(QColor(bg)))

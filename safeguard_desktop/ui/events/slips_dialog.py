@@ -130,7 +130,12 @@ class SlipsDialog(QDialog):
             self.error_label.setText("This slip was recorded already. Saving again records the newer answer on top.")
         self.save_button.setEnabled(True)
         self._clear_answers()
-        self.filming.button(1).setFocus()
+        # Only what this event's slip asks is answered: the other row is greyed out and left blank.
+        for group, code in ((self.filming, "parent_filming"), (self.recording, "school_recording")):
+            for button in group.buttons():
+                button.setEnabled(code in found.asks)
+        first = self.filming if "parent_filming" in found.asks else self.recording
+        first.button(1).setFocus()
 
     def _answer(self, group: QButtonGroup) -> bool | None:
         value = group.checkedId()

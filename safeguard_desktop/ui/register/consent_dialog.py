@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QListWidgetItem, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QListWidgetItem, QWidget
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.dates import end_of_academic_year
 from safeguard_desktop.services.consent import DecisionInput
+from safeguard_desktop.services.contacts import ContactView
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.register import PurposeInfo
 from safeguard_desktop.ui.forms.ui_consent_dialog import Ui_ConsentDialog
@@ -45,6 +46,7 @@ class ConsentDialog(QDialog):
         *,
         preselected_purpose: int | None = None,
         today: date | None = None,
+        contacts: Sequence[ContactView] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -67,6 +69,24 @@ class ConsentDialog(QDialog):
         for state, label in STATE_LABELS.items():
             self.ui.state_combo.addItem(label, state)
         self.ui.relationship_combo.addItems(RELATIONSHIPS)
+        # One pupil: their contacts to choose from (the decision is then theirs); "someone else" types a name.
+        self.contact_combo = QComboBox()
+        self.contact_combo.setAccessibleName("Contact who gave the decision")
+        self.contact_combo.addItem("Someone else (type the name below)", None)
+        for contact in contacts:
+            pr = "" if contact.parental_responsibility else ", no parental responsibility"
+            label = f"{contact.name} ({contact.relationship or 'contact'}{pr})"
+            self.contact_combo.addItem(label, contact.id)
+        self._contacts = {c.id: c for c in contacts}
+        self.contact_combo.currentIndexChanged.connect(self.on_contact_changed)
+        self.contact_combo.setVisible(bool(contacts))
+        self.ui.form_layout.insertRow(2, "&Contact" if contacts else "", self.contact_combo)
+        # A pupil's no (or taking consent back) is recorded at any age; their yes from the school's age for it.
+        self.ui.pupil_radio.setText("The p&upil")
+        self.ui.pupil_radio.setToolTip("A pupil's refusal or withdrawal counts at any age; their yes from the school's "
+                                       "age for their own consent")  # fmt: skip
+        if contacts:
+            self.contact_combo.setCurrentIndex(1)
         for route in Route:
             if route is not Route.MIS_IMPORT:
                 self.ui.route_combo.addItem(route.value.capitalize(), route)
@@ -84,8 +104,19 @@ class ConsentDialog(QDialog):
 
     def on_pupil_radio_toggled(self, pupil: bool) -> None:
         """The pupil's own consent needs no parent name."""
-        self.ui.name_edit.setEnabled(not pupil)
-        self.ui.relationship_combo.setEnabled(not pupil)
+        self.contact_combo.setEnabled(not pupil)
+        self.on_contact_changed()
+
+    def on_contact_changed(self, *_args: object) -> None:
+        """A chosen contact's name and relationship are theirs; "someone else" types them."""
+        pupil = self.ui.pupil_radio.isChecked()
+        contact = self._contacts.get(self.contact_combo.currentData())
+        if contact is not None and not pupil:
+            self.ui.name_edit.setText(contact.name)
+            self.ui.relationship_combo.setCurrentText(contact.relationship)
+        free = contact is None and not pupil
+        self.ui.name_edit.setEnabled(free)
+        self.ui.relationship_combo.setEnabled(free)
 
     def on_state_combo_changed(self, _index: int) -> None:
         """Only a grant lapses; refusals and withdrawals stand until changed."""
@@ -109,6 +140,7 @@ class ConsentDialog(QDialog):
             given_by_relationship="" if pupil else self.ui.relationship_combo.currentText(),
             valid_until=from_qdate(self.ui.valid_date.date()) if self.ui.valid_check.isChecked() else None,
             note=self.ui.note_edit.toPlainText(),
+            contact_id=None if pupil else self.contact_combo.currentData(),
         )
 
     def show_error(self, message: str) -> None:

@@ -53,6 +53,10 @@ class DetailPanel(QWidget):
         self.current.setTextFormat(Qt.TextFormat.RichText)
         self.current.setWordWrap(True)
         self.current.setAccessibleName("Current consent by purpose")
+        self.contacts = QLabel("")
+        self.contacts.setTextFormat(Qt.TextFormat.PlainText)
+        self.contacts.setWordWrap(True)
+        self.contacts.setAccessibleName("Contacts who may give consent")
         history_title = QLabel("History (newest first; nothing is ever overwritten)")
         history_title.setStyleSheet("font-weight: 600; margin-top: 8px;")
         self.history = QTableWidget(0, len(HISTORY_HEADERS))
@@ -63,7 +67,7 @@ class DetailPanel(QWidget):
         self.history.verticalHeader().hide()
         self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.history.horizontalHeader().setStretchLastSection(True)
-        for widget in (self.title, self.facts, self.flag, self.current, history_title):
+        for widget in (self.title, self.facts, self.flag, self.current, self.contacts, history_title):
             layout.addWidget(widget)
         layout.addWidget(self.history, 1)
 
@@ -73,6 +77,7 @@ class DetailPanel(QWidget):
         self.facts.setText("")
         self.flag.hide()
         self.current.setText("")
+        self.contacts.setText("")
         self.history.setRowCount(0)
 
     def show_detail(self, detail: PupilDetail, purpose_names: list[str]) -> None:
@@ -98,13 +103,18 @@ class DetailPanel(QWidget):
         else:
             self.flag.hide()
         cells = []
-        for name, verdict in zip(purpose_names, row.verdicts, strict=True):
+        givers = detail.givers or tuple(() for _ in purpose_names)
+        for name, verdict, answers in zip(purpose_names, row.verdicts, givers, strict=False):
             bg, fg, word = VERDICT_STYLE[verdict]
+            # Each giver's standing answer beside the verdict: a conflict shows who disagrees.
+            who = "<br>".join(escape(a) for a in answers) if len(answers) > 1 or verdict.value == "conflict" else ""
             cells.append(
                 f'<tr><td>{escape(name)}</td><td style="background:{bg}; color:{fg}; padding:1px 6px;">'
-                f"{escape(word)}</td></tr>"
+                f'{escape(word)}</td><td style="color:#444;">{who}</td></tr>'
             )
         self.current.setText(f"<table cellspacing='2'>{''.join(cells)}</table>")
+        self.contacts.setText("Contacts: " + " · ".join(detail.contacts) if detail.contacts else
+                              "No contacts yet (import the MIS contacts export, or add them).")  # fmt: skip
         self.history.setRowCount(len(detail.history))
         for r, h in enumerate(detail.history):
             giver = h.given_by_name if h.given_by_kind != "pupil" else "The pupil"

@@ -108,6 +108,12 @@ class RegisterScreen(QWidget):
         self.never_button.setVisible(context.actor.may(Operation.SET_NEVER_PHOTOGRAPH))
         buttons = QHBoxLayout()
         buttons.addWidget(self.count_label, 1)
+        self.conflicts_button = QPushButton("&Conflicts…")
+        self.conflicts_button.setToolTip(
+            "Pupils whose parents or carers disagree: treated as no until a lead resolves it"
+        )
+        self.conflicts_button.setAccessibleName("Conflicting consent to resolve")
+        buttons.addWidget(self.conflicts_button)
         buttons.addWidget(self.never_button)
         buttons.addWidget(self.record_button)
 
@@ -134,6 +140,7 @@ class RegisterScreen(QWidget):
         self.table.doubleClicked.connect(self.on_table_double_clicked)
         self.record_button.clicked.connect(self.on_record_button_clicked)
         self.never_button.clicked.connect(self.on_never_button_clicked)
+        self.conflicts_button.clicked.connect(self.on_conflicts_button_clicked)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_filter)
         QShortcut(QKeySequence("Ctrl+R"), self, activated=self.on_record_button_clicked)
         QShortcut(QKeySequence("Escape"), self.filter_edit, activated=self.filter_edit.clear)
@@ -317,7 +324,24 @@ class RegisterScreen(QWidget):
                 consent.record_decisions(session, self.context.actor, ids, purpose_ids, decision)
             self.context.changed.emit("consent")
 
-        dialog = ConsentDialog([p.name for p in pupils], purposes, save, preselected_purpose=preselected, parent=self)
+        known: list = []
+        if len(ids) == 1:  # one pupil: their contacts to choose the giver from
+            from safeguard_desktop.services import contacts
+            from safeguard_desktop.services.transaction import read_session
+
+            with read_session(self.context.engine) as session:
+                known = [c for c in contacts.list_contacts(session, self.context.actor, ids[0]) if c.active]
+        dialog = ConsentDialog([p.name for p in pupils], purposes, save, preselected_purpose=preselected,
+                               contacts=known, parent=self)  # fmt: skip
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def on_conflicts_button_clicked(self) -> QWidget:
+        """The conflicts to resolve (leads resolve them; office see them)."""
+        from safeguard_desktop.ui.register.conflicts_dialog import ConflictsDialog
+
+        dialog = ConflictsDialog(self.context, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

@@ -1,6 +1,6 @@
 """Givers are people: contacts (with or without parental responsibility) per pupil, and the contact each decision
 came from. Existing decisions keep their free-text giver (attached to a contact when contacts are imported and
-the name matches).
+the name matches). A custom filming policy names the consent purposes it needs.
 
 Revision ID: 0012_contacts
 Revises: 0011_totp_last_step
@@ -41,9 +41,13 @@ def upgrade() -> None:
     with op.batch_alter_table("consent_decision") as batch:
         batch.add_column(sa.Column("contact_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_decision_contact", "contact", ["contact_id"], ["id"], ondelete="RESTRICT")
+    with op.batch_alter_table("event") as batch:
+        batch.add_column(sa.Column("purpose_codes", sa.String(length=400), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("event") as batch:
+        batch.drop_column("purpose_codes")
     with op.batch_alter_table("consent_decision") as batch:
         batch.drop_constraint("fk_decision_contact", type_="foreignkey")
         batch.drop_column("contact_id")

@@ -1,0 +1,130 @@
+"""Conflicts to resolve: pupils whose givers disagree (treated as no), and a lead's decision with its reason."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safeguard_desktop.domain.consent import ConsentState
+from safeguard_desktop.domain.dates import format_uk_date
+from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.error_label import ErrorLabel
+
+HEADERS = ("Pupil", "Class", "Purpose", "What each giver said")
+
+
+class ConflictsDialog(QDialog):
+    """The list a lead works through; resolving one records a decision (append-only) that settles the answers
+    given before it. Anyone who keeps the register sees the list; only leads resolve."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("Conflicting consent to resolve")
+        self.resize(900, 520)
+        intro = QLabel(
+            "These pupils' givers disagree — one refused or withdrew, another granted. Until a safeguarding lead "
+            "resolves it (after speaking to the family), the pupil is treated as not consenting everywhere."
+        )
+        intro.setWordWrap(True)
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.setAccessibleName("Conflicts to resolve")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.state_combo = QComboBox()
+        self.state_combo.setAccessibleName("The lead's decision")
+        self.state_combo.addItem("Refused (no images)", ConsentState.REFUSED)
+        self.state_combo.addItem("Granted", ConsentState.GRANTED)
+        self.reason_edit = QPlainTextEdit()
+        self.reason_edit.setAccessibleName("Reason for the decision")
+        self.reason_edit.setPlaceholderText("Who was consulted and what was agreed, e.g. 'Spoke to both parents…'")
+        self.reason_edit.setFixedHeight(70)
+        self.resolve_button = QPushButton("Re&solve")
+        self.resolve_button.setEnabled(False)
+        self.error_label = ErrorLabel()
+        self.status_label = QLabel("")
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        form = QFormLayout()
+        form.addRow("&Decision", self.state_combo)
+        form.addRow("&Reason", self.reason_edit)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        lead = context.actor.may(Operation.RESOLVE_CONSENT)
+        if lead:
+            layout.addLayout(form)
+            layout.addWidget(self.resolve_button)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.status_label)
+        layout.addWidget(close)
+        self.table.itemSelectionChanged.connect(
+            lambda: self.resolve_button.setEnabled(lead and self.table.currentRow() >= 0)
+        )
+        self.resolve_button.clicked.connect(lambda: self.resolve())
+        self.found: list = []
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the conflicts as they stand today."""
+        from safeguard_desktop.services import consent_views
+        from safeguard_desktop.services.transaction import read_session
+
+        with read_session(self.context.engine) as session:
+            self.found = consent_views.conflicts(session, self.context.actor)
+        self.table.setRowCount(len(self.found))
+        for r, c in enumerate(self.found):
+            said = "; ".join(f"{a.giver}: {a.answer.value} ({format_uk_date(a.given_on)})" for a in c.answers)
+            for col, value in enumerate((c.name, c.reg_group, c.purpose, said)):
+                self.table.setItem(r, col, QTableWidgetItem(value))
+        self.status_label.setText(f"{len(self.found)} conflict(s) to resolve." if self.found else
+                                  "No conflicts: every pupil's givers agree.")  # fmt: skip
+
+    def resolve(self, row: int | None = None, state: ConsentState | None = None, reason: str | None = None) -> bool:
+        """Record the lead's decision for the chosen conflict."""
+        from safeguard_desktop.services import consent
+        from safeguard_desktop.services.transaction import write_session
+
+        index = self.table.currentRow() if row is None else row
+        if not 0 <= index < len(self.found):
+            self.error_label.setText("Choose a conflict first.")
+            return False
+        chosen = self.found[index]
+        decided = state or ConsentState(self.state_combo.currentData())
+        why = self.reason_edit.toPlainText() if reason is None else reason
+        try:
+            with write_session(self.context.engine) as session:
+                consent.resolve_conflict(session, self.context.actor, chosen.pupil_id, [chosen.purpose_id], decided,
+                                         why)  # fmt: skip
+        except ServiceError as exc:
+            self.error_label.setText(str(exc))
+            return False
+        self.error_label.setText("")
+        self.reason_edit.clear()
+        self.reload()
+        self.status_label.setText(f"Resolved for {chosen.name} ({chosen.purpose}): {decided.value}. "
+                                  + self.status_label.text())  # fmt: skip
+        self.context.changed.emit("consent")
+        return True

@@ -1,0 +1,79 @@
+"""Consent as families give it, in the app: a giver chosen from the pupil's contacts, the register and the detail
+panel showing a conflict and who disagrees, and a lead resolving it — driven offscreen as a person would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from safeguard_desktop.domain.consent import Verdict
+from safeguard_desktop.services import contact_import, mis_import
+from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.database import Register
+from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.store.engine import write_session
+from safeguard_desktop.ui import background
+from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.main_window import MainWindow
+
+from .conftest import SIMS_HEADERS, TODAY, upn, write_csv
+
+
+@pytest.fixture
+def window(qtbot, reg: Register, dsl: Actor, tmp_path: Path) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    pupils = write_csv(tmp_path / "p.csv", [SIMS_HEADERS, [upn(1), "1", "Khan", "Zara", "", "03/03/2019", "Year 2",
+                                                           "2K"]])  # fmt: skip
+    people = write_csv(tmp_path / "c.csv", [["UPN", "Contact Name", "Relationship", "Parental Responsibility",
+                                             "Lives With Pupil"],
+                                            [upn(1), "Amina Khan", "Mother", "Yes", "Yes"],
+                                            [upn(1), "Imran Khan", "Father", "Yes", "No"]])  # fmt: skip
+    with write_session(reg.engine) as session:
+        mis_import.apply(session, dsl, read_pupil_file(pupils), today=TODAY)
+        contact_import.import_contacts(session, dsl, read_pupil_file(people), apply=True)
+    background.set_synchronous(True)
+    win = MainWindow(AppContext(reg, dsl))
+    qtbot.addWidget(win)
+    win.register_screen.load_now()
+    win.show()
+    yield win
+    background.set_synchronous(False)
+
+
+def _record(qtbot, screen, contact_label: str, state_index: int) -> None:  # type: ignore[no-untyped-def]
+    screen.table.selectRow(0)
+    dialog = screen.record_decision(preselected_column=0)
+    assert dialog is not None and dialog.contact_combo.isVisible()
+    index = dialog.contact_combo.findText(contact_label, flags=Qt.MatchFlag.MatchStartsWith)
+    assert index > 0
+    dialog.contact_combo.setCurrentIndex(index)
+    assert not dialog.ui.name_edit.isEnabled() and dialog.ui.name_edit.text() == contact_label
+    dialog.ui.state_combo.setCurrentIndex(state_index)
+    dialog.ui.button_box.button(QDialogButtonBox.StandardButton.Save).click()
+    assert not dialog.isVisible(), dialog.ui.error_label.text()
+
+
+def test_parents_who_disagree_show_as_a_conflict_until_a_lead_resolves_it(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    screen = window.register_screen
+    _record(qtbot, screen, "Amina Khan", 1)  # refused
+    _record(qtbot, screen, "Imran Khan", 0)  # granted, later
+    pupil = screen.model.pupil_at(0)
+    assert pupil.verdicts[0] is Verdict.CONFLICT and not pupil.verdicts[0].allowed
+    screen.table.selectRow(0)
+    qtbot.waitUntil(lambda: "Amina Khan" in screen.detail.current.text())
+    shown = screen.detail.current.text()
+    assert "Conflict" in shown and "Amina Khan (Mother): refused" in shown and "Imran Khan (Father): granted" in shown
+    assert "lives apart" in screen.detail.contacts.text()
+    # The lead resolves it, with the reason.
+    dialog = screen.on_conflicts_button_clicked()
+    assert dialog.table.rowCount() == 1 and "Imran Khan" in dialog.table.item(0, 3).text()
+    dialog.table.selectRow(0)
+    assert not dialog.resolve(reason="short")  # a reason is needed
+    assert "reason" in dialog.error_label.text().casefold()
+    assert dialog.resolve(reason="Spoke to both parents; agreed no filming this year")
+    assert dialog.table.rowCount() == 0
+    qtbot.waitUntil(lambda: screen.model.pupil_at(0).verdicts[0] is Verdict.REFUSED)
