@@ -204,3 +204,49 @@ def test_mis_consent_import_maps_names_once_and_never_overrides_a_later_decision
     wide = write_csv(tmp_path / "wide.csv", [["UPN", "Legal Surname", "Photos - Website"], [upn(1), "Khan", "Maybe"]])
     assert main([*args, "consent", "import", str(wide)]) == 2
     assert "line 2: Photos - Website: the response 'Maybe' is not yes, no or withdrawn" in capsys.readouterr().out
+
+
+def test_online_form_replies_are_matched_or_wait_to_be_matched_by_hand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = _school(tmp_path, capsys)
+    from safeguard_desktop.domain.slips import SlipReference
+    from safeguard_desktop.services.signin import sign_in
+
+    assert main([*args, "events", "create", "--name", "Carols", "--date", "15/12/2026", "--policy", "personal-use",
+                 "--footage", "--year", "Year 2"]) == 0  # fmt: skip
+    capsys.readouterr()
+    reg, _lead = sign_in(tmp_path / "data", "lead", (tmp_path / "lead.password").read_text(encoding="utf-8").strip())
+    with read_session(reg.engine) as session:
+        zara = consent.find_pupil_by_upn(session, upn(1)).id
+    reg.close()
+    # A Microsoft Forms export: US-style completion time, the email of who answered, two consent questions.
+    form = write_csv(tmp_path / "Carols replies.csv", [
+        ["ID", "Completion time", "Email", "Your name", "Child's name", "Class", "Slip reference",
+         "May your child be filmed by other parents?", "May your child appear in the school's recording?"],
+        ["1", "11/28/26 14:03:11", "AMINA@example.org", "Amina K", "", "", str(SlipReference(1, zara)), "No", "Yes"],
+        ["2", "11/29/26 09:00:00", "", "Grace Okafor", "Tobi Okafor", "9T", "", "Yes", "Yes"],
+        ["3", "11/29/26 10:00:00", "", "Someone", "Sam Smith", "", "", "Yes", "No"],       # no such child
+        ["4", "11/30/26 10:00:00", "", "", "Ellie Brown", "3B", "", "Yes", ""]])  # fmt: skip  # who answered?
+    assert main([*args, "replies", "import", str(form), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "'May your child be filmed by other parents?' -> parent_filming" in out and "Would record 4" in out
+    assert main([*args, "replies", "import", str(form)]) == 0
+    out = capsys.readouterr().out
+    assert "Recorded 4 decision(s) from 2 reply(ies); 2 to match by hand" in out
+    assert _current(args, capsys, 1)["parent_filming"] == "refused"  # Amina, matched by her email
+    assert main([*args, "consent", "show", upn(1)]) == 0
+    assert "Amina Khan (Mother): refused" in capsys.readouterr().out
+    assert main([*args, "replies", "import", str(form)]) == 0  # the same export again: nothing twice
+    assert "Recorded 0 decision(s)" in capsys.readouterr().out
+    assert main([*args, "replies", "unmatched"]) == 0
+    out = capsys.readouterr().out
+    assert "no pupil on roll is called 'Sam Smith'" in out and "does not say who answered" in out
+    ids = [int(line.split()[0]) for line in out.splitlines() if line[:5].strip().isdigit()]
+    sam = _contact(args, capsys, 3, "Sam Brown")
+    assert main([*args, "replies", "match", str(ids[1]), upn(3), "--contact", str(sam)]) == 0
+    assert main([*args, "replies", "set-aside", str(ids[0]), "--reason", "not a pupil of ours"]) == 0
+    capsys.readouterr()
+    assert _current(args, capsys, 3)["parent_filming"] == "granted"
+    assert main([*args, "replies", "unmatched"]) == 0
+    assert "0 reply(ies) to match" in capsys.readouterr().out

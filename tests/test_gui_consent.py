@@ -77,3 +77,29 @@ def test_parents_who_disagree_show_as_a_conflict_until_a_lead_resolves_it(qtbot,
     assert dialog.resolve(reason="Spoke to both parents; agreed no filming this year")
     assert dialog.table.rowCount() == 0
     qtbot.waitUntil(lambda: screen.model.pupil_at(0).verdicts[0] is Verdict.REFUSED)
+
+
+def test_form_replies_import_in_the_app_and_matching_the_unmatched_by_hand(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                                          tmp_path: Path) -> None:  # fmt: skip
+    form = write_csv(tmp_path / "replies.csv", [
+        ["Timestamp", "Email", "Your name", "Child's name", "Filming by parents at performances", "Trips"],
+        ["28/11/2026 14:03:11", "", "Amina Khan", "Zara Khan", "No", "Yes"],
+        ["29/11/2026 09:00:00", "", "A Friend", "Zarah Kahn", "Yes", "Yes"]])  # fmt: skip  # a typo: no such child
+    dialog = window.on_consent_file_action("replies", str(form))
+    qtbot.waitUntil(lambda: dialog.result is not None)
+    assert "Would record 1 decision(s) from 1 reply(ies); 1 to match by hand" in dialog.summary.toPlainText()
+    assert dialog.mapping.rowCount() == 1 and dialog.mapping.item(0, 0).text() == "Trips"  # not a purpose: left out
+    dialog.apply()
+    qtbot.waitUntil(lambda: dialog.result.applied)
+    screen = window.register_screen
+    qtbot.waitUntil(lambda: screen.model.pupil_at(0).verdicts[screen.model.purposes.index(
+        "Filming by parents at performances")] is Verdict.REFUSED)  # fmt: skip
+    queue = window.on_unmatched_action()
+    assert queue.table.rowCount() == 1 and "Zarah Kahn" in queue.table.item(0, 2).text()
+    qtbot.keyClicks(queue.search, "zara")
+    assert queue.pupils.count() == 1
+    # The person recognises the family: the father answered (the form's "A Friend" was his partner's phone).
+    queue.contact_combo.setCurrentIndex(queue.contact_combo.findText("Imran Khan", Qt.MatchFlag.MatchStartsWith))
+    assert queue.match() and queue.table.rowCount() == 0
+    column = screen.model.purposes.index("Filming by parents at performances")
+    qtbot.waitUntil(lambda: screen.model.pupil_at(0).verdicts[column] is Verdict.CONFLICT)  # mother no, father yes

@@ -17,6 +17,7 @@ from safeguard_desktop.cli import (
     event_commands,
     incident_commands,
     register_commands,
+    reply_commands,
     school_commands,
 )
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED, first_line
@@ -27,8 +28,8 @@ from safeguard_desktop.store.migrate import DatabaseTooNew
 
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "build_parser", "main"]
 
-_MODULES = (register_commands, contact_commands, event_commands, incident_commands, admin_commands, school_commands,
-            account_commands)  # fmt: skip
+_MODULES = (register_commands, contact_commands, reply_commands, event_commands, incident_commands, admin_commands,
+            school_commands, account_commands)  # fmt: skip
 COMMANDS: dict[str, Callable[[Register, Actor, argparse.Namespace], int]] = {
     name: handler for module in _MODULES for name, handler in module.COMMANDS.items()
 }

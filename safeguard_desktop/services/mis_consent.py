@@ -67,6 +67,11 @@ def saved_mapping(session: Session) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
+def read_answer(text: str) -> ConsentState | None:
+    """Yes, no or withdrawn in the words exports use; None for no answer; ValueError for anything else."""
+    return _state(text)
+
+
 def _state(text: str) -> ConsentState | None:
     value = " ".join(text.casefold().split())
     if value in _GRANTED:

@@ -110,6 +110,28 @@ class Contact(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class UnmatchedReply(Base):
+    """A reply from an online form that could not be matched to a pupil (or a contact) for sure: kept until a
+    person matches it by hand or sets it aside with a reason, never guessed."""
+
+    __tablename__ = "unmatched_reply"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    line: Mapped[int] = mapped_column(Integer)
+    #: The row as the form exported it (JSON: header -> text), shown as plain text.
+    row: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(300))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    #: "" while waiting; "matched" or "set aside"
+    outcome: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    outcome_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    outcome_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 class ConsentDecision(Base):
     """An append-only record of what was decided, by whom, how, and on what wording."""
 

@@ -91,6 +91,21 @@ class MainWindow(QMainWindow):
         record.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         consent_menu.addAction(record)
         consent_menu.addAction(self._action("&Find pupil", self.register_screen.focus_filter, None))
+        consent_menu.addSeparator()
+        keeper = actor.may(Operation.EDIT_CONSENT)
+        imports = (("Import &contacts from MIS…", "contacts", Operation.IMPORT_PUPILS),
+                   ("Import consent from &MIS…", "mis_consent", Operation.IMPORT_PUPILS),
+                   ("Import online form &replies…", "replies", Operation.EDIT_CONSENT))  # fmt: skip
+        for label, kind, permission in imports:
+            action = self._action(label, lambda _checked=False, k=kind: self.on_consent_file_action(k))
+            action.setEnabled(actor.may(permission))
+            consent_menu.addAction(action)
+        self.unmatched_action = self._action("&Unmatched replies…", self.on_unmatched_action)
+        self.unmatched_action.setEnabled(keeper)
+        consent_menu.addAction(self.unmatched_action)
+        conflicts = self._action("Con&flicts to resolve…", self.register_screen.on_conflicts_button_clicked)
+        consent_menu.addAction(conflicts)
+        consent_menu.addSeparator()
         self.sar_action = self._action("&Subject access export…", self.on_sar_action, None,
                                        "Everything held about the selected pupil, as PDF and JSON")  # fmt: skip
         self.sar_action.setEnabled(actor.may(Operation.READ_INCIDENTS))
@@ -174,6 +189,28 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         dialog.choose_file()
+
+    def on_consent_file_action(self, kind: str, path: str | None = None) -> QWidget:
+        """Consent ▸ Import contacts / consent from the MIS / online form replies."""
+        from safeguard_desktop.ui.importer.consent_files import ConsentFileImport
+
+        dialog = ConsentFileImport(self.context, kind, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        if path is not None:
+            dialog.choose_file(path)
+        else:
+            dialog.choose_file()
+        return dialog
+
+    def on_unmatched_action(self) -> QWidget:
+        """Consent ▸ Unmatched replies."""
+        from safeguard_desktop.ui.register.replies_dialog import RepliesDialog
+
+        dialog = RepliesDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def on_school_action(self) -> None:
         """Settings ▸ School details."""

@@ -1,6 +1,7 @@
 """Givers are people: contacts (with or without parental responsibility) per pupil, and the contact each decision
 came from. Existing decisions keep their free-text giver (attached to a contact when contacts are imported and
-the name matches). A custom filming policy names the consent purposes it needs.
+the name matches). A custom filming policy names the consent purposes it needs. Replies from online forms
+that match no pupil for sure wait in a queue.
 
 Revision ID: 0012_contacts
 Revises: 0011_totp_last_step
@@ -43,9 +44,24 @@ def upgrade() -> None:
         batch.create_foreign_key("fk_decision_contact", "contact", ["contact_id"], ["id"], ondelete="RESTRICT")
     with op.batch_alter_table("event") as batch:
         batch.add_column(sa.Column("purpose_codes", sa.String(length=400), nullable=False, server_default=""))
+    op.create_table(
+        "unmatched_reply",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=False),
+        sa.Column("line", sa.Integer(), nullable=False),
+        sa.Column("row", sa.Text(), nullable=False),
+        sa.Column("reason", sa.String(length=300), nullable=False),
+        sa.Column("received_at", sa.DateTime(), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=False, server_default=""),
+        sa.Column("outcome_note", sa.Text(), nullable=False, server_default=""),
+        sa.Column("outcome_by", sa.String(length=100), nullable=False, server_default=""),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("unmatched_reply")
     with op.batch_alter_table("event") as batch:
         batch.drop_column("purpose_codes")
     with op.batch_alter_table("consent_decision") as batch:
