@@ -250,3 +250,26 @@ def test_online_form_replies_are_matched_or_wait_to_be_matched_by_hand(
     assert _current(args, capsys, 3)["parent_filming"] == "granted"
     assert main([*args, "replies", "unmatched"]) == 0
     assert "0 reply(ies) to match" in capsys.readouterr().out
+
+
+def test_a_letter_per_holder_of_parental_responsibility_and_their_slip_answers_as_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pypdf import PdfReader
+
+    args = _school(tmp_path, capsys)
+    assert main([*args, "events", "create", "--name", "Nativity", "--date", "15/12/2026", "--policy", "personal-use",
+                 "--year", "Year 2"]) == 0  # fmt: skip
+    out = tmp_path / "letters.pdf"
+    assert main([*args, "letters", "1", "--out", str(out), "--per-holder"]) == 0
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(out).pages]
+    # Zara's mother and father (both with parental responsibility) each get one; her grandmother (without) none.
+    assert len(pages) == 2
+    assert "To Amina Khan (Mother), for Zara Khan (2K)" in pages[0] and "To Imran Khan (Father)" in pages[1]
+    assert not any("Ruth" in page for page in pages)
+    reference = next(word for word in pages[1].split() if word.startswith("S1-") and "-P" in word)
+    capsys.readouterr()
+    assert main([*args, "slips", "record", reference, "--answers", "filming=yes"]) == 0
+    capsys.readouterr()
+    assert main([*args, "consent", "show", upn(1)]) == 0
+    assert "Imran Khan (Father): granted" in capsys.readouterr().out  # the slip answered as the father

@@ -250,3 +250,16 @@ def test_the_slip_asks_only_what_the_events_policy_needs(  # type: ignore[no-unt
 
 PARENT_FILMING_NOT_ASKED = {FilmingPolicy.PERSONAL_USE: False, FilmingPolicy.NO_FILMING: True,
                             FilmingPolicy.PHOTO_MOMENT: False}  # fmt: skip
+
+
+def test_the_letter_says_the_lawful_basis_of_what_it_asks(school: tuple[Register, int], dsl: Actor, office: Actor) -> None:
+    from safeguard_desktop.services import settings
+
+    reg, event_id = school
+    with write_session(reg.engine) as session:
+        recording = consent.find_purpose(session, "school_recording")
+        settings.set_purpose_basis(session, dsl, recording.id, lawful_basis="public task", evidence_years=None)
+        pdf, _count = letters.consent_letters(session, office, event_id)
+    first = " ".join(text_of(pdf)[0].split())
+    assert "We ask for your consent to filming by parents at performances" in first
+    assert "School recording of performances is part of the school's public task" in first and "object" in first

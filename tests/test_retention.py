@@ -59,11 +59,18 @@ def test_review_lists_what_is_due(tmp_path: Path, reg: Register, dsl: Actor, off
         incidents.record_incident(session, dsl, incidents.IncidentInput(
             Category.OTHER, "Old record.", people=[incidents.PersonInput("pupil", "affected", pupil_id=left)]))  # fmt: skip
         due = review(session, dsl, today=date(2026, 11, 24))
+        # The second purpose's images may be in use for longer (a prospectus): its evidence is kept 3 years.
+        from safeguard_desktop.services import settings
+
+        settings.set_purpose_basis(session, dsl, 2, lawful_basis="consent", evidence_years=3)
+        longer = review(session, dsl, today=date(2026, 11, 24))
     assert [(d.kind, d.due_on, d.count) for d in due] == [  # oldest first
         ("child-protection record", date(2025, 9, 1), 1),  # born 01/09/2000 + 25 years
-        ("consent decisions", date(2026, 7, 20), 2),  # left 20/07/2025 + 1 year
+        ("consent decisions", date(2026, 7, 20), 1),  # left 20/07/2025 + 1 year: one per purpose
+        ("consent decisions", date(2026, 7, 20), 1),
         ("event records", date(2026, 8, 31), 1),  # the 2025/26 show; the 2026/27 one is not due
     ]
+    assert [d.record.split(" / ")[-1] for d in longer if d.kind == "consent decisions"] == ["displays"]
     assert all("Early" not in d.record for d in due)  # records by number, no names
     with pytest.raises(PermissionDenied), write_session(reg.engine) as session:
         review(session, office)
@@ -133,9 +140,10 @@ def test_retention_review_screen(qtbot, tmp_path: Path, reg: Register, dsl: Acto
     window = MainWindow(AppContext(reg, dsl))
     qtbot.addWidget(window)
     dialog = window.on_retention_action()
-    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 1).text() == "consent decisions"
+    # One row per purpose: each purpose's evidence has its own period.
+    assert dialog.table.rowCount() == 2 and dialog.table.item(0, 1).text() == "consent decisions"
     assert "Early" not in " ".join(dialog.table.item(0, c).text() for c in range(5))
     assert dialog.delete_button.isEnabled()
-    assert dialog.delete_due(confirmed=False) == 0 and dialog.table.rowCount() == 1  # cancelled: nothing goes
+    assert dialog.delete_due(confirmed=False) == 0 and dialog.table.rowCount() == 2  # cancelled: nothing goes
     assert dialog.delete_due(confirmed=True) == 2 and dialog.table.rowCount() == 0
     assert "audit trail keeps a stub" in dialog.status_label.text()

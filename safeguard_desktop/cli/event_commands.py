@@ -39,6 +39,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     let.add_argument("event", type=int)
     let.add_argument("--out", required=True, help="the PDF file to write")
     let.add_argument("--only-undecided", action="store_true", help="only pupils with no current decision")
+    let.add_argument("--per-holder", action="store_true",
+                     help="one letter per holder of parental responsibility, addressed to them")  # fmt: skip
 
     for name, text in (
         ("notice", "the notice for the venue door"),
@@ -63,7 +65,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     srec.add_argument(
         "--answers", required=True, help="filming=yes|no,recording=yes|no (either may be left out if not ticked)"
     )
-    srec.add_argument("--given-by", required=True, help="the name written on the slip")
+    srec.add_argument("--given-by", default="", help="the name written on the slip (a slip to one holder names them)")
     srec.add_argument("--relationship", default="Parent")
     srec.add_argument("--date", type=uk_date, default=None, help="date on the slip, dd/mm/yyyy (default: today)")
     srec.add_argument("--event", type=int, default=None, help="refuse slips from any other event")
@@ -150,7 +152,8 @@ def cmd_letters(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     from safeguard_desktop.services import letters
 
     with write_session(reg.engine) as session:
-        pdf, count = letters.consent_letters(session, actor, args.event, only_undecided=args.only_undecided)
+        pdf, count = letters.consent_letters(session, actor, args.event, only_undecided=args.only_undecided,
+                                             per_holder=args.per_holder)  # fmt: skip
     write_atomically(Path(args.out), pdf)
     print(f"Wrote {count} letters to {args.out}.")
     return EXIT_OK

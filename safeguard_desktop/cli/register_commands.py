@@ -62,7 +62,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     cshow.add_argument("upn")
     cshow.add_argument("--json", action="store_true")
 
-    sub.add_parser("purposes", help="list the consent purposes")
+    purposes = sub.add_parser("purposes", help="list the consent purposes; 'purposes set CODE' sets their basis")
+    purposes_sub = purposes.add_subparsers(dest="purposes_command")
+    pset = purposes_sub.add_parser("set", help="a purpose's lawful basis and how long its evidence is kept")
+    pset.add_argument("code")
+    pset.add_argument("--basis", choices=["consent", "public-task"], required=True)
+    pset.add_argument("--evidence-years", type=int, default=None,
+                      help="years after a pupil leaves that its decisions are kept (default: the usual)")  # fmt: skip
 
     dem = sub.add_parser("demo", help="fill an empty register with a fictional demo school")
     dem.add_argument("--pupils", type=int, default=420)
@@ -259,11 +265,21 @@ def cmd_consent(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def cmd_purposes(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
-    """purposes: code, name, wording version."""
+    """purposes: code, name, wording version, lawful basis; purposes set CODE --basis …"""
+    if getattr(args, "purposes_command", None) == "set":
+        from safeguard_desktop.services import settings
+
+        with write_session(reg.engine) as session:
+            purpose = consent.find_purpose(session, args.code)
+            settings.set_purpose_basis(session, actor, purpose.id, lawful_basis=args.basis.replace("-", " "),
+                                       evidence_years=args.evidence_years)  # fmt: skip
+        print(f"{purpose.name}: {args.basis.replace('-', ' ')}.")
+        return EXIT_OK
     with read_session(reg.engine) as session:
         for p in register.list_purposes(session, include_retired=True):
             state = "" if p.active else "  (retired)"
-            print(f"{p.code:18} {p.name}  [wording v{p.wording_version}]{state}")
+            kept = f"; evidence {p.evidence_years} year(s) after leaving" if p.evidence_years is not None else ""
+            print(f"{p.code:18} {p.name}  [wording v{p.wording_version}; {p.lawful_basis}{kept}]{state}")
     return EXIT_OK
 
 

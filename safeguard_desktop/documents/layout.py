@@ -41,6 +41,8 @@ class LetterEvent:
     templates: Mapping[str, str] = field(default_factory=dict)
     #: True when the school shares its own recording with families (the follow-up letter offers it).
     footage_offered: bool = False
+    #: The lawful basis of what the letter asks, in words (consent, or the school's public task).
+    basis: str = ""
     #: What the reply slip asks, one tick row each: only the purposes the event's policy needs.
     questions: tuple[str, ...] = (
         "My child may be filmed and photographed by other parents at this event",
@@ -56,6 +58,9 @@ class LetterPupil:
     forename: str
     reg_group: str
     reference: str
+    #: Whom the letter is addressed to: "" for "the parent or carer of" the pupil, else one holder of parental
+    #: responsibility by name (a letter per holder, for households apart).
+    addressee: str = ""
 
 
 def paragraph(canvas: Canvas, text: str, x: float, y: float, width: float, size: float = 10.5,

@@ -86,6 +86,8 @@ def _shared_form(
         y = paragraph(canvas, text, MARGIN, y, text_width)
     y = paragraph(canvas, "Filming and photography at this event", MARGIN, y, text_width, size=10.5, font=BOLD)
     y = paragraph(canvas, event.wording, MARGIN, y, text_width)
+    if event.basis:
+        y = paragraph(canvas, event.basis, MARGIN, y, text_width, size=9)
     paragraph_y = y
     y -= pupil_lines * 10.5 * 1.4 + 6
     if y - 47 < SLIP_CUT + 12:
@@ -191,7 +193,8 @@ def _letter(
     """One page: the shared form, then what names this pupil."""
     width, _height = A4
     canvas.doForm("letter")
-    addressee = f"To the parent or carer of {pupil.name} ({pupil.reg_group})"
+    addressee = (f"To {pupil.addressee}, for {pupil.name} ({pupil.reg_group})" if pupil.addressee
+                 else f"To the parent or carer of {pupil.name} ({pupil.reg_group})")  # fmt: skip
     _fitted(canvas, addressee, MARGIN, layout.addressee_y, BOLD, 11, width - 2 * MARGIN)
     canvas.setFont(REGULAR, 10.5)
     y = layout.paragraph_y

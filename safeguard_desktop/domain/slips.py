@@ -6,18 +6,19 @@ import re
 from dataclasses import dataclass
 
 _ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: they are misread as 1 and 0
-_PATTERN = re.compile(r"^S(\d{1,6})-(\d{1,7})-([0-9A-Z])$")
+_PATTERN = re.compile(r"^S(\d{1,6})-(\d{1,7})(?:-P(\d{1,7}))?-([0-9A-Z])$")
 
 
 @dataclass(frozen=True)
 class SlipReference:
-    """Which event's letter, for which pupil."""
+    """Which event's letter, for which pupil — and, for a letter to one holder of parental responsibility, whose."""
 
     event_id: int
     pupil_id: int
+    contact_id: int | None = None
 
     def __str__(self) -> str:
-        body = f"S{self.event_id}-{self.pupil_id}"
+        body = f"S{self.event_id}-{self.pupil_id}" + (f"-P{self.contact_id}" if self.contact_id is not None else "")
         return f"{body}-{_check(body)}"
 
 
@@ -33,6 +34,7 @@ def parse_reference(text: str) -> SlipReference:
     if match is None:
         raise ValueError(f"{text.strip()!r} is not a reply-slip reference (they look like S12-3456-K).")
     body = cleaned.rsplit("-", 1)[0]
-    if _check(body) != match.group(3):
+    if _check(body) != match.group(4):
         raise ValueError(f"{text.strip()!r} has a typing mistake (its check character does not match).")
-    return SlipReference(int(match.group(1)), int(match.group(2)))
+    contact = int(match.group(3)) if match.group(3) else None
+    return SlipReference(int(match.group(1)), int(match.group(2)), contact)

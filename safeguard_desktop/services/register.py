@@ -67,7 +67,8 @@ def list_purposes(session: Session, *, include_retired: bool = False) -> tuple[P
     if not include_retired:
         query = query.where(ConsentPurpose.active.is_(True))
     return tuple(
-        PurposeInfo(p.id, p.code, p.name, p.description, p.wording_version, p.active) for p in session.scalars(query)
+        PurposeInfo(p.id, p.code, p.name, p.description, p.wording_version, p.active, p.lawful_basis, p.evidence_years)
+        for p in session.scalars(query)
     )
 
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.retention import (
     RetentionRules,
+    add_years,
     child_protection_review_date,
-    consent_review_date,
     event_review_date,
 )
 from safeguard_desktop.services import audit
@@ -24,6 +24,8 @@ from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound
 from safeguard_desktop.store.models import (
     ConsentDecision,
+    ConsentPurpose,
+    Contact,
     Event,
     EventGroup,
     EventPupil,
@@ -52,19 +54,24 @@ def review(
     day = today or date.today()
     policy = rules or RetentionRules()
     due: list[DueRecord] = []
+    # Per purpose: the evidence of a consent is kept while images made under it may still be in use (the
+    # purpose's own years after leaving), else the school's rule.
     leavers = session.execute(
-        select(Pupil.id, Pupil.left_on, func.count(ConsentDecision.id))
+        select(Pupil.id, Pupil.left_on, ConsentPurpose.code, ConsentPurpose.evidence_years,
+               func.count(ConsentDecision.id))
         .join(ConsentDecision, ConsentDecision.pupil_id == Pupil.id)
+        .join(ConsentPurpose, ConsentPurpose.id == ConsentDecision.purpose_id)
         .where(Pupil.on_roll.is_(False), Pupil.left_on.is_not(None), Pupil.legal_hold.is_(False))
-        .group_by(Pupil.id, Pupil.left_on)
-    )
-    for pupil_id, left_on, count in leavers:
+        .group_by(Pupil.id, Pupil.left_on, ConsentPurpose.code, ConsentPurpose.evidence_years)
+    )  # fmt: skip
+    for pupil_id, left_on, code, years, count in leavers:
         if left_on is None:
             continue
-        when = consent_review_date(left_on, policy)
+        kept = policy.consent_years_after_leaving if years is None else years
+        when = add_years(left_on, kept)
         if when <= day:
-            due.append(DueRecord("consent decisions", f"pupil {pupil_id}", when,
-                                 f"{policy.consent_years_after_leaving} year(s) after leaving", count))  # fmt: skip
+            due.append(DueRecord("consent decisions", f"pupil {pupil_id} / {code}", when,
+                                 f"{kept} year(s) after leaving", count))  # fmt: skip
     held = _events_with_held_pupils(session)
     for event_id, starts_at in session.execute(select(Event.id, Event.starts_at)):
         when = event_review_date(starts_at.date(), policy)
@@ -110,10 +117,21 @@ def apply(session: Session, actor: Actor, *, today: date | None = None, rules: R
     actor.require(Operation.APPLY_RETENTION)
     removed = 0
     for item in review(session, actor, today=today, rules=rules):
+        if item.kind == "consent decisions":
+            who, _sep, code = item.record.partition(" / ")
+            number = int(who.split()[-1])
+            purpose = session.scalars(select(ConsentPurpose.id).where(ConsentPurpose.code == code)).first()
+            gone = item.count
+            session.execute(delete(ConsentDecision).where(ConsentDecision.pupil_id == number,
+                                                          ConsentDecision.purpose_id == purpose))  # fmt: skip
+            _forget_contacts(session, number)
+            removed += gone
+            audit.record(session, actor, "deleted under retention", item.kind, number,
+                         f"{gone} record(s) for {code}; rule: {item.rule}")  # fmt: skip
+            continue
         number = int(item.record.split()[-1])
         if item.kind == "consent decisions":
             gone = item.count
-            session.execute(delete(ConsentDecision).where(ConsentDecision.pupil_id == number))
         elif item.kind == "event records":
             event = session.get(Event, number)
             if event is None:
@@ -139,3 +157,10 @@ def set_legal_hold(session: Session, actor: Actor, *, pupil_id: int | None = Non
     target.legal_hold = hold
     kind = "pupil" if pupil_id is not None else "incident"
     audit.record(session, actor, "legal hold on" if hold else "legal hold lifted", kind, pupil_id or incident_id)
+
+
+def _forget_contacts(session: Session, pupil_id: int) -> None:
+    """A leaver's contacts go with the last of their decisions (nothing is kept about a family for nothing)."""
+    if session.scalar(select(func.count()).select_from(ConsentDecision).where(ConsentDecision.pupil_id == pupil_id)):
+        return
+    session.execute(delete(Contact).where(Contact.pupil_id == pupil_id))

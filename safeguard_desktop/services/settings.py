@@ -132,6 +132,30 @@ def update_purpose(
     audit.record(session, actor, "edited consent purpose", "purpose", purpose_id, name)
 
 
+LAWFUL_BASES = ("consent", "public task")
+
+
+def set_purpose_basis(session: Session, actor: Actor, purpose_id: int, *, lawful_basis: str,
+                      evidence_years: int | None) -> None:  # fmt: skip
+    """A purpose's lawful basis (consent, or public task where the school decides) and how many years after a
+    pupil leaves its decisions are kept (None: the school's rule). A new basis raises the wording version."""
+    actor.require(Operation.MANAGE_PURPOSES)
+    purpose = session.get(ConsentPurpose, purpose_id)
+    if purpose is None:
+        raise NotFound("That purpose no longer exists.")
+    if lawful_basis not in LAWFUL_BASES:
+        raise ValidationError(f"The lawful basis is one of: {', '.join(LAWFUL_BASES)}.", field="lawful_basis")
+    if evidence_years is not None and not 0 <= evidence_years <= 50:
+        raise ValidationError("Keep the evidence 0 to 50 years after the pupil leaves.", field="evidence_years")
+    if lawful_basis != purpose.lawful_basis:
+        purpose.wording_version += 1  # families are told something different now
+    purpose.lawful_basis = lawful_basis
+    purpose.evidence_years = evidence_years
+    audit.record(session, actor, "set a purpose's lawful basis", "purpose", purpose_id,
+                 f"{lawful_basis}; evidence kept {evidence_years if evidence_years is not None else 'the usual'} "
+                 "year(s) after leaving")  # fmt: skip
+
+
 def purpose_has_decisions(session: Session, purpose_id: int) -> bool:
     """True when any decision refers to the purpose (so it can be retired, never deleted)."""
     return bool(

@@ -14,7 +14,7 @@ from safeguard_desktop.domain.slips import SlipReference, parse_reference
 from safeguard_desktop.services import consent
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ConflictError, NotFound, ValidationError
-from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Event, Pupil
+from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Contact, Event, Pupil
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,10 @@ class SlipLookup:
     already_recorded: bool
     #: The purposes the event's slip asks about (its policy's): answers to others are refused.
     asks: tuple[str, ...] = (PARENT_FILMING, SCHOOL_RECORDING)
+    #: The holder of parental responsibility the letter was addressed to (a letter per holder), if any.
+    contact_id: int | None = None
+    contact_name: str = ""
+    contact_relationship: str = ""
 
 
 def _source(reference: SlipReference) -> str:
@@ -53,6 +57,9 @@ def look_up(session: Session, actor: Actor, text: str, *, expected_event: int | 
     recorded = session.scalars(
         select(ConsentDecision.id).where(ConsentDecision.source == _source(reference)).limit(1)
     ).first()
+    contact = session.get(Contact, reference.contact_id) if reference.contact_id is not None else None
+    if reference.contact_id is not None and (contact is None or contact.pupil_id != pupil.id):
+        raise NotFound(f"Slip {reference} was addressed to a contact this register no longer has for the pupil.")
     return SlipLookup(
         str(reference),
         event.id,
@@ -63,6 +70,9 @@ def look_up(session: Session, actor: Actor, text: str, *, expected_event: int | 
         pupil.reg_group,
         recorded is not None,
         _asked(event),
+        contact.id if contact is not None else None,
+        contact.name if contact is not None else "",
+        contact.relationship if contact is not None else "",
     )
 
 
@@ -115,6 +125,8 @@ def record_slip(
             # The family answered about this event: a yes covers it, not every performance after it.
             valid_until=slip.event_date if answer else None,
             source=_source(parse_reference(slip.reference)),
+            # A letter addressed to one holder of parental responsibility: the answer is theirs.
+            contact_id=slip.contact_id,
         )
         consent.record_decisions(session, actor, [slip.pupil_id], [purposes[code]], decision)
     return slip

@@ -38,6 +38,10 @@ class PurposeInfo:
     description: str
     wording_version: int
     active: bool
+    #: "consent", or "public task" where the school decides (ICO's advice for publicly funded schools).
+    lawful_basis: str = "consent"
+    #: Years after a pupil leaves that the evidence of this purpose's decisions is kept (None: the school's rule).
+    evidence_years: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,11 @@ class ConsentPurpose(Base):
     wording_version: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    #: "consent", or "public task" where the school decides (said so in the letters' wording).
+    lawful_basis: Mapped[str] = mapped_column(String(20), default="consent", server_default="consent")
+    #: Years after a pupil leaves that decisions for this purpose are kept, while images made under them may still
+    #: be in use (a prospectus, the website); None follows the school's rule (a year).
+    evidence_years: Mapped[int | None] = mapped_column(Integer, nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -44,12 +46,24 @@ class PurposesDialog(QDialog):
         self.description_edit.setAccessibleName("Wording families are shown")
         self.description_edit.setTabChangesFocus(True)
         self.active_check = QCheckBox("&In use (untick to retire; its history is kept)")
+        self.basis_combo = QComboBox()
+        self.basis_combo.setAccessibleName("Lawful basis")
+        self.basis_combo.addItem("Consent (families may say no and withdraw it)", "consent")
+        self.basis_combo.addItem("Public task (the school decides; families may object)", "public task")
+        self.years_spin = QSpinBox()
+        self.years_spin.setAccessibleName("Years the evidence is kept after a pupil leaves")
+        self.years_spin.setRange(-1, 50)
+        self.years_spin.setSpecialValueText("the usual (1 year)")
+        self.years_spin.setSuffix(" year(s) after leaving")
+        self.years_spin.setToolTip("Keep the evidence while images made under it may still be in use (a prospectus)")
         self.version_label = QLabel("")
         form = QFormLayout()
         form.addRow("&Name", self.name_edit)
         form.addRow("&Wording", self.description_edit)
         form.addRow("", self.version_label)
         form.addRow("", self.active_check)
+        form.addRow("Lawful &basis", self.basis_combo)
+        form.addRow("&Evidence kept", self.years_spin)
         self.error_label = ErrorLabel()
         self.save_button = QPushButton("&Save changes")
         self.add_button = QPushButton("&Add purpose")
@@ -103,6 +117,8 @@ class PurposesDialog(QDialog):
         self.name_edit.setText(p.name)
         self.description_edit.setPlainText(p.description)
         self.active_check.setChecked(p.active)
+        self.basis_combo.setCurrentIndex(max(0, self.basis_combo.findData(p.lawful_basis)))
+        self.years_spin.setValue(-1 if p.evidence_years is None else p.evidence_years)
         self.version_label.setText(f"Wording version {p.wording_version} · code {p.code}")
 
     def on_save_button_clicked(self) -> None:
@@ -120,6 +136,10 @@ class PurposesDialog(QDialog):
                     description=self.description_edit.toPlainText(),
                     active=self.active_check.isChecked(),
                 )
+                years = self.years_spin.value()
+                basis = str(self.basis_combo.currentData())
+                settings.set_purpose_basis(session, self.context.actor, p.id, lawful_basis=basis,
+                                           evidence_years=None if years < 0 else years)  # fmt: skip
         except ServiceError as exc:
             self.error_label.setText(str(exc))
             return

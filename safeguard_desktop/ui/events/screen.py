@@ -108,6 +108,9 @@ class EventsScreen(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.only_not, 1)
         actions.addWidget(self.undecided_check)
+        self.per_holder_check = QCheckBox("A letter to each parent with parental responsibility")
+        self.per_holder_check.setToolTip("For households apart: each holder gets their own letter and slip")
+        actions.addWidget(self.per_holder_check)
         self.slips_button = QPushButton("Returned &slips…")
         self.slips_button.setEnabled(False)
         self.slips_button.clicked.connect(self.on_slips_button_clicked)
@@ -248,6 +251,7 @@ class EventsScreen(QWidget):
         title = DOCUMENTS[kind]
         suggested_name = safe_filename(f"{title} - {event_name}", ".pdf")
         only_undecided = self.undecided_check.isChecked()
+        per_holder = self.per_holder_check.isChecked()
         engine, actor = self.context.engine, self.context.actor
         dialog = QProgressDialog(f"Making the {title.lower()}…", "Cancel", 0, 100, self)
         dialog.setWindowTitle(title)
@@ -258,7 +262,7 @@ class EventsScreen(QWidget):
             with write_session(engine) as session:
                 if kind == "letters":
                     pdf, count = letters.consent_letters(
-                        session, actor, event_id, only_undecided=only_undecided,
+                        session, actor, event_id, only_undecided=only_undecided, per_holder=per_holder,
                         progress=lambda done, total: progress.update(done, total, ""),
                     )  # fmt: skip
                     summary = f"{count} letters"

@@ -134,6 +134,13 @@ class SlipsDialog(QDialog):
         for group, code in ((self.filming, "parent_filming"), (self.recording, "school_recording")):
             for button in group.buttons():
                 button.setEnabled(code in found.asks)
+        # A letter addressed to one holder of parental responsibility: the answer is theirs, named already.
+        addressed = bool(found.contact_name)
+        if addressed:
+            self.given_by_edit.setText(found.contact_name)
+            self.relationship_combo.setCurrentText(found.contact_relationship)
+        self.given_by_edit.setEnabled(not addressed)
+        self.relationship_combo.setEnabled(not addressed)
         first = self.filming if "parent_filming" in found.asks else self.recording
         first.button(1).setFocus()
 

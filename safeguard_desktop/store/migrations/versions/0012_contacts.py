@@ -1,7 +1,7 @@
 """Givers are people: contacts (with or without parental responsibility) per pupil, and the contact each decision
 came from. Existing decisions keep their free-text giver (attached to a contact when contacts are imported and
 the name matches). A custom filming policy names the consent purposes it needs. Replies from online forms
-that match no pupil for sure wait in a queue.
+that match no pupil for sure wait in a queue. Each purpose has its lawful basis and how long its evidence is kept.
 
 Revision ID: 0012_contacts
 Revises: 0011_totp_last_step
@@ -44,6 +44,9 @@ def upgrade() -> None:
         batch.create_foreign_key("fk_decision_contact", "contact", ["contact_id"], ["id"], ondelete="RESTRICT")
     with op.batch_alter_table("event") as batch:
         batch.add_column(sa.Column("purpose_codes", sa.String(length=400), nullable=False, server_default=""))
+    with op.batch_alter_table("consent_purpose") as batch:
+        batch.add_column(sa.Column("lawful_basis", sa.String(length=20), nullable=False, server_default="consent"))
+        batch.add_column(sa.Column("evidence_years", sa.Integer(), nullable=True))
     op.create_table(
         "unmatched_reply",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -62,6 +65,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("unmatched_reply")
+    with op.batch_alter_table("consent_purpose") as batch:
+        batch.drop_column("evidence_years")
+        batch.drop_column("lawful_basis")
     with op.batch_alter_table("event") as batch:
         batch.drop_column("purpose_codes")
     with op.batch_alter_table("consent_decision") as batch:
