@@ -103,3 +103,73 @@ def test_form_replies_import_in_the_app_and_matching_the_unmatched_by_hand(qtbot
     assert queue.match() and queue.table.rowCount() == 0
     column = screen.model.purposes.index("Filming by parents at performances")
     qtbot.waitUntil(lambda: screen.model.pupil_at(0).verdicts[column] is Verdict.CONFLICT)  # mother no, father yes
+
+
+def test_legal_hold_and_restore_from_the_app(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.services import backup
+    from safeguard_desktop.store.engine import read_session
+    from safeguard_desktop.store.models import Pupil
+
+    retention = window.on_retention_action()
+    assert retention.set_hold(upn(1), True) and "pupil" in retention.held_label.text()
+    assert not retention.set_hold("not-a-upn", True) and "No pupil" in retention.status_label.text()
+    assert retention.set_hold(upn(1), False) and "Nothing is on legal hold" in retention.held_label.text()
+    # A backup, then a change, then the backup restored from Settings ▸ Backups.
+    context = window.context
+    saved = backup.back_up(context.engine, context.register.folder, context.actor, tmp_path / "copies")
+    with write_session(context.engine) as session:
+        session.get(Pupil, 1).legal_surname = "Changed"
+    dialog = window.on_backups_action()
+    assert dialog.restore(str(saved.path), confirmed=True)
+    qtbot.waitUntil(lambda: dialog.restored)
+    assert not window.centralWidget().isEnabled() and "restored" in window.statusBar().currentMessage()
+    with read_session(context.engine) as session:
+        assert session.get(Pupil, 1).legal_surname == "Khan"  # the backup's
+
+
+def test_contacts_are_added_and_changed_in_the_app(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    screen = window.register_screen
+    screen.table.selectRow(0)
+    dialog = screen.on_contacts_button_clicked()
+    assert dialog.table.rowCount() == 2
+    qtbot.keyClicks(dialog.name_edit, "Ruth Khan")
+    dialog.relationship_combo.setCurrentText("Grandparent")
+    dialog.pr_check.setChecked(False)
+    assert dialog.add() and dialog.table.rowCount() == 3
+    dialog.table.selectRow(2)  # priority 1 each: in the order added
+    assert dialog.name_edit.text() == "Ruth Khan" and not dialog.pr_check.isChecked()
+    dialog.email_edit.setText("ruth@example.org")
+    assert dialog.save() and "ruth@example.org" in dialog.table.item(2, 4).text()
+    dialog.name_edit.clear()
+    assert not dialog.add() and "name" in dialog.error_label.text()
+
+
+def test_the_register_screen_shows_the_pupils_refusal_and_the_yearly_grant_kept(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                                             dsl: Actor) -> None:  # fmt: skip
+    from datetime import date
+
+    from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
+    from safeguard_desktop.services import consent, contacts
+
+    with write_session(window.context.engine) as session:
+        pupil = consent.find_pupil_by_upn(session, upn(1))
+        pupil.date_of_birth = date(2012, 1, 1)  # 14: old enough for own consent
+        mother = contacts.list_contacts(session, dsl, pupil.id)[0].id
+        filming = consent.find_purpose(session, "parent_filming").id
+        recording = consent.find_purpose(session, "school_recording").id
+
+        def record(purposes, state, kind, on, until=None, contact=None):  # type: ignore[no-untyped-def]
+            consent.record_decisions(session, dsl, [pupil.id], purposes, consent.DecisionInput(
+                state, kind, Route.PAPER_SLIP, on, valid_until=until, contact_id=contact))  # fmt: skip
+
+        record([filming], ConsentState.REFUSED, GivenByKind.PUPIL, date(2026, 10, 1))  # the pupil says no
+        record([filming], ConsentState.GRANTED, GivenByKind.PARENT, date(2026, 11, 1), contact=mother)
+        record([recording], ConsentState.GRANTED, GivenByKind.PARENT, date(2026, 9, 5), date(2027, 8, 31), mother)
+        record([recording], ConsentState.GRANTED, GivenByKind.PARENT, date(2026, 11, 20), date(2026, 11, 30), mother)
+    screen = window.register_screen
+    screen.reload()
+    names = screen.model.purposes
+    qtbot.waitUntil(lambda: screen.model.pupil_at(0).verdicts[names.index("Filming by parents at performances")]
+                    is Verdict.CONFLICT)  # fmt: skip
+    # The slip's short grant has lapsed (30/11) but the yearly one still stands today.
+    assert screen.model.pupil_at(0).verdicts[names.index("School recording of performances")] is Verdict.YES

@@ -252,7 +252,9 @@ PARENT_FILMING_NOT_ASKED = {FilmingPolicy.PERSONAL_USE: False, FilmingPolicy.NO_
                             FilmingPolicy.PHOTO_MOMENT: False}  # fmt: skip
 
 
-def test_the_letter_says_the_lawful_basis_of_what_it_asks(school: tuple[Register, int], dsl: Actor, office: Actor) -> None:
+def test_the_letter_says_the_lawful_basis_of_what_it_asks(
+    school: tuple[Register, int], dsl: Actor, office: Actor
+) -> None:
     from safeguard_desktop.services import settings
 
     reg, event_id = school

@@ -135,6 +135,9 @@ def test_a_batch_migration_keeps_every_child_row(tmp_path: Path) -> None:
     with reg.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM consent_decision")).scalar() == 5
         assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+        # The free-text giver of each earlier decision is kept (a contact of that name takes it over later).
+        givers = conn.execute(text("SELECT DISTINCT given_by_name, contact_id FROM consent_decision")).all()
+        assert [tuple(g) for g in givers] == [("P", None)]
     reg.close()
     assert list((tmp_path / "backups").glob("register-before-migration-*.db"))
 

@@ -31,6 +31,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     cadd.add_argument("--email", default="")
     cadd.add_argument("--phone", default="")
     cadd.add_argument("--priority", type=int, default=1)
+    ced = con_sub.add_parser("edit", help="change a contact (by its number in 'contacts list')")
+    ced.add_argument("contact", type=int)
+    ced.add_argument("--name")
+    ced.add_argument("--relationship")
+    ced.add_argument("--parental-responsibility", choices=["yes", "no"])
+    ced.add_argument("--lives-with-pupil", choices=["yes", "no"])
+    ced.add_argument("--email")
+    ced.add_argument("--phone")
+    ced.add_argument("--priority", type=int)
     cimp = con_sub.add_parser("import", help="import the MIS contacts export (CSV or XLSX)")
     cimp.add_argument("file")
     cimp.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
@@ -62,6 +71,24 @@ def cmd_contacts(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
         from safeguard_desktop.cli.contact_import_command import run_import
 
         return run_import(reg, actor, args)
+    if args.contacts_command == "edit":
+        with write_session(reg.engine) as session:
+            c = contacts.get_contact(session, args.contact)
+
+            def pick(value: str | None, current: str) -> str:
+                return current if value is None else value
+
+            data = contacts.ContactInput(
+                pick(args.name, c.name), pick(args.relationship, c.relationship),
+                c.parental_responsibility if args.parental_responsibility is None
+                else args.parental_responsibility == "yes",
+                c.lives_with_pupil if args.lives_with_pupil is None else args.lives_with_pupil == "yes",
+                pick(args.email, c.email), pick(args.phone, c.phone), c.address,
+                c.priority if args.priority is None else args.priority, c.mis_reference,
+            )  # fmt: skip
+            contacts.update_contact(session, actor, args.contact, data)
+        print(f"Changed contact {args.contact}.")
+        return EXIT_OK
     if args.contacts_command == "add":
         data = contacts.ContactInput(args.name, args.relationship, not args.no_parental_responsibility,
                                      not args.lives_apart, args.email, args.phone, "", args.priority)  # fmt: skip

@@ -159,6 +159,13 @@ def set_legal_hold(session: Session, actor: Actor, *, pupil_id: int | None = Non
     audit.record(session, actor, "legal hold on" if hold else "legal hold lifted", kind, pupil_id or incident_id)
 
 
+def held(session: Session, actor: Actor) -> list[tuple[str, int]]:
+    """What is on legal hold, by number: ("pupil", id) and ("incident", id)."""
+    actor.require(Operation.APPLY_RETENTION)
+    pupils = [("pupil", i) for i in session.scalars(select(Pupil.id).where(Pupil.legal_hold.is_(True)))]
+    return pupils + [("incident", i) for i in session.scalars(select(Incident.id).where(Incident.legal_hold.is_(True)))]
+
+
 def _forget_contacts(session: Session, pupil_id: int) -> None:
     """A leaver's contacts go with the last of their decisions (nothing is kept about a family for nothing)."""
     if session.scalar(select(func.count()).select_from(ConsentDecision).where(ConsentDecision.pupil_id == pupil_id)):

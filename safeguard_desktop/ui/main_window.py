@@ -385,6 +385,17 @@ class MainWindow(QMainWindow):
             "online-safety records for UK schools. Your data stays on this computer.",
         )
 
+    def close_after_restore(self) -> None:
+        """The register was replaced by a backup: nothing more is read or written through the old connection; the
+        window says so and closes, and the next start signs in to the restored register."""
+        from PySide6.QtCore import QTimer
+
+        self.centralWidget().setEnabled(False)
+        self.menuBar().setEnabled(False)
+        self.statusBar().showMessage("The register was restored from a backup. Safeguard Desktop closes now; "
+                                     "start it again to sign in.")  # fmt: skip
+        QTimer.singleShot(4000, self.close)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the window's place."""
         QSettings().setValue("main_window/geometry", self.saveGeometry())

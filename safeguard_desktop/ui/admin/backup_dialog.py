@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.transaction import read_session, write_session
 from safeguard_desktop.ui.context import AppContext
@@ -66,6 +67,12 @@ class BackupDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        self.restore_button = buttons.addButton("&Restore a backup…", QDialogButtonBox.ButtonRole.ResetRole)
+        self.restore_button.setToolTip("Replace the register with a backup; the register it replaces is kept aside")
+        self.restore_button.setEnabled(context.actor.may(Operation.MANAGE_BACKUPS))
+        self.restore_button.clicked.connect(lambda: self.restore())
+        #: Set once a restore has replaced the register: the window closes so the next start signs in to it.
+        self.restored = False
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)
@@ -91,4 +98,60 @@ class BackupDialog(QDialog):
             self.error_label.setText(str(exc))
             return False
         self.accept()
+        return True
+
+    def restore(self, path: str | None = None, confirmed: bool | None = None) -> bool:
+        """Replace the register with a checked backup, after a question (off the GUI thread). Refused, naming who,
+        while anyone else has the register open. Afterwards the app closes: the next start opens the restored
+        register (a backup made before the keys were replaced is brought under today's keys)."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QMessageBox, QProgressDialog
+
+        from safeguard_desktop.services import backup
+        from safeguard_desktop.ui.background import Progress, run_in_background
+
+        chosen = path or QFileDialog.getOpenFileName(self, "Restore which backup?", self.folder_edit.text(),
+                                                     f"Backups (*{backup.BACKUP_SUFFIX})")[0]  # fmt: skip
+        if not chosen:
+            return False
+        register, actor = self.context.register, self.context.actor
+        key = register.keys.database_key if register.keys else None
+        try:
+            opening, _sealed = backup.opening_key(Path(chosen), key, register.keys, register.folder)
+            info = backup.check_backup(Path(chosen), opening)
+        except ServiceError as exc:
+            self.error_label.setText(str(exc))
+            return False
+        if confirmed is None:
+            confirmed = QMessageBox.warning(
+                self, "Restore a backup", f"Replace the register with {info.path.name} ({info.pupils} pupils)? "
+                "Everything recorded since that backup is set aside (the current register is kept beside it, "
+                "renamed). The app closes afterwards; start it again to sign in.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel,
+            ) == QMessageBox.StandardButton.Yes  # fmt: skip
+        if not confirmed:
+            return False
+        dialog = QProgressDialog("Restoring the backup…", "", 0, 0, self)
+        dialog.setCancelButton(None)  # a restore runs to the end: half of one is never left
+        dialog.setMinimumDuration(300)
+
+        def work(_progress: Progress) -> object:
+            return backup.restore(register.engine, register.folder, actor, info.path, register.presence,
+                                  register.keys)  # fmt: skip
+
+        def done(aside: object) -> None:
+            dialog.reset()
+            self.restored = True
+            self.error_label.setText(f"Restored from {info.path.name}; the register it replaced is kept as {aside}. "
+                                     "The app closes now: start it again to sign in.")  # fmt: skip
+            window = self.parent()
+            if window is not None and hasattr(window, "close_after_restore"):
+                window.close_after_restore()
+
+        def failed(exc: Exception) -> None:
+            dialog.reset()
+            self.error_label.setText(str(exc))
+
+        self._job = run_in_background(work, done, failed, parent=self)
         return True

@@ -36,7 +36,14 @@ def from_qdate(value: QDate) -> date:
 
 
 class ConsentDialog(QDialog):
-    """Collects a :class:`DecisionInput` and the chosen purposes; the caller saves them through the service."""
+    """Collects a :class:`DecisionInput` and the chosen purposes; the caller saves them through the service.
+
+    For a run of phone calls or emails the route used last is kept, the pupil's first contact is chosen and the
+    decision has the focus: Ctrl+R, then G (granted) or R (refused), then Enter records an answer.
+    """
+
+    #: The route of the last decision saved in this session (phone calls come in runs).
+    last_route: Route | None = None
 
     def __init__(
         self,
@@ -90,6 +97,8 @@ class ConsentDialog(QDialog):
         for route in Route:
             if route is not Route.MIS_IMPORT:
                 self.ui.route_combo.addItem(route.value.capitalize(), route)
+        if ConsentDialog.last_route is not None:
+            self.ui.route_combo.setCurrentIndex(max(0, self.ui.route_combo.findData(ConsentDialog.last_route)))
         self.ui.given_date.setDate(to_qdate(self._today))
         self.ui.given_date.setMaximumDate(to_qdate(self._today))
         self.ui.valid_date.setDate(to_qdate(end_of_academic_year(self._today)))
@@ -101,6 +110,7 @@ class ConsentDialog(QDialog):
         self.ui.button_box.button(QDialogButtonBox.StandardButton.Save).setText("&Save decision")
         self.result_purposes: list[int] = []
         self.result_decision: DecisionInput | None = None
+        self.ui.state_combo.setFocus()
 
     def on_pupil_radio_toggled(self, pupil: bool) -> None:
         """The pupil's own consent needs no parent name."""
@@ -167,6 +177,7 @@ class ConsentDialog(QDialog):
             return
         self.result_purposes = purposes
         self.result_decision = decision
+        ConsentDialog.last_route = decision.route
         self.accept()
 
 

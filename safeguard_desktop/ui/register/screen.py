@@ -113,6 +113,10 @@ class RegisterScreen(QWidget):
             "Pupils whose parents or carers disagree: treated as no until a lead resolves it"
         )
         self.conflicts_button.setAccessibleName("Conflicting consent to resolve")
+        self.contacts_button = QPushButton("Con&tacts…")
+        self.contacts_button.setToolTip("The selected pupil's contacts: who may give consent")
+        self.contacts_button.setAccessibleName("Pupil's contacts")
+        buttons.addWidget(self.contacts_button)
         buttons.addWidget(self.conflicts_button)
         buttons.addWidget(self.never_button)
         buttons.addWidget(self.record_button)
@@ -141,6 +145,7 @@ class RegisterScreen(QWidget):
         self.record_button.clicked.connect(self.on_record_button_clicked)
         self.never_button.clicked.connect(self.on_never_button_clicked)
         self.conflicts_button.clicked.connect(self.on_conflicts_button_clicked)
+        self.contacts_button.clicked.connect(self.on_contacts_button_clicked)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_filter)
         QShortcut(QKeySequence("Ctrl+R"), self, activated=self.on_record_button_clicked)
         QShortcut(QKeySequence("Escape"), self.filter_edit, activated=self.filter_edit.clear)
@@ -269,6 +274,7 @@ class RegisterScreen(QWidget):
         chosen = len(self.selected_pupils())
         self.record_button.setEnabled(chosen > 0 and self.context.actor.may(Operation.EDIT_CONSENT))
         self.never_button.setEnabled(chosen == 1)
+        self.contacts_button.setEnabled(chosen == 1)
 
     def on_table_selection_changed(self, *_args: object) -> None:
         """Show the chosen pupil's history."""
@@ -333,6 +339,18 @@ class RegisterScreen(QWidget):
                 known = [c for c in contacts.list_contacts(session, self.context.actor, ids[0]) if c.active]
         dialog = ConsentDialog([p.name for p in pupils], purposes, save, preselected_purpose=preselected,
                                contacts=known, parent=self)  # fmt: skip
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def on_contacts_button_clicked(self) -> QWidget | None:
+        """The selected pupil's contacts, to add or change."""
+        pupils = self.selected_pupils()
+        if len(pupils) != 1:
+            return None
+        from safeguard_desktop.ui.register.contacts_dialog import ContactsDialog
+
+        dialog = ContactsDialog(self.context, pupils[0].id, pupils[0].name, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

@@ -1,0 +1,170 @@
+"""One pupil's contacts: who may give consent (parental responsibility), who lives with them, how to reach them."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.register.consent_dialog import RELATIONSHIPS
+
+HEADERS = ("Name", "Relationship", "Parental responsibility", "Lives with the pupil", "Email", "Phone", "Priority")
+
+
+class ContactsDialog(QDialog):
+    """Choose a contact to change it, or fill the form and Add. A yes from someone without parental
+    responsibility does not count; changing it is audited."""
+
+    def __init__(self, context: AppContext, pupil_id: int, pupil_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.pupil_id = pupil_id
+        self.setWindowTitle(f"Contacts — {pupil_name}")
+        self.resize(820, 480)
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.setAccessibleName("Contacts")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.name_edit = QLineEdit()
+        self.name_edit.setAccessibleName("Contact's name")
+        self.relationship_combo = QComboBox()
+        self.relationship_combo.setEditable(True)
+        self.relationship_combo.addItems(RELATIONSHIPS)
+        self.relationship_combo.setAccessibleName("Relationship to the pupil")
+        self.pr_check = QCheckBox("Has &parental responsibility (their yes can grant consent)")
+        self.pr_check.setChecked(True)
+        self.lives_check = QCheckBox("&Lives with the pupil")
+        self.lives_check.setChecked(True)
+        self.email_edit = QLineEdit()
+        self.email_edit.setAccessibleName("Email")
+        self.phone_edit = QLineEdit()
+        self.phone_edit.setAccessibleName("Phone")
+        self.priority_spin = QSpinBox()
+        self.priority_spin.setRange(1, 99)
+        self.priority_spin.setAccessibleName("Priority (1 = first contact)")
+        form = QFormLayout()
+        form.addRow("&Name", self.name_edit)
+        form.addRow("&Relationship", self.relationship_combo)
+        form.addRow("", self.pr_check)
+        form.addRow("", self.lives_check)
+        form.addRow("&Email", self.email_edit)
+        form.addRow("P&hone", self.phone_edit)
+        form.addRow("Pr&iority", self.priority_spin)
+        self.add_button = QPushButton("&Add as a new contact")
+        self.save_button = QPushButton("&Save changes")
+        self.save_button.setEnabled(False)
+        editable = context.actor.may(Operation.EDIT_CONSENT)
+        self.add_button.setEnabled(editable)
+        self.error_label = ErrorLabel()
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.add_button)
+        row.addWidget(self.save_button)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(form)
+        layout.addLayout(row)
+        layout.addWidget(self.error_label)
+        layout.addWidget(close)
+        self.table.itemSelectionChanged.connect(self.on_selected)
+        self.add_button.clicked.connect(lambda: self.add())
+        self.save_button.clicked.connect(lambda: self.save())
+        self.found: list = []
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the pupil's contacts."""
+        from safeguard_desktop.services import contacts
+        from safeguard_desktop.services.transaction import read_session
+
+        with read_session(self.context.engine) as session:
+            self.found = [c for c in contacts.list_contacts(session, self.context.actor, self.pupil_id) if c.active]
+        self.table.setRowCount(len(self.found))
+        for r, c in enumerate(self.found):
+            values = (c.name, c.relationship, "yes" if c.parental_responsibility else "NO", "yes" if c.lives_with_pupil
+                      else "no (lives apart)", c.email, c.phone, str(c.priority))  # fmt: skip
+            for col, value in enumerate(values):
+                self.table.setItem(r, col, QTableWidgetItem(value))
+
+    def on_selected(self) -> None:
+        """Show the chosen contact in the form."""
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.found):
+            self.save_button.setEnabled(False)
+            return
+        c = self.found[row]
+        self.name_edit.setText(c.name)
+        self.relationship_combo.setCurrentText(c.relationship)
+        self.pr_check.setChecked(c.parental_responsibility)
+        self.lives_check.setChecked(c.lives_with_pupil)
+        self.email_edit.setText(c.email)
+        self.phone_edit.setText(c.phone)
+        self.priority_spin.setValue(c.priority)
+        self.save_button.setEnabled(self.context.actor.may(Operation.EDIT_CONSENT))
+
+    def _input(self):  # type: ignore[no-untyped-def]
+        from safeguard_desktop.services.contacts import ContactInput
+
+        return ContactInput(self.name_edit.text(), self.relationship_combo.currentText(), self.pr_check.isChecked(),
+                            self.lives_check.isChecked(), self.email_edit.text(), self.phone_edit.text(), "",
+                            self.priority_spin.value())  # fmt: skip
+
+    def add(self) -> bool:
+        """Add the form as a new contact (earlier decisions under that name become theirs)."""
+        from safeguard_desktop.services import contacts
+        from safeguard_desktop.services.transaction import write_session
+
+        try:
+            with write_session(self.context.engine) as session:
+                contacts.add_contact(session, self.context.actor, self.pupil_id, self._input())
+        except ServiceError as exc:
+            self.error_label.setText(str(exc))
+            return False
+        self.error_label.setText("")
+        self.reload()
+        self.context.changed.emit("consent")
+        return True
+
+    def save(self) -> bool:
+        """Save the chosen contact's changes."""
+        from safeguard_desktop.services import contacts
+        from safeguard_desktop.services.transaction import write_session
+
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.found):
+            return False
+        try:
+            with write_session(self.context.engine) as session:
+                contacts.update_contact(session, self.context.actor, self.found[row].id, self._input())
+        except ServiceError as exc:
+            self.error_label.setText(str(exc))
+            return False
+        self.error_label.setText("")
+        self.reload()
+        self.context.changed.emit("consent")
+        return True
