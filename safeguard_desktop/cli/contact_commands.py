@@ -103,11 +103,12 @@ def cmd_contacts(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([c.__dict__ for c in found], ensure_ascii=False, indent=1))
         return EXIT_OK
-    for c in found:
-        pr = "parental responsibility" if c.parental_responsibility else "NO parental responsibility"
-        home = "lives with the pupil" if c.lives_with_pupil else "lives apart"
-        print(f"{c.id:5}  {c.priority}  {c.name} ({c.relationship or 'relationship not given'}) — {pr}, {home}"
-              f"{'; ' + c.email if c.email else ''}{'; ' + c.phone if c.phone else ''}")  # fmt: skip
+    for view in found:
+        pr = "parental responsibility" if view.parental_responsibility else "NO parental responsibility"
+        home = "lives with the pupil" if view.lives_with_pupil else "lives apart"
+        reach = "".join(f"; {v}" for v in (view.email, view.phone) if v)
+        print(f"{view.id:5}  {view.priority}  {view.name} ({view.relationship or 'relationship not given'}) — {pr}, "
+              f"{home}{reach}")  # fmt: skip
     print(f"{len(found)} contact(s)")
     return EXIT_OK
 
