@@ -92,6 +92,9 @@ def test_record_a_decision_through_the_dialog(qtbot, window: MainWindow) -> None
     dialog = screen.record_decision(preselected_column=0)
     assert dialog is not None
     dialog.ui.state_combo.setCurrentIndex(2)  # Withdrawn
+    # The pupil's first contact is offered; this answer came from someone else, typed by name.
+    assert dialog.contact_combo.currentIndex() == 1 and not dialog.ui.name_edit.isEnabled()
+    dialog.contact_combo.setCurrentIndex(0)
     qtbot.keyClicks(dialog.ui.name_edit, "Zofia Kowalska")
     dialog.ui.relationship_combo.setCurrentText("Mother")
     dialog.ui.button_box.button(QDialogButtonBox.StandardButton.Save).click()
@@ -111,6 +114,7 @@ def test_the_dialog_keeps_its_input_when_the_service_refuses(qtbot, window: Main
     screen.table.selectRow(0)
     dialog = screen.record_decision(preselected_column=0)
     assert dialog is not None
+    dialog.contact_combo.setCurrentIndex(0)  # someone other than the pupil's contacts, to be named
     dialog.ui.button_box.button(QDialogButtonBox.StandardButton.Save).click()
     assert dialog.isVisible() and "name" in dialog.ui.error_label.text()
     qtbot.keyClicks(dialog.ui.name_edit, "A Parent")

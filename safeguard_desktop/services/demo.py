@@ -15,7 +15,7 @@ from safeguard_desktop.domain.pupils import YEAR_GROUPS
 from safeguard_desktop.services import audit, sealing
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ConflictError
-from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Pupil, School
+from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Contact, Pupil, School
 
 FORENAMES = (
     "Amelia",
@@ -181,11 +181,13 @@ def create_demo_school(
     september = date(start_year, 9, 5)
     decisions = []
     weights = ((ConsentState.GRANTED, 0.72), (ConsentState.REFUSED, 0.12), (ConsentState.REQUESTED, 0.06))
+    givers: dict[int, tuple[str, str]] = {}
     for pid in ids:
         if rng.random() < 0.08:
             continue  # no reply at all yet
         parent = f"{rng.choice(PARENT_NAMES)} (parent)"
         relationship = rng.choice(RELATIONSHIPS)
+        givers[pid] = (parent.replace(" (parent)", ""), relationship)
         for purpose_id, wording in purposes:
             roll = rng.random()
             acc = 0.0
@@ -204,10 +206,43 @@ def create_demo_school(
                 decisions.append(
                     _decision(pid, purpose_id, ConsentState.WITHDRAWN, parent, relationship, later, wording, actor, now)
                 )
+    _demo_contacts(session, givers, decisions)
     for chunk in range(0, len(decisions), 20_000):
         session.execute(insert(ConsentDecision), decisions[chunk : chunk + 20_000])
     audit.record(session, actor, "created demo school", "school", school.id, f"{pupils} fictional pupils")
     return pupils
+
+
+OTHER_PARENT = {"Mother": "Father", "Father": "Mother"}
+
+
+def _demo_contacts(session: Session, givers: dict[int, tuple[str, str]], decisions: list[dict[str, object]]) -> None:
+    """Each answering family's contact (their decisions become theirs) and, for most, a second parent — some
+    living apart — as a school's MIS contacts export would give them (its own random stream: the demo's consent
+    figures stay as they were)."""
+    rng = random.Random(4242)
+    surnames = dict(session.execute(select(Pupil.id, Pupil.legal_surname).where(Pupil.id.in_(list(givers)))).all())
+    rows = []
+    for pid, (first, relationship) in givers.items():
+        surname = surnames.get(pid, "")
+        rows.append({"pupil_id": pid, "name": f"{first} {surname}".strip(), "relationship": relationship,
+                     "parental_responsibility": True, "lives_with_pupil": True, "email": "", "phone": "",
+                     "address": "", "priority": 1, "mis_reference": "", "active": True, "version": 1})  # fmt: skip
+        if relationship in OTHER_PARENT and rng.random() < 0.7:
+            other = rng.choice([n for n in PARENT_NAMES if n != first])
+            rows.append({"pupil_id": pid, "name": f"{other} {surname}".strip(),
+                         "relationship": OTHER_PARENT[relationship],
+                         "parental_responsibility": True, "lives_with_pupil": rng.random() < 0.85, "email": "",
+                         "phone": "", "address": "", "priority": 2, "mis_reference": "", "active": True,
+                         "version": 1})  # fmt: skip
+    for chunk in range(0, len(rows), 20_000):
+        session.execute(insert(Contact), rows[chunk : chunk + 20_000])
+    first_contacts = {pid: (cid, name) for cid, pid, name in session.execute(
+        select(Contact.id, Contact.pupil_id, Contact.name).where(Contact.priority == 1))}  # fmt: skip
+    for decision in decisions:
+        found = first_contacts.get(int(decision["pupil_id"]))  # type: ignore[call-overload]
+        if found is not None:
+            decision["contact_id"], decision["given_by_name"] = found
 
 
 def _decision(
@@ -236,4 +271,5 @@ def _decision(
         "recorded_at": now,
         "note": "Demo data" if state is not ConsentState.WITHDRAWN else "Withdrawn by email (demo)",
         "source": "demo",
+        "contact_id": None,
     }

@@ -124,6 +124,8 @@ class ConsentDialog(QDialog):
         if contact is not None and not pupil:
             self.ui.name_edit.setText(contact.name)
             self.ui.relationship_combo.setCurrentText(contact.relationship)
+        elif contact is None and self.ui.name_edit.text() in {c.name for c in self._contacts.values()}:
+            self.ui.name_edit.clear()  # "someone else": their name is typed, never a contact's left behind
         free = contact is None and not pupil
         self.ui.name_edit.setEnabled(free)
         self.ui.relationship_combo.setEnabled(free)
