@@ -25,7 +25,10 @@ def fact_of(row: DecisionTuple) -> DecisionFact:
     """The rule's view of one stored decision: who gave it, and whether their grant can count."""
     kind = row[7]
     return DecisionFact(_STATES[row[2]], row[3], row[4], row[5], row[6], giver_key(kind, row[8], row[9]),
-                        row[10] is not False, kind == GivenByKind.RESOLUTION.value)  # fmt: skip
+                        row[10] is not False, kind == _RESOLUTION)  # fmt: skip
+
+
+_RESOLUTION = GivenByKind.RESOLUTION.value
 
 
 @dataclass(frozen=True, slots=True)
