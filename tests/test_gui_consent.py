@@ -173,3 +173,11 @@ def test_the_register_screen_shows_the_pupils_refusal_and_the_yearly_grant_kept(
                     is Verdict.CONFLICT)  # fmt: skip
     # The slip's short grant has lapsed (30/11) but the yearly one still stands today.
     assert screen.model.pupil_at(0).verdicts[names.index("School recording of performances")] is Verdict.YES
+
+
+def test_the_window_fits_a_1366_by_768_laptop(window: MainWindow) -> None:
+    """Every tab's controls (the events screen's letter options included) fit the smallest common school laptop."""
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1366 and hint.height() <= 768
+    for screen in (window.register_screen, window.events_screen):
+        assert screen.minimumSizeHint().width() <= 1366

@@ -108,8 +108,10 @@ class EventsScreen(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.only_not, 1)
         actions.addWidget(self.undecided_check)
-        self.per_holder_check = QCheckBox("A letter to each parent with parental responsibility")
-        self.per_holder_check.setToolTip("For households apart: each holder gets their own letter and slip")
+        self.per_holder_check = QCheckBox("One per &parent")
+        self.per_holder_check.setToolTip("A letter to each holder of parental responsibility, addressed to them, with "
+                                         "their own slip (for households apart)")  # fmt: skip
+        self.per_holder_check.setAccessibleName("A letter to each holder of parental responsibility")
         actions.addWidget(self.per_holder_check)
         self.slips_button = QPushButton("Returned &slips…")
         self.slips_button.setEnabled(False)
