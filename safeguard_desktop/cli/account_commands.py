@@ -109,12 +109,11 @@ def cmd_users(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 def _replace_owed_keys(reg: Register, actor: Actor) -> None:
     """After an account change: replace the keys it took away (services/rotation.py), or say why not yet."""
     from safeguard_desktop.services import rotation
-    from safeguard_desktop.services.errors import PermissionDenied
-    from safeguard_desktop.services.presence import RegisterInUse
+    from safeguard_desktop.services.errors import ServiceError
 
     try:
         done = rotation.replace_keys(reg, actor)
-    except (RegisterInUse, PermissionDenied) as exc:
+    except (ServiceError, OSError) as exc:  # the change itself is committed: say why the keys wait
         print(f"The old keys are not replaced yet: {exc} It is done at the next safeguarding lead's sign-in.")
         return
     if done is not None:

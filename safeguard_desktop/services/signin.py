@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from safeguard_desktop import faultpoints, paths
 from safeguard_desktop.folder_access import FolderNotProtected, protect_folder
-from safeguard_desktop.services import accounts, keyring, presence, settings, throttle
+from safeguard_desktop.services import accounts, keyring, settings, throttle
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import ServiceError, ValidationError
@@ -96,7 +96,7 @@ def _replace_owed_keys(register: Register, actor: Actor) -> Actor:
         return actor
     try:
         done = rotation.replace_keys(register, actor)
-    except presence.RegisterInUse as exc:
+    except (ServiceError, OSError) as exc:  # never a reason to refuse the sign-in itself: said, and tried again
         register.notices.append(f"The keys of changed accounts are still to be replaced: {exc}")
         return actor
     if done is None:
