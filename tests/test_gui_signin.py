@@ -127,6 +127,10 @@ def test_the_dsl_manages_accounts_from_the_settings_menu(qtbot, tmp_path: Path) 
     assert "keys were replaced" in dialog.status_label.text() and "backups made before" in dialog.status_label.text()
     assert reg.keys is not None and reg.keys.database_key != promoted.database_key
     assert window.context.actor.safeguarding_key == reg.keys.safeguarding_private != promoted.safeguarding_private
+    # A new recovery key, made here and shown once, opens the register; the old one no longer does.
+    assert dialog.new_recovery_key(confirmed=False) is None
+    fresh = dialog.new_recovery_key(confirmed=True)
+    assert fresh and keyring.unlock_with_recovery(tmp_path, fresh).database_key == reg.keys.database_key
     # Two-step sign-in for oneself: the first code turns it on
     two = dialog.two_step()
     two.code_edit.setText("000000")

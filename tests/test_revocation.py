@@ -282,3 +282,27 @@ def test_a_backup_from_before_the_replacement_restores_under_the_current_keys(sc
     # A non-lead's keys do not open the older generations.
     office = keyring.unlock(school, "o.office", OFFICE)
     assert rotation.older_keys(school, office) == []
+
+
+def test_an_older_recovery_key_is_said_to_be_replaced_and_a_lead_makes_a_new_one(school: Path, tmp_path: Path) -> None:
+    # A register from before recovery slots had a personal key: its recovery key cannot be given new keys.
+    data = json.loads((school / keyring.SLOTS_FILE).read_text(encoding="utf-8"))
+    data["recovery"].pop("personal")
+    data["recovery"].pop("personal_public")
+    (school / keyring.SLOTS_FILE).write_text(json.dumps(data), encoding="utf-8")
+    reg, _actor, done = _change(school, lambda s, a, r: accounts.set_active(s, a, r.folder, r.keys, "s.staff",
+                                                                            False))  # fmt: skip
+    assert done is not None and done.recovery_stale and "New recovery key" in done.summary()
+    reg.close()
+    assert keyring.recovery_stale(school)
+    with pytest.raises(accounts.SignInFailed, match="no longer opens it"):
+        recover(school, (tmp_path / "recovery.txt").read_text(encoding="utf-8"))
+    reg, lead = sign_in(school, "a.lead", LEAD)
+    assert any("recovery key no longer opens" in n for n in reg.notices)
+    assert reg.keys is not None
+    with write_session(reg.engine) as session:
+        fresh = accounts.new_recovery_key(session, lead, reg.folder, reg.keys)
+    reg.close()
+    assert not keyring.recovery_stale(school)
+    reg, _ = recover(school, fresh)
+    reg.close()

@@ -44,6 +44,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     role.add_argument("role", choices=roles)
     for parser in (add, role, *[usub.choices[n] for n in ("reset-password", "enable")]):
         parser.add_argument("--new-password-file", type=Path, required=True, help="first line: the new password")
+    usub.add_parser("new-recovery-key", help="a new recovery key, printed once (the old one stops working)")
     secret = usub.add_parser("totp-secret", help="make a secret for an authenticator app (then 'users totp')")
     secret.add_argument("username")
     totp = usub.add_parser("totp", help="turn two-step sign-in on (with a code from the app) or off")
@@ -81,6 +82,12 @@ def cmd_users(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
         return EXIT_OK
     if reg.keys is None:
         raise ValidationError("This register has no accounts: create an encrypted one with 'safeguard init'.")
+    if command == "new-recovery-key":
+        with write_session(reg.engine) as session:
+            recovery = accounts.new_recovery_key(session, actor, reg.folder, reg.keys)
+        print("The new recovery key (the old one no longer opens the register). Print it or write it down, and lock")
+        print(f"it away; it is shown only now:\n\n    {recovery}\n")
+        return EXIT_OK
     with write_session(reg.engine) as session:
         if command == "add":
             accounts.add_account(session, actor, reg.folder, reg.keys, args.username, args.name, Role(args.role),

@@ -439,6 +439,14 @@ def change_role(
     audit.record(session, actor, "changed an account's role", "account", account.username, role.value)
 
 
+def new_recovery_key(session: Session, actor: Actor, folder: Path, keys: keyring.Unlocked) -> str:
+    """A new recovery key (the old one stops working), shown once to the lead who made it. Audited."""
+    actor.require(Operation.MANAGE_ACCOUNTS)
+    recovery = keyring.new_recovery_key(folder, keys)
+    audit.record(session, actor, "made a new recovery key", "account", "recovery")
+    return recovery
+
+
 def set_second_factor(session: Session, actor: Actor, username: str, secret: str | None, code: str = "") -> None:
     """Turn TOTP on (checked against a first code from the phone) or off, for one's own account or by the DSL."""
     if username.strip().lower() != actor.username:

@@ -63,11 +63,13 @@ class NoSlots(KeyError_):
 class KeysReplaced(KeyError_):
     """The register's keys were replaced (an account change) and this slot was not given the new ones."""
 
-    def __init__(self) -> None:
+    def __init__(self, recovery: bool = False) -> None:
         super().__init__(
+            "This recovery key was made before the register's keys were replaced and no longer opens it. A "
+            "safeguarding lead makes a new one (Settings > Accounts > New recovery key)." if recovery else
             "This register's keys were replaced after an account change, and this account's slot could not be "
             "given the new ones. Ask a safeguarding lead to give you a new password (Settings > Accounts)."
-        )
+        )  # fmt: skip
 
 
 def _b64(data: bytes) -> str:
@@ -347,7 +349,7 @@ def _current(data: dict[str, Any], keys: Unlocked, envelope_name: str, folder: P
                                    safeguarding_private=opened.safeguarding_private,
                                    authority_private=opened.authority_private)  # fmt: skip
     elif keys.generation != generation:
-        raise KeysReplaced()
+        raise KeysReplaced(recovery=envelope_name == "@recovery")
     if keys.safeguarding_private is not None and _public_of(keys.safeguarding_private) != keys.safeguarding_public:
         # The public key in the file is not the safeguarding key's: everything sealed with it would be unreadable
         # by the leads (a damaged character) or readable by someone else (a swapped key). Refuse to go on.
@@ -643,6 +645,19 @@ def remake_own_slot(folder: Path, keys: Unlocked) -> bool:
         data["users"][keys.username] = made
     _save(folder, data)
     return True
+
+
+def recovery_stale(folder: Path) -> bool:
+    """True when the recovery key no longer opens the register: its slot was made under keys since replaced, and
+    it could not be given the new ones (a recovery slot from before personal keys)."""
+    try:
+        data = _load(folder)
+    except KeyError_:
+        return False
+    generation = int(data.get("generation", 0))
+    current = data.get("envelopes", {}).get("@recovery", {})
+    made = int(data["recovery"].get("generation", 0))
+    return made != generation and int(current.get("generation", -1) if isinstance(current, dict) else -1) != generation
 
 
 def new_recovery_key(folder: Path, by: Unlocked) -> str:

@@ -86,7 +86,8 @@ class Replaced:
         if self.left_out:
             parts.append(f" Give a new password to: {', '.join(self.left_out)}.")
         if self.recovery_stale:
-            parts.append(" The recovery key no longer opens the register: make a new one and keep it safe.")
+            parts.append(" The recovery key no longer opens the register: make a new one (Settings > Accounts > New "
+                         "recovery key, or 'safeguard users new-recovery-key') and lock it away.")  # fmt: skip
         return "".join(parts)
 
 

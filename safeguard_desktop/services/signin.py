@@ -92,6 +92,9 @@ def _replace_owed_keys(register: Register, actor: Actor) -> Actor:
     does it; what it did, or why it could not, is shown to the lead."""
     from safeguard_desktop.services import rotation
 
+    if actor.safeguarding_key is not None and keyring.recovery_stale(register.folder):
+        register.notices.append("The recovery key no longer opens the register (its keys were replaced): make a new "
+                                "one in Settings > Accounts > New recovery key, and lock it away.")  # fmt: skip
     if actor.safeguarding_key is None or rotation.owed(register.folder) is None:
         return actor
     try:
@@ -169,6 +172,8 @@ def recover(data_dir: str | Path | None, recovery_key: str) -> tuple[Register, A
     _not_too_fast(folder, "(recovery key)")
     try:
         keys = keyring.unlock_with_recovery(folder, recovery_key)
+    except keyring.KeysReplaced as exc:
+        raise accounts.SignInFailed(str(exc)) from exc
     except keyring.WrongPassword as exc:
         accounts.record_failed_sign_in(folder, "(recovery key)")
         raise accounts.SignInFailed("That recovery key does not open this register.") from exc

@@ -104,6 +104,8 @@ class AccountsDialog(QDialog):
         self.disable_button = QPushButton("&Disable")
         self.totp_button = QPushButton("My &two-step sign-in…")
         self.own_password_button = QPushButton("Change &my password…")
+        self.recovery_button = QPushButton("New r&ecovery key…")
+        self.recovery_button.setToolTip("Make a new recovery key (the old one stops working); it is shown once")
         self.lock_spin = QSpinBox()
         self.lock_spin.setRange(1, 60)
         self.lock_spin.setSuffix(" minutes")
@@ -115,7 +117,8 @@ class AccountsDialog(QDialog):
             self.lock_spin.setValue(lock_minutes(session))
         self.lock_spin.editingFinished.connect(lambda: self.set_lock(self.lock_spin.value()))
         manage = context.actor.may(Operation.MANAGE_ACCOUNTS)
-        for button in (self.add_button, self.password_button, self.role_button, self.disable_button):
+        for button in (self.add_button, self.password_button, self.role_button, self.disable_button,
+                       self.recovery_button):  # fmt: skip
             button.setEnabled(manage)
         row = QHBoxLayout()
         for button in (self.add_button, self.password_button, self.role_button, self.disable_button):
@@ -124,6 +127,8 @@ class AccountsDialog(QDialog):
         row.addWidget(self.own_password_button)
         row.addWidget(self.totp_button)
         lock_row = QHBoxLayout()
+        lock_row.addWidget(self.recovery_button)
+        lock_row.addSpacing(12)
         lock_row.addWidget(QLabel("Lock the window after"))
         lock_row.addWidget(self.lock_spin)
         lock_row.addWidget(QLabel("without use (everyone; Ctrl+L locks at once)"))
@@ -143,6 +148,7 @@ class AccountsDialog(QDialog):
         self.disable_button.clicked.connect(lambda: self.toggle_active())
         self.totp_button.clicked.connect(lambda: self.two_step())
         self.own_password_button.clicked.connect(lambda: self.change_own_password())
+        self.recovery_button.clicked.connect(lambda: self.new_recovery_key())
         self.accounts: list = []
         self.reload()
 
@@ -304,6 +310,34 @@ class AccountsDialog(QDialog):
             accounts.reset_password(s, self.context.actor, folder, k, user, password)
 
         return self._run(enable, f"{user} enabled.")
+
+    def new_recovery_key(self, confirmed: bool | None = None) -> str | None:
+        """Make a new recovery key after a question, and show it once (to print and lock away)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from safeguard_desktop.services import accounts
+        from safeguard_desktop.ui.signin import RecoveryKeyDialog
+
+        if confirmed is None:
+            confirmed = QMessageBox.question(
+                self, "New recovery key", "Make a new recovery key? The old one stops opening the register.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel,
+            ) == QMessageBox.StandardButton.Yes  # fmt: skip
+        keys = self.context.register.keys
+        if not confirmed or keys is None:
+            return None
+        try:
+            with write_session(self.context.engine) as session:
+                recovery = accounts.new_recovery_key(session, self.context.actor, self.context.register.folder, keys)
+        except ServiceError as exc:
+            self.error_label.setText(str(exc))
+            return None
+        self.status_label.setText("A new recovery key was made: the old one no longer opens the register.")
+        shown = RecoveryKeyDialog(recovery, "", self)
+        shown.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        shown.open()
+        self._recovery_dialog = shown
+        return recovery
 
     def set_lock(self, minutes: int) -> bool:
         """How long the app may sit unused before it locks."""
