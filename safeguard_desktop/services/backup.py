@@ -215,19 +215,33 @@ def restore_unopenable(folder: Path, keys: Unlocked, backup: Path) -> Path | Non
                       remove_when_missing=True)  # fmt: skip
             _put_side(backup.with_name(backup.name + ".audit.key"), folder / audit.KEY_FILE, remove_when_missing=False)
             if source_key != keys.database_key and source_key is not None:
-                from safeguard_desktop.services import rotation
-
-                prepared = current.with_name(f"{current.stem}-restoring.db")
-                prepared.unlink(missing_ok=True)
-                copy_database(backup, prepared, source_key)
-                rotation.adopt(prepared, source_key, keys, old_safeguarding)
+                prepared, _resealed = _adopted_copy(backup, current, source_key, keys, old_safeguarding)
                 copy_database(prepared, current, keys.database_key)
-                prepared.unlink()
+                _remove_copy(prepared)
             else:
                 copy_database(backup, current, keys.database_key)
     finally:
         own.leave()
     return aside
+
+
+def _adopted_copy(backup: Path, current: Path, source_key: bytes, keys: Unlocked, old_safeguarding: bytes | None
+                  ) -> tuple[Path, int]:  # fmt: skip
+    """A backup made before the keys were replaced, brought under the current keys in a copy of its own beside the
+    register (so a kill leaves the register as it was, never a file under keys nobody holds any more); the copy
+    and how many sealed texts were sealed again."""
+    from safeguard_desktop.services import rotation
+
+    prepared = current.with_name(f"{current.stem}-restoring.db")
+    _remove_copy(prepared)
+    copy_database(backup, prepared, source_key)
+    make_private(prepared)
+    return prepared, rotation.adopt(prepared, source_key, keys, old_safeguarding)
+
+
+def _remove_copy(prepared: Path) -> None:
+    for part in (prepared, prepared.with_name(prepared.name + "-wal"), prepared.with_name(prepared.name + "-shm")):
+        part.unlink(missing_ok=True)
 
 
 def record_restore(session: Session, actor: Actor, backup: Path, aside: Path | None) -> None:
@@ -242,15 +256,7 @@ def _replace_with(engine: Engine, folder: Path, actor: Actor, backup: Path, curr
     source_key, old_safeguarding, keys = older
     adopted, prepared = "", None
     if source_key is not None and source_key != key and keys is not None:
-        # Made before the keys were replaced: brought under the current keys in a copy of its own first, so a
-        # kill leaves the register as it was, never a file under keys nobody holds any more.
-        from safeguard_desktop.services import rotation
-
-        prepared = current.with_name(f"{current.stem}-restoring.db")
-        prepared.unlink(missing_ok=True)
-        copy_database(backup, prepared, source_key)
-        make_private(prepared)
-        resealed = rotation.adopt(prepared, source_key, keys, old_safeguarding)
+        prepared, resealed = _adopted_copy(backup, current, source_key, keys, old_safeguarding)
         adopted = f"; made under earlier keys, re-keyed ({resealed} sealed texts sealed again)"
     stamp = datetime.now().strftime("%Y-%m-%d_%H%M%S")
     aside = current.with_name(f"{current.stem}-replaced-{stamp}.db")
@@ -269,8 +275,7 @@ def _replace_with(engine: Engine, folder: Path, actor: Actor, backup: Path, curr
             sidecar.unlink()
     copy_database(prepared or backup, current, key)
     if prepared is not None:
-        for part in (prepared, prepared.with_name(prepared.name + "-wal"), prepared.with_name(prepared.name + "-shm")):
-            part.unlink(missing_ok=True)
+        _remove_copy(prepared)
     faultpoints.reach("restore:after-database")
     with write_session(engine) as session:
         audit.record(session, actor, "restored the register", "backup", "",

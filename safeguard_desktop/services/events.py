@@ -217,8 +217,14 @@ def _summary(event: Event) -> EventSummary:
         tuple(sorted((g.value for g in event.groups if g.kind == "year"), key=year_group_order)),
         tuple(sorted(g.value for g in event.groups if g.kind == "class")),
         len(event.picked),
-        needed_purposes(policy, event.footage_offered, [c for c in event.purpose_codes.split(",") if c]),
+        purposes_of(event),
     )
+
+
+def purposes_of(event: Event) -> tuple[str, ...]:
+    """The consent purposes (codes) the event's policy needs (a custom policy's own, kept comma-separated)."""
+    custom = [c for c in event.purpose_codes.split(",") if c]
+    return needed_purposes(FilmingPolicy(event.filming_policy), event.footage_offered, custom)
 
 
 def list_events(session: Session, actor: Actor) -> list[EventSummary]:

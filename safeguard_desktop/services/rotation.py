@@ -367,13 +367,9 @@ def adopt(path: Path, file_key: bytes, keys: keyring.Unlocked, old_safeguarding:
     """Bring a register file made under older keys (a restored backup) under the current ones: re-keyed, its
     sealed texts sealed again to the current safeguarding key; the number re-sealed."""
     from safeguard_desktop.paths import sqlite_url
-    from safeguard_desktop.store.engine import cipher_connect, make_engine
+    from safeguard_desktop.store.engine import make_engine, rekey_file
 
-    connection = cipher_connect(str(path), file_key)
-    try:
-        connection.execute(f"PRAGMA rekey = \"x'{keys.database_key.hex()}'\"")
-    finally:
-        connection.close()
+    rekey_file(path, file_key, keys.database_key)
     engine = make_engine(sqlite_url(path), key=keys.database_key)
     try:
         with write_session(engine) as session:

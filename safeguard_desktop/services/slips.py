@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
-from safeguard_desktop.domain.events import PARENT_FILMING, SCHOOL_RECORDING, FilmingPolicy, needed_purposes
+from safeguard_desktop.domain.events import PARENT_FILMING, SCHOOL_RECORDING
 from safeguard_desktop.domain.slips import SlipReference, parse_reference
-from safeguard_desktop.services import consent
+from safeguard_desktop.services import consent, events
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ConflictError, NotFound, ValidationError
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Contact, Event, Pupil
@@ -69,16 +69,11 @@ def look_up(session: Session, actor: Actor, text: str, *, expected_event: int | 
         f"{pupil.preferred_forename or pupil.legal_forename} {pupil.legal_surname}",
         pupil.reg_group,
         recorded is not None,
-        _asked(event),
+        events.purposes_of(event),
         contact.id if contact is not None else None,
         contact.name if contact is not None else "",
         contact.relationship if contact is not None else "",
     )
-
-
-def _asked(event: Event) -> tuple[str, ...]:
-    return needed_purposes(FilmingPolicy(event.filming_policy), event.footage_offered,
-                           [c for c in event.purpose_codes.split(",") if c])  # fmt: skip
 
 
 def record_slip(

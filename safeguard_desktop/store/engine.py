@@ -101,14 +101,20 @@ def rekey(engine: Engine, new_key: bytes) -> None:
     if held is None:
         raise ValueError("Only an encrypted register's file can be given a new key.")
     engine.dispose()  # pooled connections hold the old key
-    connection = cipher_connect(str(held[0]), held[1])
+    rekey_file(held[0], held[1], new_key)
+    held[1] = new_key
+    engine.dispose()
+
+
+def rekey_file(path: Path, old_key: bytes, new_key: bytes) -> None:
+    """Re-encrypt one SQLCipher file from ``old_key`` to ``new_key``, then checkpoint: until the re-keyed pages are
+    written back from the write-ahead log, the old key still reads the main file. Nobody else may have it open."""
+    connection = cipher_connect(str(path), old_key)
     try:
         connection.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         connection.close()
-    held[1] = new_key
-    engine.dispose()
 
 
 def use_key(engine: Engine, key: bytes) -> None:
