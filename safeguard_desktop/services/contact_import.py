@@ -8,7 +8,6 @@ unreadable field, is reported by line and field; nothing is written for a refuse
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from safeguard_desktop.services import audit, contacts
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.mis_files import RawTable
+from safeguard_desktop.services.mis_mapping import find_columns
 from safeguard_desktop.services.mis_rows import Rejection
 from safeguard_desktop.store.models import Contact, Pupil
 
@@ -57,19 +57,9 @@ class ContactImportPreview:
     applied: bool = False
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.casefold()).strip()
-
-
 def mapping(headers: list[str]) -> dict[str, int]:
     """Which column holds which contact field; ValidationError naming what is missing."""
-    keys = [_key(h) for h in headers]
-    found: dict[str, int] = {}
-    for name, synonyms in SYNONYMS.items():
-        for synonym in synonyms:
-            if synonym in keys and keys.index(synonym) not in found.values():
-                found[name] = keys.index(synonym)
-                break
+    found = find_columns(headers, SYNONYMS)
     missing = []
     if "upn" not in found and "admission_number" not in found:
         missing.append("the pupil's UPN or admission number")

@@ -30,6 +30,7 @@ from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound, ValidationError
 from safeguard_desktop.services.mis_consent import read_answer
 from safeguard_desktop.services.mis_files import RawTable
+from safeguard_desktop.services.mis_mapping import find_columns, header_key
 from safeguard_desktop.services.mis_rows import Rejection
 from safeguard_desktop.services.settings import read_setting, write_setting
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Contact, Event, Pupil, UnmatchedReply
@@ -82,23 +83,12 @@ class WaitingReply:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    return header_key(unicodedata.normalize("NFKC", text))  # forms' exports: full-width and other forms folded
 
 
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace(",", " ").split())
-
-
-def _columns(headers: list[str]) -> dict[str, int]:
-    keys = [_key(h) for h in headers]
-    found: dict[str, int] = {}
-    for name, synonyms in _FIELDS.items():
-        for synonym in synonyms:
-            if synonym in keys and keys.index(synonym) not in found.values():
-                found[name] = keys.index(synonym)
-                break
-    return found
 
 
 def _question_code(header: str, purposes: dict[str, ConsentPurpose], kept: dict[str, str]) -> str | None:
@@ -213,7 +203,7 @@ def _record(session: Session, actor: Actor, pupil: Pupil, event_id: int | None, 
 
 def _read(table: RawTable, purposes: dict[str, ConsentPurpose], kept: dict[str, str], today: date,
           result: FormReplies) -> list[_Reply]:  # fmt: skip
-    columns = _columns(table.headers)
+    columns = find_columns(table.headers, _FIELDS, _key)
     used = set(columns.values())
     questions: dict[int, str] = {}
     for i, header in enumerate(table.headers):

@@ -12,7 +12,6 @@ answer stands beside the contacts' own.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,6 +24,7 @@ from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.mis_files import RawTable
+from safeguard_desktop.services.mis_mapping import header_key
 from safeguard_desktop.services.mis_rows import Rejection
 from safeguard_desktop.services.settings import read_setting, write_setting
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Pupil
@@ -57,10 +57,6 @@ class MisConsentResult:
     applied: bool = False
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.casefold()).strip()
-
-
 def saved_mapping(session: Session) -> dict[str, str]:
     """The school's kept mapping: MIS consent name (folded) → purpose code."""
     value = read_setting(session, MAPPING_SETTING, {})
@@ -91,7 +87,7 @@ def _find(keys: list[str], names: tuple[str, ...]) -> int | None:
 
 def _answers(table: RawTable) -> tuple[list[tuple[int, str, str, str, str, str]], bool]:
     """(line, upn, adno, MIS consent name, response, date text) per answer, and whether the file is long."""
-    keys = [_key(h) for h in table.headers]
+    keys = [header_key(h) for h in table.headers]
     upn_at, adno_at = _find(keys, _IDS["upn"]), _find(keys, _IDS["admission_number"])
     if upn_at is None and adno_at is None:
         raise ValidationError(f"The consent file has no UPN or admission number column; its columns are: "
@@ -123,12 +119,14 @@ def import_consent(session: Session, actor: Actor, table: RawTable, *, mapping: 
     actor.require(Operation.IMPORT_PUPILS)
     day = today or date.today()
     purposes = {p.code: p for p in session.scalars(select(ConsentPurpose).where(ConsentPurpose.active.is_(True)))}
-    by_name = {_key(p.name): p.code for p in purposes.values()} | {_key(p.code): p.code for p in purposes.values()}
+    by_name = {header_key(p.name): p.code for p in purposes.values()} | {
+        header_key(p.code): p.code for p in purposes.values()
+    }
     kept = saved_mapping(session)
     for name, code in (mapping or {}).items():
         if code not in purposes:
             raise ValidationError(f"No active consent purpose with the code {code!r}; see 'safeguard purposes'.")
-        kept[_key(name)] = code
+        kept[header_key(name)] = code
     result = MisConsentResult(table.source)
     answers, _long = _answers(table)
     by_upn = {u: i for i, u in session.execute(select(Pupil.id, Pupil.upn)) if u}
@@ -151,7 +149,7 @@ def import_consent(session: Session, actor: Actor, table: RawTable, *, mapping: 
             result.rejected.append(Rejection(line, "pupil", f"{upn or adno or 'no identifier'}: no such pupil in the "
                                                             "register (import the pupils first)"))  # fmt: skip
             continue
-        code = kept.get(_key(name)) or by_name.get(_key(name)) or ""
+        code = kept.get(header_key(name)) or by_name.get(header_key(name)) or ""
         if code not in purposes:
             result.unmapped[name] = result.unmapped.get(name, 0) + 1
             continue

@@ -4,7 +4,7 @@ iSAMS use, and the person's own choices when a file uses others."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from safeguard_desktop.services.errors import ValidationError
@@ -86,22 +86,29 @@ FIELD_BY_KEY = {f.key: f for f in FIELDS}
 IDENTIFIERS = ("upn", "admission_number")
 
 
-def _header_key(text: str) -> str:
+def header_key(text: str) -> str:
+    """A column heading as compared: lower case, every run of other characters one space ("Child's name" and
+    "CHILDS  NAME" differ, "Reg-Group" and "reg group" do not)."""
     return re.sub(r"[^a-z0-9]+", " ", text.casefold()).strip()
+
+
+def find_columns(headers: list[str], synonyms: Mapping[str, Sequence[str]],
+                 key: Callable[[str], str] = header_key) -> dict[str, int]:  # fmt: skip
+    """Each field's column: the first of its names the file uses, in the order given, never a column another
+    field has taken already."""
+    keys = [key(h) for h in headers]
+    found: dict[str, int] = {}
+    for name, names in synonyms.items():
+        for synonym in names:
+            if synonym in keys and keys.index(synonym) not in found.values():
+                found[name] = keys.index(synonym)
+                break
+    return found
 
 
 def suggest_mapping(headers: list[str]) -> dict[str, int]:
     """Map register fields to column positions by recognising the names MIS exports use."""
-    mapping: dict[str, int] = {}
-    keys = [_header_key(h) for h in headers]
-    for spec in FIELDS:
-        for synonym in spec.synonyms:
-            if synonym in keys:
-                index = keys.index(synonym)
-                if index not in mapping.values():
-                    mapping[spec.key] = index
-                    break
-    return mapping
+    return find_columns(headers, {spec.key: spec.synonyms for spec in FIELDS})
 
 
 def missing_fields(mapping: Mapping[str, int]) -> list[str]:
@@ -115,12 +122,12 @@ def missing_fields(mapping: Mapping[str, int]) -> list[str]:
 def mapping_from_names(headers: list[str], names: Mapping[str, str]) -> dict[str, int]:
     """Turn {field: header text} into positions; ValidationError names an unknown field or header."""
     result = suggest_mapping(headers)
-    keys = [_header_key(h) for h in headers]
+    keys = [header_key(h) for h in headers]
     for field_key, header in names.items():
         if field_key not in FIELD_BY_KEY:
             known = ", ".join(FIELD_BY_KEY)
             raise ValidationError(f"Unknown field {field_key!r} in the mapping; fields are: {known}.")
-        wanted = _header_key(header)
+        wanted = header_key(header)
         if wanted not in keys:
             raise ValidationError(f"The file has no column called {header!r}; its columns are: {', '.join(headers)}.")
         result[field_key] = keys.index(wanted)
