@@ -54,3 +54,16 @@ def first_line(path: Path) -> str:
     """
     lines = read_text_file(path, SECRET_FILE_BUDGET).splitlines()
     return lines[0] if lines else ""
+
+
+def name_mapping(items: list[str], example: str) -> dict[str, str]:
+    """--map "NAME=CODE" options as {name: code}; ValidationError showing ``example`` for one that is not."""
+    from safeguard_desktop.services.errors import ValidationError
+
+    mapping = {}
+    for item in items:
+        name, sep, code = item.rpartition("=")
+        if not sep or not name.strip() or not code.strip():
+            raise ValidationError(f"--map {item!r}: write it as '{example}'.")
+        mapping[name.strip()] = code.strip()
+    return mapping

@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import date
 
-from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED, uk_date
+from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED, name_mapping, uk_date
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.dates import format_uk_date
 from safeguard_desktop.services import consent, consent_views, demo, mis_import, register
@@ -165,12 +165,7 @@ def cmd_pupils(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 def _import_consent(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     from safeguard_desktop.services import mis_consent
 
-    mapping = {}
-    for item in args.map:
-        name, sep, code = item.rpartition("=")
-        if not sep or not name.strip() or not code.strip():
-            raise ValidationError(f"--map {item!r}: write it as 'MIS name=purpose_code'.")
-        mapping[name.strip()] = code.strip()
+    mapping = name_mapping(args.map, "MIS name=purpose_code")
     table = read_pupil_file(args.file)
     with write_session(reg.engine) as session:
         result = mis_consent.import_consent(session, actor, table, mapping=mapping, apply=not args.dry_run)

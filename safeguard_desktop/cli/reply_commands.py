@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED
+from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED, name_mapping
 from safeguard_desktop.domain.dates import format_uk_datetime
 from safeguard_desktop.services import consent, form_replies
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
-from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.mis_files import read_pupil_file
 from safeguard_desktop.services.transaction import read_session, write_session
 
@@ -35,24 +34,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     asd.add_argument("--reason", required=True)
 
 
-def _mapping(items: list[str]) -> dict[str, str]:
-    mapping = {}
-    for item in items:
-        question, sep, code = item.rpartition("=")
-        if not sep or not question.strip() or not code.strip():
-            raise ValidationError(f"--map {item!r}: write it as 'Question text=purpose_code'.")
-        mapping[question.strip()] = code.strip()
-    return mapping
-
-
 def cmd_replies(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """replies import / unmatched / match / set-aside."""
     command = args.replies_command
     if command == "import":
+        mapping = name_mapping(args.map, "Question text=purpose_code")
         table = read_pupil_file(args.file)
         with write_session(reg.engine) as session:
-            result = form_replies.import_replies(session, actor, table, mapping=_mapping(args.map),
-                                                 apply=not args.dry_run)  # fmt: skip
+            result = form_replies.import_replies(session, actor, table, mapping=mapping, apply=not args.dry_run)
         verb = "Recorded" if result.applied else "Would record"
         for question, code in result.questions.items():
             print(f"  {question!r} -> {code}")
