@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,8 +12,8 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.domain.consent import GivenByKind, Verdict, may_appear, standing_answers
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound
-from safeguard_desktop.services.register import list_purposes, snapshot_on
-from safeguard_desktop.services.snapshot import fact_of
+from safeguard_desktop.services.register import decision_tuple, list_purposes, snapshot_on
+from safeguard_desktop.services.snapshot import PurposeInfo, fact_of
 from safeguard_desktop.store.models import ConsentDecision, Contact, Pupil
 
 
@@ -68,13 +69,19 @@ def answers_for(session: Session, actor: Actor, pupil_id: int, *, on: date | Non
     pupil = session.get(Pupil, pupil_id)
     if pupil is None:
         raise NotFound(f"No pupil with id {pupil_id}; the register may have been reloaded.")
-    day = on or date.today()
     decisions = list(session.scalars(select(ConsentDecision).where(ConsentDecision.pupil_id == pupil_id)))
     contacts = {c.id: c for c in session.scalars(select(Contact).where(Contact.pupil_id == pupil_id))}
+    return answers_from(pupil, decisions, contacts, list_purposes(session), on or date.today())
+
+
+def answers_from(pupil: Pupil, decisions: Sequence[ConsentDecision], contacts: dict[int, Contact],
+                 purposes: Sequence[PurposeInfo], day: date) -> list[PurposeAnswers]:  # fmt: skip
+    """The verdicts and standing answers from a pupil's decisions and contacts already read (the detail panel
+    reads them once for the history as well)."""
     by_id = {d.id: d for d in decisions}
     result = []
-    for purpose in list_purposes(session):
-        facts = [fact_of(_row(d, contacts)) for d in decisions if d.purpose_id == purpose.id]
+    for purpose in purposes:
+        facts = [fact_of(decision_tuple(d, contacts)) for d in decisions if d.purpose_id == purpose.id]
         verdict = may_appear(never_photograph=pupil.never_photograph, decisions=facts, on=day, on_roll=pupil.on_roll)
         answers = []
         for standing in standing_answers(facts, day):
@@ -83,12 +90,6 @@ def answers_for(session: Session, actor: Actor, pupil_id: int, *, on: date | Non
             answers.append(GiverAnswer(label, standing.verdict, decision.given_on, decision.route, pr))
         result.append(PurposeAnswers(purpose.id, purpose.name, verdict, tuple(answers)))
     return result
-
-
-def _row(d: ConsentDecision, contacts: dict[int, Contact]):  # type: ignore[no-untyped-def]
-    contact = contacts.get(d.contact_id) if d.contact_id is not None else None
-    return (d.pupil_id, d.purpose_id, d.state, d.given_on, d.recorded_at, d.valid_until, d.id, d.given_by_kind,
-            d.given_by_name, d.contact_id, None if contact is None else contact.parental_responsibility)  # fmt: skip
 
 
 def conflicts(session: Session, actor: Actor, *, on: date | None = None) -> list[Conflict]:

@@ -8,7 +8,6 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safeguard_desktop.domain.consent import may_appear
 from safeguard_desktop.domain.pupils import display_name
 from safeguard_desktop.services import audit, sealing
 from safeguard_desktop.services.actors import Actor, Operation
@@ -19,7 +18,6 @@ from safeguard_desktop.services.snapshot import (
     PurposeInfo,
     RegisterSnapshot,
     build_snapshot,
-    fact_of,
 )
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Contact, Pupil
 
@@ -123,7 +121,8 @@ def snapshot_on(session: Session, on: date, *, include_left: bool = False) -> Re
     )
 
 
-def _as_tuple(d: ConsentDecision, contacts: dict[int, Contact]) -> DecisionTuple:
+def decision_tuple(d: ConsentDecision, contacts: dict[int, Contact]) -> DecisionTuple:
+    """A stored decision as the rule reads it (``contacts``: the pupil's, by id)."""
     contact = contacts.get(d.contact_id) if d.contact_id is not None else None
     return (d.pupil_id, d.purpose_id, d.state, d.given_on, d.recorded_at, d.valid_until, d.id, d.given_by_kind,
             d.given_by_name, d.contact_id, None if contact is None else contact.parental_responsibility)  # fmt: skip
@@ -152,15 +151,10 @@ def pupil_detail(session: Session, actor: Actor, pupil_id: int, *, on: date | No
     )
     contacts = {c.id: c for c in session.scalars(select(Contact).where(Contact.pupil_id == pupil_id))}
     names = {p.id: p.name for p in list_purposes(session, include_retired=True)}
-    verdicts = tuple(
-        may_appear(
-            never_photograph=pupil.never_photograph,
-            decisions=[fact_of(_as_tuple(d, contacts)) for d in decisions if d.purpose_id == p.id],
-            on=day,
-            on_roll=pupil.on_roll,
-        )
-        for p in purposes
-    )
+    from safeguard_desktop.services.consent_views import answers_from
+
+    per_purpose = answers_from(pupil, decisions, contacts, purposes, day)
+    verdicts = tuple(a.verdict for a in per_purpose)
     may_see_reason = actor.may(Operation.VIEW_RESTRICTED_REASON)
     if pupil.never_photograph and may_see_reason:
         audit.record(session, actor, "viewed never-photograph reason", "pupil", pupil.id)
@@ -196,11 +190,9 @@ def pupil_detail(session: Session, actor: Actor, pupil_id: int, *, on: date | No
         )
         for d in decisions
     )
-    from safeguard_desktop.services.consent_views import answers_for
-
     givers = tuple(
         tuple(f"{g.giver}: {g.answer.value} ({g.given_on:%d/%m/%Y})" for g in answers.answers)
-        for answers in answers_for(session, actor, pupil_id, on=day)
+        for answers in per_purpose
     )
     people = tuple(_contact_text(c) for c in sorted(contacts.values(), key=lambda c: (c.priority, c.id)) if c.active)
     return PupilDetail(
