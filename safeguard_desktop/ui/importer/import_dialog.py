@@ -6,14 +6,12 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -32,20 +30,10 @@ from safeguard_desktop.services.transaction import read_session, write_session
 from safeguard_desktop.ui.background import BackgroundJob, Cancelled, run_in_background
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.tables import read_only_table
 
 NOT_IN_FILE = "(not in this file)"
 PAGE_MAPPING, PAGE_PREVIEW, PAGE_DONE = range(3)
-
-
-def _table(headers: tuple[str, ...], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setAccessibleName(name)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
 
 
 def _fill(table: QTableWidget, rows: list[tuple[object, ...]]) -> None:
@@ -112,10 +100,10 @@ class ImportDialog(QDialog):
         self.warning_label.setStyleSheet("background: #fff3cd; color: #665200; padding: 6px;")
         self.warning_label.hide()
         self.tabs = QTabWidget()
-        self.added_table = _table(("Line", "Name", "UPN", "Born", "Year", "Class"), "Pupils to add")
-        self.updated_table = _table(("Line", "Name", "UPN", "What changes"), "Pupils to update")
-        self.left_table = _table(("Name",), "Pupils to mark as left")
-        self.rejected_table = _table(("Line", "Field", "Problem"), "Rejected rows")
+        self.added_table = read_only_table(("Line", "Name", "UPN", "Born", "Year", "Class"), "Pupils to add")
+        self.updated_table = read_only_table(("Line", "Name", "UPN", "What changes"), "Pupils to update")
+        self.left_table = read_only_table(("Name",), "Pupils to mark as left")
+        self.rejected_table = read_only_table(("Line", "Field", "Problem"), "Rejected rows")
         for table, title in (
             (self.rejected_table, "Problems"),
             (self.added_table, "New"),

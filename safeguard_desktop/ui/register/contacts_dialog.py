@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -25,6 +22,7 @@ from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.register.consent_dialog import RELATIONSHIPS
+from safeguard_desktop.ui.tables import read_only_table
 
 HEADERS = ("Name", "Relationship", "Parental responsibility", "Lives with the pupil", "Email", "Phone", "Priority")
 
@@ -39,15 +37,7 @@ class ContactsDialog(QDialog):
         self.pupil_id = pupil_id
         self.setWindowTitle(f"Contacts — {pupil_name}")
         self.resize(820, 480)
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.setAccessibleName("Contacts")
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = read_only_table(HEADERS, "Contacts", pick_rows=True)
         self.name_edit = QLineEdit()
         self.name_edit.setAccessibleName("Contact's name")
         self.relationship_combo = QComboBox()
