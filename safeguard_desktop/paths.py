@@ -47,6 +47,11 @@ def user_location_file() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR, roaming=True)) / LOCATION_FILE
 
 
+def user_config_file(name: str) -> Path:
+    """A file (or folder) of this account's own beside its remembered choice (roaming profile on Windows)."""
+    return Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR, roaming=True)) / name
+
+
 def machine_location_file() -> Path:
     """Where a choice for everyone on this computer is kept (``C:\\ProgramData\\…``, ``/etc/xdg/…``): it survives
     the wiping of profiles on managed school PCs."""

@@ -211,67 +211,96 @@ def test_anyone_changes_their_own_password_and_the_lead_sets_the_idle_lock(qtbot
     dialog = window.on_accounts_action()
     assert dialog.add(("t.teacher", "Tia Teacher", Role.STAFF, "green apple river lamp"))
     assert dialog.set_lock(5) and not dialog.set_lock(0)
+    from safeguard_desktop.services import staff_room
+    from safeguard_desktop.services.actors import Actor
+    from safeguard_desktop.ui.staff.window import StaffWindow
+
+    with read_session(reg.engine) as session, pytest.raises(PermissionDenied):
+        settings.set_lock_minutes(session, Actor("Tia Teacher", Role.STAFF, "t.teacher"), 30)
+    with write_session(reg.engine) as session:  # the idle lock reaches staff with what is published to them
+        assert reg.keys is not None  # (as signed in: the account added since is found in the key file)
+        staff_room.publish(session, dsl, reg.keys, tmp_path)
     reg.close()
-    reg, teacher = sign_in(tmp_path, "t.teacher", "green apple river lamp")
-    with read_session(reg.engine) as session:
-        assert settings.lock_minutes(session) == 5
-    window = MainWindow(AppContext(reg, teacher))
+    desk, teacher = sign_in(tmp_path, "t.teacher", "green apple river lamp")
+    assert isinstance(desk, staff_room.StaffDesk)
+    window = StaffWindow(desk)
     qtbot.addWidget(window)
-    assert window.inactivity is not None and window.inactivity.timer.interval() == 5 * 60_000
-    dialog = window.on_accounts_action()
-    assert not dialog.add_button.isEnabled() and not dialog.lock_spin.isEnabled()
-    with pytest.raises(PermissionDenied), write_session(reg.engine) as session:
-        settings.set_lock_minutes(session, teacher, 30)
-    assert dialog.change_own_password("violet moon bridge four")
-    reg.close()
+    assert window.inactivity.timer.interval() == 5 * 60_000
+    assert window.change_password("wrong one entirely", "violet moon bridge four", "violet moon bridge four")
+    assert window.change_password("green apple river lamp", "violet moon bridge four", "violet moon bridge five")
+    assert window.change_password("green apple river lamp", "violet moon bridge four", "violet moon bridge four") == ""
     with pytest.raises(SignInFailed):
         sign_in(tmp_path, "t.teacher", "green apple river lamp")
-    reg, again = sign_in(tmp_path, "t.teacher", "violet moon bridge four")
+    desk, again = sign_in(tmp_path, "t.teacher", "violet moon bridge four")
     assert again.personal_key == teacher.personal_key  # their own key survives their own password change
-    reg.close()
+    desk.close()
 
 
 def test_staff_start_on_their_reports_without_the_register(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from safeguard_desktop.services.signin import create_demo_register, sign_in
+    from safeguard_desktop.ui.staff.window import StaffWindow
 
     create_demo_register(tmp_path, pupils=10)[0].close()
-    reg, staff = sign_in(tmp_path, "staff", DEMO_ACCOUNTS[3][1])
-    window = MainWindow(AppContext(reg, staff))
+    desk, _staff = sign_in(tmp_path, "staff", DEMO_ACCOUNTS[3][1])
+    window = StaffWindow(desk)
     qtbot.addWidget(window)
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert titles == ["&Events", "&Incidents"]  # no consent register for staff
-    assert not any(a.text() == "&Consent" and a.isVisible() for a in window.menuBar().actions())
-    reg.close()
+    assert titles == ["My &reports", "&Briefings"]  # no consent register, no events screen: staff hold no key
+    assert "Chris Moore" in window.windowTitle() and "Oakfield" in window.windowTitle()
+    assert len(window.choices()) == 10
+    window.resize(1366, 768)
+    assert window.frameGeometry().width() <= 1366
 
 
-def test_staff_open_the_confidential_briefing_from_the_events_tab(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from datetime import datetime
+def test_staff_log_a_concern_and_open_the_briefing_published_to_them(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime, timedelta
 
     from pypdf import PdfReader
 
     from safeguard_desktop.domain.events import FilmingPolicy
-    from safeguard_desktop.services import events
+    from safeguard_desktop.services import events, incidents, staff_room
     from safeguard_desktop.services.signin import create_demo_register, sign_in
-    from safeguard_desktop.store.engine import write_session
+    from safeguard_desktop.store.engine import read_session, write_session
+    from safeguard_desktop.ui.staff.window import StaffWindow
 
     reg, dsl = create_demo_register(tmp_path, pupils=40)
     with write_session(reg.engine) as session:
-        events.create_event(session, dsl, events.EventInput("Nativity", datetime(2026, 12, 10, 14), "Hall",
+        events.create_event(session, dsl, events.EventInput("Nativity", datetime.now() + timedelta(days=8), "Hall",
                                                             FilmingPolicy.PERSONAL_USE, year_groups=["Reception"]))  # fmt: skip
+        assert reg.keys is not None
+        staff_room.publish(session, dsl, reg.keys, tmp_path)
     reg.close()
-    reg, staff = sign_in(tmp_path, "staff", DEMO_ACCOUNTS[3][1])
-    background.set_synchronous(True)
-    window = MainWindow(AppContext(reg, staff))
+    desk, _staff = sign_in(tmp_path, "staff", DEMO_ACCOUNTS[3][1])
+    assert isinstance(desk, staff_room.StaffDesk)
+    window = StaffWindow(desk)
     qtbot.addWidget(window)
-    screen = window.events_screen
-    window.tabs.setCurrentWidget(screen)
-    screen.reload()
-    assert "confidential staff briefing" in screen.counts.text() and screen.documents_button.isEnabled()
-    assert [a.text() for a in screen.documents_button.menu().actions()] == ["Confidential staff briefing…"]
-    screen.save_document("briefing")
-    background.set_synchronous(False)
-    preview = screen.preview
-    assert preview is not None
+    window.tabs.setCurrentIndex(1)
+    assert window.briefing_list.count() == 1 and "Nativity" in window.briefing_list.item(0).text()
+    window.briefing_list.setCurrentRow(0)
+    assert window.open_button.isEnabled()
+    window.on_open_briefing()
+    from safeguard_desktop.ui.pdf_preview import PdfPreviewDialog
+
+    (preview,) = [w for w in window.findChildren(PdfPreviewDialog)]
     saved = preview.save_as(str(tmp_path / "briefing.pdf"))
     assert saved and "CONFIDENTIAL" in PdfReader(saved).pages[0].extract_text()
+    preview.close()
+    # A concern, through the same form the leads use, sent to the staff room.
+    from safeguard_desktop.ui.incidents.log_dialog import LogIncidentDialog
+
+    def fill(dialog: LogIncidentDialog) -> None:
+        dialog.summary_edit.setPlainText("Older pupils filming Jasper in the changing room")
+        dialog.on_save()
+
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, lambda: fill(next(w for w in window.findChildren(LogIncidentDialog))))
+    window.on_log()
+    assert window.report_list.count() == 1 and "not yet taken in" in window.report_list.item(0).text()
+    window.grab().save(str(tmp_path / "staff.png"))
+    reg, lead = sign_in(tmp_path, "dsl", DEMO_ACCOUNTS[0][1])
+    with read_session(reg.engine) as session:
+        assert any("Jasper" in v.summary for v in incidents.list_incidents(session, lead))
     reg.close()
+    window.on_refresh()
+    assert "Incident" in window.report_list.item(0).text()

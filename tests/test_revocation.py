@@ -104,10 +104,12 @@ def test_a_disabled_accounts_old_slot_opens_no_live_register(school: Path, tmp_p
     reg.close()
     assert not _opens(school, before.database_key)
     # Everyone else still signs in, and with keys that open the live file.
-    for user, password in (("a.lead", LEAD), ("d.deputy", DEPUTY), ("s.staff", STAFF)):
+    for user, password in (("a.lead", LEAD), ("d.deputy", DEPUTY)):
         reg, _ = sign_in(school, user, password)
-        assert reg.keys is not None and _opens(school, reg.keys.database_key)
+        assert reg.keys is not None and reg.keys.database_key is not None and _opens(school, reg.keys.database_key)
         reg.close()
+    desk, _ = sign_in(school, "s.staff", STAFF)  # staff sign in, and hold no key to the register at all
+    assert desk.keys is not None and desk.keys.database_key is None
     with pytest.raises(accounts.SignInFailed):
         sign_in(school, "o.office", OFFICE)
 
@@ -128,10 +130,11 @@ def test_a_demoted_lead_reads_nothing_written_after_and_cannot_sign(school: Path
     reg.close()
     # The demoted deputy's old keys: the old database key opens nothing live; and even with the current file key
     # (they are staff now, and so hold it) the old safeguarding key opens no sealed text, old or new.
-    assert not _opens(school, deputy_before.database_key)
+    assert deputy_before.database_key is not None and not _opens(school, deputy_before.database_key)
     current = keyring.unlock(school, "d.deputy", NEW)
     assert current.safeguarding_private is None and current.authority_private is None
-    for stored in _sealed_summaries(school, current.database_key):
+    assert current.database_key is None  # staff now: no key to the register file either
+    for stored in _sealed_summaries(school, keyring.unlock(school, "a.lead", LEAD).register_key):
         assert sealed_box.is_sealed(stored)
         with pytest.raises(keyring.KeyError_):
             sealed_box.open_sealed(deputy_before.safeguarding_private, stored)
@@ -157,10 +160,14 @@ def test_a_reset_password_old_slot_opens_nothing_and_the_new_one_does(school: Pa
                                                                                 NEW))  # fmt: skip
     assert done is not None and not done.lead_keys
     reg.close()
-    assert not _opens(school, keyring.unlock(old, "s.staff", STAFF).database_key)
-    reg, actor = sign_in(school, "s.staff", NEW)
+    old_keys = keyring.unlock(old, "s.staff", STAFF)
+    assert old_keys.database_key is None  # a staff slot never held the register's key
+    assert old_keys.personal_private != keyring.unlock(school, "s.staff", NEW).personal_private
+    with pytest.raises(keyring.WrongPassword):
+        keyring.unlock(school, "s.staff", STAFF)
+    desk, actor = sign_in(school, "s.staff", NEW)
     assert actor.role is Role.STAFF
-    reg.close()
+    desk.close()
 
 
 def test_accounts_follow_the_handed_over_signing_key_and_pin_it(school: Path) -> None:
@@ -208,7 +215,7 @@ def test_a_replacement_waits_while_someone_else_has_the_register_open(school: Pa
     finally:
         other.leave()
     old = _keep_key_file(school, tmp_path, "old")
-    staff_key = keyring.unlock(old, "a.lead", LEAD).database_key
+    staff_key = keyring.unlock(old, "a.lead", LEAD).register_key
     reg, actor = sign_in(school, "a.lead", LEAD)  # the next lead's sign-in does it
     assert rotation.owed(school) is None
     reg.close()

@@ -74,7 +74,7 @@ def _open(args: argparse.Namespace) -> tuple[Register, Actor]:
                 "This register is encrypted: sign in with --user NAME (the password is asked for, or read from "
                 "--password-file)."
             )
-        return signin.sign_in(folder, args.user, _read_secret(args.password_file, f"Password for {args.user}"),
+        return signin.sign_in_register(folder, args.user, _read_secret(args.password_file, f"Password for {args.user}"),
                               args.code)  # fmt: skip
     if args.database is None and not paths.database_file(folder).exists() and args.command != "demo":
         raise ValidationError(

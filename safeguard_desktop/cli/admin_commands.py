@@ -114,7 +114,7 @@ def restore_unopenable(args: argparse.Namespace, folder: Path, why: Exception) -
     except keyring.WrongPassword as exc:
         raise SignInFailed(str(exc)) from exc
     aside = backup.restore_unopenable(folder, keys, Path(args.file))
-    reg, actor = signin.sign_in(folder, args.user, password, args.code)
+    reg, actor = signin.sign_in_register(folder, args.user, password, args.code)
     try:
         with write_session(reg.engine) as session:
             backup.record_restore(session, actor, Path(args.file), aside)

@@ -380,7 +380,8 @@ def add_account(
     if session.scalar(select(func.count()).select_from(UserAccount).where(UserAccount.username == name)):
         raise ConflictError(f"There is already an account called {name!r}.")
     _add_account(session, name, display_name, role, password)
-    _slot_changed(session, folder, name, lambda: keyring.set_slot(folder, keys, name, password, lead=role in LEADS))
+    _slot_changed(session, folder, name, lambda: keyring.set_slot(folder, keys, name, password, lead=role in LEADS,
+                                                                  staff=role is Role.STAFF))  # fmt: skip
     keyring.propose(folder, keys, name, role=role.value, active=True)
     audit.record(session, actor, "added an account", "account", name, role.value)
 
@@ -397,7 +398,8 @@ def reset_password(
     lead = Role(account.role) in LEADS
     _owe_replacement(folder, account.username, lead=lead)
     _slot_changed(session, folder, account.username,
-                  lambda: keyring.set_slot(folder, keys, account.username, password, lead=lead))  # fmt: skip
+                  lambda: keyring.set_slot(folder, keys, account.username, password, lead=lead,
+                                           staff=account.role == Role.STAFF.value))  # fmt: skip
     if account.username != actor.username:  # a new personal key for them: the record signs its public half
         keyring.propose(folder, keys, account.username, role=account.role, active=account.active)
     audit.record(session, actor, "reset a password", "account", account.username)
@@ -434,7 +436,8 @@ def change_role(
     account.role = role.value
     account.password_hash = HASHER.hash(password)
     _slot_changed(session, folder, account.username,
-                  lambda: keyring.set_slot(folder, keys, account.username, password, lead=role in LEADS))  # fmt: skip
+                  lambda: keyring.set_slot(folder, keys, account.username, password, lead=role in LEADS,
+                                           staff=role is Role.STAFF))  # fmt: skip
     keyring.propose(folder, keys, account.username, role=role.value, active=account.active)
     audit.record(session, actor, "changed an account's role", "account", account.username, role.value)
 

@@ -198,7 +198,7 @@ def restore_unopenable(folder: Path, keys: Unlocked, backup: Path) -> Path | Non
     The caller signs in afterwards, which records the restore in the restored trail."""
     if keys.safeguarding_private is None:
         raise PermissionDenied("Only a safeguarding lead can restore the register.")
-    source_key, old_safeguarding = opening_key(backup, keys.database_key, keys, folder)
+    source_key, old_safeguarding = opening_key(backup, keys.register_key, keys, folder)
     check_backup(backup, source_key)
     current = folder / "register.db"
     own = presence.enter(folder, presence.program_name(), keys.username)
@@ -214,12 +214,12 @@ def restore_unopenable(folder: Path, keys: Unlocked, backup: Path) -> Path | Non
             _put_side(backup.with_name(backup.name + ".anchor.json"), folder / audit.ANCHOR_FILE,
                       remove_when_missing=True)  # fmt: skip
             _put_side(backup.with_name(backup.name + ".audit.key"), folder / audit.KEY_FILE, remove_when_missing=False)
-            if source_key != keys.database_key and source_key is not None:
+            if source_key != keys.register_key and source_key is not None:
                 prepared, _resealed = _adopted_copy(backup, current, source_key, keys, old_safeguarding)
-                copy_database(prepared, current, keys.database_key)
+                copy_database(prepared, current, keys.register_key)
                 _remove_copy(prepared)
             else:
-                copy_database(backup, current, keys.database_key)
+                copy_database(backup, current, keys.register_key)
     finally:
         own.leave()
     return aside

@@ -122,14 +122,14 @@ def _upgrade(engine: Engine, folder: Path, mark: Presence | None) -> None:
 def _keyed_engine(database_url: str, keys: Unlocked) -> tuple[Engine, bool]:
     """The engine under the current database key — or, when a key replacement was interrupted after the file was
     re-keyed, under the pending one (see services/rotation.py); True in the second case."""
-    engine = make_engine(database_url, key=keys.database_key)
+    engine = make_engine(database_url, key=keys.register_key)
     if keys.next is None:
         return engine, False
     try:
         engine.connect().close()
     except WrongDatabaseKey:
         engine.dispose()
-        return make_engine(database_url, key=keys.next.database_key), True
+        return make_engine(database_url, key=keys.next.register_key), True
     return engine, False
 
 

@@ -27,7 +27,8 @@ class Opened:
     """The keys an envelope carried."""
 
     generation: int
-    database_key: bytes
+    #: None for staff: they hold no key to the register.
+    database_key: bytes | None
     safeguarding_private: bytes | None
     authority_private: bytes | None
 
@@ -39,14 +40,16 @@ def _b64(data: bytes) -> str:
 def make(
     personal_public: bytes,
     generation: int,
-    database_key: bytes,
+    database_key: bytes | None,
     safeguarding_private: bytes | None = None,
     authority_private: bytes | None = None,
 ) -> dict[str, Any]:
     """An envelope for the holder of ``personal_public``'s private half."""
     from safeguard_desktop.services import sealed_box
 
-    payload: dict[str, Any] = {"generation": generation, "database": _b64(database_key)}
+    payload: dict[str, Any] = {"generation": generation}
+    if database_key is not None:
+        payload["database"] = _b64(database_key)
     if safeguarding_private is not None:
         payload["safeguarding"] = _b64(safeguarding_private)
     if authority_private is not None:
@@ -74,9 +77,6 @@ def open_envelope(envelope: Any, personal_private: bytes) -> Opened | None:
                 raise ValueError(name)
             return raw
 
-        database = key("database")
-        if database is None:
-            return None
-        return Opened(generation, database, key("safeguarding"), key("authority"))
+        return Opened(generation, key("database"), key("safeguarding"), key("authority"))
     except (KeyError_, KeyError, TypeError, ValueError, AttributeError):
         return None

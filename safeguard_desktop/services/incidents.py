@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -169,54 +170,119 @@ def _guard(category: Category, *texts: str, links: Sequence[str] = ()) -> None:
             )
 
 
-def record_incident(session: Session, actor: Actor, data: IncidentInput) -> int:
-    """Log an incident. Returns its number."""
-    actor.require(Operation.LOG_INCIDENT)
+def checked_input(data: IncidentInput) -> dict[str, Any]:
+    """The form's content checked as every incident is (lengths, characters, guarded categories, people), as plain
+    data: what a staff report carries to the leads, and what :func:`record_checked` stores."""
     summary = _text(data.summary, "summary of what happened", 8000, required=True)
     platforms = [_one_line(p, "platform", 100) for p in data.platforms if p.strip()]
     links = [_one_line(link, "link", 500) for link in data.evidence_links if link.strip()]
     _guard(data.category, summary, *platforms, links=links)
     occurred = data.occurred_at
-    now = datetime.now()
-    if occurred is not None and occurred > now:
+    if occurred is not None and occurred > datetime.now():
         raise ValidationError("When it happened cannot be in the future.")
     people = []
     for person in data.people:
         if person.involvement not in INVOLVEMENTS:
             raise ValidationError(f"Involvement must be one of: {', '.join(INVOLVEMENTS)}.")
         if person.kind == "pupil":
-            if person.pupil_id is None or session.get(Pupil, person.pupil_id) is None:
+            if person.pupil_id is None:
                 raise NotFound("A pupil linked to the incident is not in the register.")
         elif person.kind not in ("staff", "school", "other"):
             raise ValidationError("A person involved is a pupil, a member of staff, the school, or someone else.")
+        people.append({
+            "kind": person.kind,
+            "involvement": person.involvement,
+            "pupil_id": person.pupil_id if person.kind == "pupil" else None,
+            "name": _text(person.name, "name", 200),
+            "staff_role": _text(person.staff_role, "staff role", 100),
+        })  # fmt: skip
+    return {
+        "category": data.category.value,
+        "four_cs": (data.four_cs or DEFAULT_AXIS[data.category]).value,
+        "urgency": data.urgency.value,
+        "occurred_at": occurred.isoformat() if occurred is not None else None,
+        "summary": summary,
+        "platforms": platforms,
+        "links": links,
+        "people": people,
+    }
+
+
+def _input_from(payload: dict[str, Any]) -> IncidentInput:
+    """Plain data back into the form's content (a staff report as sent), for checking again before it is kept."""
+    occurred = payload.get("occurred_at")
+    return IncidentInput(
+        category=Category(payload["category"]),
+        summary=str(payload["summary"]),
+        urgency=Urgency(payload["urgency"]),
+        four_cs=FourCs(payload["four_cs"]),
+        occurred_at=datetime.fromisoformat(occurred) if occurred else None,
+        platforms=[str(p) for p in payload.get("platforms", [])],
+        evidence_links=[str(link) for link in payload.get("links", [])],
+        people=[
+            PersonInput(str(p["kind"]), str(p["involvement"]), int(p["pupil_id"]) if p.get("pupil_id") else None,
+                        str(p.get("name", "")), str(p.get("staff_role", "")))
+            for p in payload.get("people", [])
+        ],
+    )  # fmt: skip
+
+
+def record_incident(session: Session, actor: Actor, data: IncidentInput) -> int:
+    """Log an incident. Returns its number."""
+    actor.require(Operation.LOG_INCIDENT)
+    return record_checked(session, actor, checked_input(data))
+
+
+def record_checked(
+    session: Session,
+    actor: Actor,
+    payload: dict[str, Any],
+    *,
+    report_ref: str | None = None,
+    reported_at: datetime | None = None,
+) -> int:
+    """Keep an incident from checked plain data (checked again: a staff report comes from a file). A staff
+    report (``report_ref``) keeps the time it was sent, and a pupil since gone from the register as a name."""
+    actor.require(Operation.LOG_INCIDENT)
+    checked = checked_input(_input_from(payload)) if report_ref is not None else payload
+    now = datetime.now()
+    people = []
+    for person in checked["people"]:
+        kind, pupil_id, name = person["kind"], person["pupil_id"], person["name"]
+        if kind == "pupil" and (pupil_id is None or session.get(Pupil, pupil_id) is None):
+            if report_ref is None:
+                raise NotFound("A pupil linked to the incident is not in the register.")
+            kind, pupil_id, name = "other", None, name or f"a pupil no longer on the register (number {pupil_id})"
         people.append(
             IncidentPerson(
-                kind=person.kind,
-                pupil_id=person.pupil_id if person.kind == "pupil" else None,
-                name=sealing.seal(session, _text(person.name, "name", 200)),
-                staff_role=sealing.seal(session, _text(person.staff_role, "staff role", 100)),
-                involvement=person.involvement,
+                kind=kind,
+                pupil_id=pupil_id,
+                name=sealing.seal(session, name),
+                staff_role=sealing.seal(session, person["staff_role"]),
+                involvement=person["involvement"],
             )
         )
+    occurred = checked["occurred_at"]
     incident = Incident(
-        category=data.category.value,
-        four_cs=(data.four_cs or DEFAULT_AXIS[data.category]).value,
-        urgency=data.urgency.value,
+        category=checked["category"],
+        four_cs=checked["four_cs"],
+        urgency=checked["urgency"],
         status=Status.OPEN.value,
-        occurred_at=occurred,
-        reported_at=now,
-        summary=sealing.seal(session, summary),
-        platforms=sealing.seal(session, "\n".join(platforms)),
-        evidence_links=sealing.seal(session, "\n".join(links)),
+        occurred_at=datetime.fromisoformat(occurred) if occurred else None,
+        reported_at=reported_at or now,
+        summary=sealing.seal(session, checked["summary"]),
+        platforms=sealing.seal(session, "\n".join(checked["platforms"])),
+        evidence_links=sealing.seal(session, "\n".join(checked["links"])),
         reported_by=actor.name,
         reported_by_user=actor.username or None,
         created_at=now,
-        reporter_copy=sealing.seal_for_author(session, actor.username, summary),
+        reporter_copy=sealing.seal_for_author(session, actor.username, checked["summary"]),
+        report_ref=report_ref,
     )
     incident.people = people
     session.add(incident)
     session.flush()
-    audit.record(session, actor, "logged an incident", "incident", incident.id, data.category.value)
+    audit.record(session, actor, "logged an incident", "incident", incident.id, checked["category"])
     return incident.id
 
 

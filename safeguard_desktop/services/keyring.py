@@ -30,6 +30,7 @@ SLOTS_FILE = "keyslots.json"
 #: argon2id parameters: OWASP's minimum (19 MiB, 2 passes, 1 lane); ~15 ms here (shared/MEASURED.md).
 ARGON2 = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
 _PINNED = "db:pinned"
+_PERSONAL_PINNED = "me:pinned"
 #: Bounds on the argon2 parameters read from the file (untrusted): an edited cost must not make sign-in hang.
 ARGON2_BOUNDS = {"time_cost": (1, 10), "memory_cost": (8 * 1024, 256 * 1024), "parallelism": (1, 8)}
 SLOTS_BUDGET = 4_000_000  # bytes: thousands of accounts; checked before the file is read whole
@@ -108,7 +109,8 @@ class Unlocked:
     """What a signed-in account holds: the database key, and the safeguarding private key for leads only."""
 
     username: str
-    database_key: bytes
+    #: The register's database key; None for staff, who hold no key to the register (services/staff_room.py).
+    database_key: bytes | None
     safeguarding_private: bytes | None
     safeguarding_public: bytes
     personal_private: bytes | None = None
@@ -129,6 +131,23 @@ class Unlocked:
     #: The key that opened this account's slot, with its salt and settings: the slot can be made again with the
     #: current keys without asking for the password (after a replacement this account made itself).
     slot_key: tuple[bytes, bytes, dict[str, int]] | None = None
+
+    @property
+    def register_key(self) -> bytes:
+        """The database key; NoRegisterKey for an account that holds none (staff)."""
+        if self.database_key is None:
+            raise NoRegisterKey()
+        return self.database_key
+
+
+class NoRegisterKey(KeyError_):
+    """Staff hold no key to the register."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Staff accounts hold no key to the register: their concerns and briefings go through the staff room "
+            "(sign in to Safeguard Desktop to log a concern or read a briefing)."
+        )
 
 
 def slots_path(folder: Path) -> Path:
@@ -176,8 +195,8 @@ def _check_slot(path: Path, slot: Any, name: str) -> None:
         for part in ("database", "safeguarding", "personal", "pin", "authority"):
             if part in slot and not (isinstance(slot[part], dict) and {"nonce", "data"} <= set(slot[part])):
                 raise DamagedKeyFile(path, f"{name}'s slot has a damaged {part} key")
-        if "database" not in slot:
-            raise DamagedKeyFile(path, f"{name}'s slot has no database key")
+        if "database" not in slot and "personal" not in slot:
+            raise DamagedKeyFile(path, f"{name}'s slot has no key")
         if "personal_public" in slot and len(_unb64(slot["personal_public"])) != 32:
             raise DamagedKeyFile(path, f"{name}'s public key is the wrong length")
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -236,7 +255,7 @@ def new_key_pair() -> tuple[bytes, bytes]:
 
 def _slot_for(
     secret: str,
-    database_key: bytes,
+    database_key: bytes | None,
     safeguarding_private: bytes | None,
     personal: tuple[bytes, bytes] | None = None,
     pin: tuple[bytes | None, bytes] | None = None,
@@ -251,7 +270,7 @@ def _slot_under(
     kek: bytes,
     salt: bytes,
     params: dict[str, int],
-    database_key: bytes,
+    database_key: bytes | None,
     safeguarding_private: bytes | None,
     personal: tuple[bytes, bytes] | None,
     pin: tuple[bytes | None, bytes] | None,
@@ -260,7 +279,9 @@ def _slot_under(
     # A pinned slot's database key is bound to having its pin: removing the pin (to make the slot trust a record
     # signed by someone else) makes the slot unopenable rather than trusting.
     label = _PINNED if pin is not None else "db"
-    slot: dict[str, Any] = {"salt": _b64(salt), "argon2": dict(params), "database": _wrap(kek, database_key, label)}
+    slot: dict[str, Any] = {"salt": _b64(salt), "argon2": dict(params)}
+    if database_key is not None:
+        slot["database"] = _wrap(kek, database_key, label)
     if safeguarding_private is not None:
         slot["safeguarding"] = _wrap(kek, safeguarding_private, "sg")
     if pin is not None:  # the authority key this account trusts (and, for leads, its private half)
@@ -268,7 +289,8 @@ def _slot_under(
         if pin[0] is not None:
             slot["authority"] = _wrap(kek, pin[0], "auth")
     if personal is not None:  # the account's own key pair: a staff member reads their own reports with it
-        slot["personal"] = _wrap(kek, personal[0], "me")
+        # Without a database key (staff), the personal key is what binds the pin to the slot.
+        slot["personal"] = _wrap(kek, personal[0], _PERSONAL_PINNED if database_key is None and pin else "me")
         slot["personal_public"] = _b64(personal[1])
     if generation:
         slot["generation"] = generation
@@ -302,6 +324,7 @@ def create(folder: Path, username: str, password: str) -> tuple[Unlocked, str]:
         "users": {username: _slot_for(password, database_key, private_raw, personal, signing)},
         "recovery": _slot_for(_normal_recovery(recovery), database_key, private_raw, new_key_pair(), signing),
         "authority": record,
+        "staff_keyless": True,  # staff slots and envelopes carry no database key (services/staff_room.py)
     }
     folder.mkdir(parents=True, exist_ok=True)
     _save(folder, data)
@@ -313,20 +336,26 @@ def create(folder: Path, username: str, password: str) -> tuple[Unlocked, str]:
 def _open_slot(slot: dict[str, Any], secret: str, username: str, public: bytes, folder: Path) -> Unlocked:
     params = {k: int(v) for k, v in slot["argon2"].items()}
     kek = _derive(secret, _unb64(slot["salt"]), params)
+    bound, label = ("database", _PINNED) if "database" in slot else ("personal", _PERSONAL_PINNED)
+    plain = "db" if bound == "database" else "me"
     if "pin" in slot:
-        database_key = _unwrap(kek, slot["database"], _PINNED)
+        first = _unwrap(kek, slot[bound], label)
     else:
         try:
-            database_key = _unwrap(kek, slot["database"], "db")
+            first = _unwrap(kek, slot[bound], plain)
         except WrongPassword:
-            _unwrap(kek, slot["database"], _PINNED)  # opens: the pin was taken out of the slot
+            _unwrap(kek, slot[bound], label)  # opens: the pin was taken out of the slot
             raise authority.AuthorityMismatch(
                 f"The key slot of {username} in {slots_path(folder)} was altered outside the app (its pin to the "
                 "leads' signing key was removed). A safeguarding lead should copy the newest backup's .keys.json "
                 "over it and sign in."
             ) from None
+    database_key = first if bound == "database" else None
     private = _unwrap(kek, slot["safeguarding"], "sg") if "safeguarding" in slot else None
-    personal = _unwrap(kek, slot["personal"], "me") if "personal" in slot else None
+    if bound == "personal":
+        personal: bytes | None = first
+    else:
+        personal = _unwrap(kek, slot["personal"], "me") if "personal" in slot else None
     pinned = _unwrap(kek, slot["pin"], "pin") if "pin" in slot else None
     signing = _unwrap(kek, slot["authority"], "auth") if "authority" in slot else None
     generation = int(slot.get("generation", 0))
@@ -471,9 +500,10 @@ def personal_public(folder: Path, username: str) -> bytes | None:
     return _unb64(slot["personal_public"]) if "personal_public" in slot else None
 
 
-def set_slot(folder: Path, by: Unlocked, username: str, password: str, *, lead: bool) -> None:
+def set_slot(folder: Path, by: Unlocked, username: str, password: str, *, lead: bool, staff: bool = False) -> None:
     """Add or rewrap ``username``'s slot (new account, new password, role change). ``lead`` wraps the
-    safeguarding key too, which only a lead (holding it) can give.
+    safeguarding key too, which only a lead (holding it) can give; ``staff`` wraps no database key (staff hold
+    none: what they may read reaches them through the staff room).
 
     The new slot is written as *pending*, beside the current one, and becomes current only when the database
     change it goes with is committed (:func:`settle`): a crash or a full disk in between never leaves an account
@@ -490,7 +520,7 @@ def set_slot(folder: Path, by: Unlocked, username: str, password: str, *, lead: 
     pin = (by.authority_private if lead else None, by.authority_public) if by.authority_public else None
     data.setdefault("pending", {})[username] = _slot_for(
         password,
-        by.database_key,
+        None if staff else by.register_key,
         by.safeguarding_private if lead else None,
         personal or new_key_pair(),
         pin,
@@ -647,6 +677,34 @@ def remake_own_slot(folder: Path, keys: Unlocked) -> bool:
     return True
 
 
+def current_record(folder: Path, keys: Unlocked) -> authority.Record | None:
+    """The signed record of accounts as the key file holds it now (accounts added since ``keys`` were unlocked),
+    checked against the authority key ``keys`` trust; ``keys.record`` when it does not check."""
+    if keys.authority_public is None:
+        return keys.record
+    try:
+        data = _load(folder)
+        public = authority.latest(data.get("authority_chain"), keys.authority_public)
+        return authority.verify(data["authority"], public, str(slots_path(folder)))
+    except (KeyError_, authority.AuthorityMismatch, KeyError):
+        return keys.record
+
+
+def rewrap_own_slot(folder: Path, keys: Unlocked, password: str) -> None:
+    """Make the slot of an account that holds no register key (staff) again under a new password, with the keys
+    and pin it holds now. One atomic write: there is no database change for it to agree with."""
+    if keys.database_key is not None or keys.personal_private is None:
+        raise KeyError_("Only an account without a register key changes its password without the register.")
+    data = _load(folder)
+    slot = data["users"].get(keys.username)
+    if slot is None or "personal_public" not in slot:
+        raise WrongPassword()
+    pin = (None, keys.authority_public) if keys.authority_public else None
+    data["users"][keys.username] = _slot_for(password, None, None, (keys.personal_private,
+                                             _unb64(slot["personal_public"])), pin, keys.generation)  # fmt: skip
+    _save(folder, data)
+
+
 def recovery_stale(folder: Path) -> bool:
     """True when the recovery key no longer opens the register: its slot was made under keys since replaced, and
     it could not be given the new ones (a recovery slot from before personal keys)."""
@@ -667,7 +725,7 @@ def new_recovery_key(folder: Path, by: Unlocked) -> str:
     recovery = format_recovery_key(secrets.token_bytes(20))
     data = _load(folder)
     pin = (by.authority_private, by.authority_public) if by.authority_public else None
-    data["recovery"] = _slot_for(_normal_recovery(recovery), by.database_key, by.safeguarding_private, new_key_pair(),
+    data["recovery"] = _slot_for(_normal_recovery(recovery), by.register_key, by.safeguarding_private, new_key_pair(),
                                  pin, by.generation)  # fmt: skip
     data.get("envelopes", {}).pop("@recovery", None)
     _save(folder, data)

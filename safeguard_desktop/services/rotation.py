@@ -105,6 +105,27 @@ def owe(folder: Path, username: str, *, lead_keys: bool) -> None:
     keyring.write_file(folder, data)
 
 
+STAFF_KEYLESS = "staff_keyless"
+
+
+def owe_staff_keys(folder: Path, keys: keyring.Unlocked) -> list[str]:
+    """On a register from before staff held no register key: owe a replacement for every staff account, so the
+    database key their slots and envelopes still carry stops opening the register. Returns those accounts."""
+    if keys.record is None:
+        return []
+    data = keyring.read_file(folder)
+    if data.get(STAFF_KEYLESS):
+        return []
+    staff = sorted(n for n, a in keys.record.accounts.items() if a.role == "staff" and n in data["users"])
+    if not staff:
+        data[STAFF_KEYLESS] = True
+        keyring.write_file(folder, data)
+        return []
+    for name in staff:
+        owe(folder, name, lead_keys=False)
+    return staff
+
+
 def owed(folder: Path) -> dict[str, Any] | None:
     """The replacement owed, if any: {"accounts": [...], "lead": bool, "since": iso time}."""
     try:
@@ -114,10 +135,11 @@ def owed(folder: Path) -> dict[str, Any] | None:
     return due if isinstance(due, dict) else None
 
 
-def _holders(data: dict[str, Any], keys: keyring.Unlocked, roles: dict[str, str]) -> dict[str, tuple[bool, str]]:
-    """Who receives the new keys: accounts active in the database and (when there is one) in the signed record;
-    lead keys only where both say lead; the personal public key the leads signed (a key swapped into a slot
-    receives nothing)."""
+def _holders(data: dict[str, Any], keys: keyring.Unlocked, roles: dict[str, str]
+             ) -> dict[str, tuple[bool, bool, str]]:  # fmt: skip
+    """Who receives the new keys — (lead, staff, personal public key) by account: accounts active in the database
+    and (when there is one) in the signed record; lead keys only where both say lead, no database key where either
+    says staff; the personal public key the leads signed (a key swapped into a slot receives nothing)."""
     signed = keys.record.accounts if keys.record is not None else None
     holders = {}
     for name, role in roles.items():
@@ -126,14 +148,16 @@ def _holders(data: dict[str, Any], keys: keyring.Unlocked, roles: dict[str, str]
             continue
         public = str(slot.get("personal_public", ""))
         lead = role in _LEAD_ROLES
+        staff = role == "staff"
         if signed is not None:
             entry = signed.get(name)
             if entry is None or not entry.active:
                 continue
             lead = lead and entry.role in _LEAD_ROLES
+            staff = staff or entry.role == "staff"
             if entry.personal_public:
                 public = entry.personal_public
-        holders[name] = (lead, public)
+        holders[name] = (lead, staff, public)
     return holders
 
 
@@ -152,11 +176,11 @@ def _plan(data: dict[str, Any], keys: keyring.Unlocked, roles: dict[str, str], l
             link = authority.handover(keys.authority_private, auth_public)
     sealed: dict[str, Any] = {}
     left_out = []
-    for name, (lead, public) in sorted(_holders(data, keys, roles).items()):
+    for name, (lead, staff, public) in sorted(_holders(data, keys, roles).items()):
         if not public:
             left_out.append(name)
             continue
-        sealed[name] = envelopes.make(base64.b64decode(public), generation, database_key,
+        sealed[name] = envelopes.make(base64.b64decode(public), generation, None if staff else database_key,
                                       sg_private if lead else None, auth_private if lead else None)  # fmt: skip
     recovery_public = data["recovery"].get("personal_public")
     if recovery_public:
@@ -166,7 +190,7 @@ def _plan(data: dict[str, Any], keys: keyring.Unlocked, roles: dict[str, str], l
     # The keys being replaced, sealed to the new safeguarding key: the leads — and only they — can still open the
     # backups made under them (restore re-keys such a backup and seals its texts again).
     history = {"generation": generation - 1, "sealed": sealed_box.seal(sg_public, json.dumps({
-        "database": base64.b64encode(keys.database_key).decode("ascii"),
+        "database": base64.b64encode(keys.register_key).decode("ascii"),
         "safeguarding": base64.b64encode(keys.safeguarding_private or b"").decode("ascii")}))}  # fmt: skip
     record = None
     new_record = None
@@ -267,7 +291,7 @@ def replace_keys(register: Register, actor: Actor, *, progress: Callable[[int, i
                          f"because of: {because}; {'lead keys too; ' if lead_keys else ''}"
                          f"{resealed} sealed texts sealed again")  # fmt: skip
         faultpoints.reach("rotation:after-commit")
-        rekey(register.engine, mine.database_key)
+        rekey(register.engine, mine.register_key)
         faultpoints.reach("rotation:after-rekey")
         finish(folder)
         with suppress(OSError, keyring.KeyError_):  # else its next sign-in follows the link and pins it then
@@ -296,6 +320,7 @@ def finish(folder: Path) -> None:
         data.setdefault("authority_chain", []).append(rotation["link"])
     if rotation.get("history"):
         data.setdefault("key_history", []).append(rotation["history"])
+    data[STAFF_KEYLESS] = True  # every envelope of this generation was made by the rule: staff hold no register key
     data.pop(OWED, None)
     keyring.write_file(folder, data)
 
@@ -327,13 +352,13 @@ def resume(engine: Engine, folder: Path, keys: keyring.Unlocked, opened_with_nex
     if not opened_with_next:
         try:
             with presence.alone(folder, mark, "finish replacing the register's keys"):
-                rekey(engine, nxt.database_key)
+                rekey(engine, nxt.register_key)
         except presence.RegisterInUse:
             # Texts are sealed to the new key, the file still under the old one: go on with both; the next open
             # finishes it.
             return dataclasses.replace(nxt, database_key=keys.database_key, next=None)
     else:
-        use_key(engine, nxt.database_key)
+        use_key(engine, nxt.register_key)
     finish(folder)
     return dataclasses.replace(nxt, next=None)
 
@@ -369,8 +394,8 @@ def adopt(path: Path, file_key: bytes, keys: keyring.Unlocked, old_safeguarding:
     from safeguard_desktop.paths import sqlite_url
     from safeguard_desktop.store.engine import make_engine, rekey_file
 
-    rekey_file(path, file_key, keys.database_key)
-    engine = make_engine(sqlite_url(path), key=keys.database_key)
+    rekey_file(path, file_key, keys.register_key)
+    engine = make_engine(sqlite_url(path), key=keys.register_key)
     try:
         with write_session(engine) as session:
             done = 0

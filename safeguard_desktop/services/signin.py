@@ -12,10 +12,11 @@ from sqlalchemy.exc import DBAPIError
 
 from safeguard_desktop import faultpoints, paths
 from safeguard_desktop.folder_access import FolderNotProtected, protect_folder
-from safeguard_desktop.services import accounts, keyring, settings, throttle
+from safeguard_desktop.services import accounts, keyring, settings, staff_room, throttle
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import ServiceError, ValidationError
+from safeguard_desktop.services.staff_room import StaffDesk
 from safeguard_desktop.services.transaction import read_session, write_session
 
 
@@ -95,6 +96,9 @@ def _replace_owed_keys(register: Register, actor: Actor) -> Actor:
     if actor.safeguarding_key is not None and keyring.recovery_stale(register.folder):
         register.notices.append("The recovery key no longer opens the register (its keys were replaced): make a new "
                                 "one in Settings > Accounts > New recovery key, and lock it away.")  # fmt: skip
+    if actor.safeguarding_key is not None and register.keys is not None:
+        with suppress(OSError, ServiceError):  # a register from before: staff's copies of the register key go
+            rotation.owe_staff_keys(register.folder, register.keys)
     if actor.safeguarding_key is None or rotation.owed(register.folder) is None:
         return actor
     try:
@@ -108,8 +112,49 @@ def _replace_owed_keys(register: Register, actor: Actor) -> Actor:
     return done.actor
 
 
-def sign_in(data_dir: str | Path | None, username: str, password: str, code: str = "") -> tuple[Register, Actor]:
-    """Open the register as ``username``. SignInFailed (one message for every cause) when it does not open."""
+def _staff_desk(folder: Path, keys: keyring.Unlocked, password: str) -> tuple[StaffDesk, Actor]:
+    """A staff account's sign-in: its slot opened (the password is its own), the leads' signed record says it is
+    an active staff account; it holds no key to the register, so nothing of the register is opened."""
+    record = keys.record
+    signed = record.accounts.get(keys.username) if record is not None else None
+    if record is None or signed is None or not signed.active or signed.role != Role.STAFF.value:
+        accounts.record_failed_sign_in(folder, keys.username)
+        raise accounts.SignInFailed("That name, password or code does not sign in here. Check them and try again.")
+    throttle.succeeded(folder, keys.username)
+    roles = {n: a.role for n, a in record.accounts.items() if a.active}
+    with suppress(OSError, ServiceError):
+        keyring.settle_after_sign_in(folder, keys, roles)
+        if keyring.bootstrap_authority(folder, keys, password, roles):
+            keys = keyring.unlock(folder, keys.username, password)
+    desk = staff_room.StaffDesk(folder, keys)
+    with suppress(OSError, ServiceError):
+        if staff_room.resend_missing(folder, keys):
+            desk.notices.append("Reports you sent had vanished from the staff room (someone removed the files): they "
+                                "were sent again from your own copies.")  # fmt: skip
+    return desk, desk.actor()
+
+
+def _take_in_reports(register: Register, actor: Actor) -> None:
+    """A lead's sign-in takes in the concerns staff sent through the staff room; what it found is said."""
+    from safeguard_desktop.services.actors import Operation
+
+    if not actor.may(Operation.READ_INCIDENTS) or register.keys is None:
+        return
+    try:
+        with write_session(register.engine) as session:
+            done = staff_room.take_in(session, actor, register.keys, register.folder)
+    except (OSError, ServiceError) as exc:
+        register.notices.append(f"Reports from staff could not be taken in: {exc}")
+        return
+    if done.summary():
+        register.notices.append(done.summary())
+
+
+def sign_in(
+    data_dir: str | Path | None, username: str, password: str, code: str = ""
+) -> tuple[Register | StaffDesk, Actor]:
+    """Open the register as ``username`` — or, for staff, who hold no key to it, their desk in the staff room.
+    SignInFailed (one message for every cause) when it does not open."""
     folder = paths.data_dir(data_dir)
     name = username.strip().lower()
     _not_too_fast(folder, name)
@@ -119,6 +164,8 @@ def sign_in(data_dir: str | Path | None, username: str, password: str, code: str
         accounts.record_failed_sign_in(folder, name)
         raise accounts.SignInFailed(str(exc)) from exc
     faultpoints.reach("signin:after-unlock")
+    if keys.database_key is None:
+        return _staff_desk(folder, keys, password)
     register = open_register(folder, keys=keys)
     try:
         with write_session(register.engine) as session:
@@ -135,6 +182,7 @@ def sign_in(data_dir: str | Path | None, username: str, password: str, code: str
             register.keys = keyring.unlock(folder, name, password)  # now with the pin (and a lead's signing key)
     _check_trail(register, actor)
     actor = _replace_owed_keys(register, actor)
+    _take_in_reports(register, actor)
     if register.presence is not None:
         register.presence.set_user(actor.username)
     with suppress(OSError):  # room for failed sign-ins, for the day the disk is full
@@ -142,20 +190,36 @@ def sign_in(data_dir: str | Path | None, username: str, password: str, code: str
     return register, actor
 
 
-def confirm_again(register: Register, actor: Actor, password: str, code: str = "") -> None:
+def sign_in_register(
+    data_dir: str | Path | None, username: str, password: str, code: str = ""
+) -> tuple[Register, Actor]:
+    """:func:`sign_in` where only the register will do (the command line): staff are told they hold no key to it."""
+    opened, actor = sign_in(data_dir, username, password, code)
+    if isinstance(opened, StaffDesk):
+        raise keyring.NoRegisterKey()
+    return opened, actor
+
+
+def confirm_again(register: Register | StaffDesk, actor: Actor, password: str, code: str = "") -> None:
     """The lock screen's check, the same as a sign-in's: the wait after failures, the key slot, the account's
-    password and two-step code (a code used before is refused), every failure recorded; audited when it opens."""
+    password and two-step code (a code used before is refused), every failure recorded; audited when it opens
+    (a staff desk has no trail to write to: its slot and the signed record are the check)."""
     from safeguard_desktop.services import audit
 
     folder, name = register.folder, actor.username
     _not_too_fast(folder, name)
     try:
         keys = keyring.unlock(folder, name, password)
-        if keys.database_key != (register.keys.database_key if register.keys else None):
-            raise keyring.WrongPassword()
-        with write_session(register.engine) as session:
-            accounts.check_account(session, name, password, code)
-            audit.record(session, actor, "unlocked the window", "account", name)
+        if isinstance(register, StaffDesk):
+            signed = keys.record.accounts.get(name) if keys.record is not None else None
+            if keys.personal_private != register.keys.personal_private or signed is None or not signed.active:
+                raise keyring.WrongPassword()
+        else:
+            if keys.database_key != (register.keys.database_key if register.keys else None):
+                raise keyring.WrongPassword()
+            with write_session(register.engine) as session:
+                accounts.check_account(session, name, password, code)
+                audit.record(session, actor, "unlocked the window", "account", name)
     except (keyring.WrongPassword, accounts.SignInFailed) as exc:
         accounts.record_failed_sign_in(folder, name)
         raise accounts.SignInFailed(
@@ -205,4 +269,7 @@ def create_demo_register(data_dir: str | Path | None, *, pupils: int = 420) -> t
             accounts.add_account(session, actor, register.folder, register.keys, username, display, role, password)
         demo.create_demo_school(session, actor, pupils=pupils)
     keyring.mark_demo(register.folder, [(u, p, r.value) for u, p, r, _ in DEMO_ACCOUNTS])
+    register.keys = keyring.unlock(register.folder, dsl_name, dsl_password)  # the record now signs every account
+    with write_session(register.engine) as session:
+        staff_room.publish(session, actor, register.keys, register.folder)
     return register, actor

@@ -1,7 +1,7 @@
 """The schema revision this build expects, importable without SQLAlchemy or Alembic."""
 
 #: The newest migration this build knows. A test checks it matches Alembic's head.
-HEAD_REVISION = "0012_contacts"
+HEAD_REVISION = "0013_staff_room"
 KNOWN_REVISIONS = (
     "0001_initial",
     "0002_audit_chain",
@@ -15,4 +15,5 @@ KNOWN_REVISIONS = (
     "0010_reporter_account",
     "0011_totp_last_step",
     "0012_contacts",
+    "0013_staff_room",
 )

@@ -20,6 +20,7 @@ from safeguard_desktop.services.actors import Operation
 if TYPE_CHECKING:
     from safeguard_desktop.services.actors import Actor
     from safeguard_desktop.services.database import Register
+    from safeguard_desktop.services.staff_room import StaffDesk
 
 log = logging.getLogger("safeguard_desktop")
 
@@ -78,7 +79,9 @@ def preload_store() -> None:
             return
 
 
-def sign_in_or_create(folder: Path, base: Path, *, choosable: bool = False) -> tuple[Register, Actor] | bool | None:
+def sign_in_or_create(
+    folder: Path, base: Path, *, choosable: bool = False
+) -> tuple[Register | StaffDesk, Actor] | bool | None:
     """First run (create the register — in a folder the school chooses when ``choosable`` —, open one already
     made in another folder, or choose the demo), then sign-in for an encrypted register.
 
@@ -234,6 +237,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if signed is not False:
             reg, signed_actor = signed  # type: ignore[misc]
+            from safeguard_desktop.services.staff_room import StaffDesk
+
+            if isinstance(reg, StaffDesk):  # staff hold no key to the register: their own window
+                from safeguard_desktop.ui.staff.window import StaffWindow, show_notices
+
+                staff_window = StaffWindow(reg)
+                staff_window.show()
+                show_notices(staff_window)
+                return int(app.exec())
             context = AppContext(reg, signed_actor)
             window = MainWindow(context)
             if signed_actor.may(Operation.VIEW_REGISTER):
@@ -241,6 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             elif window.incidents_screen is not None:
                 window.tabs.setCurrentWidget(window.incidents_screen)
             window.show()
+            from safeguard_desktop.ui.staff.publishing import publish_to_staff
+
+            publish_to_staff(window, context, quiet=True)  # staff see today's briefings
             if reg.notices and signed_actor.may(Operation.VIEW_AUDIT):
                 QMessageBox.warning(window, "Safeguard Desktop", "\n\n".join(reg.notices))
             wants_import = reg.is_empty() and signed_actor.may(Operation.IMPORT_PUPILS) and not args.demo

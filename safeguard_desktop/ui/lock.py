@@ -24,6 +24,7 @@ from safeguard_desktop.ui.signin import busy, password_and_code
 if TYPE_CHECKING:
     from safeguard_desktop.services.actors import Actor
     from safeguard_desktop.services.database import Register
+    from safeguard_desktop.services.staff_room import StaffDesk
 
 
 class UnlockDialog(QDialog):
@@ -71,7 +72,7 @@ class InactivityLock(QObject):
     """Locks the app after ``minutes`` without a key press or mouse use (and on demand): every window and dialog
     is hidden until the signed-in person signs in again, with the same checks as the sign-in."""
 
-    def __init__(self, window: QWidget, register: Register, actor: Actor, minutes: int) -> None:
+    def __init__(self, window: QWidget, register: Register | StaffDesk, actor: Actor, minutes: int) -> None:
         super().__init__(window)
         from PySide6.QtWidgets import QApplication
 

@@ -79,6 +79,12 @@ class MainWindow(QMainWindow):
         )
         self.backup_action.setEnabled(actor.may(Operation.MANAGE_BACKUPS))
         file_menu.addAction(self.backup_action)
+        from safeguard_desktop.ui.staff.publishing import may_publish, publish_to_staff
+
+        self.publish_action = self._action("&Publish to staff", lambda: publish_to_staff(self, self.context), None,
+                                           "Send staff the pupils' names and the coming events' briefings")  # fmt: skip
+        self.publish_action.setEnabled(may_publish(self.context))
+        file_menu.addAction(self.publish_action)
         file_menu.addSeparator()
         self.lock_action = self._action("&Lock", self.lock_now, "Ctrl+L", "Hide everything until your password")
         file_menu.addAction(self.lock_action)

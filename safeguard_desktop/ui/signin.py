@@ -29,6 +29,7 @@ from safeguard_desktop.ui.error_label import ErrorLabel
 if TYPE_CHECKING:  # SQLAlchemy loads only once a register is opened, after the first paint
     from safeguard_desktop.services.actors import Actor
     from safeguard_desktop.services.database import Register
+    from safeguard_desktop.services.staff_room import StaffDesk
 
 
 @contextmanager
@@ -64,7 +65,7 @@ class SignInDialog(QDialog):
         from safeguard_desktop.services import keyring
 
         self.folder = folder
-        self.result_: tuple[Register, Actor] | None = None
+        self.result_: tuple[Register | StaffDesk, Actor] | None = None
         self.setWindowTitle("Sign in — Safeguard Desktop")
         self.user_edit = QLineEdit()
         self.user_edit.setAccessibleName("User name")

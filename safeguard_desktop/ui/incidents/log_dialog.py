@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QDateTime, Qt, Signal
@@ -22,6 +23,8 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.incidents import DEFAULT_AXIS, Category, FourCs, guidance_for, is_guarded
 from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.incident_people import PupilChoice
+from safeguard_desktop.services.incidents import IncidentInput
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.incidents.people_picker import PeoplePicker
@@ -32,11 +35,21 @@ class LogIncidentDialog(QDialog):
 
     logged = Signal(int)
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        context: AppContext | None,
+        parent: QWidget | None = None,
+        *,
+        choices: list[PupilChoice] | None = None,
+        submit: Callable[[IncidentInput], int] | None = None,
+    ) -> None:
+        """On the register (``context``), or — for staff, who hold no key to it — with the pupils they were given
+        (``choices``) and ``submit`` sending the form to the leads (it returns 0: there is no number yet)."""
         super().__init__(parent)
         from safeguard_desktop.services.incidents import Urgency
 
         self.context = context
+        self.submit = submit
         self.setWindowTitle("Log an online-safety incident")
         self.resize(1040, 720)
         self.category_combo = QComboBox()
@@ -74,8 +87,11 @@ class LogIncidentDialog(QDialog):
         from safeguard_desktop.services.incident_people import pupil_choices
         from safeguard_desktop.services.transaction import read_session
 
-        with read_session(context.engine) as session:
-            self.people = PeoplePicker(pupil_choices(session, context.actor))
+        if choices is None:
+            assert context is not None
+            with read_session(context.engine) as session:
+                choices = pupil_choices(session, context.actor)
+        self.people = PeoplePicker(choices)
         self.summary_edit = QPlainTextEdit()
         self.summary_edit.setPlaceholderText("What happened, in facts: who told you, what they saw, where and when.")
         self.summary_edit.setAccessibleName("Summary of what happened")
@@ -154,11 +170,16 @@ class LogIncidentDialog(QDialog):
             people=people,
         )
         try:
-            with write_session(self.context.engine) as session:
-                number = incidents.record_incident(session, self.context.actor, data)
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
+            if self.submit is not None:
+                number = self.submit(data)
+            else:
+                assert self.context is not None
+                with write_session(self.context.engine) as session:
+                    number = incidents.record_incident(session, self.context.actor, data)
+        except (ServiceError, OSError) as exc:
+            self.error_label.setText(str(exc) if isinstance(exc, ServiceError) else f"Not sent: {exc.strerror or exc}")
             return
         self.logged.emit(number)
-        self.context.changed.emit("incidents")
+        if self.context is not None:
+            self.context.changed.emit("incidents")
         self.accept()

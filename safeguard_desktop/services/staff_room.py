@@ -1,0 +1,615 @@
+"""The staff room: what staff hold instead of the register.
+
+Staff accounts hold no key that opens ``register.db``. What they may read in the app reaches them here, in the
+``staffroom`` folder beside the register, encrypted so that nothing but the files and their own key is needed:
+
+- **published.json** — the pupils' names and classes (so a concern names the right child), and the confidential
+  briefings of the coming events, as their PDFs. Written by a lead or the office (never by staff): the content is
+  encrypted under a fresh key, wrapped for each active staff account with a key agreed between the publisher's
+  personal key and that account's (X25519, HKDF, AES-256-GCM). Opening one's wrap proves the publisher made it: a
+  member of staff can forge a copy only for themselves, never for a colleague. The app remembers, per account,
+  the newest publication it has read, and refuses an older one put back in its place.
+- **reports/<id>.json** — one per concern a member of staff logs, encrypted with a key agreed between their own
+  key and the safeguarding key: the leads read it, the reporter reads it back, nobody else; and it cannot be
+  forged in the reporter's name. A lead's app takes each one in as an incident (once: the incident keeps the
+  report's id) and writes **receipts/<id>.json** (the incident's number and status, for the reporter's eyes).
+
+A file that does not open, or names an account the leads did not sign, is left where it is and reported, never
+trusted. The reporter's app also keeps a copy of each report it sent in the account's own profile, and sends it
+again if it vanished from the folder before a lead took it in.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safeguard_desktop import paths
+from safeguard_desktop.files import write_atomically
+from safeguard_desktop.services import audit, keyring
+from safeguard_desktop.services.actors import Actor, Operation, Role
+from safeguard_desktop.services.errors import PermissionDenied, ServiceError
+from safeguard_desktop.services.keyring import Unlocked
+
+ROOM = "staffroom"
+PUBLISHED = "published.json"
+PUBLISHED_BUDGET = 200_000_000  # bytes: a trust's directory and a term's briefings, far below this
+REPORT_BUDGET = 2_000_000  # bytes: an 8,000-character summary and its people, many times over
+#: Briefings of events from a week ago to this many days ahead are published.
+AHEAD_DAYS = 90
+BEHIND_DAYS = 7
+_PUBLISHERS = {Role.DSL.value, Role.DEPUTY_DSL.value, Role.OFFICE.value}
+
+
+class StaffRoomProblem(ServiceError):
+    """A staff room file is damaged, altered, or not for this account; the message says which and what to do."""
+
+
+def room(folder: Path) -> Path:
+    """The staff room folder of the register in ``folder``."""
+    return folder / ROOM
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: Any) -> bytes:
+    return base64.b64decode(str(text).encode("ascii"), validate=True)
+
+
+def _agreed(private: bytes, public: bytes, context: str) -> bytes:
+    """The key two X25519 key holders share (either side computes it), bound to what it protects."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    shared = X25519PrivateKey.from_private_bytes(private).exchange(X25519PublicKey.from_public_bytes(public))
+    return HKDF(hashes.SHA256(), 32, None, b"safeguard staff room v1\x1f" + context.encode("utf-8")).derive(shared)
+
+
+def _lock(key: bytes, data: bytes, context: str) -> str:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    return _b64(nonce + AESGCM(key).encrypt(nonce, data, context.encode("utf-8")))
+
+
+def _unlock(key: bytes, text: Any, context: str) -> bytes | None:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        raw = _unb64(text)
+        return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode("utf-8"))
+    except (InvalidTag, ValueError, TypeError):
+        return None
+
+
+def _read_json(path: Path, budget: int) -> Any:
+    size = path.stat().st_size
+    if size > budget:
+        raise StaffRoomProblem(f"{path} is {size:,} bytes, far more than it can hold; it was not read.")
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise StaffRoomProblem(f"{path} is damaged (not a readable staff room file).") from exc
+
+
+def _signed_public(keys: Unlocked, username: str, roles: set[str] | None = None) -> bytes | None:
+    """The personal public key the leads signed for ``username`` (with one of ``roles``), or None."""
+    if keys.record is None:
+        return None
+    account = keys.record.accounts.get(username)
+    if account is None or not account.personal_public or (roles is not None and account.role not in roles):
+        return None
+    try:
+        return _unb64(account.personal_public)
+    except ValueError:
+        return None
+
+
+@dataclass
+class StaffDesk:
+    """What a signed-in member of staff has open: the staff room of the register in ``folder``, and their keys."""
+
+    folder: Path
+    keys: Unlocked = field(repr=False)
+    notices: list[str] = field(default_factory=list, repr=False)
+
+    def actor(self, published: Published | None = None) -> Actor:
+        """The member of staff, by the name the office or a lead published for them (else their user name)."""
+        name = published.names.get(self.keys.username, "") if published is not None else ""
+        return Actor(name or self.keys.username, Role.STAFF, self.keys.username, None, self.keys.personal_private)
+
+    def close(self) -> None:
+        """Nothing is held open: the staff room is read file by file."""
+
+    def change_password(self, old: str, new: str) -> None:
+        """A member of staff's own new password: their slot is made again under it, with the same keys (staff
+        hold no register, so there is no database change for the slot to agree with; it is one atomic write)."""
+        from safeguard_desktop.services import accounts
+
+        accounts.check_password(new, username=self.keys.username)
+        if keyring.unlock(self.folder, self.keys.username, old).personal_private != self.keys.personal_private:
+            raise keyring.WrongPassword()
+        keyring.rewrap_own_slot(self.folder, self.keys, new)
+        self.keys = keyring.unlock(self.folder, self.keys.username, new)
+
+
+# --- What leads and the office publish -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """A pupil as staff may see them: a name and a class, for naming them in a concern."""
+
+    id: int
+    name: str
+    year_group: str
+    reg_group: str
+
+
+@dataclass(frozen=True)
+class PublishedBriefing:
+    """One event's confidential briefing, as published."""
+
+    event_id: int
+    name: str
+    starts_at: datetime
+    venue: str
+    pdf: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a member of staff has been given."""
+
+    version: int
+    published_at: datetime
+    publisher: str
+    school: str
+    lock_minutes: int
+    names: dict[str, str]
+    directory: list[DirectoryEntry]
+    briefings: list[PublishedBriefing]
+
+
+@dataclass(frozen=True)
+class PublishSummary:
+    """What a publication held, and for how many accounts."""
+
+    recipients: int
+    pupils: int
+    briefings: int
+
+
+def _briefings(session: Session, actor: Actor, today: date) -> Iterator[PublishedBriefing]:
+    from safeguard_desktop.services import notices
+    from safeguard_desktop.store.models import Event
+
+    start = datetime.combine(today - timedelta(days=BEHIND_DAYS), datetime.min.time())
+    end = datetime.combine(today + timedelta(days=AHEAD_DAYS + 1), datetime.min.time())
+    rows = session.scalars(
+        select(Event).where(Event.starts_at >= start, Event.starts_at < end).order_by(Event.starts_at)
+    )
+    for event in list(rows):
+        pdf = notices.briefing(session, actor, event.id)
+        yield PublishedBriefing(event.id, event.name, event.starts_at, event.venue, pdf)
+
+
+def publish(
+    session: Session, actor: Actor, keys: Unlocked, folder: Path, *, today: date | None = None
+) -> PublishSummary:
+    """Publish the directory and the coming events' briefings to every active staff account (a lead or the
+    office; audited). An account added since the last publication reads nothing until the next one."""
+    from safeguard_desktop.services import incident_people, settings
+    from safeguard_desktop.store.models import UserAccount
+
+    if actor.role.value not in _PUBLISHERS:
+        raise PermissionDenied(f"{actor.name} ({actor.role.value}) may not publish to staff; ask the office or a lead.")
+    keys = dataclasses.replace(keys, record=keyring.current_record(folder, keys))
+    if keys.personal_private is None or keys.record is None:
+        raise PermissionDenied("This account has no personal key yet: sign out and in again, then publish.")
+    staff = {
+        name: public
+        for name, account in keys.record.accounts.items()
+        if account.active and account.role == Role.STAFF.value and (public := _signed_public(keys, name)) is not None
+    }
+    names = {u: d for u, d in session.execute(select(UserAccount.username, UserAccount.display_name)) if u in staff}
+    choices = incident_people.pupil_choices(session, Actor(actor.name, Role.DSL, actor.username))
+    briefings = list(_briefings(session, actor, today or date.today()))
+    now = datetime.now()
+    version = max(time_version(now), _published_version(folder) + 1)
+    header = {"format": 1, "publisher": keys.username, "version": version, "published_at": now.isoformat()}
+    body = {
+        "school": settings.get_school(session).name,
+        "lock_minutes": settings.lock_minutes(session),
+        "names": names,
+        "directory": [[c.id, c.name, c.year_group, c.reg_group] for c in choices],
+        "briefings": [
+            {"event": b.event_id, "name": b.name, "starts_at": b.starts_at.isoformat(), "venue": b.venue,
+             "pdf": _b64(b.pdf)}
+            for b in briefings
+        ],
+    }  # fmt: skip
+    content_key = secrets.token_bytes(32)
+    context = _header_context(header)
+    document = {
+        **header,
+        "body": _lock(content_key, json.dumps(body, separators=(",", ":")).encode("utf-8"), context),
+        "wraps": {
+            name: _lock(_agreed(keys.personal_private, public, f"wrap:{name}:{context}"), content_key, context)
+            for name, public in staff.items()
+        },
+    }
+    target = room(folder)
+    target.mkdir(exist_ok=True)
+    write_atomically(target / PUBLISHED, json.dumps(document).encode("utf-8"), private=True)
+    audit.record(session, actor, "published the staff room", "staff room", version,
+                 f"{len(choices)} pupils, {len(briefings)} briefings, for {len(staff)} staff")  # fmt: skip
+    return PublishSummary(len(staff), len(choices), len(briefings))
+
+
+def time_version(when: datetime) -> int:
+    """A publication's version: microseconds since 2020, so a later publication always has a larger one."""
+    return int((when - datetime(2020, 1, 1)).total_seconds() * 1_000_000)
+
+
+def _header_context(header: dict[str, Any]) -> str:
+    return f"published:{header['format']}:{header['publisher']}:{header['version']}:{header['published_at']}"
+
+
+def _published_version(folder: Path) -> int:
+    try:
+        data = _read_json(room(folder) / PUBLISHED, PUBLISHED_BUDGET)
+        return int(data["version"])
+    except (OSError, StaffRoomProblem, KeyError, TypeError, ValueError):
+        return 0
+
+
+def _seen_file() -> Path:
+    return paths.user_config_file("staffroom-seen.json")
+
+
+def _seen_key(folder: Path, username: str) -> str:
+    return f"{folder.resolve()}|{username}"
+
+
+def _seen(folder: Path, username: str) -> int:
+    try:
+        data = json.loads(_seen_file().read_text("utf-8"))
+        return int(data.get(_seen_key(folder, username), 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0
+
+
+def _remember_seen(folder: Path, username: str, version: int) -> None:
+    file = _seen_file()
+    try:
+        data = json.loads(file.read_text("utf-8"))
+        if not isinstance(data, dict):
+            data = {}
+    except (OSError, ValueError):
+        data = {}
+    data[_seen_key(folder, username)] = version
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(file, json.dumps(data).encode("utf-8"), private=True)
+    except OSError:
+        pass  # a profile that cannot be written only loses the check against an older copy
+
+
+def read_published(folder: Path, keys: Unlocked) -> Published | None:
+    """What has been published to this staff account; None when nothing has been yet (or not for this account).
+
+    StaffRoomProblem when the file was altered, not made by the office or a lead, or is older than one read here
+    before (an older copy put back)."""
+    path = room(folder) / PUBLISHED
+    if not path.exists():
+        return None
+    data = _read_json(path, PUBLISHED_BUDGET)
+    altered = StaffRoomProblem(
+        f"The staff room in {path} was altered outside the app (it is not as the office or a lead published it). "
+        "Nothing from it is shown. Ask a safeguarding lead to publish again (File > Publish to staff)."
+    )
+    try:
+        header = {k: data[k] for k in ("format", "publisher", "version", "published_at")}
+        wrap = data["wraps"].get(keys.username)
+        if wrap is None:
+            return None
+        publisher_public = _signed_public(keys, str(header["publisher"]), _PUBLISHERS)
+        if publisher_public is None or keys.personal_private is None:
+            raise altered
+        context = _header_context(header)
+        content_key = _unlock(_agreed(keys.personal_private, publisher_public, f"wrap:{keys.username}:{context}"),
+                              wrap, context)  # fmt: skip
+        plain = _unlock(content_key, data["body"], context) if content_key is not None else None
+        if plain is None:
+            raise altered
+        body = json.loads(plain)
+        version = int(header["version"])
+        published = Published(
+            version,
+            datetime.fromisoformat(str(header["published_at"])),
+            str(header["publisher"]),
+            str(body["school"]),
+            max(1, min(int(body.get("lock_minutes", 10)), 240)),
+            {str(k): str(v) for k, v in body["names"].items()},
+            [DirectoryEntry(int(i), str(n), str(y), str(g)) for i, n, y, g in body["directory"]],
+            [
+                PublishedBriefing(int(b["event"]), str(b["name"]), datetime.fromisoformat(b["starts_at"]),
+                                  str(b["venue"]), _unb64(b["pdf"]))
+                for b in body["briefings"]
+            ],
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise altered from exc
+    if version < _seen(folder, keys.username):
+        raise StaffRoomProblem(
+            f"The staff room in {path} is older than the one this account read before: an older copy was put in "
+            "its place. Nothing from it is shown. Ask a safeguarding lead to publish again (Events > Publish to "
+            "staff)."
+        )
+    _remember_seen(folder, keys.username, version)
+    return published
+
+
+# --- What staff report -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentReport:
+    """A concern as its reporter sees it: their own words, and where it stands."""
+
+    id: str
+    sent_at: datetime
+    category: str
+    summary: str
+    incident: int | None = None
+    status: str = ""
+
+    @property
+    def state(self) -> str:
+        """'Sent — not yet read by a lead' or 'Incident 12: open'."""
+        if self.incident is None:
+            return "Sent, not yet taken in by a safeguarding lead"
+        return f"Incident {self.incident}: {self.status}"
+
+
+def _report_context(report_id: str, username: str) -> str:
+    return f"report:{report_id}:{username}"
+
+
+def _receipt_context(report_id: str, username: str) -> str:
+    return f"receipt:{report_id}:{username}"
+
+
+def _sent_dir(folder: Path, username: str) -> Path:
+    import hashlib
+
+    tag = hashlib.sha256(f"{folder.resolve()}|{username}".encode()).hexdigest()[:16]
+    return paths.user_config_file("sent") / tag
+
+
+def submit(folder: Path, actor: Actor, keys: Unlocked, data: Any) -> str:
+    """Send a concern to the safeguarding leads (checked as the incident form checks it). Returns its id."""
+    from safeguard_desktop.services import incidents
+
+    actor.require(Operation.LOG_INCIDENT)
+    if keys.personal_private is None:
+        raise PermissionDenied("This account has no personal key: ask a safeguarding lead to reset its password.")
+    payload = incidents.checked_input(data)
+    report_id = uuid.uuid4().hex
+    now = datetime.now()
+    body = {**payload, "reporter": actor.name, "sent_at": now.isoformat()}
+    shared = _agreed(keys.personal_private, keys.safeguarding_public, _report_context(report_id, keys.username))
+    document = {
+        "format": 1,
+        "id": report_id,
+        "from": keys.username,
+        "sealed": _lock(shared, json.dumps(body).encode("utf-8"), _report_context(report_id, keys.username)),
+    }
+    raw = json.dumps(document).encode("utf-8")
+    reports = room(folder) / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    write_atomically(reports / f"{report_id}.json", raw, private=True)
+    try:  # the reporter's own copy: sent again should it vanish before a lead takes it in
+        sent = _sent_dir(folder, keys.username)
+        sent.mkdir(parents=True, exist_ok=True)
+        write_atomically(sent / f"{report_id}.json", raw, private=True)
+    except OSError:
+        pass
+    return report_id
+
+
+def _open_report(document: dict[str, Any], private: bytes, public: bytes) -> dict[str, Any] | None:
+    report_id, username = str(document["id"]), str(document["from"])
+    plain = _unlock(_agreed(private, public, _report_context(report_id, username)), document["sealed"],
+                    _report_context(report_id, username))  # fmt: skip
+    return json.loads(plain) if plain is not None else None
+
+
+def _report_files(folder: Path) -> list[Path]:
+    reports = room(folder) / "reports"
+    return sorted(reports.glob("*.json")) if reports.is_dir() else []
+
+
+def _valid_id(text: Any) -> bool:
+    return isinstance(text, str) and len(text) == 32 and all(c in "0123456789abcdef" for c in text)
+
+
+def resend_missing(folder: Path, keys: Unlocked) -> int:
+    """Put back, from this account's own copies, reports that vanished from the folder (deleted by someone with
+    access to it): before a lead took one in, so that it reaches them; after, so its reporter still sees it (a
+    report taken in is never taken in twice). Returns how many."""
+    sent = _sent_dir(folder, keys.username)
+    if not sent.is_dir():
+        return 0
+    reports = room(folder) / "reports"
+    count = 0
+    for copy in sorted(sent.glob("*.json")):
+        if (reports / copy.name).exists():
+            continue
+        reports.mkdir(parents=True, exist_ok=True)
+        write_atomically(reports / copy.name, copy.read_bytes(), private=True)
+        count += 1
+    return count
+
+
+def my_reports(folder: Path, keys: Unlocked) -> list[SentReport]:
+    """The concerns this account sent, newest first, each with its incident number and status once taken in."""
+    if keys.personal_private is None:
+        return []
+    mine = []
+    for path in _report_files(folder):
+        try:
+            document = _read_json(path, REPORT_BUDGET)
+            if document.get("from") != keys.username or not _valid_id(document.get("id")):
+                continue
+            body = _open_report(document, keys.personal_private, keys.safeguarding_public)
+        except (OSError, StaffRoomProblem, KeyError, TypeError, ValueError, AttributeError):
+            continue
+        if body is None:
+            continue
+        report_id = str(document["id"])
+        receipt = _read_receipt(folder, report_id, keys)
+        mine.append(SentReport(report_id, datetime.fromisoformat(body["sent_at"]), str(body["category"]),
+                               str(body["summary"]), *(receipt or (None, ""))))  # fmt: skip
+    return sorted(mine, key=lambda r: r.sent_at, reverse=True)
+
+
+def _read_receipt(folder: Path, report_id: str, keys: Unlocked) -> tuple[int, str] | None:
+    path = room(folder) / "receipts" / f"{report_id}.json"
+    if keys.personal_private is None or not path.exists():
+        return None
+    try:
+        document = _read_json(path, REPORT_BUDGET)
+        context = _receipt_context(report_id, keys.username)
+        plain = _unlock(_agreed(keys.personal_private, keys.safeguarding_public, context), document["sealed"], context)
+        if plain is None:
+            return None
+        receipt = json.loads(plain)
+        return int(receipt["incident"]), str(receipt["status"])
+    except (OSError, StaffRoomProblem, KeyError, TypeError, ValueError):
+        return None
+
+
+# --- What a lead's app takes in --------------------------------------------------------------------------------
+
+
+@dataclass
+class TakenIn:
+    """What one pass over the reports did."""
+
+    received: list[int] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    receipts: int = 0
+
+    def summary(self) -> str:
+        """One line for the leads."""
+        parts = []
+        if self.received:
+            numbers = ", ".join(str(n) for n in self.received)
+            parts.append(f"{len(self.received)} new report(s) from staff taken in as incident(s) {numbers}.")
+        parts += self.refused
+        return " ".join(parts)
+
+
+def take_in(session: Session, actor: Actor, keys: Unlocked, folder: Path) -> TakenIn:
+    """Record each staff report not yet taken in as an incident (as its reporter, when they sent it), and write
+    or bring up to date each reporter's receipt. A lead's app calls it at sign-in and when the incidents screen is
+    refreshed. A report that does not open, or names an account the leads did not sign, is left and reported."""
+    from safeguard_desktop.services import incidents
+    from safeguard_desktop.store.models import Incident
+
+    actor.require(Operation.READ_INCIDENTS)
+    keys = dataclasses.replace(keys, record=keyring.current_record(folder, keys))
+    done = TakenIn()
+    if keys.safeguarding_private is None:
+        return done
+    known = {ref: number for ref, number in session.execute(
+        select(Incident.report_ref, Incident.id).where(Incident.report_ref.is_not(None)))}  # fmt: skip
+    for path in _report_files(folder):
+        try:
+            document = _read_json(path, REPORT_BUDGET)
+            report_id, username = document["id"], str(document["from"])
+            if not _valid_id(report_id) or path.stem != report_id:
+                raise StaffRoomProblem(f"{path.name} is not a staff report.")
+        except (OSError, StaffRoomProblem, KeyError, TypeError, AttributeError) as exc:
+            done.refused.append(f"A file in the staff room could not be read ({path.name}: {exc}); it was left there.")
+            continue
+        if report_id in known:
+            continue
+        public = _signed_public(keys, username)
+        body = _open_report(document, keys.safeguarding_private, public) if public is not None else None
+        if body is None:
+            done.refused.append(
+                f"The staff report {path.name} does not open with the key of the account it names ({username}): it "
+                "was not sent by that account. It was left in the staff room, unread; check the audit trail."
+            )
+            audit.record(session, actor, "found a staff report that does not check", "staff room", report_id,
+                         f"names {username}")  # fmt: skip
+            continue
+        reporter = Actor(str(body.get("reporter") or username), Role.STAFF, username)
+        try:
+            number = incidents.record_checked(session, reporter, body, report_ref=report_id,
+                                              reported_at=datetime.fromisoformat(body["sent_at"]))  # fmt: skip
+        except (ServiceError, KeyError, ValueError, TypeError) as exc:
+            done.refused.append(f"The staff report {path.name} from {username} could not be taken in: {exc}")
+            continue
+        audit.record(session, actor, "took in a staff report", "incident", number, f"report {report_id}")
+        known[report_id] = number
+        done.received.append(number)
+    done.receipts = _write_receipts(session, keys, folder)
+    return done
+
+
+def _write_receipts(session: Session, keys: Unlocked, folder: Path) -> int:
+    from safeguard_desktop.store.models import Incident
+
+    assert keys.safeguarding_private is not None
+    rows = session.execute(
+        select(Incident.report_ref, Incident.id, Incident.status, Incident.reported_by_user).where(
+            Incident.report_ref.is_not(None)
+        )
+    )
+    receipts = room(folder) / "receipts"
+    written = 0
+    for report_id, number, status, username in rows:
+        public = _signed_public(keys, str(username or ""))
+        if public is None or report_ref_bad(report_id):
+            continue
+        context = _receipt_context(str(report_id), str(username))
+        shared = _agreed(keys.safeguarding_private, public, context)
+        path = receipts / f"{report_id}.json"
+        if path.exists():
+            try:
+                current = _unlock(shared, _read_json(path, REPORT_BUDGET)["sealed"], context)
+                if current is not None and json.loads(current) == {"incident": number, "status": status}:
+                    continue
+            except (OSError, StaffRoomProblem, KeyError, TypeError, ValueError):
+                pass
+        receipts.mkdir(parents=True, exist_ok=True)
+        sealed = _lock(shared, json.dumps({"incident": number, "status": status}).encode("utf-8"), context)
+        write_atomically(path, json.dumps({"format": 1, "id": report_id, "sealed": sealed}).encode("utf-8"),
+                         private=True)  # fmt: skip
+        written += 1
+    return written
+
+
+def report_ref_bad(report_id: object) -> bool:
+    """True unless ``report_id`` is a report's id as the staff room writes them (32 hex digits)."""
+    return not _valid_id(report_id)

@@ -1,0 +1,46 @@
+"""Publishing the staff room from a lead's or the office's window, off the GUI thread (briefings are rendered)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMainWindow, QMessageBox
+
+from safeguard_desktop.services.actors import Role
+from safeguard_desktop.ui.context import AppContext
+
+PUBLISHERS = (Role.DSL, Role.DEPUTY_DSL, Role.OFFICE)
+
+
+def may_publish(context: AppContext) -> bool:
+    """True for a lead or the office on a register with accounts (staff have a staff room only there)."""
+    return context.actor.role in PUBLISHERS and context.is_open and context.register.keys is not None
+
+
+def publish_to_staff(window: QMainWindow, context: AppContext, *, quiet: bool = False) -> None:
+    """Publish the pupils' names and classes and the coming events' briefings to every staff account. ``quiet``
+    (at sign-in) says it in the status bar only; a failure is always said."""
+    from safeguard_desktop.services import staff_room
+    from safeguard_desktop.services.transaction import write_session
+    from safeguard_desktop.ui.background import Progress, run_in_background
+
+    if not may_publish(context):
+        return
+    register = context.register
+    keys = register.keys
+    assert keys is not None
+
+    def work(_progress: Progress) -> staff_room.PublishSummary:
+        with write_session(register.engine) as session:
+            return staff_room.publish(session, context.actor, keys, register.folder)
+
+    def done(summary: staff_room.PublishSummary) -> None:
+        text = (f"Published to {summary.recipients} staff account(s): {summary.pupils} pupils' names and classes, "
+                f"{summary.briefings} event briefing(s).")  # fmt: skip
+        window.statusBar().showMessage(text, 10_000)
+        if not quiet:
+            QMessageBox.information(window, "Published to staff", text)
+
+    def failed(exc: Exception) -> None:
+        QMessageBox.warning(window, "Not published to staff", f"The staff room could not be published: {exc}")
+
+    window.statusBar().showMessage("Publishing the briefings to staff…")
+    run_in_background(work, done, failed, parent=window)

@@ -1,0 +1,214 @@
+"""Staff hold no key to the register: attacks from the files with a staff account's password, and the staff room.
+
+Every attack starts from what a member of staff has — their password and the data folder — and uses sqlcipher3
+and the JSON files as any client would, never the app's own code paths for the attack itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlcipher3
+
+from safeguard_desktop.domain.events import FilmingPolicy
+from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.services import accounts, events, incidents, keyring, rotation, staff_room
+from safeguard_desktop.services.actors import Role
+from safeguard_desktop.services.envelopes import open_envelope
+from safeguard_desktop.services.signin import DEMO_ACCOUNTS, create_demo_register, sign_in
+from safeguard_desktop.store.engine import read_session, write_session
+
+LEAD, STAFF, OFFICE = (next(p for u, p, r, _ in DEMO_ACCOUNTS if u == name) for name in ("dsl", "staff", "office"))
+SECOND = "second teacher password here"
+
+
+def _opens(folder: Path, key: bytes) -> bool:
+    """True when ``key`` opens the live register file (sqlcipher3, outside the app)."""
+    connection = sqlcipher3.dbapi2.connect(str(folder / "register.db"))
+    try:
+        connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlcipher3.dbapi2.DatabaseError:
+        return False
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo school with a second member of staff and an event next week, published to staff."""
+    folder = tmp_path_factory.mktemp("room") / "school"
+    reg, dsl = create_demo_register(folder, pupils=60)
+    assert reg.keys is not None
+    with write_session(reg.engine) as session:
+        accounts.add_account(session, dsl, folder, reg.keys, "t.two", "Tess Two", Role.STAFF, SECOND)
+        events.create_event(session, dsl, events.EventInput(
+            "Nativity", datetime.now() + timedelta(days=7), "Hall", FilmingPolicy.PERSONAL_USE,
+            year_groups=["Year 2"]))  # fmt: skip
+    reg.close()
+    reg, dsl = sign_in(folder, "dsl", LEAD)
+    assert reg.keys is not None
+    with write_session(reg.engine) as session:
+        staff_room.publish(session, dsl, reg.keys, folder)
+    reg.close()
+    return folder
+
+
+@pytest.fixture
+def school(made: Path, tmp_path: Path) -> Path:
+    """A fresh copy for each test (attacks change the files)."""
+    copy = tmp_path / "school"
+    shutil.copytree(made, copy)
+    return copy
+
+
+def _desk(folder: Path, user: str, password: str) -> staff_room.StaffDesk:
+    desk, actor = sign_in(folder, user, password)
+    assert isinstance(desk, staff_room.StaffDesk) and actor.role is Role.STAFF
+    return desk
+
+
+def test_no_key_a_staff_password_reaches_opens_the_register(school: Path) -> None:
+    keys = keyring.unlock(school, "staff", STAFF)
+    assert keys.database_key is None
+    data = json.loads((school / keyring.SLOTS_FILE).read_text(encoding="utf-8"))
+    envelope = data.get("envelopes", {}).get("staff")
+    opened = open_envelope(envelope, keys.personal_private) if envelope else None
+    assert opened is None or opened.database_key is None
+    # Every 32-byte secret the account can reach: its personal key, and anything its envelope holds.
+    reachable = [k for k in (keys.personal_private, keys.safeguarding_private, keys.authority_private) if k]
+    assert reachable and not any(_opens(school, key) for key in reachable)
+    # The office's and the lead's do open it: the check itself can say yes.
+    assert _opens(school, keyring.unlock(school, "office", OFFICE).register_key)
+
+
+def test_staff_read_names_and_briefings_and_nothing_else(school: Path) -> None:
+    desk = _desk(school, "staff", STAFF)
+    published = staff_room.read_published(school, desk.keys)
+    assert published is not None and published.school.startswith("Oakfield Primary School")
+    assert len(published.directory) == 60 and published.names["staff"] == "Chris Moore (teacher)"
+    (briefing,) = published.briefings
+    assert briefing.name == "Nativity" and briefing.pdf.startswith(b"%PDF")
+    # What the file holds for staff, opened by hand, has names and classes only: no date of birth, consent, UPN.
+    raw = (school / "staffroom" / "published.json").read_bytes()
+    assert b"Year 2" not in raw and b"Nativity" not in raw  # nothing readable without a wrap
+    entry = published.directory[0]
+    assert set(vars(entry)) == {"id", "name", "year_group", "reg_group"}
+    assert desk.actor(published).name == "Chris Moore (teacher)"
+
+
+def test_a_publication_altered_forged_or_put_back_is_refused(school: Path, tmp_path: Path) -> None:
+    path = school / "staffroom" / "published.json"
+    older = tmp_path / "older.json"
+    shutil.copy(path, older)
+    desk = _desk(school, "staff", STAFF)
+    assert staff_room.read_published(school, desk.keys) is not None
+    # One character of the content changed.
+    data = json.loads(path.read_text(encoding="utf-8"))
+    body = bytearray(base64.b64decode(data["body"]))
+    body[40] ^= 1
+    data["body"] = base64.b64encode(bytes(body)).decode()
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(staff_room.StaffRoomProblem, match="altered outside the app"):
+        staff_room.read_published(school, desk.keys)
+    # A member of staff publishing in their own name (their key is real, but staff are not publishers).
+    other = _desk(school, "t.two", SECOND)
+    data = json.loads(older.read_text(encoding="utf-8"))
+    data["publisher"] = "t.two"
+    assert other.keys.personal_private is not None
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(staff_room.StaffRoomProblem, match="altered outside the app"):
+        staff_room.read_published(school, desk.keys)
+    # A newer publication read, then the older one put back in its place.
+    reg, dsl = sign_in(school, "dsl", LEAD)
+    assert reg.keys is not None
+    with write_session(reg.engine) as session:
+        staff_room.publish(session, dsl, reg.keys, school)
+    reg.close()
+    assert staff_room.read_published(school, desk.keys) is not None
+    shutil.copy(older, path)
+    with pytest.raises(staff_room.StaffRoomProblem, match="older copy was put in its place"):
+        staff_room.read_published(school, desk.keys)
+
+
+def test_a_report_reaches_the_leads_once_and_its_reporter_sees_it_move(school: Path) -> None:
+    desk = _desk(school, "staff", STAFF)
+    published = staff_room.read_published(school, desk.keys)
+    assert published is not None
+    pupil = published.directory[0]
+    staff_room.submit(school, desk.actor(published), desk.keys, incidents.IncidentInput(
+        Category.CYBERBULLYING, "Group chat Quetzal mocking a pupil",
+        people=[incidents.PersonInput("pupil", "affected", pupil.id)]))  # fmt: skip
+    (sent,) = staff_room.my_reports(school, desk.keys)
+    assert sent.incident is None and "not yet" in sent.state
+    raw = b"".join(p.read_bytes() for p in (school / "staffroom").rglob("*.json"))
+    assert b"Quetzal" not in raw
+    reg, dsl = sign_in(school, "dsl", LEAD)  # the sign-in takes it in
+    assert reg.keys is not None
+    with write_session(reg.engine) as session:
+        (view,) = [v for v in incidents.list_incidents(session, dsl) if "Quetzal" in v.summary]
+        assert view.reported_by == "Chris Moore (teacher)" and view.people[0].pupil_id == pupil.id
+        assert staff_room.take_in(session, dsl, reg.keys, school).received == []  # never twice
+        incidents.set_status(session, dsl, view.id, incidents.Status.CLOSED, outcome="Chat removed",
+                             reason="Platform took it down")  # fmt: skip
+        staff_room.take_in(session, dsl, reg.keys, school)
+    reg.close()
+    (sent,) = staff_room.my_reports(school, desk.keys)
+    assert sent.incident == view.id and sent.status == "closed"
+    # The other member of staff sees none of it.
+    assert staff_room.my_reports(school, _desk(school, "t.two", SECOND).keys) == []
+
+
+def test_a_report_forged_in_a_colleagues_name_is_refused_and_left(school: Path) -> None:
+    forger = _desk(school, "t.two", SECOND)
+    report_id = staff_room.submit(school, forger.actor(), forger.keys, incidents.IncidentInput(
+        Category.REPUTATION, "A false allegation"))  # fmt: skip
+    path = school / "staffroom" / "reports" / f"{report_id}.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["from"] = "staff"  # sealed with t.two's key, claiming to be from Chris Moore
+    path.write_text(json.dumps(document), encoding="utf-8")
+    reg, dsl = sign_in(school, "dsl", LEAD)
+    assert any("does not open with the key of the account it names (staff)" in n for n in reg.notices)
+    with read_session(reg.engine) as session:
+        assert not [v for v in incidents.list_incidents(session, dsl) if "false allegation" in v.summary]
+    reg.close()
+    assert path.exists()  # left, unread, for the leads to look at
+
+
+def test_a_report_deleted_before_a_lead_read_it_is_sent_again(school: Path) -> None:
+    desk = _desk(school, "staff", STAFF)
+    report_id = staff_room.submit(school, desk.actor(), desk.keys, incidents.IncidentInput(
+        Category.PRIVACY, "Photos of the trip posted"))  # fmt: skip
+    (school / "staffroom" / "reports" / f"{report_id}.json").unlink()  # by anyone with the folder
+    desk = _desk(school, "staff", STAFF)  # the reporter's next sign-in puts it back from their own copy
+    assert any("sent again" in n for n in desk.notices)
+    assert [r.id for r in staff_room.my_reports(school, desk.keys)] == [report_id]
+
+
+def test_a_register_from_before_takes_the_register_key_from_staff(school: Path) -> None:
+    # As registers were before: a staff slot wrapping the database key, and no mark that staff hold none.
+    lead = keyring.unlock(school, "dsl", LEAD)
+    staff = keyring.unlock(school, "staff", STAFF)
+    data = json.loads((school / keyring.SLOTS_FILE).read_text(encoding="utf-8"))
+    public = base64.b64decode(data["users"]["staff"]["personal_public"])
+    assert staff.personal_private is not None and lead.authority_public is not None
+    data["users"]["staff"] = keyring._slot_for(STAFF, lead.register_key, None, (staff.personal_private, public),
+                                               (None, lead.authority_public), lead.generation)  # fmt: skip
+    data.pop(rotation.STAFF_KEYLESS)
+    data.pop("envelopes", None)
+    (school / keyring.SLOTS_FILE).write_text(json.dumps(data), encoding="utf-8")
+    old = keyring.unlock(school, "staff", STAFF).database_key
+    assert old is not None and _opens(school, old)
+    reg, _lead = sign_in(school, "dsl", LEAD)  # the lead's sign-in replaces the keys
+    reg.close()
+    assert rotation.owed(school) is None
+    assert not _opens(school, old)
+    desk = _desk(school, "staff", STAFF)
+    assert desk.keys.database_key is None
+    assert staff_room.read_published(school, desk.keys) is not None
