@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from safeguard_desktop import faultpoints
 from safeguard_desktop.folder_access import make_private
 from safeguard_desktop.resources import MissingResource, resource_path
-from safeguard_desktop.services import audit, keyring, presence, throttle
+from safeguard_desktop.services import audit, keyring, presence, sealing, throttle
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.errors import ConflictError, NotFound, ServiceError, ValidationError
 from safeguard_desktop.store.models import UserAccount
@@ -256,7 +256,11 @@ def verify_totp(secret: str, code: str, *, at: datetime | None = None) -> bool:
 
 def sign_in_account(session: Session, folder: Path, keys: keyring.Unlocked, password: str, code: str = "") -> Actor:
     """After the key slot opened: check the account itself (active, hash, second factor) and audit the sign-in."""
-    account = check_account(session, keys.username, password, code)
+    account = check_account(session, keys.username, password, code, keys.personal_private)
+    if account.totp_secret and not account.totp_secret.startswith("sealed:"):  # from before: sealed now
+        account.totp_secret = sealing.seal_for_author(session, account.username, account.totp_secret) or (
+            account.totp_secret
+        )
     _match_signed_record(session, keys)
     actor = _signed_in(account, keys)
     _import_failed_sign_ins(session, folder, actor)
@@ -286,16 +290,34 @@ def _match_signed_record(session: Session, keys: keyring.Unlocked) -> None:
                      "changed outside the app: " + "; ".join(fixed))  # fmt: skip
 
 
-def check_account(session: Session, username: str, password: str, code: str = "") -> UserAccount:
+def _totp_secret(stored: str, personal_key: bytes | None) -> str | None:
+    """The two-step secret as kept: sealed to the account's own key (opened with it), or plain (from before)."""
+    from safeguard_desktop.services import sealed_box
+
+    if not sealed_box.is_sealed(stored):
+        return stored
+    if personal_key is None:
+        return None
+    try:
+        return sealed_box.open_sealed(personal_key, stored)
+    except keyring.KeyError_:
+        return None
+
+
+def check_account(
+    session: Session, username: str, password: str, code: str = "", personal_key: bytes | None = None
+) -> UserAccount:
     """The account, when it is active and ``password`` and ``code`` are its own; SignInFailed otherwise (one
-    message for every cause). Used by the sign-in and by the lock screen alike."""
+    message for every cause). Used by the sign-in and by the lock screen alike. ``personal_key`` (from the
+    account's slot) opens its two-step secret, which is sealed to it."""
     account = session.scalars(select(UserAccount).where(UserAccount.username == username)).first()
     try:
         ok = account is not None and account.active and HASHER.verify(account.password_hash, password)
     except (VerificationError, InvalidHashError):
         ok = False
     if ok and account is not None and account.totp_secret:
-        step = totp_step(account.totp_secret, code)
+        secret = _totp_secret(account.totp_secret, personal_key)
+        step = totp_step(secret, code) if secret is not None else None
         # A code is good once: one seen over a shoulder or replayed within its 90 seconds opens nothing.
         ok = step is not None and (account.totp_last_step is None or step > account.totp_last_step)
         if ok:
@@ -402,7 +424,18 @@ def reset_password(
                                            staff=account.role == Role.STAFF.value))  # fmt: skip
     if account.username != actor.username:  # a new personal key for them: the record signs its public half
         keyring.propose(folder, keys, account.username, role=account.role, active=account.active)
+        _second_factor_follows_new_key(session, actor, account)
     audit.record(session, actor, "reset a password", "account", account.username)
+
+
+def _second_factor_follows_new_key(session: Session, actor: Actor, account: UserAccount) -> None:
+    """Another account's new slot has a new personal key, which cannot open its two-step secret (sealed to the old
+    one): two-step sign-in is turned off, audited, and set up again by its owner after signing in."""
+    if account.totp_secret:
+        account.totp_secret = None
+        account.totp_last_step = None
+        audit.record(session, actor, "turned off two-step sign-in (new key with the new password)", "account",
+                     account.username)  # fmt: skip
 
 
 def set_active(
@@ -439,6 +472,8 @@ def change_role(
                   lambda: keyring.set_slot(folder, keys, account.username, password, lead=role in LEADS,
                                            staff=role is Role.STAFF))  # fmt: skip
     keyring.propose(folder, keys, account.username, role=role.value, active=account.active)
+    if account.username != actor.username:
+        _second_factor_follows_new_key(session, actor, account)
     audit.record(session, actor, "changed an account's role", "account", account.username, role.value)
 
 
@@ -457,7 +492,8 @@ def set_second_factor(session: Session, actor: Actor, username: str, secret: str
     account = _get(session, username)
     if secret is not None and not verify_totp(secret, code):
         raise ValidationError("That code does not match: check the phone's clock and type the code shown now.")
-    account.totp_secret = secret
+    # Sealed to the account's own key: a key to the file (the office's) does not read it.
+    account.totp_secret = (sealing.seal_for_author(session, account.username, secret) or secret) if secret else None
     audit.record(session, actor, "turned on two-step sign-in" if secret else "turned off two-step sign-in",
                  "account", account.username)  # fmt: skip
 

@@ -339,7 +339,15 @@ def export_csv(session: Session, actor: Actor, path: Path) -> int:
         path,
         ("Entry", "When", "Who", "What", "Record kind", "Record", "Detail"),
         (
-            (e.sequence, format_uk_datetime(e.at), e.actor, e.action, e.record_kind, e.record_id, e.detail)
+            (
+                e.sequence,
+                format_uk_datetime(e.at),
+                e.actor,
+                e.action,
+                e.record_kind,
+                e.record_id,
+                _shown(actor, e.detail),
+            )
             for e in entries
         ),
     )
@@ -392,4 +400,18 @@ def browse(
             | AuditEntry.detail.ilike(pattern)
         )
     rows = session.scalars(query.limit(limit))
-    return [AuditRow(e.sequence, e.at, e.actor, e.action, e.record_kind, e.record_id, e.detail) for e in rows]
+    return [AuditRow(e.sequence, e.at, e.actor, e.action, e.record_kind, e.record_id, _shown(actor, e.detail))
+            for e in rows]  # fmt: skip
+
+
+def _shown(actor: Actor, detail: str) -> str:
+    """A detail as the leads read it: an incident's category or the kind of a chronology entry is sealed in the
+    trail (the office's key to the file reads the trail), and opened here with the safeguarding key."""
+    from safeguard_desktop.services import sealed_box, sealing
+
+    if not sealed_box.is_sealed(detail):
+        return detail
+    try:
+        return sealing.reveal(actor, detail)
+    except ServiceError:
+        return "[sealed]"

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from safeguard_desktop.domain.incidents import DEFAULT_AXIS, Category, FourCs, is_guarded
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
@@ -253,37 +253,146 @@ def record_checked(
             if report_ref is None:
                 raise NotFound("A pupil linked to the incident is not in the register.")
             kind, pupil_id, name = "other", None, name or f"a pupil no longer on the register (number {pupil_id})"
-        people.append(
-            IncidentPerson(
-                kind=kind,
-                pupil_id=pupil_id,
-                name=sealing.seal(session, name),
-                staff_role=sealing.seal(session, person["staff_role"]),
-                involvement=person["involvement"],
-            )
-        )
+        people.append({"kind": kind, "involvement": person["involvement"], "pupil_id": pupil_id, "name": name,
+                       "staff_role": person["staff_role"]})  # fmt: skip
     occurred = checked["occurred_at"]
+    facts = Facts(checked["category"], checked["four_cs"], checked["urgency"], Status.OPEN.value,
+                  datetime.fromisoformat(occurred) if occurred else None, None, actor.name, actor.username or None,
+                  people)  # fmt: skip
     incident = Incident(
-        category=checked["category"],
-        four_cs=checked["four_cs"],
-        urgency=checked["urgency"],
-        status=Status.OPEN.value,
-        occurred_at=datetime.fromisoformat(occurred) if occurred else None,
         reported_at=reported_at or now,
         summary=sealing.seal(session, checked["summary"]),
         platforms=sealing.seal(session, "\n".join(checked["platforms"])),
         evidence_links=sealing.seal(session, "\n".join(checked["links"])),
-        reported_by=actor.name,
-        reported_by_user=actor.username or None,
         created_at=now,
         reporter_copy=sealing.seal_for_author(session, actor.username, checked["summary"]),
         report_ref=report_ref,
     )
-    incident.people = people
+    _keep_facts(session, incident, facts)
     session.add(incident)
     session.flush()
-    audit.record(session, actor, "logged an incident", "incident", incident.id, checked["category"])
+    audit.record(session, actor, "logged an incident", "incident", incident.id,
+                 sealing.seal(session, checked["category"]))  # fmt: skip
     return incident.id
+
+
+@dataclass
+class Facts:
+    """What an incident is, beyond its words: sealed as one value on a protected register, in columns otherwise."""
+
+    category: str
+    four_cs: str
+    urgency: str
+    status: str
+    occurred_at: datetime | None
+    follow_up_on: date | None
+    reported_by: str
+    reported_by_user: str | None
+    #: {"kind", "involvement", "pupil_id", "name", "staff_role"} each (names as written, not sealed inside).
+    people: list[dict[str, Any]] = field(default_factory=list)
+
+    def plain(self) -> dict[str, Any]:
+        """As JSON data."""
+        data = {k: getattr(self, k) for k in ("category", "four_cs", "urgency", "status", "reported_by",
+                                               "reported_by_user", "people")}  # fmt: skip
+        data["occurred_at"] = self.occurred_at.isoformat() if self.occurred_at else None
+        data["follow_up_on"] = self.follow_up_on.isoformat() if self.follow_up_on else None
+        return data
+
+
+_UNREADABLE_FACTS = Facts(Category.OTHER.value, FourCs.CONDUCT.value, Urgency.MEDIUM.value, Status.OPEN.value, None,
+                          None, sealing.UNREADABLE, None)  # fmt: skip
+
+
+def facts(incident: Incident, actor: Actor) -> Facts:
+    """The incident's facts, opened with the actor's safeguarding key on a protected register."""
+    if incident.meta:
+        data = sealing.reveal_facts(actor, incident.meta)
+        if data is None:
+            return _UNREADABLE_FACTS
+        try:
+            return Facts(
+                str(data["category"]), str(data["four_cs"]), str(data["urgency"]), str(data["status"]),
+                datetime.fromisoformat(data["occurred_at"]) if data.get("occurred_at") else None,
+                date.fromisoformat(data["follow_up_on"]) if data.get("follow_up_on") else None,
+                str(data["reported_by"]), data.get("reported_by_user"), list(data.get("people", [])),
+            )  # fmt: skip
+        except (KeyError, TypeError, ValueError):
+            return _UNREADABLE_FACTS
+    people = [{"kind": p.kind, "involvement": p.involvement, "pupil_id": p.pupil_id,
+               "name": sealing.reveal(actor, p.name), "staff_role": sealing.reveal(actor, p.staff_role)}
+              for p in incident.people]  # fmt: skip
+    return Facts(incident.category, incident.four_cs, incident.urgency, incident.status, incident.occurred_at,
+                 incident.follow_up_on, incident.reported_by, incident.reported_by_user, people)  # fmt: skip
+
+
+def _keep_facts(session: Session, incident: Incident, facts: Facts) -> None:
+    """Sealed as one value where text is sealed (the columns then hold nothing a key to the file reads), else in
+    the columns and one row per person."""
+    sealed = sealing.seal_facts(session, facts.plain())
+    if sealed is not None:
+        incident.meta = sealed
+        incident.category = incident.four_cs = incident.urgency = incident.status = incident.reported_by = ""
+        incident.occurred_at = incident.follow_up_on = incident.reported_by_user = None
+        incident.people = []
+        return
+    incident.category, incident.four_cs, incident.urgency = facts.category, facts.four_cs, facts.urgency
+    incident.status, incident.occurred_at, incident.follow_up_on = facts.status, facts.occurred_at, facts.follow_up_on
+    incident.reported_by, incident.reported_by_user = facts.reported_by, facts.reported_by_user
+    incident.people = [
+        IncidentPerson(kind=p["kind"], pupil_id=p["pupil_id"], name=sealing.seal(session, p["name"]),
+                       staff_role=sealing.seal(session, p["staff_role"]), involvement=p["involvement"])
+        for p in facts.people
+    ]  # fmt: skip
+
+
+def entry_facts(entry: IncidentEntry, actor: Actor) -> tuple[str, str, str]:
+    """(kind, referral target, author) of a chronology entry."""
+    if entry.meta:
+        data = sealing.reveal_facts(actor, entry.meta)
+        if data is None:
+            return EntryKind.ACTION.value, "", sealing.UNREADABLE
+        return str(data.get("kind", "")), str(data.get("referral_to", "")), str(data.get("author", ""))
+    return entry.kind, entry.referral_to, entry.author
+
+
+def _keep_entry_facts(session: Session, entry: IncidentEntry, kind: str, referral_to: str, author: str) -> None:
+    sealed = sealing.seal_facts(session, {"kind": kind, "referral_to": referral_to, "author": author})
+    if sealed is None:
+        entry.kind, entry.referral_to, entry.author = kind, referral_to, author
+    else:
+        entry.meta = sealed
+        entry.kind = entry.referral_to = entry.author = ""
+
+
+def pupil_links(session: Session, actor: Actor, *, held_too: bool = True) -> list[tuple[int, int]]:
+    """(incident, pupil) for every pupil on the register linked to an incident (leads only: it opens the facts)."""
+    actor.require(Operation.READ_INCIDENTS)
+    query = select(Incident).options(selectinload(Incident.people))
+    if not held_too:
+        query = query.where(Incident.legal_hold.is_(False))
+    links = []
+    for incident in session.scalars(query):
+        for person in facts(incident, actor).people:
+            if person.get("kind") == "pupil" and person.get("pupil_id") is not None:
+                links.append((incident.id, int(person["pupil_id"])))
+    return links
+
+
+def seal_facts_written_before(session: Session, actor: Actor) -> int:
+    """At a lead's sign-in: seal the facts of incidents and entries kept in columns before they were sealed (a
+    register from before, or made protected since). Returns how many rows."""
+    if actor.safeguarding_key is None or not sealing.protected(session):
+        return 0
+    count = 0
+    for incident in session.scalars(select(Incident).where(Incident.meta.is_(None)).options(
+            selectinload(Incident.people))):  # fmt: skip
+        _keep_facts(session, incident, facts(incident, actor))
+        count += 1
+    for entry in session.scalars(select(IncidentEntry).where(IncidentEntry.meta.is_(None))):
+        _keep_entry_facts(session, entry, entry.kind, entry.referral_to, entry.author)
+        count += 1
+    return count
 
 
 def add_entry(
@@ -304,7 +413,7 @@ def add_entry(
     body = _text(text, "entry", 8000, required=True)
     reason = _text(reason, "reason", 4000)
     reference = _text(reference, "reference", 100)
-    _guard(Category(incident.category), body, reason, reference)
+    _guard(Category(facts(incident, actor).category), body, reason, reference)
     if kind is EntryKind.REFERRAL and referral_to not in REFERRAL_TO:
         raise ValidationError(f"Say who it was referred to: {', '.join(REFERRAL_TO)}.")
     if kind is EntryKind.DECISION and not reason:
@@ -319,18 +428,18 @@ def add_entry(
         raise ValidationError("Only a correction points at another entry.")
     entry = IncidentEntry(
         incident_id=incident_id,
-        kind=kind.value,
         text=sealing.seal(session, body),
-        referral_to=referral_to if kind is EntryKind.REFERRAL else "",
         reference=sealing.seal(session, reference),
         reason=sealing.seal(session, reason),
         corrects_entry_id=corrects,
-        author=actor.name,
         created_at=datetime.now(),
     )
+    _keep_entry_facts(session, entry, kind.value, referral_to if kind is EntryKind.REFERRAL else "", actor.name)
     session.add(entry)
     session.flush()
-    audit.record(session, actor, f"added {kind.value} to incident", "incident", incident_id, f"entry {entry.id}")
+    # The kind of entry (a referral to the police, say) is itself sensitive: said in the sealed detail only.
+    audit.record(session, actor, "added to an incident's chronology", "incident", incident_id,
+                 sealing.seal(session, f"{kind.value}, entry {entry.id}"))  # fmt: skip
     return entry.id
 
 
@@ -351,8 +460,10 @@ def set_status(
         if not outcome.strip() or not reason.strip():
             raise ValidationError("Closing an incident needs its outcome and the reason for closing it.")
         add_entry(session, actor, incident_id, EntryKind.OUTCOME, outcome, reason=reason)
-    incident.status = status.value
-    incident.follow_up_on = None if status is Status.CLOSED else follow_up_on
+    current = facts(incident, actor)
+    current.status = status.value
+    current.follow_up_on = None if status is Status.CLOSED else follow_up_on
+    _keep_facts(session, incident, current)
     add_entry(session, actor, incident_id, EntryKind.STATUS, f"Status: {status.value}", reason=reason)
 
 
@@ -375,44 +486,41 @@ def _view(incident: Incident, actor: Actor) -> IncidentView:
     def r(value: str | None) -> str:
         return sealing.reveal(actor, value)
 
+    known = facts(incident, actor)
+    entries = []
+    for e in incident.entries:
+        kind, referral_to, author = entry_facts(e, actor)
+        entries.append(EntryView(e.id, kind, r(e.text), referral_to, r(e.reference), r(e.reason), e.corrects_entry_id,
+                                 author, e.created_at))  # fmt: skip
     return IncidentView(
         id=incident.id,
-        category=Category(incident.category),
-        four_cs=FourCs(incident.four_cs),
-        urgency=Urgency(incident.urgency),
-        status=Status(incident.status),
-        occurred_at=incident.occurred_at,
+        category=Category(known.category),
+        four_cs=FourCs(known.four_cs),
+        urgency=Urgency(known.urgency),
+        status=Status(known.status),
+        occurred_at=known.occurred_at,
         reported_at=incident.reported_at,
-        reported_by=incident.reported_by,
+        reported_by=known.reported_by,
         summary=r(incident.summary),
         platforms=[p for p in r(incident.platforms).split("\n") if p],
         evidence_links=[link for link in r(incident.evidence_links).split("\n") if link],
-        follow_up_on=incident.follow_up_on,
-        people=[PersonInput(p.kind, p.involvement, p.pupil_id, r(p.name), r(p.staff_role)) for p in incident.people],
-        entries=[
-            EntryView(
-                e.id,
-                e.kind,
-                r(e.text),
-                e.referral_to,
-                r(e.reference),
-                r(e.reason),
-                e.corrects_entry_id,
-                e.author,
-                e.created_at,
-            )
-            for e in incident.entries
-        ],
+        follow_up_on=known.follow_up_on,
+        people=[_person(p) for p in known.people],
+        entries=entries,
     )
+
+
+def _person(data: dict[str, Any]) -> PersonInput:
+    pupil = data.get("pupil_id")
+    return PersonInput(str(data["kind"]), str(data["involvement"]), int(pupil) if pupil is not None else None,
+                       str(data.get("name", "")), str(data.get("staff_role", "")))  # fmt: skip
 
 
 def list_incidents(session: Session, actor: Actor) -> list[IncidentView]:
     """Every incident, newest first (leads only; the list itself reveals content)."""
     actor.require(Operation.READ_INCIDENTS)
-    return [
-        _view(i, actor)
-        for i in session.scalars(select(Incident).order_by(Incident.reported_at.desc(), Incident.id.desc()))
-    ]
+    query = select(Incident).options(selectinload(Incident.entries), selectinload(Incident.people))
+    return [_view(i, actor) for i in session.scalars(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))]
 
 
 def my_reports(session: Session, actor: Actor) -> list[OwnReport]:

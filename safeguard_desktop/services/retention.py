@@ -30,7 +30,6 @@ from safeguard_desktop.store.models import (
     EventGroup,
     EventPupil,
     Incident,
-    IncidentPerson,
     Pupil,
 )
 
@@ -77,13 +76,14 @@ def review(
         when = event_review_date(starts_at.date(), policy)
         if when <= day and event_id not in held:
             due.append(DueRecord("event records", f"event {event_id}", when, "after the academic year of the event", 1))
-    linked = session.execute(
-        select(IncidentPerson.incident_id, Pupil.date_of_birth)
-        .join(Pupil, Pupil.id == IncidentPerson.pupil_id)
-        .join(Incident, Incident.id == IncidentPerson.incident_id)
-        .where(Incident.legal_hold.is_(False))
-        .where(Pupil.date_of_birth.is_not(None))
-    )
+    from safeguard_desktop.services.incidents import pupil_links
+
+    links = pupil_links(session, actor, held_too=False)
+    wanted = {p for _i, p in links}
+    births = {
+        pid: born for pid, born in session.execute(select(Pupil.id, Pupil.date_of_birth).where(Pupil.id.in_(wanted)))
+    }
+    linked = [(incident_id, births.get(pupil_id)) for incident_id, pupil_id in links]
     rule = f"date of birth + {policy.child_protection_years_after_birth} years, then review"
     for incident_id, born in linked:
         if born is None:

@@ -7,7 +7,11 @@ text is stored as given. Whoever can open the database file but holds no safegua
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -67,6 +71,12 @@ def seal(session: Session, text: str) -> str:
 UNREADABLE = "[unreadable: sealed to a key the safeguarding leads do not hold, or damaged]"
 
 
+@lru_cache(maxsize=4)
+def _opener(private: bytes) -> Callable[[str], str]:
+    """The key loaded once for a lead's many texts (a list of 10,000 incidents opens 30,000 and more)."""
+    return sealed_box.opener(private)
+
+
 def reveal(actor: Actor, stored: str | None) -> str:
     """The text behind a stored value (callers have checked the actor may read it)."""
     if not stored or not sealed_box.is_sealed(stored):
@@ -76,7 +86,31 @@ def reveal(actor: Actor, stored: str | None) -> str:
             f"{actor.name} holds no safeguarding key: sign in as a safeguarding lead to read this record."
         )
     try:
-        return sealed_box.open_sealed(actor.safeguarding_key, stored)
+        return _opener(actor.safeguarding_key)(stored)
     except keyring.KeyError_:
         # One unreadable field (sealed to a key the leads do not hold, or damaged) must not hide the whole log.
         return UNREADABLE
+
+
+def protected(session: Session) -> bool:
+    """True when text written through this session is sealed (a register with accounts)."""
+    return _public_for(session) is not None
+
+
+def seal_facts(session: Session, facts: dict[str, Any]) -> str | None:
+    """Facts (plain JSON data) sealed as one value; None on an unprotected register (kept in their columns)."""
+    if not protected(session):
+        return None
+    return seal(session, json.dumps(facts, separators=(",", ":"), sort_keys=True))
+
+
+def reveal_facts(actor: Actor, stored: str) -> dict[str, Any] | None:
+    """The facts behind a sealed value; None when it does not open (damaged, or sealed to another key)."""
+    text = reveal(actor, stored)
+    if text == UNREADABLE:
+        return None
+    try:
+        facts = json.loads(text)
+    except ValueError:
+        return None
+    return facts if isinstance(facts, dict) else None

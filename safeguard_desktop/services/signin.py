@@ -142,6 +142,9 @@ def _take_in_reports(register: Register, actor: Actor) -> None:
         return
     try:
         with write_session(register.engine) as session:
+            from safeguard_desktop.services import incidents
+
+            incidents.seal_facts_written_before(session, actor)  # a register from before: sealed with this key
             done = staff_room.take_in(session, actor, register.keys, register.folder)
     except (OSError, ServiceError) as exc:
         register.notices.append(f"Reports from staff could not be taken in: {exc}")
@@ -218,7 +221,7 @@ def confirm_again(register: Register | StaffDesk, actor: Actor, password: str, c
             if keys.database_key != (register.keys.database_key if register.keys else None):
                 raise keyring.WrongPassword()
             with write_session(register.engine) as session:
-                accounts.check_account(session, name, password, code)
+                accounts.check_account(session, name, password, code, keys.personal_private)
                 audit.record(session, actor, "unlocked the window", "account", name)
     except (keyring.WrongPassword, accounts.SignInFailed) as exc:
         accounts.record_failed_sign_in(folder, name)

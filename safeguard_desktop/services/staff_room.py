@@ -573,22 +573,20 @@ def take_in(session: Session, actor: Actor, keys: Unlocked, folder: Path) -> Tak
         audit.record(session, actor, "took in a staff report", "incident", number, f"report {report_id}")
         known[report_id] = number
         done.received.append(number)
-    done.receipts = _write_receipts(session, keys, folder)
+    done.receipts = _write_receipts(session, actor, keys, folder)
     return done
 
 
-def _write_receipts(session: Session, keys: Unlocked, folder: Path) -> int:
+def _write_receipts(session: Session, actor: Actor, keys: Unlocked, folder: Path) -> int:
+    from safeguard_desktop.services import incidents
     from safeguard_desktop.store.models import Incident
 
     assert keys.safeguarding_private is not None
-    rows = session.execute(
-        select(Incident.report_ref, Incident.id, Incident.status, Incident.reported_by_user).where(
-            Incident.report_ref.is_not(None)
-        )
-    )
     receipts = room(folder) / "receipts"
     written = 0
-    for report_id, number, status, username in rows:
+    for incident in session.scalars(select(Incident).where(Incident.report_ref.is_not(None))):
+        known = incidents.facts(incident, actor)
+        report_id, number, status, username = incident.report_ref, incident.id, known.status, known.reported_by_user
         public = _signed_public(keys, str(username or ""))
         if public is None or report_ref_bad(report_id):
             continue

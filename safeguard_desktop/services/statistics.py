@@ -45,7 +45,9 @@ def incident_statistics(session: Session, actor: Actor) -> IncidentStatistics:
     """Per category, for every quarter and term that has incidents, with the same period a year earlier."""
     actor.require(Operation.READ_INCIDENTS)
     school_terms = term_dates(session)
-    rows = list(session.execute(select(Incident.reported_at, Incident.category)))
+    from safeguard_desktop.services.incidents import facts
+
+    rows = [(i.reported_at, facts(i, actor).category) for i in session.scalars(select(Incident))]
     by_quarter: Counter[tuple[int, int, str]] = Counter()
     by_term: Counter[tuple[int, str, str]] = Counter()
     for reported_at, category in rows:

@@ -18,7 +18,7 @@ from safeguard_desktop.files import write_atomically
 from safeguard_desktop.services import audit, incidents, register
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound
-from safeguard_desktop.store.models import AuditEntry, IncidentPerson, Pupil
+from safeguard_desktop.store.models import AuditEntry, Pupil
 
 EXEMPTION_NOTE = (
     "REVIEW BEFORE DISCLOSING: incident records may contain information about abuse that can be withheld where "
@@ -33,9 +33,7 @@ def subject_access(session: Session, actor: Actor, pupil_id: int) -> dict[str, A
     if pupil is None:
         raise NotFound(f"No pupil with id {pupil_id}.")
     detail = register.pupil_detail(session, actor, pupil_id)
-    incident_ids = sorted(
-        set(session.scalars(select(IncidentPerson.incident_id).where(IncidentPerson.pupil_id == pupil_id)))
-    )
+    incident_ids = sorted({number for number, linked in incidents.pupil_links(session, actor) if linked == pupil_id})
     incident_records = []
     for number in incident_ids:
         view = incidents.read_incident(session, actor, number)

@@ -278,6 +278,9 @@ class Incident(Base):
     reported_by_user: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
     #: The staff report it was taken in from (services/staff_room.py): never taken in twice.
     report_ref: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True, index=True)
+    #: On a protected register: category, axis, urgency, status, dates, reporter and people, sealed as one JSON
+    #: value (the columns above then hold nothing); None on an unprotected register.
+    meta: Mapped[str | None] = mapped_column(Text, nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     people: Mapped[list[IncidentPerson]] = relationship(cascade="all, delete-orphan")
@@ -318,6 +321,8 @@ class IncidentEntry(Base):
     corrects_entry_id: Mapped[int | None] = mapped_column(ForeignKey("incident_entry.id"), nullable=True)
     author: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    #: On a protected register: kind, referral target and author, sealed (the columns then hold nothing).
+    meta: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class UserAccount(Base):
@@ -332,7 +337,8 @@ class UserAccount(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Base32 TOTP secret when the second factor is on (leads only), else None.
-    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: Sealed to the account's own key on a protected register (the office's key to the file does not read it).
+    totp_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: The 30-second step of the last code accepted: a code (or an earlier one) is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -127,6 +127,7 @@ class IncidentsScreen(QWidget):
         from safeguard_desktop.services.transaction import read_session
 
         self.list.clear()
+        self._take_in_reports()
         with read_session(self.context.engine) as session:
             if self.is_lead:
                 self.views = incidents.list_incidents(session, self.context.actor)
@@ -149,6 +150,26 @@ class IncidentsScreen(QWidget):
         ids = [v.id for v in self.views]
         if self.is_lead and ids:
             self.list.setCurrentRow(ids.index(select_id) if select_id in ids else 0)
+
+    def _take_in_reports(self) -> None:
+        """A lead's screen takes in what staff sent through the staff room since (each once), and says so."""
+        from safeguard_desktop.services import staff_room
+        from safeguard_desktop.services.transaction import write_session
+
+        keys = self.context.register.keys
+        if not self.is_lead or keys is None:
+            return
+        try:
+            with write_session(self.context.engine) as session:
+                done = staff_room.take_in(session, self.context.actor, keys, self.context.register.folder)
+        except (ServiceError, OSError) as exc:
+            self.title.setText(f"Reports from staff could not be taken in: {exc}")
+            return
+        if done.summary():
+            window = self.window()
+            status = getattr(window, "statusBar", None)
+            if callable(status):
+                status().showMessage(done.summary(), 15_000)
 
     def on_list_current_row_changed(self, row: int) -> None:
         """Open the chosen incident (audited as a view)."""
