@@ -115,3 +115,18 @@ def raw_database(folder: Path, user: str, password: str, database: Path | None =
     conn = sqlcipher3.dbapi2.connect(str(database or folder / "register.db"))
     conn.execute(f"PRAGMA key = \"x'{keys.database_key.hex()}'\"")
     return conn
+
+
+def key_opens(folder: Path, key: bytes) -> bool:
+    """True when the raw 256-bit ``key`` opens the live register file in ``folder`` (sqlcipher3, outside the app)."""
+    import sqlcipher3
+
+    connection = sqlcipher3.dbapi2.connect(str(folder / "register.db"))
+    try:
+        connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlcipher3.dbapi2.DatabaseError:
+        return False
+    finally:
+        connection.close()

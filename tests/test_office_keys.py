@@ -9,6 +9,7 @@ account's key). Read here with sqlcipher3 and the office's key, as any client wo
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pyotp
@@ -116,3 +117,39 @@ def test_facts_kept_in_columns_before_are_sealed_at_the_next_lead_sign_in(school
     assert view.category is Category.NUDES and view.people[0].pupil_id == 7 and view.entries[0].referral_to == "police"
     assert _rows(folder, office, "SELECT count(*) FROM incident_person") == [(0,)]
     assert _rows(folder, office, f"SELECT category, meta IS NOT NULL FROM incident WHERE id = {number}") == [("", 1)]
+
+
+def test_a_trail_recomputed_with_the_office_key_and_audit_key_is_caught_by_the_leads_checkpoint(
+    school: tuple[Path, int, str],
+) -> None:
+    import hashlib
+    import hmac
+    import json
+
+    folder, _number, secret = school
+    reg, _dsl = sign_in(folder, "dsl", LEAD, pyotp.TOTP(secret).now())  # the lead sees the trail, keeps its head
+    reg.close()
+    # The office, with its key and audit.key (beside the register), rewrites an entry and recomputes everything.
+    office = keyring.unlock(folder, "office", OFFICE).register_key
+    key = (folder / "audit.key").read_bytes()
+    connection = sqlcipher3.dbapi2.connect(str(folder / "register.db"))
+    connection.execute(f"PRAGMA key = \"x'{office.hex()}'\"")
+    rows = connection.execute("SELECT id, sequence, at, actor, action, record_kind, record_id, detail FROM "
+                              "audit_entry ORDER BY sequence").fetchall()  # fmt: skip
+    previous = ""
+    for row_id, sequence, at, actor, action, kind, record, detail in rows:
+        if sequence == 2:
+            actor = "Someone else"
+        text = "\x1f".join(
+            (str(sequence), previous, datetime.fromisoformat(str(at)).isoformat(), actor, action, kind, record, detail)
+        )
+        previous = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+        connection.execute("UPDATE audit_entry SET actor = ?, chain_hash = ? WHERE id = ?", (actor, previous, row_id))
+    connection.execute("UPDATE audit_head SET last_hash = ?", (previous,))
+    connection.commit()
+    connection.close()
+    anchor = folder / "audit-anchor.json"
+    anchor.write_text(json.dumps({"count": len(rows), "last_hash": previous}), encoding="utf-8")
+    reg, _dsl = sign_in(folder, "dsl", LEAD, pyotp.TOTP(secret).at(int(time.time()) + 30))
+    assert any("checkpoint dsl kept" in n for n in reg.notices), reg.notices
+    reg.close()

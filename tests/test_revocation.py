@@ -20,7 +20,7 @@ from safeguard_desktop.services.presence import RegisterInUse, enter
 from safeguard_desktop.services.signin import create_register, recover, sign_in
 from safeguard_desktop.store.engine import read_session, write_session
 
-from .conftest import SIMS_HEADERS, TODAY, upn, write_csv
+from .conftest import SIMS_HEADERS, TODAY, key_opens, upn, write_csv
 
 LEAD = "correct pony staple lantern"
 DEPUTY = "purple otter evening quilt"
@@ -29,19 +29,6 @@ STAFF = "green ladder autumn piano"
 NEW = "silver harbour window maple"
 BEFORE = "Zanzibar account posted photos of the Year 6 trip"
 AFTER = "Quokka group chat shared the nativity video"
-
-
-def _opens(folder: Path, key: bytes) -> bool:
-    """True when ``key`` opens the live register file (sqlcipher3, outside the app)."""
-    connection = sqlcipher3.dbapi2.connect(str(folder / "register.db"))
-    try:
-        connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return True
-    except sqlcipher3.dbapi2.DatabaseError:
-        return False
-    finally:
-        connection.close()
 
 
 def _sealed_summaries(folder: Path, key: bytes) -> list[str]:
@@ -96,17 +83,17 @@ def _change(folder: Path, change, by: str = "a.lead", password: str = LEAD):  # 
 def test_a_disabled_accounts_old_slot_opens_no_live_register(school: Path, tmp_path: Path) -> None:
     old = _keep_key_file(school, tmp_path, "old")
     before = keyring.unlock(old, "o.office", OFFICE)
-    assert _opens(school, before.database_key)
+    assert key_opens(school, before.database_key)
     reg, _actor, done = _change(school, lambda s, a, r: accounts.set_active(s, a, r.folder, r.keys, "o.office",
                                                                             False))  # fmt: skip
     assert done is not None and done.generation == 1 and not done.lead_keys
     assert "backups made before" in done.summary()
     reg.close()
-    assert not _opens(school, before.database_key)
+    assert not key_opens(school, before.database_key)
     # Everyone else still signs in, and with keys that open the live file.
     for user, password in (("a.lead", LEAD), ("d.deputy", DEPUTY)):
         reg, _ = sign_in(school, user, password)
-        assert reg.keys is not None and reg.keys.database_key is not None and _opens(school, reg.keys.database_key)
+        assert reg.keys is not None and reg.keys.database_key is not None and key_opens(school, reg.keys.database_key)
         reg.close()
     desk, _ = sign_in(school, "s.staff", STAFF)  # staff sign in, and hold no key to the register at all
     assert desk.keys is not None and desk.keys.database_key is None
@@ -130,7 +117,7 @@ def test_a_demoted_lead_reads_nothing_written_after_and_cannot_sign(school: Path
     reg.close()
     # The demoted deputy's old keys: the old database key opens nothing live; and even with the current file key
     # (they are staff now, and so hold it) the old safeguarding key opens no sealed text, old or new.
-    assert deputy_before.database_key is not None and not _opens(school, deputy_before.database_key)
+    assert deputy_before.database_key is not None and not key_opens(school, deputy_before.database_key)
     current = keyring.unlock(school, "d.deputy", NEW)
     assert current.safeguarding_private is None and current.authority_private is None
     assert current.database_key is None  # staff now: no key to the register file either
@@ -219,7 +206,7 @@ def test_a_replacement_waits_while_someone_else_has_the_register_open(school: Pa
     reg, actor = sign_in(school, "a.lead", LEAD)  # the next lead's sign-in does it
     assert rotation.owed(school) is None
     reg.close()
-    assert not _opens(school, staff_key)
+    assert not key_opens(school, staff_key)
 
 
 def test_the_audit_trail_records_the_replacement_and_stays_intact(school: Path) -> None:
@@ -278,7 +265,7 @@ def test_a_backup_from_before_the_replacement_restores_under_the_current_keys(sc
     assert backup.opening_key(saved.path, reg.keys.database_key, reg.keys, school)[0] == deputy_before.database_key
     backup.restore(reg.engine, reg.folder, done.actor, saved.path, reg.presence, reg.keys)
     reg.close()
-    assert not _opens(school, deputy_before.database_key)  # the restored register is under the current keys
+    assert not key_opens(school, deputy_before.database_key)  # the restored register is under the current keys
     reg, lead = sign_in(school, "a.lead", LEAD)
     with read_session(reg.engine) as session:
         assert BEFORE in {v.summary for v in incidents.list_incidents(session, lead)}

@@ -234,7 +234,7 @@ def test_a_missing_key_file_gives_a_plain_message_and_changes_nothing(
 
 
 def test_staff_read_their_own_report_and_nothing_else(school: Path) -> None:
-    from safeguard_desktop.services import staff_room
+    from safeguard_desktop.services import staff_reports, staff_room
 
     reg, dsl = sign_in(school, "a.lead", PASSWORD)
     assert reg.keys is not None
@@ -245,19 +245,19 @@ def test_staff_read_their_own_report_and_nothing_else(school: Path) -> None:
     desk, teacher = sign_in(school, "t.teacher", "green apple river lamp")
     assert isinstance(desk, staff_room.StaffDesk)  # staff open no register: they hold no key to it
     assert teacher.safeguarding_key is None and teacher.personal_key is not None
-    staff_room.submit(school, teacher, desk.keys, incidents.IncidentInput(Category.CYBERBULLYING, "Mine: Kestrel"))
-    assert [r.summary for r in staff_room.my_reports(school, desk.keys)] == ["Mine: Kestrel"]  # their own words
+    staff_reports.submit(school, teacher, desk.keys, incidents.IncidentInput(Category.CYBERBULLYING, "Mine: Kestrel"))
+    assert [r.summary for r in staff_reports.my_reports(school, desk.keys)] == ["Mine: Kestrel"]  # their own words
     files = [school / "register.db", school / "register.db-wal", *sorted((school / "staffroom").rglob("*.json"))]
     assert b"Kestrel" not in b"".join(f.read_bytes() for f in files if f.exists())
     # The lead takes it in and reads it through the safeguarding key; the reporter then sees its number.
     reg, dsl = sign_in(school, "a.lead", PASSWORD)
     assert reg.keys is not None
     with write_session(reg.engine) as session:
-        staff_room.take_in(session, dsl, reg.keys, school)
+        staff_reports.take_in(session, dsl, reg.keys, school)
         assert any(v.summary == "Mine: Kestrel" for v in incidents.list_incidents(session, dsl))
         assert all("Kestrel" not in r.summary for r in incidents.my_reports(session, dsl))
     reg.close()
-    (report,) = staff_room.my_reports(school, desk.keys)
+    (report,) = staff_reports.my_reports(school, desk.keys)
     assert report.incident is not None and report.status == "open"
 
 
@@ -273,7 +273,7 @@ def test_a_missing_register_file_is_not_replaced_by_an_empty_one(school: Path) -
 
 
 def test_two_staff_with_the_same_name_see_only_their_own_reports(school: Path) -> None:
-    from safeguard_desktop.services import staff_room
+    from safeguard_desktop.services import staff_reports, staff_room
 
     reg, dsl = sign_in(school, "a.lead", PASSWORD)
     assert reg.keys is not None
@@ -283,8 +283,8 @@ def test_two_staff_with_the_same_name_see_only_their_own_reports(school: Path) -
     reg.close()
     desk, first = sign_in(school, "s.smith1", "s.smith1 river lamp")
     assert isinstance(desk, staff_room.StaffDesk)
-    staff_room.submit(school, first, desk.keys, incidents.IncidentInput(Category.CYBERBULLYING, "First Sam's"))
+    staff_reports.submit(school, first, desk.keys, incidents.IncidentInput(Category.CYBERBULLYING, "First Sam's"))
     second_desk, _second = sign_in(school, "s.smith2", "s.smith2 river lamp")
     assert isinstance(second_desk, staff_room.StaffDesk)
-    assert staff_room.my_reports(school, second_desk.keys) == []  # the same display name is not the same person
-    assert [r.summary for r in staff_room.my_reports(school, desk.keys)] == ["First Sam's"]
+    assert staff_reports.my_reports(school, second_desk.keys) == []  # the same display name is not the same person
+    assert [r.summary for r in staff_reports.my_reports(school, desk.keys)] == ["First Sam's"]

@@ -13,31 +13,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlcipher3
 
 from safeguard_desktop.domain.events import FilmingPolicy
 from safeguard_desktop.domain.incidents import Category
-from safeguard_desktop.services import accounts, events, incidents, keyring, rotation, staff_room
+from safeguard_desktop.services import accounts, events, incidents, keyring, rotation, staff_reports, staff_room
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.envelopes import open_envelope
 from safeguard_desktop.services.signin import DEMO_ACCOUNTS, create_demo_register, sign_in
 from safeguard_desktop.store.engine import read_session, write_session
 
+from .conftest import key_opens
+
 LEAD, STAFF, OFFICE = (next(p for u, p, r, _ in DEMO_ACCOUNTS if u == name) for name in ("dsl", "staff", "office"))
 SECOND = "second teacher password here"
-
-
-def _opens(folder: Path, key: bytes) -> bool:
-    """True when ``key`` opens the live register file (sqlcipher3, outside the app)."""
-    connection = sqlcipher3.dbapi2.connect(str(folder / "register.db"))
-    try:
-        connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return True
-    except sqlcipher3.dbapi2.DatabaseError:
-        return False
-    finally:
-        connection.close()
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +71,9 @@ def test_no_key_a_staff_password_reaches_opens_the_register(school: Path) -> Non
     assert opened is None or opened.database_key is None
     # Every 32-byte secret the account can reach: its personal key, and anything its envelope holds.
     reachable = [k for k in (keys.personal_private, keys.safeguarding_private, keys.authority_private) if k]
-    assert reachable and not any(_opens(school, key) for key in reachable)
+    assert reachable and not any(key_opens(school, key) for key in reachable)
     # The office's and the lead's do open it: the check itself can say yes.
-    assert _opens(school, keyring.unlock(school, "office", OFFICE).register_key)
+    assert key_opens(school, keyring.unlock(school, "office", OFFICE).register_key)
 
 
 def test_staff_read_names_and_briefings_and_nothing_else(school: Path) -> None:
@@ -142,10 +130,10 @@ def test_a_report_reaches_the_leads_once_and_its_reporter_sees_it_move(school: P
     published = staff_room.read_published(school, desk.keys)
     assert published is not None
     pupil = published.directory[0]
-    staff_room.submit(school, desk.actor(published), desk.keys, incidents.IncidentInput(
+    staff_reports.submit(school, desk.actor(published), desk.keys, incidents.IncidentInput(
         Category.CYBERBULLYING, "Group chat Quetzal mocking a pupil",
         people=[incidents.PersonInput("pupil", "affected", pupil.id)]))  # fmt: skip
-    (sent,) = staff_room.my_reports(school, desk.keys)
+    (sent,) = staff_reports.my_reports(school, desk.keys)
     assert sent.incident is None and "not yet" in sent.state
     raw = b"".join(p.read_bytes() for p in (school / "staffroom").rglob("*.json"))
     assert b"Quetzal" not in raw
@@ -154,20 +142,20 @@ def test_a_report_reaches_the_leads_once_and_its_reporter_sees_it_move(school: P
     with write_session(reg.engine) as session:
         (view,) = [v for v in incidents.list_incidents(session, dsl) if "Quetzal" in v.summary]
         assert view.reported_by == "Chris Moore (teacher)" and view.people[0].pupil_id == pupil.id
-        assert staff_room.take_in(session, dsl, reg.keys, school).received == []  # never twice
+        assert staff_reports.take_in(session, dsl, reg.keys, school).received == []  # never twice
         incidents.set_status(session, dsl, view.id, incidents.Status.CLOSED, outcome="Chat removed",
                              reason="Platform took it down")  # fmt: skip
-        staff_room.take_in(session, dsl, reg.keys, school)
+        staff_reports.take_in(session, dsl, reg.keys, school)
     reg.close()
-    (sent,) = staff_room.my_reports(school, desk.keys)
+    (sent,) = staff_reports.my_reports(school, desk.keys)
     assert sent.incident == view.id and sent.status == "closed"
     # The other member of staff sees none of it.
-    assert staff_room.my_reports(school, _desk(school, "t.two", SECOND).keys) == []
+    assert staff_reports.my_reports(school, _desk(school, "t.two", SECOND).keys) == []
 
 
 def test_a_report_forged_in_a_colleagues_name_is_refused_and_left(school: Path) -> None:
     forger = _desk(school, "t.two", SECOND)
-    report_id = staff_room.submit(school, forger.actor(), forger.keys, incidents.IncidentInput(
+    report_id = staff_reports.submit(school, forger.actor(), forger.keys, incidents.IncidentInput(
         Category.REPUTATION, "A false allegation"))  # fmt: skip
     path = school / "staffroom" / "reports" / f"{report_id}.json"
     document = json.loads(path.read_text(encoding="utf-8"))
@@ -183,12 +171,12 @@ def test_a_report_forged_in_a_colleagues_name_is_refused_and_left(school: Path) 
 
 def test_a_report_deleted_before_a_lead_read_it_is_sent_again(school: Path) -> None:
     desk = _desk(school, "staff", STAFF)
-    report_id = staff_room.submit(school, desk.actor(), desk.keys, incidents.IncidentInput(
+    report_id = staff_reports.submit(school, desk.actor(), desk.keys, incidents.IncidentInput(
         Category.PRIVACY, "Photos of the trip posted"))  # fmt: skip
     (school / "staffroom" / "reports" / f"{report_id}.json").unlink()  # by anyone with the folder
     desk = _desk(school, "staff", STAFF)  # the reporter's next sign-in puts it back from their own copy
     assert any("sent again" in n for n in desk.notices)
-    assert [r.id for r in staff_room.my_reports(school, desk.keys)] == [report_id]
+    assert [r.id for r in staff_reports.my_reports(school, desk.keys)] == [report_id]
 
 
 def test_a_register_from_before_takes_the_register_key_from_staff(school: Path) -> None:
@@ -204,11 +192,11 @@ def test_a_register_from_before_takes_the_register_key_from_staff(school: Path) 
     data.pop("envelopes", None)
     (school / keyring.SLOTS_FILE).write_text(json.dumps(data), encoding="utf-8")
     old = keyring.unlock(school, "staff", STAFF).database_key
-    assert old is not None and _opens(school, old)
+    assert old is not None and key_opens(school, old)
     reg, _lead = sign_in(school, "dsl", LEAD)  # the lead's sign-in replaces the keys
     reg.close()
     assert rotation.owed(school) is None
-    assert not _opens(school, old)
+    assert not key_opens(school, old)
     desk = _desk(school, "staff", STAFF)
     assert desk.keys.database_key is None
     assert staff_room.read_published(school, desk.keys) is not None

@@ -46,7 +46,7 @@ def cmd_audit(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
         from safeguard_desktop.services import trail_check
 
         with write_session(reg.engine) as session:
-            result = trail_check.check(session, actor, reg.folder)
+            result = trail_check.check(session, actor, reg.folder, reg.keys)
         print(result.describe())
         return EXIT_OK if result.intact else EXIT_REFUSED
     with write_session(reg.engine) as session:

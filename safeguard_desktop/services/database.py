@@ -52,7 +52,16 @@ class Register:
             return bool(session.scalar(select(School.is_demo).limit(1)))
 
     def close(self) -> None:
-        """Release every connection, and this process's mark that it has the register open."""
+        """Keep the trail's head in the signed-in account's own profile (a later rewrite of what it saw is then
+        caught), then release every connection, and this process's mark that it has the register open."""
+        if self.keys is not None:
+            from safeguard_desktop.services import trail_check
+
+            try:
+                with read_session(self.engine) as session:
+                    trail_check.remember_in_profile(session, self.folder, self.keys)
+            except (DBAPIError, ServiceError, OSError):
+                pass  # a register that cannot be read now was checked at sign-in; the next one checks again
         self.engine.dispose()
         if self.presence is not None:
             self.presence.leave()

@@ -275,6 +275,7 @@ def _slot_under(
     personal: tuple[bytes, bytes] | None,
     pin: tuple[bytes | None, bytes] | None,
     generation: int,
+    device: bool = False,
 ) -> dict[str, Any]:
     # A pinned slot's database key is bound to having its pin: removing the pin (to make the slot trust a record
     # signed by someone else) makes the slot unopenable rather than trusting.
@@ -294,6 +295,8 @@ def _slot_under(
         slot["personal_public"] = _b64(personal[1])
     if generation:
         slot["generation"] = generation
+    if device:  # opened by the password and this account's secret in the computer's credential store
+        slot["device"] = True
     return slot
 
 
@@ -333,9 +336,29 @@ def create(folder: Path, username: str, password: str) -> tuple[Unlocked, str]:
                     verified), recovery  # fmt: skip
 
 
-def _open_slot(slot: dict[str, Any], secret: str, username: str, public: bytes, folder: Path) -> Unlocked:
+class NotOnThisComputer(KeyError_):
+    """The slot is bound to a credential store that is not here (another computer, or a wiped profile)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This account's keys are bound to the computer and user account it was first used on (its credential "
+            "store), and do not open here. Sign in there; or ask a safeguarding lead to give you a new password "
+            "(Settings > Accounts), which you then use once on this computer."
+        )
+
+
+def _open_slot(
+    slot: dict[str, Any], secret: str, username: str, public: bytes, folder: Path, register_id: str = ""
+) -> Unlocked:
     params = {k: int(v) for k, v in slot["argon2"].items()}
     kek = _derive(secret, _unb64(slot["salt"]), params)
+    if slot.get("device"):
+        from safeguard_desktop.services import device_binding
+
+        held = device_binding.get(register_id, username)
+        if held is None:
+            raise NotOnThisComputer()
+        kek = device_binding.combine(kek, held)
     bound, label = ("database", _PINNED) if "database" in slot else ("personal", _PERSONAL_PINNED)
     plain = "db" if bound == "database" else "me"
     if "pin" in slot:
@@ -471,16 +494,18 @@ def unlock(folder: Path, username: str, password: str) -> Unlocked:
     if slot is None and pending is None:
         _derive(password, b"\0" * 16, ARGON2)  # the same time for an unknown name as for a wrong password
         raise WrongPassword()
+    register_id = str(data.get("register_id", ""))
     if slot is not None:
         try:
-            opened = _open_slot(slot, password, username, public, folder)
+            opened = _open_slot(slot, password, username, public, folder, register_id)
         except WrongPassword:
             if pending is None:
                 raise
         else:
             return _checked(data, _current(data, opened, username, folder), folder)
     assert pending is not None
-    opened = dataclasses.replace(_open_slot(pending, password, username, public, folder), from_pending=True)
+    opened = dataclasses.replace(_open_slot(pending, password, username, public, folder, register_id),
+                                 from_pending=True)  # fmt: skip
     return _checked(data, _current(data, opened, username, folder), folder)
 
 
@@ -668,7 +693,7 @@ def remake_own_slot(folder: Path, keys: Unlocked) -> bool:
     pin = (keys.authority_private if lead else None, keys.authority_public) if keys.authority_public else None
     personal = (keys.personal_private, _unb64(slot["personal_public"]))
     made = _slot_under(kek, salt, params, keys.database_key, keys.safeguarding_private if lead else None, personal,
-                       pin, keys.generation)  # fmt: skip
+                       pin, keys.generation, bool(slot.get("device")))  # fmt: skip
     if recovery:
         data["recovery"] = made
     else:
@@ -688,6 +713,35 @@ def current_record(folder: Path, keys: Unlocked) -> authority.Record | None:
         return authority.verify(data["authority"], public, str(slots_path(folder)))
     except (KeyError_, authority.AuthorityMismatch, KeyError):
         return keys.record
+
+
+def bind_to_this_computer(folder: Path, keys: Unlocked, password: str) -> str:
+    """After a sign-in: bind this account's slot to a new secret in this computer's credential store, so that its
+    password alone (with every file) no longer opens it. "bound", "already" (bound before, or a change to it is
+    pending), or "no store" (this computer has none the app trusts: the password alone protects it)."""
+    from safeguard_desktop.services import device_binding
+
+    if keys.from_pending or keys.username == "recovery" or keys.personal_private is None:
+        return "already"
+    data = _load(folder)
+    slot = data["users"].get(keys.username)
+    if slot is None or slot.get("device") or keys.username in data.get("pending", {}) or "personal_public" not in slot:
+        return "already"
+    register_id = str(data.get("register_id") or secrets.token_hex(16))
+    held = secrets.token_bytes(32)
+    if not device_binding.put(register_id, keys.username, held):
+        return "no store"
+    data["register_id"] = register_id
+    salt = os.urandom(16)
+    kek = device_binding.combine(_derive(password, salt, ARGON2), held)
+    lead = keys.safeguarding_private is not None
+    pin = (keys.authority_private if lead else None, keys.authority_public) if keys.authority_public else None
+    personal = (keys.personal_private, _unb64(slot["personal_public"]))
+    data["users"][keys.username] = _slot_under(kek, salt, dict(ARGON2), keys.database_key,
+                                               keys.safeguarding_private if lead else None, personal, pin,
+                                               keys.generation, device=True)  # fmt: skip
+    _save(folder, data)
+    return "bound"
 
 
 def rewrap_own_slot(folder: Path, keys: Unlocked, password: str) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from safeguard_desktop import faultpoints, paths
 from safeguard_desktop.folder_access import FolderNotProtected, protect_folder
-from safeguard_desktop.services import accounts, keyring, settings, staff_room, throttle
+from safeguard_desktop.services import accounts, keyring, settings, staff_reports, staff_room, throttle
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import ServiceError, ValidationError
@@ -74,7 +74,9 @@ def _check_trail(register: Register, actor: Actor) -> None:
     from safeguard_desktop.services import audit, trail_check
 
     with read_session(register.engine) as session:
-        problem = trail_check.quick(session, register.folder)
+        problem = trail_check.quick(session, register.folder, register.keys)
+        if problem is None:
+            trail_check.remember_in_profile(session, register.folder, register.keys)
     if problem is None:
         return
     try:
@@ -126,9 +128,11 @@ def _staff_desk(folder: Path, keys: keyring.Unlocked, password: str) -> tuple[St
         keyring.settle_after_sign_in(folder, keys, roles)
         if keyring.bootstrap_authority(folder, keys, password, roles):
             keys = keyring.unlock(folder, keys.username, password)
+        if keyring.bind_to_this_computer(folder, keys, password) == "bound":
+            keys = keyring.unlock(folder, keys.username, password)
     desk = staff_room.StaffDesk(folder, keys)
     with suppress(OSError, ServiceError):
-        if staff_room.resend_missing(folder, keys):
+        if staff_reports.resend_missing(folder, keys):
             desk.notices.append("Reports you sent had vanished from the staff room (someone removed the files): they "
                                 "were sent again from your own copies.")  # fmt: skip
     return desk, desk.actor()
@@ -145,7 +149,7 @@ def _take_in_reports(register: Register, actor: Actor) -> None:
             from safeguard_desktop.services import incidents
 
             incidents.seal_facts_written_before(session, actor)  # a register from before: sealed with this key
-            done = staff_room.take_in(session, actor, register.keys, register.folder)
+            done = staff_reports.take_in(session, actor, register.keys, register.folder)
     except (OSError, ServiceError) as exc:
         register.notices.append(f"Reports from staff could not be taken in: {exc}")
         return
@@ -163,7 +167,7 @@ def sign_in(
     _not_too_fast(folder, name)
     try:
         keys = keyring.unlock(folder, name, password)
-    except keyring.WrongPassword as exc:
+    except (keyring.WrongPassword, keyring.NotOnThisComputer) as exc:
         accounts.record_failed_sign_in(folder, name)
         raise accounts.SignInFailed(str(exc)) from exc
     faultpoints.reach("signin:after-unlock")
@@ -183,6 +187,8 @@ def sign_in(
         keyring.settle_after_sign_in(folder, keys, roles)
         if keyring.bootstrap_authority(folder, keys, password, roles):
             register.keys = keyring.unlock(folder, name, password)  # now with the pin (and a lead's signing key)
+        if keyring.bind_to_this_computer(folder, register.keys or keys, password) == "bound":
+            register.keys = keyring.unlock(folder, name, password)  # the slot now needs this computer's secret too
     _check_trail(register, actor)
     actor = _replace_owed_keys(register, actor)
     _take_in_reports(register, actor)
@@ -223,7 +229,7 @@ def confirm_again(register: Register | StaffDesk, actor: Actor, password: str, c
             with write_session(register.engine) as session:
                 accounts.check_account(session, name, password, code, keys.personal_private)
                 audit.record(session, actor, "unlocked the window", "account", name)
-    except (keyring.WrongPassword, accounts.SignInFailed) as exc:
+    except (keyring.WrongPassword, keyring.NotOnThisComputer, accounts.SignInFailed) as exc:
         accounts.record_failed_sign_in(folder, name)
         raise accounts.SignInFailed(
             "That password or code does not unlock the window. Check them and try again."

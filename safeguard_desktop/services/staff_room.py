@@ -9,14 +9,10 @@ Staff accounts hold no key that opens ``register.db``. What they may read in the
   personal key and that account's (X25519, HKDF, AES-256-GCM). Opening one's wrap proves the publisher made it: a
   member of staff can forge a copy only for themselves, never for a colleague. The app remembers, per account,
   the newest publication it has read, and refuses an older one put back in its place.
-- **reports/<id>.json** — one per concern a member of staff logs, encrypted with a key agreed between their own
-  key and the safeguarding key: the leads read it, the reporter reads it back, nobody else; and it cannot be
-  forged in the reporter's name. A lead's app takes each one in as an incident (once: the incident keeps the
-  report's id) and writes **receipts/<id>.json** (the incident's number and status, for the reporter's eyes).
+- **reports/** and **receipts/** — the concerns staff send, and the leads' receipts (services/staff_reports.py).
 
 A file that does not open, or names an account the leads did not sign, is left where it is and reported, never
-trusted. The reporter's app also keeps a copy of each report it sent in the account's own profile, and sends it
-again if it vanished from the folder before a lead took it in.
+trusted.
 """
 
 from __future__ import annotations
@@ -26,7 +22,6 @@ import dataclasses
 import json
 import os
 import secrets
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -39,7 +34,7 @@ from sqlalchemy.orm import Session
 from safeguard_desktop import paths
 from safeguard_desktop.files import write_atomically
 from safeguard_desktop.services import audit, keyring
-from safeguard_desktop.services.actors import Actor, Operation, Role
+from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.errors import PermissionDenied, ServiceError
 from safeguard_desktop.services.keyring import Unlocked
 
@@ -70,7 +65,7 @@ def _unb64(text: Any) -> bytes:
     return base64.b64decode(str(text).encode("ascii"), validate=True)
 
 
-def _agreed(private: bytes, public: bytes, context: str) -> bytes:
+def agreed(private: bytes, public: bytes, context: str) -> bytes:
     """The key two X25519 key holders share (either side computes it), bound to what it protects."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -80,14 +75,14 @@ def _agreed(private: bytes, public: bytes, context: str) -> bytes:
     return HKDF(hashes.SHA256(), 32, None, b"safeguard staff room v1\x1f" + context.encode("utf-8")).derive(shared)
 
 
-def _lock(key: bytes, data: bytes, context: str) -> str:
+def lock(key: bytes, data: bytes, context: str) -> str:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     nonce = os.urandom(12)
     return _b64(nonce + AESGCM(key).encrypt(nonce, data, context.encode("utf-8")))
 
 
-def _unlock(key: bytes, text: Any, context: str) -> bytes | None:
+def unlock(key: bytes, text: Any, context: str) -> bytes | None:
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -98,7 +93,7 @@ def _unlock(key: bytes, text: Any, context: str) -> bytes | None:
         return None
 
 
-def _read_json(path: Path, budget: int) -> Any:
+def read_json(path: Path, budget: int) -> Any:
     size = path.stat().st_size
     if size > budget:
         raise StaffRoomProblem(f"{path} is {size:,} bytes, far more than it can hold; it was not read.")
@@ -108,7 +103,7 @@ def _read_json(path: Path, budget: int) -> Any:
         raise StaffRoomProblem(f"{path} is damaged (not a readable staff room file).") from exc
 
 
-def _signed_public(keys: Unlocked, username: str, roles: set[str] | None = None) -> bytes | None:
+def signed_public(keys: Unlocked, username: str, roles: set[str] | None = None) -> bytes | None:
     """The personal public key the leads signed for ``username`` (with one of ``roles``), or None."""
     if keys.record is None:
         return None
@@ -147,6 +142,8 @@ class StaffDesk:
             raise keyring.WrongPassword()
         keyring.rewrap_own_slot(self.folder, self.keys, new)
         self.keys = keyring.unlock(self.folder, self.keys.username, new)
+        if keyring.bind_to_this_computer(self.folder, self.keys, new) == "bound":
+            self.keys = keyring.unlock(self.folder, self.keys.username, new)
 
 
 # --- What leads and the office publish -------------------------------------------------------------------------
@@ -226,7 +223,7 @@ def publish(
     staff = {
         name: public
         for name, account in keys.record.accounts.items()
-        if account.active and account.role == Role.STAFF.value and (public := _signed_public(keys, name)) is not None
+        if account.active and account.role == Role.STAFF.value and (public := signed_public(keys, name)) is not None
     }
     names = {u: d for u, d in session.execute(select(UserAccount.username, UserAccount.display_name)) if u in staff}
     choices = incident_people.pupil_choices(session, Actor(actor.name, Role.DSL, actor.username))
@@ -249,9 +246,9 @@ def publish(
     context = _header_context(header)
     document = {
         **header,
-        "body": _lock(content_key, json.dumps(body, separators=(",", ":")).encode("utf-8"), context),
+        "body": lock(content_key, json.dumps(body, separators=(",", ":")).encode("utf-8"), context),
         "wraps": {
-            name: _lock(_agreed(keys.personal_private, public, f"wrap:{name}:{context}"), content_key, context)
+            name: lock(agreed(keys.personal_private, public, f"wrap:{name}:{context}"), content_key, context)
             for name, public in staff.items()
         },
     }
@@ -274,7 +271,7 @@ def _header_context(header: dict[str, Any]) -> str:
 
 def _published_version(folder: Path) -> int:
     try:
-        data = _read_json(room(folder) / PUBLISHED, PUBLISHED_BUDGET)
+        data = read_json(room(folder) / PUBLISHED, PUBLISHED_BUDGET)
         return int(data["version"])
     except (OSError, StaffRoomProblem, KeyError, TypeError, ValueError):
         return 0
@@ -320,7 +317,7 @@ def read_published(folder: Path, keys: Unlocked) -> Published | None:
     path = room(folder) / PUBLISHED
     if not path.exists():
         return None
-    data = _read_json(path, PUBLISHED_BUDGET)
+    data = read_json(path, PUBLISHED_BUDGET)
     altered = StaffRoomProblem(
         f"The staff room in {path} was altered outside the app (it is not as the office or a lead published it). "
         "Nothing from it is shown. Ask a safeguarding lead to publish again (File > Publish to staff)."
@@ -330,13 +327,13 @@ def read_published(folder: Path, keys: Unlocked) -> Published | None:
         wrap = data["wraps"].get(keys.username)
         if wrap is None:
             return None
-        publisher_public = _signed_public(keys, str(header["publisher"]), _PUBLISHERS)
+        publisher_public = signed_public(keys, str(header["publisher"]), _PUBLISHERS)
         if publisher_public is None or keys.personal_private is None:
             raise altered
         context = _header_context(header)
-        content_key = _unlock(_agreed(keys.personal_private, publisher_public, f"wrap:{keys.username}:{context}"),
+        content_key = unlock(agreed(keys.personal_private, publisher_public, f"wrap:{keys.username}:{context}"),
                               wrap, context)  # fmt: skip
-        plain = _unlock(content_key, data["body"], context) if content_key is not None else None
+        plain = unlock(content_key, data["body"], context) if content_key is not None else None
         if plain is None:
             raise altered
         body = json.loads(plain)
@@ -365,249 +362,3 @@ def read_published(folder: Path, keys: Unlocked) -> Published | None:
         )
     _remember_seen(folder, keys.username, version)
     return published
-
-
-# --- What staff report -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SentReport:
-    """A concern as its reporter sees it: their own words, and where it stands."""
-
-    id: str
-    sent_at: datetime
-    category: str
-    summary: str
-    incident: int | None = None
-    status: str = ""
-
-    @property
-    def state(self) -> str:
-        """'Sent — not yet read by a lead' or 'Incident 12: open'."""
-        if self.incident is None:
-            return "Sent, not yet taken in by a safeguarding lead"
-        return f"Incident {self.incident}: {self.status}"
-
-
-def _report_context(report_id: str, username: str) -> str:
-    return f"report:{report_id}:{username}"
-
-
-def _receipt_context(report_id: str, username: str) -> str:
-    return f"receipt:{report_id}:{username}"
-
-
-def _sent_dir(folder: Path, username: str) -> Path:
-    import hashlib
-
-    tag = hashlib.sha256(f"{folder.resolve()}|{username}".encode()).hexdigest()[:16]
-    return paths.user_config_file("sent") / tag
-
-
-def submit(folder: Path, actor: Actor, keys: Unlocked, data: Any) -> str:
-    """Send a concern to the safeguarding leads (checked as the incident form checks it). Returns its id."""
-    from safeguard_desktop.services import incidents
-
-    actor.require(Operation.LOG_INCIDENT)
-    if keys.personal_private is None:
-        raise PermissionDenied("This account has no personal key: ask a safeguarding lead to reset its password.")
-    payload = incidents.checked_input(data)
-    report_id = uuid.uuid4().hex
-    now = datetime.now()
-    body = {**payload, "reporter": actor.name, "sent_at": now.isoformat()}
-    shared = _agreed(keys.personal_private, keys.safeguarding_public, _report_context(report_id, keys.username))
-    document = {
-        "format": 1,
-        "id": report_id,
-        "from": keys.username,
-        "sealed": _lock(shared, json.dumps(body).encode("utf-8"), _report_context(report_id, keys.username)),
-    }
-    raw = json.dumps(document).encode("utf-8")
-    reports = room(folder) / "reports"
-    reports.mkdir(parents=True, exist_ok=True)
-    write_atomically(reports / f"{report_id}.json", raw, private=True)
-    try:  # the reporter's own copy: sent again should it vanish before a lead takes it in
-        sent = _sent_dir(folder, keys.username)
-        sent.mkdir(parents=True, exist_ok=True)
-        write_atomically(sent / f"{report_id}.json", raw, private=True)
-    except OSError:
-        pass
-    return report_id
-
-
-def _open_report(document: dict[str, Any], private: bytes, public: bytes) -> dict[str, Any] | None:
-    report_id, username = str(document["id"]), str(document["from"])
-    plain = _unlock(_agreed(private, public, _report_context(report_id, username)), document["sealed"],
-                    _report_context(report_id, username))  # fmt: skip
-    return json.loads(plain) if plain is not None else None
-
-
-def _report_files(folder: Path) -> list[Path]:
-    reports = room(folder) / "reports"
-    return sorted(reports.glob("*.json")) if reports.is_dir() else []
-
-
-def _valid_id(text: Any) -> bool:
-    return isinstance(text, str) and len(text) == 32 and all(c in "0123456789abcdef" for c in text)
-
-
-def resend_missing(folder: Path, keys: Unlocked) -> int:
-    """Put back, from this account's own copies, reports that vanished from the folder (deleted by someone with
-    access to it): before a lead took one in, so that it reaches them; after, so its reporter still sees it (a
-    report taken in is never taken in twice). Returns how many."""
-    sent = _sent_dir(folder, keys.username)
-    if not sent.is_dir():
-        return 0
-    reports = room(folder) / "reports"
-    count = 0
-    for copy in sorted(sent.glob("*.json")):
-        if (reports / copy.name).exists():
-            continue
-        reports.mkdir(parents=True, exist_ok=True)
-        write_atomically(reports / copy.name, copy.read_bytes(), private=True)
-        count += 1
-    return count
-
-
-def my_reports(folder: Path, keys: Unlocked) -> list[SentReport]:
-    """The concerns this account sent, newest first, each with its incident number and status once taken in."""
-    if keys.personal_private is None:
-        return []
-    mine = []
-    for path in _report_files(folder):
-        try:
-            document = _read_json(path, REPORT_BUDGET)
-            if document.get("from") != keys.username or not _valid_id(document.get("id")):
-                continue
-            body = _open_report(document, keys.personal_private, keys.safeguarding_public)
-        except (OSError, StaffRoomProblem, KeyError, TypeError, ValueError, AttributeError):
-            continue
-        if body is None:
-            continue
-        report_id = str(document["id"])
-        receipt = _read_receipt(folder, report_id, keys)
-        mine.append(SentReport(report_id, datetime.fromisoformat(body["sent_at"]), str(body["category"]),
-                               str(body["summary"]), *(receipt or (None, ""))))  # fmt: skip
-    return sorted(mine, key=lambda r: r.sent_at, reverse=True)
-
-
-def _read_receipt(folder: Path, report_id: str, keys: Unlocked) -> tuple[int, str] | None:
-    path = room(folder) / "receipts" / f"{report_id}.json"
-    if keys.personal_private is None or not path.exists():
-        return None
-    try:
-        document = _read_json(path, REPORT_BUDGET)
-        context = _receipt_context(report_id, keys.username)
-        plain = _unlock(_agreed(keys.personal_private, keys.safeguarding_public, context), document["sealed"], context)
-        if plain is None:
-            return None
-        receipt = json.loads(plain)
-        return int(receipt["incident"]), str(receipt["status"])
-    except (OSError, StaffRoomProblem, KeyError, TypeError, ValueError):
-        return None
-
-
-# --- What a lead's app takes in --------------------------------------------------------------------------------
-
-
-@dataclass
-class TakenIn:
-    """What one pass over the reports did."""
-
-    received: list[int] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-    receipts: int = 0
-
-    def summary(self) -> str:
-        """One line for the leads."""
-        parts = []
-        if self.received:
-            numbers = ", ".join(str(n) for n in self.received)
-            parts.append(f"{len(self.received)} new report(s) from staff taken in as incident(s) {numbers}.")
-        parts += self.refused
-        return " ".join(parts)
-
-
-def take_in(session: Session, actor: Actor, keys: Unlocked, folder: Path) -> TakenIn:
-    """Record each staff report not yet taken in as an incident (as its reporter, when they sent it), and write
-    or bring up to date each reporter's receipt. A lead's app calls it at sign-in and when the incidents screen is
-    refreshed. A report that does not open, or names an account the leads did not sign, is left and reported."""
-    from safeguard_desktop.services import incidents
-    from safeguard_desktop.store.models import Incident
-
-    actor.require(Operation.READ_INCIDENTS)
-    keys = dataclasses.replace(keys, record=keyring.current_record(folder, keys))
-    done = TakenIn()
-    if keys.safeguarding_private is None:
-        return done
-    known = {ref: number for ref, number in session.execute(
-        select(Incident.report_ref, Incident.id).where(Incident.report_ref.is_not(None)))}  # fmt: skip
-    for path in _report_files(folder):
-        try:
-            document = _read_json(path, REPORT_BUDGET)
-            report_id, username = document["id"], str(document["from"])
-            if not _valid_id(report_id) or path.stem != report_id:
-                raise StaffRoomProblem(f"{path.name} is not a staff report.")
-        except (OSError, StaffRoomProblem, KeyError, TypeError, AttributeError) as exc:
-            done.refused.append(f"A file in the staff room could not be read ({path.name}: {exc}); it was left there.")
-            continue
-        if report_id in known:
-            continue
-        public = _signed_public(keys, username)
-        body = _open_report(document, keys.safeguarding_private, public) if public is not None else None
-        if body is None:
-            done.refused.append(
-                f"The staff report {path.name} does not open with the key of the account it names ({username}): it "
-                "was not sent by that account. It was left in the staff room, unread; check the audit trail."
-            )
-            audit.record(session, actor, "found a staff report that does not check", "staff room", report_id,
-                         f"names {username}")  # fmt: skip
-            continue
-        reporter = Actor(str(body.get("reporter") or username), Role.STAFF, username)
-        try:
-            number = incidents.record_checked(session, reporter, body, report_ref=report_id,
-                                              reported_at=datetime.fromisoformat(body["sent_at"]))  # fmt: skip
-        except (ServiceError, KeyError, ValueError, TypeError) as exc:
-            done.refused.append(f"The staff report {path.name} from {username} could not be taken in: {exc}")
-            continue
-        audit.record(session, actor, "took in a staff report", "incident", number, f"report {report_id}")
-        known[report_id] = number
-        done.received.append(number)
-    done.receipts = _write_receipts(session, actor, keys, folder)
-    return done
-
-
-def _write_receipts(session: Session, actor: Actor, keys: Unlocked, folder: Path) -> int:
-    from safeguard_desktop.services import incidents
-    from safeguard_desktop.store.models import Incident
-
-    assert keys.safeguarding_private is not None
-    receipts = room(folder) / "receipts"
-    written = 0
-    for incident in session.scalars(select(Incident).where(Incident.report_ref.is_not(None))):
-        known = incidents.facts(incident, actor)
-        report_id, number, status, username = incident.report_ref, incident.id, known.status, known.reported_by_user
-        public = _signed_public(keys, str(username or ""))
-        if public is None or report_ref_bad(report_id):
-            continue
-        context = _receipt_context(str(report_id), str(username))
-        shared = _agreed(keys.safeguarding_private, public, context)
-        path = receipts / f"{report_id}.json"
-        if path.exists():
-            try:
-                current = _unlock(shared, _read_json(path, REPORT_BUDGET)["sealed"], context)
-                if current is not None and json.loads(current) == {"incident": number, "status": status}:
-                    continue
-            except (OSError, StaffRoomProblem, KeyError, TypeError, ValueError):
-                pass
-        receipts.mkdir(parents=True, exist_ok=True)
-        sealed = _lock(shared, json.dumps({"incident": number, "status": status}).encode("utf-8"), context)
-        write_atomically(path, json.dumps({"format": 1, "id": report_id, "sealed": sealed}).encode("utf-8"),
-                         private=True)  # fmt: skip
-        written += 1
-    return written
-
-
-def report_ref_bad(report_id: object) -> bool:
-    """True unless ``report_id`` is a report's id as the staff room writes them (32 hex digits)."""
-    return not _valid_id(report_id)

@@ -1,9 +1,13 @@
-"""Checking the audit trail against everything that saw it: the database's head, the outside anchor, and the
-anchor each backup keeps (so a trail deleted or cut along with its anchor is still caught while a backup
-exists). The check itself is audited. The app's audit screen and ``safeguard audit verify`` both call this."""
+"""Checking the audit trail against everything that saw it: the database's head, the outside anchor, the anchor
+each backup keeps (so a trail deleted or cut along with its anchor is still caught while a backup exists), and the
+checkpoint each account keeps in its own profile (so a chain recomputed with ``audit.key``, which lies beside the
+register, is caught by the next sign-in of anyone who saw it before). The check itself is audited. The app's audit
+screen and ``safeguard audit verify`` both call this."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from datetime import datetime
@@ -12,8 +16,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safeguard_desktop import paths
+from safeguard_desktop.files import write_atomically
 from safeguard_desktop.services import audit, backup
 from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.keyring import Unlocked
 from safeguard_desktop.store.models import AuditEntry
 
 _STAMP = re.compile(r"register-(\d{4}-\d{2}-\d{2}_\d{6})")
@@ -53,7 +60,90 @@ def backup_checkpoints(session: Session, folder: Path) -> list[audit.Checkpoint]
     return [p for p in map(_checkpoint, _backups_since_restore(session, folder)) if p is not None]
 
 
-def quick(session: Session, folder: Path) -> str | None:
+PROFILE_FILE = "audit-checkpoints.json"
+PROFILE_BUDGET = 1_000_000  # bytes: one line per register and account
+
+
+def _profile_key(keys: Unlocked) -> bytes | None:
+    if keys.personal_private is None:
+        return None
+    return hmac.new(keys.personal_private, b"safeguard audit checkpoint v1", hashlib.sha256).digest()
+
+
+def _profile_name(folder: Path, keys: Unlocked) -> str:
+    return f"{folder.resolve()}|{keys.username}"
+
+
+def _profile_mac(key: bytes, name: str, count: int, last_hash: str, at: str) -> str:
+    return hmac.new(key, f"{name}\x1f{count}\x1f{last_hash}\x1f{at}".encode(), hashlib.sha256).hexdigest()
+
+
+def _read_profile() -> dict[str, object]:
+    path = paths.user_config_file(PROFILE_FILE)
+    try:
+        if path.stat().st_size > PROFILE_BUDGET:
+            return {}
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class AlteredCheckpoint(Exception):
+    """This account's own checkpoint of the trail does not carry its own key's mark: it was edited."""
+
+
+def profile_checkpoint(session: Session, folder: Path, keys: Unlocked | None) -> audit.Checkpoint | None:
+    """The trail's head as this account last saw it, from its own profile (marked with a key derived from its
+    personal key, so no other account can write one for it); None when there is none, or it dates from before the
+    last restore (the restored chain continues an older one). AlteredCheckpoint when the mark does not check."""
+    key = _profile_key(keys) if keys is not None else None
+    if keys is None or key is None:
+        return None
+    name = _profile_name(folder, keys)
+    entry = _read_profile().get(name)
+    if not isinstance(entry, dict):
+        return None
+    try:
+        count, last_hash, at = int(entry["count"]), str(entry["last_hash"]), str(entry["at"])
+        good = hmac.compare_digest(str(entry["mac"]), _profile_mac(key, name, count, last_hash, at))
+        seen_at = datetime.fromisoformat(at)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AlteredCheckpoint() from exc
+    if not good:
+        raise AlteredCheckpoint()
+    last_restore = session.scalar(
+        select(AuditEntry.at).where(AuditEntry.action == "restored the register").order_by(AuditEntry.id.desc())
+    )
+    if last_restore is not None and seen_at <= last_restore:
+        return None
+    return audit.Checkpoint(count, last_hash, f"the checkpoint {keys.username} kept at {seen_at:%d/%m/%Y %H:%M}")
+
+
+def remember_in_profile(session: Session, folder: Path, keys: Unlocked | None) -> None:
+    """Keep the trail's head, as this account sees it now, in its own profile (at sign-in and when it closes)."""
+    from safeguard_desktop.store.models import AuditHead
+
+    key = _profile_key(keys) if keys is not None else None
+    if keys is None or key is None:
+        return
+    head = session.get(AuditHead, 1)
+    if head is None or not head.count:
+        return
+    name = _profile_name(folder, keys)
+    at = datetime.now().isoformat(timespec="seconds")
+    data = _read_profile()
+    data[name] = {"count": head.count, "last_hash": head.last_hash, "at": at,
+                  "mac": _profile_mac(key, name, head.count, head.last_hash, at)}  # fmt: skip
+    path = paths.user_config_file(PROFILE_FILE)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, json.dumps(data, indent=1).encode("utf-8"), private=True)
+    except OSError:
+        pass  # a profile that cannot be written loses only this extra check
+
+
+def quick(session: Session, folder: Path, keys: Unlocked | None = None) -> str | None:
     """The check made at every sign-in, in a few indexed reads (not the whole chain): the head against the last
     entry, the anchor and the newest backup's anchor, and no entry outside the chain. What is wrong, or None."""
     from sqlalchemy import func
@@ -76,6 +166,12 @@ def quick(session: Session, folder: Path) -> str | None:
         return "its outside anchor is damaged"
     newest = next(filter(None, map(_checkpoint, reversed(_backups_since_restore(session, folder)))), None)
     points = [anchor] if newest is None else [anchor, newest]  # only the newest backup's anchor is read
+    try:
+        own = profile_checkpoint(session, folder, keys)
+    except AlteredCheckpoint:
+        return "the checkpoint of it kept in your own profile was edited"
+    if own is not None:
+        points.append(own)
     for point in points:
         if point.count > count:
             return f"{point.source} saw {point.count} entries and it has {count}"
@@ -85,8 +181,17 @@ def quick(session: Session, folder: Path) -> str | None:
     return None
 
 
-def check(session: Session, actor: Actor, folder: Path) -> audit.Verification:
-    """Verify the trail against its head, its anchor and the backups' anchors; audit the check."""
-    result = audit.verify(session, actor, backup_checkpoints(session, folder))
+def check(session: Session, actor: Actor, folder: Path, keys: Unlocked | None = None) -> audit.Verification:
+    """Verify the trail against its head, its anchor, the backups' anchors and the checkpoint in the account's own
+    profile; audit the check."""
+    points = backup_checkpoints(session, folder)
+    try:
+        own = profile_checkpoint(session, folder, keys)
+    except AlteredCheckpoint:
+        own = None
+        result = audit.Verification(False, 0, None, "the checkpoint of it kept in your own profile was edited")
+        audit.record(session, actor, "verified the audit trail", "audit", "", result.describe())
+        return result
+    result = audit.verify(session, actor, points + ([own] if own is not None else []))
     audit.record(session, actor, "verified the audit trail", "audit", "", result.describe())
     return result

@@ -110,7 +110,9 @@ class AuditDialog(QDialog):
         from safeguard_desktop.services import trail_check
 
         with write_session(self.context.engine) as session:
-            result = trail_check.check(session, self.context.actor, self.context.register.folder)
+            result = trail_check.check(
+                session, self.context.actor, self.context.register.folder, self.context.register.keys
+            )
         self.reload()
         self.status_label.setText(result.describe())
         self.status_label.setStyleSheet("" if result.intact else "color: #a4161a; font-weight: 600;")

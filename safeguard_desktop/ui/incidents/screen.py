@@ -153,7 +153,7 @@ class IncidentsScreen(QWidget):
 
     def _take_in_reports(self) -> None:
         """A lead's screen takes in what staff sent through the staff room since (each once), and says so."""
-        from safeguard_desktop.services import staff_room
+        from safeguard_desktop.services import staff_reports
         from safeguard_desktop.services.transaction import write_session
 
         keys = self.context.register.keys
@@ -161,7 +161,7 @@ class IncidentsScreen(QWidget):
             return
         try:
             with write_session(self.context.engine) as session:
-                done = staff_room.take_in(session, self.context.actor, keys, self.context.register.folder)
+                done = staff_reports.take_in(session, self.context.actor, keys, self.context.register.folder)
         except (ServiceError, OSError) as exc:
             self.title.setText(f"Reports from staff could not be taken in: {exc}")
             return

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_datetime
-from safeguard_desktop.services import keyring, staff_room
+from safeguard_desktop.services import keyring, staff_reports, staff_room
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.incident_people import PupilChoice
@@ -43,7 +43,7 @@ class StaffWindow(QMainWindow):
         self.problem = ""
         self._read_published()
         self.actor: Actor = desk.actor(self.published)
-        self.reports: list[staff_room.SentReport] = []
+        self.reports: list[staff_reports.SentReport] = []
 
         self.report_list = QListWidget()
         self.report_list.setAccessibleName("Your reports")
@@ -186,7 +186,7 @@ class StaffWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Show what the staff room holds now."""
-        self.reports = staff_room.my_reports(self.desk.folder, self.desk.keys)
+        self.reports = staff_reports.my_reports(self.desk.folder, self.desk.keys)
         self.report_list.clear()
         for report in self.reports:
             item = QListWidgetItem(f"{format_uk_datetime(report.sent_at)} · {report.category} — {report.state}")
@@ -234,7 +234,7 @@ class StaffWindow(QMainWindow):
         from safeguard_desktop.ui.incidents.log_dialog import LogIncidentDialog
 
         def send(data: IncidentInput) -> int:
-            staff_room.submit(self.desk.folder, self.actor, self.desk.keys, data)
+            staff_reports.submit(self.desk.folder, self.actor, self.desk.keys, data)
             return 0
 
         dialog = LogIncidentDialog(None, self, choices=self.choices(), submit=send)
