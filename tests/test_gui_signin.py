@@ -296,11 +296,43 @@ def test_staff_log_a_concern_and_open_the_briefing_published_to_them(qtbot, tmp_
 
     QTimer.singleShot(0, lambda: fill(next(w for w in window.findChildren(LogIncidentDialog))))
     window.on_log()
-    assert window.report_list.count() == 1 and "not yet taken in" in window.report_list.item(0).text()
+    assert window.report_list.count() == 1 and "waiting for a lead" in window.report_list.item(0).text()
     window.grab().save(str(tmp_path / "staff.png"))
     reg, lead = sign_in(tmp_path, "dsl", DEMO_ACCOUNTS[0][1])
     with read_session(reg.engine) as session:
         assert any("Jasper" in v.summary for v in incidents.list_incidents(session, lead))
     reg.close()
     window.on_refresh()
-    assert "Incident" in window.report_list.item(0).text()
+    assert "incident" in window.report_list.item(0).text()
+
+
+def test_a_leads_window_publishes_to_staff_after_an_event_changes(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    from datetime import datetime, timedelta
+
+    from safeguard_desktop.domain.events import FilmingPolicy
+    from safeguard_desktop.services import events, staff_room
+    from safeguard_desktop.services.signin import create_demo_register, sign_in
+    from safeguard_desktop.store.engine import write_session
+
+    create_demo_register(tmp_path, pupils=20)[0].close()
+    reg, lead = sign_in(tmp_path, "dsl", DEMO_ACCOUNTS[0][1])
+    window = MainWindow(AppContext(reg, lead))
+    qtbot.addWidget(window)
+    assert window.publish_action.isEnabled()
+    with write_session(reg.engine) as session:
+        events.create_event(session, lead, events.EventInput("Carol concert", datetime.now() + timedelta(days=3),
+                                                             "Church", FilmingPolicy.NO_FILMING, year_groups=["Year 1"]))  # fmt: skip
+    window.context.changed.emit("events")
+    assert window.staff_publisher.timer.isActive()  # not at once: after the changes settle
+    background.set_synchronous(True)
+    try:
+        window.staff_publisher.publish_now()
+    finally:
+        background.set_synchronous(False)
+    assert "Published to 1 staff account(s)" in window.statusBar().currentMessage()
+    reg.close()
+    desk, _staff = sign_in(tmp_path, "staff", DEMO_ACCOUNTS[3][1])
+    published = staff_room.read_published(tmp_path, desk.keys)
+    assert published is not None and [b.name for b in published.briefings] == ["Carol concert"]
+    assert json.loads((tmp_path / "staffroom" / "published.json").read_text(encoding="utf-8"))["publisher"] == "dsl"

@@ -200,3 +200,23 @@ def test_a_register_from_before_takes_the_register_key_from_staff(school: Path) 
     desk = _desk(school, "staff", STAFF)
     assert desk.keys.database_key is None
     assert staff_room.read_published(school, desk.keys) is not None
+
+
+def test_the_command_line_publishes_and_tells_staff_they_hold_no_register_key(
+    school: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from safeguard_desktop.cli import main
+
+    secret = tmp_path / "office.password"
+    secret.write_text(OFFICE + "\n", encoding="utf-8")
+    before = json.loads((school / "staffroom" / "published.json").read_text(encoding="utf-8"))["version"]
+    assert main(["--data-dir", str(school), "--user", "office", "--password-file", str(secret), "publish"]) == 0
+    assert (
+        "Published to 2 staff account(s): 60 pupils' names and classes, 1 event briefing(s)." in capsys.readouterr().out
+    )
+    after = json.loads((school / "staffroom" / "published.json").read_text(encoding="utf-8"))["version"]
+    assert after > before
+    secret.write_text(STAFF + "\n", encoding="utf-8")
+    assert main(["--data-dir", str(school), "--user", "staff", "--password-file", str(secret), "pupils"]) == 2
+    err = capsys.readouterr().err
+    assert "Staff accounts hold no key to the register" in err and "Traceback" not in err

@@ -34,6 +34,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     aexp.add_argument("--out", required=True, help="the CSV file to write")
     add_sar_parser(sub)
     add_retention_parser(sub)
+    sub.add_parser(
+        "publish", help="publish the pupils' names and the coming events' briefings to staff (office, leads)"
+    )
 
 
 def cmd_audit(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
@@ -125,9 +128,23 @@ def restore_unopenable(args: argparse.Namespace, folder: Path, why: Exception) -
     return EXIT_OK
 
 
+def cmd_publish(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
+    """publish: the staff room, as the app does at sign-in (for a daily task beside the backup)."""
+    from safeguard_desktop.services import staff_room
+
+    if reg.keys is None:
+        raise ValidationError("Only a register with accounts has staff to publish to.")
+    with write_session(reg.engine) as session:
+        done = staff_room.publish(session, actor, reg.keys, reg.folder)
+    print(f"Published to {done.recipients} staff account(s): {done.pupils} pupils' names and classes, "
+          f"{done.briefings} event briefing(s).")  # fmt: skip
+    return EXIT_OK
+
+
 COMMANDS = {
     "audit": cmd_audit,
     "backup": cmd_backup,
+    "publish": cmd_publish,
     "restore": cmd_restore,
 }
 

@@ -51,6 +51,11 @@ class SentReport:
     status: str = ""
 
     @property
+    def short_state(self) -> str:
+        """For a list: 'waiting for a lead' or 'incident 12: open'."""
+        return "waiting for a lead" if self.incident is None else f"incident {self.incident}: {self.status}"
+
+    @property
     def state(self) -> str:
         """'Sent — not yet read by a lead' or 'Incident 12: open'."""
         if self.incident is None:

@@ -79,7 +79,9 @@ class MainWindow(QMainWindow):
         )
         self.backup_action.setEnabled(actor.may(Operation.MANAGE_BACKUPS))
         file_menu.addAction(self.backup_action)
-        from safeguard_desktop.ui.staff.publishing import may_publish, publish_to_staff
+        from safeguard_desktop.ui.staff.publishing import StaffPublisher, may_publish, publish_to_staff
+
+        self.staff_publisher = StaffPublisher(self, self.context)
 
         self.publish_action = self._action("&Publish to staff", lambda: publish_to_staff(self, self.context), None,
                                            "Send staff the pupils' names and the coming events' briefings")  # fmt: skip

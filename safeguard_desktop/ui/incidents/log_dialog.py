@@ -123,6 +123,8 @@ class LogIncidentDialog(QDialog):
         body.addLayout(left, 3)
         body.addWidget(self.guidance, 2)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        if submit is not None:  # staff: it goes to the leads, it is not kept here
+            buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Send to the safeguarding leads")
         buttons.accepted.connect(self.on_save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from safeguard_desktop.services.actors import Role
@@ -44,3 +45,31 @@ def publish_to_staff(window: QMainWindow, context: AppContext, *, quiet: bool = 
 
     window.statusBar().showMessage("Publishing the briefings to staff…")
     run_in_background(work, done, failed, parent=window)
+
+
+class StaffPublisher(QObject):
+    """Publishes again, quietly, a little after what staff are given changes (an event, consent, the pupils), so
+    a briefing staff open is today's without anyone remembering to publish."""
+
+    #: What staff are given depends on these kinds of change (AppContext.changed).
+    WATCHED = frozenset({"events", "consent", "pupils", "school", "settings"})
+    DELAY_MS = 20_000
+
+    def __init__(self, window: QMainWindow, context: AppContext) -> None:
+        super().__init__(window)
+        self.window = window
+        self.context = context
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(self.DELAY_MS)
+        self.timer.timeout.connect(self.publish_now)
+        context.changed.connect(self.on_changed)
+
+    def on_changed(self, what: str) -> None:
+        """A change staff should see: publish once things have settled."""
+        if what in self.WATCHED and may_publish(self.context):
+            self.timer.start()
+
+    def publish_now(self) -> None:
+        """Publish now (the timer ran out)."""
+        publish_to_staff(self.window, self.context, quiet=True)

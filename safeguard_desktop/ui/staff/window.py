@@ -189,7 +189,7 @@ class StaffWindow(QMainWindow):
         self.reports = staff_reports.my_reports(self.desk.folder, self.desk.keys)
         self.report_list.clear()
         for report in self.reports:
-            item = QListWidgetItem(f"{format_uk_datetime(report.sent_at)} · {report.category} — {report.state}")
+            item = QListWidgetItem(f"{format_uk_datetime(report.sent_at)} · {report.category} — {report.short_state}")
             self.report_list.addItem(item)
         if not self.reports:
             self.report_text.setPlainText("You have not reported anything from this account yet.")
