@@ -119,37 +119,89 @@ def test_facts_kept_in_columns_before_are_sealed_at_the_next_lead_sign_in(school
     assert _rows(folder, office, f"SELECT category, meta IS NOT NULL FROM incident WHERE id = {number}") == [("", 1)]
 
 
-def test_a_trail_recomputed_with_the_office_key_and_audit_key_is_caught_by_the_leads_checkpoint(
-    school: tuple[Path, int, str],
-) -> None:
+def _office_rewrites(folder: Path, change) -> int:  # type: ignore[no-untyped-def]
+    """As the office could with its key and audit.key (beside the register): apply ``change`` to the entries
+    (a list of dicts), recompute the whole chain, and move the head and the outside anchor to match."""
     import hashlib
     import hmac
     import json
 
-    folder, _number, secret = school
-    reg, _dsl = sign_in(folder, "dsl", LEAD, pyotp.TOTP(secret).now())  # the lead sees the trail, keeps its head
-    reg.close()
-    # The office, with its key and audit.key (beside the register), rewrites an entry and recomputes everything.
     office = keyring.unlock(folder, "office", OFFICE).register_key
     key = (folder / "audit.key").read_bytes()
     connection = sqlcipher3.dbapi2.connect(str(folder / "register.db"))
     connection.execute(f"PRAGMA key = \"x'{office.hex()}'\"")
-    rows = connection.execute("SELECT id, sequence, at, actor, action, record_kind, record_id, detail FROM "
-                              "audit_entry ORDER BY sequence").fetchall()  # fmt: skip
+    names = ("id", "sequence", "at", "actor", "action", "record_kind", "record_id", "detail", "signer", "signature")
+    rows = [dict(zip(names, row, strict=True)) for row in connection.execute(
+        f"SELECT {', '.join(names)} FROM audit_entry ORDER BY sequence").fetchall()]  # fmt: skip
+    kept = change(rows)
+    connection.execute("DELETE FROM audit_entry")
     previous = ""
-    for row_id, sequence, at, actor, action, kind, record, detail in rows:
-        if sequence == 2:
-            actor = "Someone else"
-        text = "\x1f".join(
-            (str(sequence), previous, datetime.fromisoformat(str(at)).isoformat(), actor, action, kind, record, detail)
-        )
+    for number, row in enumerate(kept, start=1):
+        at = datetime.fromisoformat(str(row["at"])).isoformat()
+        text = "\x1f".join((str(number), previous, at, row["actor"], row["action"], row["record_kind"],
+                            row["record_id"], row["detail"]))  # fmt: skip
         previous = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
-        connection.execute("UPDATE audit_entry SET actor = ?, chain_hash = ? WHERE id = ?", (actor, previous, row_id))
-    connection.execute("UPDATE audit_head SET last_hash = ?", (previous,))
+        connection.execute(
+            "INSERT INTO audit_entry (id, sequence, chain_hash, at, actor, action, record_kind, record_id, detail, "
+            "signer, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (number, number, previous, row["at"], row["actor"], row["action"], row["record_kind"], row["record_id"],
+             row["detail"], row["signer"], row["signature"]),
+        )  # fmt: skip
+    connection.execute("UPDATE audit_head SET count = ?, last_hash = ?", (len(kept), previous))
     connection.commit()
     connection.close()
-    anchor = folder / "audit-anchor.json"
-    anchor.write_text(json.dumps({"count": len(rows), "last_hash": previous}), encoding="utf-8")
+    (folder / "audit-anchor.json").write_text(json.dumps({"count": len(kept), "last_hash": previous}), "utf-8")
+    return len(kept)
+
+
+def _lead_notices(folder: Path, secret: str) -> list[str]:
     reg, _dsl = sign_in(folder, "dsl", LEAD, pyotp.TOTP(secret).at(int(time.time()) + 30))
-    assert any("checkpoint dsl kept" in n for n in reg.notices), reg.notices
+    notices = list(reg.notices)
     reg.close()
+    return notices
+
+
+def test_an_entry_rewritten_forged_or_unmarked_with_the_office_key_is_caught_and_located(
+    school: tuple[Path, int, str],
+) -> None:
+    folder, _number, secret = school
+
+    def rename_the_actor(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+        rows[1]["actor"] = "Someone else"
+        return rows
+
+    _office_rewrites(folder, rename_the_actor)
+    notices = _lead_notices(folder, secret)
+    assert any("entry 2: this entry is not marked by dsl" in n for n in notices), notices
+
+
+def test_a_forged_lead_entry_or_stripped_marks_are_caught(school: tuple[Path, int, str]) -> None:
+    folder, _number, secret = school
+
+    def forge(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+        fake = dict(rows[-1], action="turned off two-step sign-in", signature="0:" + "ab" * 32)
+        return [*rows, fake]
+
+    count = _office_rewrites(folder, forge)
+    assert any(f"entry {count}: this entry is not marked by" in n for n in _lead_notices(folder, secret))
+
+
+def test_stripping_every_mark_is_caught(school: tuple[Path, int, str]) -> None:
+    folder, _number, secret = school
+
+    def strip(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [dict(row, signer=None, signature=None) for row in rows]
+
+    _office_rewrites(folder, strip)
+    assert any("carries no writer's mark" in n for n in _lead_notices(folder, secret))
+
+
+def test_a_tail_cut_with_head_and_anchor_moved_is_caught_by_the_leads_own_checkpoint(
+    school: tuple[Path, int, str],
+) -> None:
+    folder, _number, secret = school
+    reg, _dsl = sign_in(folder, "dsl", LEAD, pyotp.TOTP(secret).now())  # the lead sees the trail, keeps its head
+    reg.close()
+    kept = _office_rewrites(folder, lambda rows: rows[:-3])
+    notices = _lead_notices(folder, secret)
+    assert any("checkpoint dsl kept" in n and f"it has {kept + 1}" in n for n in notices), notices  # + its sign-in

@@ -17,7 +17,7 @@ import re
 import secrets
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -133,6 +133,36 @@ def configure(engine: Engine, folder: Path) -> AuditTrail:
     return trail
 
 
+_SIGNERS: dict[str, tuple[str, int, bytes]] = {}  # engine → (account, key generation, agreed key)
+
+
+def agreed_key(private: bytes, public: bytes) -> bytes:
+    """The key one X25519 private key and the other's public key agree on (either side computes it): an account's
+    personal key with the safeguarding public key when it marks an entry, the safeguarding private key with the
+    account's public key when a lead checks the mark."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    shared = X25519PrivateKey.from_private_bytes(private).exchange(X25519PublicKey.from_public_bytes(public))
+    return HKDF(hashes.SHA256(), 32, None, b"safeguard audit author v1").derive(shared)
+
+
+def configure_signer(engine: Engine, username: str, personal_private: bytes | None, safeguarding_public: bytes,
+                     generation: int) -> None:  # fmt: skip
+    """Mark every entry written through ``engine`` as ``username``'s (None: unmarked, as on a register without
+    accounts)."""
+    if personal_private is None or not username:
+        _SIGNERS.pop(engine_key(engine), None)
+        return
+    _SIGNERS[engine_key(engine)] = (username, generation, agreed_key(personal_private, safeguarding_public))
+
+
+def mark(key: bytes, chain_hash: str) -> str:
+    """An entry's mark under an agreed key: it covers the chain hash, and so the entry and all before it."""
+    return hmac.new(key, b"audit entry\x1f" + chain_hash.encode("ascii"), hashlib.sha256).hexdigest()
+
+
 def trail_for(session: Session) -> AuditTrail:
     """The trail of the register this session writes to."""
     try:
@@ -208,6 +238,10 @@ def record(
         detail=detail,
     )
     _append(session, trail, head, entry)
+    signer = _SIGNERS.get(engine_key(session.get_bind()))
+    if signer is not None:
+        entry.signer = signer[0]
+        entry.signature = f"{signer[1]}:{mark(signer[2], entry.chain_hash)}"
     session.add(entry)
 
 
@@ -285,13 +319,23 @@ class Checkpoint:
     source: str
 
 
-def verify(session: Session, actor: Actor, checkpoints: Sequence[Checkpoint] = ()) -> Verification:
+def verify(
+    session: Session,
+    actor: Actor,
+    checkpoints: Sequence[Checkpoint] = (),
+    authorship: Callable[[AuditEntry], str | None] | None = None,
+    marked_from: int = 0,
+) -> Verification:
     """Recompute the chain and compare its head with the database's, the outside anchor's and every checkpoint's
-    (a deletion of everything, anchor and all, still leaves the backups' anchors)."""
+    (a deletion of everything, anchor and all, still leaves the backups' anchors); with ``authorship`` (a lead's:
+    see trail_check.authorship) each entry's mark is checked against the account it names, and once entries are
+    marked an unmarked one is refused, as is any from ``marked_from`` on (signed by the leads in the record of
+    accounts) — a key to the file alone neither writes nor rewrites one in a lead's name, nor strips the marks."""
     actor.require(Operation.VIEW_AUDIT)
     trail = trail_for(session)
     previous = ""
     expected = 1
+    marked = False
     for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.sequence.is_(None), AuditEntry.sequence)):
         if entry.sequence is None:
             return Verification(False, expected - 1, expected, "an entry was added outside the chain")
@@ -299,6 +343,11 @@ def verify(session: Session, actor: Actor, checkpoints: Sequence[Checkpoint] = (
             return Verification(False, expected - 1, expected, "this entry is missing (deleted)")
         if not hmac.compare_digest(entry.chain_hash, _hash(trail.key, entry, previous)):
             return Verification(False, expected - 1, expected, "this entry was altered, moved or rewritten")
+        if authorship is not None and (entry.signature is not None or marked or 0 < marked_from <= expected):
+            marked = True
+            problem = authorship(entry)
+            if problem is not None:
+                return Verification(False, expected - 1, expected, problem)
         previous = entry.chain_hash
         expected += 1
     count = expected - 1

@@ -33,6 +33,9 @@ class SignedAccount:
     role: str
     active: bool
     personal_public: str
+    #: The account's earlier personal public keys (before a new password from a lead gave it a new one): the
+    #: audit entries it signed with them still check.
+    former: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class Record:
     accounts: dict[str, SignedAccount]
     #: The generation of the register's keys the leads last replaced them to (0: never replaced).
     key_generation: int = 0
+    #: The audit entry from which every entry must carry its writer's mark (0: not yet): signed, so marks cannot
+    #: be stripped from the whole trail unseen.
+    audit_marked_from: int = 0
 
 
 def new_key_pair() -> tuple[bytes, bytes]:
@@ -61,18 +67,26 @@ def new_key_pair() -> tuple[bytes, bytes]:
 
 
 def sign(private: bytes, public: bytes, version: int, safeguarding_public: str,
-         accounts: dict[str, SignedAccount], key_generation: int = 0) -> dict[str, str]:  # fmt: skip
+         accounts: dict[str, SignedAccount], key_generation: int = 0, audit_marked_from: int = 0,
+         ) -> dict[str, str]:  # fmt: skip
     """The signed record, as kept in the key slots file."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     body: dict[str, Any] = {"key_generation": key_generation} if key_generation else {}
+    if audit_marked_from:
+        body["audit_marked_from"] = audit_marked_from
     doc = json.dumps(
         {
             **body,
             "version": version,
             "safeguarding_public": safeguarding_public,
             "accounts": {
-                name: {"role": a.role, "active": a.active, "personal_public": a.personal_public}
+                name: {
+                    "role": a.role,
+                    "active": a.active,
+                    "personal_public": a.personal_public,
+                    **({"former": list(a.former)} if a.former else {}),
+                }
                 for name, a in sorted(accounts.items())
             },
         },
@@ -98,10 +112,16 @@ def verify(record: Any, pinned: bytes | None, where: str) -> Record:
         )
         doc = json.loads(doc_text)
         accounts = {
-            str(name): SignedAccount(str(a["role"]), bool(a["active"]), str(a.get("personal_public", "")))
+            str(name): SignedAccount(
+                str(a["role"]),
+                bool(a["active"]),
+                str(a.get("personal_public", "")),
+                tuple(str(k) for k in a.get("former", [])),
+            )
             for name, a in doc["accounts"].items()
         }
-        return Record(int(doc["version"]), str(doc["safeguarding_public"]), accounts, int(doc.get("key_generation", 0)))
+        return Record(int(doc["version"]), str(doc["safeguarding_public"]), accounts, int(doc.get("key_generation", 0)),
+                      int(doc.get("audit_marked_from", 0)))  # fmt: skip
     except (InvalidSignature, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise AuthorityMismatch(
             f"The record of accounts and keys in {where} is not signed by this register's leads: the file was "

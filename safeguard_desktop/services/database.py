@@ -170,6 +170,8 @@ def _open(
                 raise
             raise StorageProblem(message) from exc
         sealing.configure(engine, keys.safeguarding_public, folder)
+        audit.configure_signer(engine, keys.username, keys.personal_private, keys.safeguarding_public,
+                               keys.generation)  # fmt: skip
     else:
         if embedded:
             _refuse_empty_file(folder, new=new)
@@ -189,6 +191,7 @@ def _open(
                 raise StorageProblem(message) from exc
             raise
         sealing.configure(engine, None)
+        audit.configure_signer(engine, "", None, b"", 0)
         keys = None
     if embedded:  # the register and the files SQLite keeps beside it (which copy its permissions)
         db = paths.database_file(folder)

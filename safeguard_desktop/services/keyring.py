@@ -320,7 +320,7 @@ def create(folder: Path, username: str, password: str) -> tuple[Unlocked, str]:
     personal = new_key_pair()
     recovery = format_recovery_key(secrets.token_bytes(20))
     first = authority.SignedAccount("dsl", True, _b64(personal[1]))
-    record = authority.sign(signing[0], signing[1], 1, _b64(public_raw), {username: first})
+    record = authority.sign(signing[0], signing[1], 1, _b64(public_raw), {username: first}, audit_marked_from=1)
     data = {
         "version": 1,
         "safeguarding_public": _b64(public_raw),
@@ -575,7 +575,12 @@ def propose(folder: Path, by: Unlocked, username: str, *, role: str, active: boo
     base = authority.verify(data.get("pending_authority") or data["authority"], by.authority_public, where)
     slot = data.get("pending", {}).get(username) or data["users"].get(username) or {}
     accounts = dict(base.accounts)
-    accounts[username] = authority.SignedAccount(role, active, str(slot.get("personal_public", "")))
+    public = str(slot.get("personal_public", ""))
+    before = accounts.get(username)
+    former = before.former if before is not None else ()
+    if before is not None and before.personal_public and before.personal_public != public:
+        former = (*former, before.personal_public)[-50:]  # what it signed with the old key still checks
+    accounts[username] = authority.SignedAccount(role, active, public, former)
     data["pending_authority"] = authority.sign(
         by.authority_private,
         by.authority_public,
@@ -583,8 +588,29 @@ def propose(folder: Path, by: Unlocked, username: str, *, role: str, active: boo
         base.safeguarding_public,
         accounts,
         base.key_generation,
+        base.audit_marked_from,
     )
     _save(folder, data)
+
+
+def mark_audit_from(folder: Path, keys: Unlocked, sequence: int) -> bool:
+    """Sign into the record that every audit entry from ``sequence`` on carries its writer's mark (a lead, once,
+    on a register from before marks). Not while another change to the record is pending. True when done."""
+    if keys.authority_private is None or keys.authority_public is None or sequence < 1:
+        return False
+    data = _load(folder)
+    if "pending_authority" in data or "rotation" in data or "authority" not in data:
+        return False
+    public = authority.latest(data.get("authority_chain"), keys.authority_public)
+    if _ed_public(keys.authority_private) != public:
+        return False
+    base = authority.verify(data["authority"], public, str(slots_path(folder)))
+    if base.audit_marked_from:
+        return False
+    data["authority"] = authority.sign(keys.authority_private, public, base.version + 1, base.safeguarding_public,
+                                       base.accounts, base.key_generation, sequence)  # fmt: skip
+    _save(folder, data)
+    return True
 
 
 def bootstrap_authority(folder: Path, keys: Unlocked, password: str, roles: dict[str, str]) -> bool:

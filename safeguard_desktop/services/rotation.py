@@ -196,7 +196,8 @@ def _plan(data: dict[str, Any], keys: keyring.Unlocked, roles: dict[str, str], l
     new_record = None
     if auth_private is not None and auth_public is not None and keys.record is not None:
         base = keys.record
-        record = authority.sign(auth_private, auth_public, base.version + 1, sg_text, base.accounts, generation)
+        record = authority.sign(auth_private, auth_public, base.version + 1, sg_text, base.accounts, generation,
+                                base.audit_marked_from)  # fmt: skip
         new_record = authority.verify(record, auth_public, "the new keys")
     pending = {"generation": generation, "envelopes": sealed, "safeguarding_public": sg_text, "authority": record,
                "link": link, "history": history}  # fmt: skip
@@ -299,6 +300,8 @@ def replace_keys(register: Register, actor: Actor, *, progress: Callable[[int, i
             mine = dataclasses.replace(mine, repin=False)
     register.keys = mine
     sealing.configure(register.engine, mine.safeguarding_public, folder)
+    audit.configure_signer(register.engine, mine.username, mine.personal_private, mine.safeguarding_public,
+                           mine.generation)  # fmt: skip
     new_actor = dataclasses.replace(actor, safeguarding_key=mine.safeguarding_private)
     return Replaced(mine.generation, lead_keys, resealed, len(pending["envelopes"]), tuple(left_out), recovery_stale,
                     time.perf_counter() - started, datetime.now(), mine, new_actor)  # fmt: skip

@@ -138,6 +138,25 @@ def _staff_desk(folder: Path, keys: keyring.Unlocked, password: str) -> tuple[St
     return desk, desk.actor()
 
 
+def _marks_required_from_now(register: Register) -> None:
+    """On a register from before entries were marked, a lead's sign-in signs into the record of accounts the first
+    marked entry: from there on an unmarked entry (written with a key to the file alone) is caught."""
+    from sqlalchemy import func, select
+
+    from safeguard_desktop.store.models import AuditEntry
+
+    keys = register.keys
+    if keys is None or keys.authority_private is None:
+        return
+    record = keyring.current_record(register.folder, keys)
+    if record is None or record.audit_marked_from:
+        return
+    with suppress(OSError, ServiceError, DBAPIError), read_session(register.engine) as session:
+        first = session.scalar(select(func.min(AuditEntry.sequence)).where(AuditEntry.signature.is_not(None)))
+        if first:
+            keyring.mark_audit_from(register.folder, keys, int(first))
+
+
 def _take_in_reports(register: Register, actor: Actor) -> None:
     """A lead's sign-in takes in the concerns staff sent through the staff room; what it found is said."""
     from safeguard_desktop.services.actors import Operation
@@ -192,6 +211,7 @@ def sign_in(
     _check_trail(register, actor)
     actor = _replace_owed_keys(register, actor)
     _take_in_reports(register, actor)
+    _marks_required_from_now(register)
     if register.presence is not None:
         register.presence.set_user(actor.username)
     with suppress(OSError):  # room for failed sign-ins, for the day the disk is full

@@ -6,14 +6,16 @@ screen and ``safeguard audit verify`` both call this."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop import paths
@@ -143,11 +145,82 @@ def remember_in_profile(session: Session, folder: Path, keys: Unlocked | None) -
         pass  # a profile that cannot be written loses only this extra check
 
 
+def authorship(folder: Path, keys: Unlocked | None) -> tuple[Callable[[AuditEntry], str | None] | None, int]:
+    """A lead's check of each entry's mark against the account it names (current or earlier personal key, under the
+    safeguarding key of its generation), and the entry from which the leads signed that every entry is marked.
+    (None, 0) for an account that holds no safeguarding key (only leads can check marks)."""
+    from safeguard_desktop.services import keyring, rotation
+
+    if keys is None or keys.safeguarding_private is None:
+        return None, 0
+    record = keyring.current_record(folder, keys)
+    if record is None:
+        return None, 0
+    privates = {keys.generation: keys.safeguarding_private}
+    for generation, _database, older in rotation.older_keys(folder, keys):
+        if older is not None:
+            privates.setdefault(generation, older)
+    try:
+        recovery_public = str(keyring.read_file(folder)["recovery"].get("personal_public", ""))
+    except (keyring.KeyError_, KeyError):
+        recovery_public = ""
+    agreed: dict[tuple[int, str], bytes | None] = {}
+
+    def key_for(generation: int, public: str) -> bytes | None:
+        if (generation, public) not in agreed:
+            try:
+                agreed[(generation, public)] = audit.agreed_key(privates[generation], base64.b64decode(public))
+            except (KeyError, ValueError):
+                agreed[(generation, public)] = None
+        return agreed[(generation, public)]
+
+    def check(entry: AuditEntry) -> str | None:
+        if not entry.signature or not entry.signer:
+            return (
+                "this entry carries no writer's mark: it was written with a key to the file, not by the app (or by "
+                "an account from before personal keys: give it a new password in Settings > Accounts)"
+            )
+        generation_text, _, mark = entry.signature.partition(":")
+        account = record.accounts.get(entry.signer)
+        if account is not None:
+            publics = [account.personal_public, *account.former]
+        else:
+            publics = [recovery_public] if entry.signer == "recovery" and recovery_public else []
+        try:
+            generation = int(generation_text)
+        except ValueError:
+            generation = -1
+        for public in publics:
+            key = key_for(generation, public) if public else None
+            if key is not None and hmac.compare_digest(mark, audit.mark(key, entry.chain_hash)):
+                return None
+        return (f"this entry is not marked by {entry.signer}, the account it names: it was written or changed "
+                "outside the app")  # fmt: skip
+
+    return check, record.audit_marked_from
+
+
+QUICK_MARKS = 200  # the newest entries whose marks every lead sign-in checks (a full check: audit verify)
+
+
+def _newest_marks(session: Session, folder: Path, keys: Unlocked | None, count: int) -> str | None:
+    check_mark, marked_from = authorship(folder, keys)
+    if check_mark is None or not count:
+        return None
+    first = session.scalar(select(func.min(AuditEntry.sequence)).where(AuditEntry.signature.is_not(None)))
+    start = min(x for x in (first, marked_from or None, count + 1) if x is not None)
+    newest = session.scalars(select(AuditEntry).where(AuditEntry.sequence >= max(start, count - QUICK_MARKS + 1))
+                             .order_by(AuditEntry.sequence))  # fmt: skip
+    for entry in newest:
+        problem = check_mark(entry)
+        if problem is not None:
+            return f"entry {entry.sequence}: {problem}"
+    return None
+
+
 def quick(session: Session, folder: Path, keys: Unlocked | None = None) -> str | None:
     """The check made at every sign-in, in a few indexed reads (not the whole chain): the head against the last
     entry, the anchor and the newest backup's anchor, and no entry outside the chain. What is wrong, or None."""
-    from sqlalchemy import func
-
     from safeguard_desktop.store.models import AuditHead
 
     head = session.get(AuditHead, 1)
@@ -172,6 +245,9 @@ def quick(session: Session, folder: Path, keys: Unlocked | None = None) -> str |
         return "the checkpoint of it kept in your own profile was edited"
     if own is not None:
         points.append(own)
+    marked = _newest_marks(session, folder, keys, count)
+    if marked is not None:
+        return marked
     for point in points:
         if point.count > count:
             return f"{point.source} saw {point.count} entries and it has {count}"
@@ -192,6 +268,7 @@ def check(session: Session, actor: Actor, folder: Path, keys: Unlocked | None = 
         result = audit.Verification(False, 0, None, "the checkpoint of it kept in your own profile was edited")
         audit.record(session, actor, "verified the audit trail", "audit", "", result.describe())
         return result
-    result = audit.verify(session, actor, points + ([own] if own is not None else []))
+    check_mark, marked_from = authorship(folder, keys)
+    result = audit.verify(session, actor, points + ([own] if own is not None else []), check_mark, marked_from)
     audit.record(session, actor, "verified the audit trail", "audit", "", result.describe())
     return result

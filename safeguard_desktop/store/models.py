@@ -180,6 +180,10 @@ class AuditEntry(Base):
     record_kind: Mapped[str] = mapped_column(String(40), default="")
     record_id: Mapped[str] = mapped_column(String(40), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+    #: The account whose process wrote it, and its mark over the chain hash ("<key generation>:<hex>"): an HMAC
+    #: under the key agreed between that account's personal key and the safeguarding key (services/audit.py).
+    signer: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    signature: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
 
 __all__ = [
