@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 USER, PASSWORD = DEMO_ACCOUNTS[0][0], DEMO_ACCOUNTS[0][1]
 # What a register's folder may hold after any of these commands, killed or not.
 EXPECTED = {"register.db", "register.db-wal", "register.db-shm", "keyslots.json", "audit.key", "audit-anchor.json",
-            "failed-signins.jsonl", "demo-accounts.json", "backups", ".open", "logs", "viewing"}  # fmt: skip
+            "failed-signins.jsonl", "demo-accounts.json", "backups", ".open", "logs", "viewing", "staffroom"}  # fmt: skip
 
 COMMANDS = {
     "backup:after-copy": ["backup", "--to", "{copies}"],
@@ -36,7 +36,7 @@ COMMANDS = {
     "anchor:after-temp": ["purposes"],
     "presence:after-enter": ["purposes"],
     "signin:after-unlock": ["purposes"],
-    "slots:after-pending": ["users", "reset-password", "staff", "--new-password-file", "{newpw}"],
+    "slots:after-pending": ["users", "reset-password", "office", "--new-password-file", "{newpw}"],
     "slots:after-commit": ["users", "reset-password", "staff", "--new-password-file", "{newpw}"],
     "rotation:after-pending": ["users", "disable", "deputy"],
     "rotation:after-commit": ["users", "disable", "deputy"],

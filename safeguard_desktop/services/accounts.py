@@ -359,8 +359,28 @@ def _slot_changed(session: Session, folder: Path, username: str, change: Callabl
     session.info.setdefault("slot_changes", []).append((folder, username))
 
 
+def _staff_change(session: Session, folder: Path, keys: keyring.Unlocked, account: UserAccount, *,
+                  password: str | None) -> None:  # fmt: skip
+    """A change to a staff account's slot and signed entry: made after the commit, in one write (see
+    keyring.apply_staff_change)."""
+    username, role, active = account.username, account.role, account.active
+    session.info.setdefault("staff_changes", []).append(
+        lambda: keyring.apply_staff_change(folder, keys, username, role=role, active=active, password=password)
+    )
+
+
+def _is_staff_target(actor: Actor, account: UserAccount, role: str | None = None) -> bool:
+    return (role or account.role) == Role.STAFF.value and account.username != actor.username
+
+
 @event.listens_for(Session, "after_commit")
 def _settle_committed(session: Session) -> None:
+    for apply in session.info.pop("staff_changes", []):
+        faultpoints.reach("slots:after-commit")
+        try:
+            apply()
+        except (OSError, ServiceError) as exc:  # the accounts table is put back to the signed record at sign-in
+            log.warning("a staff account's change was not written after its commit: %s", exc.__class__.__name__)
     for folder, username in session.info.pop("slot_changes", []):
         faultpoints.reach("slots:after-commit")
         try:
@@ -371,6 +391,7 @@ def _settle_committed(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _settle_rolled_back(session: Session) -> None:
+    session.info.pop("staff_changes", None)
     for folder, username in session.info.pop("slot_changes", []):
         try:
             keyring.settle(folder, username, committed=False)
@@ -419,6 +440,11 @@ def reset_password(
     account.password_hash = HASHER.hash(password)
     lead = Role(account.role) in LEADS
     _owe_replacement(folder, account.username, lead=lead)
+    if _is_staff_target(actor, account):
+        _staff_change(session, folder, keys, account, password=password)
+        _second_factor_follows_new_key(session, actor, account)
+        audit.record(session, actor, "reset a password", "account", account.username)
+        return
     _slot_changed(session, folder, account.username,
                   lambda: keyring.set_slot(folder, keys, account.username, password, lead=lead,
                                            staff=account.role == Role.STAFF.value))  # fmt: skip
@@ -449,6 +475,10 @@ def set_active(
     if not active and account.active:
         _owe_replacement(folder, account.username, lead=Role(account.role) in LEADS)
     account.active = active
+    if not active and _is_staff_target(actor, account):
+        _staff_change(session, folder, keys, account, password=None)
+        audit.record(session, actor, "disabled an account", "account", account.username)
+        return
     if not active:
         _slot_changed(session, folder, account.username, lambda: keyring.drop_slot(folder, account.username))
     keyring.propose(folder, keys, account.username, role=account.role, active=active)
@@ -468,6 +498,11 @@ def change_role(
     _owe_replacement(folder, account.username, lead=Role(account.role) in LEADS)
     account.role = role.value
     account.password_hash = HASHER.hash(password)
+    if _is_staff_target(actor, account):
+        _staff_change(session, folder, keys, account, password=password)
+        _second_factor_follows_new_key(session, actor, account)
+        audit.record(session, actor, "changed an account's role", "account", account.username, role.value)
+        return
     _slot_changed(session, folder, account.username,
                   lambda: keyring.set_slot(folder, keys, account.username, password, lead=role in LEADS,
                                            staff=role is Role.STAFF))  # fmt: skip

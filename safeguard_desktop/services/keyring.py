@@ -593,6 +593,59 @@ def propose(folder: Path, by: Unlocked, username: str, *, role: str, active: boo
     _save(folder, data)
 
 
+def apply_staff_change(folder: Path, by: Unlocked, username: str, *, role: str, active: bool,
+                       password: str | None) -> None:  # fmt: skip
+    """A lead's change to a staff account, made in one atomic write after the database change committed: its new
+    slot (``password``; None takes the slot away) and the signed record with its new personal key or state.
+
+    Staff hold no register, so a staff sign-in cannot tell which of two slots the register committed: a staff
+    account never has a pending slot. Killed before this write, the account is as it was (the next lead's
+    sign-in puts the accounts table back to the signed record); after it, as changed."""
+    if by.authority_private is None or by.authority_public is None:
+        raise KeyError_("Only a safeguarding lead can change who holds which role.")
+    data = _load(folder)
+    where = str(slots_path(folder))
+    base = authority.verify(data["authority"], by.authority_public, where)
+    before = base.accounts.get(username)
+    if password is None:
+        data["users"].pop(username, None)
+        public = before.personal_public if before is not None else ""
+    else:
+        personal = new_key_pair()
+        data["users"][username] = _slot_for(password, None, None, personal, (None, by.authority_public),
+                                            by.generation)  # fmt: skip
+        public = _b64(personal[1])
+    former = before.former if before is not None else ()
+    if before is not None and before.personal_public and before.personal_public != public:
+        former = (*former, before.personal_public)[-50:]
+    signed = authority.SignedAccount(role, active, public, former)
+    signing, signing_public = by.authority_private, by.authority_public
+
+    def resigned(record: authority.Record) -> dict[str, str]:
+        accounts = dict(record.accounts)
+        accounts[username] = signed
+        return authority.sign(
+            signing,
+            signing_public,
+            record.version + 1,
+            record.safeguarding_public,
+            accounts,
+            record.key_generation,
+            record.audit_marked_from,
+        )
+
+    data["authority"] = resigned(base)
+    if "pending_authority" in data:  # another change waiting for its commit: it carries this one too
+        with suppress(authority.AuthorityMismatch):
+            data["pending_authority"] = resigned(
+                authority.verify(data["pending_authority"], by.authority_public, where)
+            )
+    data.get("pending", {}).pop(username, None)
+    if not data.get("pending", True):
+        data.pop("pending", None)
+    _save(folder, data)
+
+
 def mark_audit_from(folder: Path, keys: Unlocked, sequence: int) -> bool:
     """Sign into the record that every audit entry from ``sequence`` on carries its writer's mark (a lead, once,
     on a register from before marks). Not while another change to the record is pending. True when done."""
@@ -702,6 +755,23 @@ def settle_after_sign_in(folder: Path, keys: Unlocked, roles: dict[str, str]) ->
         data.pop("pending", None)
     if changed:
         _save(folder, data)
+
+
+def settle_own_pending(folder: Path, keys: Unlocked) -> None:
+    """A staff sign-in (which cannot see the register): a pending slot of its own that the signed record already
+    names (an account added, killed before its slot was settled) becomes current. Nothing else is settled here:
+    only an account that sees the register knows what it committed."""
+    if not keys.from_pending:
+        return
+    data = _load(folder)
+    slot = data.get("pending", {}).get(keys.username)
+    if slot is None or keys.record is None or keys.username not in keys.record.accounts:
+        return
+    data["users"][keys.username] = slot
+    data["pending"].pop(keys.username)
+    if not data["pending"]:
+        data.pop("pending")
+    _save(folder, data)
 
 
 def remake_own_slot(folder: Path, keys: Unlocked) -> bool:

@@ -125,7 +125,7 @@ def _staff_desk(folder: Path, keys: keyring.Unlocked, password: str) -> tuple[St
     throttle.succeeded(folder, keys.username)
     roles = {n: a.role for n, a in record.accounts.items() if a.active}
     with suppress(OSError, ServiceError):
-        keyring.settle_after_sign_in(folder, keys, roles)
+        keyring.settle_own_pending(folder, keys)
         if keyring.bootstrap_authority(folder, keys, password, roles):
             keys = keyring.unlock(folder, keys.username, password)
         if keyring.bind_to_this_computer(folder, keys, password) == "bound":
