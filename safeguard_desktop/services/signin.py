@@ -128,8 +128,6 @@ def _staff_desk(folder: Path, keys: keyring.Unlocked, password: str) -> tuple[St
         keyring.settle_own_pending(folder, keys)
         if keyring.bootstrap_authority(folder, keys, password, roles):
             keys = keyring.unlock(folder, keys.username, password)
-        if keyring.bind_to_this_computer(folder, keys, password) == "bound":
-            keys = keyring.unlock(folder, keys.username, password)
     desk = staff_room.StaffDesk(folder, keys)
     with suppress(OSError, ServiceError):
         if staff_reports.resend_missing(folder, keys):
@@ -206,8 +204,6 @@ def sign_in(
         keyring.settle_after_sign_in(folder, keys, roles)
         if keyring.bootstrap_authority(folder, keys, password, roles):
             register.keys = keyring.unlock(folder, name, password)  # now with the pin (and a lead's signing key)
-        if keyring.bind_to_this_computer(folder, register.keys or keys, password) == "bound":
-            register.keys = keyring.unlock(folder, name, password)  # the slot now needs this computer's secret too
     _check_trail(register, actor)
     actor = _replace_owed_keys(register, actor)
     _take_in_reports(register, actor)
@@ -217,6 +213,20 @@ def sign_in(
     with suppress(OSError):  # room for failed sign-ins, for the day the disk is full
         accounts.reserve_failed_log(folder)
     return register, actor
+
+
+def bind_keys(opened: Register | StaffDesk, password: str) -> str:
+    """After an interactive sign-in (the app's, off the GUI thread: loading the credential store takes ~0.2 s):
+    bind the account's slot to this computer's credential store, and carry on with the keys of the bound slot.
+    "bound", "already" or "no store". The command line never binds: a task it runs (a nightly backup) may have no
+    access to the store of the session that made the binding."""
+    keys = opened.keys
+    if keys is None:
+        return "already"
+    done = keyring.bind_to_this_computer(opened.folder, keys, password)
+    if done == "bound":
+        opened.keys = keyring.unlock(opened.folder, keys.username, password)
+    return done
 
 
 def sign_in_register(

@@ -142,7 +142,7 @@ class StaffDesk:
             raise keyring.WrongPassword()
         keyring.rewrap_own_slot(self.folder, self.keys, new)
         self.keys = keyring.unlock(self.folder, self.keys.username, new)
-        if keyring.bind_to_this_computer(self.folder, self.keys, new) == "bound":
+        if keyring.bind_to_this_computer(self.folder, self.keys, new) == "bound":  # the app: bound again at once
             self.keys = keyring.unlock(self.folder, self.keys.username, new)
 
 

@@ -71,6 +71,13 @@ def preload_store() -> None:
         "safeguard_desktop.store.migrate",
         "safeguard_desktop.services.signin",
         "safeguard_desktop.services.register",
+        # What the sign-in itself uses: the key slots' ciphers, the trail's check, the staff room's intake.
+        "cryptography.hazmat.primitives.ciphers.aead",
+        "cryptography.hazmat.primitives.asymmetric.x25519",
+        "cryptography.hazmat.primitives.asymmetric.ed25519",
+        "cryptography.hazmat.primitives.kdf.hkdf",
+        "safeguard_desktop.services.trail_check",
+        "safeguard_desktop.services.incidents",
         "safeguard_desktop.ui.main_window",
     ):
         try:

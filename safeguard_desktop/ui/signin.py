@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,8 @@ if TYPE_CHECKING:  # SQLAlchemy loads only once a register is opened, after the 
     from safeguard_desktop.services.actors import Actor
     from safeguard_desktop.services.database import Register
     from safeguard_desktop.services.staff_room import StaffDesk
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -116,6 +119,7 @@ class SignInDialog(QDialog):
             self.password_edit.selectAll()
             self.password_edit.setFocus()
             return False
+        bind_later(self.result_[0], self.password_edit.text())
         self.accept()
         return True
 
@@ -374,3 +378,26 @@ class FirstRunDialog(QDialog):
         self.choice = "created"
         self.accept()
         return True
+
+
+BIND_AFTER_MS = 4_000  # after the first paint: loading the credential store takes ~0.2 s
+
+
+def bind_later(opened: Register | StaffDesk, password: str) -> None:
+    """A few seconds after an interactive sign-in, off the GUI thread: bind the account's key slot to this
+    computer's credential store (services/device_binding.py), so its password alone no longer opens it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from safeguard_desktop.ui.background import Progress, run_in_background
+
+    def bind(_progress: Progress) -> str:
+        from safeguard_desktop.services.signin import bind_keys
+
+        return bind_keys(opened, password)
+
+    def failed(exc: Exception) -> None:
+        log.warning("the key slot was not bound to this computer: %s", exc.__class__.__name__)
+
+    QTimer.singleShot(BIND_AFTER_MS, QApplication.instance(),
+                      lambda: run_in_background(bind, lambda _done: None, failed))  # fmt: skip
