@@ -140,12 +140,9 @@ def agreed_key(private: bytes, public: bytes) -> bytes:
     """The key one X25519 private key and the other's public key agree on (either side computes it): an account's
     personal key with the safeguarding public key when it marks an entry, the safeguarding private key with the
     account's public key when a lead checks the mark."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    from safeguard_desktop.services.sealed_box import agreed_key as agree
 
-    shared = X25519PrivateKey.from_private_bytes(private).exchange(X25519PublicKey.from_public_bytes(public))
-    return HKDF(hashes.SHA256(), 32, None, b"safeguard audit author v1").derive(shared)
+    return agree(private, public, b"safeguard audit author v1")
 
 
 def configure_signer(engine: Engine, username: str, personal_private: bytes | None, safeguarding_public: bytes,

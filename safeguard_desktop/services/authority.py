@@ -38,6 +38,15 @@ class SignedAccount:
     former: tuple[str, ...] = ()
 
 
+def signed_account(before: SignedAccount | None, role: str, active: bool, public: str) -> SignedAccount:
+    """An account's entry as changed: a personal key it no longer has joins its former ones (the audit entries it
+    marked with it still check)."""
+    former = before.former if before is not None else ()
+    if before is not None and before.personal_public and before.personal_public != public:
+        former = (*former, before.personal_public)[-50:]
+    return SignedAccount(role, active, public, former)
+
+
 @dataclass(frozen=True)
 class Record:
     """The verified record."""

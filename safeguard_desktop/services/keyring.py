@@ -575,12 +575,8 @@ def propose(folder: Path, by: Unlocked, username: str, *, role: str, active: boo
     base = authority.verify(data.get("pending_authority") or data["authority"], by.authority_public, where)
     slot = data.get("pending", {}).get(username) or data["users"].get(username) or {}
     accounts = dict(base.accounts)
-    public = str(slot.get("personal_public", ""))
-    before = accounts.get(username)
-    former = before.former if before is not None else ()
-    if before is not None and before.personal_public and before.personal_public != public:
-        former = (*former, before.personal_public)[-50:]  # what it signed with the old key still checks
-    accounts[username] = authority.SignedAccount(role, active, public, former)
+    accounts[username] = authority.signed_account(accounts.get(username), role, active,
+                                                  str(slot.get("personal_public", "")))  # fmt: skip
     data["pending_authority"] = authority.sign(
         by.authority_private,
         by.authority_public,
@@ -615,10 +611,7 @@ def apply_staff_change(folder: Path, by: Unlocked, username: str, *, role: str, 
         data["users"][username] = _slot_for(password, None, None, personal, (None, by.authority_public),
                                             by.generation)  # fmt: skip
         public = _b64(personal[1])
-    former = before.former if before is not None else ()
-    if before is not None and before.personal_public and before.personal_public != public:
-        former = (*former, before.personal_public)[-50:]
-    signed = authority.SignedAccount(role, active, public, former)
+    signed = authority.signed_account(before, role, active, public)
     signing, signing_public = by.authority_private, by.authority_public
 
     def resigned(record: authority.Record) -> dict[str, str]:

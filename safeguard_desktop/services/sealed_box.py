@@ -73,3 +73,15 @@ def opener(private: bytes) -> Callable[[str], str]:
             raise KeyError_("A sealed record does not open with this safeguarding key.") from exc
 
     return open_one
+
+
+def agreed_key(private: bytes, public: bytes, purpose: bytes) -> bytes:
+    """The key one X25519 private key and another's public key agree on — either side computes it, nobody else
+    can — bound to ``purpose`` (static-static agreement, HKDF-SHA256): the staff room's wraps and reports, the
+    audit trail's writer's marks."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    shared = X25519PrivateKey.from_private_bytes(private).exchange(X25519PublicKey.from_public_bytes(public))
+    return HKDF(hashes.SHA256(), 32, None, purpose).derive(shared)

@@ -67,12 +67,9 @@ def _unb64(text: Any) -> bytes:
 
 def agreed(private: bytes, public: bytes, context: str) -> bytes:
     """The key two X25519 key holders share (either side computes it), bound to what it protects."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    from safeguard_desktop.services.sealed_box import agreed_key
 
-    shared = X25519PrivateKey.from_private_bytes(private).exchange(X25519PublicKey.from_public_bytes(public))
-    return HKDF(hashes.SHA256(), 32, None, b"safeguard staff room v1\x1f" + context.encode("utf-8")).derive(shared)
+    return agreed_key(private, public, b"safeguard staff room v1\x1f" + context.encode("utf-8"))
 
 
 def lock(key: bytes, data: bytes, context: str) -> str:
