@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop import paths
 from safeguard_desktop.files import write_atomically
-from safeguard_desktop.services import audit, keyring
+from safeguard_desktop.services import audit, keyring, profile_notes
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.errors import PermissionDenied, ServiceError
 from safeguard_desktop.services.keyring import Unlocked
@@ -72,10 +72,7 @@ def _receipt_context(report_id: str, username: str) -> str:
 
 
 def _sent_dir(folder: Path, username: str) -> Path:
-    import hashlib
-
-    tag = hashlib.sha256(f"{folder.resolve()}|{username}".encode()).hexdigest()[:16]
-    return paths.user_config_file("sent") / tag
+    return paths.user_config_file("sent") / profile_notes.note_tag(folder, username)
 
 
 def submit(folder: Path, actor: Actor, keys: Unlocked, data: Any) -> str:

@@ -31,9 +31,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safeguard_desktop import paths
 from safeguard_desktop.files import write_atomically
-from safeguard_desktop.services import audit, keyring
+from safeguard_desktop.services import audit, keyring, profile_notes
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.errors import PermissionDenied, ServiceError
 from safeguard_desktop.services.keyring import Unlocked
@@ -274,36 +273,14 @@ def _published_version(folder: Path) -> int:
         return 0
 
 
-def _seen_file() -> Path:
-    return paths.user_config_file("staffroom-seen.json")
-
-
-def _seen_key(folder: Path, username: str) -> str:
-    return f"{folder.resolve()}|{username}"
+_SEEN = "staffroom-seen.json"
 
 
 def _seen(folder: Path, username: str) -> int:
     try:
-        data = json.loads(_seen_file().read_text("utf-8"))
-        return int(data.get(_seen_key(folder, username), 0))
-    except (OSError, ValueError, TypeError, AttributeError):
+        return int(profile_notes.read_note(_SEEN, folder, username) or 0)
+    except (TypeError, ValueError):
         return 0
-
-
-def _remember_seen(folder: Path, username: str, version: int) -> None:
-    file = _seen_file()
-    try:
-        data = json.loads(file.read_text("utf-8"))
-        if not isinstance(data, dict):
-            data = {}
-    except (OSError, ValueError):
-        data = {}
-    data[_seen_key(folder, username)] = version
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(file, json.dumps(data).encode("utf-8"), private=True)
-    except OSError:
-        pass  # a profile that cannot be written only loses the check against an older copy
 
 
 def read_published(folder: Path, keys: Unlocked) -> Published | None:
@@ -357,5 +334,5 @@ def read_published(folder: Path, keys: Unlocked) -> Published | None:
             "its place. Nothing from it is shown. Ask a safeguarding lead to publish again (Events > Publish to "
             "staff)."
         )
-    _remember_seen(folder, keys.username, version)
+    profile_notes.write_note(_SEEN, folder, keys.username, version)  # failing: only the roll-back check is lost
     return published

@@ -18,9 +18,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from safeguard_desktop import paths
-from safeguard_desktop.files import write_atomically
-from safeguard_desktop.services import audit, backup
+from safeguard_desktop.services import audit, backup, profile_notes
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.keyring import Unlocked
 from safeguard_desktop.store.models import AuditEntry
@@ -63,7 +61,6 @@ def backup_checkpoints(session: Session, folder: Path) -> list[audit.Checkpoint]
 
 
 PROFILE_FILE = "audit-checkpoints.json"
-PROFILE_BUDGET = 1_000_000  # bytes: one line per register and account
 
 
 def _profile_key(keys: Unlocked) -> bytes | None:
@@ -72,23 +69,8 @@ def _profile_key(keys: Unlocked) -> bytes | None:
     return hmac.new(keys.personal_private, b"safeguard audit checkpoint v1", hashlib.sha256).digest()
 
 
-def _profile_name(folder: Path, keys: Unlocked) -> str:
-    return f"{folder.resolve()}|{keys.username}"
-
-
 def _profile_mac(key: bytes, name: str, count: int, last_hash: str, at: str) -> str:
     return hmac.new(key, f"{name}\x1f{count}\x1f{last_hash}\x1f{at}".encode(), hashlib.sha256).hexdigest()
-
-
-def _read_profile() -> dict[str, object]:
-    path = paths.user_config_file(PROFILE_FILE)
-    try:
-        if path.stat().st_size > PROFILE_BUDGET:
-            return {}
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 class AlteredCheckpoint(Exception):
@@ -102,8 +84,8 @@ def profile_checkpoint(session: Session, folder: Path, keys: Unlocked | None) ->
     key = _profile_key(keys) if keys is not None else None
     if keys is None or key is None:
         return None
-    name = _profile_name(folder, keys)
-    entry = _read_profile().get(name)
+    name = profile_notes.note_key(folder, keys.username)
+    entry = profile_notes.read_note(PROFILE_FILE, folder, keys.username)
     if not isinstance(entry, dict):
         return None
     try:
@@ -132,17 +114,11 @@ def remember_in_profile(session: Session, folder: Path, keys: Unlocked | None) -
     head = session.get(AuditHead, 1)
     if head is None or not head.count:
         return
-    name = _profile_name(folder, keys)
+    name = profile_notes.note_key(folder, keys.username)
     at = datetime.now().isoformat(timespec="seconds")
-    data = _read_profile()
-    data[name] = {"count": head.count, "last_hash": head.last_hash, "at": at,
-                  "mac": _profile_mac(key, name, head.count, head.last_hash, at)}  # fmt: skip
-    path = paths.user_config_file(PROFILE_FILE)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, json.dumps(data, indent=1).encode("utf-8"), private=True)
-    except OSError:
-        pass  # a profile that cannot be written loses only this extra check
+    profile_notes.write_note(PROFILE_FILE, folder, keys.username, {
+        "count": head.count, "last_hash": head.last_hash, "at": at,
+        "mac": _profile_mac(key, name, head.count, head.last_hash, at)})  # fmt: skip
 
 
 def authorship(folder: Path, keys: Unlocked | None) -> tuple[Callable[[AuditEntry], str | None] | None, int]:
