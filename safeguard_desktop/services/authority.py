@@ -107,6 +107,28 @@ def sign(private: bytes, public: bytes, version: int, safeguarding_public: str,
             "public": base64.b64encode(public).decode("ascii")}  # fmt: skip
 
 
+def successor(
+    base: Record,
+    private: bytes,
+    public: bytes,
+    *,
+    accounts: dict[str, SignedAccount] | None = None,
+    safeguarding_public: str | None = None,
+    key_generation: int | None = None,
+    audit_marked_from: int | None = None,
+) -> dict[str, str]:
+    """The next version of ``base``, signed: what is not given stays as it was."""
+    return sign(
+        private,
+        public,
+        base.version + 1,
+        base.safeguarding_public if safeguarding_public is None else safeguarding_public,
+        base.accounts if accounts is None else accounts,
+        base.key_generation if key_generation is None else key_generation,
+        base.audit_marked_from if audit_marked_from is None else audit_marked_from,
+    )
+
+
 def verify(record: Any, pinned: bytes | None, where: str) -> Record:
     """The record, when its signature checks with the pinned authority key (or, for a slot made before pins, the
     record's own key); AuthorityMismatch otherwise."""

@@ -577,15 +577,8 @@ def propose(folder: Path, by: Unlocked, username: str, *, role: str, active: boo
     accounts = dict(base.accounts)
     accounts[username] = authority.signed_account(accounts.get(username), role, active,
                                                   str(slot.get("personal_public", "")))  # fmt: skip
-    data["pending_authority"] = authority.sign(
-        by.authority_private,
-        by.authority_public,
-        base.version + 1,
-        base.safeguarding_public,
-        accounts,
-        base.key_generation,
-        base.audit_marked_from,
-    )
+    data["pending_authority"] = authority.successor(base, by.authority_private, by.authority_public,
+                                                    accounts=accounts)  # fmt: skip
     _save(folder, data)
 
 
@@ -617,15 +610,7 @@ def apply_staff_change(folder: Path, by: Unlocked, username: str, *, role: str, 
     def resigned(record: authority.Record) -> dict[str, str]:
         accounts = dict(record.accounts)
         accounts[username] = signed
-        return authority.sign(
-            signing,
-            signing_public,
-            record.version + 1,
-            record.safeguarding_public,
-            accounts,
-            record.key_generation,
-            record.audit_marked_from,
-        )
+        return authority.successor(record, signing, signing_public, accounts=accounts)
 
     data["authority"] = resigned(base)
     if "pending_authority" in data:  # another change waiting for its commit: it carries this one too
@@ -653,8 +638,7 @@ def mark_audit_from(folder: Path, keys: Unlocked, sequence: int) -> bool:
     base = authority.verify(data["authority"], public, str(slots_path(folder)))
     if base.audit_marked_from:
         return False
-    data["authority"] = authority.sign(keys.authority_private, public, base.version + 1, base.safeguarding_public,
-                                       base.accounts, base.key_generation, sequence)  # fmt: skip
+    data["authority"] = authority.successor(base, keys.authority_private, public, audit_marked_from=sequence)
     _save(folder, data)
     return True
 

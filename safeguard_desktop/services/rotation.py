@@ -196,8 +196,8 @@ def _plan(data: dict[str, Any], keys: keyring.Unlocked, roles: dict[str, str], l
     new_record = None
     if auth_private is not None and auth_public is not None and keys.record is not None:
         base = keys.record
-        record = authority.sign(auth_private, auth_public, base.version + 1, sg_text, base.accounts, generation,
-                                base.audit_marked_from)  # fmt: skip
+        record = authority.successor(base, auth_private, auth_public, safeguarding_public=sg_text,
+                                     key_generation=generation)  # fmt: skip
         new_record = authority.verify(record, auth_public, "the new keys")
     pending = {"generation": generation, "envelopes": sealed, "safeguarding_public": sg_text, "authority": record,
                "link": link, "history": history}  # fmt: skip

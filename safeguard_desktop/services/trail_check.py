@@ -240,11 +240,9 @@ def check(session: Session, actor: Actor, folder: Path, keys: Unlocked | None = 
     try:
         own = profile_checkpoint(session, folder, keys)
     except AlteredCheckpoint:
-        own = None
         result = audit.Verification(False, 0, None, "the checkpoint of it kept in your own profile was edited")
-        audit.record(session, actor, "verified the audit trail", "audit", "", result.describe())
-        return result
-    check_mark, marked_from = authorship(folder, keys)
-    result = audit.verify(session, actor, points + ([own] if own is not None else []), check_mark, marked_from)
+    else:
+        check_mark, marked_from = authorship(folder, keys)
+        result = audit.verify(session, actor, points + ([own] if own is not None else []), check_mark, marked_from)
     audit.record(session, actor, "verified the audit trail", "audit", "", result.describe())
     return result
