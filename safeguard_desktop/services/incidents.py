@@ -219,12 +219,8 @@ def _input_from(payload: dict[str, Any]) -> IncidentInput:
         occurred_at=datetime.fromisoformat(occurred) if occurred else None,
         platforms=[str(p) for p in payload.get("platforms", [])],
         evidence_links=[str(link) for link in payload.get("links", [])],
-        people=[
-            PersonInput(str(p["kind"]), str(p["involvement"]), int(p["pupil_id"]) if p.get("pupil_id") else None,
-                        str(p.get("name", "")), str(p.get("staff_role", "")))
-            for p in payload.get("people", [])
-        ],
-    )  # fmt: skip
+        people=[_person(p) for p in payload.get("people", [])],
+    )
 
 
 def record_incident(session: Session, actor: Actor, data: IncidentInput) -> int:
@@ -299,6 +295,16 @@ class Facts:
         data["follow_up_on"] = self.follow_up_on.isoformat() if self.follow_up_on else None
         return data
 
+    @classmethod
+    def from_plain(cls, data: dict[str, Any]) -> Facts:
+        """Back from :meth:`plain` (KeyError, TypeError or ValueError when it is not such data)."""
+        return cls(
+            str(data["category"]), str(data["four_cs"]), str(data["urgency"]), str(data["status"]),
+            datetime.fromisoformat(data["occurred_at"]) if data.get("occurred_at") else None,
+            date.fromisoformat(data["follow_up_on"]) if data.get("follow_up_on") else None,
+            str(data["reported_by"]), data.get("reported_by_user"), list(data.get("people", [])),
+        )  # fmt: skip
+
 
 _UNREADABLE_FACTS = Facts(Category.OTHER.value, FourCs.CONDUCT.value, Urgency.MEDIUM.value, Status.OPEN.value, None,
                           None, sealing.UNREADABLE, None)  # fmt: skip
@@ -311,12 +317,7 @@ def facts(incident: Incident, actor: Actor) -> Facts:
         if data is None:
             return _UNREADABLE_FACTS
         try:
-            return Facts(
-                str(data["category"]), str(data["four_cs"]), str(data["urgency"]), str(data["status"]),
-                datetime.fromisoformat(data["occurred_at"]) if data.get("occurred_at") else None,
-                date.fromisoformat(data["follow_up_on"]) if data.get("follow_up_on") else None,
-                str(data["reported_by"]), data.get("reported_by_user"), list(data.get("people", [])),
-            )  # fmt: skip
+            return Facts.from_plain(data)
         except (KeyError, TypeError, ValueError):
             return _UNREADABLE_FACTS
     people = [{"kind": p.kind, "involvement": p.involvement, "pupil_id": p.pupil_id,

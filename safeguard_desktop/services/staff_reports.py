@@ -57,7 +57,7 @@ class SentReport:
 
     @property
     def state(self) -> str:
-        """'Sent — not yet read by a lead' or 'Incident 12: open'."""
+        """'Sent, not yet taken in by a safeguarding lead' or 'Incident 12: open'."""
         if self.incident is None:
             return "Sent, not yet taken in by a safeguarding lead"
         return f"Incident {self.incident}: {self.status}"
@@ -256,7 +256,7 @@ def _write_receipts(session: Session, actor: Actor, keys: Unlocked, folder: Path
         known = incidents.facts(incident, actor)
         report_id, number, status, username = incident.report_ref, incident.id, known.status, known.reported_by_user
         public = signed_public(keys, str(username or ""))
-        if public is None or report_ref_bad(report_id):
+        if public is None or not _valid_id(report_id):
             continue
         context = _receipt_context(str(report_id), str(username))
         shared = agreed(keys.safeguarding_private, public, context)
@@ -274,8 +274,3 @@ def _write_receipts(session: Session, actor: Actor, keys: Unlocked, folder: Path
                          private=True)  # fmt: skip
         written += 1
     return written
-
-
-def report_ref_bad(report_id: object) -> bool:
-    """True unless ``report_id`` is a report's id as the staff room writes them (32 hex digits)."""
-    return not _valid_id(report_id)
