@@ -10,11 +10,15 @@ import csv
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import Register, open_register
+
+if TYPE_CHECKING:
+    from safeguard_desktop.ui.kit.steps import Scripted
 
 TODAY = date(2026, 11, 24)
 
@@ -26,6 +30,34 @@ def _throwaway_config(tmp_path_factory: pytest.TempPathFactory) -> None:
     config = tmp_path_factory.mktemp("config")
     os.environ["XDG_CONFIG_HOME"] = str(config / "user")
     os.environ["XDG_CONFIG_DIRS"] = str(config / "machine")
+
+
+@pytest.fixture(scope="session")
+def qapp_args(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Widgets are tried on the smallest screen a school laptop has, 1366×768 (the offscreen platform's screen
+    is set from a file; elsewhere the real screen is used)."""
+    import json
+    import sys
+
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen" or sys.platform == "win32":
+        return [sys.argv[0]]
+    config = tmp_path_factory.mktemp("screen") / "laptop.json"
+    laptop = {"name": "laptop", "x": 0, "y": 0, "width": 1366, "height": 768, "logicalDpi": 96}
+    config.write_text(json.dumps({"screens": [laptop]}), encoding="utf-8")
+    return [sys.argv[0], "-platform", f"offscreen:configfile={config}"]
+
+
+@pytest.fixture
+def answers() -> Iterator[Scripted]:
+    """The answers the next questions and file choices get, in order (True/False, a Path or None for Cancel).
+
+    The real dialogs run; only the person's answers are scripted. What was asked: ``answers.asked``."""
+    from safeguard_desktop.ui.kit import steps
+
+    scripted = steps.Scripted()
+    before = steps.use(scripted)
+    yield scripted
+    steps.use(before)
 
 
 @pytest.fixture

@@ -295,8 +295,6 @@ def test_events_screen_creates_an_event_and_shows_who_may_be_filmed(qtbot, windo
 def test_letters_from_the_events_screen(qtbot, tmp_path: Path, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     from datetime import datetime
 
-    from pypdf import PdfReader
-
     from safeguard_desktop.domain.events import FilmingPolicy
     from safeguard_desktop.services import events
 
@@ -307,11 +305,20 @@ def test_letters_from_the_events_screen(qtbot, tmp_path: Path, window: MainWindo
     window.tabs.setCurrentWidget(screen)
     assert screen.letters_button.isEnabled()
     screen.undecided_check.setChecked(False)
-    out = tmp_path / "letters.pdf"
-    screen.print_letters(str(out))
-    pages = len(PdfReader(out).pages)
+    # WHEN the letters are made on a worker thread, as in the app, with the progress box showing
+    background.set_synchronous(False)
+    try:
+        screen.print_letters()
+        box = screen.document_job.progress_box
+        box.show()
+        qtbot.waitUntil(lambda: screen.preview is not None, timeout=30_000)
+    finally:
+        background.set_synchronous(True)
+    # THEN the progress box has gone and the preview shows one page per participant
+    assert not box.isVisible()
+    pages = screen.preview.document.pageCount()
     assert pages == screen.current.counts()["participants"] > 0
-    assert f"{pages} letters saved" in screen.counts.text()
+    assert f"{pages} letters ready" in screen.counts.text()
 
 
 def test_briefing_and_notice_from_the_events_screen(qtbot, tmp_path: Path, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -328,17 +335,15 @@ def test_briefing_and_notice_from_the_events_screen(qtbot, tmp_path: Path, windo
     screen = window.events_screen
     window.tabs.setCurrentWidget(screen)
     assert screen.documents_button.isEnabled()
-    for kind in ("briefing", "notice-a3", "chase"):
-        out = tmp_path / f"{kind}.pdf"
-        screen.save_document(kind, str(out))
-        assert PdfReader(out).pages and "saved to" in screen.counts.text()
+    for kind in ("briefing", "notice-a3", "chase", "announcement"):
+        screen.save_document(kind)
+        preview = screen.preview
+        assert preview is not None and preview.document.pageCount() >= 1 and "ready" in screen.counts.text()
+        saved = preview.save_as(str(tmp_path / f"{kind}.pdf"))
+        assert saved and PdfReader(saved).pages
+        preview.close()
     assert "CONFIDENTIAL" in PdfReader(tmp_path / "briefing.pdf").pages[0].extract_text()
-    # Without a path the document opens in the in-app preview (QtPdf) to print or save.
-    screen.save_document("announcement")
-    preview = screen.preview
-    assert preview is not None and preview.document.pageCount() == 1 and "ready" in screen.counts.text()
-    saved = preview.save_as(str(tmp_path / "announcement.pdf"))
-    assert saved and "Carols" in PdfReader(saved).pages[0].extract_text()
+    assert "Carols" in PdfReader(tmp_path / "announcement.pdf").pages[0].extract_text()
 
 
 def test_recording_returned_slips(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]

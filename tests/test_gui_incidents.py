@@ -223,7 +223,7 @@ def test_wording_editor_previews_live_and_saves(qtbot, window: MainWindow, reg: 
         assert templates.wording(session, "letter_pupil")[1] is False
 
 
-def test_import_photos_from_the_file_menu(qtbot, tmp_path, window: MainWindow, reg: Register) -> None:  # type: ignore[no-untyped-def]
+def test_import_photos_from_the_file_menu(qtbot, tmp_path, window: MainWindow, reg: Register, answers) -> None:  # type: ignore[no-untyped-def]
     from PIL import Image
     from sqlalchemy import func, select
 
@@ -237,16 +237,12 @@ def test_import_photos_from_the_file_menu(qtbot, tmp_path, window: MainWindow, r
     for code in upns:
         Image.new("RGB", (300, 400), "teal").save(folder / f"{code}.jpg", "JPEG")
     (folder / "stranger.jpg").write_bytes((folder / f"{upns[0]}.jpg").read_bytes())
-    asked: list[str] = []
-    finished: list[str] = []
+    answers.answers += [folder, True]  # the folder, then "Import" after the preview
 
-    def confirm(text: str) -> bool:
-        asked.append(text)
-        return True
-
-    window.on_photos_action(str(folder), confirm=confirm, on_finished=finished.append)
+    window.photos_action.trigger()  # File ▸ Import pupil photos… as the menu calls it
     # GIVEN the preview THEN the lead is told what matches and what is left out, before anything is saved
-    assert "3 photo(s) match" in asked[0] and "stranger.jpg: matches no pupil" in asked[0]
-    assert finished == ["Imported 3 photo(s). They appear on the staff briefings."]
+    ((_title, preview),) = answers.asked[1:]
+    assert "3 photo(s) match" in preview and "stranger.jpg: matches no pupil" in preview
+    assert answers.told == [("Import pupil photos", "Imported 3 photo(s). They appear on the staff briefings.")]
     with read_session(reg.engine) as session:
         assert session.scalar(select(func.count()).select_from(PupilPhoto)) == 3

@@ -59,7 +59,7 @@ def test_subject_access_record(tmp_path: Path, reg: Register, dsl: Actor, office
     assert "Not about her." not in text  # another pupil's incident is not in this pupil's record
 
 
-def test_subject_access_from_the_consent_menu(qtbot, tmp_path: Path, reg: Register, dsl: Actor) -> None:  # type: ignore[no-untyped-def]
+def test_subject_access_from_the_consent_menu(qtbot, tmp_path: Path, reg: Register, dsl: Actor, answers) -> None:  # type: ignore[no-untyped-def]
     from pypdf import PdfReader
 
     from safeguard_desktop.services.demo import create_demo_school
@@ -75,8 +75,12 @@ def test_subject_access_from_the_consent_menu(qtbot, tmp_path: Path, reg: Regist
     window.register_screen.load_now()
     window.register_screen.table.selectRow(0)
     pupil = window.register_screen.model.pupil_at(0)
-    saved = window.on_sar_action(str(tmp_path / "sar"))
+    (tmp_path / "sar").mkdir()
+    answers.answers.append(tmp_path / "sar")
+    window.sar_action.trigger()  # as the menu calls it (with its 'checked' argument)
     background.set_synchronous(False)
-    assert saved is not None and saved.endswith(".pdf")
+    assert answers.told == []
+    assert "Subject access record saved" in window.statusBar().currentMessage()
+    saved = str(tmp_path / "sar" / f"sar-{pupil.upn}.pdf")
     text = " ".join(page.extract_text() for page in PdfReader(saved).pages)
     assert pupil.upn in text and (tmp_path / "sar" / f"sar-{pupil.upn}.json").exists()

@@ -149,13 +149,13 @@ def cmd_letters(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """letters EVENT --out FILE.pdf [--only-undecided]."""
     from pathlib import Path
 
-    from safeguard_desktop.services import letters
+    from safeguard_desktop.services.event_documents import make_document
 
     with write_session(reg.engine) as session:
-        pdf, count = letters.consent_letters(session, actor, args.event, only_undecided=args.only_undecided,
-                                             per_holder=args.per_holder)  # fmt: skip
-    write_atomically(Path(args.out), pdf)
-    print(f"Wrote {count} letters to {args.out}.")
+        made = make_document(session, actor, args.event, "letters", only_undecided=args.only_undecided,
+                             per_holder=args.per_holder)  # fmt: skip
+    write_atomically(Path(args.out), made.pdf)
+    print(f"Wrote {made.summary} to {args.out}.")
     return EXIT_OK
 
 
@@ -170,23 +170,16 @@ def _answers(text: str) -> dict[str, bool]:
 
 
 def cmd_document(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
-    """notice / announcement / briefing / chase EVENT --out FILE.pdf."""
+    """notice / announcement / briefing / chase / followup EVENT --out FILE.pdf."""
     from pathlib import Path
 
-    from safeguard_desktop.services import notices
+    from safeguard_desktop.services.event_documents import make_document
 
+    kind = "notice-a3" if args.command == "notice" and args.size == "A3" else args.command
     with write_session(reg.engine) as session:
-        if args.command == "notice":
-            pdf = notices.notice(session, actor, args.event, size=args.size)
-        elif args.command == "announcement":
-            pdf = notices.announcement(session, actor, args.event)
-        elif args.command == "followup":
-            pdf = notices.follow_up_letter(session, actor, args.event, to=args.to, platform=args.platform)
-        elif args.command == "briefing":
-            pdf = notices.briefing(session, actor, args.event)
-        else:
-            pdf = notices.chase_list(session, actor, args.event)
-    write_atomically(Path(args.out), pdf)
+        made = make_document(session, actor, args.event, kind, to=getattr(args, "to", ""),
+                             platform=getattr(args, "platform", ""))  # fmt: skip
+    write_atomically(Path(args.out), made.pdf)
     print(f"Wrote {args.out}.")
     return EXIT_OK
 

@@ -32,6 +32,51 @@ def parse_uk_date(text: str) -> date:
         raise ValueError(f"{text!r} is not a real date ({exc})") from exc
 
 
+_TYPED = re.compile(r"^\s*(\d{1,2})\s*[/.\- ]\s*([0-9]{1,2}|[A-Za-z]{3,9})\s*[/.\- ]\s*(\d{2}|\d{4})\s*$")
+_MONTHS = {name: n for n, names in enumerate((("jan", "january"), ("feb", "february"), ("mar", "march"),
+           ("apr", "april"), ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+           ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1)
+           for name in names}  # fmt: skip
+
+
+def read_typed_date(text: str, *, earliest: date | None = None, latest: date | None = None) -> date:
+    """A date as a person types it in the UK: 28/11/2026, 28.11.26, 28-11-2026, 28 11 2026 or 28 Nov 2026.
+
+    Two-digit years are this century's. Nothing is corrected silently: a date that is not real, is in the
+    American order, or falls outside ``earliest``..``latest`` is refused with a sentence saying why.
+
+    Raises:
+        ValueError: with what to type instead.
+    """
+    m = _TYPED.match(text)
+    if not m:
+        iso = _ISO_DATE.match(text)
+        if iso:
+            return _in_range(date(*(int(g) for g in iso.groups())), earliest, latest)
+        raise ValueError(f"'{text.strip()}' is not a date: type it as day/month/year, for example 28/11/2026.")
+    day, month_text, year_text = m.groups()
+    month = int(month_text) if month_text.isdigit() else _MONTHS.get(month_text.lower(), 0)
+    year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+    if month == 0:
+        raise ValueError(f"'{month_text}' is not a month. Type the date as day/month/year, for example 28/11/2026.")
+    if month > 12:
+        hint = f" Did you mean {month:02d}/{int(day):02d}/{year}?" if int(day) <= 12 and month <= 31 else ""
+        raise ValueError(f"There is no month {month}: dates here are day/month/year.{hint}")
+    try:
+        value = date(year, month, int(day))
+    except ValueError:
+        raise ValueError(f"{int(day)}/{month}/{year} is not a real date (check the day and the month).") from None
+    return _in_range(value, earliest, latest)
+
+
+def _in_range(value: date, earliest: date | None, latest: date | None) -> date:
+    if latest is not None and value > latest:
+        raise ValueError(f"{format_uk_date(value)} is after {format_uk_date(latest)}, the latest date allowed here.")
+    if earliest is not None and value < earliest:
+        raise ValueError(f"{format_uk_date(value)} is before {format_uk_date(earliest)}, the earliest allowed here.")
+    return value
+
+
 def format_uk_date(value: date | datetime | None) -> str:
     """dd/mm/yyyy, or an empty string for no date."""
     return value.strftime("%d/%m/%Y") if value else ""

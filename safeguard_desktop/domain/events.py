@@ -73,3 +73,15 @@ def policy_text(policy: FilmingPolicy, custom_text: str = "", footage_offered: b
     """The words families read: the policy (or the school's own wording), then the footage offer."""
     words = custom_text.strip() if policy is FilmingPolicy.CUSTOM else POLICY_WORDING[policy]
     return f"{words} {FOOTAGE_OFFER}".strip() if footage_offered else words
+
+
+#: The documents an event has, by kind, with the title a person sees.
+DOCUMENT_KINDS = {
+    "letters": "Consent letters",
+    "notice": "Notice (A4)",
+    "notice-a3": "Notice (A3)",
+    "announcement": "Announcement",
+    "briefing": "Confidential staff briefing",
+    "chase": "Chase list",
+    "followup": "Request to remove images",
+}

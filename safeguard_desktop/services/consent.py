@@ -14,6 +14,7 @@ from safeguard_desktop.domain.pupils import age_on
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.services import audit, sealing
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound, ValidationError
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Contact, Pupil, School
 
@@ -45,6 +46,7 @@ def _clean_text(value: str, field: str, limit: int) -> str:
     return text
 
 
+@changes(Topic.CONSENT)
 def record_decisions(
     session: Session,
     actor: Actor,
@@ -161,6 +163,7 @@ def _contact_for(session: Session, decision: DecisionInput, pupil_ids: Sequence[
     return contact
 
 
+@changes(Topic.CONSENT)
 def resolve_conflict(
     session: Session,
     actor: Actor,
@@ -202,6 +205,7 @@ def resolve_conflict(
     return len(purpose_ids)
 
 
+@changes(Topic.PUPILS, Topic.CONSENT)
 def set_never_photograph(session: Session, actor: Actor, pupil_id: int, flag: bool, reason: str = "") -> None:
     """Set or clear the high-risk flag. Setting it needs a reason (seen only by safeguarding leads)."""
     actor.require(Operation.SET_NEVER_PHOTOGRAPH)

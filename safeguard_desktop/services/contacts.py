@@ -16,6 +16,7 @@ from safeguard_desktop.domain.consent import GivenByKind, giver_key
 from safeguard_desktop.domain.text import unsafe_character
 from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound, ValidationError
 from safeguard_desktop.store.models import ConsentDecision, Contact, Pupil
 
@@ -98,6 +99,7 @@ def list_contacts(session: Session, actor: Actor, pupil_id: int) -> list[Contact
     return [_view(c) for c in rows]
 
 
+@changes(Topic.CONSENT)
 def add_contact(session: Session, actor: Actor, pupil_id: int, data: ContactInput) -> int:
     """Add a contact to a pupil; decisions already recorded under the same name are attached to it."""
     actor.require(Operation.EDIT_CONSENT)
@@ -112,6 +114,7 @@ def add_contact(session: Session, actor: Actor, pupil_id: int, data: ContactInpu
     return contact.id
 
 
+@changes(Topic.CONSENT)
 def update_contact(session: Session, actor: Actor, contact_id: int, data: ContactInput) -> None:
     """Change a contact's details (their decisions stay theirs)."""
     actor.require(Operation.EDIT_CONSENT)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.changes import Topic
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -22,7 +23,8 @@ class AppContext(QObject):
     screen from a light read and opens the full store (SQLAlchemy, migrations) just after.
     """
 
-    changed = Signal(str)  # "pupils", "consent", "purposes", "school"
+    changed = Signal(str)  # one Topic's value ("pupils", "consent", …) per topic published
+    published = Signal(object)  # the frozenset[Topic] one operation changed
 
     def __init__(
         self,
@@ -54,6 +56,13 @@ class AppContext(QObject):
     def engine(self) -> Engine:
         """The register's SQLAlchemy engine."""
         return self.register.engine
+
+    def publish(self, topics: Iterable[Topic]) -> None:
+        """Tell every screen what an operation changed (once per topic, whoever made the change)."""
+        chosen = frozenset(topics)
+        self.published.emit(chosen)
+        for topic in sorted(chosen):
+            self.changed.emit(topic.value)
 
     def close(self) -> None:
         """Release the register."""

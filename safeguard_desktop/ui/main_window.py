@@ -11,6 +11,8 @@ from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.events.screen import EventsScreen
 from safeguard_desktop.ui.incidents.screen import IncidentsScreen
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.ops import run_op
 from safeguard_desktop.ui.register.screen import RegisterScreen
 
 
@@ -236,40 +238,34 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
-    def on_photos_action(self, folder: str | None = None, **options: object) -> object:
-        """File ▸ Import pupil photos (for the staff briefing)."""
+    def on_photos_action(self, _checked: bool = False) -> object:
+        """File ▸ Import pupil photos (for the staff briefing): the folder is asked for first."""
         from safeguard_desktop.ui.importer.photos_import import PhotoImportFlow
 
-        self._photo_flow = PhotoImportFlow(self.context, self, folder, **options)  # type: ignore[arg-type]
+        self._photo_flow = PhotoImportFlow(self.context, self)
+        self._photo_flow.start()
         return self._photo_flow
 
-    def on_sar_action(self, folder: str | None = None) -> str | None:
+    def on_sar_action(self, _checked: bool = False) -> None:
         """Consent ▸ Subject access export: the selected pupil's record as PDF and JSON, for the DSL to review."""
         from pathlib import Path
 
-        from PySide6.QtWidgets import QFileDialog
-
-        from safeguard_desktop.services.errors import ServiceError
         from safeguard_desktop.services.subject_access import write_subject_access
-        from safeguard_desktop.services.transaction import write_session
 
         chosen = self.register_screen.selected_pupils()
         if len(chosen) != 1:
-            QMessageBox.information(self, "Subject access", "Select one pupil in the register first.")
-            return None
-        if folder is None:
-            folder = QFileDialog.getExistingDirectory(self, "Save the subject access record in…", str(Path.home()))
-            if not folder:
-                return None
-        try:
-            with write_session(self.context.engine) as session:
-                pdf = write_subject_access(session, self.context.actor, chosen[0].id, Path(folder)).pdf
-        except (ServiceError, OSError) as exc:
-            QMessageBox.warning(self, "Subject access", str(exc))
-            return None
-        self.statusBar().showMessage(f"Subject access record saved: {pdf} (and .json). Review incident content "
-                                     "before disclosing.", 20_000)  # fmt: skip
-        return str(pdf)
+            steps.current().tell(self, "Subject access", "Select one pupil in the register first.")
+            return
+
+        def saved(files: object) -> None:
+            self.statusBar().showMessage(f"Subject access record saved: {getattr(files, 'pdf', '')} (and .json). "
+                                         "Review incident content before disclosing.", 20_000)  # fmt: skip
+
+        def write(folder: Path) -> None:
+            run_op(self.context, self, write_subject_access, chosen[0].id, folder, title="Subject access",
+                   progress="Writing the subject access record…", on_done=saved)  # fmt: skip
+
+        steps.current().choose_folder(self, "Save the subject access record in…", Path.home(), write)
 
     def on_retention_action(self) -> QWidget:
         """Settings ▸ Retention review."""

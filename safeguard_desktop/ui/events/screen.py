@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safeguard_desktop.files import write_atomically
+from safeguard_desktop.domain.events import DOCUMENT_KINDS
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.kit.ops import run_op
 from safeguard_desktop.ui.register.model import VERDICT_STYLE
 
 if TYPE_CHECKING:
@@ -38,15 +39,7 @@ ROSTER_WORDS = {
     "parent_filming": ("Filming by parents", "May be filmed"),
     "school_recording": ("School recording", "May be recorded"),
 }
-DOCUMENTS = {
-    "letters": "Consent letters",
-    "notice": "Notice (A4)",
-    "notice-a3": "Notice (A3)",
-    "announcement": "Announcement",
-    "briefing": "Confidential staff briefing",
-    "chase": "Chase list",
-    "followup": "Request to remove images",
-}
+DOCUMENTS = DOCUMENT_KINDS
 
 
 class EventsScreen(QWidget):
@@ -221,9 +214,9 @@ class EventsScreen(QWidget):
                 item.setToolTip(word)
                 self.roster_table.setItem(r, c, item)
 
-    def print_letters(self, path: str | None = None) -> None:
+    def print_letters(self) -> None:
         """Consent letters with reply slips (see save_document)."""
-        self.save_document("letters", path)
+        self.save_document("letters")
 
     def current_event(self) -> tuple[int, str] | None:
         """(id, name) of the chosen event, also for staff, who see no roster."""
@@ -234,80 +227,31 @@ class EventsScreen(QWidget):
             return self.summaries[row].id, self.summaries[row].name
         return None
 
-    def save_document(self, kind: str, path: str | None = None) -> None:
+    def save_document(self, kind: str) -> None:
         """Make one of the event's PDFs off the GUI thread (progress, Cancel), then preview it in the app to print
-        or save. With ``path`` it is saved there straight away instead."""
+        or save."""
         chosen = self.current_event()
         if chosen is None:
             return
-        from pathlib import Path
-
-        from PySide6.QtWidgets import QMessageBox, QProgressDialog
-
-        from safeguard_desktop.services import letters, notices
+        from safeguard_desktop.services.event_documents import EventDocument, make_document
         from safeguard_desktop.services.filenames import safe_filename
-        from safeguard_desktop.services.transaction import write_session
-        from safeguard_desktop.ui.background import Cancelled, Progress, run_in_background
 
         event_id, event_name = chosen
         title = DOCUMENTS[kind]
         suggested_name = safe_filename(f"{title} - {event_name}", ".pdf")
-        only_undecided = self.undecided_check.isChecked()
-        per_holder = self.per_holder_check.isChecked()
-        engine, actor = self.context.engine, self.context.actor
-        dialog = QProgressDialog(f"Making the {title.lower()}…", "Cancel", 0, 100, self)
-        dialog.setWindowTitle(title)
-        dialog.setMinimumDuration(300)
-        dialog.setAutoClose(False)
 
-        def work(progress: Progress) -> tuple[str, bytes]:
-            with write_session(engine) as session:
-                if kind == "letters":
-                    pdf, count = letters.consent_letters(
-                        session, actor, event_id, only_undecided=only_undecided, per_holder=per_holder,
-                        progress=lambda done, total: progress.update(done, total, ""),
-                    )  # fmt: skip
-                    summary = f"{count} letters"
-                else:
-                    pdf = {
-                        "notice": lambda: notices.notice(session, actor, event_id),
-                        "notice-a3": lambda: notices.notice(session, actor, event_id, size="A3"),
-                        "announcement": lambda: notices.announcement(session, actor, event_id),
-                        "briefing": lambda: notices.briefing(session, actor, event_id),
-                        "chase": lambda: notices.chase_list(session, actor, event_id),
-                        "followup": lambda: notices.follow_up_letter(session, actor, event_id),
-                    }[kind]()
-                    summary = title
-            if path is not None:
-                write_atomically(Path(path), pdf)
-            return summary, pdf
-
-        def on_progress(done: int, total: int, _message: str) -> None:
-            dialog.setMaximum(total)
-            dialog.setValue(done)
-
-        def on_done(result: tuple[str, bytes]) -> None:
-            summary, pdf = result
-            dialog.reset()
-            if path is not None:
-                self.counts.setText(f"{summary} saved to {path}")
-                return
+        def made(document: EventDocument) -> None:
             from safeguard_desktop.ui.pdf_preview import show_pdf
 
-            self.counts.setText(f"{summary} ready: print or save from the preview.")
-            self.preview = show_pdf(
-                self.context, self, pdf, title, suggested_name, kind="event", record_id=event_id, note=summary
-            )
+            self.counts.setText(f"{document.summary} ready: print or save from the preview.")
+            self.preview = show_pdf(self.context, self, document.pdf, title, suggested_name, kind="event",
+                                    record_id=event_id, note=document.summary)  # fmt: skip
 
-        def on_error(exc: Exception) -> None:
-            dialog.reset()
-            if isinstance(exc, Cancelled):
-                self.counts.setText(f"Cancelled: the {title.lower()} were not saved.")
-            else:
-                QMessageBox.warning(self, title, str(exc))
-
-        self.document_job = run_in_background(work, on_done, on_error, on_progress, parent=self)
-        dialog.canceled.connect(self.document_job.cancel)
+        self.document_job = run_op(
+            self.context, self, make_document, event_id, kind, only_undecided=self.undecided_check.isChecked(),
+            per_holder=self.per_holder_check.isChecked(), title=title, progress=f"Making the {title.lower()}…",
+            on_done=made,
+        )  # fmt: skip
 
     #: The last document preview opened (print or save from there).
     preview: QWidget | None = None

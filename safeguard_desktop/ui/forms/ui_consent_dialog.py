@@ -16,10 +16,12 @@ from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
     QImage, QKeySequence, QLinearGradient, QPainter,
     QPalette, QPixmap, QRadialGradient, QTransform)
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QCheckBox, QComboBox,
-    QDateEdit, QDialog, QDialogButtonBox, QFormLayout,
-    QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QListWidget, QListWidgetItem, QPlainTextEdit, QRadioButton,
-    QSizePolicy, QVBoxLayout, QWidget)
+    QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
+    QHBoxLayout, QLabel, QLineEdit, QListWidget,
+    QListWidgetItem, QPlainTextEdit, QRadioButton, QSizePolicy,
+    QVBoxLayout, QWidget)
+
+from safeguard_desktop.ui.kit.date_field import DateField
 
 class Ui_ConsentDialog(object):
     def setupUi(self, ConsentDialog):
@@ -117,9 +119,8 @@ class Ui_ConsentDialog(object):
 
         self.form_layout.setWidget(5, QFormLayout.ItemRole.LabelRole, self.given_label)
 
-        self.given_date = QDateEdit(ConsentDialog)
+        self.given_date = DateField(ConsentDialog)
         self.given_date.setObjectName(u"given_date")
-        self.given_date.setCalendarPopup(True)
 
         self.form_layout.setWidget(5, QFormLayout.ItemRole.FieldRole, self.given_date)
 
@@ -129,9 +130,8 @@ class Ui_ConsentDialog(object):
 
         self.form_layout.setWidget(6, QFormLayout.ItemRole.LabelRole, self.valid_check)
 
-        self.valid_date = QDateEdit(ConsentDialog)
+        self.valid_date = DateField(ConsentDialog)
         self.valid_date.setObjectName(u"valid_date")
-        self.valid_date.setCalendarPopup(True)
 
         self.form_layout.setWidget(6, QFormLayout.ItemRole.FieldRole, self.valid_date)
 
@@ -219,12 +219,10 @@ class Ui_ConsentDialog(object):
         self.route_combo.setAccessibleName(QCoreApplication.translate("ConsentDialog", u"How the decision reached the school", None))
 #endif // QT_CONFIG(accessibility)
         self.given_label.setText(QCoreApplication.translate("ConsentDialog", u"Date &given", None))
-        self.given_date.setDisplayFormat(QCoreApplication.translate("ConsentDialog", u"dd/MM/yyyy", None))
 #if QT_CONFIG(accessibility)
         self.given_date.setAccessibleName(QCoreApplication.translate("ConsentDialog", u"Date the decision was given", None))
 #endif // QT_CONFIG(accessibility)
         self.valid_check.setText(QCoreApplication.translate("ConsentDialog", u"&Valid until", None))
-        self.valid_date.setDisplayFormat(QCoreApplication.translate("ConsentDialog", u"dd/MM/yyyy", None))
 #if QT_CONFIG(accessibility)
         self.valid_date.setAccessibleName(QCoreApplication.translate("ConsentDialog", u"Date the decision lapses", None))
 #endif // QT_CONFIG(accessibility)

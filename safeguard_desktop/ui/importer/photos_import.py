@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.ops import run_op
+
+TITLE = "Import pupil photos"
 
 
 def summary_text(result: object) -> str:
@@ -27,70 +31,39 @@ def summary_text(result: object) -> str:
 
 
 class PhotoImportFlow:
-    """Preview (nothing saved) → confirm → import. ``confirm`` is asked with the preview's text."""
+    """Choose the folder → preview (nothing saved) → confirm → import, each step off the GUI thread."""
 
-    def __init__(
-        self,
-        context: AppContext,
-        parent: QWidget,
-        folder: str | None = None,
-        confirm: Callable[[str], bool] | None = None,
-        on_finished: Callable[[str], None] | None = None,
-    ) -> None:
+    def __init__(self, context: AppContext, parent: QWidget) -> None:
         self.context = context
         self.parent = parent
-        self.confirm = confirm or self._ask
-        self.on_finished = on_finished or (lambda message: QMessageBox.information(parent, "Pupil photos", message))
-        if folder is None:
-            folder = QFileDialog.getExistingDirectory(parent, "Folder of pupil photos (named by UPN or admission no.)")
-        self.folder = Path(folder) if folder else None
-        self.job = None
-        if self.folder is not None:
-            self._run(apply=False)
 
-    def _ask(self, text: str) -> bool:
-        answer = QMessageBox.question(
-            self.parent, "Import pupil photos", text + "\n\nImport the matching photos now?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes,
-        )  # fmt: skip
-        return answer == QMessageBox.StandardButton.Yes
+    def start(self) -> None:
+        """Ask for the folder of photos."""
+        steps.current().choose_folder(
+            self.parent, "Folder of pupil photos (named by UPN or admission no.)", Path.home(), self.preview
+        )
 
-    def _run(self, *, apply: bool) -> None:
+    def preview(self, folder: Path) -> None:
+        """What the folder holds and what matches; nothing is saved yet."""
         from safeguard_desktop.services import photos
-        from safeguard_desktop.services.transaction import write_session
-        from safeguard_desktop.ui.background import Cancelled, Progress, run_in_background
 
-        engine, actor, folder = self.context.engine, self.context.actor, self.folder
-        assert folder is not None
-        dialog = QProgressDialog("Reading the photos…" if not apply else "Importing…", "Cancel", 0, 100, self.parent)
-        dialog.setWindowTitle("Pupil photos")
-        dialog.setMinimumDuration(300)
-        dialog.setAutoClose(False)
+        run_op(self.context, self.parent, photos.import_folder, folder, apply=False, title=TITLE,
+               progress="Reading the photos…", on_done=lambda found: self._previewed(folder, found))  # fmt: skip
 
-        def work(progress: Progress) -> photos.PhotoImport:
-            with write_session(engine) as session:
-                return photos.import_folder(
-                    session, actor, folder, apply=apply, progress=lambda d, t: progress.update(d, t, "")
-                )
+    def _previewed(self, folder: Path, result: object) -> None:
+        text = summary_text(result)
+        if not getattr(result, "matched", None):
+            steps.current().tell(self.parent, TITLE, text + "\nNothing was imported.")
+            return
+        steps.current().confirm(self.parent, TITLE, text + "\n\nImport the matching photos now?", yes="Import",
+                                then=lambda: self._apply(folder))  # fmt: skip
 
-        def on_progress(done: int, total: int, _message: str) -> None:
-            dialog.setMaximum(total)
-            dialog.setValue(done)
+    def _apply(self, folder: Path) -> None:
+        from safeguard_desktop.services import photos
 
-        def on_done(result: photos.PhotoImport) -> None:
-            dialog.reset()
-            if not apply:
-                if result.matched and self.confirm(summary_text(result)):
-                    self._run(apply=True)
-                elif not result.matched:
-                    self.on_finished(summary_text(result) + "\nNothing was imported.")
-                return
-            self.context.changed.emit("pupils")
-            self.on_finished(f"Imported {len(result.matched)} photo(s). They appear on the staff briefings.")
+        run_op(self.context, self.parent, photos.import_folder, folder, apply=True, title=TITLE,
+               also_changes=(Topic.PUPILS,), progress="Importing the photos…", on_done=self._imported)  # fmt: skip
 
-        def on_error(exc: Exception) -> None:
-            dialog.reset()
-            self.on_finished("Cancelled: no photo was imported." if isinstance(exc, Cancelled) else str(exc))
-
-        self.job = run_in_background(work, on_done, on_error, on_progress, parent=self.parent)
-        dialog.canceled.connect(self.job.cancel)
+    def _imported(self, result: object) -> None:
+        count = len(getattr(result, "matched", ()))
+        steps.current().tell(self.parent, TITLE, f"Imported {count} photo(s). They appear on the staff briefings.")

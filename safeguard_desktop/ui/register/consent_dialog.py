@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QListWidgetItem, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QListWidgetItem, QWidget
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.dates import end_of_academic_year
 from safeguard_desktop.services.consent import DecisionInput
 from safeguard_desktop.services.contacts import ContactView
-from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.register import PurposeInfo
 from safeguard_desktop.ui.forms.ui_consent_dialog import Ui_ConsentDialog
+from safeguard_desktop.ui.kit.dialog import Dialog
 
 STATE_LABELS = {
     ConsentState.GRANTED: "Granted",
@@ -25,18 +25,9 @@ STATE_LABELS = {
 RELATIONSHIPS = ("Mother", "Father", "Carer", "Step-parent", "Grandparent", "Guardian", "Foster carer", "Social worker")
 
 
-def to_qdate(value: date) -> QDate:
-    """date → QDate."""
-    return QDate(value.year, value.month, value.day)
-
-
-def from_qdate(value: QDate) -> date:
-    """QDate → date."""
-    return date(value.year(), value.month(), value.day())
-
-
-class ConsentDialog(QDialog):
-    """Collects a :class:`DecisionInput` and the chosen purposes; the caller saves them through the service.
+class ConsentDialog(Dialog):
+    """Collects a :class:`DecisionInput` and the chosen purposes; ``save`` starts saving them through the service
+    and calls :meth:`saved` when it is done (a refusal comes back through :meth:`show_error`, the dialog open).
 
     For a run of phone calls or emails the route used last is kept, the pupil's first contact is chosen and the
     decision has the focus: Ctrl+R, then G (granted) or R (refused), then Enter records an answer.
@@ -56,7 +47,8 @@ class ConsentDialog(QDialog):
         contacts: Sequence[ContactView] = (),
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Record consent decision", size=(560, 560))
+        self.work_name = "the decision"
         self.ui = Ui_ConsentDialog()
         self.ui.setupUi(self)
         self._today = today or date.today()
@@ -80,28 +72,25 @@ class ConsentDialog(QDialog):
         self.contact_combo = QComboBox()
         self.contact_combo.setAccessibleName("Contact who gave the decision")
         self.contact_combo.addItem("Someone else (type the name below)", None)
-        for contact in contacts:
-            pr = "" if contact.parental_responsibility else ", no parental responsibility"
-            label = f"{contact.name} ({contact.relationship or 'contact'}{pr})"
-            self.contact_combo.addItem(label, contact.id)
-        self._contacts = {c.id: c for c in contacts}
+        self._contacts: dict[int, ContactView] = {}
         self.contact_combo.currentIndexChanged.connect(self.on_contact_changed)
-        self.contact_combo.setVisible(bool(contacts))
-        self.ui.form_layout.insertRow(2, "&Contact" if contacts else "", self.contact_combo)
+        self.contact_combo.setVisible(False)
+        self.ui.form_layout.insertRow(2, "", self.contact_combo)
         # A pupil's no (or taking consent back) is recorded at any age; their yes from the school's age for it.
         self.ui.pupil_radio.setText("The p&upil")
         self.ui.pupil_radio.setToolTip("A pupil's refusal or withdrawal counts at any age; their yes from the school's "
                                        "age for their own consent")  # fmt: skip
-        if contacts:
-            self.contact_combo.setCurrentIndex(1)
         for route in Route:
             if route is not Route.MIS_IMPORT:
                 self.ui.route_combo.addItem(route.value.capitalize(), route)
         if ConsentDialog.last_route is not None:
             self.ui.route_combo.setCurrentIndex(max(0, self.ui.route_combo.findData(ConsentDialog.last_route)))
-        self.ui.given_date.setDate(to_qdate(self._today))
-        self.ui.given_date.setMaximumDate(to_qdate(self._today))
-        self.ui.valid_date.setDate(to_qdate(end_of_academic_year(self._today)))
+        self.ui.given_date.set_date(self._today)
+        self.ui.given_date.set_range(None, self._today)  # checked on leaving the field, never while typing
+        self.ui.valid_date.set_date(end_of_academic_year(self._today))
+        self.ui.valid_date.set_range(self._today, None)
+        for field in (self.ui.given_date, self.ui.valid_date):
+            field.problem_found.connect(self.show_error)
         self.ui.valid_check.toggled.connect(self.ui.valid_date.setEnabled)
         self.ui.pupil_radio.toggled.connect(self.on_pupil_radio_toggled)
         self.ui.state_combo.currentIndexChanged.connect(self.on_state_combo_changed)
@@ -110,7 +99,27 @@ class ConsentDialog(QDialog):
         self.ui.button_box.button(QDialogButtonBox.StandardButton.Save).setText("&Save decision")
         self.result_purposes: list[int] = []
         self.result_decision: DecisionInput | None = None
+        self._pending: tuple[list[int], DecisionInput] | None = None
+        self.watch(self.ui.state_combo, self.ui.name_edit, self.ui.relationship_combo, self.ui.route_combo,
+                   self.ui.given_date, self.ui.valid_date, self.ui.valid_check, self.ui.note_edit,
+                   self.ui.purposes_list, self.contact_combo, self.ui.pupil_radio)  # fmt: skip
         self.ui.state_combo.setFocus()
+        self.set_contacts(contacts)
+
+    def set_contacts(self, contacts: Sequence[ContactView]) -> None:
+        """One pupil's contacts to choose the giver from (the first is chosen); read after the dialog opens."""
+        if not contacts or self.has_unsaved_work():
+            return  # never change what the person already chose
+        for contact in contacts:
+            pr = "" if contact.parental_responsibility else ", no parental responsibility"
+            self.contact_combo.addItem(f"{contact.name} ({contact.relationship or 'contact'}{pr})", contact.id)
+        self._contacts = {c.id: c for c in contacts}
+        label = self.ui.form_layout.labelForField(self.contact_combo)
+        if label is not None:
+            label.setText("&Contact")  # type: ignore[attr-defined]
+            label.setBuddy(self.contact_combo)  # type: ignore[attr-defined]
+        self.contact_combo.setVisible(True)
+        self.contact_combo.setCurrentIndex(1)
 
     def on_pupil_radio_toggled(self, pupil: bool) -> None:
         """The pupil's own consent needs no parent name."""
@@ -147,10 +156,10 @@ class ConsentDialog(QDialog):
             state=ConsentState(self.ui.state_combo.currentData()),
             given_by_kind=GivenByKind.PUPIL if pupil else GivenByKind.PARENT,
             route=Route(self.ui.route_combo.currentData()),
-            given_on=from_qdate(self.ui.given_date.date()),
+            given_on=self.ui.given_date.date() or self._today,
             given_by_name="" if pupil else self.ui.name_edit.text(),
             given_by_relationship="" if pupil else self.ui.relationship_combo.currentText(),
-            valid_until=from_qdate(self.ui.valid_date.date()) if self.ui.valid_check.isChecked() else None,
+            valid_until=self.ui.valid_date.date() if self.ui.valid_check.isChecked() else None,
             note=self.ui.note_edit.toPlainText(),
             contact_id=None if pupil else self.contact_combo.currentData(),
         )
@@ -166,20 +175,27 @@ class ConsentDialog(QDialog):
             self.show_error("Tick at least one purpose.")
             self.ui.purposes_list.setFocus()
             return
+        for field, applies in ((self.ui.given_date, True), (self.ui.valid_date, self.ui.valid_check.isChecked())):
+            problem = field.problem() if applies else None
+            if problem is not None:
+                self.show_error(problem)
+                field.setFocus()
+                return
         decision = self.decision()
         needs_name = decision.given_by_kind is GivenByKind.PARENT and decision.state is not ConsentState.REQUESTED
         if needs_name and not decision.given_by_name.strip():
             self.show_error("Say who gave the decision (the parent or carer's name).")
             self.ui.name_edit.setFocus()
             return
-        try:
-            self._save(purposes, decision)
-        except ServiceError as exc:
-            self.show_error(str(exc))
-            return
-        self.result_purposes = purposes
-        self.result_decision = decision
-        ConsentDialog.last_route = decision.route
+        self.show_error("")
+        self._pending = (purposes, decision)
+        self._save(purposes, decision)
+
+    def saved(self) -> None:
+        """The service recorded the decision: close."""
+        assert self._pending is not None
+        self.result_purposes, self.result_decision = self._pending
+        ConsentDialog.last_route = self.result_decision.route
         self.accept()
 
 

@@ -27,6 +27,7 @@ from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.snapshot import PupilRow, RegisterSnapshot
 from safeguard_desktop.ui.background import run_in_background
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 from safeguard_desktop.ui.register.detail_panel import DetailPanel
 from safeguard_desktop.ui.register.model import (
     COL_NAME,
@@ -317,8 +318,7 @@ class RegisterScreen(QWidget):
         pupils = self.selected_pupils()
         if not pupils or self.snapshot is None:
             return None
-        from safeguard_desktop.services import consent
-        from safeguard_desktop.services.transaction import write_session
+        from safeguard_desktop.services import consent, contacts
         from safeguard_desktop.ui.register.consent_dialog import ConsentDialog
 
         purposes = self.snapshot.purposes
@@ -326,21 +326,14 @@ class RegisterScreen(QWidget):
         ids = [p.id for p in pupils]
 
         def save(purpose_ids: list[int], decision: DecisionInput) -> None:
-            with write_session(self.context.engine) as session:
-                consent.record_decisions(session, self.context.actor, ids, purpose_ids, decision)
-            self.context.changed.emit("consent")
+            run_op(self.context, dialog, consent.record_decisions, ids, purpose_ids, decision,
+                   title="Record decision", on_done=lambda _count: dialog.saved())  # fmt: skip
 
-        known: list = []
-        if len(ids) == 1:  # one pupil: their contacts to choose the giver from
-            from safeguard_desktop.services import contacts
-            from safeguard_desktop.services.transaction import read_session
-
-            with read_session(self.context.engine) as session:
-                known = [c for c in contacts.list_contacts(session, self.context.actor, ids[0]) if c.active]
-        dialog = ConsentDialog([p.name for p in pupils], purposes, save, preselected_purpose=preselected,
-                               contacts=known, parent=self)  # fmt: skip
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog = ConsentDialog([p.name for p in pupils], purposes, save, preselected_purpose=preselected, parent=self)
         dialog.open()
+        if len(ids) == 1:  # one pupil: their contacts to choose the giver from
+            run_read(self.context, self, contacts.list_contacts, ids[0],
+                     on_done=lambda known: dialog.set_contacts([c for c in known if c.active]))  # fmt: skip
         return dialog
 
     def on_contacts_button_clicked(self) -> QWidget | None:
