@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel
 from safeguard_desktop.services import keyring
 from safeguard_desktop.services.accounts import SignInFailed
 from safeguard_desktop.services.actors import Role
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.signin import DEMO_ACCOUNTS, create_demo_register
 from safeguard_desktop.ui import background
 from safeguard_desktop.ui.context import AppContext
@@ -252,7 +253,7 @@ def test_staff_start_on_their_reports_without_the_register(qtbot, tmp_path: Path
     assert window.frameGeometry().width() <= 1366
 
 
-def test_staff_log_a_concern_and_open_the_briefing_published_to_them(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_staff_log_a_concern_and_open_the_briefing_published_to_them(qtbot, tmp_path: Path, answers) -> None:  # type: ignore[no-untyped-def]
     from datetime import datetime, timedelta
 
     from pypdf import PdfReader
@@ -282,8 +283,10 @@ def test_staff_log_a_concern_and_open_the_briefing_published_to_them(qtbot, tmp_
     from safeguard_desktop.ui.pdf_preview import PdfPreviewDialog
 
     (preview,) = [w for w in window.findChildren(PdfPreviewDialog)]
-    saved = preview.save_as(str(tmp_path / "briefing.pdf"))
-    assert saved and "CONFIDENTIAL" in PdfReader(saved).pages[0].extract_text()
+    answers.answers.append(tmp_path / "briefing.pdf")
+    preview.save_as()
+    saved = tmp_path / "briefing.pdf"
+    assert "CONFIDENTIAL" in PdfReader(saved).pages[0].extract_text()
     preview.close()
     # A concern, through the same form the leads use, sent to the staff room.
     from safeguard_desktop.ui.incidents.log_dialog import LogIncidentDialog
@@ -323,7 +326,7 @@ def test_a_leads_window_publishes_to_staff_after_an_event_changes(qtbot, tmp_pat
     with write_session(reg.engine) as session:
         events.create_event(session, lead, events.EventInput("Carol concert", datetime.now() + timedelta(days=3),
                                                              "Church", FilmingPolicy.NO_FILMING, year_groups=["Year 1"]))  # fmt: skip
-    window.context.changed.emit("events")
+    window.context.publish({Topic.EVENTS})
     assert window.staff_publisher.timer.isActive()  # not at once: after the changes settle
     background.set_synchronous(True)
     try:

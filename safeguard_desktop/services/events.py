@@ -21,7 +21,8 @@ from safeguard_desktop.domain.pupils import YEAR_GROUPS, normalise_year_group, y
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.services import audit, register
 from safeguard_desktop.services.actors import Actor, Operation
-from safeguard_desktop.services.errors import NotFound, ValidationError
+from safeguard_desktop.services.changes import Topic, changes
+from safeguard_desktop.services.errors import ConflictError, NotFound, ValidationError
 from safeguard_desktop.services.snapshot import PupilRow, PurposeInfo
 from safeguard_desktop.store.models import Event, EventGroup, EventPupil, Pupil
 
@@ -59,6 +60,13 @@ class EventSummary:
     picked: int
     #: The consent purposes (codes) a pupil needs granted at this event, as its policy names them.
     purposes: tuple[str, ...] = ()
+    #: The row's version when read: a change made with it is refused if someone changed the event since.
+    version: int = 0
+    archived: bool = False
+    #: For a custom policy, its own wording and purposes as typed (to edit them).
+    own_wording: str = ""
+    own_purposes: tuple[str, ...] = ()
+    picked_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,9 +171,8 @@ def _custom_codes(session: Session, data: EventInput) -> list[str]:
     return codes
 
 
-def create_event(session: Session, actor: Actor, data: EventInput) -> int:
-    """Create an event with its participating groups and pupils. Returns its id."""
-    actor.require(Operation.MANAGE_EVENTS)
+def _apply(session: Session, event: Event, data: EventInput) -> None:
+    """Check ``data`` and put it on ``event`` (a new one or one being changed)."""
     name = _clean(data.name, "name", 200, required=True)
     venue = _clean(data.venue, "venue", 200)
     custom = _clean(data.policy_text, "policy wording", 4000)
@@ -183,25 +190,79 @@ def create_event(session: Session, actor: Actor, data: EventInput) -> int:
     known = set(session.scalars(select(Pupil.id).where(Pupil.id.in_(list(data.pupil_ids)))))
     if set(data.pupil_ids) - known:
         raise NotFound("A chosen pupil is no longer in the register; reload and choose again.")
-    event = Event(
-        name=name,
-        starts_at=data.starts_at,
-        venue=venue,
-        filming_policy=data.policy.value,
-        policy_text=custom,
-        footage_offered=data.footage_offered,
-        purpose_codes=",".join(_custom_codes(session, data)),
-        created_by=actor.name,
-        created_at=datetime.now(),
-    )
-    event.groups = [EventGroup(kind="year", value=y) for y in dict.fromkeys(years)] + [
-        EventGroup(kind="class", value=c) for c in dict.fromkeys(classes)
-    ]
-    event.picked = [EventPupil(pupil_id=pid) for pid in dict.fromkeys(data.pupil_ids)]
+    event.name, event.starts_at, event.venue = name, data.starts_at, venue
+    event.filming_policy, event.policy_text = data.policy.value, custom
+    event.footage_offered = data.footage_offered
+    event.purpose_codes = ",".join(_custom_codes(session, data))
+    groups = [("year", y) for y in dict.fromkeys(years)] + [("class", c) for c in dict.fromkeys(classes)]
+    if [(g.kind, g.value) for g in event.groups] != groups:
+        event.groups = [EventGroup(kind=kind, value=value) for kind, value in groups]
+    picked = list(dict.fromkeys(data.pupil_ids))
+    if [p.pupil_id for p in event.picked] != picked:
+        event.picked = [EventPupil(pupil_id=pid) for pid in picked]
+
+
+@changes(Topic.EVENTS)
+def create_event(session: Session, actor: Actor, data: EventInput) -> int:
+    """Create an event with its participating groups and pupils. Returns its id."""
+    actor.require(Operation.MANAGE_EVENTS)
+    event = Event(created_by=actor.name, created_at=datetime.now())
+    event.groups, event.picked = [], []
+    _apply(session, event, data)
     session.add(event)
     session.flush()
-    audit.record(session, actor, "created event", "event", event.id, name)
+    audit.record(session, actor, "created event", "event", event.id, event.name)
     return event.id
+
+
+def _event_at(session: Session, event_id: int, version: int) -> Event:
+    event = session.get(Event, event_id)
+    if event is None:
+        raise NotFound(f"No event with number {event_id}: someone may have deleted it. Reload the list.")
+    if event.version != version:
+        raise ConflictError(f"{event.name} was changed by someone else since you opened it. Reload it and try again.")
+    return event
+
+
+@changes(Topic.EVENTS)
+def update_event(session: Session, actor: Actor, event_id: int, data: EventInput, *, version: int) -> None:
+    """Change an event (``version`` as read: a change made meanwhile elsewhere is refused, never overwritten).
+    Letters already sent keep what they said; the audit says what changed."""
+    actor.require(Operation.MANAGE_EVENTS)
+    event = _event_at(session, event_id, version)
+    before = _summary(event)
+    _apply(session, event, data)
+    session.flush()
+    after = _summary(event)
+    changed = [label for label, a, b in (
+        ("name", before.name, after.name), ("date", before.starts_at, after.starts_at),
+        ("venue", before.venue, after.venue), ("policy", before.wording, after.wording),
+        ("year groups", before.year_groups, after.year_groups), ("classes", before.classes, after.classes),
+        ("chosen pupils", before.picked_ids, after.picked_ids)) if a != b]  # fmt: skip
+    audit.record(session, actor, "changed event", "event", event.id,
+                 f"{after.name}: {', '.join(changed) or 'nothing'} changed")  # fmt: skip
+
+
+@changes(Topic.EVENTS)
+def archive_event(session: Session, actor: Actor, event_id: int, *, version: int, archived: bool = True) -> None:
+    """Archive an event (kept with its history, out of the list being worked on), or bring it back."""
+    actor.require(Operation.MANAGE_EVENTS)
+    event = _event_at(session, event_id, version)
+    event.archived_at = datetime.now() if archived else None
+    session.flush()
+    audit.record(session, actor, "archived event" if archived else "restored event", "event", event.id, event.name)
+
+
+@changes(Topic.EVENTS)
+def delete_event(session: Session, actor: Actor, event_id: int, *, version: int) -> None:
+    """Delete an event made by mistake. Decisions recorded from its slips stay (they name it as their source);
+    the audit keeps its name, date and every document made for it; a slip returned later is named as unknown."""
+    actor.require(Operation.MANAGE_EVENTS)
+    event = _event_at(session, event_id, version)
+    detail = f"{event.name}, {event.starts_at:%d/%m/%Y %H:%M}"
+    session.delete(event)
+    session.flush()
+    audit.record(session, actor, "deleted event", "event", event_id, detail)
 
 
 def _summary(event: Event) -> EventSummary:
@@ -218,6 +279,11 @@ def _summary(event: Event) -> EventSummary:
         tuple(sorted(g.value for g in event.groups if g.kind == "class")),
         len(event.picked),
         purposes_of(event),
+        event.version,
+        event.archived_at is not None,
+        event.policy_text,
+        tuple(c for c in event.purpose_codes.split(",") if c),
+        tuple(p.pupil_id for p in event.picked),
     )
 
 
@@ -227,10 +293,13 @@ def purposes_of(event: Event) -> tuple[str, ...]:
     return needed_purposes(FilmingPolicy(event.filming_policy), event.footage_offered, custom)
 
 
-def list_events(session: Session, actor: Actor) -> list[EventSummary]:
-    """Every event, soonest first."""
+def list_events(session: Session, actor: Actor, *, archived: bool = False) -> list[EventSummary]:
+    """The events being worked on (or, with ``archived``, every event), soonest first."""
     actor.require(Operation.VIEW_EVENTS)
-    return [_summary(e) for e in session.scalars(select(Event).order_by(Event.starts_at, Event.id))]
+    query = select(Event).order_by(Event.starts_at, Event.id)
+    if not archived:
+        query = query.where(Event.archived_at.is_(None))
+    return [_summary(e) for e in session.scalars(query)]
 
 
 def roster(session: Session, actor: Actor, event_id: int) -> EventRoster:

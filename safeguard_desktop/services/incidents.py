@@ -21,6 +21,7 @@ from safeguard_desktop.domain.incidents import DEFAULT_AXIS, Category, FourCs, i
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.services import audit, sealing
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound, ValidationError
 from safeguard_desktop.store.models import Incident, IncidentEntry, IncidentPerson, Pupil
 
@@ -223,6 +224,7 @@ def _input_from(payload: dict[str, Any]) -> IncidentInput:
     )
 
 
+@changes(Topic.INCIDENTS)
 def record_incident(session: Session, actor: Actor, data: IncidentInput) -> int:
     """Log an incident. Returns its number."""
     actor.require(Operation.LOG_INCIDENT)
@@ -396,6 +398,7 @@ def seal_facts_written_before(session: Session, actor: Actor) -> int:
     return count
 
 
+@changes(Topic.INCIDENTS)
 def add_entry(
     session: Session,
     actor: Actor,
@@ -444,6 +447,7 @@ def add_entry(
     return entry.id
 
 
+@changes(Topic.INCIDENTS)
 def set_status(
     session: Session,
     actor: Actor,

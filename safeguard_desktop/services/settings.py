@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.domain.dates import check_term_starts, format_uk_date
 from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ConflictError, NotFound, ValidationError
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, School, Setting
 
 if TYPE_CHECKING:  # reportlab loads only when a document is drawn
     from safeguard_desktop.documents.layout import LetterSchool
+    from safeguard_desktop.services.snapshot import PurposeInfo
 
 MAX_LOGO_BYTES = 2_000_000
 
@@ -154,6 +156,38 @@ def set_purpose_basis(session: Session, actor: Actor, purpose_id: int, *, lawful
     audit.record(session, actor, "set a purpose's lawful basis", "purpose", purpose_id,
                  f"{lawful_basis}; evidence kept {evidence_years if evidence_years is not None else 'the usual'} "
                  "year(s) after leaving")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PurposeInput:
+    """A purpose as its editor holds it."""
+
+    name: str
+    description: str
+    active: bool = True
+    lawful_basis: str = "consent"
+    evidence_years: int | None = None
+
+
+def purposes_to_edit(session: Session, actor: Actor) -> tuple[PurposeInfo, ...]:
+    """Every purpose, retired ones too, for the purposes editor."""
+    actor.require(Operation.MANAGE_PURPOSES)
+    from safeguard_desktop.services.register import list_purposes
+
+    return tuple(list_purposes(session, include_retired=True))
+
+
+@changes(Topic.PURPOSES)
+def save_purpose(session: Session, actor: Actor, purpose_id: int | None, data: PurposeInput) -> int:
+    """Add a purpose (``purpose_id`` None) or change one, with its basis, in one transaction. Returns its id."""
+    if purpose_id is None:
+        purpose_id = add_purpose(session, actor, data.name, data.description)
+        if not data.active:
+            update_purpose(session, actor, purpose_id, name=data.name, description=data.description, active=False)
+    else:
+        update_purpose(session, actor, purpose_id, name=data.name, description=data.description, active=data.active)
+    set_purpose_basis(session, actor, purpose_id, lawful_basis=data.lawful_basis, evidence_years=data.evidence_years)
+    return purpose_id
 
 
 def purpose_has_decisions(session: Session, purpose_id: int) -> bool:

@@ -227,6 +227,8 @@ class Event(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    #: Set when the event is archived: kept with its history, out of the list being worked on.
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     groups: Mapped[list[EventGroup]] = relationship(cascade="all, delete-orphan")
     picked: Mapped[list[EventPupil]] = relationship(cascade="all, delete-orphan")

@@ -17,14 +17,13 @@ if TYPE_CHECKING:
 
 
 class AppContext(QObject):
-    """Screens refresh themselves when ``changed`` names something they show.
+    """Screens refresh themselves when ``published`` names something they show.
 
     The register may be given open, or as an ``opener`` called on first use: start-up paints the first
     screen from a light read and opens the full store (SQLAlchemy, migrations) just after.
     """
 
-    changed = Signal(str)  # one Topic's value ("pupils", "consent", …) per topic published
-    published = Signal(object)  # the frozenset[Topic] one operation changed
+    published = Signal(object)  # the frozenset[Topic] one operation changed: screens showing any of them reload
 
     def __init__(
         self,
@@ -59,10 +58,7 @@ class AppContext(QObject):
 
     def publish(self, topics: Iterable[Topic]) -> None:
         """Tell every screen what an operation changed (once per topic, whoever made the change)."""
-        chosen = frozenset(topics)
-        self.published.emit(chosen)
-        for topic in sorted(chosen):
-            self.changed.emit(topic.value)
+        self.published.emit(frozenset(topics))
 
     def close(self) -> None:
         """Release the register."""

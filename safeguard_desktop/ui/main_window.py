@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWid
 
 from safeguard_desktop import __version__
 from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.events.screen import EventsScreen
 from safeguard_desktop.ui.incidents.screen import IncidentsScreen
@@ -44,7 +45,7 @@ class MainWindow(QMainWindow):
         self._start_lock()
         self._start_backup_schedule()
         self.refresh_title(school)
-        context.changed.connect(self.on_context_changed)
+        context.published.connect(self.on_context_changed)
         self.resize(1360, 820)
         geometry = QSettings().value("main_window/geometry")
         if geometry is not None:
@@ -186,9 +187,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name}{demo} — Safeguard Desktop")
         self.school_label.setText(f"{name}{demo}  ·  {self.context.actor.name} ({self.context.actor.role.value})")
 
-    def on_context_changed(self, what: str) -> None:
+    def on_context_changed(self, topics: frozenset[Topic]) -> None:
         """Keep the title current."""
-        if what == "school":
+        if Topic.SCHOOL in topics:
             self.refresh_title()
 
     def on_import_action(self) -> None:

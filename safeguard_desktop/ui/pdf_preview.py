@@ -6,18 +6,15 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QKeySequence, QPainter, QShortcut
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QProgressDialog,
     QPushButton,
     QVBoxLayout,
@@ -26,7 +23,10 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.files import write_atomically
 from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.ui import printing
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.dialog import Dialog
 
 
 def viewing_folder() -> Path:
@@ -40,7 +40,7 @@ def viewing_folder() -> Path:
     return Path(tempfile.gettempdir()) / "safeguard-viewing"
 
 
-class PdfPreviewDialog(QDialog):
+class PdfPreviewDialog(Dialog):
     """Shows the document as it will print. Ctrl+P prints, Ctrl+S saves, +/- zoom, Esc closes."""
 
     saved = Signal(str)
@@ -56,10 +56,8 @@ class PdfPreviewDialog(QDialog):
         note: str = "",
         on_output: Callable[[str], None] | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, f"{title} — preview", size=(900, 1000))
         self.on_output = on_output
-        self.setWindowTitle(f"{title} — preview")
-        self.resize(900, 1000)
         self.pdf = pdf
         self._viewing: list[Path] = []
         self.title = title
@@ -89,8 +87,8 @@ class PdfPreviewDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.view, 1)
         layout.addLayout(bar)
-        self.print_button.clicked.connect(lambda: self.print_document())
-        self.save_button.clicked.connect(lambda: self.save_as())
+        self.print_button.clicked.connect(self.print_document)
+        self.save_button.clicked.connect(self.save_as)
         self.open_button.clicked.connect(self.open_in_viewer)
         self.close_button.clicked.connect(self.reject)
         QShortcut(QKeySequence.StandardKey.Print, self, self.print_document)
@@ -102,29 +100,29 @@ class PdfPreviewDialog(QDialog):
         self.view.setZoomMode(QPdfView.ZoomMode.Custom)
         self.view.setZoomFactor(max(0.2, min(5.0, self.view.zoomFactor() * factor)))
 
-    def save_as(self, path: str | None = None) -> str | None:
-        """Save the PDF where the user chooses (written beside it first, so a failure leaves no half file)."""
-        if path is None:
-            suggested = str(Path.home() / self.suggested_name)
-            path, _ = QFileDialog.getSaveFileName(self, f"Save the {self.title.lower()} as", suggested, "PDF (*.pdf)")
-            if not path:
-                return None
-        target = Path(path)
+    def save_as(self) -> None:
+        """Ask where, then save the PDF there (written beside it first, so a failure leaves no half file)."""
+        steps.current().choose_save(self, f"Save the {self.title.lower()} as", Path.home() / self.suggested_name,
+                                    "PDF (*.pdf)", self.save_to)  # fmt: skip
+
+    def save_to(self, target: Path) -> Path | None:
+        """Save the PDF at ``target``; a problem is said in words, nothing half-written is left."""
+        if target.suffix.lower() != ".pdf":
+            target = target.with_name(target.name + ".pdf")
         try:
             write_atomically(target, self.pdf)
         except ServiceError as exc:  # held by another program: the message says so
-            QMessageBox.warning(self, self.title, str(exc))
+            steps.current().tell(self, self.title, str(exc), warning=True)
             return None
         except OSError as exc:
-            QMessageBox.warning(
-                self, self.title, f"Could not save to {target}: {exc.strerror or exc}. Choose another folder."
-            )
+            steps.current().tell(self, self.title, f"Could not save to {target}: {exc.strerror or exc}. Choose "
+                                 "another folder.", warning=True)  # fmt: skip
             return None
         self.info.setText(f"Saved to {target}")
         if self.on_output:
             self.on_output("saved")
         self.saved.emit(str(target))
-        return str(target)
+        return target
 
     def open_in_viewer(self) -> str | None:
         """Write a copy into the register's own viewing folder (never the system's temporary folder, where a named
@@ -136,7 +134,7 @@ class PdfPreviewDialog(QDialog):
             folder.mkdir(parents=True, exist_ok=True)
             write_atomically(target, self.pdf, private=True)
         except (OSError, ServiceError) as exc:
-            QMessageBox.warning(self, self.title, f"Could not open it in the viewer: {exc}")
+            steps.current().tell(self, self.title, f"Could not open it in the viewer: {exc}", warning=True)
             return None
         self._viewing.append(target)
         if self.on_output:
@@ -153,52 +151,80 @@ class PdfPreviewDialog(QDialog):
         self._viewing.clear()
         super().done(result)
 
-    def print_document(self, printer: QPrinter | None = None) -> int:
-        """Print every page through the system print dialog (or to ``printer`` as given). Returns pages printed."""
-        if printer is None:
-            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-            printer.setDocName(self.title)
-            dialog = QPrintDialog(printer, self)
-            dialog.setMinMax(1, max(1, self.document.pageCount()))
-            if dialog.exec() != QDialog.DialogCode.Accepted:
-                return 0
-        return self.render_to(printer)
+    def print_document(self) -> QPrintDialog:
+        """The system's print dialog (window-modal); printing starts when the person presses Print."""
+        printer = QPrinter(QPrinter.PrinterMode.PrinterResolution)
+        printer.setDocName(self.title)
+        dialog = QPrintDialog(printer, self)
+        dialog.setMinMax(1, max(1, self.document.pageCount()))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._printer = printer  # kept alive while the dialog is open
+        dialog.accepted.connect(lambda: self.print_on(printer))
+        dialog.open()
+        return dialog
 
-    def render_to(self, printer: QPrinter) -> int:
-        """Draw each page at the printer's resolution, with progress and Cancel for long documents."""
-        first, last = printer.fromPage(), printer.toPage()
-        count = self.document.pageCount()
-        pages = range((first or 1) - 1, (last or count))
-        progress = QProgressDialog(f"Printing the {self.title.lower()}…", "Cancel", 0, len(pages), self)
+    def print_on(self, printer: QPrinter) -> None:
+        """Print on ``printer`` as chosen: the PDF itself to the system's queue (vectors) where there is one, the
+        PDF itself to a PDF file, else each page drawn at the printer's resolution with progress and Cancel."""
+        whole = printer.printRange() != QPrinter.PrintRange.PageRange
+        if printer.outputFormat() == QPrinter.OutputFormat.PdfFormat and whole and printer.outputFileName():
+            if self.save_to(Path(printer.outputFileName())) is not None:
+                self._printed(self.document.pageCount())
+            return
+        if printing.goes_to_queue(printer):
+            self._send_to_queue(printing.job_for(printer, self.title))
+            return
+        self._draw(printer)
+
+    def _send_to_queue(self, job: object) -> None:
+        from safeguard_desktop.services import print_queue
+        from safeguard_desktop.ui.background import run_in_background
+
+        assert isinstance(job, print_queue.PrintJob)
+        lp = print_queue.queue_command()
+        assert lp is not None
+        pdf, pages = self.pdf, self.document.pageCount()
+        if job.first_page:
+            pages = min(job.last_page or pages, pages) - job.first_page + 1
+        self.info.setText(f"Sending to {job.printer}…")
+
+        def sent(_said: object) -> None:
+            self.info.setText(f"Sent to {job.printer}.")
+            self._printed(pages * max(1, job.copies))
+
+        def failed(error: Exception) -> None:
+            self.info.setText("Not printed.")
+            steps.current().tell(self, self.title, str(error), warning=True)
+
+        self._job = run_in_background(lambda _p: print_queue.send(pdf, job, lp), sent, failed, parent=self)
+
+    def _draw(self, printer: QPrinter) -> None:
+        progress = QProgressDialog(f"Printing the {self.title.lower()}…", "Cancel", 0, self.document.pageCount(), self)
         progress.setMinimumDuration(500)
-        painter = QPainter()
-        if not painter.begin(printer):
-            QMessageBox.warning(self, self.title, "The printer could not be started. Check it is on and try again.")
-            return 0
-        printed = 0
-        try:
-            dpi = printer.resolution()
-            for n, index in enumerate(pages):
-                if progress.wasCanceled():
-                    break
-                if n:
-                    printer.newPage()
-                size_pt = self.document.pagePointSize(index)
-                pixels = QSize(round(size_pt.width() * dpi / 72), round(size_pt.height() * dpi / 72))
-                image = self.document.render(index, pixels)
-                target = painter.viewport()
-                scaled = pixels.scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
-                painter.drawImage(QPointF(0, 0), image.scaled(scaled, Qt.AspectRatioMode.KeepAspectRatio))
-                printed += 1
-                progress.setValue(n + 1)
-                QApplication.processEvents()
-        finally:
-            painter.end()
-            progress.reset()
-        if printed and self.on_output:
-            self.on_output(f"printed {printed} page(s) of")
-        self.printed.emit(printed)
-        return printed
+
+        def step(done: int, total: int) -> bool:
+            progress.setMaximum(total)
+            progress.setValue(done)
+            QApplication.processEvents()
+            return not progress.wasCanceled()
+
+        drawn = printing.draw_pages(self.document, printer, step)
+        progress.reset()
+        progress.close()
+        progress.deleteLater()
+        if drawn == 0:
+            steps.current().tell(self, self.title, "The printer could not be started. Check it is on and try again.",
+                                 warning=True)  # fmt: skip
+            return
+        self._printed(drawn)
+
+    def _printed(self, pages: int) -> None:
+        if self.on_output:
+            self.on_output(f"printed {pages} page(s) of")
+        self.printed.emit(pages)
+
+    _printer: QPrinter | None = None
+    _job: object = None
 
 
 def show_pdf(
@@ -221,6 +247,5 @@ def show_pdf(
             audit.record_output(session, context.actor, title.lower(), how, kind, record_id)
 
     dialog = PdfPreviewDialog(pdf, title, suggested_name, parent, note=note, on_output=audited)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog

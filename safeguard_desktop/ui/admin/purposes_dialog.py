@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -22,22 +21,26 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.services import settings
-from safeguard_desktop.services.errors import ServiceError
-from safeguard_desktop.services.register import PurposeInfo, list_purposes
-from safeguard_desktop.services.transaction import read_session, write_session
+from safeguard_desktop.services.register import PurposeInfo
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op, run_read
+
+#: The list's last line while a new purpose is being written (nothing is saved until Save).
+DRAFT = "New purpose (not saved yet)"
 
 
-class PurposesDialog(QDialog):
-    """A list on the left, the chosen purpose's editor on the right."""
+class PurposesDialog(Dialog):
+    """A list on the left, the chosen purpose's editor on the right. Add purpose starts a draft: the register gains
+    a column only when it is saved."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Consent purposes", size=(760, 460))
+        self.work_name = "the changes to this purpose"
         self.context = context
-        self.setWindowTitle("Consent purposes")
-        self.resize(760, 440)
         self.purposes: tuple[PurposeInfo, ...] = ()
+        self.drafting = False
         self.list = QListWidget()
         self.list.setAccessibleName("Consent purposes")
         self.name_edit = QLineEdit()
@@ -81,7 +84,7 @@ class PurposesDialog(QDialog):
         body.addWidget(self.list, 2)
         body.addLayout(editor, 3)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.accept)
+        close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         note = QLabel("Changing a purpose's wording raises its version: each decision records the version seen.")
         note.setWordWrap(True)
@@ -89,12 +92,21 @@ class PurposesDialog(QDialog):
         layout.addLayout(body)
         layout.addWidget(close)
         self.list.currentRowChanged.connect(self.on_list_current_row_changed)
+        self.watch(self.name_edit, self.description_edit, self.active_check, self.basis_combo, self.years_spin)
         self.reload()
 
+    def show_error(self, message: str) -> None:
+        """A refusal, shown beside the editor (nothing typed is lost)."""
+        self.error_label.setText(message)
+
     def reload(self, select_id: int | None = None) -> None:
-        """Read the purposes again."""
-        with read_session(self.context.engine) as session:
-            self.purposes = list_purposes(session, include_retired=True)
+        """Read the purposes again (off the GUI thread)."""
+        run_read(self.context, self, settings.purposes_to_edit, on_done=lambda found: self._listed(found, select_id))
+
+    def _listed(self, purposes: tuple[PurposeInfo, ...], select_id: int | None) -> None:
+        self.purposes = purposes
+        self.drafting = False
+        self.list.blockSignals(True)
         self.list.clear()
         for p in self.purposes:
             item = QListWidgetItem(p.name if p.active else f"{p.name} (retired)")
@@ -102,14 +114,19 @@ class PurposesDialog(QDialog):
             self.list.addItem(item)
         ids = [p.id for p in self.purposes]
         self.list.setCurrentRow(ids.index(select_id) if select_id in ids else 0)
+        self.list.blockSignals(False)
+        self.on_list_current_row_changed(self.list.currentRow())
 
     def current(self) -> PurposeInfo | None:
-        """The purpose being edited."""
+        """The purpose being edited (None while a new one is drafted)."""
         row = self.list.currentRow()
         return self.purposes[row] if 0 <= row < len(self.purposes) else None
 
-    def on_list_current_row_changed(self, _row: int) -> None:
-        """Show the chosen purpose."""
+    def on_list_current_row_changed(self, row: int) -> None:
+        """Show the chosen purpose (leaving a draft that was never typed in drops it)."""
+        if self.drafting and row != len(self.purposes):
+            self.drafting = False
+            self.list.takeItem(len(self.purposes))
         p = self.current()
         self.error_label.setText("")
         if p is None:
@@ -122,44 +139,48 @@ class PurposesDialog(QDialog):
         self.version_label.setText(f"Wording version {p.wording_version} · code {p.code}")
 
     def on_save_button_clicked(self) -> None:
-        """Save the edited purpose."""
+        """Save the edited purpose, or create the drafted one."""
         p = self.current()
-        if p is None:
+        if p is None and not self.drafting:
             return
-        try:
-            with write_session(self.context.engine) as session:
-                settings.update_purpose(
-                    session,
-                    self.context.actor,
-                    p.id,
-                    name=self.name_edit.text(),
-                    description=self.description_edit.toPlainText(),
-                    active=self.active_check.isChecked(),
-                )
-                years = self.years_spin.value()
-                basis = str(self.basis_combo.currentData())
-                settings.set_purpose_basis(session, self.context.actor, p.id, lawful_basis=basis,
-                                           evidence_years=None if years < 0 else years)  # fmt: skip
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return
-        self.reload(p.id)
-        self.context.changed.emit("purposes")
+        years = self.years_spin.value()
+        data = settings.PurposeInput(
+            name=self.name_edit.text(),
+            description=self.description_edit.toPlainText(),
+            active=self.active_check.isChecked(),
+            lawful_basis=str(self.basis_combo.currentData()),
+            evidence_years=None if years < 0 else years,
+        )
+
+        def saved(purpose_id: int) -> None:
+            self.mark_clean()
+            self.reload(purpose_id)
+
+        run_op(self.context, self, settings.save_purpose, None if p is None else p.id, data,
+               title=self.windowTitle(), on_done=saved)  # fmt: skip
 
     def on_add_button_clicked(self) -> None:
-        """Add a new purpose named from the editor (or 'New purpose')."""
+        """Start a new purpose in the editor; it becomes a column of the register only when saved."""
+        if self.drafting:
+            self.name_edit.setFocus()
+            return
         base = "New purpose"
         names = {p.name for p in self.purposes}
         name, n = base, 2
         while name in names:
             name, n = f"{base} {n}", n + 1
-        try:
-            with write_session(self.context.engine) as session:
-                new_id = settings.add_purpose(session, self.context.actor, name, "")
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return
-        self.reload(new_id)
+        self.drafting = True
+        self.list.blockSignals(True)
+        self.list.addItem(DRAFT)
+        self.list.setCurrentRow(len(self.purposes))
+        self.list.blockSignals(False)
+        self.name_edit.setText(name)
+        self.description_edit.setPlainText("")
+        self.active_check.setChecked(True)
+        self.basis_combo.setCurrentIndex(0)
+        self.years_spin.setValue(-1)
+        self.version_label.setText("Not saved yet: Save adds it to the register.")
+        self.error_label.setText("")
+        self.mark_dirty()
         self.name_edit.setFocus()
         self.name_edit.selectAll()
-        self.context.changed.emit("purposes")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.settings import SchoolDetails, get_school, update_school
 from safeguard_desktop.services.transaction import read_session, write_session
@@ -115,5 +116,5 @@ class SchoolDialog(QDialog):
         except ServiceError as exc:
             self.error_label.setText(str(exc))
             return
-        self.context.changed.emit("school")
+        self.context.publish({Topic.SCHOOL})
         self.accept()

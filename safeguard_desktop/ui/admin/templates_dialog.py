@@ -7,12 +7,10 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
-    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -26,20 +24,20 @@ from safeguard_desktop.services.settings import SchoolDetails, get_school
 from safeguard_desktop.services.transaction import read_session, write_session
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.dialog import Dialog
 
 PREVIEW_DELAY_MS = 350
 
 
-class TemplatesDialog(QDialog):
+class TemplatesDialog(Dialog):
     """Pick a document on the left, edit its wording, watch the sample on the right. Ctrl+S saves."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Wording of letters and notices", size=(1200, 820))
         from safeguard_desktop.services import templates
 
         self.context = context
-        self.setWindowTitle("Wording of letters and notices")
-        self.resize(1200, 820)
         with read_session(context.engine) as session:
             self.school: SchoolDetails = get_school(session)
             self.saved = {key: templates.wording(session, key) for key in TEMPLATES}
@@ -117,6 +115,10 @@ class TemplatesDialog(QDialog):
         """True when the editor holds wording that is not saved."""
         return self._current >= 0 and self.editor.toPlainText() != self.saved[self.key][0]
 
+    def has_unsaved_work(self) -> bool:
+        """Closing asks while the wording differs from what is saved."""
+        return self.is_changed()
+
     def _mark_changed(self) -> None:
         if self._current < 0:
             return
@@ -128,10 +130,18 @@ class TemplatesDialog(QDialog):
         """Show the chosen document's wording, after asking about unsaved changes."""
         if row == self._current or row < 0:
             return
-        if self.is_changed() and not self._confirm_discard():
+        if self.is_changed():
+            wanted, self.work_name = row, f"the changes to “{TEMPLATES[self.key].title}”"
             self.list.blockSignals(True)
             self.list.setCurrentRow(self._current)
             self.list.blockSignals(False)
+
+            def discard() -> None:
+                self.editor.setPlainText(self.saved[self.key][0])
+                self.list.setCurrentRow(wanted)
+
+            steps.current().confirm(self, "Unsaved wording", f"Discard the changes to “{TEMPLATES[self.key].title}”?",
+                                    yes="Discard", no="Keep editing", then=discard)  # fmt: skip
             return
         self._current = row
         spec = TEMPLATES[self.key]
@@ -143,16 +153,6 @@ class TemplatesDialog(QDialog):
         self.editor.setPlainText(self.saved[self.key][0])
         self._mark_changed()
         self.refresh_preview()
-
-    def _confirm_discard(self) -> bool:
-        answer = QMessageBox.question(
-            self,
-            "Unsaved wording",
-            f"Discard the changes to “{TEMPLATES[self.key].title}”?",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Discard
 
     def insert_placeholder(self, item: QListWidgetItem) -> None:
         """Put the placeholder where the cursor is."""
@@ -213,9 +213,3 @@ class TemplatesDialog(QDialog):
         self.editor.setPlainText(self.saved[self.key][0])
         self._mark_changed()
         self.refresh_preview()
-
-    def reject(self) -> None:
-        """Close (Esc, Close, the window's X): ask before losing unsaved wording."""
-        if self.is_changed() and not self._confirm_discard():
-            return
-        super().reject()

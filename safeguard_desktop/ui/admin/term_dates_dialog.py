@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import academic_year_start, default_term_starts
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.settings import set_term_dates, term_dates
 from safeguard_desktop.services.transaction import read_session, write_session
@@ -94,7 +95,7 @@ class TermDatesDialog(QDialog):
             self.entered.pop(self.year(), None)
         else:
             self.entered[self.year()] = starts
-        self.context.changed.emit("settings")
+        self.context.publish({Topic.TERMS})
         self.show_year()
         return True
 

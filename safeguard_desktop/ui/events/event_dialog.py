@@ -1,15 +1,13 @@
-"""New event: name, date and time, venue, who takes part, the filming policy and the footage offer."""
+"""New or changed event: name, date and time, venue, who takes part, the filming policy and the footage offer."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -23,10 +21,13 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.events import FilmingPolicy, policy_text
 from safeguard_desktop.domain.pupils import year_group_order
-from safeguard_desktop.services.errors import ServiceError
-from safeguard_desktop.services.snapshot import PupilRow
+from safeguard_desktop.services.events import EventSummary
+from safeguard_desktop.services.snapshot import RegisterSnapshot
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit.date_field import DateTimeField
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 
 POLICY_LABELS = {
     FilmingPolicy.PERSONAL_USE: "Filming for personal use only — no social media",
@@ -36,15 +37,19 @@ POLICY_LABELS = {
 }
 
 
-def _checklist(items: list[str], name: str) -> QListWidget:
+def _checklist(name: str) -> QListWidget:
     widget = QListWidget()
     widget.setAccessibleName(name)
-    for text in items:
+    return widget
+
+
+def _fill(widget: QListWidget, items: list[str], ticked: tuple[str, ...]) -> None:
+    widget.clear()
+    for text in dict.fromkeys([*items, *ticked]):  # a group that has since emptied stays, ticked
         item = QListWidgetItem(text)
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        item.setCheckState(Qt.CheckState.Unchecked)
+        item.setCheckState(Qt.CheckState.Checked if text in ticked else Qt.CheckState.Unchecked)
         widget.addItem(item)
-    return widget
 
 
 def _checked(widget: QListWidget) -> list[str]:
@@ -52,32 +57,28 @@ def _checked(widget: QListWidget) -> list[str]:
     return [it.text() for it in items if it.checkState() == Qt.CheckState.Checked]
 
 
-class EventDialog(QDialog):
-    """Creates the event through the events service; stays open with the reason when refused."""
+class EventDialog(Dialog):
+    """Creates or changes the event through the events service; stays open with the reason when refused."""
 
     created = Signal(int)
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(
+        self, context: AppContext, parent: QWidget | None = None, *, event: EventSummary | None = None
+    ) -> None:
+        super().__init__(parent, "Change event" if event else "New event", size=(640, 640))
+        self.work_name = "the changes to the event" if event else "the new event"
         self.context = context
-        self.setWindowTitle("New event")
-        self.resize(640, 600)
-        snapshot = self._snapshot()
-        years = sorted({r.year_group for r in snapshot}, key=year_group_order)
-        classes = sorted({r.reg_group for r in snapshot if r.reg_group})
+        self.event = event
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("e.g. Reception nativity")
         self.name_edit.setAccessibleName("Event name")
-        self.when_edit = QDateTimeEdit()
-        self.when_edit.setDisplayFormat("dd/MM/yyyy HH:mm")
-        self.when_edit.setCalendarPopup(True)
+        self.when_edit = DateTimeField(accessible_name="Date and time of the event")
         start = datetime.combine(date.today() + timedelta(days=14), datetime.min.time()).replace(hour=14)
-        self.when_edit.setDateTime(QDateTime(start))
-        self.when_edit.setAccessibleName("Date and time")
+        self.when_edit.set_value(event.starts_at if event else start)
         self.venue_edit = QLineEdit()
         self.venue_edit.setAccessibleName("Venue")
-        self.years_list = _checklist(years, "Year groups taking part")
-        self.classes_list = _checklist(classes, "Classes taking part")
+        self.years_list = _checklist("Year groups taking part")
+        self.classes_list = _checklist("Classes taking part")
         self.policy_combo = QComboBox()
         self.policy_combo.setAccessibleName("Filming policy")
         for policy, label in POLICY_LABELS.items():
@@ -92,6 +93,12 @@ class EventDialog(QDialog):
         self.preview.setAccessibleName("What families will be told")
         self.preview.setMaximumHeight(90)
         self.error_label = ErrorLabel()
+        if event is not None:
+            self.name_edit.setText(event.name)
+            self.venue_edit.setText(event.venue)
+            self.policy_combo.setCurrentIndex(max(0, self.policy_combo.findData(event.policy.value)))
+            self.custom_edit.setPlainText(event.own_wording)
+            self.footage_check.setChecked(event.footage_offered)
         who = QHBoxLayout()
         who.addWidget(self.years_list)
         who.addWidget(self.classes_list)
@@ -105,6 +112,8 @@ class EventDialog(QDialog):
         form.addRow("", self.footage_check)
         form.addRow("Families read", self.preview)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        if event is not None:
+            buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Save changes")
         buttons.accepted.connect(self.on_buttons_accepted)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -114,13 +123,23 @@ class EventDialog(QDialog):
         for signal in (self.policy_combo.currentIndexChanged, self.footage_check.toggled, self.custom_edit.textChanged):
             signal.connect(self.on_policy_changed)
         self.on_policy_changed()
-
-    def _snapshot(self) -> tuple[PupilRow, ...]:
+        self.when_edit.problem_found.connect(self.error_label.setText)
+        self.watch(self.name_edit, self.when_edit, self.venue_edit, self.years_list, self.classes_list,
+                   self.policy_combo, self.custom_edit, self.footage_check)  # fmt: skip
         from safeguard_desktop.services import register
-        from safeguard_desktop.services.transaction import read_session
 
-        with read_session(self.context.engine) as session:
-            return register.load_register(session, self.context.actor).rows
+        run_read(context, self, register.load_register, on_done=self._groups_read)
+
+    def _groups_read(self, snapshot: RegisterSnapshot) -> None:
+        rows = snapshot.rows
+        years = sorted({r.year_group for r in rows}, key=year_group_order)
+        classes = sorted({r.reg_group for r in rows if r.reg_group})
+        _fill(self.years_list, years, self.event.year_groups if self.event else ())
+        _fill(self.classes_list, classes, self.event.classes if self.event else ())
+
+    def show_error(self, message: str) -> None:
+        """A refusal, shown in the form (nothing typed is lost)."""
+        self.error_label.setText(message)
 
     def policy(self) -> FilmingPolicy:
         """The chosen policy."""
@@ -135,11 +154,15 @@ class EventDialog(QDialog):
         )
 
     def on_buttons_accepted(self) -> None:
-        """Create the event."""
+        """Create or change the event."""
         from safeguard_desktop.services import events
-        from safeguard_desktop.services.transaction import write_session
 
-        when = self.when_edit.dateTime().toPython()
+        problem = self.when_edit.problem()
+        when = self.when_edit.value()
+        if problem is not None or when is None:
+            self.show_error(problem or "Type the date of the event (dd/mm/yyyy).")
+            self.when_edit.setFocus()
+            return
         data = events.EventInput(
             name=self.name_edit.text(),
             starts_at=when,
@@ -149,13 +172,16 @@ class EventDialog(QDialog):
             footage_offered=self.footage_check.isChecked(),
             year_groups=_checked(self.years_list),
             classes=_checked(self.classes_list),
+            pupil_ids=self.event.picked_ids if self.event else (),
+            purpose_codes=self.event.own_purposes if self.event else (),
         )
-        try:
-            with write_session(self.context.engine) as session:
-                event_id = events.create_event(session, self.context.actor, data)
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return
+        if self.event is None:
+            run_op(self.context, self, events.create_event, data, title=self.windowTitle(), on_done=self._saved)
+        else:
+            event_id = self.event.id
+            run_op(self.context, self, events.update_event, event_id, data, version=self.event.version,
+                   title=self.windowTitle(), on_done=lambda _none: self._saved(event_id))  # fmt: skip
+
+    def _saved(self, event_id: int) -> None:
         self.created.emit(event_id)
-        self.context.changed.emit("events")
         self.accept()

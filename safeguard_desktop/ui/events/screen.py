@@ -9,6 +9,7 @@ from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,9 +26,11 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.events import DOCUMENT_KINDS
 from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
-from safeguard_desktop.ui.kit.ops import run_op
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 from safeguard_desktop.ui.register.model import VERDICT_STYLE
 
 if TYPE_CHECKING:
@@ -54,11 +57,30 @@ class EventsScreen(QWidget):
 
         self.event_list = QListWidget()
         self.event_list.setAccessibleName("Events")
+        manager = context.actor.may(Operation.MANAGE_EVENTS)
         self.new_button = QPushButton("&New event…")
-        self.new_button.setEnabled(context.actor.may(Operation.MANAGE_EVENTS))
+        self.new_button.setEnabled(manager)
+        self.edit_button = QPushButton("&Change…")
+        self.edit_button.setAccessibleName("Change the chosen event")
+        self.archive_button = QPushButton("&Archive")
+        self.archive_button.setToolTip("Keep the event and its history, out of this list (Show archived brings it "
+                                       "back)")  # fmt: skip
+        self.delete_button = QPushButton("&Delete…")
+        self.delete_button.setAccessibleName("Delete the chosen event")
+        for button in (self.edit_button, self.archive_button, self.delete_button):
+            button.setEnabled(False)
+            button.setVisible(manager)
+        self.archived_check = QCheckBox("Show arc&hived")
+        self.archived_check.setVisible(manager)
         left = QVBoxLayout()
         left.addWidget(self.event_list, 1)
-        left.addWidget(self.new_button)
+        left.addWidget(self.archived_check)
+        changes = QGridLayout()
+        changes.addWidget(self.new_button, 0, 0)
+        changes.addWidget(self.edit_button, 0, 1)
+        changes.addWidget(self.archive_button, 1, 0)
+        changes.addWidget(self.delete_button, 1, 1)
+        left.addLayout(changes)
         left_widget = QWidget()
         left_widget.setLayout(left)
 
@@ -130,8 +152,12 @@ class EventsScreen(QWidget):
         self.event_list.currentRowChanged.connect(self.on_event_list_current_row_changed)
         self.only_not.toggled.connect(lambda _on: self._fill_roster())
         self.new_button.clicked.connect(self.on_new_button_clicked)
+        self.edit_button.clicked.connect(self.on_edit_button_clicked)
+        self.archive_button.clicked.connect(self.on_archive_button_clicked)
+        self.delete_button.clicked.connect(self.on_delete_button_clicked)
+        self.archived_check.toggled.connect(lambda _on: self.reload(self.chosen_id()))
         self.letters_button.clicked.connect(lambda: self.print_letters())
-        context.changed.connect(self.on_context_changed)
+        context.published.connect(self.on_context_changed)
 
     def showEvent(self, event: QShowEvent) -> None:
         """Load the first time the screen is shown."""
@@ -140,53 +166,90 @@ class EventsScreen(QWidget):
             self.reload()
         super().showEvent(event)
 
-    def reload(self, select_id: int | None = None) -> None:
-        """Read the list of events."""
-        from safeguard_desktop.services import events
-        from safeguard_desktop.services.transaction import read_session
+    def chosen_id(self) -> int | None:
+        """The id of the event chosen in the list."""
+        row = self.event_list.currentRow()
+        return self.summaries[row].id if 0 <= row < len(self.summaries) else None
 
-        with read_session(self.context.engine) as session:
-            self.summaries = events.list_events(session, self.context.actor)
+    def chosen(self) -> EventSummary | None:
+        """The event chosen in the list."""
+        row = self.event_list.currentRow()
+        return self.summaries[row] if 0 <= row < len(self.summaries) else None
+
+    def reload(self, select_id: int | None = None) -> None:
+        """Read the list of events (off the GUI thread), then show the chosen one's roster once."""
+        from safeguard_desktop.services import events
+
+        run_read(self.context, self, events.list_events, archived=self.archived_check.isChecked(),
+                 on_done=lambda found: self._listed(found, select_id))  # fmt: skip
+
+    def _listed(self, summaries: list[EventSummary], select_id: int | None) -> None:
+        self.summaries = summaries
         self.event_list.blockSignals(True)
         self.event_list.clear()
         for e in self.summaries:
-            item = QListWidgetItem(f"{e.starts_at:%d/%m/%Y %H:%M}  {e.name}")
+            archived = "  (archived)" if e.archived else ""
+            item = QListWidgetItem(f"{e.starts_at:%d/%m/%Y %H:%M}  {e.name}{archived}")
             item.setData(Qt.ItemDataRole.UserRole, e.id)
             self.event_list.addItem(item)
-        self.event_list.blockSignals(False)
         ids = [e.id for e in self.summaries]
         if ids:
             self.event_list.setCurrentRow(ids.index(select_id) if select_id in ids else 0)
+        self.event_list.blockSignals(False)
+        if ids:
             self.on_event_list_current_row_changed(self.event_list.currentRow())
+        else:
+            self._show_nothing()
+
+    def _show_nothing(self) -> None:
+        self.current = None
+        self.title.setText("No events yet: New event… makes one." if not self.archived_check.isChecked()
+                           else "No events.")  # fmt: skip
+        self.wording.setText("")
+        self.counts.setText("")
+        self.roster_table.setRowCount(0)
+        for button in (self.letters_button, self.documents_button, self.slips_button, self.edit_button,
+                       self.archive_button, self.delete_button):  # fmt: skip
+            button.setEnabled(False)
 
     def on_event_list_current_row_changed(self, row: int) -> None:
-        """Show the chosen event's roster."""
+        """Show the chosen event's roster (read off the GUI thread)."""
         if not 0 <= row < len(self.summaries):
             return
         from safeguard_desktop.services import events
-        from safeguard_desktop.services.transaction import read_session
 
-        try:
-            with read_session(self.context.engine) as session:
-                self.current = events.roster(session, self.context.actor, self.summaries[row].id)
-        except ServiceError as exc:
+        summary = self.summaries[row]
+        manager = self.context.actor.may(Operation.MANAGE_EVENTS)
+        for button in (self.edit_button, self.archive_button, self.delete_button):
+            button.setEnabled(manager)
+        self.archive_button.setText("Un&archive" if summary.archived else "&Archive")
+        if not manager:  # staff: no roster; the briefing is what they need
             self.current = None
-            self.title.setText(self.summaries[row].name)
+            self.title.setText(summary.name)
             self.roster_table.setRowCount(0)
-            if self.context.actor.may(Operation.VIEW_BRIEFING):  # staff: the briefing is what they need
-                self.counts.setText(
-                    "Open the confidential staff briefing to see who must not be filmed or photographed at this "
-                    "event (Notices and briefing ▸ Confidential staff briefing)."
-                )
-                self.documents_button.setEnabled(True)
-            else:
-                self.counts.setText(str(exc))
+            self.counts.setText(
+                "Open the confidential staff briefing to see who must not be filmed or photographed at this "
+                "event (Notices and briefing ▸ Confidential staff briefing)."
+            )
+            self.documents_button.setEnabled(self.context.actor.may(Operation.VIEW_BRIEFING))
             return
-        e = self.current.event
+
+        def failed(error: BaseException) -> None:
+            self.current = None
+            self.title.setText(summary.name)
+            self.roster_table.setRowCount(0)
+            self.counts.setText(str(error) if isinstance(error, ServiceError) else "The roster could not be read.")
+
+        run_op(self.context, self, events.roster, summary.id, write=False, on_done=self._show_roster,
+               on_error=failed)  # fmt: skip
+
+    def _show_roster(self, roster: EventRoster) -> None:
+        self.current = roster
+        e = roster.event
         groups = ", ".join((*e.year_groups, *e.classes)) + (f" and {e.picked} chosen pupil(s)" if e.picked else "")
         self.title.setText(f"{e.name} — {e.starts_at:%d/%m/%Y %H:%M}, {e.venue or 'venue not set'}")
         self.wording.setText(f"Taking part: {groups}.\nWhat families are told: {e.wording}")
-        self.counts.setText(self.current.describe())
+        self.counts.setText(roster.describe())
         self._fill_roster()
         self.letters_button.setEnabled(self.context.actor.may(Operation.MANAGE_EVENTS))
         self.documents_button.setEnabled(True)
@@ -267,17 +330,67 @@ class EventsScreen(QWidget):
         dialog.open()
         return dialog
 
-    def on_new_button_clicked(self) -> None:
+    def on_new_button_clicked(self) -> QWidget:
         """Open the new-event dialog."""
         from safeguard_desktop.ui.events.event_dialog import EventDialog
 
         dialog = EventDialog(self.context, self)
-        dialog.created.connect(lambda event_id: self.reload(event_id))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.created.connect(self._select_after_reload)
         dialog.open()
+        return dialog
 
-    def on_context_changed(self, what: str) -> None:
-        """Consent changes change who may be filmed."""
-        if self._loaded and what in ("pupils", "consent", "purposes", "events"):
-            current = self.current.event.id if self.current else None
-            self.reload(current)
+    def on_edit_button_clicked(self) -> QWidget | None:
+        """Change the chosen event (letters already sent keep what they said)."""
+        summary = self.chosen()
+        if summary is None:
+            return None
+        from safeguard_desktop.ui.events.event_dialog import EventDialog
+
+        dialog = EventDialog(self.context, self, event=summary)
+        dialog.created.connect(self._select_after_reload)
+        dialog.open()
+        return dialog
+
+    def on_archive_button_clicked(self) -> None:
+        """Archive the chosen event, or bring an archived one back."""
+        summary = self.chosen()
+        if summary is None:
+            return
+        from safeguard_desktop.services import events
+
+        run_op(self.context, self, events.archive_event, summary.id, version=summary.version,
+               archived=not summary.archived, title="Archive event")  # fmt: skip
+
+    def on_delete_button_clicked(self) -> None:
+        """Delete the chosen event, after saying what stays and what goes."""
+        summary = self.chosen()
+        if summary is None:
+            return
+        from safeguard_desktop.services import events
+
+        def delete() -> None:
+            run_op(self.context, self, events.delete_event, summary.id, version=summary.version,
+                   title="Delete event")  # fmt: skip
+
+        steps.current().confirm(
+            self, "Delete event",
+            f"Delete {summary.name} ({summary.starts_at:%d/%m/%Y})?\n\nAnswers already recorded from its reply "
+            "slips stay in the register, and the audit trail keeps the event and every document made for it. A slip "
+            "returned later will not be recognised. To keep the event but take it out of the list, Archive it "
+            "instead.", yes="Delete event", no="Keep it", then=delete,
+        )  # fmt: skip
+
+    #: The event to show after the next reload (the one just made or changed).
+    _select_next: int | None = None
+
+    def _select_after_reload(self, event_id: int) -> None:
+        self._select_next = event_id
+
+    def on_context_changed(self, topics: frozenset[Topic]) -> None:
+        """Consent changes change who may be filmed; one reload whatever changed."""
+        if topics & {Topic.PUPILS, Topic.CONSENT, Topic.PURPOSES, Topic.EVENTS} and (
+            self._loaded or self._select_next is not None
+        ):
+            self._loaded = True
+            chosen, self._select_next = self._select_next, None
+            self.reload(chosen or self.chosen_id())

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
@@ -181,4 +182,4 @@ class SlipsDialog(QDialog):
         self.save_button.setEnabled(False)
         self.reference_edit.clear()
         self.reference_edit.setFocus()
-        self.context.changed.emit("consent")
+        self.context.publish({Topic.CONSENT})

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
@@ -186,4 +187,4 @@ class ConsentFileImport(QDialog):
         self.summary.setPlainText(describe(self.kind, result))
         self.import_button.setEnabled(False)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
-        self.context.changed.emit("consent")
+        self.context.publish({Topic.CONSENT})

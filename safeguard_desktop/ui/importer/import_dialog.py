@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.dates import format_uk_date
 from safeguard_desktop.services import mis_import
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.mis_files import RawTable, read_pupil_file
 from safeguard_desktop.services.transaction import read_session, write_session
 from safeguard_desktop.ui.background import BackgroundJob, Cancelled, run_in_background
@@ -302,7 +303,7 @@ class ImportDialog(QDialog):
             f"{len(result.rejected)} rows skipped"
         )
         self._show_page(PAGE_DONE)
-        self.context.changed.emit("pupils")
+        self.context.publish({Topic.PUPILS})
 
     def on_failed(self, exc: Exception) -> None:
         """Show the reason in the dialog; nothing was written."""

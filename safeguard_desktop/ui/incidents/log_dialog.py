@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -28,9 +27,12 @@ from safeguard_desktop.services.incidents import IncidentInput
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.incidents.people_picker import PeoplePicker
+from safeguard_desktop.ui.kit.date_field import DateTimeField
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 
 
-class LogIncidentDialog(QDialog):
+class LogIncidentDialog(Dialog):
     """Calm and quick to fill in under pressure: the steps to take are always in view."""
 
     logged = Signal(int)
@@ -45,13 +47,12 @@ class LogIncidentDialog(QDialog):
     ) -> None:
         """On the register (``context``), or — for staff, who hold no key to it — with the pupils they were given
         (``choices``) and ``submit`` sending the form to the leads (it returns 0: there is no number yet)."""
-        super().__init__(parent)
+        super().__init__(parent, "Log an online-safety incident", size=(1040, 720))
         from safeguard_desktop.services.incidents import Urgency
 
+        self.work_name = "the incident you typed"
         self.context = context
         self.submit = submit
-        self.setWindowTitle("Log an online-safety incident")
-        self.resize(1040, 720)
         self.category_combo = QComboBox()
         self.category_combo.setAccessibleName("Category")
         for category in Category:
@@ -67,11 +68,8 @@ class LogIncidentDialog(QDialog):
         self.urgency_combo.setCurrentIndex(1)
         self.when_known = QCheckBox("Known")
         self.when_known.setChecked(True)
-        self.when_edit = QDateTimeEdit(QDateTime.currentDateTime())
-        self.when_edit.setDisplayFormat("dd/MM/yyyy HH:mm")
-        self.when_edit.setCalendarPopup(True)
-        self.when_edit.setMaximumDateTime(QDateTime.currentDateTime())
-        self.when_edit.setAccessibleName("When it happened")
+        self.when_edit = DateTimeField(accessible_name="When it happened")
+        self.when_edit.set_value(datetime.now().replace(second=0, microsecond=0))
         self.when_known.toggled.connect(self.when_edit.setEnabled)
         when = QHBoxLayout()
         when.addWidget(self.when_edit, 1)
@@ -85,13 +83,11 @@ class LogIncidentDialog(QDialog):
         self.links_note.setWordWrap(True)
         self.links_note.setStyleSheet("color: #7a3e00;")
         from safeguard_desktop.services.incident_people import pupil_choices
-        from safeguard_desktop.services.transaction import read_session
 
+        self.people = PeoplePicker(choices or [])
         if choices is None:
             assert context is not None
-            with read_session(context.engine) as session:
-                choices = pupil_choices(session, context.actor)
-        self.people = PeoplePicker(choices)
+            run_read(context, self, pupil_choices, on_done=self.people.set_choices)
         self.summary_edit = QPlainTextEdit()
         self.summary_edit.setPlaceholderText("What happened, in facts: who told you, what they saw, where and when.")
         self.summary_edit.setAccessibleName("Summary of what happened")
@@ -125,6 +121,10 @@ class LogIncidentDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         if submit is not None:  # staff: it goes to the leads, it is not kept here
             buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Send to the safeguarding leads")
+        # Enter in a field adds a person or moves on; it never sends a half-written form. Ctrl+Enter saves.
+        self.enter_saves = False
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.on_save)
+        buttons.button(QDialogButtonBox.StandardButton.Save).setToolTip("Ctrl+Enter")
         buttons.accepted.connect(self.on_save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -132,6 +132,13 @@ class LogIncidentDialog(QDialog):
         layout.addWidget(buttons)
         self.category_combo.currentIndexChanged.connect(self.on_category_changed)
         self.on_category_changed()
+        self.when_edit.problem_found.connect(self.error_label.setText)
+        self.watch(self.category_combo, self.axis_combo, self.urgency_combo, self.when_known, self.when_edit,
+                   self.platforms_edit, self.links_edit, self.people, self.summary_edit)  # fmt: skip
+
+    def show_error(self, message: str) -> None:
+        """A refusal or a fault, shown in the form (nothing typed is lost)."""
+        self.error_label.setText(message)
 
     def category(self) -> Category:
         """The chosen category."""
@@ -157,10 +164,17 @@ class LogIncidentDialog(QDialog):
     def on_save(self) -> None:
         """Log it through the service; the guard is checked there too."""
         from safeguard_desktop.services import incidents
-        from safeguard_desktop.services.transaction import write_session
 
         people = self.people.persons()
-        when: datetime | None = self.when_edit.dateTime().toPython() if self.when_known.isChecked() else None
+        when: datetime | None = None
+        if self.when_known.isChecked():
+            self.when_edit.latest = datetime.now()
+            problem = self.when_edit.problem()
+            if problem is not None:
+                self.show_error(problem)
+                self.when_edit.setFocus()
+                return
+            when = self.when_edit.value()
         data = incidents.IncidentInput(
             category=self.category(),
             summary=self.summary_edit.toPlainText(),
@@ -171,17 +185,18 @@ class LogIncidentDialog(QDialog):
             evidence_links=[link.strip() for link in self.links_edit.text().split()],
             people=people,
         )
-        try:
-            if self.submit is not None:
+        if self.submit is not None:  # staff: the report file goes to the leads
+            try:
                 number = self.submit(data)
-            else:
-                assert self.context is not None
-                with write_session(self.context.engine) as session:
-                    number = incidents.record_incident(session, self.context.actor, data)
-        except (ServiceError, OSError) as exc:
-            self.error_label.setText(str(exc) if isinstance(exc, ServiceError) else f"Not sent: {exc.strerror or exc}")
+            except (ServiceError, OSError) as exc:
+                self.show_error(str(exc) if isinstance(exc, ServiceError) else f"Not sent: {exc.strerror or exc}")
+                return
+            self.logged.emit(number)
+            self.accept()
             return
+        assert self.context is not None
+        run_op(self.context, self, incidents.record_incident, data, title=self.windowTitle(), on_done=self._logged)
+
+    def _logged(self, number: int) -> None:
         self.logged.emit(number)
-        if self.context is not None:
-            self.context.changed.emit("incidents")
         self.accept()

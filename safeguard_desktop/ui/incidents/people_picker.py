@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,19 +26,20 @@ from safeguard_desktop.services.incidents import INVOLVEMENTS, PersonInput
 class PeoplePicker(QWidget):
     """Type part of a name, press Enter: the pupil is added with the chosen involvement. Delete removes."""
 
+    edited = Signal()  # someone was added or removed, or something typed
+
     def __init__(self, choices: list[PupilChoice], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.choices = choices
-        self._by_label = {c.label: c for c in choices}
         self.people: list[tuple[PersonInput, str]] = []
 
         self.pupil_edit = QLineEdit()
         self.pupil_edit.setPlaceholderText("Type part of a pupil's name, then Enter")
         self.pupil_edit.setAccessibleName("Find a pupil to link")
-        completer = QCompleter([c.label for c in choices], self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.pupil_edit.setCompleter(completer)
+        self.completer = QCompleter([], self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.pupil_edit.setCompleter(self.completer)
+        self.set_choices(choices)
         self.pupil_involvement = self._involvement_combo("Involvement of the pupil")
         self.add_pupil_button = QPushButton("Add &pupil")
         self.staff_name_edit = QLineEdit()
@@ -80,7 +81,10 @@ class PeoplePicker(QWidget):
         layout.addWidget(self.school_check)
 
         self.pupil_edit.returnPressed.connect(self.add_pupil)
-        completer.activated.connect(lambda _text: self.add_pupil())
+        self.completer.activated.connect(lambda _text: self.add_pupil())
+        for edit in (self.pupil_edit, self.staff_name_edit, self.staff_role_edit):
+            edit.textEdited.connect(self.edited)
+        self.school_check.clicked.connect(self.edited)
         self.add_pupil_button.clicked.connect(self.add_pupil)
         self.add_staff_button.clicked.connect(self.add_staff)
         self.staff_role_edit.returnPressed.connect(self.add_staff)
@@ -146,11 +150,18 @@ class PeoplePicker(QWidget):
         self.staff_name_edit.clear()
         self.staff_role_edit.clear()
 
+    def set_choices(self, choices: list[PupilChoice]) -> None:
+        """The pupils a name may be picked from (read after the form opens)."""
+        self.choices = choices
+        self._by_label = {c.label: c for c in choices}
+        self.completer.model().setStringList([c.label for c in choices])  # type: ignore[attr-defined]
+
     def _add(self, person: PersonInput, label: str) -> None:
         self.people.append((person, label))
         item = QListWidgetItem(label)
         self.list.addItem(item)
         self.message.setText("")
+        self.edited.emit()
 
     def remove_current(self) -> None:
         """Take the chosen person off the incident form."""
@@ -158,6 +169,7 @@ class PeoplePicker(QWidget):
         if 0 <= row < len(self.people):
             del self.people[row]
             self.list.takeItem(row)
+            self.edited.emit()
 
     def persons(self) -> list[PersonInput]:
         """Everyone linked, ready for the service."""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.dates import format_uk_datetime
 from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
 
@@ -112,7 +113,7 @@ class IncidentsScreen(QWidget):
         self.statistics_button.clicked.connect(self.open_statistics)
         self.export_button.clicked.connect(lambda: self.export_log())
         self.close_button.clicked.connect(lambda: self.close_incident())
-        context.changed.connect(self.on_context_changed)
+        context.published.connect(self.on_context_changed)
 
     def showEvent(self, event: QShowEvent) -> None:
         """Load the first time the screen is shown."""
@@ -208,8 +209,7 @@ class IncidentsScreen(QWidget):
         from safeguard_desktop.ui.incidents.log_dialog import LogIncidentDialog
 
         dialog = LogIncidentDialog(self.context, self)
-        dialog.logged.connect(lambda number: self.reload(number))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.logged.connect(self._select_after_reload)
         dialog.open()
         return dialog
 
@@ -309,7 +309,15 @@ class IncidentsScreen(QWidget):
             return
         self.reload(self.current.id)
 
-    def on_context_changed(self, what: str) -> None:
-        """A new incident was logged."""
-        if self._loaded and what == "incidents":
-            self.reload(self.current.id if self.current else None)
+    def _select_after_reload(self, number: int) -> None:
+        self._select_next = number
+
+    #: The incident to show after the next reload (the one just logged).
+    _select_next: int | None = None
+
+    def on_context_changed(self, topics: frozenset[Topic]) -> None:
+        """An incident was logged or changed (here or elsewhere): one reload, the new one chosen."""
+        if Topic.INCIDENTS in topics and (self._loaded or self._select_next is not None):
+            self._loaded = True
+            chosen, self._select_next = self._select_next, None
+            self.reload(chosen or (self.current.id if self.current else None))

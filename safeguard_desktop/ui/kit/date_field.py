@@ -54,6 +54,7 @@ class DateField(QWidget):
         self.calendar_button.setToolTip("Choose from a calendar")
         self.calendar_button.setAccessibleName(f"{accessible_name}: choose from a calendar")
         self.calendar_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.calendar_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         self.calendar = QCalendarWidget()
         self.calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
         self.calendar.setGridVisible(True)
@@ -160,7 +161,7 @@ class DateTimeField(QWidget):
         layout.addStretch(1)
         self.setFocusProxy(self.day)
         self.day.edited.connect(self.edited)
-        self.time_edit.editingFinished.connect(self.edited)
+        self.time_edit.timeChanged.connect(lambda _t: self.edited.emit() if self.time_edit.hasFocus() else None)
         self.day.problem_found.connect(self.problem_found)
         self.time_edit.editingFinished.connect(lambda: self.problem_found.emit(self.problem() or ""))
 

@@ -8,7 +8,7 @@ on Esc, Close or the window's close box ask "Discard what you typed?" instead of
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt
-from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -33,6 +33,8 @@ class Dialog(QDialog):
 
     #: What the discard question calls the work (subclasses say "the incident", "the decision" …).
     work_name = "what you typed"
+    #: False for long forms: Enter in a field does not press Save (Ctrl+Enter does, where the form says so).
+    enter_saves = True
 
     def __init__(
         self, parent: QWidget | None, title: str, *, size: tuple[int, int] = (640, 480), keep_open: bool = False
@@ -53,17 +55,20 @@ class Dialog(QDialog):
             if isinstance(widget, QLineEdit):
                 widget.textEdited.connect(self.mark_dirty)
             elif isinstance(widget, QPlainTextEdit | QTextEdit):
-                widget.textChanged.connect(self.mark_dirty)
+                # The undo stack grows with typing, not with setPlainText (filling the form in).
+                widget.document().undoCommandAdded.connect(self.mark_dirty)
             elif isinstance(widget, QComboBox):
                 widget.activated.connect(self.mark_dirty)
-                if widget.isEditable():
-                    widget.editTextChanged.connect(self.mark_dirty)
+                line = widget.lineEdit() if widget.isEditable() else None
+                if line is not None:
+                    line.textEdited.connect(self.mark_dirty)
             elif isinstance(widget, QAbstractButton):
                 widget.clicked.connect(self.mark_dirty)
-            elif isinstance(widget, QSpinBox | QDateTimeEdit):
-                widget.editingFinished.connect(self.mark_dirty)
-            elif isinstance(widget, QListWidget):
-                widget.itemChanged.connect(self.mark_dirty)
+            elif isinstance(widget, QSpinBox | QDateTimeEdit | QListWidget):
+                signal = widget.itemChanged if isinstance(widget, QListWidget) else widget.editingFinished
+                signal.connect(lambda *_a, w=widget: self.mark_dirty() if w.hasFocus() else None)
+                if isinstance(widget, QSpinBox):
+                    widget.valueChanged.connect(lambda _v, w=widget: self.mark_dirty() if w.hasFocus() else None)
             elif hasattr(widget, "edited"):
                 widget.edited.connect(self.mark_dirty)
             else:
@@ -80,6 +85,14 @@ class Dialog(QDialog):
     def has_unsaved_work(self) -> bool:
         """True when closing now would lose something typed."""
         return self._dirty
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter presses the default button only where the form wants it."""
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not self.enter_saves and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def accept(self) -> None:
         """Saved: close without asking."""

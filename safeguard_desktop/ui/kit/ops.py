@@ -94,10 +94,10 @@ def run_op(
 
     def done(result: T) -> None:
         finish()
+        if on_done is not None:  # first, so a screen can say what to show once it has reloaded
+            on_done(result)
         if topics:
             context.publish(topics)
-        if on_done is not None:
-            on_done(result)
 
     def failed(error: BaseException) -> None:
         finish()

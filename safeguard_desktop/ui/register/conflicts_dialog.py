@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from safeguard_desktop.domain.consent import ConsentState
 from safeguard_desktop.domain.dates import format_uk_date
 from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
@@ -116,5 +117,5 @@ class ConflictsDialog(QDialog):
         self.reload()
         self.status_label.setText(f"Resolved for {chosen.name} ({chosen.purpose}): {decided.value}. "
                                   + self.status_label.text())  # fmt: skip
-        self.context.changed.emit("consent")
+        self.context.publish({Topic.CONSENT})
         return True

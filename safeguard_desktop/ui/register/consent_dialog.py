@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QListWidgetItem, QWidget
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLabel, QListWidgetItem, QWidget
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.dates import end_of_academic_year
@@ -75,7 +75,10 @@ class ConsentDialog(Dialog):
         self._contacts: dict[int, ContactView] = {}
         self.contact_combo.currentIndexChanged.connect(self.on_contact_changed)
         self.contact_combo.setVisible(False)
-        self.ui.form_layout.insertRow(2, "", self.contact_combo)
+        self.contact_label = QLabel("&Contact")
+        self.contact_label.setBuddy(self.contact_combo)
+        self.contact_label.setVisible(False)
+        self.ui.form_layout.insertRow(2, self.contact_label, self.contact_combo)
         # A pupil's no (or taking consent back) is recorded at any age; their yes from the school's age for it.
         self.ui.pupil_radio.setText("The p&upil")
         self.ui.pupil_radio.setToolTip("A pupil's refusal or withdrawal counts at any age; their yes from the school's "
@@ -114,10 +117,7 @@ class ConsentDialog(Dialog):
             pr = "" if contact.parental_responsibility else ", no parental responsibility"
             self.contact_combo.addItem(f"{contact.name} ({contact.relationship or 'contact'}{pr})", contact.id)
         self._contacts = {c.id: c for c in contacts}
-        label = self.ui.form_layout.labelForField(self.contact_combo)
-        if label is not None:
-            label.setText("&Contact")  # type: ignore[attr-defined]
-            label.setBuddy(self.contact_combo)  # type: ignore[attr-defined]
+        self.contact_label.setVisible(True)
         self.contact_combo.setVisible(True)
         self.contact_combo.setCurrentIndex(1)
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
@@ -137,7 +138,7 @@ class ContactsDialog(QDialog):
             return False
         self.error_label.setText("")
         self.reload()
-        self.context.changed.emit("consent")
+        self.context.publish({Topic.CONSENT})
         return True
 
     def save(self) -> bool:
@@ -156,5 +157,5 @@ class ContactsDialog(QDialog):
             return False
         self.error_label.setText("")
         self.reload()
-        self.context.changed.emit("consent")
+        self.context.publish({Topic.CONSENT})
         return True

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_datetime
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
@@ -161,7 +162,7 @@ class RepliesDialog(QDialog):
         self.given_by.clear()
         self.reload()
         self.status_label.setText(f"Matched: {count} decision(s) recorded. " + self.status_label.text())
-        self.context.changed.emit("consent")
+        self.context.publish({Topic.CONSENT})
         return True
 
     def set_aside(self, reason: str | None = None) -> bool:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.snapshot import PupilRow, RegisterSnapshot
 from safeguard_desktop.ui.background import run_in_background
@@ -150,7 +151,7 @@ class RegisterScreen(QWidget):
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_filter)
         QShortcut(QKeySequence("Ctrl+R"), self, activated=self.on_record_button_clicked)
         QShortcut(QKeySequence("Escape"), self.filter_edit, activated=self.filter_edit.clear)
-        context.changed.connect(self.on_context_changed)
+        context.published.connect(self.on_context_changed)
         self._update_buttons()
         self._painted = False
         self.table.viewport().installEventFilter(self)
@@ -373,7 +374,7 @@ class RegisterScreen(QWidget):
         def save(flag: bool, reason: str) -> None:
             with write_session(self.context.engine) as session:
                 consent.set_never_photograph(session, self.context.actor, pupil.id, flag, reason)
-            self.context.changed.emit("pupils")
+            self.context.publish({Topic.PUPILS})
 
         dialog = NeverPhotographDialog(
             pupil.name, detail.row.never_photograph, detail.never_photograph_reason or "", save, parent=self
@@ -382,7 +383,7 @@ class RegisterScreen(QWidget):
         dialog.open()
         return dialog
 
-    def on_context_changed(self, what: str) -> None:
-        """Reload when pupils, consent or purposes change."""
-        if what in ("pupils", "consent", "purposes"):
+    def on_context_changed(self, topics: frozenset[Topic]) -> None:
+        """Reload (once) when pupils, consent or purposes change."""
+        if topics & {Topic.PUPILS, Topic.CONSENT, Topic.PURPOSES}:
             self.reload()

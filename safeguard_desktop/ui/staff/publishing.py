@@ -6,6 +6,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from safeguard_desktop.services.actors import Role
+from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.ui.context import AppContext
 
 PUBLISHERS = (Role.DSL, Role.DEPUTY_DSL, Role.OFFICE)
@@ -52,7 +53,7 @@ class StaffPublisher(QObject):
     a briefing staff open is today's without anyone remembering to publish."""
 
     #: What staff are given depends on these kinds of change (AppContext.changed).
-    WATCHED = frozenset({"events", "consent", "pupils", "school", "settings"})
+    WATCHED = frozenset({Topic.EVENTS, Topic.CONSENT, Topic.PUPILS, Topic.SCHOOL, Topic.TERMS, Topic.DOCUMENTS})
     DELAY_MS = 20_000
 
     def __init__(self, window: QMainWindow, context: AppContext) -> None:
@@ -63,11 +64,11 @@ class StaffPublisher(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(self.DELAY_MS)
         self.timer.timeout.connect(self.publish_now)
-        context.changed.connect(self.on_changed)
+        context.published.connect(self.on_changed)
 
-    def on_changed(self, what: str) -> None:
+    def on_changed(self, topics: frozenset[Topic]) -> None:
         """A change staff should see: publish once things have settled."""
-        if what in self.WATCHED and may_publish(self.context):
+        if topics & self.WATCHED and may_publish(self.context):
             self.timer.start()
 
     def publish_now(self) -> None:
