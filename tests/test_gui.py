@@ -421,7 +421,14 @@ def test_logging_an_incident_with_guidance_and_the_guard(qtbot, window: MainWind
     decision.text_edit.setPlainText("No police referral.")
     decision.on_save()
     assert "reason" in decision.error_label.text() and screen.chronology.rowCount() == 1
-    screen.close_incident("Reported; no further action in school.", "IWF handling it")
+    closing = screen.close_incident()
+    assert closing.windowTitle() == f"Close incident {screen.current.id}"
+    closing.outcome_edit.setPlainText("Reported; no further action in school.")
+    closing.on_save()
+    assert closing.isVisible() and "reason" in closing.error_label.text().lower()
+    closing.reason_edit.setPlainText("IWF handling it")
+    closing.on_save()
+    assert not closing.isVisible()
     assert screen.current.status.value == "closed" and not screen.close_button.isEnabled()
 
 

@@ -130,7 +130,8 @@ def test_helpline_summary_from_the_screen_is_anonymised_until_names_are_ticked(
     assert forename in summary.text.toPlainText()
     summary.names_check.setChecked(False)
     # The PDF preview saves exactly what was shown, and printing goes page by page
-    preview = summary.preview_pdf()
+    summary.preview_pdf()
+    preview = summary.preview
     answers.answers.append(tmp_path / "summary.pdf")
     preview.save_as()
     saved = tmp_path / "summary.pdf"
@@ -152,7 +153,7 @@ def test_helpline_summary_from_the_screen_is_anonymised_until_names_are_ticked(
     assert any(a.startswith("printed") for a in actions)
 
 
-def test_export_the_log_from_the_screen(qtbot, tmp_path, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_export_the_log_from_the_screen(qtbot, tmp_path, window: MainWindow, answers) -> None:  # type: ignore[no-untyped-def]
     import csv
 
     from pypdf import PdfReader
@@ -162,13 +163,15 @@ def test_export_the_log_from_the_screen(qtbot, tmp_path, window: MainWindow) -> 
     dialog = screen.on_log_button_clicked()
     dialog.summary_edit.setPlainText("=1+1 typed as a summary")
     dialog.on_save()
-    saved = screen.export_log(str(tmp_path / "log.csv"))
-    assert saved is not None
+    answers.answers += [tmp_path / "log.csv", tmp_path / "log"]
+    screen.export_log()
+    saved = tmp_path / "log.csv"
     with open(saved, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[1][7] == "'=1+1 typed as a summary"
-    pdf = screen.export_log(str(tmp_path / "log.pdf"))
-    assert pdf is not None and "typed as a summary" in PdfReader(pdf).pages[0].extract_text()
+    screen.export_log()  # a name typed without an extension is a PDF report
+    pdf = tmp_path / "log.pdf"
+    assert "typed as a summary" in PdfReader(pdf).pages[0].extract_text()
 
 
 def test_term_dates_dialog(qtbot, window: MainWindow, reg: Register) -> None:  # type: ignore[no-untyped-def]

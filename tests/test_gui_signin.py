@@ -82,7 +82,9 @@ def test_sign_in_shows_demo_accounts_only_for_the_demo_and_refuses_a_wrong_passw
     reg.close()
 
 
-def test_a_real_register_never_lists_accounts_and_the_recovery_key_resets_a_password(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_real_register_never_lists_accounts_and_the_recovery_key_resets_a_password(
+    qtbot, tmp_path: Path, answers
+) -> None:  # type: ignore[no-untyped-def]
     from safeguard_desktop.services.signin import create_register
 
     reg, _actor, recovery = create_register(tmp_path, "Elm Primary", "a.lead", "Ann Lead", PASSWORD)
@@ -92,9 +94,12 @@ def test_a_real_register_never_lists_accounts_and_the_recovery_key_resets_a_pass
     texts = " ".join(label.text() for label in dialog.findChildren(QLabel))
     assert "a.lead" not in texts and "Demo" not in texts
     qtbot.keyClicks(dialog.user_edit, "a.lead")
-    assert not dialog.use_recovery_key("WRONG-KEY", "brand new long password")
-    assert "recovery key does not open" in dialog.error_label.text()
-    assert dialog.use_recovery_key(recovery, "brand new long password")
+    answers.answers += ["WRONG-KEY", "brand new long password"]
+    dialog.recovery_button.click()
+    assert "recovery key does not open" in dialog.error_label.text() and dialog.result_ is None
+    answers.answers += [recovery, "brand new long password"]
+    dialog.recovery_button.click()
+    assert [title for title, _text in answers.asked] == ["Recovery key", "New password"] * 2
     assert dialog.result_ is not None and dialog.result_[1].username == "a.lead"
     dialog.result_[0].close()
 

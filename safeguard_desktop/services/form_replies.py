@@ -27,6 +27,7 @@ from safeguard_desktop.domain.events import PARENT_FILMING, SCHOOL_RECORDING
 from safeguard_desktop.domain.slips import parse_reference
 from safeguard_desktop.services import audit, consent
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound, ValidationError
 from safeguard_desktop.services.mis_consent import read_answer
 from safeguard_desktop.services.mis_files import RawTable
@@ -325,6 +326,7 @@ def _get(session: Session, reply_id: int) -> UnmatchedReply:
     return reply
 
 
+@changes(Topic.CONSENT)
 def match_by_hand(session: Session, actor: Actor, reply_id: int, pupil_id: int, *, contact_id: int | None = None,
                   given_by: str = "", relationship: str = "") -> int:  # fmt: skip
     """Match a waiting reply to its pupil (and who answered): its answers are recorded. Returns decisions."""
@@ -360,6 +362,7 @@ def match_by_hand(session: Session, actor: Actor, reply_id: int, pupil_id: int, 
     return count
 
 
+@changes(Topic.CONSENT)
 def set_aside(session: Session, actor: Actor, reply_id: int, reason: str) -> None:
     """Take a reply out of the queue without recording it (a test entry, a duplicate, another school's)."""
     actor.require(Operation.EDIT_CONSENT)

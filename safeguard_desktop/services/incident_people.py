@@ -71,3 +71,11 @@ def describe_people(session: Session, actor: Actor, view: IncidentView) -> list[
             who = person.name or "someone else"
         lines.append(f"{who} — {person.involvement}")
     return lines
+
+
+def open_incident(session: Session, actor: Actor, incident_id: int) -> tuple[IncidentView, list[str]]:
+    """An incident as a lead opens it (audited as a view), with its people named."""
+    from safeguard_desktop.services.incidents import read_incident
+
+    view = read_incident(session, actor, incident_id)
+    return view, describe_people(session, actor, view)

@@ -550,3 +550,10 @@ def my_reports(session: Session, actor: Actor) -> list[OwnReport]:
             continue  # same display name, but not provably theirs
         reports.append(OwnReport(number, at, Status(status), summary))
     return reports
+
+
+def incident_list(session: Session, actor: Actor) -> list[IncidentView] | list[OwnReport]:
+    """What the incidents screen lists: every incident for leads, one's own reports' statuses for staff."""
+    if actor.may(Operation.READ_INCIDENTS):
+        return list_incidents(session, actor)
+    return my_reports(session, actor)

@@ -287,6 +287,17 @@ def recover(data_dir: str | Path | None, recovery_key: str) -> tuple[Register, A
     return register, actor
 
 
+def reset_with_recovery_key(data_dir: str | Path | None, recovery_key: str, user: str, new_password: str) -> None:
+    """A forgotten password: open with the recovery key and give ``user`` a new password (both audited)."""
+    register, actor = recover(data_dir, recovery_key)
+    try:
+        assert register.keys is not None
+        with write_session(register.engine) as session:
+            accounts.reset_password(session, actor, paths.data_dir(data_dir), register.keys, user, new_password)
+    finally:
+        register.close()
+
+
 DEMO_ACCOUNTS = (
     ("dsl", "oakfield demo lead", Role.DSL, "Helen Carter (DSL)"),
     ("deputy", "oakfield demo deputy", Role.DEPUTY_DSL, "Sam Patel (deputy DSL)"),

@@ -13,7 +13,7 @@ from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.events.screen import EventsScreen
 from safeguard_desktop.ui.incidents.screen import IncidentsScreen
 from safeguard_desktop.ui.kit import steps
-from safeguard_desktop.ui.kit.ops import run_op
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 from safeguard_desktop.ui.register.screen import RegisterScreen
 
 
@@ -161,12 +161,12 @@ class MainWindow(QMainWindow):
             self.lock_action.setEnabled(False)
             return
         from safeguard_desktop.services.settings import lock_minutes
-        from safeguard_desktop.services.transaction import read_session
         from safeguard_desktop.ui.lock import InactivityLock
 
-        with read_session(self.context.engine) as session:
-            minutes = lock_minutes(session)
-        self.inactivity = InactivityLock(self, self.context.register, self.context.actor, minutes)
+        def start(minutes: int) -> None:
+            self.inactivity = InactivityLock(self, self.context.register, self.context.actor, minutes)
+
+        run_read(self.context, self, lambda session, _actor: lock_minutes(session), on_done=start)
 
     def lock_now(self, *, prompt: bool = True) -> None:
         """File ▸ Lock (Ctrl+L)."""
@@ -176,12 +176,13 @@ class MainWindow(QMainWindow):
     def refresh_title(self, school: tuple[str, bool] | None = None) -> None:
         """Window title and status bar carry the school's name (and DEMO when it is the demo)."""
         if school is None:
-            from safeguard_desktop.services.settings import get_school
-            from safeguard_desktop.services.transaction import read_session
+            from safeguard_desktop.services.settings import SchoolDetails, get_school
 
-            with read_session(self.context.engine) as session:
-                details = get_school(session)
-            school = (details.name, details.is_demo)
+            def read(details: SchoolDetails) -> None:
+                self.refresh_title((details.name, details.is_demo))
+
+            run_read(self.context, self, lambda session, _actor: get_school(session), on_done=read)
+            return
         name = school[0] or "New register"
         demo = "  [DEMO — fictional pupils]" if school[1] else ""
         self.setWindowTitle(f"{name}{demo} — Safeguard Desktop")

@@ -240,11 +240,10 @@ def show_pdf(
 ) -> PdfPreviewDialog:
     """Open the preview; saving and printing are written to the audit trail."""
     from safeguard_desktop.services import audit
-    from safeguard_desktop.services.transaction import write_session
+    from safeguard_desktop.ui.kit.ops import run_op
 
     def audited(how: str) -> None:
-        with write_session(context.engine) as session:
-            audit.record_output(session, context.actor, title.lower(), how, kind, record_id)
+        run_op(context, parent, audit.record_output, title.lower(), how, kind, record_id, title=title)
 
     dialog = PdfPreviewDialog(pdf, title, suggested_name, parent, note=note, on_output=audited)
     dialog.open()

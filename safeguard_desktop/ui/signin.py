@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit import steps
 
 if TYPE_CHECKING:  # SQLAlchemy loads only once a register is opened, after the first paint
     from safeguard_desktop.services.actors import Actor
@@ -102,7 +102,7 @@ class SignInDialog(QDialog):
         buttons.accepted.connect(self.sign_in)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.recovery_button.clicked.connect(lambda: self.use_recovery_key())
+        self.recovery_button.clicked.connect(self.use_recovery_key)
         (self.password_edit if demo else self.user_edit).setFocus()
 
     def sign_in(self) -> bool:
@@ -123,40 +123,30 @@ class SignInDialog(QDialog):
         self.accept()
         return True
 
-    def use_recovery_key(self, key: str | None = None, new_password: str | None = None) -> bool:
-        """Open with the recovery key and set a new password for the named account."""
-        from safeguard_desktop.services import accounts
-        from safeguard_desktop.services.signin import recover
-        from safeguard_desktop.services.transaction import write_session
+    def use_recovery_key(self) -> None:
+        """Open with the recovery key and set a new password for the named account (both asked for)."""
+        from safeguard_desktop.services.signin import reset_with_recovery_key
 
         user = self.user_edit.text().strip().lower()
         if not user:
             self.error_label.setText("Type the name of the account whose password is forgotten first.")
-            return False
-        if key is None:
-            key, ok = QInputDialog.getText(self, "Recovery key", "Type the recovery key (groups of five):")
-            if not ok:
-                return False
-        if new_password is None:
-            new_password, ok = QInputDialog.getText(
-                self, "New password", f"New password for {user} (12 characters or more):", QLineEdit.EchoMode.Password
-            )
-            if not ok:
-                return False
-        try:
-            reg, actor = recover(self.folder, key)
+            return
+
+        def with_password(key: str, new_password: str) -> None:
             try:
-                assert reg.keys is not None
-                with write_session(reg.engine) as session:
-                    accounts.reset_password(session, actor, self.folder, reg.keys, user, new_password)
-            finally:
-                reg.close()
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return False
-        self.password_edit.setText(new_password)
-        self.error_label.setText("")
-        return self.sign_in()
+                reset_with_recovery_key(self.folder, key, user, new_password)
+            except ServiceError as exc:
+                self.error_label.setText(str(exc))
+                return
+            self.password_edit.setText(new_password)
+            self.error_label.setText("")
+            self.sign_in()
+
+        def with_key(key: str) -> None:
+            steps.current().ask_text(self, "New password", f"New password for {user} (12 characters or more):",
+                                     lambda password: with_password(key, password), secret=True)  # fmt: skip
+
+        steps.current().ask_text(self, "Recovery key", "Type the recovery key (groups of five):", with_key)
 
 
 class RecoveryKeyDialog(QDialog):

@@ -1,15 +1,16 @@
-"""Add to an incident's chronology: an action, a referral with its reference, a decision with its reason, or a
-correction that points at the entry it corrects."""
+"""Add to an incident's chronology (an action, a referral with its reference, a decision with its reason, or a
+correction that points at the entry it corrects), and close an incident with its outcome and reason."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
@@ -17,26 +18,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op
+
+if TYPE_CHECKING:
+    from safeguard_desktop.services.incidents import IncidentView
 
 KINDS = ("action", "referral", "decision", "outcome", "correction")
 
 
-class EntryDialog(QDialog):
+class EntryDialog(Dialog):
     """The fields that apply to the chosen kind are the only ones enabled."""
 
     def __init__(
-        self,
-        referral_targets: tuple[str, ...],
-        entry_ids: list[int],
-        save: Callable[[str, str, str, str, str, int | None], None],
-        parent: QWidget | None = None,
+        self, context: AppContext, incident_id: int, entry_ids: list[int], parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Add to the chronology")
-        self.resize(560, 420)
-        self._save = save
+        super().__init__(parent, "Add to the chronology", size=(560, 440))
+        from safeguard_desktop.services.incidents import REFERRAL_TO
+
+        self.work_name = "the entry"
+        self.context = context
+        self.incident_id = incident_id
         self.kind_combo = QComboBox()
         self.kind_combo.addItems([k.capitalize() for k in KINDS])
         self.kind_combo.setAccessibleName("Kind of entry")
@@ -44,7 +48,7 @@ class EntryDialog(QDialog):
         self.text_edit.setAccessibleName("What was done or decided")
         self.text_edit.setTabChangesFocus(True)
         self.referral_combo = QComboBox()
-        self.referral_combo.addItems(list(referral_targets))
+        self.referral_combo.addItems(list(REFERRAL_TO))
         self.referral_combo.setAccessibleName("Referred to")
         self.reference_edit = QLineEdit()
         self.reference_edit.setAccessibleName("Reference number")
@@ -72,6 +76,12 @@ class EntryDialog(QDialog):
         layout.addWidget(buttons)
         self.kind_combo.currentIndexChanged.connect(self.on_kind_changed)
         self.on_kind_changed()
+        self.watch(self.kind_combo, self.text_edit, self.referral_combo, self.reference_edit, self.reason_edit,
+                   self.corrects_spin)  # fmt: skip
+
+    def show_error(self, message: str) -> None:
+        """A refusal, shown in the form (nothing typed is lost)."""
+        self.error_label.setText(message)
 
     def kind(self) -> str:
         """The chosen kind."""
@@ -85,17 +95,61 @@ class EntryDialog(QDialog):
 
     def on_save(self) -> None:
         """Append through the service; stay open with the reason if refused."""
+        from safeguard_desktop.services import incidents
+
         kind = self.kind()
-        try:
-            self._save(
-                kind,
-                self.text_edit.toPlainText(),
-                self.referral_combo.currentText() if kind == "referral" else "",
-                self.reference_edit.text(),
-                self.reason_edit.toPlainText(),
-                self.corrects_spin.value() if kind == "correction" else None,
-            )
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return
-        self.accept()
+        run_op(
+            self.context, self, incidents.add_entry, self.incident_id, incidents.EntryKind(kind),
+            self.text_edit.toPlainText(), title=self.windowTitle(), on_done=lambda _id: self.accept(),
+            referral_to=self.referral_combo.currentText() if kind == "referral" else "",
+            reference=self.reference_edit.text(), reason=self.reason_edit.toPlainText(),
+            corrects=self.corrects_spin.value() if kind == "correction" else None,
+        )  # fmt: skip
+
+
+class CloseIncidentDialog(Dialog):
+    """Closing an incident: what it is, then the outcome and the reason for closing (both recorded)."""
+
+    def __init__(self, context: AppContext, incident: IncidentView, parent: QWidget | None = None) -> None:
+        super().__init__(parent, f"Close incident {incident.id}", size=(560, 420))
+        self.work_name = "the outcome and reason"
+        self.context = context
+        self.incident_id = incident.id
+        about = QLabel(f"Incident {incident.id}: {incident.category.value}, reported {incident.reported_at:%d/%m/%Y}."
+                       f"\n{incident.summary[:300]}")  # fmt: skip
+        about.setTextFormat(Qt.TextFormat.PlainText)
+        about.setWordWrap(True)
+        self.outcome_edit = QPlainTextEdit()
+        self.outcome_edit.setAccessibleName("Outcome")
+        self.outcome_edit.setPlaceholderText("What happened in the end (e.g. the post was removed; parents met).")
+        self.outcome_edit.setTabChangesFocus(True)
+        self.reason_edit = QPlainTextEdit()
+        self.reason_edit.setAccessibleName("Reason for closing")
+        self.reason_edit.setPlaceholderText("Why nothing more needs doing now.")
+        self.reason_edit.setTabChangesFocus(True)
+        self.error_label = ErrorLabel()
+        form = QFormLayout()
+        form.addRow("&Outcome", self.outcome_edit)
+        form.addRow("&Reason", self.reason_edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Close the incident")
+        buttons.accepted.connect(self.on_save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(about)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self.watch(self.outcome_edit, self.reason_edit)
+
+    def show_error(self, message: str) -> None:
+        """A refusal, shown in the form (nothing typed is lost)."""
+        self.error_label.setText(message)
+
+    def on_save(self) -> None:
+        """Close through the service (which needs both)."""
+        from safeguard_desktop.services import incidents
+
+        run_op(self.context, self, incidents.set_status, self.incident_id, incidents.Status.CLOSED,
+               outcome=self.outcome_edit.toPlainText(), reason=self.reason_edit.toPlainText(),
+               title=self.windowTitle(), on_done=lambda _none: self.accept())  # fmt: skip

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -17,18 +16,19 @@ from PySide6.QtWidgets import (
 from safeguard_desktop.domain.incidents import HELPLINE
 from safeguard_desktop.services.helpline import HelplineSummary
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 
 
-class HelplineDialog(QDialog):
+class HelplineDialog(Dialog):
     """Every summary made here is audited, with or without names."""
 
     def __init__(self, context: AppContext, incident_id: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, f"Helpline summary — incident {incident_id}", size=(760, 640))
         self.context = context
         self.incident_id = incident_id
         self.summary: HelplineSummary | None = None
-        self.setWindowTitle(f"Helpline summary — incident {incident_id}")
-        self.resize(760, 640)
+        self.preview: QWidget | None = None
         self.names_check = QCheckBox("Include names (only when the helpline needs them; this is recorded)")
         self.names_check.setAccessibleName("Include names")
         self.text = QPlainTextEdit()
@@ -55,38 +55,36 @@ class HelplineDialog(QDialog):
         self.refresh()
 
     def refresh(self, *_args: object) -> None:
-        """Make the summary (anonymised unless names are ticked)."""
+        """Make the summary (anonymised unless names are ticked); each one made is recorded."""
         from safeguard_desktop.services.helpline import helpline_summary
-        from safeguard_desktop.services.transaction import write_session
 
-        with write_session(self.context.engine) as session:
-            self.summary = helpline_summary(
-                session, self.context.actor, self.incident_id, with_names=self.names_check.isChecked()
-            )
-        self.text.setPlainText(self.summary.text)
+        self.pdf_button.setEnabled(False)
+        run_op(self.context, self, helpline_summary, self.incident_id, with_names=self.names_check.isChecked(),
+               title=self.windowTitle(), on_done=self._made)  # fmt: skip
+
+    def _made(self, summary: HelplineSummary) -> None:
+        self.summary = summary
+        self.text.setPlainText(summary.text)
+        self.pdf_button.setEnabled(True)
 
     def copy_text(self) -> None:
         """Put the text on the clipboard, ready to paste into an email."""
         QGuiApplication.clipboard().setText(self.text.toPlainText())
         self.copy_button.setText("Copied ✓")
 
-    def preview_pdf(self) -> QWidget:
-        """The same summary as a PDF, to print or save."""
+    def preview_pdf(self) -> None:
+        """The same summary as a PDF, to print or save (opens in the preview when drawn)."""
         from safeguard_desktop.services.incident_exports import helpline_pdf
-        from safeguard_desktop.services.transaction import read_session
         from safeguard_desktop.ui.pdf_preview import show_pdf
 
-        assert self.summary is not None
-        with read_session(self.context.engine) as session:
-            pdf = helpline_pdf(session, self.summary)
+        summary = self.summary
+        if summary is None:
+            return
         named = "named" if self.names_check.isChecked() else "anonymised"
-        return show_pdf(
-            self.context,
-            self,
-            pdf,
-            "Helpline summary",
-            f"Helpline summary - incident {self.incident_id} ({named}).pdf",
-            kind="incident",
-            record_id=self.incident_id,
-            note=named,
-        )
+
+        def drawn(pdf: bytes) -> None:
+            self.preview = show_pdf(self.context, self, pdf, "Helpline summary",
+                                    f"Helpline summary - incident {self.incident_id} ({named}).pdf", kind="incident",
+                                    record_id=self.incident_id, note=named)  # fmt: skip
+
+        run_read(self.context, self, lambda session, _actor: helpline_pdf(session, summary), on_done=drawn)

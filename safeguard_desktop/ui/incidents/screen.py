@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QShowEvent
@@ -10,7 +11,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
 from safeguard_desktop.domain.dates import format_uk_datetime
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.changes import Topic
-from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.excepthook import message_for
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 
 if TYPE_CHECKING:
     from safeguard_desktop.services.incidents import IncidentView
@@ -123,66 +125,73 @@ class IncidentsScreen(QWidget):
         super().showEvent(event)
 
     def reload(self, select_id: int | None = None) -> None:
-        """Read the list: every incident for leads, one's own statuses for staff."""
-        from safeguard_desktop.services import incidents
-        from safeguard_desktop.services.transaction import read_session
+        """Take in what staff sent (leads), then read the list: every incident for leads, one's own for staff."""
+        from safeguard_desktop.services import incidents, staff_reports
 
+        keys = self.context.register.keys if self.is_lead else None
+
+        def listed(found: list[Any]) -> None:
+            self._show_list(found, select_id)
+
+        def read_list(_taken: object = None) -> None:
+            run_read(self.context, self, incidents.incident_list, on_done=listed)
+
+        def taken(done: staff_reports.TakenIn) -> None:
+            if done.summary():
+                status = getattr(self.window(), "statusBar", None)
+                if callable(status):
+                    status().showMessage(done.summary(), 15_000)
+            read_list()
+
+        def not_taken(error: BaseException) -> None:
+            self.title.setText(f"Reports from staff could not be taken in: {message_for(error, None)}")
+            read_list()
+
+        if keys is None:
+            read_list()
+            return
+        run_op(self.context, self, staff_reports.take_in, keys, self.context.register.folder, on_done=taken,
+               on_error=not_taken)  # fmt: skip
+
+    def _show_list(self, found: list[Any], select_id: int | None) -> None:
+        self.list.blockSignals(True)
         self.list.clear()
-        self._take_in_reports()
-        with read_session(self.context.engine) as session:
-            if self.is_lead:
-                self.views = incidents.list_incidents(session, self.context.actor)
-                for view in self.views:
-                    overdue = "  — follow-up OVERDUE" if view.overdue else ""
-                    item = QListWidgetItem(
-                        f"{view.id}. {format_uk_datetime(view.reported_at)}  {view.category.value} · "
-                        f"{view.status.value}{overdue}"
-                    )
-                    item.setData(Qt.ItemDataRole.UserRole, view.id)
-                    if view.overdue:
-                        item.setForeground(QBrush(QColor("#a4161a")))
-                    self.list.addItem(item)
-            else:
-                for report in incidents.my_reports(session, self.context.actor):
-                    mine = f": {report.summary[:70]}" if report.summary else ""
-                    self.list.addItem(
-                        f"{report.id}. {format_uk_datetime(report.reported_at)} — {report.status.value}{mine}"
-                    )
+        self.views = found if self.is_lead else []
+        if self.is_lead:
+            for view in self.views:
+                overdue = "  — follow-up OVERDUE" if view.overdue else ""
+                item = QListWidgetItem(
+                    f"{view.id}. {format_uk_datetime(view.reported_at)}  {view.category.value} · "
+                    f"{view.status.value}{overdue}"
+                )
+                item.setData(Qt.ItemDataRole.UserRole, view.id)
+                if view.overdue:
+                    item.setForeground(QBrush(QColor("#a4161a")))
+                self.list.addItem(item)
+        else:
+            for report in found:
+                mine = f": {report.summary[:70]}" if report.summary else ""
+                self.list.addItem(
+                    f"{report.id}. {format_uk_datetime(report.reported_at)} — {report.status.value}{mine}"
+                )
         ids = [v.id for v in self.views]
         if self.is_lead and ids:
             self.list.setCurrentRow(ids.index(select_id) if select_id in ids else 0)
-
-    def _take_in_reports(self) -> None:
-        """A lead's screen takes in what staff sent through the staff room since (each once), and says so."""
-        from safeguard_desktop.services import staff_reports
-        from safeguard_desktop.services.transaction import write_session
-
-        keys = self.context.register.keys
-        if not self.is_lead or keys is None:
-            return
-        try:
-            with write_session(self.context.engine) as session:
-                done = staff_reports.take_in(session, self.context.actor, keys, self.context.register.folder)
-        except (ServiceError, OSError) as exc:
-            self.title.setText(f"Reports from staff could not be taken in: {exc}")
-            return
-        if done.summary():
-            window = self.window()
-            status = getattr(window, "statusBar", None)
-            if callable(status):
-                status().showMessage(done.summary(), 15_000)
+        self.list.blockSignals(False)
+        if self.is_lead and ids:
+            self.on_list_current_row_changed(self.list.currentRow())
 
     def on_list_current_row_changed(self, row: int) -> None:
         """Open the chosen incident (audited as a view)."""
         if not self.is_lead or not 0 <= row < len(self.views):
             return
-        from safeguard_desktop.services import incidents
-        from safeguard_desktop.services.incident_people import describe_people
-        from safeguard_desktop.services.transaction import write_session
+        from safeguard_desktop.services.incident_people import open_incident
 
-        with write_session(self.context.engine) as session:
-            view = incidents.read_incident(session, self.context.actor, self.views[row].id)
-            people = "; ".join(describe_people(session, self.context.actor, view))
+        run_op(self.context, self, open_incident, self.views[row].id, on_done=self._show_incident)
+
+    def _show_incident(self, opened: tuple[IncidentView, list[str]]) -> None:
+        view, named = opened
+        people = "; ".join(named)
         self.current = view
         self.title.setText(f"Incident {view.id}: {view.category.value} — {view.status.value}")
         follow = f"  ·  follow up by {view.follow_up_on:%d/%m/%Y}" if view.follow_up_on else ""
@@ -220,7 +229,6 @@ class IncidentsScreen(QWidget):
         from safeguard_desktop.ui.incidents.helpline_dialog import HelplineDialog
 
         dialog = HelplineDialog(self.context, self.current.id, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
@@ -229,85 +237,46 @@ class IncidentsScreen(QWidget):
         from safeguard_desktop.ui.incidents.statistics_dialog import StatisticsDialog
 
         dialog = StatisticsDialog(self.context, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
-    def export_log(self, path: str | None = None) -> str | None:
-        """Save the incident log as a spreadsheet-safe CSV or a PDF report with the statistics chart."""
+    def export_log(self) -> None:
+        """Ask where, then save the incident log as a spreadsheet-safe CSV or a PDF report with the chart."""
         from pathlib import Path
 
-        from PySide6.QtWidgets import QFileDialog, QMessageBox
+        steps.current().choose_save(self, "Export the incident log", Path.home() / "Incident log.pdf",
+                                    "PDF report (*.pdf);;Spreadsheet (CSV) (*.csv)", self.export_log_to)  # fmt: skip
 
-        from safeguard_desktop.services.errors import ServiceError
+    def export_log_to(self, target: Path) -> None:
+        """Write the log at ``target`` (a .csv is a spreadsheet; anything else a PDF report)."""
         from safeguard_desktop.services.incident_exports import export_log
-        from safeguard_desktop.services.transaction import write_session
 
-        if path is None:
-            suggested = str(Path.home() / "Incident log.pdf")
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export the incident log", suggested, "PDF report (*.pdf);;Spreadsheet (CSV) (*.csv)"
-            )
-            if not path:
-                return None
-        target = Path(path)
         fmt = "csv" if target.suffix.lower() == ".csv" else "pdf"
         if target.suffix.lower() not in (".csv", ".pdf"):
             target = target.with_name(target.name + ".pdf")
-        try:
-            with write_session(self.context.engine) as session:
-                count = export_log(session, self.context.actor, target, fmt)
-        except (ServiceError, OSError) as exc:
-            QMessageBox.warning(self, "Export the incident log", str(exc))
-            return None
-        self.title.setText(f"Exported {count} incident(s) to {target}")
-        return str(target)
+        run_op(self.context, self, export_log, target, fmt, title="Export the incident log",
+               progress="Exporting the incident log…",
+               on_done=lambda count: self.title.setText(f"Exported {count} incident(s) to {target}"))  # fmt: skip
 
     def add_entry(self) -> QWidget | None:
         """Open the chronology dialog for the chosen incident."""
         if self.current is None:
             return None
-        from safeguard_desktop.services import incidents
-        from safeguard_desktop.services.transaction import write_session
         from safeguard_desktop.ui.incidents.entry_dialog import EntryDialog
 
-        incident_id = self.current.id
-
-        def save(kind: str, text: str, referral_to: str, reference: str, reason: str, corrects: int | None) -> None:
-            with write_session(self.context.engine) as session:
-                incidents.add_entry(session, self.context.actor, incident_id, incidents.EntryKind(kind), text,
-                                    referral_to=referral_to, reference=reference, reason=reason,
-                                    corrects=corrects)  # fmt: skip
-            self.reload(incident_id)
-
-        dialog = EntryDialog(incidents.REFERRAL_TO, [e.id for e in self.current.entries], save, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog = EntryDialog(self.context, self.current.id, [e.id for e in self.current.entries], self)
         dialog.open()
         return dialog
 
-    def close_incident(self, outcome: str | None = None, reason: str | None = None) -> None:
-        """Close with the outcome and the reason."""
+    def close_incident(self) -> QWidget | None:
+        """Close the chosen incident with its outcome and the reason, the incident shown above them."""
         if self.current is None:
-            return
-        if outcome is None:
-            outcome, ok = QInputDialog.getMultiLineText(self, "Close the incident", "Outcome:")
-            if not ok:
-                return
-        if reason is None:
-            reason, ok = QInputDialog.getMultiLineText(self, "Close the incident", "Reason for closing:")
-            if not ok:
-                return
-        from safeguard_desktop.services import incidents
-        from safeguard_desktop.services.transaction import write_session
+            return None
+        from safeguard_desktop.ui.incidents.entry_dialog import CloseIncidentDialog
 
-        try:
-            with write_session(self.context.engine) as session:
-                incidents.set_status(session, self.context.actor, self.current.id, incidents.Status.CLOSED,
-                                     outcome=outcome, reason=reason)  # fmt: skip
-        except ServiceError as exc:
-            self.facts.setText(f"{exc}\n\n{self.facts.text()}")
-            return
-        self.reload(self.current.id)
+        dialog = CloseIncidentDialog(self.context, self.current, self)
+        dialog.open()
+        return dialog
 
     def _select_after_reload(self, number: int) -> None:
         self._select_next = number

@@ -8,7 +8,6 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
@@ -22,22 +21,20 @@ from PySide6.QtWidgets import (
 from safeguard_desktop.documents.palette import CHART_COLOURS
 from safeguard_desktop.services.statistics import IncidentStatistics, PeriodCount, chart_data
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_read
 
 HEADERS = ("Period", "Category", "Incidents", "A year earlier", "Change")
 
 
-class StatisticsDialog(QDialog):
+class StatisticsDialog(Dialog):
     """Terms by default (how a school thinks), quarters as the helpline reports its own figures."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Incident statistics", size=(1000, 700))
         from safeguard_desktop.services.statistics import incident_statistics
-        from safeguard_desktop.services.transaction import read_session
 
-        self.setWindowTitle("Incident statistics")
-        self.resize(1000, 700)
-        with read_session(context.engine) as session:
-            self.stats: IncidentStatistics = incident_statistics(session, context.actor)
+        self.stats: IncidentStatistics | None = None
         self.kind_combo = QComboBox()
         self.kind_combo.addItem("By term", "terms")
         self.kind_combo.addItem("By quarter", "quarters")
@@ -71,10 +68,16 @@ class StatisticsDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(buttons)
         self.kind_combo.currentIndexChanged.connect(self.show_periods)
+        run_read(context, self, incident_statistics, on_done=self._counted)
+
+    def _counted(self, stats: IncidentStatistics) -> None:
+        self.stats = stats
         self.show_periods()
 
     def counts(self) -> tuple[PeriodCount, ...]:
         """The periods chosen."""
+        if self.stats is None:
+            return ()
         return self.stats.terms if self.kind_combo.currentData() == "terms" else self.stats.quarters
 
     def show_periods(self, *_args: object) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 
 class Steps:
@@ -55,6 +55,28 @@ class Steps:
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
+    def ask_text(
+        self,
+        parent: QWidget,
+        title: str,
+        label: str,
+        then: Callable[[str], None],
+        *,
+        multiline: bool = False,
+        secret: bool = False,
+    ) -> None:
+        """Ask for a line (or lines) of text; ``then`` gets it (nothing happens on Cancel)."""
+        dialog = QInputDialog(parent)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        if secret:
+            dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        if multiline:
+            dialog.setOption(QInputDialog.InputDialogOption.UsePlainTextEditForTextInput, True)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(then)
+        dialog.open()
+
     def choose_folder(self, parent: QWidget, caption: str, start: Path, then: Callable[[Path], None]) -> None:
         """Pick an existing folder; ``then`` gets it (nothing happens on Cancel)."""
         dialog = self._file_dialog(parent, caption, start)
@@ -93,14 +115,14 @@ class Steps:
 
 @dataclass
 class Scripted(Steps):
-    """Steps answered from a list, in order: ``True``/``False`` for a question, a ``Path`` or ``None`` for a
-    choice. What was asked is kept in ``asked`` (title and text) so a test can check the question itself."""
+    """Steps answered from a list, in order: ``True``/``False`` for a question, a ``Path`` (or text) or ``None``
+    for a choice. What was asked is kept in ``asked`` (title and text) so a test can check the question itself."""
 
-    answers: list[bool | Path | None] = field(default_factory=list)
+    answers: list[bool | Path | str | None] = field(default_factory=list)
     asked: list[tuple[str, str]] = field(default_factory=list)
     told: list[tuple[str, str]] = field(default_factory=list)
 
-    def _next(self, title: str, text: str) -> bool | Path | None:
+    def _next(self, title: str, text: str) -> bool | Path | str | None:
         self.asked.append((title, text))
         if not self.answers:
             raise AssertionError(f"Unexpected question: {title}: {text}")
@@ -126,6 +148,21 @@ class Scripted(Steps):
     def tell(self, parent: QWidget, title: str, text: str, *, warning: bool = False) -> None:
         """Keep what would have been said."""
         self.told.append((title, text))
+
+    def ask_text(
+        self,
+        parent: QWidget,
+        title: str,
+        label: str,
+        then: Callable[[str], None],
+        *,
+        multiline: bool = False,
+        secret: bool = False,
+    ) -> None:
+        """Answer with the next scripted text (None: cancelled)."""
+        answer = self._next(title, label)
+        if isinstance(answer, str):
+            then(answer)
 
     def _choose(self, caption: str, then: Callable[[Path], None]) -> None:
         answer = self._next(caption, "")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -19,24 +18,23 @@ from PySide6.QtWidgets import (
 from safeguard_desktop.domain.consent import ConsentState
 from safeguard_desktop.domain.dates import format_uk_date
 from safeguard_desktop.services.actors import Operation
-from safeguard_desktop.services.changes import Topic
-from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 from safeguard_desktop.ui.tables import read_only_table
 
 HEADERS = ("Pupil", "Class", "Purpose", "What each giver said")
 
 
-class ConflictsDialog(QDialog):
+class ConflictsDialog(Dialog):
     """The list a lead works through; resolving one records a decision (append-only) that settles the answers
     given before it. Anyone who keeps the register sees the list; only leads resolve."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Conflicting consent to resolve", size=(900, 560))
+        self.work_name = "the reason you typed"
         self.context = context
-        self.setWindowTitle("Conflicting consent to resolve")
-        self.resize(900, 520)
         intro = QLabel(
             "These pupils' givers disagree — one refused or withdrew, another granted. Until a safeguarding lead "
             "resolves it (after speaking to the family), the pupil is treated as not consenting everywhere."
@@ -74,17 +72,23 @@ class ConflictsDialog(QDialog):
         self.table.itemSelectionChanged.connect(
             lambda: self.resolve_button.setEnabled(lead and self.table.currentRow() >= 0)
         )
-        self.resolve_button.clicked.connect(lambda: self.resolve())
+        self.resolve_button.clicked.connect(self.resolve)
         self.found: list = []
+        self.watch(self.state_combo, self.reason_edit)
         self.reload()
+
+    def show_error(self, message: str) -> None:
+        """A refusal, shown in the dialog (nothing typed is lost)."""
+        self.error_label.setText(message)
 
     def reload(self) -> None:
         """Read the conflicts as they stand today."""
         from safeguard_desktop.services import consent_views
-        from safeguard_desktop.services.transaction import read_session
 
-        with read_session(self.context.engine) as session:
-            self.found = consent_views.conflicts(session, self.context.actor)
+        run_read(self.context, self, consent_views.conflicts, on_done=self._listed)
+
+    def _listed(self, found: list) -> None:  # type: ignore[type-arg]
+        self.found = found
         self.table.setRowCount(len(self.found))
         for r, c in enumerate(self.found):
             said = "; ".join(f"{a.giver}: {a.answer.value} ({format_uk_date(a.given_on)})" for a in c.answers)
@@ -93,29 +97,24 @@ class ConflictsDialog(QDialog):
         self.status_label.setText(f"{len(self.found)} conflict(s) to resolve." if self.found else
                                   "No conflicts: every pupil's givers agree.")  # fmt: skip
 
-    def resolve(self, row: int | None = None, state: ConsentState | None = None, reason: str | None = None) -> bool:
+    def resolve(self) -> None:
         """Record the lead's decision for the chosen conflict."""
         from safeguard_desktop.services import consent
-        from safeguard_desktop.services.transaction import write_session
 
-        index = self.table.currentRow() if row is None else row
+        index = self.table.currentRow()
         if not 0 <= index < len(self.found):
             self.error_label.setText("Choose a conflict first.")
-            return False
+            return
         chosen = self.found[index]
-        decided = state or ConsentState(self.state_combo.currentData())
-        why = self.reason_edit.toPlainText() if reason is None else reason
-        try:
-            with write_session(self.context.engine) as session:
-                consent.resolve_conflict(session, self.context.actor, chosen.pupil_id, [chosen.purpose_id], decided,
-                                         why)  # fmt: skip
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return False
-        self.error_label.setText("")
-        self.reason_edit.clear()
-        self.reload()
-        self.status_label.setText(f"Resolved for {chosen.name} ({chosen.purpose}): {decided.value}. "
-                                  + self.status_label.text())  # fmt: skip
-        self.context.publish({Topic.CONSENT})
-        return True
+        decided = ConsentState(self.state_combo.currentData())
+
+        def resolved(_none: object) -> None:
+            self.error_label.setText("")
+            self.reason_edit.clear()
+            self.mark_clean()
+            self.reload()
+            self.status_label.setText(f"Resolved for {chosen.name} ({chosen.purpose}): {decided.value}. "
+                                      + self.status_label.text())  # fmt: skip
+
+        run_op(self.context, self, consent.resolve_conflict, chosen.pupil_id, [chosen.purpose_id], decided,
+               self.reason_edit.toPlainText(), title=self.windowTitle(), on_done=resolved)  # fmt: skip

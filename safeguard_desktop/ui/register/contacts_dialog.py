@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -18,26 +17,25 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.services.actors import Operation
-from safeguard_desktop.services.changes import Topic
-from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 from safeguard_desktop.ui.register.consent_dialog import RELATIONSHIPS
 from safeguard_desktop.ui.tables import read_only_table
 
 HEADERS = ("Name", "Relationship", "Parental responsibility", "Lives with the pupil", "Email", "Phone", "Priority")
 
 
-class ContactsDialog(QDialog):
+class ContactsDialog(Dialog):
     """Choose a contact to change it, or fill the form and Add. A yes from someone without parental
     responsibility does not count; changing it is audited."""
 
     def __init__(self, context: AppContext, pupil_id: int, pupil_name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, f"Contacts — {pupil_name}", size=(820, 520))
+        self.work_name = "the contact's details you typed"
         self.context = context
         self.pupil_id = pupil_id
-        self.setWindowTitle(f"Contacts — {pupil_name}")
-        self.resize(820, 480)
         self.table = read_only_table(HEADERS, "Contacts", pick_rows=True)
         self.name_edit = QLineEdit()
         self.name_edit.setAccessibleName("Contact's name")
@@ -83,18 +81,25 @@ class ContactsDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(close)
         self.table.itemSelectionChanged.connect(self.on_selected)
-        self.add_button.clicked.connect(lambda: self.add())
-        self.save_button.clicked.connect(lambda: self.save())
+        self.add_button.clicked.connect(self.add)
+        self.save_button.clicked.connect(self.save)
         self.found: list = []
+        self.watch(self.name_edit, self.relationship_combo, self.pr_check, self.lives_check, self.email_edit,
+                   self.phone_edit, self.priority_spin)  # fmt: skip
         self.reload()
+
+    def show_error(self, message: str) -> None:
+        """A refusal, shown in the dialog (nothing typed is lost)."""
+        self.error_label.setText(message)
 
     def reload(self) -> None:
         """Read the pupil's contacts."""
         from safeguard_desktop.services import contacts
-        from safeguard_desktop.services.transaction import read_session
 
-        with read_session(self.context.engine) as session:
-            self.found = [c for c in contacts.list_contacts(session, self.context.actor, self.pupil_id) if c.active]
+        run_read(self.context, self, contacts.list_contacts, self.pupil_id, on_done=self._listed)
+
+    def _listed(self, found: list) -> None:  # type: ignore[type-arg]
+        self.found = [c for c in found if c.active]
         self.table.setRowCount(len(self.found))
         for r, c in enumerate(self.found):
             values = (c.name, c.relationship, "yes" if c.parental_responsibility else "NO", "yes" if c.lives_with_pupil
@@ -125,37 +130,24 @@ class ContactsDialog(QDialog):
                             self.lives_check.isChecked(), self.email_edit.text(), self.phone_edit.text(), "",
                             self.priority_spin.value())  # fmt: skip
 
-    def add(self) -> bool:
+    def _saved(self, _result: object = None) -> None:
+        self.error_label.setText("")
+        self.mark_clean()
+        self.reload()
+
+    def add(self) -> None:
         """Add the form as a new contact (earlier decisions under that name become theirs)."""
         from safeguard_desktop.services import contacts
-        from safeguard_desktop.services.transaction import write_session
 
-        try:
-            with write_session(self.context.engine) as session:
-                contacts.add_contact(session, self.context.actor, self.pupil_id, self._input())
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return False
-        self.error_label.setText("")
-        self.reload()
-        self.context.publish({Topic.CONSENT})
-        return True
+        run_op(self.context, self, contacts.add_contact, self.pupil_id, self._input(), title=self.windowTitle(),
+               on_done=self._saved)  # fmt: skip
 
-    def save(self) -> bool:
+    def save(self) -> None:
         """Save the chosen contact's changes."""
         from safeguard_desktop.services import contacts
-        from safeguard_desktop.services.transaction import write_session
 
         row = self.table.currentRow()
         if not 0 <= row < len(self.found):
-            return False
-        try:
-            with write_session(self.context.engine) as session:
-                contacts.update_contact(session, self.context.actor, self.found[row].id, self._input())
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return False
-        self.error_label.setText("")
-        self.reload()
-        self.context.publish({Topic.CONSENT})
-        return True
+            return
+        run_op(self.context, self, contacts.update_contact, self.found[row].id, self._input(),
+               title=self.windowTitle(), on_done=self._saved)  # fmt: skip

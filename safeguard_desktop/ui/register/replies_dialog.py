@@ -5,11 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -21,23 +19,24 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_datetime
-from safeguard_desktop.services.changes import Topic
-from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.snapshot import PupilRow, RegisterSnapshot
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 from safeguard_desktop.ui.tables import read_only_table
 
 HEADERS = ("Received", "From", "Why it waits", "The reply")
 
 
-class RepliesDialog(QDialog):
+class RepliesDialog(Dialog):
     """Choose a reply, find its pupil by name, say who answered, Match — or Set aside with a reason."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Unmatched replies", size=(980, 600))
         self.context = context
-        self.setWindowTitle("Unmatched replies")
-        self.resize(980, 600)
+        self.rows: tuple[PupilRow, ...] = ()
         self.table = read_only_table(HEADERS, "Replies waiting to be matched", pick_rows=True)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Type the child's name to find them")
@@ -75,17 +74,30 @@ class RepliesDialog(QDialog):
         self.search.textChanged.connect(self.find_pupils)
         self.pupils.currentItemChanged.connect(lambda *_: self.fill_contacts())
         self.match_button.clicked.connect(lambda: self.match())
-        self.aside_button.clicked.connect(lambda: self.set_aside())
+        self.aside_button.clicked.connect(self.set_aside)
         self.found: list = []
         self.reload()
+        from safeguard_desktop.services import register
+
+        run_read(context, self, register.load_register, on_done=self._pupils_read)
+
+    def _pupils_read(self, snapshot: RegisterSnapshot) -> None:
+        self.rows = snapshot.rows
+        if self.search.text():
+            self.find_pupils(self.search.text())
+
+    def show_error(self, message: str) -> None:
+        """A refusal, shown in the dialog."""
+        self.error_label.setText(message)
 
     def reload(self) -> None:
         """Read the queue."""
         from safeguard_desktop.services import form_replies
-        from safeguard_desktop.services.transaction import read_session
 
-        with read_session(self.context.engine) as session:
-            self.found = form_replies.waiting(session, self.context.actor)
+        run_read(self.context, self, form_replies.waiting, on_done=self._listed)
+
+    def _listed(self, found: list) -> None:  # type: ignore[type-arg]
+        self.found = found
         self.table.setRowCount(len(self.found))
         for r, reply in enumerate(self.found):
             values = (format_uk_datetime(reply.received_at), f"{reply.source}, line {reply.line}", reply.reason,
@@ -100,16 +112,12 @@ class RepliesDialog(QDialog):
     def find_pupils(self, text: str) -> None:
         """Pupils whose name has every word typed (accent-blind)."""
         from safeguard_desktop.domain.pupils import search_key
-        from safeguard_desktop.services import register
-        from safeguard_desktop.services.transaction import read_session
 
         words = search_key(text).split()
         self.pupils.clear()
         if not words:
             return
-        with read_session(self.context.engine) as session:
-            rows = register.load_register(session, self.context.actor).rows
-        for pupil in rows:
+        for pupil in self.rows:
             name = search_key(pupil.name, pupil.forename, pupil.reg_group)
             if all(w in name for w in words):
                 item = QListWidgetItem(f"{pupil.name} ({pupil.reg_group}, {pupil.year_group})")
@@ -123,67 +131,59 @@ class RepliesDialog(QDialog):
     def fill_contacts(self) -> None:
         """The chosen pupil's contacts (or someone else, named below)."""
         from safeguard_desktop.services import contacts
-        from safeguard_desktop.services.transaction import read_session
 
         self.contact_combo.clear()
         self.contact_combo.addItem("Someone else (name below)", None)
         item = self.pupils.currentItem()
         if item is None:
             return
-        with read_session(self.context.engine) as session:
-            for c in contacts.list_contacts(session, self.context.actor, int(item.data(Qt.ItemDataRole.UserRole))):
+        pupil_id = int(item.data(Qt.ItemDataRole.UserRole))
+
+        def listed(known: list[contacts.ContactView]) -> None:
+            current = self.pupils.currentItem()
+            if current is None or int(current.data(Qt.ItemDataRole.UserRole)) != pupil_id:
+                return  # another pupil was chosen meanwhile
+            for c in known:
                 if c.active:
                     self.contact_combo.addItem(f"{c.name} ({c.relationship or 'contact'})", c.id)
+
+        run_read(self.context, self, contacts.list_contacts, pupil_id, on_done=listed)
 
     def _chosen(self) -> int | None:
         row = self.table.currentRow()
         return self.found[row].id if 0 <= row < len(self.found) else None
 
-    def match(self) -> bool:
+    def match(self) -> None:
         """Record the chosen reply for the chosen pupil."""
         from safeguard_desktop.services import form_replies
-        from safeguard_desktop.services.transaction import write_session
 
         reply, item = self._chosen(), self.pupils.currentItem()
         if reply is None or item is None:
             self.error_label.setText("Choose a reply and find its pupil first.")
-            return False
-        try:
-            with write_session(self.context.engine) as session:
-                count = form_replies.match_by_hand(session, self.context.actor, reply,
-                                                   int(item.data(Qt.ItemDataRole.UserRole)),
-                                                   contact_id=self.contact_combo.currentData(),
-                                                   given_by=self.given_by.text())  # fmt: skip
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return False
-        self.error_label.setText("")
-        self.search.clear()
-        self.given_by.clear()
-        self.reload()
-        self.status_label.setText(f"Matched: {count} decision(s) recorded. " + self.status_label.text())
-        self.context.publish({Topic.CONSENT})
-        return True
+            return
 
-    def set_aside(self, reason: str | None = None) -> bool:
-        """Take the chosen reply out of the queue, with the reason."""
+        def matched(count: int) -> None:
+            self.error_label.setText("")
+            self.search.clear()
+            self.given_by.clear()
+            self.reload()
+            self.status_label.setText(f"Matched: {count} decision(s) recorded. " + self.status_label.text())
+
+        run_op(self.context, self, form_replies.match_by_hand, reply, int(item.data(Qt.ItemDataRole.UserRole)),
+               contact_id=self.contact_combo.currentData(), given_by=self.given_by.text(), title=self.windowTitle(),
+               on_done=matched)  # fmt: skip
+
+    def set_aside(self) -> None:
+        """Take the chosen reply out of the queue, with the reason (asked for)."""
         from safeguard_desktop.services import form_replies
-        from safeguard_desktop.services.transaction import write_session
 
         reply = self._chosen()
         if reply is None:
             self.error_label.setText("Choose a reply first.")
-            return False
-        if reason is None:
-            reason, ok = QInputDialog.getText(self, "Set the reply aside", "Why (e.g. a test entry, sent twice):")
-            if not ok:
-                return False
-        try:
-            with write_session(self.context.engine) as session:
-                form_replies.set_aside(session, self.context.actor, reply, reason)
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return False
-        self.error_label.setText("")
-        self.reload()
-        return True
+            return
+
+        def aside(reason: str) -> None:
+            run_op(self.context, self, form_replies.set_aside, reply, reason, title=self.windowTitle(),
+                   on_done=lambda _none: (self.error_label.setText(""), self.reload()))  # fmt: skip
+
+        steps.current().ask_text(self, "Set the reply aside", "Why (e.g. a test entry, sent twice):", aside)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -24,11 +23,10 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.changes import Topic
-from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.snapshot import PupilRow, RegisterSnapshot
-from safeguard_desktop.ui.background import run_in_background
 from safeguard_desktop.ui.context import AppContext
-from safeguard_desktop.ui.kit.ops import run_op, run_read
+from safeguard_desktop.ui.excepthook import message_for
+from safeguard_desktop.ui.kit.ops import run_op, run_read, show_failure
 from safeguard_desktop.ui.register.detail_panel import DetailPanel
 from safeguard_desktop.ui.register.model import (
     COL_NAME,
@@ -40,6 +38,7 @@ from safeguard_desktop.ui.register.model import (
 
 if TYPE_CHECKING:
     from safeguard_desktop.services.consent import DecisionInput
+    from safeguard_desktop.services.register import PupilDetail
     from safeguard_desktop.ui.register.consent_dialog import ConsentDialog
     from safeguard_desktop.ui.register.never_dialog import NeverPhotographDialog
 
@@ -164,35 +163,23 @@ class RegisterScreen(QWidget):
         return super().eventFilter(watched, event)
 
     # --- loading -------------------------------------------------------------------------------------------
-    def _load(self) -> RegisterSnapshot:
-        from safeguard_desktop.services import register
-        from safeguard_desktop.services.transaction import read_session
-
-        with read_session(self.context.engine) as session:
-            return register.load_register(session, self.context.actor, include_left=self.left_check.isChecked())
-
     def load_now(self) -> None:
-        """Load on the calling thread (used once, before the window first shows)."""
-        self.set_snapshot(self._load())
+        """Load the register (off the GUI thread; at once where work runs inline, as in tests)."""
+        self.reload()
 
     def reload(self) -> None:
         """Reload off the GUI thread, keeping the selected pupil selected."""
-        include_left = self.left_check.isChecked()
-
         from safeguard_desktop.services import register
-        from safeguard_desktop.services.transaction import read_session
-
-        def work(_progress: object) -> RegisterSnapshot:
-            with read_session(self.context.engine) as session:
-                return register.load_register(session, self.context.actor, include_left=include_left)
 
         self.count_label.setText("Loading…")
-        self._loading = run_in_background(work, self.set_snapshot, self.on_load_failed, parent=self)
+        self._loading = run_op(self.context, self, register.load_register, write=False,
+                               include_left=self.left_check.isChecked(), on_done=self.set_snapshot,
+                               on_error=self.on_load_failed)  # fmt: skip
 
-    def on_load_failed(self, exc: Exception) -> None:
+    def on_load_failed(self, exc: BaseException) -> None:
         """Tell the person; keep showing what was there."""
         self.count_label.setText("Could not load the register.")
-        QMessageBox.warning(self, "Register", f"The register could not be loaded:\n{exc}")
+        show_failure(self, "Register", exc)
 
     def set_snapshot(self, snapshot: RegisterSnapshot) -> None:
         """Show a freshly loaded register."""
@@ -294,16 +281,18 @@ class RegisterScreen(QWidget):
             self.detail.clear()
             return
         from safeguard_desktop.services import register
-        from safeguard_desktop.services.transaction import write_session
 
-        try:
-            with write_session(self.context.engine) as session:
-                detail = register.pupil_detail(session, self.context.actor, pupils[0].id)
-        except ServiceError as exc:
+        def failed(error: BaseException) -> None:
             self.detail.clear()
-            self.count_label.setText(str(exc))
-            return
-        self.detail.show_detail(detail, self.model.purposes)
+            self.count_label.setText(message_for(error, None))
+
+        def read(detail: PupilDetail) -> None:
+            chosen = self.selected_pupils()
+            if chosen and chosen[0].id == detail.row.id:  # a quicker later choice may have moved on
+                self.detail.show_detail(detail, self.model.purposes)
+
+        run_op(self.context, self, register.pupil_detail, pupils[0].id, title="Register", on_done=read,
+               on_error=failed)  # fmt: skip
 
     def on_table_double_clicked(self, index: object) -> None:
         """Double-click a purpose cell: record a decision for that purpose."""
@@ -363,23 +352,9 @@ class RegisterScreen(QWidget):
         pupils = self.selected_pupils()
         if len(pupils) != 1:
             return None
-        pupil = pupils[0]
-        from safeguard_desktop.services import consent, register
-        from safeguard_desktop.services.transaction import write_session
         from safeguard_desktop.ui.register.never_dialog import NeverPhotographDialog
 
-        with write_session(self.context.engine) as session:
-            detail = register.pupil_detail(session, self.context.actor, pupil.id)
-
-        def save(flag: bool, reason: str) -> None:
-            with write_session(self.context.engine) as session:
-                consent.set_never_photograph(session, self.context.actor, pupil.id, flag, reason)
-            self.context.publish({Topic.PUPILS})
-
-        dialog = NeverPhotographDialog(
-            pupil.name, detail.row.never_photograph, detail.never_photograph_reason or "", save, parent=self
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog = NeverPhotographDialog(self.context, pupils[0].id, pupils[0].name, self)
         dialog.open()
         return dialog
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QMainWindow, QMessageBox
+from PySide6.QtWidgets import QMainWindow
 
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.excepthook import message_for
+from safeguard_desktop.ui.kit import steps
 
 PUBLISHERS = (Role.DSL, Role.DEPUTY_DSL, Role.OFFICE)
 
@@ -21,31 +23,28 @@ def publish_to_staff(window: QMainWindow, context: AppContext, *, quiet: bool = 
     """Publish the pupils' names and classes and the coming events' briefings to every staff account. ``quiet``
     (at sign-in) says it in the status bar only; a failure is always said."""
     from safeguard_desktop.services import staff_room
-    from safeguard_desktop.services.transaction import write_session
-    from safeguard_desktop.ui.background import Progress, run_in_background
+    from safeguard_desktop.ui.kit.ops import run_op
 
     if not may_publish(context):
         return
-    register = context.register
-    keys = register.keys
+    keys = context.register.keys
     assert keys is not None
-
-    def work(_progress: Progress) -> staff_room.PublishSummary:
-        with write_session(register.engine) as session:
-            return staff_room.publish(session, context.actor, keys, register.folder)
 
     def done(summary: staff_room.PublishSummary) -> None:
         text = (f"Published to {summary.recipients} staff account(s): {summary.pupils} pupils' names and classes, "
                 f"{summary.briefings} event briefing(s).")  # fmt: skip
         window.statusBar().showMessage(text, 10_000)
         if not quiet:
-            QMessageBox.information(window, "Published to staff", text)
+            steps.current().tell(window, "Published to staff", text)
 
-    def failed(exc: Exception) -> None:
-        QMessageBox.warning(window, "Not published to staff", f"The staff room could not be published: {exc}")
+    def failed(exc: BaseException) -> None:
+        window.statusBar().clearMessage()
+        why = message_for(exc, None)
+        steps.current().tell(window, "Not published to staff", f"The staff room could not be published: {why}",
+                             warning=True)  # fmt: skip
 
     window.statusBar().showMessage("Publishing the briefings to staff…")
-    run_in_background(work, done, failed, parent=window)
+    run_op(context, window, staff_room.publish, keys, context.register.folder, on_done=done, on_error=failed)
 
 
 class StaffPublisher(QObject):
