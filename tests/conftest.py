@@ -47,6 +47,17 @@ def qapp_args(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return [sys.argv[0], "-platform", f"offscreen:configfile={config}"]
 
 
+@pytest.fixture(autouse=True)
+def _work_inline() -> Iterator[None]:
+    """Work the app runs off the GUI thread runs inline in tests, so a test sees its result at once; a test that
+    means to try the worker threads turns this off itself (background.set_synchronous(False))."""
+    from safeguard_desktop.ui import background
+
+    background.set_synchronous(True)
+    yield
+    background.set_synchronous(True)
+
+
 @pytest.fixture
 def answers() -> Iterator[Scripted]:
     """The answers the next questions and file choices get, in order (True/False, a Path or None for Cancel).

@@ -29,7 +29,9 @@ def school(tmp_path: Path) -> Path:
     reg, dsl, _ = create_register(folder, "Oakfield Primary", "a.lead", "Ann Lead", LEAD)
     assert reg.keys is not None
     with write_session(reg.engine) as session:
-        accounts.add_account(session, dsl, folder, reg.keys, "o.office", "Olu Office", Role.OFFICE, OFFICE)
+        accounts.add_account(
+            session, dsl, folder, reg.keys, accounts.NewAccount("o.office", "Olu Office", Role.OFFICE, OFFICE)
+        )
     reg.close()
     return folder
 
@@ -160,8 +162,7 @@ def test_a_register_from_before_signed_records_starts_one_at_the_first_lead_sign
     reg, lead = sign_in(school, "a.lead", LEAD)
     assert reg.keys is not None and reg.keys.authority_private is not None  # the lead can sign changes at once
     with write_session(reg.engine) as session:
-        accounts.add_account(session, lead, school, reg.keys, "t.teacher", "Tia Teacher", Role.STAFF,
-                             "green apple river lamp")  # fmt: skip
+        accounts.add_account(session, lead, school, reg.keys, accounts.NewAccount("t.teacher", "Tia Teacher", Role.STAFF, "green apple river lamp"))  # fmt: skip
     reg.close()
     sign_in(school, "t.teacher", "green apple river lamp")[0].close()  # signed into the new record
     after = _slots(school)

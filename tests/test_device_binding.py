@@ -34,7 +34,9 @@ def school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "recovery.txt").write_text(recovery, encoding="utf-8")
     assert reg.keys is not None
     with write_session(reg.engine) as session:
-        accounts.add_account(session, dsl, folder, reg.keys, "o.office", "Olly Office", Role.OFFICE, OFFICE)
+        accounts.add_account(
+            session, dsl, folder, reg.keys, accounts.NewAccount("o.office", "Olly Office", Role.OFFICE, OFFICE)
+        )
     reg.close()
     return folder
 

@@ -114,9 +114,15 @@ def test_legal_hold_and_restore_from_the_app(qtbot, window: MainWindow, tmp_path
     from safeguard_desktop.store.models import Pupil
 
     retention = window.on_retention_action()
-    assert retention.set_hold(upn(1), True) and "pupil" in retention.held_label.text()
-    assert not retention.set_hold("not-a-upn", True) and "No pupil" in retention.status_label.text()
-    assert retention.set_hold(upn(1), False) and "Nothing is on legal hold" in retention.held_label.text()
+    retention.hold_edit.setText(upn(1))
+    retention.hold_button.click()
+    assert "pupil" in retention.held_label.text() and retention.hold_edit.text() == ""
+    retention.hold_edit.setText("not-a-upn")
+    retention.hold_button.click()
+    assert "No pupil" in retention.status_label.text() and retention.hold_edit.text() == "not-a-upn"
+    retention.hold_edit.setText(upn(1))
+    retention.release_button.click()
+    assert "Nothing is on legal hold" in retention.held_label.text()
     # A backup, then a change, then the backup restored from Settings ▸ Backups.
     context = window.context
     saved = backup.back_up(context.engine, context.register.folder, context.actor, tmp_path / "copies")

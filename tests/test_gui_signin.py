@@ -104,7 +104,21 @@ def test_a_real_register_never_lists_accounts_and_the_recovery_key_resets_a_pass
     dialog.result_[0].close()
 
 
-def test_the_dsl_manages_accounts_from_the_settings_menu(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _fill(qtbot, form, user: str, name: str, role: Role, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Type into an account form as a person would, and press Save."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    if user:
+        form.user_edit.setText(user)
+        form.name_edit.setText(name)
+    form.role_combo.setCurrentIndex(form.role_combo.findData(role.value))
+    for edit in (form.password_edit, form.again_edit):
+        edit.clear()
+        qtbot.keyClicks(edit, password)
+    form.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+
+
+def test_the_dsl_manages_accounts_from_the_settings_menu(qtbot, tmp_path: Path, answers) -> None:  # type: ignore[no-untyped-def]
     import pyotp
 
     from safeguard_desktop.services.signin import create_register, sign_in
@@ -116,33 +130,42 @@ def test_the_dsl_manages_accounts_from_the_settings_menu(qtbot, tmp_path: Path) 
     dialog = window.on_accounts_action()
     assert dialog.table.rowCount() == 1
     # GIVEN a weak password THEN the reason is shown and no account is added
-    assert not dialog.add(("o.office", "Olu Office", Role.OFFICE, "password1234"))
-    assert "too easy" in dialog.error_label.text() and dialog.table.rowCount() == 1
-    assert dialog.add(("o.office", "Olu Office", Role.OFFICE, "tall green window seven"))
-    assert dialog.table.rowCount() == 2
+    form = dialog.add()
+    _fill(qtbot, form, "o.office", "Olu Office", Role.OFFICE, "password1234")
+    assert "too easy" in form.error_label.text() and form.isVisible() and dialog.table.rowCount() == 1
+    _fill(qtbot, form, "", "", Role.OFFICE, "tall green window seven")
+    assert not form.isVisible() and dialog.table.rowCount() == 2
     # The last DSL cannot be disabled; the office account can, and its password stops working
     dialog.table.selectRow(0)
-    assert dialog.selected() == "a.lead" and not dialog.toggle_active()
+    assert dialog.selected() == "a.lead"
+    dialog.disable_button.click()
     assert "last active DSL" in dialog.error_label.text()
     dialog.table.selectRow(1)
-    assert dialog.change_role(Role.DEPUTY_DSL, "small red boat harbour")
+    _fill(qtbot, dialog.change_role(), "", "", Role.DEPUTY_DSL, "small red boat harbour")
     assert keyring.unlock(tmp_path, "o.office", "small red boat harbour").safeguarding_private is not None
     promoted = keyring.unlock(tmp_path, "o.office", "small red boat harbour")
-    assert dialog.toggle_active() and dialog.table.item(1, 3).text() == "disabled"
+    dialog.table.selectRow(1)
+    dialog.disable_button.click()
+    assert dialog.table.item(1, 3).text() == "disabled"
     # THEN the keys the deputy held are replaced at once, and the window says what old key files still open
     assert "keys were replaced" in dialog.status_label.text() and "backups made before" in dialog.status_label.text()
     assert reg.keys is not None and reg.keys.database_key != promoted.database_key
     assert window.context.actor.safeguarding_key == reg.keys.safeguarding_private != promoted.safeguarding_private
     # A new recovery key, made here and shown once, opens the register; the old one no longer does.
-    assert dialog.new_recovery_key(confirmed=False) is None
-    fresh = dialog.new_recovery_key(confirmed=True)
+    answers.answers += [False, True]
+    dialog.recovery_button.click()
+    assert not hasattr(dialog, "_recovery_dialog")  # "Keep the old one"
+    dialog.recovery_button.click()
+    fresh = dialog._recovery_dialog.key
     assert fresh and keyring.unlock_with_recovery(tmp_path, fresh).database_key == reg.keys.database_key
     # Two-step sign-in for oneself: the first code turns it on
     two = dialog.two_step()
     two.code_edit.setText("000000")
-    assert not two.turn(True)
+    two.on_button.click()
+    assert two.isVisible() and two.error_label.text()
     two.code_edit.setText(pyotp.TOTP(two.secret).now())
-    assert two.turn(True)
+    two.on_button.click()
+    assert not two.isVisible()
     background.set_synchronous(False)
     reg.close()
     with pytest.raises(SignInFailed):
@@ -215,8 +238,12 @@ def test_anyone_changes_their_own_password_and_the_lead_sets_the_idle_lock(qtbot
     window = MainWindow(AppContext(reg, dsl))
     qtbot.addWidget(window)
     dialog = window.on_accounts_action()
-    assert dialog.add(("t.teacher", "Tia Teacher", Role.STAFF, "green apple river lamp"))
-    assert dialog.set_lock(5) and not dialog.set_lock(0)
+    _fill(qtbot, dialog.add(), "t.teacher", "Tia Teacher", Role.STAFF, "green apple river lamp")
+    assert dialog.table.rowCount() == 2
+    dialog.set_lock(5)
+    assert "locks after 5 minutes" in dialog.status_label.text()
+    dialog.set_lock(0)
+    assert dialog.error_label.text()
     from safeguard_desktop.services import staff_room
     from safeguard_desktop.services.actors import Actor
     from safeguard_desktop.ui.staff.window import StaffWindow

@@ -122,7 +122,7 @@ def test_apply_deletes_what_is_due_leaves_a_stub_and_respects_legal_hold(
     assert all("Gone" not in s.detail and "Pupil" not in s.detail for s in stubs)
 
 
-def test_retention_review_screen(qtbot, tmp_path: Path, reg: Register, dsl: Actor) -> None:  # type: ignore[no-untyped-def]
+def test_retention_review_screen(qtbot, tmp_path: Path, reg: Register, dsl: Actor, answers) -> None:  # type: ignore[no-untyped-def]
     from safeguard_desktop.ui.context import AppContext
     from safeguard_desktop.ui.main_window import MainWindow
 
@@ -144,6 +144,9 @@ def test_retention_review_screen(qtbot, tmp_path: Path, reg: Register, dsl: Acto
     assert dialog.table.rowCount() == 2 and dialog.table.item(0, 1).text() == "consent decisions"
     assert "Early" not in " ".join(dialog.table.item(0, c).text() for c in range(5))
     assert dialog.delete_button.isEnabled()
-    assert dialog.delete_due(confirmed=False) == 0 and dialog.table.rowCount() == 2  # cancelled: nothing goes
-    assert dialog.delete_due(confirmed=True) == 2 and dialog.table.rowCount() == 0
-    assert "audit trail keeps a stub" in dialog.status_label.text()
+    answers.answers += [False, True]
+    dialog.delete_button.click()
+    assert dialog.table.rowCount() == 2  # "Keep them": nothing goes
+    dialog.delete_button.click()
+    assert dialog.table.rowCount() == 0 and "Deleted 2 record(s)" in dialog.status_label.text()
+    assert "audit trail keeps a stub" in dialog.status_label.text() and "cannot be undone" in answers.asked[0][1]

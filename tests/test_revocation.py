@@ -58,7 +58,9 @@ def school(tmp_path: Path) -> Path:
         incidents.record_incident(session, dsl, incidents.IncidentInput(Category.PRIVACY, BEFORE))
         for name, role, password in (("d.deputy", Role.DEPUTY_DSL, DEPUTY), ("o.office", Role.OFFICE, OFFICE),
                                      ("s.staff", Role.STAFF, STAFF)):  # fmt: skip
-            accounts.add_account(session, dsl, folder, reg.keys, name, name.title(), role, password)
+            accounts.add_account(
+                session, dsl, folder, reg.keys, accounts.NewAccount(name, name.title(), role, password)
+            )
     reg.close()
     return folder
 
@@ -172,7 +174,9 @@ def test_accounts_follow_the_handed_over_signing_key_and_pin_it(school: Path) ->
     reg, actor = sign_in(school, "a.lead", LEAD)
     assert reg.keys is not None and reg.keys.authority_private is not None
     with write_session(reg.engine) as session:
-        accounts.add_account(session, actor, reg.folder, reg.keys, "n.new", "N New", Role.STAFF, NEW)
+        accounts.add_account(
+            session, actor, reg.folder, reg.keys, accounts.NewAccount("n.new", "N New", Role.STAFF, NEW)
+        )
     reg.close()
     sign_in(school, "n.new", NEW)[0].close()
 

@@ -55,7 +55,9 @@ def school(tmp_path: Path) -> Path:
         incidents.record_incident(session, dsl, incidents.IncidentInput(
             Category.PRIVACY, SUMMARY, people=[incidents.PersonInput("pupil", "affected", pupil_id=pupil)]))  # fmt: skip
         assert reg.keys is not None
-        accounts.add_account(session, dsl, folder, reg.keys, "o.office", "Olu Office", Role.OFFICE, OFFICE_PASSWORD)
+        accounts.add_account(
+            session, dsl, folder, reg.keys, accounts.NewAccount("o.office", "Olu Office", Role.OFFICE, OFFICE_PASSWORD)
+        )
     reg.close()
     return folder
 
@@ -150,7 +152,9 @@ def test_only_the_dsl_manages_accounts(school: Path) -> None:
     reg, office = sign_in(school, "o.office", OFFICE_PASSWORD)
     assert reg.keys is not None
     with write_session(reg.engine) as session, pytest.raises(PermissionDenied):
-        accounts.add_account(session, office, school, reg.keys, "x.new", "X", Role.DSL, "long enough password")
+        accounts.add_account(
+            session, office, school, reg.keys, accounts.NewAccount("x.new", "X", Role.DSL, "long enough password")
+        )
     reg.close()
 
 
@@ -239,8 +243,7 @@ def test_staff_read_their_own_report_and_nothing_else(school: Path) -> None:
     reg, dsl = sign_in(school, "a.lead", PASSWORD)
     assert reg.keys is not None
     with write_session(reg.engine) as session:
-        accounts.add_account(session, dsl, school, reg.keys, "t.teacher", "Tia Teacher", Role.STAFF,
-                             "green apple river lamp")  # fmt: skip
+        accounts.add_account(session, dsl, school, reg.keys, accounts.NewAccount("t.teacher", "Tia Teacher", Role.STAFF, "green apple river lamp"))  # fmt: skip
     reg.close()
     desk, teacher = sign_in(school, "t.teacher", "green apple river lamp")
     assert isinstance(desk, staff_room.StaffDesk)  # staff open no register: they hold no key to it
@@ -279,7 +282,9 @@ def test_two_staff_with_the_same_name_see_only_their_own_reports(school: Path) -
     assert reg.keys is not None
     with write_session(reg.engine) as session:
         for user in ("s.smith1", "s.smith2"):
-            accounts.add_account(session, dsl, school, reg.keys, user, "Sam Smith", Role.STAFF, f"{user} river lamp")
+            accounts.add_account(
+                session, dsl, school, reg.keys, accounts.NewAccount(user, "Sam Smith", Role.STAFF, f"{user} river lamp")
+            )
     reg.close()
     desk, first = sign_in(school, "s.smith1", "s.smith1 river lamp")
     assert isinstance(desk, staff_room.StaffDesk)

@@ -35,7 +35,9 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     reg, dsl = create_demo_register(folder, pupils=60)
     assert reg.keys is not None
     with write_session(reg.engine) as session:
-        accounts.add_account(session, dsl, folder, reg.keys, "t.two", "Tess Two", Role.STAFF, SECOND)
+        accounts.add_account(
+            session, dsl, folder, reg.keys, accounts.NewAccount("t.two", "Tess Two", Role.STAFF, SECOND)
+        )
         events.create_event(session, dsl, events.EventInput(
             "Nativity", datetime.now() + timedelta(days=7), "Hall", FilmingPolicy.PERSONAL_USE,
             year_groups=["Year 2"]))  # fmt: skip

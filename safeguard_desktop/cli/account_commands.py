@@ -90,8 +90,8 @@ def cmd_users(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
         return EXIT_OK
     with write_session(reg.engine) as session:
         if command == "add":
-            accounts.add_account(session, actor, reg.folder, reg.keys, args.username, args.name, Role(args.role),
-                                 _password(args.new_password_file))  # fmt: skip
+            new = accounts.NewAccount(args.username, args.name, Role(args.role), _password(args.new_password_file))
+            accounts.add_account(session, actor, reg.folder, reg.keys, new)
             print(f"Added {args.username} ({args.role}).")
         elif command == "disable":
             accounts.set_active(session, actor, reg.folder, reg.keys, args.username, False)

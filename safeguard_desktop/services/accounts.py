@@ -30,6 +30,7 @@ from safeguard_desktop.folder_access import make_private
 from safeguard_desktop.resources import MissingResource, resource_path
 from safeguard_desktop.services import audit, keyring, presence, sealing, throttle
 from safeguard_desktop.services.actors import Actor, Operation, Role
+from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ConflictError, NotFound, ServiceError, ValidationError
 from safeguard_desktop.store.models import UserAccount
 
@@ -412,13 +413,22 @@ def active_roles(session: Session) -> dict[str, str]:
     return {username: role for username, role in rows}
 
 
-def add_account(
-    session: Session, actor: Actor, folder: Path, keys: keyring.Unlocked, username: str, display_name: str,
-    role: Role, password: str,
-) -> None:  # fmt: skip
+@dataclass(frozen=True)
+class NewAccount:
+    """An account as the person adding it types it."""
+
+    username: str
+    display_name: str
+    role: Role
+    password: str
+
+
+@changes(Topic.ACCOUNTS)
+def add_account(session: Session, actor: Actor, folder: Path, keys: keyring.Unlocked, new: NewAccount) -> None:
     """Add an account with its key slot (leads also get the safeguarding key)."""
     actor.require(Operation.MANAGE_ACCOUNTS)
-    name = check_username(username)
+    display_name, role, password = new.display_name, new.role, new.password
+    name = check_username(new.username)
     check_password(password, username=name)
     if session.scalar(select(func.count()).select_from(UserAccount).where(UserAccount.username == name)):
         raise ConflictError(f"There is already an account called {name!r}.")
@@ -429,6 +439,7 @@ def add_account(
     audit.record(session, actor, "added an account", "account", name, role.value)
 
 
+@changes(Topic.ACCOUNTS)
 def reset_password(
     session: Session, actor: Actor, folder: Path, keys: keyring.Unlocked, username: str, password: str
 ) -> None:
@@ -464,6 +475,7 @@ def _second_factor_follows_new_key(session: Session, actor: Actor, account: User
                      account.username)  # fmt: skip
 
 
+@changes(Topic.ACCOUNTS)
 def set_active(
     session: Session, actor: Actor, folder: Path, keys: keyring.Unlocked, username: str, active: bool
 ) -> None:
@@ -485,6 +497,7 @@ def set_active(
     audit.record(session, actor, "enabled an account" if active else "disabled an account", "account", account.username)
 
 
+@changes(Topic.ACCOUNTS)
 def change_role(
     session: Session, actor: Actor, folder: Path, keys: keyring.Unlocked, username: str, role: Role, password: str
 ) -> None:
@@ -512,6 +525,7 @@ def change_role(
     audit.record(session, actor, "changed an account's role", "account", account.username, role.value)
 
 
+@changes(Topic.ACCOUNTS)
 def new_recovery_key(session: Session, actor: Actor, folder: Path, keys: keyring.Unlocked) -> str:
     """A new recovery key (the old one stops working), shown once to the lead who made it. Audited."""
     actor.require(Operation.MANAGE_ACCOUNTS)
@@ -520,6 +534,7 @@ def new_recovery_key(session: Session, actor: Actor, folder: Path, keys: keyring
     return recovery
 
 
+@changes(Topic.ACCOUNTS)
 def set_second_factor(session: Session, actor: Actor, username: str, secret: str | None, code: str = "") -> None:
     """Turn TOTP on (checked against a first code from the phone) or off, for one's own account or by the DSL."""
     if username.strip().lower() != actor.username:
@@ -545,3 +560,12 @@ def totp_uri(secret: str, username: str, school: str) -> str:
     import pyotp
 
     return str(pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=school or "Safeguard Desktop"))
+
+
+@changes(Topic.ACCOUNTS)
+def enable_with_password(
+    session: Session, actor: Actor, folder: Path, keys: keyring.Unlocked, username: str, password: str
+) -> None:
+    """Enable a disabled account with a new password (its old one stays refused), in one transaction."""
+    set_active(session, actor, folder, keys, username, True)
+    reset_password(session, actor, folder, keys, username, password)

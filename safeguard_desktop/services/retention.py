@@ -21,6 +21,7 @@ from safeguard_desktop.domain.retention import (
 )
 from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound
 from safeguard_desktop.store.models import (
     ConsentDecision,
@@ -112,6 +113,7 @@ def _events_with_held_pupils(session: Session) -> set[int]:
     return events
 
 
+@changes(Topic.CONSENT, Topic.EVENTS, Topic.PUPILS)
 def apply(session: Session, actor: Actor, *, today: date | None = None, rules: RetentionRules | None = None) -> int:
     """Delete the consent decisions and event records that are due; returns how many records went."""
     actor.require(Operation.APPLY_RETENTION)
@@ -171,3 +173,21 @@ def _forget_contacts(session: Session, pupil_id: int) -> None:
     if session.scalar(select(func.count()).select_from(ConsentDecision).where(ConsentDecision.pupil_id == pupil_id)):
         return
     session.execute(delete(Contact).where(Contact.pupil_id == pupil_id))
+
+
+def hold_by_reference(session: Session, actor: Actor, reference: str, hold: bool) -> None:
+    """Legal hold by what a person types: an incident's number, or a pupil's UPN."""
+    from safeguard_desktop.services.consent import find_pupil_by_upn
+
+    text = reference.strip()
+    if text.isdigit():
+        set_legal_hold(session, actor, incident_id=int(text), hold=hold)
+    else:
+        set_legal_hold(session, actor, pupil_id=find_pupil_by_upn(session, text).id, hold=hold)
+
+
+def review_and_holds(session: Session, actor: Actor) -> tuple[list[DueRecord], list[tuple[str, int]] | None]:
+    """The retention screen's view: what is due (the reading is recorded) and, for those who may apply the rules,
+    what is on legal hold."""
+    due = review(session, actor)
+    return due, held(session, actor) if actor.may(Operation.APPLY_RETENTION) else None

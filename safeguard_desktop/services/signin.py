@@ -316,7 +316,9 @@ def create_demo_register(data_dir: str | Path | None, *, pupils: int = 420) -> t
     assert register.keys is not None
     with write_session(register.engine) as session:
         for username, password, role, display in DEMO_ACCOUNTS[1:]:
-            accounts.add_account(session, actor, register.folder, register.keys, username, display, role, password)
+            accounts.add_account(
+                session, actor, register.folder, register.keys, accounts.NewAccount(username, display, role, password)
+            )
         demo.create_demo_school(session, actor, pupils=pupils)
     keyring.mark_demo(register.folder, [(u, p, r.value) for u, p, r, _ in DEMO_ACCOUNTS])
     register.keys = keyring.unlock(register.folder, dsl_name, dsl_password)  # the record now signs every account

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QProgressDialog,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -23,10 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.services.actors import Operation, Role
-from safeguard_desktop.services.errors import ServiceError
-from safeguard_desktop.services.transaction import read_session, write_session
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 
 ROLE_NAMES = {Role.DSL: "DSL", Role.DEPUTY_DSL: "Deputy DSL", Role.OFFICE: "Office", Role.STAFF: "Staff"}
 HEADERS = ("User name", "Name", "Role", "State", "Two-step")
@@ -42,12 +46,15 @@ def _password_pair(form: QFormLayout, label: str) -> tuple[QLineEdit, QLineEdit]
     return first, again
 
 
-class AccountForm(QDialog):
-    """Add an account, or give one a new password and (optionally) a new role."""
+class AccountForm(Dialog):
+    """Add an account, or give one a new password and (optionally) a new role. ``accepted`` when both passwords
+    agree; the caller then asks the service."""
 
-    def __init__(self, title: str, parent: QWidget | None = None, *, new: bool, role: Role = Role.STAFF) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
+    def __init__(
+        self, title: str, parent: QWidget | None = None, *, new: bool, role: Role = Role.STAFF, role_fixed: bool = False
+    ) -> None:
+        super().__init__(parent, title, size=(480, 260))
+        self.work_name = "what you typed"
         form = QFormLayout()
         self.user_edit = QLineEdit()
         self.user_edit.setAccessibleName("User name")
@@ -71,6 +78,17 @@ class AccountForm(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
+        self.role_combo.setEnabled(not role_fixed)
+        self.watch(self.user_edit, self.name_edit, self.role_combo, self.password_edit, self.again_edit)
+
+    def show_error(self, message: str) -> None:
+        """A refusal (a weak password, a name taken), shown in the form, which stays open."""
+        self.error_label.setText(message)
+
+    def values(self) -> tuple[str, str, Role, str]:
+        """User name, name, role and password as typed."""
+        return (self.user_edit.text(), self.name_edit.text(), Role(self.role_combo.currentData()),
+                self.password_edit.text())  # fmt: skip
 
     def check(self) -> None:
         """Both passwords the same before the service judges the rest."""
@@ -80,14 +98,13 @@ class AccountForm(QDialog):
         self.accept()
 
 
-class AccountsDialog(QDialog):
+class AccountsDialog(Dialog):
     """Every change goes through the accounts service (DSL only) and rewraps one key slot."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Accounts", size=(820, 480))
         self.context = context
-        self.setWindowTitle("Accounts")
-        self.resize(820, 460)
+        self.form: AccountForm | None = None
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setHorizontalHeaderLabels(HEADERS)
         self.table.setAccessibleName("Accounts")
@@ -113,8 +130,7 @@ class AccountsDialog(QDialog):
         self.lock_spin.setEnabled(context.actor.may(Operation.EDIT_SCHOOL))
         from safeguard_desktop.services.settings import lock_minutes
 
-        with read_session(context.engine) as session:
-            self.lock_spin.setValue(lock_minutes(session))
+        run_read(context, self, lambda session, _actor: lock_minutes(session), on_done=self.lock_spin.setValue)
         self.lock_spin.editingFinished.connect(lambda: self.set_lock(self.lock_spin.value()))
         manage = context.actor.may(Operation.MANAGE_ACCOUNTS)
         for button in (self.add_button, self.password_button, self.role_button, self.disable_button,
@@ -142,15 +158,19 @@ class AccountsDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.status_label)
         layout.addWidget(close)
-        self.add_button.clicked.connect(lambda: self.add())
-        self.password_button.clicked.connect(lambda: self.new_password())
-        self.role_button.clicked.connect(lambda: self.change_role())
-        self.disable_button.clicked.connect(lambda: self.toggle_active())
-        self.totp_button.clicked.connect(lambda: self.two_step())
-        self.own_password_button.clicked.connect(lambda: self.change_own_password())
-        self.recovery_button.clicked.connect(lambda: self.new_recovery_key())
+        self.add_button.clicked.connect(self.add)
+        self.password_button.clicked.connect(self.new_password)
+        self.role_button.clicked.connect(self.change_role)
+        self.disable_button.clicked.connect(self.toggle_active)
+        self.totp_button.clicked.connect(self.two_step)
+        self.own_password_button.clicked.connect(self.change_own_password)
+        self.recovery_button.clicked.connect(self.new_recovery_key)
         self.accounts: list = []
         self.reload()
+
+    def show_error(self, message: str) -> None:
+        """A refusal, shown under the buttons."""
+        self.error_label.setText(message)
 
     def reload(self) -> None:
         """Read the accounts (the DSL's list)."""
@@ -160,8 +180,10 @@ class AccountsDialog(QDialog):
             self.table.setRowCount(0)
             self.status_label.setText("Only the DSL manages accounts; you can turn on two-step sign-in for yourself.")
             return
-        with read_session(self.context.engine) as session:
-            self.accounts = accounts.list_accounts(session, self.context.actor)
+        run_read(self.context, self, accounts.list_accounts, on_done=self._listed)
+
+    def _listed(self, found: list[Any]) -> None:
+        self.accounts = found
         self.table.setRowCount(len(self.accounts))
         for r, a in enumerate(self.accounts):
             values = (a.username, a.display_name, ROLE_NAMES[a.role], "active" if a.active else "disabled",
@@ -177,28 +199,39 @@ class AccountsDialog(QDialog):
         row = self.table.currentRow()
         return self.accounts[row].username if 0 <= row < len(self.accounts) else None
 
-    def _run(self, change, done: str) -> bool:  # type: ignore[no-untyped-def]
+    def _change(self, call: Callable[..., object], *args: object, done: str, form: AccountForm | None = None) -> None:
+        """Run an account change (``call(session, actor, folder, keys, *args)``); a refusal is shown in the form
+        it came from (which stays open), success closes it and replaces the keys the change took away."""
         keys = self.context.register.keys
         if keys is None:
             self.error_label.setText("This register has no accounts (it is not encrypted).")
-            return False
-        try:
-            with write_session(self.context.engine) as session:
-                change(session, keys)
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return False
-        self.error_label.setText("")
-        self.status_label.setText(done)
-        self.reload()
-        self.replace_keys(done)
-        return True
+            return
+
+        def changed(_result: object) -> None:
+            if form is not None:
+                form.accept()
+            self.error_label.setText("")
+            self.status_label.setText(done)
+            self.reload()
+            self.replace_keys(done)
+
+        run_op(self.context, form or self, call, self.context.register.folder, keys, *args, title=self.windowTitle(),
+               on_done=changed)  # fmt: skip
+
+    def _ask(self, form: AccountForm, then: Callable[[AccountForm], None]) -> AccountForm:
+        """Open ``form``; ``then`` runs when its passwords agree and Save is pressed (it stays open till done)."""
+        form.check = lambda: (  # type: ignore[method-assign]
+            form.error_label.setText("The two passwords are not the same; type them again.")
+            if form.password_edit.text() != form.again_edit.text()
+            else then(form)
+        )
+        self.form = form
+        form.open()
+        return form
 
     def replace_keys(self, done: str = "") -> None:
         """Replace the keys an account change took away (off the GUI thread, with progress): the old slot then
         opens only the backups made before. Said plainly, with what still opens what."""
-        from PySide6.QtWidgets import QProgressDialog
-
         from safeguard_desktop.services import rotation
         from safeguard_desktop.ui.background import Progress, run_in_background
 
@@ -219,54 +252,52 @@ class AccountsDialog(QDialog):
             dialog.setValue(number)
             dialog.setLabelText(message)
 
-        def on_done(result: object) -> None:
+        def finished() -> None:
             dialog.reset()
+            dialog.close()
+            dialog.deleteLater()
+
+        def on_done(result: object) -> None:
+            finished()
             if isinstance(result, rotation.Replaced):
                 self.context.actor = result.actor
                 self.status_label.setText(f"{done} {result.summary()}".strip())
                 self.status_label.setWordWrap(True)
 
         def on_error(exc: Exception) -> None:
-            dialog.reset()
+            finished()
             self.error_label.setText(f"The old keys are not replaced yet: {exc} It is done at the next safeguarding "
                                      "lead's sign-in.")  # fmt: skip
 
         self._replacing = run_in_background(work, on_done, on_error, on_progress, self)
 
-    def add(self, values: tuple[str, str, Role, str] | None = None) -> bool:
+    def add(self) -> AccountForm:
         """Add an account (leads also receive the safeguarding key)."""
         from safeguard_desktop.services import accounts
 
-        if values is None:
-            form = AccountForm("Add an account", self, new=True)
-            if form.exec() != QDialog.DialogCode.Accepted:
-                return False
-            values = (form.user_edit.text(), form.name_edit.text(), Role(form.role_combo.currentData()),
-                      form.password_edit.text())  # fmt: skip
-        user, name, role, password = values
-        folder = self.context.register.folder
-        return self._run(lambda s, k: accounts.add_account(s, self.context.actor, folder, k, user, name, role,
-                                                           password), f"Added {user}.")  # fmt: skip
+        def save(form: AccountForm) -> None:
+            user, name, role, password = form.values()
+            self._change(accounts.add_account, accounts.NewAccount(user, name, role, password), done=f"Added {user}.",
+                         form=form)  # fmt: skip
 
-    def new_password(self, password: str | None = None) -> bool:
+        return self._ask(AccountForm("Add an account", self, new=True), save)
+
+    def new_password(self) -> AccountForm | None:
         """Give the chosen account a new password (tell the person; they can keep it or change it)."""
         from safeguard_desktop.services import accounts
 
         user = self.selected()
         if user is None:
             self.error_label.setText("Choose an account first.")
-            return False
-        if password is None:
-            form = AccountForm(f"New password for {user}", self, new=False)
-            form.role_combo.setEnabled(False)
-            if form.exec() != QDialog.DialogCode.Accepted:
-                return False
-            password = form.password_edit.text()
-        folder = self.context.register.folder
-        return self._run(lambda s, k: accounts.reset_password(s, self.context.actor, folder, k, user, password),
-                         f"{user}: new password set.")  # fmt: skip
+            return None
 
-    def change_role(self, role: Role | None = None, password: str | None = None) -> bool:
+        def save(form: AccountForm) -> None:
+            self._change(accounts.reset_password, user, form.password_edit.text(), done=f"{user}: new password set.",
+                         form=form)  # fmt: skip
+
+        return self._ask(AccountForm(f"New password for {user}", self, new=False, role_fixed=True), save)
+
+    def change_role(self) -> AccountForm | None:
         """A new role comes with a new password (its key slot is made again, with or without the safeguarding
         key)."""
         from safeguard_desktop.services import accounts
@@ -274,132 +305,96 @@ class AccountsDialog(QDialog):
         user = self.selected()
         if user is None:
             self.error_label.setText("Choose an account first.")
-            return False
-        if role is None or password is None:
-            current = next(a.role for a in self.accounts if a.username == user)
-            form = AccountForm(f"Change the role of {user}", self, new=False, role=current)
-            if form.exec() != QDialog.DialogCode.Accepted:
-                return False
-            role, password = Role(form.role_combo.currentData()), form.password_edit.text()
-        folder = self.context.register.folder
-        chosen = role
-        return self._run(lambda s, k: accounts.change_role(s, self.context.actor, folder, k, user, chosen, password),
-                         f"{user} is now {ROLE_NAMES[chosen]}.")  # fmt: skip
+            return None
+        current = next(a.role for a in self.accounts if a.username == user)
 
-    def toggle_active(self) -> bool:
+        def save(form: AccountForm) -> None:
+            role = Role(form.role_combo.currentData())
+            self._change(accounts.change_role, user, role, form.password_edit.text(),
+                         done=f"{user} is now {ROLE_NAMES[role]}.", form=form)  # fmt: skip
+
+        return self._ask(AccountForm(f"Change the role of {user}", self, new=False, role=current), save)
+
+    def toggle_active(self) -> AccountForm | None:
         """Disable the chosen account (its password stops opening the register), or enable it with a new one."""
         from safeguard_desktop.services import accounts
 
         user = self.selected()
         if user is None:
             self.error_label.setText("Choose an account first.")
-            return False
-        active = next(a.active for a in self.accounts if a.username == user)
-        folder = self.context.register.folder
-        if active:
-            return self._run(lambda s, k: accounts.set_active(s, self.context.actor, folder, k, user, False),
-                             f"{user} disabled: that password no longer opens the register.")  # fmt: skip
-        form = AccountForm(f"Enable {user} with a new password", self, new=False)
-        form.role_combo.setEnabled(False)
-        if form.exec() != QDialog.DialogCode.Accepted:
-            return False
-        password = form.password_edit.text()
+            return None
+        if next(a.active for a in self.accounts if a.username == user):
+            self._change(accounts.set_active, user, False,
+                         done=f"{user} disabled: that password no longer opens the register.")  # fmt: skip
+            return None
 
-        def enable(s, k) -> None:  # type: ignore[no-untyped-def]
-            accounts.set_active(s, self.context.actor, folder, k, user, True)
-            accounts.reset_password(s, self.context.actor, folder, k, user, password)
+        def save(form: AccountForm) -> None:
+            self._change(accounts.enable_with_password, user, form.password_edit.text(), done=f"{user} enabled.",
+                         form=form)  # fmt: skip
 
-        return self._run(enable, f"{user} enabled.")
+        return self._ask(AccountForm(f"Enable {user} with a new password", self, new=False, role_fixed=True), save)
 
-    def new_recovery_key(self, confirmed: bool | None = None) -> str | None:
+    def new_recovery_key(self) -> None:
         """Make a new recovery key after a question, and show it once (to print and lock away)."""
-        from PySide6.QtWidgets import QMessageBox
-
         from safeguard_desktop.services import accounts
         from safeguard_desktop.ui.signin import RecoveryKeyDialog
 
-        if confirmed is None:
-            confirmed = QMessageBox.question(
-                self, "New recovery key", "Make a new recovery key? The old one stops opening the register.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel,
-            ) == QMessageBox.StandardButton.Yes  # fmt: skip
         keys = self.context.register.keys
-        if not confirmed or keys is None:
-            return None
-        try:
-            with write_session(self.context.engine) as session:
-                recovery = accounts.new_recovery_key(session, self.context.actor, self.context.register.folder, keys)
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return None
-        self.status_label.setText("A new recovery key was made: the old one no longer opens the register.")
-        shown = RecoveryKeyDialog(recovery, "", self)
-        shown.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        shown.open()
-        self._recovery_dialog = shown
-        return recovery
+        if keys is None:
+            return
 
-    def set_lock(self, minutes: int) -> bool:
+        def made(recovery: str) -> None:
+            self.status_label.setText("A new recovery key was made: the old one no longer opens the register.")
+            shown = RecoveryKeyDialog(recovery, "", self)
+            shown.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            shown.open()
+            self._recovery_dialog = shown
+
+        def make() -> None:
+            run_op(self.context, self, accounts.new_recovery_key, self.context.register.folder, keys,
+                   title="New recovery key", on_done=made)  # fmt: skip
+
+        steps.current().confirm(self, "New recovery key", "Make a new recovery key? The old one stops opening the "
+                                "register.", yes="Make a new key", no="Keep the old one", then=make)  # fmt: skip
+
+    def set_lock(self, minutes: int) -> None:
         """How long the app may sit unused before it locks."""
         from safeguard_desktop.services.settings import set_lock_minutes
 
-        try:
-            with write_session(self.context.engine) as session:
-                set_lock_minutes(session, self.context.actor, minutes)
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return False
-        self.status_label.setText(f"The window locks after {minutes} minutes without use (from the next sign-in).")
-        return True
+        run_op(self.context, self, set_lock_minutes, minutes, title=self.windowTitle(),
+               on_done=lambda _none: self.status_label.setText(
+                   f"The window locks after {minutes} minutes without use (from the next sign-in)."))  # fmt: skip
 
-    def change_own_password(self, password: str | None = None) -> bool:
+    def change_own_password(self) -> AccountForm:
         """Anyone changes their own password; their key slot is rewrapped and their own key kept."""
         from safeguard_desktop.services import accounts
 
-        if password is None:
-            form = AccountForm("Change my password", self, new=False)
-            form.role_combo.setEnabled(False)
-            if form.exec() != QDialog.DialogCode.Accepted:
-                return False
-            password = form.password_edit.text()
-        me, folder = self.context.actor.username, self.context.register.folder
-        return self._run(lambda s, k: accounts.reset_password(s, self.context.actor, folder, k, me, password),
-                         "Your password is changed.")  # fmt: skip
+        def save(form: AccountForm) -> None:
+            self._change(accounts.reset_password, self.context.actor.username, form.password_edit.text(),
+                         done="Your password is changed.", form=form)  # fmt: skip
+
+        return self._ask(AccountForm("Change my password", self, new=False, role_fixed=True), save)
 
     def two_step(self) -> QWidget:
         """Turn on two-step sign-in for oneself: scan the code, type the first 6 digits."""
         dialog = TwoStepDialog(self.context, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
 
-class TwoStepDialog(QDialog):
+class TwoStepDialog(Dialog):
     """Shows a new secret as a QR code for an authenticator app; a first code from the app turns it on."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        from safeguard_desktop.documents.qr import qr_modules
+        super().__init__(parent, "Two-step sign-in", size=(420, 520))
         from safeguard_desktop.services import accounts
         from safeguard_desktop.services.settings import get_school
 
         self.context = context
-        self.setWindowTitle("Two-step sign-in")
         self.secret = accounts.new_totp_secret()
-        with read_session(context.engine) as session:
-            school = get_school(session).name
-        uri = accounts.totp_uri(self.secret, context.actor.username, school)
-        modules = qr_modules(uri)
-        size = len(modules) + 8
-        image = QImage(size, size, QImage.Format.Format_RGB32)
-        image.fill(QColor("white"))
-        for y, row in enumerate(modules):
-            for x, dark in enumerate(row):
-                if dark:
-                    image.setPixel(x + 4, y + 4, QColor("black").rgb())
-        picture = QLabel()
-        picture.setPixmap(QPixmap.fromImage(image).scaled(size * 6, size * 6))
+        self.picture = picture = QLabel()
         picture.setAccessibleName("QR code for the authenticator app")
+        picture.setMinimumSize(240, 240)
         secret = QLabel(f"Or type this key into the app: {self.secret}")
         secret.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.code_edit = QLineEdit()
@@ -421,17 +416,30 @@ class TwoStepDialog(QDialog):
         layout.addLayout(row)
         self.on_button.clicked.connect(lambda: self.turn(True))
         self.off_button.clicked.connect(lambda: self.turn(False))
+        run_read(context, self, lambda session, _actor: get_school(session).name, on_done=self._show_code)
 
-    def turn(self, on: bool) -> bool:
+    def _show_code(self, school: str) -> None:
+        """The QR code names the school, so the authenticator app lists it as such."""
+        from safeguard_desktop.documents.qr import qr_modules
+        from safeguard_desktop.services import accounts
+
+        modules = qr_modules(accounts.totp_uri(self.secret, self.context.actor.username, school))
+        size = len(modules) + 8
+        image = QImage(size, size, QImage.Format.Format_RGB32)
+        image.fill(QColor("white"))
+        for y, row in enumerate(modules):
+            for x, dark in enumerate(row):
+                if dark:
+                    image.setPixel(x + 4, y + 4, QColor("black").rgb())
+        self.picture.setPixmap(QPixmap.fromImage(image).scaled(size * 6, size * 6))
+
+    def show_error(self, message: str) -> None:
+        """A refusal (a wrong code), shown under the code."""
+        self.error_label.setText(message)
+
+    def turn(self, on: bool) -> None:
         """Turn it on (checked against the code typed) or off."""
         from safeguard_desktop.services import accounts
 
-        try:
-            with write_session(self.context.engine) as session:
-                accounts.set_second_factor(session, self.context.actor, self.context.actor.username,
-                                           self.secret if on else None, self.code_edit.text())  # fmt: skip
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return False
-        self.accept()
-        return True
+        run_op(self.context, self, accounts.set_second_factor, self.context.actor.username, self.secret if on else None,
+               self.code_edit.text(), title=self.windowTitle(), on_done=lambda _none: self.accept())  # fmt: skip

@@ -5,13 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -21,21 +19,20 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.dates import format_uk_date
 from safeguard_desktop.services.actors import Operation
-from safeguard_desktop.services.errors import ServiceError
-from safeguard_desktop.services.transaction import write_session
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op
 
 HEADERS = ("Due on", "Kind", "Record", "How many", "Rule")
 
 
-class RetentionDialog(QDialog):
+class RetentionDialog(Dialog):
     """Records are shown by number, never by name. Child-protection records are only listed for review."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Retention review", size=(900, 520))
         self.context = context
-        self.setWindowTitle("Retention review")
-        self.resize(900, 480)
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setHorizontalHeaderLabels(HEADERS)
         self.table.setAccessibleName("Records due for review")
@@ -82,47 +79,40 @@ class RetentionDialog(QDialog):
         layout.addLayout(hold_row)
         layout.addWidget(self.held_label)
         layout.addWidget(close)
-        self.delete_button.clicked.connect(lambda: self.delete_due())
+        self.delete_button.clicked.connect(self.delete_due)
         self.hold_button.clicked.connect(lambda: self.set_hold(self.hold_edit.text(), True))
         self.release_button.clicked.connect(lambda: self.set_hold(self.hold_edit.text(), False))
         self.due: list = []
         self.reload()
 
-    def set_hold(self, what: str, hold: bool) -> bool:
-        """Put a pupil (UPN) or an incident (number) on legal hold, or release it."""
-        from safeguard_desktop.services import consent, retention
+    def show_error(self, message: str) -> None:
+        """A refusal, shown beside the buttons."""
+        self.status_label.setText(message)
 
-        text = what.strip()
-        try:
-            with write_session(self.context.engine) as session:
-                if text.isdigit():
-                    retention.set_legal_hold(session, self.context.actor, incident_id=int(text), hold=hold)
-                else:
-                    pupil = consent.find_pupil_by_upn(session, text)
-                    retention.set_legal_hold(session, self.context.actor, pupil_id=pupil.id, hold=hold)
-        except ServiceError as exc:
-            self.status_label.setText(str(exc))
-            return False
-        self.hold_edit.clear()
-        self.reload()
-        return True
+    def set_hold(self, what: str, hold: bool) -> None:
+        """Put a pupil (UPN) or an incident (number) on legal hold, or release it."""
+        from safeguard_desktop.services import retention
+
+        def done(_none: object) -> None:
+            self.hold_edit.clear()
+            self.reload()
+
+        run_op(self.context, self, retention.hold_by_reference, what, hold, title=self.windowTitle(), on_done=done)
 
     def reload(self) -> None:
         """List what is due today (reading the list is itself recorded)."""
         from safeguard_desktop.services import retention
 
-        with write_session(self.context.engine) as session:
-            self.due = retention.review(session, self.context.actor)
+        run_op(self.context, self, retention.review_and_holds, title=self.windowTitle(), on_done=self._listed)
+
+    def _listed(self, found: tuple[list, list[tuple[str, int]] | None]) -> None:  # type: ignore[type-arg]
+        self.due, on_hold = found
         self.table.setRowCount(len(self.due))
         for r, item in enumerate(self.due):
             values = (format_uk_date(item.due_on), item.kind, item.record, str(item.count), item.rule)
             for c, value in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(value))
-        if self.context.actor.may(Operation.APPLY_RETENTION):
-            from safeguard_desktop.services.transaction import read_session
-
-            with read_session(self.context.engine) as session:
-                on_hold = retention.held(session, self.context.actor)
+        if on_hold is not None:
             self.held_label.setText(
                 "On legal hold: " + ", ".join(f"{kind} {number}" for kind, number in on_hold) if on_hold
                 else "Nothing is on legal hold."
@@ -131,25 +121,20 @@ class RetentionDialog(QDialog):
         self.status_label.setText(f"{len(self.due)} item(s) due; {deletable} can be deleted here.")
         self.delete_button.setEnabled(deletable > 0 and self.context.actor.may(Operation.APPLY_RETENTION))
 
-    def delete_due(self, confirmed: bool | None = None) -> int:
+    def delete_due(self) -> None:
         """Delete the due consent decisions and event records after a confirmation (it cannot be undone)."""
         from safeguard_desktop.services import retention
 
-        if confirmed is None:
-            confirmed = QMessageBox.warning(
-                self, "Delete records", "Delete every consent decision and event record listed as due? This "
-                "cannot be undone (backups keep earlier copies until they are pruned).",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel,
-            ) == QMessageBox.StandardButton.Yes  # fmt: skip
-        if not confirmed:
-            return 0
-        try:
-            with write_session(self.context.engine) as session:
-                removed = retention.apply(session, self.context.actor)
-        except ServiceError as exc:
-            self.status_label.setText(str(exc))
-            return 0
-        self.reload()
-        self.status_label.setText(f"Deleted {removed} record(s); the audit trail keeps a stub of each. "
-                                  + self.status_label.text())  # fmt: skip
-        return removed
+        def deleted(removed: int) -> None:
+            self.reload()
+            self.status_label.setText(f"Deleted {removed} record(s); the audit trail keeps a stub of each. "
+                                      + self.status_label.text())  # fmt: skip
+
+        def delete() -> None:
+            run_op(self.context, self, retention.apply, title=self.windowTitle(), on_done=deleted)
+
+        steps.current().confirm(
+            self, "Delete records", "Delete every consent decision and event record listed as due? This cannot be "
+            "undone (backups keep earlier copies until they are pruned).", yes="Delete them", no="Keep them",
+            then=delete,
+        )  # fmt: skip
