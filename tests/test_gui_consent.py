@@ -108,7 +108,7 @@ def test_form_replies_import_in_the_app_and_matching_the_unmatched_by_hand(qtbot
     qtbot.waitUntil(lambda: screen.model.pupil_at(0).verdicts[column] is Verdict.CONFLICT)  # mother no, father yes
 
 
-def test_legal_hold_and_restore_from_the_app(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_legal_hold_and_restore_from_the_app(qtbot, window: MainWindow, tmp_path: Path, answers) -> None:  # type: ignore[no-untyped-def]
     from safeguard_desktop.services import backup
     from safeguard_desktop.store.engine import read_session
     from safeguard_desktop.store.models import Pupil
@@ -129,7 +129,9 @@ def test_legal_hold_and_restore_from_the_app(qtbot, window: MainWindow, tmp_path
     with write_session(context.engine) as session:
         session.get(Pupil, 1).legal_surname = "Changed"
     dialog = window.on_backups_action()
-    assert dialog.restore(str(saved.path), confirmed=True)
+    answers.answers += [saved.path, True]
+    dialog.restore_button.click()
+    assert "Replace the register with" in answers.asked[-1][1]
     qtbot.waitUntil(lambda: dialog.restored)
     assert not window.centralWidget().isEnabled() and "restored" in window.statusBar().currentMessage()
     with read_session(context.engine) as session:

@@ -177,8 +177,6 @@ def test_export_the_log_from_the_screen(qtbot, tmp_path, window: MainWindow, ans
 def test_term_dates_dialog(qtbot, window: MainWindow, reg: Register) -> None:  # type: ignore[no-untyped-def]
     from datetime import date
 
-    from PySide6.QtCore import QDate
-
     from safeguard_desktop.services.settings import term_dates
     from safeguard_desktop.store.engine import read_session
 
@@ -186,18 +184,25 @@ def test_term_dates_dialog(qtbot, window: MainWindow, reg: Register) -> None:  #
     year = dialog.year()
     assert "Default split" in dialog.state_label.text()
     autumn, spring, summer = dialog.date_edits
-    spring.setDate(QDate(year + 1, 1, 6))
-    summer.setDate(QDate(year + 1, 4, 20))
-    assert dialog.save()
+    spring.line.setText(f"06/01/{year + 1}")
+    summer.line.setText(f"20/04/{year + 1}")
+    dialog.save()
+    assert "The school's own dates" in dialog.state_label.text()
     with read_session(reg.engine) as session:
         assert term_dates(session)[year] == (date(year, 9, 1), date(year + 1, 1, 6), date(year + 1, 4, 20))
     # Out of order: refused with the reason, nothing changed
-    summer.setDate(QDate(year + 1, 1, 2))
-    assert not dialog.save() and "in order" in dialog.error_label.text()
-    assert dialog.use_default() and "Default split" in dialog.state_label.text()
+    summer.line.setText(f"02/01/{year + 1}")
+    dialog.save()
+    assert "in order" in dialog.error_label.text()
+    # Outside the academic year: named, not moved to its edge
+    summer.line.setText(f"02/09/{year + 1}")
+    dialog.save()
+    assert "latest date allowed" in dialog.error_label.text() and summer.text() == f"02/09/{year + 1}"
+    dialog.default_button.click()
+    assert "Default split" in dialog.state_label.text()
     with read_session(reg.engine) as session:
         assert year not in term_dates(session)
-    assert autumn.date() == QDate(year, 9, 1)
+    assert autumn.date() == date(year, 9, 1)
 
 
 def test_wording_editor_previews_live_and_saves(qtbot, window: MainWindow, reg: Register) -> None:  # type: ignore[no-untyped-def]
@@ -223,7 +228,8 @@ def test_wording_editor_previews_live_and_saves(qtbot, window: MainWindow, reg: 
     dialog.insert_placeholder(forename)
     assert dialog.editor.toPlainText() == "Reply for {forename} by {reply_by}."
     assert dialog.refresh_preview() and dialog.save_button.isEnabled()
-    assert dialog.save() and "Not saved" not in dialog.state_label.text()
+    dialog.save()
+    assert "Saved." in dialog.state_label.text() and "Not saved" not in dialog.state_label.text()
     with read_session(reg.engine) as session:
         assert templates.wording(session, "letter_pupil") == ("Reply for {forename} by {reply_by}.", True)
     dialog.restore_default()

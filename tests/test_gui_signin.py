@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -174,7 +175,7 @@ def test_the_dsl_manages_accounts_from_the_settings_menu(qtbot, tmp_path: Path, 
         sign_in(tmp_path, "o.office", "small red boat harbour")  # disabled
 
 
-def test_the_audit_trail_screen_filters_checks_and_exports(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_audit_trail_screen_filters_checks_and_exports(qtbot, tmp_path: Path, answers) -> None:  # type: ignore[no-untyped-def]
     import csv
 
     from safeguard_desktop.services.signin import create_register, sign_in
@@ -193,13 +194,20 @@ def test_the_audit_trail_screen_filters_checks_and_exports(qtbot, tmp_path: Path
     dialog.reload()
     assert dialog.table.rowCount() == 1 and "a.lead" in dialog.table.item(0, 5).text()
     dialog.dates_check.setChecked(True)
-    dialog.since_edit.setDate(dialog.since_edit.date().addDays(60))  # a range in the future: nothing
-    dialog.until_edit.setDate(dialog.since_edit.date())
+    ahead = f"{date.today() + timedelta(days=60):%d/%m/%Y}"  # a range in the future: nothing
+    dialog.since_edit.line.setText(ahead)
+    dialog.until_edit.line.setText(ahead)
     dialog.reload()
     assert dialog.table.rowCount() == 0
-    assert dialog.verify() and "intact" in dialog.status_label.text()
+    dialog.until_edit.line.setText("31/02/2026")  # not a date: said, nothing guessed
+    dialog.reload()
+    assert "not a real date" in dialog.status_label.text()
+    dialog.verify()
+    assert "intact" in dialog.status_label.text()
     out = tmp_path / "trail.csv"
-    assert dialog.export(str(out)) > 3
+    answers.answers.append(out)
+    dialog.export()
+    assert "Exported" in dialog.status_label.text()
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0][:4] == ["Entry", "When", "Who", "What"] and any(r[3] == "failed sign-in" for r in rows)
@@ -217,7 +225,8 @@ def test_backups_on_a_schedule_from_the_window(qtbot, tmp_path: Path) -> None:  
     dialog = window.on_backups_action()
     dialog.folder_edit.setText(str(tmp_path / "usb"))
     dialog.keep_spin.setValue(2)
-    assert dialog.save()
+    dialog.save()
+    assert not dialog.isVisible()
     window.run_scheduled_backup()
     assert (
         len(backup.backups_in(tmp_path / "usb")) == 1 and "Scheduled backup made" in window.statusBar().currentMessage()

@@ -180,7 +180,7 @@ def test_the_folder_chosen_on_first_run_is_remembered_per_account_or_per_machine
 
 
 def test_first_run_in_a_chosen_folder_and_reopening_one_after_a_profile_wipe(
-    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answers
 ) -> None:  # type: ignore[no-untyped-def]
     from safeguard_desktop.ui.signin import FirstRunDialog
 
@@ -191,7 +191,9 @@ def test_first_run_in_a_chosen_folder_and_reopening_one_after_a_profile_wipe(
     assert dialog.folder_button.isVisibleTo(dialog) and dialog.for_everyone.isVisibleTo(dialog)
     chosen = tmp_path / "D drive" / "Safeguarding"
     chosen.mkdir(parents=True)
-    assert dialog.choose_folder(str(chosen)) and dialog.folder_edit.text() == str(chosen)
+    answers.answers.append(chosen)
+    dialog.folder_button.click()
+    assert dialog.folder_edit.text() == str(chosen)
     dialog.for_everyone.setChecked(True)
     for edit, text in ((dialog.school_edit, "Elm"), (dialog.name_edit, "Ann Lead"), (dialog.user_edit, "a.lead"),
                        (dialog.password_edit, LEAD_PASSWORD), (dialog.again_edit, LEAD_PASSWORD)):  # fmt: skip
@@ -207,7 +209,8 @@ def test_first_run_in_a_chosen_folder_and_reopening_one_after_a_profile_wipe(
     again = FirstRunDialog(tmp_path / "default", choosable=True)
     qtbot.addWidget(again)
     # THEN choosing the folder that holds the register opens it for sign-in instead of making a new one
-    assert again.choose_folder(str(chosen))
+    answers.answers.append(chosen)
+    again.folder_button.click()
     assert again.choice == "existing" and again.folder == chosen and again.result_ is None
     assert paths.data_dir() == chosen
     paths.user_location_file().unlink()

@@ -23,6 +23,7 @@ from safeguard_desktop.files import replace_file
 from safeguard_desktop.folder_access import make_private
 from safeguard_desktop.services import audit, presence
 from safeguard_desktop.services.actors import Actor, Operation, Role
+from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
 from safeguard_desktop.services.keyring import SLOTS_FILE, Unlocked
 from safeguard_desktop.services.presence import Presence
@@ -323,6 +324,7 @@ def get_schedule(session: Session, register_folder: Path) -> Schedule:
     )
 
 
+@changes(Topic.BACKUPS)
 def set_schedule(session: Session, actor: Actor, schedule: Schedule) -> None:
     """Change where and how often backups are made (leads). Audited."""
     from safeguard_desktop.services.settings import write_setting

@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -38,6 +39,18 @@ class SchoolDetails:
     is_demo: bool = False
 
 
+def read_logo(path: Path) -> bytes:
+    """A logo file's bytes, its size checked before it is read (a PNG of at most MAX_LOGO_BYTES)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_LOGO_BYTES:
+            raise ValidationError(f"{path.name} is {size // 1_000_000} MB; a logo may be at most "
+                                  f"{MAX_LOGO_BYTES // 1_000_000} MB. Save a smaller PNG and choose it.")  # fmt: skip
+        return path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"{path.name} could not be read ({exc.strerror or exc}).") from None
+
+
 def get_school(session: Session) -> SchoolDetails:
     """The school's details (an empty record on a new register)."""
     s = session.scalars(select(School)).first()
@@ -53,6 +66,7 @@ def letterhead(details: SchoolDetails, *, unnamed: str = "") -> LetterSchool:
     return LetterSchool(details.name or unnamed, details.address, details.headteacher, details.logo_png)
 
 
+@changes(Topic.SCHOOL)
 def update_school(session: Session, actor: Actor, details: SchoolDetails) -> None:
     """Save the school's details after checking them."""
     actor.require(Operation.EDIT_SCHOOL)
@@ -224,6 +238,7 @@ def term_dates(session: Session) -> dict[int, tuple[date, date, date]]:
     return {int(year): tuple(date.fromisoformat(d) for d in days) for year, days in stored.items()}  # type: ignore[misc]
 
 
+@changes(Topic.TERMS)
 def set_term_dates(session: Session, actor: Actor, start_year: int, starts: tuple[date, date, date] | None) -> None:
     """Enter (or, with None, forget) the first days of the autumn, spring and summer terms of one academic year."""
     actor.require(Operation.EDIT_SCHOOL)

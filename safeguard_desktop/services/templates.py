@@ -16,6 +16,7 @@ from safeguard_desktop.domain.templates import TEMPLATES, TemplateError, Templat
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.services import audit, settings
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound, ValidationError
 
 _PREFIX = "template:"
@@ -102,3 +103,23 @@ def restore_default(session: Session, actor: Actor, key: str) -> None:
     _spec(key)
     settings.write_setting(session, _PREFIX + key, "")
     audit.record(session, actor, "restored default document wording", "template", key)
+
+
+def all_wording(session: Session, actor: Actor) -> tuple[settings.SchoolDetails, dict[str, tuple[str, bool]]]:
+    """What the wording editor opens with: the school (for the samples) and every template's (text, edited)."""
+    actor.require(Operation.EDIT_TEMPLATES)
+    return settings.get_school(session), {key: wording(session, key) for key in TEMPLATES}
+
+
+@changes(Topic.TEMPLATES)
+def save_and_read(session: Session, actor: Actor, key: str, text: str) -> tuple[str, bool]:
+    """Save the school's wording (checked) and return it as kept."""
+    save_template(session, actor, key, text)
+    return wording(session, key)
+
+
+@changes(Topic.TEMPLATES)
+def restore_and_read(session: Session, actor: Actor, key: str) -> tuple[str, bool]:
+    """Go back to the shipped wording and return it."""
+    restore_default(session, actor, key)
+    return wording(session, key)

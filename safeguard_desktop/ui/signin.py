@@ -298,25 +298,19 @@ class FirstRunDialog(QDialog):
         self.folder = folder
         self.folder_edit.setText(str(folder))
 
-    def choose_folder(self, chosen: str | None = None) -> bool:
+    def choose_folder(self) -> None:
         """Pick the register's folder. A folder that already holds a register (e.g. after a profile was wiped)
         is remembered and opened for sign-in instead of making a new one."""
-        from PySide6.QtWidgets import QFileDialog
+        steps.current().choose_folder(self, "Folder for the register", self.folder, self.use_folder)
 
+    def use_folder(self, folder: Path) -> None:
+        """The folder chosen: shown, and opened for sign-in when it holds a register already."""
         from safeguard_desktop.services import keyring
 
-        if chosen is None:
-            chosen = QFileDialog.getExistingDirectory(self, "Folder for the register", str(self.folder))
-            if not chosen:
-                return False
-        folder = Path(chosen)
         self._show_folder(folder)
-        if keyring.is_protected(folder):
-            if not self._remember():
-                return False
+        if keyring.is_protected(folder) and self._remember():
             self.choice = "existing"
             self.accept()
-        return True
 
     def _remember(self) -> bool:
         """Keep the chosen folder for next time; a machine-wide choice that cannot be written falls back to this

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QDateEdit,
-    QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -24,31 +22,32 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_datetime
-from safeguard_desktop.services.transaction import read_session, write_session
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.date_field import DateField
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 
 HEADERS = ("Entry", "When", "Who", "What", "Record", "Detail")
 
 
-class AuditDialog(QDialog):
+class AuditDialog(Dialog):
     """Newest first; type to filter (every word must match), optionally between two dates."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Audit trail", size=(1100, 640))
         self.context = context
-        self.setWindowTitle("Audit trail")
-        self.resize(1100, 640)
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter: a name, an action (e.g. viewed incident), a record number…")
         self.filter_edit.setAccessibleName("Filter the audit trail")
         self.dates_check = QCheckBox("Between")
-        self.since_edit = QDateEdit(QDate.currentDate().addDays(-30))
-        self.until_edit = QDateEdit(QDate.currentDate())
-        for edit, name in ((self.since_edit, "From"), (self.until_edit, "To")):
-            edit.setDisplayFormat("dd/MM/yyyy")
-            edit.setCalendarPopup(True)
-            edit.setAccessibleName(name)
+        self.since_edit = DateField(accessible_name="From")
+        self.until_edit = DateField(accessible_name="To")
+        self.since_edit.set_date(date.today() - timedelta(days=30))
+        self.until_edit.set_date(date.today())
+        for edit in (self.since_edit, self.until_edit):
             edit.setEnabled(False)
+            edit.line.editingFinished.connect(self.timer_start)
         self.dates_check.toggled.connect(self.since_edit.setEnabled)
         self.dates_check.toggled.connect(self.until_edit.setEnabled)
         self.table = QTableWidget(0, len(HEADERS))
@@ -83,51 +82,67 @@ class AuditDialog(QDialog):
         self.timer.setInterval(250)
         self.timer.timeout.connect(self.reload)
         self.filter_edit.textChanged.connect(self.timer.start)
-        for signal in (self.dates_check.toggled, self.since_edit.dateChanged, self.until_edit.dateChanged):
-            signal.connect(self.timer.start)
+        self.dates_check.toggled.connect(self.timer.start)
         self.verify_button.clicked.connect(self.verify)
-        self.export_button.clicked.connect(lambda: self.export())
+        self.export_button.clicked.connect(self.export)
         self.reload()
 
+    def timer_start(self) -> None:
+        """A date was typed: filter again shortly."""
+        if hasattr(self, "timer"):
+            self.timer.start()
+
+    def show_error(self, message: str) -> None:
+        """A refusal or a fault, shown where the counts are."""
+        self.status_label.setText(message)
+
     def reload(self) -> None:
-        """Read the entries that match."""
+        """Read the entries that match (a date typed wrong is named, not guessed)."""
         from safeguard_desktop.services import audit
 
-        since = self.since_edit.date().toPython() if self.dates_check.isChecked() else None
-        until = self.until_edit.date().toPython() if self.dates_check.isChecked() else None
-        with read_session(self.context.engine) as session:
-            rows = audit.browse(session, self.context.actor, text=self.filter_edit.text(), since=since, until=until)
+        since = until = None
+        if self.dates_check.isChecked():
+            for field in (self.since_edit, self.until_edit):
+                problem = field.problem()
+                if problem is not None:
+                    self.status_label.setText(problem)
+                    return
+            since, until = self.since_edit.date(), self.until_edit.date()
+        run_read(self.context, self, audit.browse, text=self.filter_edit.text(), since=since, until=until,
+                 on_done=self._listed)  # fmt: skip
+
+    def _listed(self, rows: list) -> None:  # type: ignore[type-arg]
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             record = f"{row.record_kind} {row.record_id}".strip()
             values = (str(row.sequence or ""), format_uk_datetime(row.at), row.actor, row.action, record, row.detail)
             for c, value in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(value))
+        self.status_label.setStyleSheet("")
         self.status_label.setText(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'} shown")
 
-    def verify(self) -> bool:
-        """Recompute the chain; name the first broken entry if any."""
-        from safeguard_desktop.services import trail_check
+    def verify(self) -> None:
+        """Recompute the chain (off the GUI thread, with progress); name the first broken entry if any."""
+        from safeguard_desktop.services import audit, trail_check
 
-        with write_session(self.context.engine) as session:
-            result = trail_check.check(
-                session, self.context.actor, self.context.register.folder, self.context.register.keys
-            )
-        self.reload()
-        self.status_label.setText(result.describe())
-        self.status_label.setStyleSheet("" if result.intact else "color: #a4161a; font-weight: 600;")
-        return result.intact
+        def checked(result: audit.Verification) -> None:
+            self.reload()
+            self.status_label.setText(result.describe())
+            self.status_label.setStyleSheet("" if result.intact else "color: #a4161a; font-weight: 600;")
 
-    def export(self, path: str | None = None) -> int:
+        run_op(self.context, self, trail_check.check, self.context.register.folder, self.context.register.keys,
+               title=self.windowTitle(), progress="Checking the audit trail…", on_done=checked)  # fmt: skip
+
+    def export(self) -> None:
         """The whole trail as a spreadsheet-safe CSV (the export is itself recorded)."""
         from safeguard_desktop.services import audit
 
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export the audit trail", str(Path.home() / "audit-trail.csv"),
-                                                  "CSV (*.csv)")  # fmt: skip
-            if not path:
-                return 0
-        with write_session(self.context.engine) as session:
-            count = audit.export_csv(session, self.context.actor, Path(path))
-        self.status_label.setText(f"Exported {count} entries to {path}")
-        return count
+        def write(target: Path) -> None:
+            def exported(count: int) -> None:
+                self.status_label.setText(f"Exported {count} entries to {target}")
+
+            run_op(self.context, self, audit.export_csv, target, title=self.windowTitle(),
+                   progress="Exporting the audit trail…", on_done=exported)  # fmt: skip
+
+        steps.current().choose_save(self, "Export the audit trail", Path.home() / "audit-trail.csv", "CSV (*.csv)",
+                                    write)  # fmt: skip

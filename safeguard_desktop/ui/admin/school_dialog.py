@@ -7,9 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -21,37 +19,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.errors import ServiceError
-from safeguard_desktop.services.settings import SchoolDetails, get_school, update_school
-from safeguard_desktop.services.transaction import read_session, write_session
+from safeguard_desktop.services.settings import SchoolDetails, get_school, read_logo, update_school
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 
 
-class SchoolDialog(QDialog):
+class SchoolDialog(Dialog):
     """Edits the school's details through the settings service."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "School details", size=(560, 440))
+        self.work_name = "the changes to the school's details"
         self.context = context
-        self.setWindowTitle("School details")
-        with read_session(context.engine) as session:
-            self.details = get_school(session)
-        self.logo: bytes | None = self.details.logo_png
-        self.name_edit = QLineEdit(self.details.name)
+        self.logo: bytes | None = None
+        self.name_edit = QLineEdit()
         self.name_edit.setAccessibleName("School name")
-        self.address_edit = QPlainTextEdit(self.details.address)
+        self.address_edit = QPlainTextEdit()
         self.address_edit.setAccessibleName("School address")
         self.address_edit.setMaximumHeight(90)
         self.address_edit.setTabChangesFocus(True)
-        self.head_edit = QLineEdit(self.details.headteacher)
+        self.head_edit = QLineEdit()
         self.head_edit.setAccessibleName("Headteacher")
-        self.dsl_edit = QLineEdit(self.details.dsl_name)
+        self.dsl_edit = QLineEdit()
         self.dsl_edit.setAccessibleName("Designated safeguarding lead")
         self.age_spin = QSpinBox()
         self.age_spin.setRange(8, 18)
-        self.age_spin.setValue(self.details.self_consent_age)
         self.age_spin.setSuffix(" years")
         self.age_spin.setAccessibleName("Age from which a pupil's own consent is sought")
         self.age_spin.setToolTip("UK GDPR sets 13 for online services; Scotland presumes competence at 12.")
@@ -61,7 +57,7 @@ class SchoolDialog(QDialog):
         logo_button = QPushButton("Choose &logo…")
         logo_button.clicked.connect(self.on_logo_button_clicked)
         clear_logo = QPushButton("Remove logo")
-        clear_logo.clicked.connect(lambda: self._set_logo(None))
+        clear_logo.clicked.connect(lambda: (self._set_logo(None), self.mark_dirty()))
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo_label, 1)
         logo_row.addWidget(logo_button)
@@ -81,8 +77,20 @@ class SchoolDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
-        self._set_logo(self.logo)
-        self.resize(560, 420)
+        self.watch(self.name_edit, self.address_edit, self.head_edit, self.dsl_edit, self.age_spin)
+        run_read(context, self, lambda session, _actor: get_school(session), on_done=self._read)
+
+    def _read(self, details: SchoolDetails) -> None:
+        self.name_edit.setText(details.name)
+        self.address_edit.setPlainText(details.address)
+        self.head_edit.setText(details.headteacher)
+        self.dsl_edit.setText(details.dsl_name)
+        self.age_spin.setValue(details.self_consent_age)
+        self._set_logo(details.logo_png)
+
+    def show_error(self, message: str) -> None:
+        """A refusal, shown in the form (nothing typed is lost)."""
+        self.error_label.setText(message)
 
     def _set_logo(self, data: bytes | None) -> None:
         self.logo = data
@@ -96,9 +104,16 @@ class SchoolDialog(QDialog):
 
     def on_logo_button_clicked(self) -> None:
         """Pick a PNG."""
-        path, _ = QFileDialog.getOpenFileName(self, "Choose the school logo", "", "PNG images (*.png)")
-        if path:
-            self._set_logo(Path(path).read_bytes())
+
+        def chosen(path: Path) -> None:
+            try:
+                self._set_logo(read_logo(path))
+            except ServiceError as exc:
+                self.show_error(str(exc))
+                return
+            self.mark_dirty()
+
+        steps.current().choose_file(self, "Choose the school logo", Path.home(), "PNG images (*.png)", chosen)
 
     def on_buttons_accepted(self) -> None:
         """Save; stay open with the reason if refused."""
@@ -110,11 +125,4 @@ class SchoolDialog(QDialog):
             self_consent_age=self.age_spin.value(),
             logo_png=self.logo,
         )
-        try:
-            with write_session(self.context.engine) as session:
-                update_school(session, self.context.actor, details)
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return
-        self.context.publish({Topic.SCHOOL})
-        self.accept()
+        run_op(self.context, self, update_school, details, title=self.windowTitle(), on_done=lambda _n: self.accept())

@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.templates import TEMPLATES
 from safeguard_desktop.services.errors import ServiceError
-from safeguard_desktop.services.settings import SchoolDetails, get_school
-from safeguard_desktop.services.transaction import read_session, write_session
+from safeguard_desktop.services.settings import SchoolDetails
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 
 PREVIEW_DELAY_MS = 350
 
@@ -38,9 +38,8 @@ class TemplatesDialog(Dialog):
         from safeguard_desktop.services import templates
 
         self.context = context
-        with read_session(context.engine) as session:
-            self.school: SchoolDetails = get_school(session)
-            self.saved = {key: templates.wording(session, key) for key in TEMPLATES}
+        self.school: SchoolDetails | None = None
+        self.saved: dict[str, tuple[str, bool]] = {}
         self.keys = list(TEMPLATES)
         self.list = QListWidget()
         self.list.setAccessibleName("Documents")
@@ -104,7 +103,17 @@ class TemplatesDialog(Dialog):
         close.clicked.connect(self.reject)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
         self._current = -1
+        self.list.setEnabled(False)
+        run_read(context, self, templates.all_wording, on_done=self._read)
+
+    def _read(self, found: tuple[SchoolDetails, dict[str, tuple[str, bool]]]) -> None:
+        self.school, self.saved = found
+        self.list.setEnabled(True)
         self.list.setCurrentRow(0)
+
+    def show_error(self, message: str) -> None:
+        """A refusal, shown under the wording (nothing typed is lost)."""
+        self.error_label.setText(message)
 
     @property
     def key(self) -> str:
@@ -113,7 +122,7 @@ class TemplatesDialog(Dialog):
 
     def is_changed(self) -> bool:
         """True when the editor holds wording that is not saved."""
-        return self._current >= 0 and self.editor.toPlainText() != self.saved[self.key][0]
+        return self._current >= 0 and bool(self.saved) and self.editor.toPlainText() != self.saved[self.key][0]
 
     def has_unsaved_work(self) -> bool:
         """Closing asks while the wording differs from what is saved."""
@@ -182,34 +191,31 @@ class TemplatesDialog(Dialog):
             old.deleteLater()
         return True
 
-    def save(self) -> bool:
+    def save(self) -> None:
         """Check and save the wording; every new document uses it."""
         from safeguard_desktop.services import templates
 
-        text = self.editor.toPlainText()
-        try:
-            with write_session(self.context.engine) as session:
-                templates.save_template(session, self.context.actor, self.key, text)
-                self.saved[self.key] = templates.wording(session, self.key)
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return False
-        self.editor.setPlainText(self.saved[self.key][0])
-        self._mark_changed()
-        self.state_label.setText(self.state_label.text() + "  Saved.")
-        return True
+        key = self.key
+
+        def kept(wording: tuple[str, bool]) -> None:
+            self.saved[key] = wording
+            self.editor.setPlainText(wording[0])
+            self._mark_changed()
+            self.state_label.setText(self.state_label.text() + "  Saved.")
+
+        run_op(self.context, self, templates.save_and_read, key, self.editor.toPlainText(), title=self.windowTitle(),
+               on_done=kept)  # fmt: skip
 
     def restore_default(self) -> None:
         """Go back to the wording that ships with the app."""
         from safeguard_desktop.services import templates
 
-        try:
-            with write_session(self.context.engine) as session:
-                templates.restore_default(session, self.context.actor, self.key)
-                self.saved[self.key] = templates.wording(session, self.key)
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            return
-        self.editor.setPlainText(self.saved[self.key][0])
-        self._mark_changed()
-        self.refresh_preview()
+        key = self.key
+
+        def restored(wording: tuple[str, bool]) -> None:
+            self.saved[key] = wording
+            self.editor.setPlainText(wording[0])
+            self._mark_changed()
+            self.refresh_preview()
+
+        run_op(self.context, self, templates.restore_and_read, key, title=self.windowTitle(), on_done=restored)
