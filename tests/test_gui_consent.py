@@ -82,12 +82,13 @@ def test_parents_who_disagree_show_as_a_conflict_until_a_lead_resolves_it(qtbot,
 
 
 def test_form_replies_import_in_the_app_and_matching_the_unmatched_by_hand(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
-                                                                          tmp_path: Path) -> None:  # fmt: skip
+                                                                          tmp_path: Path, answers) -> None:  # fmt: skip
     form = write_csv(tmp_path / "replies.csv", [
         ["Timestamp", "Email", "Your name", "Child's name", "Filming by parents at performances", "Trips"],
         ["28/11/2026 14:03:11", "", "Amina Khan", "Zara Khan", "No", "Yes"],
         ["29/11/2026 09:00:00", "", "A Friend", "Zarah Kahn", "Yes", "Yes"]])  # fmt: skip  # a typo: no such child
-    dialog = window.on_consent_file_action("replies", str(form))
+    answers.answers.append(form)
+    dialog = window.on_consent_file_action("replies")
     qtbot.waitUntil(lambda: dialog.result is not None)
     assert "Would record 1 decision(s) from 1 reply(ies); 1 to match by hand" in dialog.summary.toPlainText()
     assert dialog.mapping.rowCount() == 1 and dialog.mapping.item(0, 0).text() == "Trips"  # not a purpose: left out

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.mis_files import RawTable
 from safeguard_desktop.services.mis_mapping import (
@@ -209,6 +210,7 @@ def preview(
     return result
 
 
+@changes(Topic.PUPILS)
 def apply(
     session: Session,
     actor: Actor,

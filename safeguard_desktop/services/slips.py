@@ -13,6 +13,7 @@ from safeguard_desktop.domain.events import PARENT_FILMING, SCHOOL_RECORDING
 from safeguard_desktop.domain.slips import SlipReference, parse_reference
 from safeguard_desktop.services import consent, events
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ConflictError, NotFound, ValidationError
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Contact, Event, Pupil
 
@@ -76,6 +77,7 @@ def look_up(session: Session, actor: Actor, text: str, *, expected_event: int | 
     )
 
 
+@changes(Topic.CONSENT)
 def record_slip(
     session: Session,
     actor: Actor,

@@ -202,17 +202,13 @@ class MainWindow(QMainWindow):
         dialog.open()
         dialog.choose_file()
 
-    def on_consent_file_action(self, kind: str, path: str | None = None) -> QWidget:
-        """Consent ▸ Import contacts / consent from the MIS / online form replies."""
+    def on_consent_file_action(self, kind: str) -> QWidget:
+        """Consent ▸ Import contacts / consent from the MIS / online form replies (the file is asked for first)."""
         from safeguard_desktop.ui.importer.consent_files import ConsentFileImport
 
         dialog = ConsentFileImport(self.context, kind, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
-        if path is not None:
-            dialog.choose_file(path)
-        else:
-            dialog.choose_file()
+        dialog.choose_file()
         return dialog
 
     def on_unmatched_action(self) -> QWidget:

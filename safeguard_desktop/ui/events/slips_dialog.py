@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDateEdit,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -21,10 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safeguard_desktop.services.changes import Topic
-from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.slips import SlipLookup
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit.date_field import DateField
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op, show_failure
 from safeguard_desktop.ui.register.consent_dialog import RELATIONSHIPS
 
 
@@ -42,16 +42,15 @@ def _answer_row(name: str) -> tuple[QWidget, QButtonGroup]:
     return row, group
 
 
-class SlipsDialog(QDialog):
+class SlipsDialog(Dialog):
     """One slip after another; a slip from another event or already recorded is told apart clearly."""
 
     def __init__(self, context: AppContext, event_id: int, event_name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, f"Returned slips — {event_name}", size=(560, 400))
+        self.work_name = "the slip you were typing"
         self.context = context
         self.event_id = event_id
         self.recorded = 0
-        self.setWindowTitle(f"Returned slips — {event_name}")
-        self.resize(560, 380)
         self.reference_edit = QLineEdit()
         self.reference_edit.setPlaceholderText("Scan the QR code or type the reference, then Enter")
         self.reference_edit.setAccessibleName("Slip reference")
@@ -66,10 +65,8 @@ class SlipsDialog(QDialog):
         self.relationship_combo = QComboBox()
         self.relationship_combo.setEditable(True)
         self.relationship_combo.addItems(RELATIONSHIPS)
-        self.date_edit = QDateEdit(QDate.currentDate())
-        self.date_edit.setDisplayFormat("dd/MM/yyyy")
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setMaximumDate(QDate.currentDate())
+        self.date_edit = DateField(accessible_name="Date on the slip", latest=date.today())
+        self.date_edit.set_date(date.today())
         self.error_label = ErrorLabel()
         self.status_label = QLabel("No slips recorded yet.")
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -87,7 +84,7 @@ class SlipsDialog(QDialog):
         self.save_button.setToolTip("Save this slip (Ctrl+Enter)")
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.on_save)
         buttons.accepted.connect(self.on_save)
-        buttons.rejected.connect(self.accept)
+        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
@@ -96,6 +93,15 @@ class SlipsDialog(QDialog):
         self.reference_edit.returnPressed.connect(self.on_reference_entered)
         self._reference = ""
         self._clear_answers()
+        self.date_edit.problem_found.connect(self.error_label.setText)
+
+    def show_error(self, message: str) -> None:
+        """A refusal, shown under the slip (nothing typed is lost)."""
+        self.error_label.setText(message)
+
+    def has_unsaved_work(self) -> bool:
+        """A slip looked up and not yet saved."""
+        return bool(self._reference)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """A scanner ends every reference with Enter: that looks the slip up, and never saves or closes."""
@@ -112,19 +118,19 @@ class SlipsDialog(QDialog):
     def on_reference_entered(self) -> None:
         """Look the slip up; the answers' fields open for it."""
         from safeguard_desktop.services import slips
-        from safeguard_desktop.services.transaction import read_session
 
         self.error_label.setText("")
-        try:
-            with read_session(self.context.engine) as session:
-                found = slips.look_up(session, self.context.actor, self.reference_edit.text(),
-                                      expected_event=self.event_id)  # fmt: skip
-        except ServiceError as exc:
+
+        def not_found(exc: BaseException) -> None:
             self.pupil_label.setText("")
             self.save_button.setEnabled(False)
-            self.error_label.setText(str(exc))
+            show_failure(self, self.windowTitle(), exc)
             self.reference_edit.selectAll()
-            return
+
+        run_op(self.context, self, slips.look_up, self.reference_edit.text(), expected_event=self.event_id,
+               write=False, on_done=self._found, on_error=not_found)  # fmt: skip
+
+    def _found(self, found: SlipLookup) -> None:
         self._reference = found.reference
         self.pupil_label.setText(f"{found.pupil_name} ({found.reg_group})")
         if found.already_recorded:
@@ -152,34 +158,27 @@ class SlipsDialog(QDialog):
     def on_save(self) -> None:
         """Record the slip, then get ready for the next one."""
         from safeguard_desktop.services import slips
-        from safeguard_desktop.services.transaction import write_session
 
         if not self._reference:
             return
+        problem = self.date_edit.problem()
         signed = self.date_edit.date()
-        try:
-            with write_session(self.context.engine) as session:
-                found = slips.record_slip(
-                    session,
-                    self.context.actor,
-                    self._reference,
-                    filming=self._answer(self.filming),
-                    recording=self._answer(self.recording),
-                    given_by=self.given_by_edit.text(),
-                    relationship=self.relationship_combo.currentText(),
-                    signed_on=date(signed.year(), signed.month(), signed.day()),
-                    expected_event=self.event_id,
-                    replace=True,
-                )
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
+        if problem is not None or signed is None:
+            self.error_label.setText(problem or "Type the date written on the slip.")
+            self.date_edit.setFocus()
             return
-        self.recorded += 1
-        self.status_label.setText(f"Saved {found.pupil_name}. {self.recorded} slip(s) recorded in this window.")
-        self.error_label.setText("")
-        self.pupil_label.setText("")
-        self._reference = ""
-        self.save_button.setEnabled(False)
-        self.reference_edit.clear()
-        self.reference_edit.setFocus()
-        self.context.publish({Topic.CONSENT})
+
+        def saved(found: SlipLookup) -> None:
+            self.recorded += 1
+            self.status_label.setText(f"Saved {found.pupil_name}. {self.recorded} slip(s) recorded in this window.")
+            self.error_label.setText("")
+            self.pupil_label.setText("")
+            self._reference = ""
+            self.save_button.setEnabled(False)
+            self.reference_edit.clear()
+            self.reference_edit.setFocus()
+
+        run_op(self.context, self, slips.record_slip, self._reference, filming=self._answer(self.filming),
+               recording=self._answer(self.recording), given_by=self.given_by_edit.text(),
+               relationship=self.relationship_combo.currentText(), signed_on=signed, expected_event=self.event_id,
+               replace=True, title=self.windowTitle(), on_done=saved)  # fmt: skip

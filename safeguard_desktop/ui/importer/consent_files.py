@@ -5,14 +5,13 @@ school's purposes are mapped here, then applied in one transaction — off the G
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
@@ -23,27 +22,15 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.services.changes import Topic
-from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.consent_files import KINDS as FILE_KINDS
+from safeguard_desktop.services.consent_files import import_file, school_purposes
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 
-KINDS = {
-    "contacts": ("Import contacts from the MIS", "the MIS contacts export"),
-    "mis_consent": ("Import consent from the MIS", "the MIS's consent export"),
-    "replies": ("Import online form replies", "the export of an online form (Microsoft Forms, Google Forms…)"),
-}
-
-
-def _run(kind: str, session: Any, actor: Any, path: str, mapping: dict[str, str], apply: bool) -> Any:
-    from safeguard_desktop.services import contact_import, form_replies, mis_consent
-    from safeguard_desktop.services.mis_files import read_pupil_file
-
-    table = read_pupil_file(path)
-    if kind == "contacts":
-        return contact_import.import_contacts(session, actor, table, apply=apply)
-    if kind == "mis_consent":
-        return mis_consent.import_consent(session, actor, table, mapping=mapping, apply=apply)
-    return form_replies.import_replies(session, actor, table, mapping=mapping, apply=apply)
+KINDS = FILE_KINDS
 
 
 def describe(kind: str, result: Any) -> str:
@@ -64,17 +51,15 @@ def describe(kind: str, result: Any) -> str:
     return text + problems
 
 
-class ConsentFileImport(QDialog):
+class ConsentFileImport(Dialog):
     """Choose a file, see what would happen, map what needs mapping, then import."""
 
     def __init__(self, context: AppContext, kind: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        title, what = KINDS[kind]
+        super().__init__(parent, title, size=(760, 520))
         self.context = context
         self.kind = kind
-        title, what = KINDS[kind]
-        self.setWindowTitle(title)
-        self.resize(760, 520)
-        self.path = ""
+        self.path: Path | None = None
         self.intro = QLabel(f"Choose {what}. Nothing is written until you press Import.")
         self.intro.setWordWrap(True)
         self.summary = QPlainTextEdit()
@@ -92,8 +77,8 @@ class ConsentFileImport(QDialog):
         self.choose_button = self.buttons.addButton("&Choose file…", QDialogButtonBox.ButtonRole.ActionRole)
         self.import_button = self.buttons.addButton("&Import", QDialogButtonBox.ButtonRole.AcceptRole)
         self.import_button.setEnabled(False)
-        self.choose_button.clicked.connect(lambda: self.choose_file())
-        self.import_button.clicked.connect(lambda: self.apply())
+        self.choose_button.clicked.connect(self.choose_file)
+        self.import_button.clicked.connect(self.apply)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
@@ -106,12 +91,17 @@ class ConsentFileImport(QDialog):
         self.mapping.setVisible(kind != "contacts")
         self.result: Any = None
 
-    def choose_file(self, path: str | None = None) -> None:
+    def show_error(self, message: str) -> None:
+        """A refusal or a file that cannot be read, said in the dialog."""
+        self.error_label.setText(message)
+
+    def choose_file(self) -> None:
         """Pick the file and preview it."""
-        chosen = path or QFileDialog.getOpenFileName(self, KINDS[self.kind][0], "", "CSV or Excel (*.csv *.xlsx)")[0]
-        if not chosen:
-            return
-        self.path = chosen
+        steps.current().choose_file(self, KINDS[self.kind][0], Path.home(), "CSV or Excel (*.csv *.xlsx)", self.load)
+
+    def load(self, path: Path) -> None:
+        """Preview ``path`` (nothing is written)."""
+        self.path = path
         self._work(apply=False, done=self._previewed)
 
     def chosen_mapping(self) -> dict[str, str]:
@@ -125,11 +115,9 @@ class ConsentFileImport(QDialog):
         return chosen
 
     def _fill_mapping(self, names: list[str]) -> None:
-        from safeguard_desktop.services import register
-        from safeguard_desktop.services.transaction import read_session
+        run_read(self.context, self, school_purposes, on_done=lambda purposes: self._mapping_for(names, purposes))
 
-        with read_session(self.context.engine) as session:
-            purposes = register.list_purposes(session)
+    def _mapping_for(self, names: list[str], purposes: list[Any]) -> None:
         keep = self.chosen_mapping()
         self.mapping.setRowCount(len(names))
         for row, name in enumerate(names):
@@ -147,23 +135,12 @@ class ConsentFileImport(QDialog):
             self.mapping.setCellWidget(row, 1, combo)
 
     def _work(self, *, apply: bool, done: Callable[[Any], None]) -> None:
-        from safeguard_desktop.services.transaction import write_session
-        from safeguard_desktop.ui.background import Progress, run_in_background
-
-        kind, path, mapping, actor = self.kind, self.path, self.chosen_mapping(), self.context.actor
-        engine = self.context.engine
+        if self.path is None:
+            return
         self.import_button.setEnabled(False)
-
-        def work(_progress: Progress) -> Any:
-            with write_session(engine) as session:
-                return _run(kind, session, actor, path, mapping, apply)
-
-        def failed(exc: Exception) -> None:
-            self.error_label.setText(
-                str(exc) if isinstance(exc, ServiceError) else f"The file cannot be imported: {exc}"
-            )
-
-        self._job = run_in_background(work, done, failed, parent=self)
+        run_op(self.context, self, import_file, self.kind, self.path, self.chosen_mapping(), apply=apply,
+               title=self.windowTitle(), also_changes=(Topic.CONSENT,) if apply else (),
+               progress="Importing…" if apply else "Reading the file…", on_done=done)  # fmt: skip
 
     def _previewed(self, result: Any) -> None:
         self.result = result
@@ -187,4 +164,3 @@ class ConsentFileImport(QDialog):
         self.summary.setPlainText(describe(self.kind, result))
         self.import_button.setEnabled(False)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
-        self.context.publish({Topic.CONSENT})

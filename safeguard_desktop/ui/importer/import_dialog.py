@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -25,12 +24,13 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.dates import format_uk_date
 from safeguard_desktop.services import mis_import
-from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.mis_files import RawTable, read_pupil_file
-from safeguard_desktop.services.transaction import read_session, write_session
 from safeguard_desktop.ui.background import BackgroundJob, Cancelled, run_in_background
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.excepthook import message_for
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.ops import run_op
 from safeguard_desktop.ui.tables import read_only_table
 
 NOT_IN_FILE = "(not in this file)"
@@ -165,11 +165,8 @@ class ImportDialog(QDialog):
     # --- steps ---------------------------------------------------------------------------------------------
     def choose_file(self) -> None:
         """Ask for a file (CSV or Excel)."""
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the pupil list exported from your MIS", "", "Pupil lists (*.csv *.txt *.xlsx);;All files (*)"
-        )
-        if path:
-            self.load_file(path)
+        steps.current().choose_file(self, "Choose the pupil list exported from your MIS", Path.home(),
+                                    "Pupil lists (*.csv *.txt *.xlsx);;All files (*)", self.load_file)  # fmt: skip
 
     def load_file(self, path: str | Path) -> None:
         """Read the file off the GUI thread, then go straight to the preview when every column is recognised."""
@@ -231,11 +228,8 @@ class ImportDialog(QDialog):
         table, mapping = self.table, self.mapping()
         self._busy("Checking every row…")
 
-        def work(progress: object) -> mis_import.ImportPreview:
-            with read_session(self.context.engine) as session:
-                return mis_import.preview(session, self.context.actor, table, mapping)
-
-        self.job = run_in_background(work, self.on_preview_ready, self.on_failed, parent=self)
+        self.job = run_op(self.context, self, mis_import.preview, table, mapping, write=False,
+                          on_done=self.on_preview_ready, on_error=self.on_failed)  # fmt: skip
 
     def on_preview_ready(self, result: mis_import.ImportPreview) -> None:
         """Show what would happen."""
@@ -288,11 +282,8 @@ class ImportDialog(QDialog):
         table, mapping, skip = self.table, self.mapping(), self.skip_check.isChecked()
         self._busy("Importing…")
 
-        def work(_progress: object) -> mis_import.ImportPreview:
-            with write_session(self.context.engine) as session:
-                return mis_import.apply(session, self.context.actor, table, mapping, skip_invalid=skip)
-
-        self.job = run_in_background(work, self.on_applied, self.on_failed, parent=self)
+        self.job = run_op(self.context, self, mis_import.apply, table, mapping, skip_invalid=skip,
+                          on_done=self.on_applied, on_error=self.on_failed)  # fmt: skip
 
     def on_applied(self, result: mis_import.ImportPreview) -> None:
         """Report and refresh the register."""
@@ -303,15 +294,14 @@ class ImportDialog(QDialog):
             f"{len(result.rejected)} rows skipped"
         )
         self._show_page(PAGE_DONE)
-        self.context.publish({Topic.PUPILS})
 
-    def on_failed(self, exc: Exception) -> None:
+    def on_failed(self, exc: BaseException) -> None:
         """Show the reason in the dialog; nothing was written."""
         self._idle()
         if isinstance(exc, Cancelled):
             self.status_label.setText("Cancelled; nothing was written.")
         else:
-            self.status_label.setText(str(exc))
+            self.status_label.setText(message_for(exc, None))
         self._update_buttons()
 
     def on_cancel_button_clicked(self) -> None:
