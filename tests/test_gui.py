@@ -250,11 +250,13 @@ def test_text_from_data_is_never_markup(qtbot, tmp_path: Path, window: MainWindo
     assert consent.ui.error_label.textFormat() == Qt.TextFormat.PlainText
 
 
-def test_back_up_from_the_file_menu(qtbot, tmp_path: Path, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_back_up_from_the_file_menu(qtbot, tmp_path: Path, window: MainWindow, answers) -> None:  # type: ignore[no-untyped-def]
     from safeguard_desktop.services.backup import BACKUP_SUFFIX, check_backup
 
     assert window.backup_action.isEnabled() and window.audit_action.isEnabled()
-    window.on_backup_action(str(tmp_path / "usb"))
+    (tmp_path / "usb").mkdir()
+    answers.answers.append(tmp_path / "usb")
+    window.backup_action.trigger()
     (copy,) = (tmp_path / "usb").glob(f"*{BACKUP_SUFFIX}")
     assert check_backup(copy).pupils == 120
     assert "verified" in window.statusBar().currentMessage()

@@ -52,7 +52,9 @@ def test_first_run_creates_an_encrypted_register_and_shows_the_recovery_key_once
     assert keyring.unlock_with_recovery(tmp_path, recovery).database_key
 
 
-def test_sign_in_shows_demo_accounts_only_for_the_demo_and_refuses_a_wrong_password(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_shows_demo_accounts_only_for_the_demo_and_refuses_a_wrong_password(
+    qtbot, tmp_path: Path, answers
+) -> None:  # type: ignore[no-untyped-def]
     create_demo_register(tmp_path / "demo", pupils=20)[0].close()
     dialog = SignInDialog(tmp_path / "demo")
     qtbot.addWidget(dialog)
@@ -72,12 +74,21 @@ def test_sign_in_shows_demo_accounts_only_for_the_demo_and_refuses_a_wrong_passw
     window.register_screen.load_now()
     window.show()
     assert window.incidents_screen is None and window.lock_action.isEnabled()
-    window.lock_now(prompt=False)
+    window.lock_action.trigger()
     assert not window.centralWidget().isVisible() and "locked" in window.windowTitle()
     assert window.inactivity is not None
-    assert not window.inactivity.unlock("wrong password!!")
-    assert not window.centralWidget().isVisible()
-    assert window.inactivity.unlock(DEMO_ACCOUNTS[2][1])
+    unlock = window.inactivity.dialog
+    assert unlock is not None and unlock.isVisible()
+    unlock.password_edit.setText("wrong password!!")
+    unlock.unlock_button.click()
+    assert unlock.isVisible() and unlock.error_label.text() and not window.centralWidget().isVisible()
+    # Quit, then "Stay locked": the lock screen comes back
+    answers.answers.append(False)
+    unlock.quit_button.click()
+    unlock = window.inactivity.dialog
+    assert unlock is not None and unlock.isVisible() and window.isVisible()
+    unlock.password_edit.setText(DEMO_ACCOUNTS[2][1])
+    unlock.unlock_button.click()
     assert window.centralWidget().isVisible() and "locked" not in window.windowTitle()
     background.set_synchronous(False)
     reg.close()
@@ -268,9 +279,17 @@ def test_anyone_changes_their_own_password_and_the_lead_sets_the_idle_lock(qtbot
     window = StaffWindow(desk)
     qtbot.addWidget(window)
     assert window.inactivity.timer.interval() == 5 * 60_000
-    assert window.change_password("wrong one entirely", "violet moon bridge four", "violet moon bridge four")
-    assert window.change_password("green apple river lamp", "violet moon bridge four", "violet moon bridge five")
-    assert window.change_password("green apple river lamp", "violet moon bridge four", "violet moon bridge four") == ""
+    form = window.on_change_password()
+    for old, new, again in (("wrong one entirely", "violet moon bridge four", "violet moon bridge four"),
+                            ("green apple river lamp", "violet moon bridge four", "violet moon bridge five")):  # fmt: skip
+        form.old_edit.setText(old)
+        form.new_edit.setText(new)
+        form.again_edit.setText(again)
+        form.on_save()
+        assert form.isVisible() and form.error_label.text()
+    form.again_edit.setText("violet moon bridge four")
+    form.on_save()
+    assert not form.isVisible() and "password is changed" in window.statusBar().currentMessage()
     with pytest.raises(SignInFailed):
         sign_in(tmp_path, "t.teacher", "green apple river lamp")
     desk, again = sign_in(tmp_path, "t.teacher", "violet moon bridge four")
@@ -332,14 +351,12 @@ def test_staff_log_a_concern_and_open_the_briefing_published_to_them(qtbot, tmp_
     # A concern, through the same form the leads use, sent to the staff room.
     from safeguard_desktop.ui.incidents.log_dialog import LogIncidentDialog
 
-    def fill(dialog: LogIncidentDialog) -> None:
-        dialog.summary_edit.setPlainText("Older pupils filming Jasper in the changing room")
-        dialog.on_save()
-
-    from PySide6.QtCore import QTimer
-
-    QTimer.singleShot(0, lambda: fill(next(w for w in window.findChildren(LogIncidentDialog))))
     window.on_log()
+    dialog = window.log_dialog
+    assert isinstance(dialog, LogIncidentDialog) and dialog.isVisible()
+    dialog.summary_edit.setPlainText("Older pupils filming Jasper in the changing room")
+    dialog.on_save()
+    assert not dialog.isVisible()
     assert window.report_list.count() == 1 and "waiting for a lead" in window.report_list.item(0).text()
     window.grab().save(str(tmp_path / "staff.png"))
     reg, lead = sign_in(tmp_path, "dsl", DEMO_ACCOUNTS[0][1])

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
@@ -118,15 +117,30 @@ class InactivityLock(QObject):
         if central is not None:
             central.setVisible(False)
         self.window.setWindowTitle("Safeguard Desktop — locked")
-        while prompt and self.locked:
-            dialog = UnlockDialog(self.window, self.actor.username, self._check)
-            unlocked = dialog.exec() == QDialog.DialogCode.Accepted or not self.locked
-            quit_now = not unlocked and QMessageBox.question(self.window, "Locked", "Quit Safeguard Desktop?") == (
-                QMessageBox.StandardButton.Yes
-            )
-            if quit_now:
-                self.window.close()
+        if prompt:
+            self.ask()
+
+    #: The lock screen while it is shown.
+    dialog: UnlockDialog | None = None
+
+    def ask(self) -> UnlockDialog:
+        """Show the lock screen (window-modal, opened with open()); Quit asks, and No shows it again."""
+        from safeguard_desktop.ui.kit import steps
+
+        dialog = UnlockDialog(self.window, self.actor.username, self._check)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+
+        def closed(result: int) -> None:
+            self.dialog = None
+            if result == QDialog.DialogCode.Accepted or not self.locked:
                 return
+            steps.current().confirm(self.window, "Locked", "Quit Safeguard Desktop?", yes="Quit", no="Stay locked",
+                                    then=self.window.close, otherwise=self.ask)  # fmt: skip
+
+        dialog.finished.connect(closed)
+        dialog.open()
+        return dialog
 
     def _check(self, password: str, code: str) -> str:
         """'' when the password (and code) unlock, else what to tell the person."""

@@ -11,6 +11,7 @@ from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.events.screen import EventsScreen
+from safeguard_desktop.ui.excepthook import message_for
 from safeguard_desktop.ui.incidents.screen import IncidentsScreen
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.ops import run_op, run_read
@@ -343,31 +344,29 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def on_backup_action(self, folder: str | None = None) -> None:
+    def on_backup_action(self, _checked: bool = False) -> None:
         """File ▸ Back up now: choose a folder, copy off the GUI thread, report."""
         from pathlib import Path
-
-        from PySide6.QtWidgets import QFileDialog
 
         from safeguard_desktop.services import backup
         from safeguard_desktop.ui.background import run_in_background
 
-        if not folder:
-            default = str(self.context.register.folder / "backups")
-            folder = QFileDialog.getExistingDirectory(self, "Back up the register to…", default)
-        if not folder:
-            return
         engine, home, actor = self.context.engine, self.context.register.folder, self.context.actor
-        self.statusBar().showMessage("Backing up…")
 
-        def done(info: backup.BackupInfo) -> None:
-            self.statusBar().showMessage(f"Backed up and verified: {info.path}", 15_000)
+        def back_up(folder: Path) -> None:
+            self.statusBar().showMessage("Backing up…")
 
-        def failed(exc: Exception) -> None:
-            self.statusBar().clearMessage()
-            QMessageBox.warning(self, "Back up", f"The backup was not made:\n{exc}")
+            def done(info: backup.BackupInfo) -> None:
+                self.statusBar().showMessage(f"Backed up and verified: {info.path}", 15_000)
 
-        run_in_background(lambda _p: backup.back_up(engine, home, actor, Path(folder)), done, failed, parent=self)
+            def failed(exc: Exception) -> None:
+                self.statusBar().clearMessage()
+                steps.current().tell(self, "Back up", f"The backup was not made: {message_for(exc, None)}",
+                                     warning=True)  # fmt: skip
+
+            run_in_background(lambda _p: backup.back_up(engine, home, actor, folder), done, failed, parent=self)
+
+        steps.current().choose_folder(self, "Back up the register to…", home / "backups", back_up)
 
     def on_audit_action(self) -> QWidget:
         """Settings ▸ Audit trail: browse, filter, check the chain, export."""

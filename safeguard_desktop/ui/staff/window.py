@@ -7,16 +7,20 @@ staff member's own reports with the receipts the leads wrote.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -31,6 +35,9 @@ from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.incident_people import PupilChoice
 from safeguard_desktop.services.incidents import IncidentInput
+from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.dialog import Dialog
 
 
 class StaffWindow(QMainWindow):
@@ -123,26 +130,13 @@ class StaffWindow(QMainWindow):
         new_action.triggered.connect(self.on_log)
         self.menuBar().addMenu("&Concerns").addAction(new_action)
 
-    def on_change_password(self) -> None:
-        """Ask for the current password and a new one (twice)."""
-        from PySide6.QtWidgets import QInputDialog, QLineEdit
-
-        old, ok = QInputDialog.getText(self, "Change my password", "Current password:", QLineEdit.EchoMode.Password)
-        if not ok:
-            return
-        new, ok = QInputDialog.getText(self, "Change my password", "New password (three or four words is good):",
-                                       QLineEdit.EchoMode.Password)  # fmt: skip
-        if not ok:
-            return
-        again, ok = QInputDialog.getText(self, "Change my password", "The new password again:",
-                                         QLineEdit.EchoMode.Password)  # fmt: skip
-        if not ok:
-            return
-        message = self.change_password(old, new, again)
-        if message:
-            QMessageBox.warning(self, "Password not changed", message)
-        else:
-            QMessageBox.information(self, "Password changed", "Your password is changed. Use the new one from now on.")
+    def on_change_password(self) -> QWidget:
+        """Ask for the current password and a new one (twice), in one form."""
+        dialog = ChangePasswordDialog(self, self.change_password)
+        dialog.changed.connect(lambda: self.statusBar().showMessage(
+            "Your password is changed. Use the new one from now on.", 10_000))  # fmt: skip
+        dialog.open()
+        return dialog
 
     def change_password(self, old: str, new: str, again: str) -> str:
         """'' when changed, else what to tell the person."""
@@ -240,10 +234,15 @@ class StaffWindow(QMainWindow):
         dialog = LogIncidentDialog(None, self, choices=self.choices(), submit=send)
         if not self.choices():
             dialog.people.message.setText("No pupil list has been published to you yet: name the pupil in the summary.")
-        if dialog.exec():
+
+        def sent(_number: int) -> None:
             self.refresh()
             self.tabs.setCurrentIndex(0)
             self.statusBar().showMessage("Sent to the safeguarding leads. It shows here until a lead reads it.", 8000)
+
+        dialog.logged.connect(sent)
+        dialog.open()
+        self.log_dialog = dialog
 
     def on_open_briefing(self) -> None:
         """Show the chosen briefing (not saved anywhere unless the member of staff saves or prints it)."""
@@ -268,4 +267,42 @@ class StaffWindow(QMainWindow):
 def show_notices(window: StaffWindow) -> None:
     """What the sign-in found (reports sent again), said once."""
     if window.desk.notices:
-        QMessageBox.information(window, "Safeguard Desktop", "\n\n".join(window.desk.notices))
+        steps.current().tell(window, "Safeguard Desktop", "\n\n".join(window.desk.notices))
+
+
+class ChangePasswordDialog(Dialog):
+    """The current password and the new one twice; a refusal keeps the form open and says why."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget, change: Callable[[str, str, str], str]) -> None:
+        super().__init__(parent, "Change my password", size=(460, 220))
+        self.work_name = "what you typed"
+        self.change = change
+        form = QFormLayout()
+        self.old_edit, self.new_edit, self.again_edit = QLineEdit(), QLineEdit(), QLineEdit()
+        for edit, label in ((self.old_edit, "&Current password"), (self.new_edit, "&New password"),
+                            (self.again_edit, "New password &again")):  # fmt: skip
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setAccessibleName(label.replace("&", ""))
+            form.addRow(label, edit)
+        self.new_edit.setPlaceholderText("three or four words is good")
+        self.error_label = ErrorLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Change password")
+        buttons.accepted.connect(self.on_save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self.watch(self.old_edit, self.new_edit, self.again_edit)
+
+    def on_save(self) -> None:
+        """Change it, or say why not."""
+        problem = self.change(self.old_edit.text(), self.new_edit.text(), self.again_edit.text())
+        if problem:
+            self.error_label.setText(problem)
+            return
+        self.changed.emit()
+        self.accept()
