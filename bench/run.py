@@ -61,27 +61,28 @@ def child(mode: str, *args: str) -> tuple[float, float]:
 
 
 def bench_startup(runs: int = 7) -> None:
-    data = school(2000)
-    child("bare")
-    child("app", str(data))  # warm the file cache once
-    bare, app = [], []
-    for _ in range(runs):
-        bare.append(child("bare")[0])
-        app.append(child("app", str(data))[0])
-    b, a = statistics.median(bare), statistics.median(app)
-    report("start-up to first paint, 2,000 pupils (median of 7)", f"{a * 1000:.0f} ms / {b * 1000:.0f} ms", "", True)
-    report("  ratio app / bare PySide6 window with empty table", f"{a / b:.2f}", "<= 2.5", a / b <= 2.5)
-    # An encrypted register: from pressing "Sign in" to the first paint (the store is preloaded while typing).
+    """The one start-up path: the app's start until the sign-in dialog is on screen, then from pressing "Sign in"
+    to the first paint of the register — each against a bare PySide6 window with an empty table."""
     encrypted = OUT / "school-2000-encrypted"
     if not (encrypted / "keyslots.json").exists():
         from safeguard_desktop.services.signin import create_demo_register
 
         create_demo_register(encrypted, pupils=2000)[0].close()
+    child("bare")
+    child("to-signin", str(encrypted))  # warm the file cache once
     child("signin", str(encrypted))
-    signed = statistics.median(child("signin", str(encrypted))[0] for _ in range(runs))
+    bare, shown, signed = [], [], []
+    for _ in range(runs):
+        bare.append(child("bare")[0])
+        shown.append(child("to-signin", str(encrypted))[0])
+        signed.append(child("signin", str(encrypted))[0])
+    b, d, s = statistics.median(bare), statistics.median(shown), statistics.median(signed)
+    report("start-up to the sign-in dialog on screen (median of 7)", f"{d * 1000:.0f} ms / {b * 1000:.0f} ms", "",
+           True)  # fmt: skip
+    report("  ratio / bare PySide6 window with empty table", f"{d / b:.2f}", "<= 2.5", d / b <= 2.5)
     report("encrypted register: Sign in pressed to first paint, 2,000 pupils",
-           f"{signed * 1000:.0f} ms / {b * 1000:.0f} ms", "", True)  # fmt: skip
-    report("  ratio / bare PySide6 window start-up", f"{signed / b:.2f}", "<= 2.5", signed / b <= 2.5)
+           f"{s * 1000:.0f} ms / {b * 1000:.0f} ms", "", True)  # fmt: skip
+    report("  ratio / bare PySide6 window start-up", f"{s / b:.2f}", "<= 2.5", s / b <= 2.5)
 
 
 def bench_memory() -> None:

@@ -40,6 +40,8 @@ def main() -> None:
 
     class FirstPaint(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if mode == "to-signin" and event.type() == QEvent.Type.Paint and watched.inherits("QDialog"):
+                _report_and_exit()  # the sign-in dialog is on screen, ready for a password
             if event.type() == QEvent.Type.Paint:
                 view = watched.parent()
                 is_table = isinstance(view, QAbstractItemView) and view.model() is not None
@@ -75,6 +77,10 @@ def main() -> None:
         window.register_screen.load_now()
         window.show()
         app.exec()
+    elif mode == "to-signin":
+        from safeguard_desktop.ui.app import main as app_main
+
+        app_main(["--data-dir", sys.argv[2]])
     else:
         from safeguard_desktop.ui.app import main as app_main
 

@@ -194,31 +194,6 @@ def test_accessible_names_on_controls(window: MainWindow) -> None:
         assert widget.accessibleName()
 
 
-def test_a_deferred_store_opens_on_first_use(qtbot, reg: Register, dsl: Actor) -> None:  # type: ignore[no-untyped-def]
-    with write_session(reg.engine) as session:
-        create_demo_school(session, dsl, pupils=30)
-    opened: list[bool] = []
-
-    def opener() -> Register:
-        opened.append(True)
-        return reg
-
-    background.set_synchronous(True)
-    context = AppContext(None, dsl, opener=opener)
-    win = MainWindow(context, school=("Test School", False))
-    qtbot.addWidget(win)
-    from safeguard_desktop.services.register import load_register
-    from safeguard_desktop.store.engine import read_session
-
-    with read_session(reg.engine) as session:
-        win.register_screen.set_snapshot(load_register(session, dsl))
-    assert not context.is_open and win.windowTitle().startswith("Test School")
-    win.register_screen.table.selectRow(0)  # showing the detail needs the store
-    qtbot.waitUntil(lambda: bool(opened))
-    assert context.is_open and opened == [True]
-    background.set_synchronous(False)
-
-
 def test_text_from_data_is_never_markup(qtbot, tmp_path: Path, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     from safeguard_desktop.ui.register.detail_panel import DetailPanel
 

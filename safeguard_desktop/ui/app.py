@@ -1,4 +1,5 @@
-"""Start the GUI in a fixed order: arguments → paths → logging → database → application → window."""
+"""Start the GUI in one fixed order: arguments → paths → logging → last-resort handler → application → the register
+(first run, sign-in, or a shared one by URL) → window."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 import logging.handlers
 import sys
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from safeguard_desktop import paths
 from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.ui.kit import steps
 
 if TYPE_CHECKING:
     from safeguard_desktop.services.actors import Actor
@@ -229,11 +231,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths.clear_viewing(base)
     app.setProperty("viewing_folder", str(paths.viewing_dir(base)))
 
+    opened = open_register_for(args, base)
+    if isinstance(opened, int):
+        return opened
+    return show_window(app, opened, args)
+
+
+def open_register_for(args: argparse.Namespace, base: Path) -> Signed | int:
+    """The one way to an open register: a shared one by URL; else first run or sign-in for an encrypted register,
+    and the plain open for an unencrypted one from an earlier version. An int is the exit code (0: cancelled)."""
     from safeguard_desktop.services.actors import local_lead
-    from safeguard_desktop.services.first_screen import read_first_screen
-    from safeguard_desktop.services.snapshot import build_snapshot
-    from safeguard_desktop.ui.context import AppContext
-    from safeguard_desktop.ui.main_window import MainWindow
 
     folder = demo_folder(base) if args.demo else base
     if args.database is None:
@@ -243,68 +250,53 @@ def main(argv: Sequence[str] | None = None) -> int:
         if signed is None:
             return 0
         if signed is not False:
-            reg, signed_actor = signed  # type: ignore[misc]
-            from safeguard_desktop.services.staff_room import StaffDesk
+            register, actor = signed  # type: ignore[misc]
+            return Signed(register, actor, "open")
+    opened = _open_with_sqlalchemy(args, base)
+    if opened is None:
+        return 2
+    register, action = opened
+    return Signed(register, local_lead(), action)
 
-            if isinstance(reg, StaffDesk):  # staff hold no key to the register: their own window
-                from safeguard_desktop.ui.staff.window import StaffWindow, show_notices
 
-                staff_window = StaffWindow(reg)
-                staff_window.show()
-                show_notices(staff_window)
-                return int(app.exec())
-            context = AppContext(reg, signed_actor)
-            window = MainWindow(context)
-            if signed_actor.may(Operation.VIEW_REGISTER):
-                window.register_screen.load_now()
-            elif window.incidents_screen is not None:
-                window.tabs.setCurrentWidget(window.incidents_screen)
-            window.show()
-            from safeguard_desktop.ui.staff.publishing import publish_to_staff
+@dataclass
+class Signed:
+    """An open register (or a member of staff's desk) and who opened it."""
 
-            publish_to_staff(window, context, quiet=True)  # staff see today's briefings
-            if reg.notices and signed_actor.may(Operation.VIEW_AUDIT):
-                QMessageBox.warning(window, "Safeguard Desktop", "\n\n".join(reg.notices))
-            wants_import = reg.is_empty() and signed_actor.may(Operation.IMPORT_PUPILS) and not args.demo
-            if wants_import and ask_about_empty_register(offer_demo=False) == "import":
-                window.on_import_action()
-            code = app.exec()
-            context.close()
-            return int(code)
-    actor = local_lead()
-    url = paths.database_url(folder, None if args.demo else args.database)
-    # Fast path: a current local register with pupils paints from a light read; the full store opens after.
-    first = read_first_screen(url) if actor.may(Operation.VIEW_REGISTER) else None
-    action = "open"
-    if first is not None and first.pupils:
-        try:
-            snapshot = build_snapshot(first.purposes, first.pupils, first.decisions, date.today())
-        finally:
-            first.close()
+    register: Register | StaffDesk
+    actor: Actor
+    action: str  # "open", or "import" when the person asked to import pupils first
 
-        def opener() -> Register:
-            from safeguard_desktop.services.database import open_register
 
-            return open_register(folder, None if args.demo else args.database)
+def show_window(app: QApplication, signed: Signed, args: argparse.Namespace) -> int:
+    """The window for who signed in, then the event loop; the register is closed when it ends."""
+    from safeguard_desktop.services.staff_room import StaffDesk
+    from safeguard_desktop.ui.context import AppContext
+    from safeguard_desktop.ui.main_window import MainWindow
 
-        context = AppContext(None, actor, opener=opener)
-        window = MainWindow(context, school=(first.school_name, first.is_demo))
-        window.register_screen.set_snapshot(snapshot)
-        # Open the full store (SQLAlchemy, migration check) once the rows are on screen.
-        window.register_screen.first_painted.connect(lambda: context.register)
-        window.show()
-    else:
-        if first is not None:
-            first.close()
-        opened = _open_with_sqlalchemy(args, base)
-        if opened is None:
-            return 2
-        reg, action = opened
-        context = AppContext(reg, actor)
-        window = MainWindow(context)
+    if isinstance(signed.register, StaffDesk):  # staff hold no key to the register: their own window
+        from safeguard_desktop.ui.staff.window import StaffWindow, show_notices
+
+        staff_window = StaffWindow(signed.register)
+        staff_window.show()
+        show_notices(staff_window)
+        return int(app.exec())
+    register, actor = signed.register, signed.actor
+    context = AppContext(register, actor)
+    window = MainWindow(context)
+    if actor.may(Operation.VIEW_REGISTER):
         window.register_screen.load_now()
-        window.show()
-    if action == "import":
+    elif window.incidents_screen is not None:
+        window.tabs.setCurrentWidget(window.incidents_screen)
+    window.show()
+    from safeguard_desktop.ui.staff.publishing import publish_to_staff
+
+    publish_to_staff(window, context, quiet=True)  # staff see today's briefings
+    if register.notices and actor.may(Operation.VIEW_AUDIT):
+        steps.current().tell(window, "Safeguard Desktop", "\n\n".join(register.notices), warning=True)
+    wants_import = register.keys is not None and register.is_empty() and actor.may(Operation.IMPORT_PUPILS)
+    if signed.action == "import" or (wants_import and not args.demo and ask_about_empty_register(offer_demo=False)
+                                     == "import"):  # fmt: skip
         window.on_import_action()
     code = app.exec()
     context.close()

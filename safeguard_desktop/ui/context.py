@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -17,38 +17,24 @@ if TYPE_CHECKING:
 
 
 class AppContext(QObject):
-    """Screens refresh themselves when ``published`` names something they show.
-
-    The register may be given open, or as an ``opener`` called on first use: start-up paints the first
-    screen from a light read and opens the full store (SQLAlchemy, migrations) just after.
-    """
+    """The open register, who is signed in, and the one signal that says what an operation changed: screens
+    refresh themselves when ``published`` names something they show."""
 
     published = Signal(object)  # the frozenset[Topic] one operation changed: screens showing any of them reload
 
-    def __init__(
-        self,
-        register: Register | None,
-        actor: Actor,
-        opener: Callable[[], Register] | None = None,
-    ) -> None:
+    def __init__(self, register: Register, actor: Actor) -> None:
         super().__init__()
-        if register is None and opener is None:
-            raise ValueError("AppContext needs a register or a way to open one")
         self._register = register
-        self._opener = opener
         self.actor = actor
 
     @property
     def register(self) -> Register:
-        """The open register (opened now if it was deferred)."""
-        if self._register is None:
-            assert self._opener is not None
-            self._register = self._opener()
+        """The open register."""
         return self._register
 
     @property
     def is_open(self) -> bool:
-        """True once the full store is open."""
+        """True while the register is open (always, since it is given open)."""
         return self._register is not None
 
     @property

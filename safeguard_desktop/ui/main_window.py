@@ -21,7 +21,7 @@ from safeguard_desktop.ui.register.screen import RegisterScreen
 class MainWindow(QMainWindow):
     """Safeguard Desktop's main window."""
 
-    def __init__(self, context: AppContext, school: tuple[str, bool] | None = None) -> None:
+    def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
         self.register_screen = RegisterScreen(context, self)
@@ -45,7 +45,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._start_lock()
         self._start_backup_schedule()
-        self.refresh_title(school)
+        self.refresh_title()
         context.published.connect(self.on_context_changed)
         self.resize(1360, 820)
         geometry = QSettings().value("main_window/geometry")
