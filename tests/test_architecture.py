@@ -89,3 +89,63 @@ def test_no_unguarded_posix_only_calls_in_the_code_tests_or_bench() -> None:
                 if _POSIX_ONLY.search(line) and "posix-only: guarded" not in line:
                     found.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
     assert found == []
+
+
+def _ui_modules() -> list[Path]:
+    return sorted((PACKAGE / "ui").rglob("*.py"))
+
+
+def _calls(tree: ast.AST) -> list[str]:
+    """Every call in ``tree`` written as a dotted name ("QMessageBox.warning", "audit.record", "dialog.exec")."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            parts = []
+            func: ast.AST = node.func
+            while isinstance(func, ast.Attribute):
+                parts.append(func.attr)
+                func = func.value
+            if isinstance(func, ast.Name):
+                parts.append(func.id)
+            found.append(".".join(reversed(parts)))
+    return found
+
+
+def test_no_screen_opens_a_session_or_writes_the_audit_trail() -> None:
+    """Screens reach the services only through ui/kit/ops.py, which opens the one transaction; services write
+    their own audit entries."""
+    offenders = []
+    for path in _ui_modules():
+        if path == PACKAGE / "ui" / "kit" / "ops.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        for banned in ("read_session", "write_session", "sessionmaker", "Session"):
+            if banned in names:
+                offenders.append(f"{path.relative_to(ROOT)}: {banned}")
+        offenders += [f"{path.relative_to(ROOT)}: {call}()" for call in _calls(tree)
+                      if call in ("audit.record", "record", "audit.record_output", "record_output")]  # fmt: skip
+    assert offenders == []
+
+
+def test_every_dialog_is_the_base_dialog_and_none_blocks() -> None:
+    """One base dialog (geometry, fit to the screen, a question before typed work is lost); dialogs open with
+    open(). Only the start-up (before any window exists) and the last-resort handler may block."""
+    may_block = {PACKAGE / "ui" / "app.py", PACKAGE / "ui" / "excepthook.py", PACKAGE / "ui" / "kit" / "steps.py"}
+    bare, blocking = [], []
+    for path in _ui_modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and any(getattr(b, "id", "") == "QDialog" for b in node.bases):
+                if path != PACKAGE / "ui" / "kit" / "dialog.py":
+                    bare.append(f"{path.relative_to(ROOT)}: {node.name}")
+        if path in may_block:
+            continue
+        for call in _calls(tree):
+            static = re.fullmatch(r"Q(MessageBox\.(information|warning|critical|question)|FileDialog\.get\w+|"
+                                  r"InputDialog\.get\w+)", call)  # fmt: skip
+            if static or call.endswith(".exec") and not call.startswith("app"):
+                blocking.append(f"{path.relative_to(ROOT)}: {call}()")
+    assert bare == [] and blocking == []

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.signin import busy, password_and_code
 
 if TYPE_CHECKING:
@@ -26,13 +27,12 @@ if TYPE_CHECKING:
     from safeguard_desktop.services.staff_room import StaffDesk
 
 
-class UnlockDialog(QDialog):
+class UnlockDialog(Dialog):
     """The lock screen: the same password and code as the sign-in, with the same checks and the same record."""
 
     def __init__(self, parent: QWidget, username: str, check: Callable[[str, str], str]) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Locked — Safeguard Desktop", size=(460, 220), keep_open=True)
         self.check = check
-        self.setWindowTitle("Locked — Safeguard Desktop")
         self.setMinimumWidth(440)
         self.password_edit, self.code_edit = password_and_code()
         self.error_label = ErrorLabel()

@@ -199,7 +199,6 @@ class MainWindow(QMainWindow):
         from safeguard_desktop.ui.importer.import_dialog import ImportDialog
 
         dialog = ImportDialog(self.context, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         dialog.choose_file()
 
@@ -217,7 +216,6 @@ class MainWindow(QMainWindow):
         from safeguard_desktop.ui.register.replies_dialog import RepliesDialog
 
         dialog = RepliesDialog(self.context, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
@@ -226,7 +224,6 @@ class MainWindow(QMainWindow):
         from safeguard_desktop.ui.admin.school_dialog import SchoolDialog
 
         dialog = SchoolDialog(self.context, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     def on_purposes_action(self) -> None:
@@ -234,7 +231,6 @@ class MainWindow(QMainWindow):
         from safeguard_desktop.ui.admin.purposes_dialog import PurposesDialog
 
         dialog = PurposesDialog(self.context, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     def on_photos_action(self, _checked: bool = False) -> object:
@@ -271,7 +267,6 @@ class MainWindow(QMainWindow):
         from safeguard_desktop.ui.admin.retention_dialog import RetentionDialog
 
         dialog = RetentionDialog(self.context, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
@@ -280,7 +275,6 @@ class MainWindow(QMainWindow):
         from safeguard_desktop.ui.admin.backup_dialog import BackupDialog
 
         dialog = BackupDialog(self.context, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
@@ -322,7 +316,6 @@ class MainWindow(QMainWindow):
         from safeguard_desktop.ui.admin.accounts_dialog import AccountsDialog
 
         dialog = AccountsDialog(self.context, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
@@ -331,7 +324,6 @@ class MainWindow(QMainWindow):
         from safeguard_desktop.ui.admin.templates_dialog import TemplatesDialog
 
         dialog = TemplatesDialog(self.context, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
@@ -340,7 +332,6 @@ class MainWindow(QMainWindow):
         from safeguard_desktop.ui.admin.term_dates_dialog import TermDatesDialog
 
         dialog = TermDatesDialog(self.context, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
@@ -373,7 +364,6 @@ class MainWindow(QMainWindow):
         from safeguard_desktop.ui.admin.audit_dialog import AuditDialog
 
         dialog = AuditDialog(self.context, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 

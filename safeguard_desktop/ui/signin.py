@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.dialog import Dialog
 
 if TYPE_CHECKING:  # SQLAlchemy loads only once a register is opened, after the first paint
     from safeguard_desktop.services.actors import Actor
@@ -59,17 +59,16 @@ def password_and_code() -> tuple[QLineEdit, QLineEdit]:
     return password, code
 
 
-class SignInDialog(QDialog):
+class SignInDialog(Dialog):
     """Name and password (and the 6-digit code for accounts with two-step sign-in). A demo register lists its
     accounts; a real one never does."""
 
     def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Sign in — Safeguard Desktop", size=(460, 260), keep_open=True)
         from safeguard_desktop.services import keyring
 
         self.folder = folder
         self.result_: tuple[Register | StaffDesk, Actor] | None = None
-        self.setWindowTitle("Sign in — Safeguard Desktop")
         self.user_edit = QLineEdit()
         self.user_edit.setAccessibleName("User name")
         self.password_edit, self.code_edit = password_and_code()
@@ -149,12 +148,11 @@ class SignInDialog(QDialog):
         steps.current().ask_text(self, "Recovery key", "Type the recovery key (groups of five):", with_key)
 
 
-class RecoveryKeyDialog(QDialog):
+class RecoveryKeyDialog(Dialog):
     """Shown once, at first run: the key that opens the register if every password is lost."""
 
     def __init__(self, recovery_key: str, school: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Your recovery key")
+        super().__init__(parent, "Your recovery key", size=(560, 320), keep_open=True)
         self.key = recovery_key
         self.school = school
         text = QLabel(
@@ -189,28 +187,29 @@ class RecoveryKeyDialog(QDialog):
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
         printer = QPrinter()
-        if QPrintDialog(printer, self).exec() != QDialog.DialogCode.Accepted:
-            return
-        document = QTextDocument()
+        document = QTextDocument(self)
         document.setPlainText(
             f"Safeguard Desktop — recovery key\n\n{self.school}\n\n{self.key}\n\n"
             "Keep this locked away. Anyone holding it can open the register."
         )
-        document.print_(printer)
+        dialog = QPrintDialog(printer, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: document.print_(printer))
+        self._printing = (printer, document)  # kept alive while the dialog is open
+        dialog.open()
 
 
-class FirstRunDialog(QDialog):
+class FirstRunDialog(Dialog):
     """No register yet: create the school's (with its DSL), or look around the demo school."""
 
     def __init__(self, folder: Path, parent: QWidget | None = None, *, choosable: bool = False) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Welcome to Safeguard Desktop", size=(620, 520), keep_open=True)
         self.folder = folder
         self.suggested = folder
         self.choice = ""
         self.result_: tuple[Register, Actor, str] | None = None
         self.remember_note = ""
         self.choosable = choosable
-        self.setWindowTitle("Welcome to Safeguard Desktop")
         # Where the register lives: managed school PCs wipe profiles and %LOCALAPPDATA% does not roam, so the
         # school chooses, and the choice is remembered for this account or for everyone on this computer.
         self.folder_edit = QLineEdit(str(folder))

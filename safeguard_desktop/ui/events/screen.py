@@ -326,7 +326,6 @@ class EventsScreen(QWidget):
         from safeguard_desktop.ui.events.slips_dialog import SlipsDialog
 
         dialog = SlipsDialog(self.context, self.current.event.id, self.current.event.name, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 

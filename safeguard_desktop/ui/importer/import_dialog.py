@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -30,6 +29,7 @@ from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.excepthook import message_for
 from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op
 from safeguard_desktop.ui.tables import read_only_table
 
@@ -44,14 +44,12 @@ def _fill(table: QTableWidget, rows: list[tuple[object, ...]]) -> None:
             table.setItem(r, c, QTableWidgetItem(str(value)))
 
 
-class ImportDialog(QDialog):
+class ImportDialog(Dialog):
     """Nothing is written until the person presses Import, and then in one transaction."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Import pupils from your MIS", size=(900, 620))
         self.context = context
-        self.setWindowTitle("Import pupils from your MIS")
-        self.resize(900, 620)
         self.table: RawTable | None = None
         self.preview: mis_import.ImportPreview | None = None
         self.job: BackgroundJob | None = None

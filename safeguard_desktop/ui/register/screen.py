@@ -334,7 +334,6 @@ class RegisterScreen(QWidget):
         from safeguard_desktop.ui.register.contacts_dialog import ContactsDialog
 
         dialog = ContactsDialog(self.context, pupils[0].id, pupils[0].name, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
@@ -343,7 +342,6 @@ class RegisterScreen(QWidget):
         from safeguard_desktop.ui.register.conflicts_dialog import ConflictsDialog
 
         dialog = ConflictsDialog(self.context, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 

@@ -254,7 +254,6 @@ class StaffWindow(QMainWindow):
         briefing = self.published.briefings[row]
         dialog = PdfPreviewDialog(briefing.pdf, f"Confidential briefing — {briefing.name}",
                                   f"briefing-{briefing.event_id}.pdf", self)  # fmt: skip
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
