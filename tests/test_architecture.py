@@ -138,14 +138,14 @@ def test_every_dialog_is_the_base_dialog_and_none_blocks() -> None:
     for path in _ui_modules():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef) and any(getattr(b, "id", "") == "QDialog" for b in node.bases):
-                if path != PACKAGE / "ui" / "kit" / "dialog.py":
-                    bare.append(f"{path.relative_to(ROOT)}: {node.name}")
+            bases = [getattr(b, "id", "") for b in getattr(node, "bases", [])]
+            if isinstance(node, ast.ClassDef) and "QDialog" in bases and path != PACKAGE / "ui" / "kit" / "dialog.py":
+                bare.append(f"{path.relative_to(ROOT)}: {node.name}")
         if path in may_block:
             continue
         for call in _calls(tree):
             static = re.fullmatch(r"Q(MessageBox\.(information|warning|critical|question)|FileDialog\.get\w+|"
                                   r"InputDialog\.get\w+)", call)  # fmt: skip
-            if static or call.endswith(".exec") and not call.startswith("app"):
+            if static or (call.endswith(".exec") and not call.startswith("app")):
                 blocking.append(f"{path.relative_to(ROOT)}: {call}()")
     assert bare == [] and blocking == []

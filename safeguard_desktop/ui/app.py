@@ -234,6 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     opened = open_register_for(args, base)
     if isinstance(opened, int):
         return opened
+    assert isinstance(app, QApplication)
     return show_window(app, opened, args)
 
 

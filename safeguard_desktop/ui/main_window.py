@@ -21,6 +21,9 @@ from safeguard_desktop.ui.register.screen import RegisterScreen
 class MainWindow(QMainWindow):
     """Safeguard Desktop's main window."""
 
+    #: True while a scheduled backup is being made (one at a time).
+    _backup_running: bool = False
+
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
@@ -381,7 +384,9 @@ class MainWindow(QMainWindow):
         window says so and closes, and the next start signs in to the restored register."""
         from PySide6.QtCore import QTimer
 
-        self.centralWidget().setEnabled(False)
+        central = self.centralWidget()
+        if central is not None:
+            central.setEnabled(False)
         self.menuBar().setEnabled(False)
         self.statusBar().showMessage("The register was restored from a backup. Safeguard Desktop closes now; "
                                      "start it again to sign in.")  # fmt: skip

@@ -13,6 +13,7 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QProgressDialog,
@@ -160,7 +161,7 @@ class PdfPreviewDialog(Dialog):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._printer = printer  # kept alive while the dialog is open
         dialog.accepted.connect(lambda: self.print_on(printer))
-        dialog.open()
+        QDialog.open(dialog)  # window-modal, not blocking
         return dialog
 
     def print_on(self, printer: QPrinter) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -196,7 +197,7 @@ class RecoveryKeyDialog(Dialog):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: document.print_(printer))
         self._printing = (printer, document)  # kept alive while the dialog is open
-        dialog.open()
+        QDialog.open(dialog)  # window-modal, not blocking
 
 
 class FirstRunDialog(Dialog):
@@ -336,7 +337,7 @@ class FirstRunDialog(Dialog):
             )
         return True
 
-    def create(self) -> bool:
+    def create(self) -> bool:  # type: ignore[override]  # (QWidget.create makes a native window; never called here)
         """Create the encrypted register and its DSL account."""
         from safeguard_desktop.services.signin import create_register
 
@@ -382,5 +383,6 @@ def bind_later(opened: Register | StaffDesk, password: str) -> None:
     def failed(exc: Exception) -> None:
         log.warning("the key slot was not bound to this computer: %s", exc.__class__.__name__)
 
-    QTimer.singleShot(BIND_AFTER_MS, QApplication.instance(),
-                      lambda: run_in_background(bind, lambda _done: None, failed))  # fmt: skip
+    app = QApplication.instance()
+    if app is not None:
+        QTimer.singleShot(BIND_AFTER_MS, app, lambda: run_in_background(bind, lambda _done: None, failed))

@@ -165,7 +165,7 @@ class AccountsDialog(Dialog):
         self.totp_button.clicked.connect(self.two_step)
         self.own_password_button.clicked.connect(self.change_own_password)
         self.recovery_button.clicked.connect(self.new_recovery_key)
-        self.accounts: list = []
+        self.accounts: list[Any] = []
         self.reload()
 
     def show_error(self, message: str) -> None:

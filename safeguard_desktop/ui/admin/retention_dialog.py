@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -82,7 +84,7 @@ class RetentionDialog(Dialog):
         self.delete_button.clicked.connect(self.delete_due)
         self.hold_button.clicked.connect(lambda: self.set_hold(self.hold_edit.text(), True))
         self.release_button.clicked.connect(lambda: self.set_hold(self.hold_edit.text(), False))
-        self.due: list = []
+        self.due: list[Any] = []
         self.reload()
 
     def show_error(self, message: str) -> None:
@@ -105,7 +107,7 @@ class RetentionDialog(Dialog):
 
         run_op(self.context, self, retention.review_and_holds, title=self.windowTitle(), on_done=self._listed)
 
-    def _listed(self, found: tuple[list, list[tuple[str, int]] | None]) -> None:  # type: ignore[type-arg]
+    def _listed(self, found: tuple[list[Any], list[tuple[str, int]] | None]) -> None:
         self.due, on_hold = found
         self.table.setRowCount(len(self.due))
         for r, item in enumerate(self.due):

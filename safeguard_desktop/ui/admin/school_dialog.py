@@ -57,7 +57,7 @@ class SchoolDialog(Dialog):
         logo_button = QPushButton("Choose &logo…")
         logo_button.clicked.connect(self.on_logo_button_clicked)
         clear_logo = QPushButton("Remove logo")
-        clear_logo.clicked.connect(lambda: (self._set_logo(None), self.mark_dirty()))
+        clear_logo.clicked.connect(self.remove_logo)
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo_label, 1)
         logo_row.addWidget(logo_button)
@@ -91,6 +91,11 @@ class SchoolDialog(Dialog):
     def show_error(self, message: str) -> None:
         """A refusal, shown in the form (nothing typed is lost)."""
         self.error_label.setText(message)
+
+    def remove_logo(self) -> None:
+        """No logo on the letters (saved with the rest)."""
+        self._set_logo(None)
+        self.mark_dirty()
 
     def _set_logo(self, data: bytes | None) -> None:
         self.logo = data

@@ -68,7 +68,7 @@ class EventDialog(Dialog):
         super().__init__(parent, "Change event" if event else "New event", size=(640, 640))
         self.work_name = "the changes to the event" if event else "the new event"
         self.context = context
-        self.event = event
+        self.editing = event
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("e.g. Reception nativity")
         self.name_edit.setAccessibleName("Event name")
@@ -134,8 +134,8 @@ class EventDialog(Dialog):
         rows = snapshot.rows
         years = sorted({r.year_group for r in rows}, key=year_group_order)
         classes = sorted({r.reg_group for r in rows if r.reg_group})
-        _fill(self.years_list, years, self.event.year_groups if self.event else ())
-        _fill(self.classes_list, classes, self.event.classes if self.event else ())
+        _fill(self.years_list, years, self.editing.year_groups if self.editing else ())
+        _fill(self.classes_list, classes, self.editing.classes if self.editing else ())
 
     def show_error(self, message: str) -> None:
         """A refusal, shown in the form (nothing typed is lost)."""
@@ -172,14 +172,14 @@ class EventDialog(Dialog):
             footage_offered=self.footage_check.isChecked(),
             year_groups=_checked(self.years_list),
             classes=_checked(self.classes_list),
-            pupil_ids=self.event.picked_ids if self.event else (),
-            purpose_codes=self.event.own_purposes if self.event else (),
+            pupil_ids=self.editing.picked_ids if self.editing else (),
+            purpose_codes=self.editing.own_purposes if self.editing else (),
         )
-        if self.event is None:
+        if self.editing is None:
             run_op(self.context, self, events.create_event, data, title=self.windowTitle(), on_done=self._saved)
         else:
-            event_id = self.event.id
-            run_op(self.context, self, events.update_event, event_id, data, version=self.event.version,
+            event_id = self.editing.id
+            run_op(self.context, self, events.update_event, event_id, data, version=self.editing.version,
                    title=self.windowTitle(), on_done=lambda _none: self._saved(event_id))  # fmt: skip
 
     def _saved(self, event_id: int) -> None:

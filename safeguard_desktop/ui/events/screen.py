@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -108,7 +109,7 @@ class EventsScreen(QWidget):
         staff_only = not context.actor.may(Operation.MANAGE_EVENTS)
         for kind, label in DOCUMENTS.items():
             if kind != "letters" and (kind == "briefing" or not staff_only):
-                menu.addAction(f"{label}…", lambda k=kind: self.save_document(k))
+                menu.addAction(f"{label}…", partial(self.save_document, kind))
         self.documents_button.setMenu(menu)
         self.undecided_check = QCheckBox("Only families who have not answered")
         self.undecided_check.setChecked(True)

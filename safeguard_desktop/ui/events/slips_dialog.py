@@ -82,7 +82,7 @@ class SlipsDialog(Dialog):
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setEnabled(False)
         self.save_button.setToolTip("Save this slip (Ctrl+Enter)")
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.on_save)
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.on_save)
         buttons.accepted.connect(self.on_save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -108,7 +108,8 @@ class ConsentFileImport(Dialog):
         """{name in the file: purpose code} as chosen in the table."""
         chosen = {}
         for row in range(self.mapping.rowCount()):
-            name = self.mapping.item(row, 0).text()
+            cell = self.mapping.item(row, 0)
+            name = cell.text() if cell is not None else ""
             combo = self.mapping.cellWidget(row, 1)
             if isinstance(combo, QComboBox) and combo.currentData():
                 chosen[name] = str(combo.currentData())

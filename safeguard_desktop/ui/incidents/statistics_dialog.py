@@ -115,8 +115,8 @@ class StatisticsDialog(Dialog):
         self.table.setRowCount(len(newest_first))
         for row, c in enumerate(newest_first):
             change = "no comparison" if c.change is None else f"{c.change:+.1f}%"
-            values = (c.period, c.category.value, str(c.count), str(c.year_earlier), change)
-            for col, value in enumerate(values):
+            cells = (c.period, c.category.value, str(c.count), str(c.year_earlier), change)
+            for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if col in (2, 3):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

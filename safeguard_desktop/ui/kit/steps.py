@@ -26,8 +26,8 @@ class Steps:
         *,
         yes: str,
         no: str = "Cancel",
-        then: Callable[[], None],
-        otherwise: Callable[[], None] | None = None,
+        then: Callable[[], object],
+        otherwise: Callable[[], object] | None = None,
     ) -> None:
         """Ask a yes/no question; ``then`` runs on yes, ``otherwise`` (if given) on no or Esc."""
         box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
@@ -60,7 +60,7 @@ class Steps:
         parent: QWidget,
         title: str,
         label: str,
-        then: Callable[[str], None],
+        then: Callable[[str], object],
         *,
         multiline: bool = False,
         secret: bool = False,
@@ -77,7 +77,7 @@ class Steps:
         dialog.textValueSelected.connect(then)
         dialog.open()
 
-    def choose_folder(self, parent: QWidget, caption: str, start: Path, then: Callable[[Path], None]) -> None:
+    def choose_folder(self, parent: QWidget, caption: str, start: Path, then: Callable[[Path], object]) -> None:
         """Pick an existing folder; ``then`` gets it (nothing happens on Cancel)."""
         dialog = self._file_dialog(parent, caption, start)
         dialog.setFileMode(QFileDialog.FileMode.Directory)
@@ -86,7 +86,7 @@ class Steps:
         dialog.open()
 
     def choose_file(
-        self, parent: QWidget, caption: str, start: Path, filters: str, then: Callable[[Path], None]
+        self, parent: QWidget, caption: str, start: Path, filters: str, then: Callable[[Path], object]
     ) -> None:
         """Pick an existing file to read."""
         dialog = self._file_dialog(parent, caption, start)
@@ -96,7 +96,7 @@ class Steps:
         dialog.open()
 
     def choose_save(
-        self, parent: QWidget, caption: str, suggested: Path, filters: str, then: Callable[[Path], None]
+        self, parent: QWidget, caption: str, suggested: Path, filters: str, then: Callable[[Path], object]
     ) -> None:
         """Pick where to write a file (the dialog asks before replacing one)."""
         dialog = self._file_dialog(parent, caption, suggested.parent)
@@ -136,8 +136,8 @@ class Scripted(Steps):
         *,
         yes: str,
         no: str = "Cancel",
-        then: Callable[[], None],
-        otherwise: Callable[[], None] | None = None,
+        then: Callable[[], object],
+        otherwise: Callable[[], object] | None = None,
     ) -> None:
         """Answer with the next scripted bool."""
         if self._next(title, text):
@@ -154,7 +154,7 @@ class Scripted(Steps):
         parent: QWidget,
         title: str,
         label: str,
-        then: Callable[[str], None],
+        then: Callable[[str], object],
         *,
         multiline: bool = False,
         secret: bool = False,
@@ -164,23 +164,23 @@ class Scripted(Steps):
         if isinstance(answer, str):
             then(answer)
 
-    def _choose(self, caption: str, then: Callable[[Path], None]) -> None:
+    def _choose(self, caption: str, then: Callable[[Path], object]) -> None:
         answer = self._next(caption, "")
         if isinstance(answer, Path):
             then(answer)
 
-    def choose_folder(self, parent: QWidget, caption: str, start: Path, then: Callable[[Path], None]) -> None:
+    def choose_folder(self, parent: QWidget, caption: str, start: Path, then: Callable[[Path], object]) -> None:
         """Answer with the next scripted path (None: cancelled)."""
         self._choose(caption, then)
 
     def choose_file(
-        self, parent: QWidget, caption: str, start: Path, filters: str, then: Callable[[Path], None]
+        self, parent: QWidget, caption: str, start: Path, filters: str, then: Callable[[Path], object]
     ) -> None:
         """Answer with the next scripted path (None: cancelled)."""
         self._choose(caption, then)
 
     def choose_save(
-        self, parent: QWidget, caption: str, suggested: Path, filters: str, then: Callable[[Path], None]
+        self, parent: QWidget, caption: str, suggested: Path, filters: str, then: Callable[[Path], object]
     ) -> None:
         """Answer with the next scripted path (None: cancelled)."""
         self._choose(caption, then)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -73,7 +75,7 @@ class ConflictsDialog(Dialog):
             lambda: self.resolve_button.setEnabled(lead and self.table.currentRow() >= 0)
         )
         self.resolve_button.clicked.connect(self.resolve)
-        self.found: list = []
+        self.found: list[Any] = []
         self.watch(self.state_combo, self.reason_edit)
         self.reload()
 
@@ -87,7 +89,7 @@ class ConflictsDialog(Dialog):
 
         run_read(self.context, self, consent_views.conflicts, on_done=self._listed)
 
-    def _listed(self, found: list) -> None:  # type: ignore[type-arg]
+    def _listed(self, found: list[Any]) -> None:
         self.found = found
         self.table.setRowCount(len(self.found))
         for r, c in enumerate(self.found):

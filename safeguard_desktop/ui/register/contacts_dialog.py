@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +27,10 @@ from safeguard_desktop.ui.register.consent_dialog import RELATIONSHIPS
 from safeguard_desktop.ui.tables import read_only_table
 
 HEADERS = ("Name", "Relationship", "Parental responsibility", "Lives with the pupil", "Email", "Phone", "Priority")
+
+
+if TYPE_CHECKING:
+    from safeguard_desktop.services.contacts import ContactInput
 
 
 class ContactsDialog(Dialog):
@@ -83,7 +89,7 @@ class ContactsDialog(Dialog):
         self.table.itemSelectionChanged.connect(self.on_selected)
         self.add_button.clicked.connect(self.add)
         self.save_button.clicked.connect(self.save)
-        self.found: list = []
+        self.found: list[Any] = []
         self.watch(self.name_edit, self.relationship_combo, self.pr_check, self.lives_check, self.email_edit,
                    self.phone_edit, self.priority_spin)  # fmt: skip
         self.reload()
@@ -98,7 +104,7 @@ class ContactsDialog(Dialog):
 
         run_read(self.context, self, contacts.list_contacts, self.pupil_id, on_done=self._listed)
 
-    def _listed(self, found: list) -> None:  # type: ignore[type-arg]
+    def _listed(self, found: list[Any]) -> None:
         self.found = [c for c in found if c.active]
         self.table.setRowCount(len(self.found))
         for r, c in enumerate(self.found):
@@ -123,7 +129,7 @@ class ContactsDialog(Dialog):
         self.priority_spin.setValue(c.priority)
         self.save_button.setEnabled(self.context.actor.may(Operation.EDIT_CONSENT))
 
-    def _input(self):  # type: ignore[no-untyped-def]
+    def _input(self) -> ContactInput:
         from safeguard_desktop.services.contacts import ContactInput
 
         return ContactInput(self.name_edit.text(), self.relationship_combo.currentText(), self.pr_check.isChecked(),

@@ -6,6 +6,7 @@ filtering pre-folded strings and resetting the model keeps a keystroke within a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,6 +159,7 @@ class RegisterTableModel(QAbstractTableModel):
     def _sorted_order(self) -> list[int]:
         column, order = self._sort
         rows = self._rows
+        key: Callable[[int], Any]
         if column == COL_NAME:
             key = lambda i: (rows[i].surname.casefold(), rows[i].forename.casefold())  # noqa: E731
         elif column == COL_YEAR:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -75,7 +77,7 @@ class RepliesDialog(Dialog):
         self.pupils.currentItemChanged.connect(lambda *_: self.fill_contacts())
         self.match_button.clicked.connect(lambda: self.match())
         self.aside_button.clicked.connect(self.set_aside)
-        self.found: list = []
+        self.found: list[Any] = []
         self.reload()
         from safeguard_desktop.services import register
 
@@ -96,7 +98,7 @@ class RepliesDialog(Dialog):
 
         run_read(self.context, self, form_replies.waiting, on_done=self._listed)
 
-    def _listed(self, found: list) -> None:  # type: ignore[type-arg]
+    def _listed(self, found: list[Any]) -> None:
         self.found = found
         self.table.setRowCount(len(self.found))
         for r, reply in enumerate(self.found):
@@ -183,7 +185,10 @@ class RepliesDialog(Dialog):
             return
 
         def aside(reason: str) -> None:
-            run_op(self.context, self, form_replies.set_aside, reply, reason, title=self.windowTitle(),
-                   on_done=lambda _none: (self.error_label.setText(""), self.reload()))  # fmt: skip
+            def done(_none: None) -> None:
+                self.error_label.setText("")
+                self.reload()
+
+            run_op(self.context, self, form_replies.set_aside, reply, reason, title=self.windowTitle(), on_done=done)
 
         steps.current().ask_text(self, "Set the reply aside", "Why (e.g. a test entry, sent twice):", aside)

@@ -39,6 +39,7 @@ from safeguard_desktop.ui.register.model import (
 if TYPE_CHECKING:
     from safeguard_desktop.services.consent import DecisionInput
     from safeguard_desktop.services.register import PupilDetail
+    from safeguard_desktop.ui.background import BackgroundJob
     from safeguard_desktop.ui.register.consent_dialog import ConsentDialog
     from safeguard_desktop.ui.register.never_dialog import NeverPhotographDialog
 
@@ -58,7 +59,7 @@ class RegisterScreen(QWidget):
         super().__init__(parent)
         self.context = context
         self.snapshot: RegisterSnapshot | None = None
-        self._loading = None
+        self._loading: BackgroundJob | None = None
         self.model = RegisterTableModel(self)
 
         self.filter_edit = QLineEdit()
@@ -147,9 +148,9 @@ class RegisterScreen(QWidget):
         self.never_button.clicked.connect(self.on_never_button_clicked)
         self.conflicts_button.clicked.connect(self.on_conflicts_button_clicked)
         self.contacts_button.clicked.connect(self.on_contacts_button_clicked)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_filter)
-        QShortcut(QKeySequence("Ctrl+R"), self, activated=self.on_record_button_clicked)
-        QShortcut(QKeySequence("Escape"), self.filter_edit, activated=self.filter_edit.clear)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_filter)
+        QShortcut(QKeySequence("Ctrl+R"), self, self.on_record_button_clicked)
+        QShortcut(QKeySequence("Escape"), self.filter_edit, self.filter_edit.clear)
         context.published.connect(self.on_context_changed)
         self._update_buttons()
         self._painted = False
