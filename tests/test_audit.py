@@ -238,3 +238,30 @@ def test_everything_deleted_with_its_anchor_is_caught_by_the_backups(tmp_path: P
         result = trail_check.check(session, dsl, again.folder)
     again.close()
     assert not result.intact and "the backup register-" in result.reason  # it used to say "intact: 1 entries"
+
+
+def test_two_accounts_open_in_one_process_mark_their_own_entries(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Each open register carries its own trail, sealing and signer (no module dictionary keyed by the file's
+    URL, where the second sign-in took over the first one's marks)."""
+    from sqlalchemy import select
+
+    from safeguard_desktop.services.signin import DEMO_ACCOUNTS, create_demo_register, sign_in
+    from safeguard_desktop.store.models import AuditEntry
+
+    create_demo_register(tmp_path, pupils=5)[0].close()
+    (lead_user, lead_password, *_), (deputy_user, deputy_password, *_) = DEMO_ACCOUNTS[0], DEMO_ACCOUNTS[1]
+    lead_reg, lead = sign_in(tmp_path, lead_user, lead_password)
+    deputy_reg, deputy = sign_in(tmp_path, deputy_user, deputy_password)
+    try:
+        with write_session(lead_reg.engine) as session:
+            audit.record(session, lead, "viewed pupil", "pupil", 1, "by the lead")
+        with write_session(deputy_reg.engine) as session:
+            audit.record(session, deputy, "viewed pupil", "pupil", 2, "by the deputy")
+        with read_session(lead_reg.engine) as session:
+            marks = dict(session.execute(select(AuditEntry.detail, AuditEntry.signer)
+                                         .where(AuditEntry.detail.like("by the %"))).all())  # fmt: skip
+        assert marks == {"by the lead": lead_user, "by the deputy": deputy_user}
+        assert lead_reg.trail.anchor_path == deputy_reg.trail.anchor_path  # one file, two open registers
+    finally:
+        deputy_reg.close()
+        lead_reg.close()

@@ -30,7 +30,7 @@ from safeguard_desktop import faultpoints
 from safeguard_desktop.files import replace_file
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ServiceError
-from safeguard_desktop.store.engine import engine_key
+from safeguard_desktop.store.engine import state_of
 from safeguard_desktop.store.models import AuditEntry, AuditHead
 
 KEY_FILE = "audit.key"
@@ -106,9 +106,6 @@ class DamagedAnchor(ServiceError):
     """The anchor file beside the register is not a readable anchor; the message says how to mend it."""
 
 
-_TRAILS: dict[str, AuditTrail] = {}
-
-
 def configure(engine: Engine, folder: Path) -> AuditTrail:
     """Load (or create) the chain key for the register in ``folder``, and seal any unsealed entries."""
     key_path = folder / KEY_FILE
@@ -129,11 +126,8 @@ def configure(engine: Engine, folder: Path) -> AuditTrail:
         )
     trail = AuditTrail(key=key, anchor_path=folder / ANCHOR_FILE)
     _clear_stale_anchor_files(folder)
-    _TRAILS[engine_key(engine)] = trail
+    state_of(engine).trail = trail
     return trail
-
-
-_SIGNERS: dict[str, tuple[str, int, bytes]] = {}  # engine → (account, key generation, agreed key)
 
 
 def agreed_key(private: bytes, public: bytes) -> bytes:
@@ -149,10 +143,11 @@ def configure_signer(engine: Engine, username: str, personal_private: bytes | No
                      generation: int) -> None:  # fmt: skip
     """Mark every entry written through ``engine`` as ``username``'s (None: unmarked, as on a register without
     accounts)."""
+    state = state_of(engine)
     if personal_private is None or not username:
-        _SIGNERS.pop(engine_key(engine), None)
+        state.signer = None
         return
-    _SIGNERS[engine_key(engine)] = (username, generation, agreed_key(personal_private, safeguarding_public))
+    state.signer = (username, generation, agreed_key(personal_private, safeguarding_public))
 
 
 def mark(key: bytes, chain_hash: str) -> str:
@@ -162,12 +157,10 @@ def mark(key: bytes, chain_hash: str) -> str:
 
 def trail_for(session: Session) -> AuditTrail:
     """The trail of the register this session writes to."""
-    try:
-        return _TRAILS[engine_key(session.get_bind())]
-    except KeyError:
-        raise RuntimeError(
-            "The audit trail is not configured for this register; open it with open_register()."
-        ) from None
+    trail = state_of(session.get_bind()).trail
+    if not isinstance(trail, AuditTrail):
+        raise RuntimeError("The audit trail is not configured for this register; open it with open_register().")
+    return trail
 
 
 def _hash(key: bytes, entry: AuditEntry, previous: str) -> str:
@@ -235,7 +228,7 @@ def record(
         detail=detail,
     )
     _append(session, trail, head, entry)
-    signer = _SIGNERS.get(engine_key(session.get_bind()))
+    signer = state_of(session.get_bind()).signer
     if signer is not None:
         entry.signer = signer[0]
         entry.signature = f"{signer[1]}:{mark(signer[2], entry.chain_hash)}"

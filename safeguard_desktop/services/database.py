@@ -17,7 +17,15 @@ from safeguard_desktop.services.faults import plain_message
 from safeguard_desktop.services.keyring import Unlocked
 from safeguard_desktop.services.presence import Presence
 from safeguard_desktop.store import migrate
-from safeguard_desktop.store.engine import StorageFault, WrongDatabaseKey, make_engine, read_session, write_session
+from safeguard_desktop.store.engine import (
+    RegisterState,
+    StorageFault,
+    WrongDatabaseKey,
+    make_engine,
+    read_session,
+    state_of,
+    write_session,
+)
 from safeguard_desktop.store.models import ConsentPurpose, Pupil, School
 
 
@@ -27,7 +35,9 @@ class RegisterLocked(ServiceError):
 
 @dataclass
 class Register:
-    """An open register: the engine and the folder it lives in (and, when encrypted, the keys that opened it)."""
+    """An open register: the engine and the folder it lives in, the keys that opened it (when encrypted), and —
+    through :attr:`state`, which every session on the engine finds — its file key, audit trail, the key text is
+    sealed to and who marks its entries."""
 
     engine: Engine
     folder: Path
@@ -35,6 +45,18 @@ class Register:
     presence: Presence | None = field(default=None, repr=False)
     #: What the sign-in found for the leads' attention (e.g. an audit trail changed outside the app).
     notices: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def state(self) -> RegisterState:
+        """What the register's engine carries (file and key, trail, sealing, signer)."""
+        return state_of(self.engine)
+
+    @property
+    def trail(self) -> audit.AuditTrail:
+        """The register's audit trail (its chain key and outside anchor)."""
+        trail = self.state.trail
+        assert isinstance(trail, audit.AuditTrail)
+        return trail
 
     @property
     def protected(self) -> bool:

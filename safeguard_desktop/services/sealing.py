@@ -19,27 +19,20 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.services import keyring, sealed_box
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.errors import PermissionDenied
-from safeguard_desktop.store.engine import engine_key
-
-_PUBLIC: dict[str, bytes] = {}
-_FOLDERS: dict[str, Path] = {}
+from safeguard_desktop.store.engine import state_of
 
 
 def configure(engine: Engine, public_key: bytes | None, folder: Path | None = None) -> None:
     """Seal text written through ``engine`` to ``public_key`` (None: store as given); ``folder`` holds the key
     slots, where each account's own public key is found."""
-    if public_key is None:
-        _PUBLIC.pop(engine_key(engine), None)
-        _FOLDERS.pop(engine_key(engine), None)
-    else:
-        _PUBLIC[engine_key(engine)] = public_key
-        if folder is not None:
-            _FOLDERS[engine_key(engine)] = folder
+    state = state_of(engine)
+    state.sealing_public = public_key
+    state.key_folder = folder if public_key is not None else None
 
 
 def seal_for_author(session: Session, username: str, text: str) -> str | None:
     """A copy of ``text`` only ``username`` can read (their own key), or None where there is no such key."""
-    folder = _FOLDERS.get(engine_key(session.get_bind()))
+    folder = state_of(session.get_bind()).key_folder
     if folder is None or not username or not text:
         return None
     public = keyring.personal_public(folder, username)
@@ -57,7 +50,7 @@ def reveal_own(actor: Actor, stored: str | None) -> str:
 
 
 def _public_for(session: Session) -> bytes | None:
-    return _PUBLIC.get(engine_key(session.get_bind()))
+    return state_of(session.get_bind()).sealing_public
 
 
 def seal(session: Session, text: str) -> str:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
@@ -49,19 +49,42 @@ def cipher_connect(path: str, key: bytes) -> Any:
     return connection
 
 
-def engine_key(bind: Any) -> str:
-    """A key naming the database behind an engine or connection (its URL), the same for every session on it."""
-    return str(bind.url.render_as_string(hide_password=False))
+@dataclass
+class RegisterState:
+    """What one open register's engine carries besides its connections, so every session on it finds it: the
+    encrypted file and its key (which a key replacement changes), and what the services attach when the register
+    is opened — its audit trail, the key text is sealed to, the folder of its key slots, who marks its entries.
+
+    One object per engine (never a module dictionary keyed by URL: two registers open on one file in one process,
+    as two accounts, keep apart)."""
+
+    file: Path | None = None
+    file_key: bytes | None = field(default=None, repr=False)
+    trail: object | None = field(default=None, repr=False)
+    sealing_public: bytes | None = field(default=None, repr=False)
+    key_folder: Path | None = None
+    signer: tuple[str, int, bytes] | None = field(default=None, repr=False)  # (account, key generation, agreed key)
 
 
-_FILES: WeakKeyDictionary[Engine, list[Any]] = WeakKeyDictionary()  # [path, key]: the key can be replaced
+def state_of(bind: Any) -> RegisterState:
+    """The state of the register behind an engine, a connection or a session's bind (made empty on first use)."""
+    engine = getattr(bind, "engine", bind)
+    # A write session's engine is an execution_options() copy (an OptionEngine) of the register's own engine.
+    while getattr(engine, "_proxied", None) is not None:
+        engine = engine._proxied
+    state = getattr(engine, "_register_state", None)
+    if state is None:
+        state = RegisterState()
+        engine._register_state = state
+    assert isinstance(state, RegisterState)
+    return state
 
 
 def database_file(engine: Engine) -> tuple[Path | None, bytes | None]:
     """The SQLite file behind ``engine`` and its SQLCipher key (None, None for a database server)."""
-    if engine in _FILES:
-        path, key = _FILES[engine]
-        return path, key
+    state = state_of(engine)
+    if state.file_key is not None:
+        return state.file, state.file_key
     if engine.dialect.name == "sqlite" and engine.url.database and engine.url.database != ":memory:":
         return Path(engine.url.database), None
     return None, None
@@ -82,10 +105,16 @@ def make_engine(url: str, *, key: bytes | None = None, **kwargs: Any) -> Engine:
         if file is None:
             raise ValueError(f"An encrypted register is an SQLite file, not {url.split(':', 1)[0]}.")
         path = str(file)
-        # The URL names the file (so the engine reports it, and pools as for any file); the creator keys it.
-        held: list[Any] = [Path(path), key]
-        engine = create_engine(url, creator=lambda: cipher_connect(path, held[1]), module=sqlcipher3.dbapi2, **kwargs)
-        _FILES[engine] = held
+        # The URL names the file (so the engine reports it, and pools as for any file); the creator keys it with the
+        # key the engine's state holds now (a key replacement changes it).
+        state = RegisterState(file=Path(path), file_key=key)
+
+        def connect() -> Any:
+            assert state.file_key is not None
+            return cipher_connect(path, state.file_key)
+
+        engine = create_engine(url, creator=connect, module=sqlcipher3.dbapi2, **kwargs)
+        engine._register_state = state  # type: ignore[attr-defined]
     else:
         engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
@@ -97,12 +126,12 @@ def rekey(engine: Engine, new_key: bytes) -> None:
     """Re-encrypt the SQLCipher file behind ``engine`` under ``new_key`` (SQLCipher's ``PRAGMA rekey``: every page
     rewritten in one transaction, so a kill leaves the file whole under the old key or the new one), and make the
     engine's new connections use it. The caller holds the register alone: no other connection may be open."""
-    held = _FILES.get(engine)
-    if held is None:
+    state = state_of(engine)
+    if state.file is None or state.file_key is None:
         raise ValueError("Only an encrypted register's file can be given a new key.")
     engine.dispose()  # pooled connections hold the old key
-    rekey_file(held[0], held[1], new_key)
-    held[1] = new_key
+    rekey_file(state.file, state.file_key, new_key)
+    state.file_key = new_key
     engine.dispose()
 
 
@@ -119,10 +148,10 @@ def rekey_file(path: Path, old_key: bytes, new_key: bytes) -> None:
 
 def use_key(engine: Engine, key: bytes) -> None:
     """Make ``engine`` open its file with ``key`` from now on (the file was re-keyed by an earlier process)."""
-    held = _FILES.get(engine)
-    if held is None:
+    state = state_of(engine)
+    if state.file_key is None:
         raise ValueError("Only an encrypted register's file has a key.")
-    held[1] = key
+    state.file_key = key
     engine.dispose()
 
 
