@@ -378,7 +378,7 @@ def _trust_register(pupils: int, incidents: int, *, sealed_facts: bool = True) -
 
     from sqlalchemy import insert, select
 
-    from safeguard_desktop.services import sealing
+    from safeguard_desktop.security import sealing
     from safeguard_desktop.services.signin import create_demo_register
     from safeguard_desktop.store.models import Incident, IncidentEntry, IncidentPerson
 
@@ -428,7 +428,8 @@ def bench_incidents() -> None:
 
     from sqlalchemy import select
 
-    from safeguard_desktop.services import incidents, sealed_box
+    from safeguard_desktop.security import sealed_box
+    from safeguard_desktop.services import incidents
     from safeguard_desktop.services.signin import sign_in
     from safeguard_desktop.store.models import Incident, IncidentEntry
 
@@ -471,7 +472,8 @@ def bench_keys() -> None:
 
     from argon2.low_level import Type, hash_secret_raw
 
-    from safeguard_desktop.services import keyring, rotation
+    from safeguard_desktop.security import keyring
+    from safeguard_desktop.services import rotation
     from safeguard_desktop.services.signin import sign_in
 
     small = OUT / "school-2000-encrypted"

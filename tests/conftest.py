@@ -152,7 +152,7 @@ def raw_database(folder: Path, user: str, password: str, database: Path | None =
     as any SQLCipher client could; ``database`` another file than the one beside it."""
     import sqlcipher3
 
-    from safeguard_desktop.services import keyring
+    from safeguard_desktop.security import keyring
 
     keys = keyring.unlock(folder, user, password)
     conn = sqlcipher3.dbapi2.connect(str(database or folder / "register.db"))

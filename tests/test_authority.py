@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from safeguard_desktop.domain.incidents import Category
-from safeguard_desktop.services import accounts, audit, authority, incidents, keyring
+from safeguard_desktop.security import authority, keyring
+from safeguard_desktop.services import accounts, audit, incidents
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.errors import PermissionDenied
 from safeguard_desktop.services.signin import create_register, sign_in
@@ -144,7 +145,7 @@ def test_taking_the_pin_out_of_a_slot_makes_it_refuse_not_trust(school: Path) ->
 
 
 def test_a_register_from_before_signed_records_starts_one_at_the_first_lead_sign_in(school: Path) -> None:
-    from safeguard_desktop.services.keyring import _slot_for, _unb64
+    from safeguard_desktop.security.keyring import _slot_for, _unb64
 
     # GIVEN a key file as an earlier version wrote it: no record, slots without pins (rewrapped here with the
     # passwords, the way that version made them)

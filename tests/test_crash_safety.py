@@ -28,7 +28,8 @@ WRITER = textwrap.dedent(
     from safeguard_desktop.services.database import open_register
     from safeguard_desktop.store.engine import write_session
 
-    from safeguard_desktop.services import incidents, keyring
+    from safeguard_desktop.services import incidents
+    from safeguard_desktop.security import keyring
     from safeguard_desktop.services.signin import sign_in
 
     folder, tag, count = sys.argv[1], sys.argv[2], int(sys.argv[3])

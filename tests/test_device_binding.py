@@ -16,7 +16,8 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from safeguard_desktop.services import accounts, device_binding, keyring
+from safeguard_desktop.security import device_binding, keyring
+from safeguard_desktop.services import accounts
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.signin import bind_keys, confirm_again, create_register, recover, sign_in
 from safeguard_desktop.store.engine import write_session

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from safeguard_desktop.cli import main
-from safeguard_desktop.services import audit, keyring
+from safeguard_desktop.security import keyring
+from safeguard_desktop.services import audit
 from safeguard_desktop.services.accounts import FAILED_LOG, SignInFailed
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.signin import DEMO_ACCOUNTS, create_register, sign_in

@@ -9,7 +9,7 @@ import pytest
 
 from PySide6.QtWidgets import QLabel
 
-from safeguard_desktop.services import keyring
+from safeguard_desktop.security import keyring
 from safeguard_desktop.services.accounts import SignInFailed
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.changes import Topic

@@ -18,7 +18,7 @@ from safeguard_desktop import paths
 from safeguard_desktop.cli import main
 from safeguard_desktop.files import write_atomically
 from safeguard_desktop.folder_access import USERS_SID, icacls_arguments
-from safeguard_desktop.services import keyring
+from safeguard_desktop.security import keyring
 from safeguard_desktop.services.csv_export import write_safe_csv
 from safeguard_desktop.services.errors import FileInUse
 from safeguard_desktop.services.signin import create_register, sign_in

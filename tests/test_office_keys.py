@@ -17,7 +17,8 @@ import pytest
 import sqlcipher3
 
 from safeguard_desktop.domain.incidents import Category, FourCs
-from safeguard_desktop.services import accounts, incidents, keyring, retention, statistics, subject_access
+from safeguard_desktop.security import keyring
+from safeguard_desktop.services import accounts, incidents, retention, statistics, subject_access
 from safeguard_desktop.services.incidents import EntryKind, Status, Urgency
 from safeguard_desktop.services.signin import DEMO_ACCOUNTS, create_demo_register, sign_in
 from safeguard_desktop.store.engine import read_session, write_session

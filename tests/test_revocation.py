@@ -14,7 +14,8 @@ import pytest
 import sqlcipher3
 
 from safeguard_desktop.domain.incidents import Category
-from safeguard_desktop.services import accounts, audit, authority, consent, incidents, keyring, rotation, sealed_box
+from safeguard_desktop.security import authority, keyring, sealed_box
+from safeguard_desktop.services import accounts, audit, consent, incidents, rotation
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.presence import RegisterInUse, enter
 from safeguard_desktop.services.signin import create_register, recover, sign_in

@@ -13,17 +13,8 @@ import pytest
 import sqlcipher3
 
 from safeguard_desktop.domain.incidents import Category
-from safeguard_desktop.services import (
-    accounts,
-    audit,
-    backup,
-    consent,
-    incidents,
-    keyring,
-    mis_import,
-    register,
-    sealed_box,
-)
+from safeguard_desktop.security import keyring, sealed_box
+from safeguard_desktop.services import accounts, audit, backup, consent, incidents, mis_import, register
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.errors import ConflictError, PermissionDenied, ValidationError
 from safeguard_desktop.services.mis_files import read_pupil_file

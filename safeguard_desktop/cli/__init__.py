@@ -63,7 +63,8 @@ def _read_secret(path: Path | None, prompt: str) -> str:
 def _open(args: argparse.Namespace) -> tuple[Register, Actor]:
     """Open the register the way it must be opened: signed in when encrypted, as the local lead when not."""
     from safeguard_desktop import paths
-    from safeguard_desktop.services import keyring, signin
+    from safeguard_desktop.security import keyring
+    from safeguard_desktop.services import signin
 
     folder = paths.data_dir(args.data_dir)
     if args.database is None and keyring.is_protected(folder):

@@ -106,7 +106,8 @@ def cmd_restore(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 def restore_unopenable(args: argparse.Namespace, folder: Path, why: Exception) -> int:
     """restore FILE over a register that cannot be opened: the lead's password opens their key slot instead."""
     from safeguard_desktop.cli.common import first_line
-    from safeguard_desktop.services import backup, keyring, signin
+    from safeguard_desktop.security import keyring
+    from safeguard_desktop.services import backup, signin
     from safeguard_desktop.services.accounts import SignInFailed
 
     if not args.user or args.password_file is None:

@@ -8,6 +8,7 @@ report, to whom, when, by whom and its reference may be recorded for them.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 
@@ -132,3 +133,51 @@ def guidance_for(category: Category) -> Guidance:
 def is_guarded(category: Category) -> bool:
     """True when no attachment, image or URL may ever be stored for the category."""
     return category in GUARDED
+
+
+class Urgency(enum.StrEnum):
+    """How soon it needs acting on."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    IMMEDIATE = "immediate danger"
+
+
+class Status(enum.StrEnum):
+    """Where the incident stands."""
+
+    OPEN = "open"
+    MONITORING = "monitoring"
+    CLOSED = "closed"
+
+
+class EntryKind(enum.StrEnum):
+    """Kinds of chronology entry."""
+
+    ACTION = "action"
+    REFERRAL = "referral"
+    DECISION = "decision"
+    OUTCOME = "outcome"
+    CORRECTION = "correction"
+    STATUS = "status"
+
+
+REFERRAL_TO = ("platform", "IWF", "police", "CEOP", "helpline", "LADO", "parents", "children's social care", "other")
+INVOLVEMENTS = ("affected", "alleged", "witness", "reporter")
+_WEB_ADDRESS = re.compile(r"(https?://|www\.|\b[\w-]+\.(com|co\.uk|org|net|uk|io|ly|me|tv)\b/?)", re.IGNORECASE)
+
+
+def pointer_problem(category: Category, *texts: str, links: tuple[str, ...] | list[str] = ()) -> str | None:
+    """Why the texts or links would keep a pointer to material that must not be kept (illegal content, nudes),
+    or None. Nothing may be kept for such a category but the fact of the report."""
+    if not is_guarded(category):
+        return None
+    if links:
+        return (f"For {category.value} nothing may be kept but the fact of the report: no links, images or files. "
+                "Do not view, copy or forward it; report it (IWF, police) and record the reference.")  # fmt: skip
+    for text in texts:
+        if _WEB_ADDRESS.search(text):
+            return (f"For {category.value} no web address may be recorded. Report the address to the IWF instead, "
+                    "and record only that you reported it, when, and the reference.")  # fmt: skip
+    return None

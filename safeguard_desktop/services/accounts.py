@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from safeguard_desktop import faultpoints
 from safeguard_desktop.folder_access import make_private
 from safeguard_desktop.resources import MissingResource, resource_path
-from safeguard_desktop.services import audit, keyring, presence, sealing, throttle
+from safeguard_desktop.security import keyring, sealing, throttle
+from safeguard_desktop.services import audit, presence
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ConflictError, NotFound, ServiceError, ValidationError
@@ -293,7 +294,7 @@ def _match_signed_record(session: Session, keys: keyring.Unlocked) -> None:
 
 def _totp_secret(stored: str, personal_key: bytes | None) -> str | None:
     """The two-step secret as kept: sealed to the account's own key (opened with it), or plain (from before)."""
-    from safeguard_desktop.services import sealed_box
+    from safeguard_desktop.security import sealed_box
 
     if not sealed_box.is_sealed(stored):
         return stored

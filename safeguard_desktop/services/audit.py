@@ -134,7 +134,7 @@ def agreed_key(private: bytes, public: bytes) -> bytes:
     """The key one X25519 private key and the other's public key agree on (either side computes it): an account's
     personal key with the safeguarding public key when it marks an entry, the safeguarding private key with the
     account's public key when a lead checks the mark."""
-    from safeguard_desktop.services.sealed_box import agreed_key as agree
+    from safeguard_desktop.security.sealed_box import agreed_key as agree
 
     return agree(private, public, b"safeguard audit author v1")
 
@@ -446,7 +446,7 @@ def browse(
 def _shown(actor: Actor, detail: str) -> str:
     """A detail as the leads read it: an incident's category or the kind of a chronology entry is sealed in the
     trail (the office's key to the file reads the trail), and opened here with the safeguarding key."""
-    from safeguard_desktop.services import sealed_box, sealing
+    from safeguard_desktop.security import sealed_box, sealing
 
     if not sealed_box.is_sealed(detail):
         return detail

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 from safeguard_desktop import faultpoints
 from safeguard_desktop.files import replace_file
 from safeguard_desktop.folder_access import make_private
+from safeguard_desktop.security.keyring import SLOTS_FILE, Unlocked
 from safeguard_desktop.services import audit, presence
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
-from safeguard_desktop.services.keyring import SLOTS_FILE, Unlocked
 from safeguard_desktop.services.presence import Presence
 from safeguard_desktop.services.transaction import write_session
 from safeguard_desktop.store.engine import StorageFault, WrongDatabaseKey, database_file

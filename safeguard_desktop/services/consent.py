@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.pupils import age_on
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
-from safeguard_desktop.services import audit, sealing
+from safeguard_desktop.security import sealing
+from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound, ValidationError

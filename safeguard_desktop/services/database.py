@@ -11,10 +11,11 @@ from sqlalchemy.exc import DBAPIError
 from safeguard_desktop import paths
 from safeguard_desktop.domain.purposes import DEFAULT_PURPOSES
 from safeguard_desktop.folder_access import make_private
-from safeguard_desktop.services import audit, keyring, presence, rotation, sealing
+from safeguard_desktop.security import keyring, sealing
+from safeguard_desktop.security.keyring import Unlocked
+from safeguard_desktop.services import audit, presence, rotation
 from safeguard_desktop.services.errors import ServiceError, StorageProblem
 from safeguard_desktop.services.faults import plain_message
-from safeguard_desktop.services.keyring import Unlocked
 from safeguard_desktop.services.presence import Presence
 from safeguard_desktop.store import migrate
 from safeguard_desktop.store.engine import (

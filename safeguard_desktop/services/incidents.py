@@ -7,8 +7,6 @@ content, nudes of under-18s) nothing but the fact of a report is kept: no links,
 
 from __future__ import annotations
 
-import enum
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,46 +15,28 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from safeguard_desktop.domain.incidents import DEFAULT_AXIS, Category, FourCs, is_guarded
+from safeguard_desktop.domain.incidents import (
+    DEFAULT_AXIS,
+    INVOLVEMENTS,
+    REFERRAL_TO,
+    Category,
+    EntryKind,
+    FourCs,
+    Status,
+    Urgency,
+    pointer_problem,
+)
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
-from safeguard_desktop.services import audit, sealing
+from safeguard_desktop.security import sealing
+from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound, ValidationError
 from safeguard_desktop.store.models import Incident, IncidentEntry, IncidentPerson, Pupil
 
-
-class Urgency(enum.StrEnum):
-    """How soon it needs acting on."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    IMMEDIATE = "immediate danger"
-
-
-class Status(enum.StrEnum):
-    """Where the incident stands."""
-
-    OPEN = "open"
-    MONITORING = "monitoring"
-    CLOSED = "closed"
-
-
-class EntryKind(enum.StrEnum):
-    """Kinds of chronology entry."""
-
-    ACTION = "action"
-    REFERRAL = "referral"
-    DECISION = "decision"
-    OUTCOME = "outcome"
-    CORRECTION = "correction"
-    STATUS = "status"
-
-
-REFERRAL_TO = ("platform", "IWF", "police", "CEOP", "helpline", "LADO", "parents", "children's social care", "other")
-INVOLVEMENTS = ("affected", "alleged", "witness", "reporter")
-_WEB_ADDRESS = re.compile(r"(https?://|www\.|\b[\w-]+\.(com|co\.uk|org|net|uk|io|ly|me|tv)\b/?)", re.IGNORECASE)
+# The rules (urgency, status, entry kinds, referral targets, the pointer guard) are the domain's; screens and the
+# CLI reach them here too, beside the services that apply them.
+__all__ = ["INVOLVEMENTS", "REFERRAL_TO", "EntryKind", "Status", "Urgency"]
 
 
 @dataclass(frozen=True)
@@ -156,19 +136,9 @@ def _one_line(value: str, what: str, limit: int) -> str:
 
 
 def _guard(category: Category, *texts: str, links: Sequence[str] = ()) -> None:
-    if not is_guarded(category):
-        return
-    if links:
-        raise ValidationError(
-            f"For {category.value} nothing may be kept but the fact of the report: no links, images or files. "
-            "Do not view, copy or forward it; report it (IWF, police) and record the reference."
-        )
-    for text in texts:
-        if _WEB_ADDRESS.search(text):
-            raise ValidationError(
-                f"For {category.value} no web address may be recorded. Report the address to the IWF instead, "
-                "and record only that you reported it, when, and the reference."
-            )
+    problem = pointer_problem(category, *texts, links=list(links))
+    if problem is not None:
+        raise ValidationError(problem)
 
 
 def checked_input(data: IncidentInput) -> dict[str, Any]:

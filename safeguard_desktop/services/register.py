@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.pupils import display_name
-from safeguard_desktop.services import audit, sealing
+from safeguard_desktop.security import sealing
+from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound
 from safeguard_desktop.services.snapshot import (

@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import String, Text, select, update
 
 from safeguard_desktop import faultpoints
-from safeguard_desktop.services import audit, authority, envelopes, keyring, presence, sealed_box, sealing
+from safeguard_desktop.security import authority, envelopes, keyring, sealed_box, sealing
+from safeguard_desktop.services import audit, presence
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.errors import PermissionDenied
 from safeguard_desktop.services.settings import read_setting, write_setting

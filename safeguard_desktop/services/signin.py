@@ -12,7 +12,8 @@ from sqlalchemy.exc import DBAPIError
 
 from safeguard_desktop import faultpoints, paths
 from safeguard_desktop.folder_access import FolderNotProtected, protect_folder
-from safeguard_desktop.services import accounts, keyring, settings, staff_reports, staff_room, throttle
+from safeguard_desktop.security import keyring, throttle
+from safeguard_desktop.services import accounts, settings, staff_reports, staff_room
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import ServiceError, ValidationError

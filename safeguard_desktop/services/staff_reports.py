@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop import paths
 from safeguard_desktop.files import write_atomically
-from safeguard_desktop.services import audit, keyring, profile_notes
+from safeguard_desktop.security import keyring, profile_notes
+from safeguard_desktop.security.keyring import Unlocked
+from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.errors import PermissionDenied, ServiceError
-from safeguard_desktop.services.keyring import Unlocked
 from safeguard_desktop.services.staff_room import (
     REPORT_BUDGET,
     StaffRoomProblem,

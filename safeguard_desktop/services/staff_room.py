@@ -32,10 +32,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.files import write_atomically
-from safeguard_desktop.services import audit, keyring, profile_notes
+from safeguard_desktop.security import keyring, profile_notes
+from safeguard_desktop.security.keyring import Unlocked
+from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.errors import PermissionDenied, ServiceError
-from safeguard_desktop.services.keyring import Unlocked
 
 ROOM = "staffroom"
 PUBLISHED = "published.json"
@@ -66,7 +67,7 @@ def _unb64(text: Any) -> bytes:
 
 def agreed(private: bytes, public: bytes, context: str) -> bytes:
     """The key two X25519 key holders share (either side computes it), bound to what it protects."""
-    from safeguard_desktop.services.sealed_box import agreed_key
+    from safeguard_desktop.security.sealed_box import agreed_key
 
     return agreed_key(private, public, b"safeguard staff room v1\x1f" + context.encode("utf-8"))
 

@@ -18,9 +18,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from safeguard_desktop.services import audit, backup, profile_notes
+from safeguard_desktop.security import profile_notes
+from safeguard_desktop.security.keyring import Unlocked
+from safeguard_desktop.services import audit, backup
 from safeguard_desktop.services.actors import Actor
-from safeguard_desktop.services.keyring import Unlocked
 from safeguard_desktop.store.models import AuditEntry
 
 _STAMP = re.compile(r"register-(\d{4}-\d{2}-\d{2}_\d{6})")
@@ -125,7 +126,8 @@ def authorship(folder: Path, keys: Unlocked | None) -> tuple[Callable[[AuditEntr
     """A lead's check of each entry's mark against the account it names (current or earlier personal key, under the
     safeguarding key of its generation), and the entry from which the leads signed that every entry is marked.
     (None, 0) for an account that holds no safeguarding key (only leads can check marks)."""
-    from safeguard_desktop.services import keyring, rotation
+    from safeguard_desktop.security import keyring
+    from safeguard_desktop.services import rotation
 
     if keys is None or keys.safeguarding_private is None:
         return None, 0

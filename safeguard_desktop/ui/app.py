@@ -97,7 +97,7 @@ def sign_in_or_create(
     Returns the open register and who signed in; None when the person cancelled; False for an unencrypted
     register from an earlier version, which opens the old way.
     """
-    from safeguard_desktop.services import keyring
+    from safeguard_desktop.security import keyring
     from safeguard_desktop.ui.signin import FirstRunDialog, RecoveryKeyDialog, SignInDialog
 
     if not paths.database_file(folder).exists() and not keyring.is_protected(folder):

@@ -66,7 +66,7 @@ class SignInDialog(Dialog):
 
     def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent, "Sign in — Safeguard Desktop", size=(460, 260), keep_open=True)
-        from safeguard_desktop.services import keyring
+        from safeguard_desktop.security import keyring
 
         self.folder = folder
         self.result_: tuple[Register | StaffDesk, Actor] | None = None
@@ -305,7 +305,7 @@ class FirstRunDialog(Dialog):
 
     def use_folder(self, folder: Path) -> None:
         """The folder chosen: shown, and opened for sign-in when it holds a register already."""
-        from safeguard_desktop.services import keyring
+        from safeguard_desktop.security import keyring
 
         self._show_folder(folder)
         if keyring.is_protected(folder) and self._remember():

@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_datetime
-from safeguard_desktop.services import keyring, staff_reports, staff_room
+from safeguard_desktop.security import keyring
+from safeguard_desktop.services import staff_reports, staff_room
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.incident_people import PupilChoice

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from safeguard_desktop.files import write_atomically
-from safeguard_desktop.services import authority
+from safeguard_desktop.security import authority
 from safeguard_desktop.services.errors import ServiceError
 
 SLOTS_FILE = "keyslots.json"
@@ -353,7 +353,7 @@ def _open_slot(
     params = {k: int(v) for k, v in slot["argon2"].items()}
     kek = _derive(secret, _unb64(slot["salt"]), params)
     if slot.get("device"):
-        from safeguard_desktop.services import device_binding
+        from safeguard_desktop.security import device_binding
 
         held = device_binding.get(register_id, username)
         if held is None:
@@ -390,7 +390,7 @@ def _current(data: dict[str, Any], keys: Unlocked, envelope_name: str, folder: P
     """The keys of the register's current generation: from the account's envelope when it has one of this
     generation, else from its slot when the slot was made in this generation; KeysReplaced otherwise. Then the
     keys of an interrupted replacement (``next``), when there is one for this account."""
-    from safeguard_desktop.services import envelopes
+    from safeguard_desktop.security import envelopes
 
     generation = int(data.get("generation", 0))
     opened = None
@@ -513,7 +513,7 @@ def unlock_with_recovery(folder: Path, recovery_key: str) -> Unlocked:
     """Open the recovery slot (the key printed at first run)."""
     data = _load(folder)
     public = _unb64(data["safeguarding_public"])
-    from safeguard_desktop.services.envelopes import RECOVERY
+    from safeguard_desktop.security.envelopes import RECOVERY
 
     opened = _open_slot(data["recovery"], _normal_recovery(recovery_key), "recovery", public, folder)
     return _checked(data, _current(data, opened, RECOVERY, folder), folder)
@@ -792,7 +792,7 @@ def bind_to_this_computer(folder: Path, keys: Unlocked, password: str) -> str:
     """After a sign-in: bind this account's slot to a new secret in this computer's credential store, so that its
     password alone (with every file) no longer opens it. "bound", "already" (bound before, or a change to it is
     pending), or "no store" (this computer has none the app trusts: the password alone protects it)."""
-    from safeguard_desktop.services import device_binding
+    from safeguard_desktop.security import device_binding
 
     if keys.from_pending or keys.username == "recovery" or keys.personal_private is None:
         return "already"

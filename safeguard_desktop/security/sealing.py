@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from safeguard_desktop.services import keyring, sealed_box
+from safeguard_desktop.security import keyring, sealed_box
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.errors import PermissionDenied
 from safeguard_desktop.store.engine import state_of

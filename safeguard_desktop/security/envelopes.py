@@ -45,7 +45,7 @@ def make(
     authority_private: bytes | None = None,
 ) -> dict[str, Any]:
     """An envelope for the holder of ``personal_public``'s private half."""
-    from safeguard_desktop.services import sealed_box
+    from safeguard_desktop.security import sealed_box
 
     payload: dict[str, Any] = {"generation": generation}
     if database_key is not None:
@@ -60,8 +60,8 @@ def make(
 def open_envelope(envelope: Any, personal_private: bytes) -> Opened | None:
     """The keys inside ``envelope``, or None when it is not sealed to this key, is damaged, or disagrees with
     itself about its generation."""
-    from safeguard_desktop.services import sealed_box
-    from safeguard_desktop.services.keyring import KeyError_
+    from safeguard_desktop.security import sealed_box
+    from safeguard_desktop.security.keyring import KeyError_
 
     try:
         payload = json.loads(sealed_box.open_sealed(personal_private, str(envelope["sealed"])))

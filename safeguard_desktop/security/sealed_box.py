@@ -8,7 +8,7 @@ import base64
 import os
 from collections.abc import Callable
 
-from safeguard_desktop.services.keyring import KeyError_
+from safeguard_desktop.security.keyring import KeyError_
 
 SEALED_PREFIX = "sealed:v1:"
 
