@@ -65,7 +65,7 @@ def bench_startup(runs: int = 7) -> None:
     to the first paint of the register — each against a bare PySide6 window with an empty table."""
     encrypted = OUT / "school-2000-encrypted"
     if not (encrypted / "keyslots.json").exists():
-        from safeguard_desktop.services.signin import create_demo_register
+        from safeguard_desktop.services.accounts.signin import create_demo_register
 
         create_demo_register(encrypted, pupils=2000)[0].close()
     child("bare")
@@ -147,8 +147,8 @@ def bench_import() -> None:
     from sqlalchemy import insert
     from stdnum.gb import upn as stdnum_upn
 
-    from safeguard_desktop.services import mis_import
-    from safeguard_desktop.services.mis_files import read_pupil_file
+    from safeguard_desktop.services.pupils import mis_import
+    from safeguard_desktop.services.pupils.mis_files import read_pupil_file
     from safeguard_desktop.store.models import Pupil
 
     path = OUT / "pupils-10000.csv"
@@ -300,7 +300,7 @@ def bench_print() -> None:
     from safeguard_desktop.documents.letters import LetterEvent, LetterPupil, LetterSchool, render_letters
     from safeguard_desktop.domain.events import FilmingPolicy, policy_text
     from safeguard_desktop.domain.slips import SlipReference
-    from safeguard_desktop.services import print_queue
+    from safeguard_desktop.services.events import print_queue
     from safeguard_desktop.ui.printing import draw_pages
 
     app = QApplication.instance() or QApplication(["bench"])
@@ -379,7 +379,7 @@ def _trust_register(pupils: int, incidents: int, *, sealed_facts: bool = True) -
     from sqlalchemy import insert, select
 
     from safeguard_desktop.security import sealing
-    from safeguard_desktop.services.signin import create_demo_register
+    from safeguard_desktop.services.accounts.signin import create_demo_register
     from safeguard_desktop.store.models import Incident, IncidentEntry, IncidentPerson
 
     folder = OUT / f"school-{pupils}-{incidents}-encrypted{'' if sealed_facts else '-plain-facts'}"
@@ -430,7 +430,7 @@ def bench_incidents() -> None:
 
     from safeguard_desktop.security import sealed_box
     from safeguard_desktop.services import incidents
-    from safeguard_desktop.services.signin import sign_in
+    from safeguard_desktop.services.accounts.signin import sign_in
     from safeguard_desktop.store.models import Incident, IncidentEntry
 
     folder = _trust_register(2_000, 10_000)
@@ -473,12 +473,12 @@ def bench_keys() -> None:
     from argon2.low_level import Type, hash_secret_raw
 
     from safeguard_desktop.security import keyring
-    from safeguard_desktop.services import rotation
-    from safeguard_desktop.services.signin import sign_in
+    from safeguard_desktop.services.accounts import rotation
+    from safeguard_desktop.services.accounts.signin import sign_in
 
     small = OUT / "school-2000-encrypted"
     if not (small / "keyslots.json").exists():
-        from safeguard_desktop.services.signin import create_demo_register
+        from safeguard_desktop.services.accounts.signin import create_demo_register
 
         create_demo_register(small, pupils=2000)[0].close()
     bare = statistics.median(

@@ -67,7 +67,7 @@ def main() -> None:
         from safeguard_desktop.ui.app import preload_store
 
         preload_store()
-        from safeguard_desktop.services.signin import sign_in
+        from safeguard_desktop.services.accounts.signin import sign_in
         from safeguard_desktop.ui.context import AppContext
         from safeguard_desktop.ui.main_window import MainWindow
 

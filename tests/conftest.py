@@ -129,7 +129,7 @@ def cli_register(
     """A new encrypted register made with the CLI (``init``, or ``demo`` with its accounts); returns the arguments
     that sign in as its DSL, as office automation would run the command."""
     from safeguard_desktop.cli import main
-    from safeguard_desktop.services.signin import DEMO_ACCOUNTS
+    from safeguard_desktop.services.accounts.signin import DEMO_ACCOUNTS
 
     data = tmp_path / "data"
     secret = tmp_path / "lead.password"

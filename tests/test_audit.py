@@ -12,10 +12,10 @@ import pytest
 from alembic import command
 from alembic.config import Config
 
-from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import PermissionDenied
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store import migrate
 from safeguard_desktop.store.engine import make_engine, read_session, write_session
 
@@ -166,7 +166,7 @@ def test_cli_verify_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[str
     import csv
 
     from safeguard_desktop.cli import main
-    from safeguard_desktop.services.signin import DEMO_ACCOUNTS
+    from safeguard_desktop.services.accounts.signin import DEMO_ACCOUNTS
 
     from .conftest import cli_register, raw_database
 
@@ -223,7 +223,7 @@ def test_a_cut_tail_stays_caught_however_many_entries_follow(reg: Register, dsl:
 
 
 def test_everything_deleted_with_its_anchor_is_caught_by_the_backups(tmp_path: Path, dsl: Actor) -> None:
-    from safeguard_desktop.services import backup, trail_check
+    from safeguard_desktop.services.records import backup, trail_check
 
     reg = open_register(tmp_path / "data")
     fill(reg, dsl, 6)
@@ -245,7 +245,7 @@ def test_two_accounts_open_in_one_process_mark_their_own_entries(tmp_path) -> No
     URL, where the second sign-in took over the first one's marks)."""
     from sqlalchemy import select
 
-    from safeguard_desktop.services.signin import DEMO_ACCOUNTS, create_demo_register, sign_in
+    from safeguard_desktop.services.accounts.signin import DEMO_ACCOUNTS, create_demo_register, sign_in
     from safeguard_desktop.store.models import AuditEntry
 
     create_demo_register(tmp_path, pupils=5)[0].close()

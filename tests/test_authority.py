@@ -12,10 +12,11 @@ import pytest
 
 from safeguard_desktop.domain.incidents import Category
 from safeguard_desktop.security import authority, keyring
-from safeguard_desktop.services import accounts, audit, incidents
+from safeguard_desktop.services import accounts, incidents
+from safeguard_desktop.services.accounts.signin import create_register, sign_in
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.errors import PermissionDenied
-from safeguard_desktop.services.signin import create_register, sign_in
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.services.transaction import read_session, write_session
 
 from .conftest import raw_database

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from safeguard_desktop.cli import main
-from safeguard_desktop.services import audit, backup
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import open_register
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
+from safeguard_desktop.services.records import audit, backup
 from safeguard_desktop.store.engine import read_session, write_session
 
 from .test_crash_safety import WRITER, _register
@@ -88,7 +88,7 @@ def test_scheduled_backups_are_made_when_due_and_only_the_newest_are_kept(tmp_pa
     import os
     from datetime import datetime, timedelta
 
-    from safeguard_desktop.services.signin import create_register
+    from safeguard_desktop.services.accounts.signin import create_register
 
     reg, dsl, _ = create_register(tmp_path / "r", "Elm Primary", "a.lead", "Ann Lead", "quiet harbour lamp twelve")
     usb = tmp_path / "usb"

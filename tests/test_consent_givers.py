@@ -11,9 +11,10 @@ import pytest
 
 from safeguard_desktop.cli import main
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route, Verdict
-from safeguard_desktop.services import consent, consent_views, contact_import, contacts, register
+from safeguard_desktop.services import consent, register
+from safeguard_desktop.services.consent import consent_views, contact_import, contacts
 from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.services.pupils.mis_files import read_pupil_file
 from safeguard_desktop.store.engine import read_session, write_session
 
 from .conftest import SIMS_HEADERS, cli_register, upn, write_csv
@@ -107,7 +108,7 @@ def test_the_four_situations_give_the_answers_families_gave(tmp_path: Path, caps
     assert main([*args, "consent", "set", upn(3), *recording, "granted", "--contact", str(sam), "--route",
                  "paper slip", "--date", "20/11/2026", "--valid-until", "10/12/2026"]) == 0  # fmt: skip
     capsys.readouterr()
-    from safeguard_desktop.services.signin import sign_in
+    from safeguard_desktop.services.accounts.signin import sign_in
 
     folder = tmp_path / "data"
     reg, lead = sign_in(folder, "lead", (tmp_path / "lead.password").read_text(encoding="utf-8").strip())
@@ -127,7 +128,7 @@ def test_the_four_situations_give_the_answers_families_gave(tmp_path: Path, caps
 
 
 def test_earlier_free_text_decisions_are_attached_to_the_contact_of_that_name(reg, dsl, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from safeguard_desktop.services import mis_import
+    from safeguard_desktop.services.pupils import mis_import
 
     table = read_pupil_file(write_csv(tmp_path / "p.csv", [SIMS_HEADERS,
                                                            [upn(1), "1", "Khan", "Zara", "", "03/03/2019", "Year 2",
@@ -211,7 +212,7 @@ def test_online_form_replies_are_matched_or_wait_to_be_matched_by_hand(
 ) -> None:
     args = _school(tmp_path, capsys)
     from safeguard_desktop.domain.slips import SlipReference
-    from safeguard_desktop.services.signin import sign_in
+    from safeguard_desktop.services.accounts.signin import sign_in
 
     assert main([*args, "events", "create", "--name", "Carols", "--date", "15/12/2026", "--policy", "personal-use",
                  "--footage", "--year", "Year 2"]) == 0  # fmt: skip

@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route, Verdict
-from safeguard_desktop.services import consent, mis_import, register, settings
+from safeguard_desktop.services import consent, register, settings
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.consent import DecisionInput
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
-from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.services.pupils import mis_import
+from safeguard_desktop.services.pupils.mis_files import read_pupil_file
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.store.models import AuditEntry, ConsentDecision
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import open_register
 from safeguard_desktop.services.demo import create_demo_school
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.engine import read_session, write_session
 
 WRITER = textwrap.dedent(
@@ -30,7 +30,7 @@ WRITER = textwrap.dedent(
 
     from safeguard_desktop.services import incidents
     from safeguard_desktop.security import keyring
-    from safeguard_desktop.services.signin import sign_in
+    from safeguard_desktop.services.accounts.signin import sign_in
 
     folder, tag, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if keyring.is_protected(__import__("pathlib").Path(folder)):
@@ -57,7 +57,7 @@ PASSWORD = "crash test password one"
 def _register(tmp_path: Path, dsl: Actor, *, encrypted: bool = False) -> Path:
     from safeguard_desktop.domain.incidents import Category
     from safeguard_desktop.services import incidents
-    from safeguard_desktop.services.signin import create_register
+    from safeguard_desktop.services.accounts.signin import create_register
 
     if encrypted:
         reg, dsl = create_register(tmp_path, "Crash School", "lead", "Lead", PASSWORD)[:2]
@@ -138,7 +138,7 @@ def test_sigkill_during_writes_loses_no_acknowledged_commit(tmp_path: Path, dsl:
     # The incident entry written in the same transaction is there exactly when the decisions are.
     assert _entries(folder) == len(set(notes))
     if encrypted:
-        from safeguard_desktop.services.signin import sign_in
+        from safeguard_desktop.services.accounts.signin import sign_in
 
         reg, dsl = sign_in(folder, "lead", PASSWORD)
     else:

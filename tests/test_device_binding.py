@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from safeguard_desktop.security import device_binding, keyring
 from safeguard_desktop.services import accounts
+from safeguard_desktop.services.accounts.signin import bind_keys, confirm_again, create_register, recover, sign_in
 from safeguard_desktop.services.actors import Role
-from safeguard_desktop.services.signin import bind_keys, confirm_again, create_register, recover, sign_in
 from safeguard_desktop.store.engine import write_session
 
 LEAD = "binding test lead password"

@@ -11,11 +11,12 @@ import pytest
 from safeguard_desktop.cli import main
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route, Verdict
 from safeguard_desktop.domain.events import FilmingPolicy, policy_text
-from safeguard_desktop.services import consent, events, mis_import
+from safeguard_desktop.services import consent, events
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.services.pupils import mis_import
+from safeguard_desktop.services.pupils.mis_files import read_pupil_file
 from safeguard_desktop.store.engine import read_session, write_session
 
 from .conftest import SIMS_HEADERS, TODAY, sims_rows, upn, write_csv

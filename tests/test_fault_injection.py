@@ -14,8 +14,9 @@ import pytest
 import sqlcipher3
 
 from safeguard_desktop import faultpoints
-from safeguard_desktop.services import audit, events
-from safeguard_desktop.services.signin import DEMO_ACCOUNTS, sign_in
+from safeguard_desktop.services import events
+from safeguard_desktop.services.accounts.signin import DEMO_ACCOUNTS, sign_in
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.engine import read_session
 
 from .conftest import raw_database

@@ -13,10 +13,10 @@ import pytest
 
 from safeguard_desktop.cli import main
 from safeguard_desktop.security import keyring
-from safeguard_desktop.services import audit
 from safeguard_desktop.services.accounts import FAILED_LOG, SignInFailed
+from safeguard_desktop.services.accounts.signin import DEMO_ACCOUNTS, create_register, sign_in
 from safeguard_desktop.services.errors import ServiceError
-from safeguard_desktop.services.signin import DEMO_ACCOUNTS, create_register, sign_in
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.engine import read_session
 
 from .conftest import LEAD_PASSWORD, cli_register
@@ -147,8 +147,8 @@ def test_an_empty_register_file_is_never_taken_for_a_new_register(school: Path) 
 
 WRITER = """
 import sys
-from safeguard_desktop.services import audit
-from safeguard_desktop.services.signin import sign_in
+from safeguard_desktop.services.records import audit
+from safeguard_desktop.services.accounts.signin import sign_in
 from safeguard_desktop.store.engine import write_session
 reg, actor = sign_in(sys.argv[1], "lead", sys.argv[2])
 for n in range(15):
@@ -174,7 +174,7 @@ def test_concurrent_writers_move_the_anchor_without_crashing(school: Path) -> No
 
 HOLDER = """
 import sys
-from safeguard_desktop.services.signin import sign_in
+from safeguard_desktop.services.accounts.signin import sign_in
 reg, actor = sign_in(sys.argv[1], "lead", sys.argv[2])
 print("open", flush=True)
 sys.stdin.readline()
@@ -183,7 +183,7 @@ reg.close()
 
 
 def _backup(school: Path) -> Path:
-    from safeguard_desktop.services import backup
+    from safeguard_desktop.services.records import backup
 
     reg, actor = sign_in(school, "lead", LEAD_PASSWORD)
     try:
@@ -193,8 +193,8 @@ def _backup(school: Path) -> Path:
 
 
 def test_restore_is_refused_while_another_process_has_the_register_open(school: Path) -> None:
-    from safeguard_desktop.services import backup
     from safeguard_desktop.services.presence import RegisterInUse
+    from safeguard_desktop.services.records import backup
 
     copy = _backup(school)
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(school), LEAD_PASSWORD], cwd=ROOT, text=True,

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from safeguard_desktop.cli import main
-from safeguard_desktop.services import audit, backup
 from safeguard_desktop.services.accounts import SignInFailed
+from safeguard_desktop.services.accounts.signin import create_register, sign_in
 from safeguard_desktop.services.errors import ServiceError
-from safeguard_desktop.services.signin import create_register, sign_in
+from safeguard_desktop.services.records import audit, backup
 from safeguard_desktop.store.engine import read_session
 
 from .conftest import LEAD_PASSWORD

@@ -226,7 +226,7 @@ def test_text_from_data_is_never_markup(qtbot, tmp_path: Path, window: MainWindo
 
 
 def test_back_up_from_the_file_menu(qtbot, tmp_path: Path, window: MainWindow, answers) -> None:  # type: ignore[no-untyped-def]
-    from safeguard_desktop.services.backup import BACKUP_SUFFIX, check_backup
+    from safeguard_desktop.services.records.backup import BACKUP_SUFFIX, check_backup
 
     assert window.backup_action.isEnabled() and window.audit_action.isEnabled()
     (tmp_path / "usb").mkdir()

@@ -12,10 +12,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from safeguard_desktop.domain.consent import Verdict
-from safeguard_desktop.services import contact_import, mis_import
 from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.consent import contact_import
 from safeguard_desktop.services.database import Register
-from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.services.pupils import mis_import
+from safeguard_desktop.services.pupils.mis_files import read_pupil_file
 from safeguard_desktop.store.engine import write_session
 from safeguard_desktop.ui import background
 from safeguard_desktop.ui.context import AppContext
@@ -110,7 +111,7 @@ def test_form_replies_import_in_the_app_and_matching_the_unmatched_by_hand(qtbot
 
 
 def test_legal_hold_and_restore_from_the_app(qtbot, window: MainWindow, tmp_path: Path, answers) -> None:  # type: ignore[no-untyped-def]
-    from safeguard_desktop.services import backup
+    from safeguard_desktop.services.records import backup
     from safeguard_desktop.store.engine import read_session
     from safeguard_desktop.store.models import Pupil
 
@@ -164,7 +165,8 @@ def test_the_register_screen_shows_the_pupils_refusal_and_the_yearly_grant_kept(
     from datetime import date
 
     from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
-    from safeguard_desktop.services import consent, contacts
+    from safeguard_desktop.services import consent
+    from safeguard_desktop.services.consent import contacts
 
     with write_session(window.context.engine) as session:
         pupil = consent.find_pupil_by_upn(session, upn(1))

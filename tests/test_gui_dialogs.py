@@ -18,10 +18,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDialogButtonBox
 
-from safeguard_desktop.services import audit, events
+from safeguard_desktop.services import events
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.demo import create_demo_school
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.ui import background
 from safeguard_desktop.ui.context import AppContext
@@ -258,7 +259,7 @@ def test_printing_sends_the_pdf_itself(qtbot, tmp_path: Path) -> None:  # type: 
 
     from PySide6.QtPrintSupport import QPrinter
 
-    from safeguard_desktop.services import print_queue
+    from safeguard_desktop.services.events import print_queue
     from safeguard_desktop.ui.pdf_preview import PdfPreviewDialog
 
     from .test_gui_preview import _pdf

@@ -107,7 +107,7 @@ def test_helpline_summary_from_the_screen_is_anonymised_until_names_are_ticked(
 
     from PySide6.QtPrintSupport import QPrinter
 
-    from safeguard_desktop.services import audit
+    from safeguard_desktop.services.records import audit
     from safeguard_desktop.store.engine import read_session
 
     screen = window.incidents_screen
@@ -206,7 +206,7 @@ def test_term_dates_dialog(qtbot, window: MainWindow, reg: Register) -> None:  #
 
 
 def test_wording_editor_previews_live_and_saves(qtbot, window: MainWindow, reg: Register) -> None:  # type: ignore[no-untyped-def]
-    from safeguard_desktop.services import templates
+    from safeguard_desktop.services.events import templates
     from safeguard_desktop.store.engine import read_session
 
     dialog = window.on_wording_action()

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QLabel
 
 from safeguard_desktop.security import keyring
 from safeguard_desktop.services.accounts import SignInFailed
+from safeguard_desktop.services.accounts.signin import DEMO_ACCOUNTS, create_demo_register
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.changes import Topic
-from safeguard_desktop.services.signin import DEMO_ACCOUNTS, create_demo_register
 from safeguard_desktop.ui import background
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.main_window import MainWindow
@@ -97,7 +97,7 @@ def test_sign_in_shows_demo_accounts_only_for_the_demo_and_refuses_a_wrong_passw
 def test_a_real_register_never_lists_accounts_and_the_recovery_key_resets_a_password(
     qtbot, tmp_path: Path, answers
 ) -> None:  # type: ignore[no-untyped-def]
-    from safeguard_desktop.services.signin import create_register
+    from safeguard_desktop.services.accounts.signin import create_register
 
     reg, _actor, recovery = create_register(tmp_path, "Elm Primary", "a.lead", "Ann Lead", PASSWORD)
     reg.close()
@@ -133,7 +133,7 @@ def _fill(qtbot, form, user: str, name: str, role: Role, password: str) -> None:
 def test_the_dsl_manages_accounts_from_the_settings_menu(qtbot, tmp_path: Path, answers) -> None:  # type: ignore[no-untyped-def]
     import pyotp
 
-    from safeguard_desktop.services.signin import create_register, sign_in
+    from safeguard_desktop.services.accounts.signin import create_register, sign_in
 
     reg, dsl, _ = create_register(tmp_path, "Elm Primary", "a.lead", "Ann Lead", PASSWORD)
     background.set_synchronous(True)
@@ -189,7 +189,7 @@ def test_the_dsl_manages_accounts_from_the_settings_menu(qtbot, tmp_path: Path, 
 def test_the_audit_trail_screen_filters_checks_and_exports(qtbot, tmp_path: Path, answers) -> None:  # type: ignore[no-untyped-def]
     import csv
 
-    from safeguard_desktop.services.signin import create_register, sign_in
+    from safeguard_desktop.services.accounts.signin import create_register, sign_in
 
     reg, _dsl, _ = create_register(tmp_path / "r", "Elm Primary", "a.lead", "Ann Lead", PASSWORD)
     reg.close()
@@ -226,8 +226,8 @@ def test_the_audit_trail_screen_filters_checks_and_exports(qtbot, tmp_path: Path
 
 
 def test_backups_on_a_schedule_from_the_window(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from safeguard_desktop.services import backup
-    from safeguard_desktop.services.signin import create_register
+    from safeguard_desktop.services.accounts.signin import create_register
+    from safeguard_desktop.services.records import backup
 
     reg, dsl, _ = create_register(tmp_path / "r", "Elm Primary", "a.lead", "Ann Lead", PASSWORD)
     background.set_synchronous(True)
@@ -250,8 +250,8 @@ def test_backups_on_a_schedule_from_the_window(qtbot, tmp_path: Path) -> None:  
 
 def test_anyone_changes_their_own_password_and_the_lead_sets_the_idle_lock(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from safeguard_desktop.services import settings
+    from safeguard_desktop.services.accounts.signin import create_register, sign_in
     from safeguard_desktop.services.errors import PermissionDenied
-    from safeguard_desktop.services.signin import create_register, sign_in
     from safeguard_desktop.store.engine import read_session, write_session
 
     reg, dsl, _ = create_register(tmp_path, "Elm Primary", "a.lead", "Ann Lead", PASSWORD)
@@ -264,7 +264,7 @@ def test_anyone_changes_their_own_password_and_the_lead_sets_the_idle_lock(qtbot
     assert "locks after 5 minutes" in dialog.status_label.text()
     dialog.set_lock(0)
     assert dialog.error_label.text()
-    from safeguard_desktop.services import staff_room
+    from safeguard_desktop.services.accounts import staff_room
     from safeguard_desktop.services.actors import Actor
     from safeguard_desktop.ui.staff.window import StaffWindow
 
@@ -298,7 +298,7 @@ def test_anyone_changes_their_own_password_and_the_lead_sets_the_idle_lock(qtbot
 
 
 def test_staff_start_on_their_reports_without_the_register(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from safeguard_desktop.services.signin import create_demo_register, sign_in
+    from safeguard_desktop.services.accounts.signin import create_demo_register, sign_in
     from safeguard_desktop.ui.staff.window import StaffWindow
 
     create_demo_register(tmp_path, pupils=10)[0].close()
@@ -319,8 +319,9 @@ def test_staff_log_a_concern_and_open_the_briefing_published_to_them(qtbot, tmp_
     from pypdf import PdfReader
 
     from safeguard_desktop.domain.events import FilmingPolicy
-    from safeguard_desktop.services import events, incidents, staff_room
-    from safeguard_desktop.services.signin import create_demo_register, sign_in
+    from safeguard_desktop.services import events, incidents
+    from safeguard_desktop.services.accounts import staff_room
+    from safeguard_desktop.services.accounts.signin import create_demo_register, sign_in
     from safeguard_desktop.store.engine import read_session, write_session
     from safeguard_desktop.ui.staff.window import StaffWindow
 
@@ -372,8 +373,9 @@ def test_a_leads_window_publishes_to_staff_after_an_event_changes(qtbot, tmp_pat
     from datetime import datetime, timedelta
 
     from safeguard_desktop.domain.events import FilmingPolicy
-    from safeguard_desktop.services import events, staff_room
-    from safeguard_desktop.services.signin import create_demo_register, sign_in
+    from safeguard_desktop.services import events
+    from safeguard_desktop.services.accounts import staff_room
+    from safeguard_desktop.services.accounts.signin import create_demo_register, sign_in
     from safeguard_desktop.store.engine import write_session
 
     create_demo_register(tmp_path, pupils=20)[0].close()

@@ -17,9 +17,11 @@ from openpyxl import Workbook
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.events import FilmingPolicy
 from safeguard_desktop.domain.incidents import Category
-from safeguard_desktop.services import consent, events, incidents, photos, templates
+from safeguard_desktop.services import consent, events, incidents
 from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.services.mis_files import ImportFileError, read_pupil_file
+from safeguard_desktop.services.events import templates
+from safeguard_desktop.services.pupils import photos
+from safeguard_desktop.services.pupils.mis_files import ImportFileError, read_pupil_file
 from safeguard_desktop.store.engine import write_session
 
 from .conftest import SIMS_HEADERS, sims_rows, upn, write_csv

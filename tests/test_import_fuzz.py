@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from safeguard_desktop.services import mis_import
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import open_register
 from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.services.mis_files import read_csv_bytes
+from safeguard_desktop.services.pupils import mis_import
+from safeguard_desktop.services.pupils.mis_files import read_csv_bytes
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.store.models import AuditEntry, Pupil
 

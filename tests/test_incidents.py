@@ -152,9 +152,10 @@ def test_helpline_summary_is_anonymised_by_default(tmp_path, reg: Register, dsl:
     from sqlalchemy import select
 
     from safeguard_desktop.cli import main
-    from safeguard_desktop.services import consent, mis_import
-    from safeguard_desktop.services.helpline import helpline_summary
-    from safeguard_desktop.services.mis_files import read_pupil_file
+    from safeguard_desktop.services import consent
+    from safeguard_desktop.services.incidents.helpline import helpline_summary
+    from safeguard_desktop.services.pupils import mis_import
+    from safeguard_desktop.services.pupils.mis_files import read_pupil_file
     from safeguard_desktop.store.models import AuditEntry
 
     from .conftest import SIMS_HEADERS, TODAY, upn, write_csv

@@ -19,9 +19,9 @@ from safeguard_desktop.cli import main
 from safeguard_desktop.files import write_atomically
 from safeguard_desktop.folder_access import USERS_SID, icacls_arguments
 from safeguard_desktop.security import keyring
+from safeguard_desktop.services.accounts.signin import create_register, sign_in
 from safeguard_desktop.services.csv_export import write_safe_csv
 from safeguard_desktop.services.errors import FileInUse
-from safeguard_desktop.services.signin import create_register, sign_in
 
 from .conftest import LEAD_PASSWORD, cli_register
 
@@ -262,8 +262,8 @@ def test_a_register_on_a_unc_share_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
 def test_every_file_of_a_register_and_its_backup_is_its_owners_alone(tmp_path: Path) -> None:
-    from safeguard_desktop.services import backup
     from safeguard_desktop.services.accounts import SignInFailed
+    from safeguard_desktop.services.records import backup
 
     os.umask(0o022)  # the usual umask: files would be world-readable by default
     folder = tmp_path / "register"

@@ -13,11 +13,13 @@ from safeguard_desktop.cli import main
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.events import FilmingPolicy
 from safeguard_desktop.domain.slips import SlipReference, parse_reference
-from safeguard_desktop.services import consent, events, letters, mis_import
+from safeguard_desktop.services import consent, events
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import PermissionDenied
-from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.services.events import letters
+from safeguard_desktop.services.pupils import mis_import
+from safeguard_desktop.services.pupils.mis_files import read_pupil_file
 from safeguard_desktop.store.engine import write_session
 
 from .conftest import SIMS_HEADERS, TODAY, upn, write_csv
@@ -126,8 +128,9 @@ def test_cli_letters(tmp_path: Path, school: tuple[Register, int], capsys: pytes
 
 def test_recording_a_returned_slip(school: tuple[Register, int], dsl: Actor, office: Actor) -> None:
     from safeguard_desktop.domain.consent import Verdict
-    from safeguard_desktop.services import register, slips
+    from safeguard_desktop.services import register
     from safeguard_desktop.services.errors import ConflictError
+    from safeguard_desktop.services.events import slips
     from safeguard_desktop.store.engine import read_session
 
     reg, event_id = school
@@ -230,8 +233,8 @@ def test_big_batches_encode_in_a_worker_process_with_the_same_codes(monkeypatch:
 def test_the_slip_asks_only_what_the_events_policy_needs(  # type: ignore[no-untyped-def]
     school: tuple[Register, int], dsl: Actor, office: Actor, policy, footage, asked, not_asked
 ) -> None:
-    from safeguard_desktop.services import slips
     from safeguard_desktop.services.errors import ValidationError
+    from safeguard_desktop.services.events import slips
 
     reg, _ = school
     with write_session(reg.engine) as session:

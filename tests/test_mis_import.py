@@ -8,11 +8,11 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from safeguard_desktop.services import mis_import
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import PermissionDenied
-from safeguard_desktop.services.mis_files import ImportFileError, read_pupil_file
+from safeguard_desktop.services.pupils import mis_import
+from safeguard_desktop.services.pupils.mis_files import ImportFileError, read_pupil_file
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.store.models import AuditEntry, Pupil
 

@@ -12,11 +12,13 @@ from pypdf import PdfReader
 from safeguard_desktop.cli import main
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.events import FilmingPolicy
-from safeguard_desktop.services import consent, events, mis_import, notices
+from safeguard_desktop.services import consent, events
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import PermissionDenied
-from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.services.events import notices
+from safeguard_desktop.services.pupils import mis_import
+from safeguard_desktop.services.pupils.mis_files import read_pupil_file
 from safeguard_desktop.store.engine import write_session
 
 from .conftest import SIMS_HEADERS, TODAY, upn, write_csv

@@ -18,9 +18,10 @@ import sqlcipher3
 
 from safeguard_desktop.domain.incidents import Category, FourCs
 from safeguard_desktop.security import keyring
-from safeguard_desktop.services import accounts, incidents, retention, statistics, subject_access
-from safeguard_desktop.services.incidents import EntryKind, Status, Urgency
-from safeguard_desktop.services.signin import DEMO_ACCOUNTS, create_demo_register, sign_in
+from safeguard_desktop.services import accounts, incidents
+from safeguard_desktop.services.accounts.signin import DEMO_ACCOUNTS, create_demo_register, sign_in
+from safeguard_desktop.services.incidents import EntryKind, Status, Urgency, statistics
+from safeguard_desktop.services.records import retention, subject_access
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.store.models import Incident, IncidentEntry, IncidentPerson
 

@@ -13,29 +13,15 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.events import FilmingPolicy
 from safeguard_desktop.domain.incidents import Category
-from safeguard_desktop.services import (
-    accounts,
-    audit,
-    backup,
-    consent,
-    demo,
-    events,
-    incident_people,
-    incidents,
-    letters,
-    mis_import,
-    notices,
-    photos,
-    register,
-    retention,
-    settings,
-    statistics,
-    templates,
-)
+from safeguard_desktop.services import accounts, consent, demo, events, incidents, register, settings
 from safeguard_desktop.services.actors import ALLOWED, Actor, Operation, Role
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import PermissionDenied, ServiceError
-from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.services.events import letters, notices, templates
+from safeguard_desktop.services.incidents import incident_people, statistics
+from safeguard_desktop.services.pupils import mis_import, photos
+from safeguard_desktop.services.pupils.mis_files import read_pupil_file
+from safeguard_desktop.services.records import audit, backup, retention
 from safeguard_desktop.store.engine import write_session
 
 from .conftest import SIMS_HEADERS, sims_rows, write_csv
@@ -150,7 +136,7 @@ def test_the_roles_in_the_matrix_are_the_ones_the_field_expects() -> None:
 
 @pytest.mark.parametrize("role", list(Role))
 def test_backup_permissions(tmp_path: Path, school: Register, role: Role) -> None:
-    from safeguard_desktop.services import backup
+    from safeguard_desktop.services.records import backup
 
     actor = Actor(f"someone ({role})", role)
     allowed = role in ALLOWED[Operation.MANAGE_BACKUPS]

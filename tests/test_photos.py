@@ -10,10 +10,11 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from safeguard_desktop.services import notices, photos
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
+from safeguard_desktop.services.events import notices
+from safeguard_desktop.services.pupils import photos
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.store.models import PupilPhoto
 

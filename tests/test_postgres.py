@@ -17,10 +17,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route, Verdict
-from safeguard_desktop.services import consent, mis_import, register
+from safeguard_desktop.services import consent, register
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register, open_register
-from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.services.pupils import mis_import
+from safeguard_desktop.services.pupils.mis_files import read_pupil_file
 from safeguard_desktop.store import migrate
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.store.models import Pupil

@@ -18,12 +18,13 @@ from safeguard_desktop.domain.retention import (
     consent_review_date,
     event_review_date,
 )
-from safeguard_desktop.services import consent, events, incidents, mis_import
+from safeguard_desktop.services import consent, events, incidents
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import PermissionDenied
-from safeguard_desktop.services.mis_files import read_pupil_file
-from safeguard_desktop.services.retention import review
+from safeguard_desktop.services.pupils import mis_import
+from safeguard_desktop.services.pupils.mis_files import read_pupil_file
+from safeguard_desktop.services.records.retention import review
 from safeguard_desktop.store.engine import write_session
 from safeguard_desktop.store.models import Pupil
 
@@ -82,8 +83,8 @@ def test_apply_deletes_what_is_due_leaves_a_stub_and_respects_legal_hold(
     from sqlalchemy import func, select
 
     from safeguard_desktop.cli import main
-    from safeguard_desktop.services import retention
     from safeguard_desktop.services.actors import Role
+    from safeguard_desktop.services.records import retention
     from safeguard_desktop.store.models import AuditEntry, ConsentDecision, Event, Incident
 
     rows = [[upn(1), "1", "Gone", "Pupil", "", "01/09/2000", "Year 13", "13A"],

@@ -15,10 +15,12 @@ import sqlcipher3
 
 from safeguard_desktop.domain.incidents import Category
 from safeguard_desktop.security import authority, keyring, sealed_box
-from safeguard_desktop.services import accounts, audit, consent, incidents, rotation
+from safeguard_desktop.services import accounts, consent, incidents
+from safeguard_desktop.services.accounts import rotation
+from safeguard_desktop.services.accounts.signin import create_register, recover, sign_in
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.presence import RegisterInUse, enter
-from safeguard_desktop.services.signin import create_register, recover, sign_in
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.engine import read_session, write_session
 
 from .conftest import SIMS_HEADERS, TODAY, key_opens, upn, write_csv
@@ -43,8 +45,8 @@ def _sealed_summaries(folder: Path, key: bytes) -> list[str]:
 
 @pytest.fixture
 def school(tmp_path: Path) -> Path:
-    from safeguard_desktop.services import mis_import
-    from safeguard_desktop.services.mis_files import read_pupil_file
+    from safeguard_desktop.services.pupils import mis_import
+    from safeguard_desktop.services.pupils.mis_files import read_pupil_file
 
     folder = tmp_path / "school"
     reg, dsl, recovery = create_register(folder, "Oakfield Primary", "a.lead", "Ann Lead", LEAD)
@@ -255,7 +257,7 @@ def test_without_the_hand_over_link_a_record_signed_with_the_old_key_is_refused(
 
 
 def test_a_backup_from_before_the_replacement_restores_under_the_current_keys(school: Path, tmp_path: Path) -> None:
-    from safeguard_desktop.services import backup
+    from safeguard_desktop.services.records import backup
 
     reg, actor = sign_in(school, "a.lead", LEAD)
     saved = backup.back_up(reg.engine, reg.folder, actor, tmp_path / "copies")

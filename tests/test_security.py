@@ -14,11 +14,13 @@ import sqlcipher3
 
 from safeguard_desktop.domain.incidents import Category
 from safeguard_desktop.security import keyring, sealed_box
-from safeguard_desktop.services import accounts, audit, backup, consent, incidents, mis_import, register
+from safeguard_desktop.services import accounts, consent, incidents, register
+from safeguard_desktop.services.accounts.signin import create_register, recover, sign_in
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.errors import ConflictError, PermissionDenied, ValidationError
-from safeguard_desktop.services.mis_files import read_pupil_file
-from safeguard_desktop.services.signin import create_register, recover, sign_in
+from safeguard_desktop.services.pupils import mis_import
+from safeguard_desktop.services.pupils.mis_files import read_pupil_file
+from safeguard_desktop.services.records import audit, backup
 from safeguard_desktop.store.engine import read_session, write_session
 
 from .conftest import SIMS_HEADERS, TODAY, upn, write_csv
@@ -229,7 +231,7 @@ def test_a_missing_key_file_gives_a_plain_message_and_changes_nothing(
 
 
 def test_staff_read_their_own_report_and_nothing_else(school: Path) -> None:
-    from safeguard_desktop.services import staff_reports, staff_room
+    from safeguard_desktop.services.accounts import staff_reports, staff_room
 
     reg, dsl = sign_in(school, "a.lead", PASSWORD)
     assert reg.keys is not None
@@ -267,7 +269,7 @@ def test_a_missing_register_file_is_not_replaced_by_an_empty_one(school: Path) -
 
 
 def test_two_staff_with_the_same_name_see_only_their_own_reports(school: Path) -> None:
-    from safeguard_desktop.services import staff_reports, staff_room
+    from safeguard_desktop.services.accounts import staff_reports, staff_room
 
     reg, dsl = sign_in(school, "a.lead", PASSWORD)
     assert reg.keys is not None

@@ -12,9 +12,10 @@ import pytest
 from PySide6.QtWidgets import QDialog, QLabel
 
 from safeguard_desktop.security import throttle
-from safeguard_desktop.services import accounts, audit
+from safeguard_desktop.services import accounts
 from safeguard_desktop.services.accounts import FAILED_LOG, SignInFailed
-from safeguard_desktop.services.signin import create_register, sign_in
+from safeguard_desktop.services.accounts.signin import create_register, sign_in
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.services.transaction import read_session, write_session
 
 PASSWORD = "quiet harbour lamp twelve"

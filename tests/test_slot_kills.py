@@ -15,7 +15,7 @@ import pytest
 
 from safeguard_desktop import faultpoints
 from safeguard_desktop.services.accounts import SignInFailed
-from safeguard_desktop.services.signin import DEMO_ACCOUNTS, sign_in
+from safeguard_desktop.services.accounts.signin import DEMO_ACCOUNTS, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 DSL_USER, DSL_PASSWORD = DEMO_ACCOUNTS[0][0], DEMO_ACCOUNTS[0][1]

@@ -18,9 +18,10 @@ from safeguard_desktop.domain.events import FilmingPolicy
 from safeguard_desktop.domain.incidents import Category
 from safeguard_desktop.security import keyring
 from safeguard_desktop.security.envelopes import open_envelope
-from safeguard_desktop.services import accounts, events, incidents, rotation, staff_reports, staff_room
+from safeguard_desktop.services import accounts, events, incidents
+from safeguard_desktop.services.accounts import rotation, staff_reports, staff_room
+from safeguard_desktop.services.accounts.signin import DEMO_ACCOUNTS, create_demo_register, sign_in
 from safeguard_desktop.services.actors import Role
-from safeguard_desktop.services.signin import DEMO_ACCOUNTS, create_demo_register, sign_in
 from safeguard_desktop.store.engine import read_session, write_session
 
 from .conftest import key_opens

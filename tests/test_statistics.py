@@ -14,7 +14,7 @@ from safeguard_desktop.services import incidents, settings
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
-from safeguard_desktop.services.statistics import incident_statistics
+from safeguard_desktop.services.incidents.statistics import incident_statistics
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.store.models import Incident
 

@@ -10,10 +10,10 @@ import pytest
 from pypdf import PdfReader
 
 from safeguard_desktop.domain.templates import TEMPLATES, TemplateError, check, fill, paragraphs
-from safeguard_desktop.services import letters, notices, templates
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
+from safeguard_desktop.services.events import letters, notices, templates
 from safeguard_desktop.store.engine import read_session, write_session
 
 from .test_letters import NAMES, school  # noqa: F401  (the fixture)

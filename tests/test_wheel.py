@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from safeguard_desktop.resources import REQUIRED
-from safeguard_desktop.services.signin import DEMO_ACCOUNTS
+from safeguard_desktop.services.accounts.signin import DEMO_ACCOUNTS
 
 ROOT = Path(__file__).resolve().parent.parent
 

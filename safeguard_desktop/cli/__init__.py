@@ -64,7 +64,7 @@ def _open(args: argparse.Namespace) -> tuple[Register, Actor]:
     """Open the register the way it must be opened: signed in when encrypted, as the local lead when not."""
     from safeguard_desktop import paths
     from safeguard_desktop.security import keyring
-    from safeguard_desktop.services import signin
+    from safeguard_desktop.services.accounts import signin
 
     folder = paths.data_dir(args.data_dir)
     if args.database is None and keyring.is_protected(folder):
@@ -87,7 +87,7 @@ def _open(args: argparse.Namespace) -> tuple[Register, Actor]:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """init: a new encrypted register with its first DSL; prints the recovery key once."""
-    from safeguard_desktop.services import signin
+    from safeguard_desktop.services.accounts import signin
 
     password = _read_secret(args.password_file, f"Password for {args.dsl_user}")
     reg, actor, recovery = signin.create_register(

@@ -115,7 +115,7 @@ def cmd_users(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 
 def _replace_owed_keys(reg: Register, actor: Actor) -> None:
     """After an account change: replace the keys it took away (services/rotation.py), or say why not yet."""
-    from safeguard_desktop.services import rotation
+    from safeguard_desktop.services.accounts import rotation
     from safeguard_desktop.services.errors import ServiceError
 
     try:

@@ -43,10 +43,10 @@ def cmd_audit(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """audit verify / audit export."""
     from pathlib import Path
 
-    from safeguard_desktop.services import audit
+    from safeguard_desktop.services.records import audit
 
     if args.audit_command == "verify":
-        from safeguard_desktop.services import trail_check
+        from safeguard_desktop.services.records import trail_check
 
         with write_session(reg.engine) as session:
             result = trail_check.check(session, actor, reg.folder, reg.keys)
@@ -62,8 +62,8 @@ def cmd_backup(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """backup [--to DIR]."""
     from pathlib import Path
 
-    from safeguard_desktop.services import backup
     from safeguard_desktop.services.errors import ValidationError
+    from safeguard_desktop.services.records import backup
 
     if args.schedule:
         folder, every, keep = args.schedule
@@ -93,7 +93,7 @@ def cmd_restore(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """restore FILE."""
     from pathlib import Path
 
-    from safeguard_desktop.services import backup
+    from safeguard_desktop.services.records import backup
 
     key = reg.keys.database_key if reg.keys else None
     opening, _sealed = backup.opening_key(Path(args.file), key, reg.keys, reg.folder)
@@ -107,8 +107,8 @@ def restore_unopenable(args: argparse.Namespace, folder: Path, why: Exception) -
     """restore FILE over a register that cannot be opened: the lead's password opens their key slot instead."""
     from safeguard_desktop.cli.common import first_line
     from safeguard_desktop.security import keyring
-    from safeguard_desktop.services import backup, signin
-    from safeguard_desktop.services.accounts import SignInFailed
+    from safeguard_desktop.services.accounts import SignInFailed, signin
+    from safeguard_desktop.services.records import backup
 
     if not args.user or args.password_file is None:
         raise ValidationError(f"{why} To restore over it, sign in as a lead with --user NAME --password-file FILE.")
@@ -131,7 +131,7 @@ def restore_unopenable(args: argparse.Namespace, folder: Path, why: Exception) -
 
 def cmd_publish(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """publish: the staff room, as the app does at sign-in (for a daily task beside the backup)."""
-    from safeguard_desktop.services import staff_room
+    from safeguard_desktop.services.accounts import staff_room
 
     if reg.keys is None:
         raise ValidationError("Only a register with accounts has staff to publish to.")
@@ -162,7 +162,7 @@ def cmd_sar(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from safeguard_desktop.services import consent
-    from safeguard_desktop.services.subject_access import write_subject_access
+    from safeguard_desktop.services.records.subject_access import write_subject_access
 
     with write_session(reg.engine) as session:
         pupil = consent.find_pupil_by_upn(session, args.upn)
@@ -187,9 +187,10 @@ def add_retention_parser(sub: argparse._SubParsersAction) -> None:  # type: igno
 def cmd_retention(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """retention review: what is due, oldest first."""
     from safeguard_desktop.domain.dates import format_uk_date
-    from safeguard_desktop.services import consent, retention
+    from safeguard_desktop.services import consent
     from safeguard_desktop.services.errors import ValidationError
-    from safeguard_desktop.services.retention import review
+    from safeguard_desktop.services.records import retention
+    from safeguard_desktop.services.records.retention import review
 
     if args.action in ("hold", "release"):
         if (args.pupil is None) == (args.incident is None):

@@ -8,8 +8,9 @@ import json
 from safeguard_desktop.cli.common import EXIT_OK, uk_date
 from safeguard_desktop.domain.consent import ConsentState
 from safeguard_desktop.domain.dates import format_uk_date
-from safeguard_desktop.services import consent, consent_views, contacts
+from safeguard_desktop.services import consent
 from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.consent import consent_views, contacts
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.transaction import read_session, write_session
 

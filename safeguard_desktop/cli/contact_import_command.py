@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED
-from safeguard_desktop.services import contact_import
 from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.consent import contact_import
 from safeguard_desktop.services.database import Register
-from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.services.pupils.mis_files import read_pupil_file
 from safeguard_desktop.services.transaction import write_session
 
 

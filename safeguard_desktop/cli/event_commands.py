@@ -149,7 +149,7 @@ def cmd_letters(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """letters EVENT --out FILE.pdf [--only-undecided]."""
     from pathlib import Path
 
-    from safeguard_desktop.services.event_documents import make_document
+    from safeguard_desktop.services.events.event_documents import make_document
 
     with write_session(reg.engine) as session:
         made = make_document(session, actor, args.event, "letters", only_undecided=args.only_undecided,
@@ -173,7 +173,7 @@ def cmd_document(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """notice / announcement / briefing / chase / followup EVENT --out FILE.pdf."""
     from pathlib import Path
 
-    from safeguard_desktop.services.event_documents import make_document
+    from safeguard_desktop.services.events.event_documents import make_document
 
     kind = "notice-a3" if args.command == "notice" and args.size == "A3" else args.command
     with write_session(reg.engine) as session:
@@ -186,7 +186,7 @@ def cmd_document(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 
 def cmd_slips(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """slips record REFERENCE --answers ..."""
-    from safeguard_desktop.services import slips
+    from safeguard_desktop.services.events import slips
 
     answers = _answers(args.answers)
     with write_session(reg.engine) as session:

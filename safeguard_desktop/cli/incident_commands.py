@@ -16,8 +16,8 @@ from safeguard_desktop.services import incidents
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.services.incident_people import describe_people
 from safeguard_desktop.services.incidents import EntryKind, IncidentInput, PersonInput, Status, Urgency
+from safeguard_desktop.services.incidents.incident_people import describe_people
 from safeguard_desktop.services.transaction import write_session
 
 
@@ -128,8 +128,8 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
                 print(f"  [{e.id}] {format_uk_datetime(e.at)} {e.author}: {e.kind}{extra}{fix}: {e.text}"
                       + (f" — because {e.reason}" if e.reason else ""))  # fmt: skip
         elif command == "export":
-            from safeguard_desktop.services.helpline import helpline_summary
-            from safeguard_desktop.services.incident_exports import helpline_pdf
+            from safeguard_desktop.services.incidents.helpline import helpline_summary
+            from safeguard_desktop.services.incidents.incident_exports import helpline_pdf
 
             summary = helpline_summary(session, actor, args.incident, with_names=args.with_names)
             if args.format == "txt":
@@ -138,7 +138,7 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
                 write_atomically(Path(args.out), helpline_pdf(session, summary))
             print(f"Wrote the {'named' if args.with_names else 'anonymised'} helpline summary to {args.out}.")
         elif command == "stats":
-            from safeguard_desktop.services.statistics import incident_statistics
+            from safeguard_desktop.services.incidents.statistics import incident_statistics
 
             result = incident_statistics(session, actor)
             if args.json:
@@ -161,7 +161,7 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
                                  reason=args.reason)  # fmt: skip
             print(f"Closed incident {args.incident}.")
         else:
-            from safeguard_desktop.services.incident_exports import export_log
+            from safeguard_desktop.services.incidents.incident_exports import export_log
 
             count = export_log(session, actor, Path(args.out), args.format)
             print(f"Wrote {count} incidents to {args.out}.")

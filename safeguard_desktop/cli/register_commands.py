@@ -10,11 +10,13 @@ from datetime import date
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED, name_mapping, uk_date
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.dates import format_uk_date
-from safeguard_desktop.services import consent, consent_views, demo, mis_import, register
+from safeguard_desktop.services import consent, demo, register
 from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.consent import consent_views
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.services.pupils import mis_import
+from safeguard_desktop.services.pupils.mis_files import read_pupil_file
 from safeguard_desktop.services.transaction import read_session, write_session
 
 
@@ -163,7 +165,7 @@ def cmd_pupils(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 
 
 def _import_consent(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
-    from safeguard_desktop.services import mis_consent
+    from safeguard_desktop.services.consent import mis_consent
 
     mapping = name_mapping(args.map, "MIS name=purpose_code")
     table = read_pupil_file(args.file)
@@ -281,7 +283,7 @@ def cmd_purposes(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 def demo_in_empty_folder(args: argparse.Namespace) -> int | None:
     """demo in a folder with no register: an encrypted demo register with an account per role. None otherwise."""
     from safeguard_desktop import paths
-    from safeguard_desktop.services import signin
+    from safeguard_desktop.services.accounts import signin
 
     folder = paths.data_dir(args.data_dir)
     if paths.database_file(folder).exists():

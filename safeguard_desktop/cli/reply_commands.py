@@ -6,10 +6,11 @@ import argparse
 
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED, name_mapping
 from safeguard_desktop.domain.dates import format_uk_datetime
-from safeguard_desktop.services import consent, form_replies
+from safeguard_desktop.services import consent
 from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.consent import form_replies
 from safeguard_desktop.services.database import Register
-from safeguard_desktop.services.mis_files import read_pupil_file
+from safeguard_desktop.services.pupils.mis_files import read_pupil_file
 from safeguard_desktop.services.transaction import read_session, write_session
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 from safeguard_desktop.cli.common import EXIT_OK, read_text_file, uk_date
 from safeguard_desktop.domain.dates import default_term_starts, format_uk_date
 from safeguard_desktop.domain.templates import TEMPLATES
-from safeguard_desktop.services import settings, templates
+from safeguard_desktop.services import settings
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
+from safeguard_desktop.services.events import templates
 from safeguard_desktop.services.transaction import read_session, write_session
 
 COMMANDS: dict[str, Callable[[Register, Actor, argparse.Namespace], int]] = {}
@@ -114,7 +115,7 @@ COMMANDS["templates"] = cmd_templates
 
 def cmd_photos(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     """photos import FOLDER [--dry-run]."""
-    from safeguard_desktop.services import photos
+    from safeguard_desktop.services.pupils import photos
 
     with write_session(reg.engine) as session:
         result = photos.import_folder(session, actor, args.folder, apply=not args.dry_run)

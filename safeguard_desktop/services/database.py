@@ -13,10 +13,12 @@ from safeguard_desktop.domain.purposes import DEFAULT_PURPOSES
 from safeguard_desktop.folder_access import make_private
 from safeguard_desktop.security import keyring, sealing
 from safeguard_desktop.security.keyring import Unlocked
-from safeguard_desktop.services import audit, presence, rotation
+from safeguard_desktop.services import presence
+from safeguard_desktop.services.accounts import rotation
 from safeguard_desktop.services.errors import ServiceError, StorageProblem
 from safeguard_desktop.services.faults import plain_message
 from safeguard_desktop.services.presence import Presence
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store import migrate
 from safeguard_desktop.store.engine import (
     RegisterState,
@@ -78,7 +80,7 @@ class Register:
         """Keep the trail's head in the signed-in account's own profile (a later rewrite of what it saw is then
         caught), then release every connection, and this process's mark that it has the register open."""
         if self.keys is not None:
-            from safeguard_desktop.services import trail_check
+            from safeguard_desktop.services.records import trail_check
 
             try:
                 with read_session(self.engine) as session:

@@ -13,9 +13,9 @@ from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.dates import academic_year_start, end_of_academic_year
 from safeguard_desktop.domain.pupils import YEAR_GROUPS
 from safeguard_desktop.security import sealing
-from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ConflictError
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Contact, Pupil, School
 
 FORENAMES = (

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.pupils import display_name
 from safeguard_desktop.security import sealing
-from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.services.snapshot import (
     DecisionTuple,
     PupilRow,
@@ -152,7 +152,7 @@ def pupil_detail(session: Session, actor: Actor, pupil_id: int, *, on: date | No
     )
     contacts = {c.id: c for c in session.scalars(select(Contact).where(Contact.pupil_id == pupil_id))}
     names = {p.id: p.name for p in list_purposes(session, include_retired=True)}
-    from safeguard_desktop.services.consent_views import answers_from
+    from safeguard_desktop.services.consent.consent_views import answers_from
 
     per_purpose = answers_from(pupil, decisions, contacts, purposes, day)
     verdicts = tuple(a.verdict for a in per_purpose)

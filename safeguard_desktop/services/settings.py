@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.dates import check_term_starts, format_uk_date
-from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ConflictError, NotFound, ValidationError
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, School, Setting
 
 if TYPE_CHECKING:  # reportlab loads only when a document is drawn

@@ -20,9 +20,9 @@ from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.ui.kit import steps
 
 if TYPE_CHECKING:
+    from safeguard_desktop.services.accounts.staff_room import StaffDesk
     from safeguard_desktop.services.actors import Actor
     from safeguard_desktop.services.database import Register
-    from safeguard_desktop.services.staff_room import StaffDesk
 
 log = logging.getLogger("safeguard_desktop")
 
@@ -55,7 +55,7 @@ def demo_folder(base: Path) -> Path:
 
 def ensure_demo(folder: Path) -> None:
     """Create the demo school in ``folder`` if there is no register there: encrypted, an account per role."""
-    from safeguard_desktop.services.signin import create_demo_register
+    from safeguard_desktop.services.accounts.signin import create_demo_register
 
     if not paths.database_file(folder).exists():
         create_demo_register(folder)[0].close()
@@ -71,14 +71,14 @@ def preload_store() -> None:
         "sqlcipher3",
         "argon2",
         "safeguard_desktop.store.migrate",
-        "safeguard_desktop.services.signin",
+        "safeguard_desktop.services.accounts.signin",
         "safeguard_desktop.services.register",
         # What the sign-in itself uses: the key slots' ciphers, the trail's check, the staff room's intake.
         "cryptography.hazmat.primitives.ciphers.aead",
         "cryptography.hazmat.primitives.asymmetric.x25519",
         "cryptography.hazmat.primitives.asymmetric.ed25519",
         "cryptography.hazmat.primitives.kdf.hkdf",
-        "safeguard_desktop.services.trail_check",
+        "safeguard_desktop.services.records.trail_check",
         "safeguard_desktop.services.incidents",
         "safeguard_desktop.ui.main_window",
     ):
@@ -271,7 +271,7 @@ class Signed:
 
 def show_window(app: QApplication, signed: Signed, args: argparse.Namespace) -> int:
     """The window for who signed in, then the event loop; the register is closed when it ends."""
-    from safeguard_desktop.services.staff_room import StaffDesk
+    from safeguard_desktop.services.accounts.staff_room import StaffDesk
     from safeguard_desktop.ui.context import AppContext
     from safeguard_desktop.ui.main_window import MainWindow
 

@@ -22,9 +22,9 @@ from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.signin import busy, password_and_code
 
 if TYPE_CHECKING:
+    from safeguard_desktop.services.accounts.staff_room import StaffDesk
     from safeguard_desktop.services.actors import Actor
     from safeguard_desktop.services.database import Register
-    from safeguard_desktop.services.staff_room import StaffDesk
 
 
 class UnlockDialog(Dialog):
@@ -144,7 +144,7 @@ class InactivityLock(QObject):
 
     def _check(self, password: str, code: str) -> str:
         """'' when the password (and code) unlock, else what to tell the person."""
-        from safeguard_desktop.services.signin import confirm_again
+        from safeguard_desktop.services.accounts.signin import confirm_again
 
         try:
             with busy():

@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
         """Consent ▸ Subject access export: the selected pupil's record as PDF and JSON, for the DSL to review."""
         from pathlib import Path
 
-        from safeguard_desktop.services.subject_access import write_subject_access
+        from safeguard_desktop.services.records.subject_access import write_subject_access
 
         chosen = self.register_screen.selected_pupils()
         if len(chosen) != 1:
@@ -285,7 +285,7 @@ class MainWindow(QMainWindow):
         """Make the scheduled backup in the background when one is due (checked at start and every hour)."""
         if not self.context.is_open or self._backup_running:
             return
-        from safeguard_desktop.services import backup
+        from safeguard_desktop.services.records import backup
         from safeguard_desktop.ui.background import run_in_background
 
         engine, folder, actor = self.context.engine, self.context.register.folder, self.context.actor
@@ -342,7 +342,7 @@ class MainWindow(QMainWindow):
         """File ▸ Back up now: choose a folder, copy off the GUI thread, report."""
         from pathlib import Path
 
-        from safeguard_desktop.services import backup
+        from safeguard_desktop.services.records import backup
         from safeguard_desktop.ui.background import run_in_background
 
         engine, home, actor = self.context.engine, self.context.register.folder, self.context.actor

@@ -178,7 +178,7 @@ class PdfPreviewDialog(Dialog):
         self._draw(printer)
 
     def _send_to_queue(self, job: object) -> None:
-        from safeguard_desktop.services import print_queue
+        from safeguard_desktop.services.events import print_queue
         from safeguard_desktop.ui.background import run_in_background
 
         assert isinstance(job, print_queue.PrintJob)
@@ -240,7 +240,7 @@ def show_pdf(
     note: str = "",
 ) -> PdfPreviewDialog:
     """Open the preview; saving and printing are written to the audit trail."""
-    from safeguard_desktop.services import audit
+    from safeguard_desktop.services.records import audit
     from safeguard_desktop.ui.kit.ops import run_op
 
     def audited(how: str) -> None:

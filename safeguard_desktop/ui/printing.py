@@ -11,7 +11,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter
 
-from safeguard_desktop.services.print_queue import PrintJob
+from safeguard_desktop.services.events.print_queue import PrintJob
 
 #: Pages drawn by the app are drawn at no more than this (a laser's text is sharp at 300 dpi; 1200 made a 5-page
 #: briefing a 30 MB job).
@@ -33,7 +33,7 @@ def job_for(printer: QPrinter, title: str) -> PrintJob:
 
 def goes_to_queue(printer: QPrinter) -> bool:
     """True when the job can go to the system's queue as a PDF (a real printer, and ``lp`` on this system)."""
-    from safeguard_desktop.services.print_queue import queue_command
+    from safeguard_desktop.services.events.print_queue import queue_command
 
     native = printer.outputFormat() == QPrinter.OutputFormat.NativeFormat
     return native and bool(printer.printerName()) and queue_command() is not None

@@ -29,9 +29,9 @@ from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.dialog import Dialog
 
 if TYPE_CHECKING:  # SQLAlchemy loads only once a register is opened, after the first paint
+    from safeguard_desktop.services.accounts.staff_room import StaffDesk
     from safeguard_desktop.services.actors import Actor
     from safeguard_desktop.services.database import Register
-    from safeguard_desktop.services.staff_room import StaffDesk
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class SignInDialog(Dialog):
 
     def sign_in(self) -> bool:
         """Open the register as the named account; a wrong name, password or code gets one plain message."""
-        from safeguard_desktop.services.signin import sign_in
+        from safeguard_desktop.services.accounts.signin import sign_in
 
         try:
             with busy():
@@ -125,7 +125,7 @@ class SignInDialog(Dialog):
 
     def use_recovery_key(self) -> None:
         """Open with the recovery key and set a new password for the named account (both asked for)."""
-        from safeguard_desktop.services.signin import reset_with_recovery_key
+        from safeguard_desktop.services.accounts.signin import reset_with_recovery_key
 
         user = self.user_edit.text().strip().lower()
         if not user:
@@ -339,7 +339,7 @@ class FirstRunDialog(Dialog):
 
     def create(self) -> bool:  # type: ignore[override]  # (QWidget.create makes a native window; never called here)
         """Create the encrypted register and its DSL account."""
-        from safeguard_desktop.services.signin import create_register
+        from safeguard_desktop.services.accounts.signin import create_register
 
         if self.password_edit.text() != self.again_edit.text():
             self.error_label.setText("The two passwords are not the same; type them again.")
@@ -376,7 +376,7 @@ def bind_later(opened: Register | StaffDesk, password: str) -> None:
     from safeguard_desktop.ui.background import Progress, run_in_background
 
     def bind(_progress: Progress) -> str:
-        from safeguard_desktop.services.signin import bind_keys
+        from safeguard_desktop.services.accounts.signin import bind_keys
 
         return bind_keys(opened, password)
 

@@ -232,7 +232,7 @@ class AccountsDialog(Dialog):
     def replace_keys(self, done: str = "") -> None:
         """Replace the keys an account change took away (off the GUI thread, with progress): the old slot then
         opens only the backups made before. Said plainly, with what still opens what."""
-        from safeguard_desktop.services import rotation
+        from safeguard_desktop.services.accounts import rotation
         from safeguard_desktop.ui.background import Progress, run_in_background
 
         register, actor = self.context.register, self.context.actor

@@ -98,7 +98,7 @@ class AuditDialog(Dialog):
 
     def reload(self) -> None:
         """Read the entries that match (a date typed wrong is named, not guessed)."""
-        from safeguard_desktop.services import audit
+        from safeguard_desktop.services.records import audit
 
         since = until = None
         if self.dates_check.isChecked():
@@ -123,7 +123,7 @@ class AuditDialog(Dialog):
 
     def verify(self) -> None:
         """Recompute the chain (off the GUI thread, with progress); name the first broken entry if any."""
-        from safeguard_desktop.services import audit, trail_check
+        from safeguard_desktop.services.records import audit, trail_check
 
         def checked(result: audit.Verification) -> None:
             self.reload()
@@ -135,7 +135,7 @@ class AuditDialog(Dialog):
 
     def export(self) -> None:
         """The whole trail as a spreadsheet-safe CSV (the export is itself recorded)."""
-        from safeguard_desktop.services import audit
+        from safeguard_desktop.services.records import audit
 
         def write(target: Path) -> None:
             def exported(count: int) -> None:

@@ -93,7 +93,7 @@ class RetentionDialog(Dialog):
 
     def set_hold(self, what: str, hold: bool) -> None:
         """Put a pupil (UPN) or an incident (number) on legal hold, or release it."""
-        from safeguard_desktop.services import retention
+        from safeguard_desktop.services.records import retention
 
         def done(_none: object) -> None:
             self.hold_edit.clear()
@@ -103,7 +103,7 @@ class RetentionDialog(Dialog):
 
     def reload(self) -> None:
         """List what is due today (reading the list is itself recorded)."""
-        from safeguard_desktop.services import retention
+        from safeguard_desktop.services.records import retention
 
         run_op(self.context, self, retention.review_and_holds, title=self.windowTitle(), on_done=self._listed)
 
@@ -125,7 +125,7 @@ class RetentionDialog(Dialog):
 
     def delete_due(self) -> None:
         """Delete the due consent decisions and event records after a confirmation (it cannot be undone)."""
-        from safeguard_desktop.services import retention
+        from safeguard_desktop.services.records import retention
 
         def deleted(removed: int) -> None:
             self.reload()

@@ -35,7 +35,7 @@ class TemplatesDialog(Dialog):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent, "Wording of letters and notices", size=(1200, 820))
-        from safeguard_desktop.services import templates
+        from safeguard_desktop.services.events import templates
 
         self.context = context
         self.school: SchoolDetails | None = None
@@ -170,7 +170,7 @@ class TemplatesDialog(Dialog):
 
     def refresh_preview(self) -> bool:
         """Render a sample with the wording as typed; a problem is shown, the last good preview stays."""
-        from safeguard_desktop.services.templates import render_sample
+        from safeguard_desktop.services.events.templates import render_sample
 
         self.timer.stop()
         try:
@@ -193,7 +193,7 @@ class TemplatesDialog(Dialog):
 
     def save(self) -> None:
         """Check and save the wording; every new document uses it."""
-        from safeguard_desktop.services import templates
+        from safeguard_desktop.services.events import templates
 
         key = self.key
 
@@ -208,7 +208,7 @@ class TemplatesDialog(Dialog):
 
     def restore_default(self) -> None:
         """Go back to the wording that ships with the app."""
-        from safeguard_desktop.services import templates
+        from safeguard_desktop.services.events import templates
 
         key = self.key
 

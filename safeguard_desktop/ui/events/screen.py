@@ -297,7 +297,7 @@ class EventsScreen(QWidget):
         chosen = self.current_event()
         if chosen is None:
             return
-        from safeguard_desktop.services.event_documents import EventDocument, make_document
+        from safeguard_desktop.services.events.event_documents import EventDocument, make_document
         from safeguard_desktop.services.filenames import safe_filename
 
         event_id, event_name = chosen

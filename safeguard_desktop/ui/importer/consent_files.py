@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.services.changes import Topic
-from safeguard_desktop.services.consent_files import KINDS as FILE_KINDS
-from safeguard_desktop.services.consent_files import import_file, school_purposes
+from safeguard_desktop.services.consent.consent_files import KINDS as FILE_KINDS
+from safeguard_desktop.services.consent.consent_files import import_file, school_purposes
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit import steps

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_date
-from safeguard_desktop.services import mis_import
-from safeguard_desktop.services.mis_files import RawTable, read_pupil_file
+from safeguard_desktop.services.pupils import mis_import
+from safeguard_desktop.services.pupils.mis_files import RawTable, read_pupil_file
 from safeguard_desktop.ui.background import BackgroundJob, Cancelled, run_in_background
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.incidents import DEFAULT_AXIS, Category, FourCs, guidance_for, is_guarded
 from safeguard_desktop.services.errors import ServiceError
-from safeguard_desktop.services.incident_people import PupilChoice
 from safeguard_desktop.services.incidents import IncidentInput
+from safeguard_desktop.services.incidents.incident_people import PupilChoice
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.incidents.people_picker import PeoplePicker
@@ -82,7 +82,7 @@ class LogIncidentDialog(Dialog):
         self.links_note = QLabel("")
         self.links_note.setWordWrap(True)
         self.links_note.setStyleSheet("color: #7a3e00;")
-        from safeguard_desktop.services.incident_people import pupil_choices
+        from safeguard_desktop.services.incidents.incident_people import pupil_choices
 
         self.people = PeoplePicker(choices or [])
         if choices is None:

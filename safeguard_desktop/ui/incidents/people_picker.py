@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safeguard_desktop.services.incident_people import PupilChoice
 from safeguard_desktop.services.incidents import INVOLVEMENTS, PersonInput
+from safeguard_desktop.services.incidents.incident_people import PupilChoice
 
 
 class PeoplePicker(QWidget):

@@ -126,7 +126,8 @@ class IncidentsScreen(QWidget):
 
     def reload(self, select_id: int | None = None) -> None:
         """Take in what staff sent (leads), then read the list: every incident for leads, one's own for staff."""
-        from safeguard_desktop.services import incidents, staff_reports
+        from safeguard_desktop.services import incidents
+        from safeguard_desktop.services.accounts import staff_reports
 
         keys = self.context.register.keys if self.is_lead else None
 
@@ -185,7 +186,7 @@ class IncidentsScreen(QWidget):
         """Open the chosen incident (audited as a view)."""
         if not self.is_lead or not 0 <= row < len(self.views):
             return
-        from safeguard_desktop.services.incident_people import open_incident
+        from safeguard_desktop.services.incidents.incident_people import open_incident
 
         run_op(self.context, self, open_incident, self.views[row].id, on_done=self._show_incident)
 
@@ -249,7 +250,7 @@ class IncidentsScreen(QWidget):
 
     def export_log_to(self, target: Path) -> None:
         """Write the log at ``target`` (a .csv is a spreadsheet; anything else a PDF report)."""
-        from safeguard_desktop.services.incident_exports import export_log
+        from safeguard_desktop.services.incidents.incident_exports import export_log
 
         fmt = "csv" if target.suffix.lower() == ".csv" else "pdf"
         if target.suffix.lower() not in (".csv", ".pdf"):

@@ -85,7 +85,7 @@ class ConflictsDialog(Dialog):
 
     def reload(self) -> None:
         """Read the conflicts as they stand today."""
-        from safeguard_desktop.services import consent_views
+        from safeguard_desktop.services.consent import consent_views
 
         run_read(self.context, self, consent_views.conflicts, on_done=self._listed)
 

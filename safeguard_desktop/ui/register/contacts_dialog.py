@@ -30,7 +30,7 @@ HEADERS = ("Name", "Relationship", "Parental responsibility", "Lives with the pu
 
 
 if TYPE_CHECKING:
-    from safeguard_desktop.services.contacts import ContactInput
+    from safeguard_desktop.services.consent.contacts import ContactInput
 
 
 class ContactsDialog(Dialog):
@@ -100,7 +100,7 @@ class ContactsDialog(Dialog):
 
     def reload(self) -> None:
         """Read the pupil's contacts."""
-        from safeguard_desktop.services import contacts
+        from safeguard_desktop.services.consent import contacts
 
         run_read(self.context, self, contacts.list_contacts, self.pupil_id, on_done=self._listed)
 
@@ -130,7 +130,7 @@ class ContactsDialog(Dialog):
         self.save_button.setEnabled(self.context.actor.may(Operation.EDIT_CONSENT))
 
     def _input(self) -> ContactInput:
-        from safeguard_desktop.services.contacts import ContactInput
+        from safeguard_desktop.services.consent.contacts import ContactInput
 
         return ContactInput(self.name_edit.text(), self.relationship_combo.currentText(), self.pr_check.isChecked(),
                             self.lives_check.isChecked(), self.email_edit.text(), self.phone_edit.text(), "",
@@ -143,14 +143,14 @@ class ContactsDialog(Dialog):
 
     def add(self) -> None:
         """Add the form as a new contact (earlier decisions under that name become theirs)."""
-        from safeguard_desktop.services import contacts
+        from safeguard_desktop.services.consent import contacts
 
         run_op(self.context, self, contacts.add_contact, self.pupil_id, self._input(), title=self.windowTitle(),
                on_done=self._saved)  # fmt: skip
 
     def save(self) -> None:
         """Save the chosen contact's changes."""
-        from safeguard_desktop.services import contacts
+        from safeguard_desktop.services.consent import contacts
 
         row = self.table.currentRow()
         if not 0 <= row < len(self.found):

@@ -94,7 +94,7 @@ class RepliesDialog(Dialog):
 
     def reload(self) -> None:
         """Read the queue."""
-        from safeguard_desktop.services import form_replies
+        from safeguard_desktop.services.consent import form_replies
 
         run_read(self.context, self, form_replies.waiting, on_done=self._listed)
 
@@ -132,7 +132,7 @@ class RepliesDialog(Dialog):
 
     def fill_contacts(self) -> None:
         """The chosen pupil's contacts (or someone else, named below)."""
-        from safeguard_desktop.services import contacts
+        from safeguard_desktop.services.consent import contacts
 
         self.contact_combo.clear()
         self.contact_combo.addItem("Someone else (name below)", None)
@@ -157,7 +157,7 @@ class RepliesDialog(Dialog):
 
     def match(self) -> None:
         """Record the chosen reply for the chosen pupil."""
-        from safeguard_desktop.services import form_replies
+        from safeguard_desktop.services.consent import form_replies
 
         reply, item = self._chosen(), self.pupils.currentItem()
         if reply is None or item is None:
@@ -177,7 +177,7 @@ class RepliesDialog(Dialog):
 
     def set_aside(self) -> None:
         """Take the chosen reply out of the queue, with the reason (asked for)."""
-        from safeguard_desktop.services import form_replies
+        from safeguard_desktop.services.consent import form_replies
 
         reply = self._chosen()
         if reply is None:

@@ -309,7 +309,8 @@ class RegisterScreen(QWidget):
         pupils = self.selected_pupils()
         if not pupils or self.snapshot is None:
             return None
-        from safeguard_desktop.services import consent, contacts
+        from safeguard_desktop.services import consent
+        from safeguard_desktop.services.consent import contacts
         from safeguard_desktop.ui.register.consent_dialog import ConsentDialog
 
         purposes = self.snapshot.purposes

@@ -22,7 +22,7 @@ def may_publish(context: AppContext) -> bool:
 def publish_to_staff(window: QMainWindow, context: AppContext, *, quiet: bool = False) -> None:
     """Publish the pupils' names and classes and the coming events' briefings to every staff account. ``quiet``
     (at sign-in) says it in the status bar only; a failure is always said."""
-    from safeguard_desktop.services import staff_room
+    from safeguard_desktop.services.accounts import staff_room
     from safeguard_desktop.ui.kit.ops import run_op
 
     if not may_publish(context):

@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.dates import format_uk_datetime
 from safeguard_desktop.security import keyring
-from safeguard_desktop.services import staff_reports, staff_room
+from safeguard_desktop.services.accounts import staff_reports, staff_room
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.errors import ServiceError
-from safeguard_desktop.services.incident_people import PupilChoice
 from safeguard_desktop.services.incidents import IncidentInput
+from safeguard_desktop.services.incidents.incident_people import PupilChoice
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.dialog import Dialog

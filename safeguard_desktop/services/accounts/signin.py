@@ -13,11 +13,12 @@ from sqlalchemy.exc import DBAPIError
 from safeguard_desktop import faultpoints, paths
 from safeguard_desktop.folder_access import FolderNotProtected, protect_folder
 from safeguard_desktop.security import keyring, throttle
-from safeguard_desktop.services import accounts, settings, staff_reports, staff_room
+from safeguard_desktop.services import accounts, settings
+from safeguard_desktop.services.accounts import staff_reports, staff_room
+from safeguard_desktop.services.accounts.staff_room import StaffDesk
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import ServiceError, ValidationError
-from safeguard_desktop.services.staff_room import StaffDesk
 from safeguard_desktop.services.transaction import read_session, write_session
 
 
@@ -72,7 +73,7 @@ def _not_too_fast(folder: Path, name: str) -> None:
 
 def _check_trail(register: Register, actor: Actor) -> None:
     """At every sign-in, a quick look at the audit trail; anything wrong is recorded in it and shown to leads."""
-    from safeguard_desktop.services import audit, trail_check
+    from safeguard_desktop.services.records import audit, trail_check
 
     with read_session(register.engine) as session:
         problem = trail_check.quick(session, register.folder, register.keys)
@@ -94,7 +95,7 @@ def _check_trail(register: Register, actor: Actor) -> None:
 def _replace_owed_keys(register: Register, actor: Actor) -> Actor:
     """A key replacement an account change left owed (someone had the register open, or a kill): a lead's sign-in
     does it; what it did, or why it could not, is shown to the lead."""
-    from safeguard_desktop.services import rotation
+    from safeguard_desktop.services.accounts import rotation
 
     if actor.safeguarding_key is not None and keyring.recovery_stale(register.folder):
         register.notices.append("The recovery key no longer opens the register (its keys were replaced): make a new "
@@ -244,7 +245,7 @@ def confirm_again(register: Register | StaffDesk, actor: Actor, password: str, c
     """The lock screen's check, the same as a sign-in's: the wait after failures, the key slot, the account's
     password and two-step code (a code used before is refused), every failure recorded; audited when it opens
     (a staff desk has no trail to write to: its slot and the signed record are the check)."""
-    from safeguard_desktop.services import audit
+    from safeguard_desktop.services.records import audit
 
     folder, name = register.folder, actor.username
     _not_too_fast(folder, name)
@@ -270,7 +271,7 @@ def confirm_again(register: Register | StaffDesk, actor: Actor, password: str, c
 
 def recover(data_dir: str | Path | None, recovery_key: str) -> tuple[Register, Actor]:
     """Open with the recovery key, as the DSL acting through it (to reset a forgotten password). Audited."""
-    from safeguard_desktop.services import audit
+    from safeguard_desktop.services.records import audit
 
     folder = paths.data_dir(data_dir)
     _not_too_fast(folder, "(recovery key)")

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.dates import format_uk_date, format_uk_datetime
 from safeguard_desktop.files import write_atomically
-from safeguard_desktop.services import audit, incidents, register
+from safeguard_desktop.services import incidents, register
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import AuditEntry, Pupil
 
 EXEMPTION_NOTE = (

@@ -22,8 +22,8 @@ KINDS = {
 def import_file(session: Session, actor: Actor, kind: str, path: Path, mapping: dict[str, str], *, apply: bool) -> Any:
     """Read ``path`` (size and encoding checked) and preview or apply it as ``kind``; nothing is written unless
     ``apply``. Returns the kind's own result (counts and the rows refused, each with line and field)."""
-    from safeguard_desktop.services import contact_import, form_replies, mis_consent
-    from safeguard_desktop.services.mis_files import read_pupil_file
+    from safeguard_desktop.services.consent import contact_import, form_replies, mis_consent
+    from safeguard_desktop.services.pupils.mis_files import read_pupil_file
 
     if kind not in KINDS:
         raise ValidationError(f"No import called {kind!r}: choose one of {', '.join(KINDS)}.")

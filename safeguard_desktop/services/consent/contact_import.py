@@ -14,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import GivenByKind, giver_key
-from safeguard_desktop.services import audit, contacts
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.consent import contacts
 from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.services.mis_files import RawTable
-from safeguard_desktop.services.mis_mapping import find_columns
-from safeguard_desktop.services.mis_rows import Rejection
+from safeguard_desktop.services.pupils.mis_files import RawTable
+from safeguard_desktop.services.pupils.mis_mapping import find_columns
+from safeguard_desktop.services.pupils.mis_rows import Rejection
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import Contact, Pupil
 
 SYNONYMS: dict[str, tuple[str, ...]] = {

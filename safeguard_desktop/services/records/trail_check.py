@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.security import profile_notes
 from safeguard_desktop.security.keyring import Unlocked
-from safeguard_desktop.services import audit, backup
 from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.records import audit, backup
 from safeguard_desktop.store.models import AuditEntry
 
 _STAMP = re.compile(r"register-(\d{4}-\d{2}-\d{2}_\d{6})")
@@ -127,7 +127,7 @@ def authorship(folder: Path, keys: Unlocked | None) -> tuple[Callable[[AuditEntr
     safeguarding key of its generation), and the entry from which the leads signed that every entry is marked.
     (None, 0) for an account that holds no safeguarding key (only leads can check marks)."""
     from safeguard_desktop.security import keyring
-    from safeguard_desktop.services import rotation
+    from safeguard_desktop.services.accounts import rotation
 
     if keys is None or keys.safeguarding_private is None:
         return None, 0

@@ -22,11 +22,12 @@ from safeguard_desktop import faultpoints
 from safeguard_desktop.files import replace_file
 from safeguard_desktop.folder_access import make_private
 from safeguard_desktop.security.keyring import SLOTS_FILE, Unlocked
-from safeguard_desktop.services import audit, presence
+from safeguard_desktop.services import presence
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
 from safeguard_desktop.services.presence import Presence
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.services.transaction import write_session
 from safeguard_desktop.store.engine import StorageFault, WrongDatabaseKey, database_file
 from safeguard_desktop.store.schema import KNOWN_REVISIONS
@@ -160,7 +161,7 @@ def opening_key(
     (None: the current one)."""
     if key is None or keys is None or not path.is_file():
         return key, None
-    from safeguard_desktop.services import rotation
+    from safeguard_desktop.services.accounts import rotation
 
     candidates: list[tuple[bytes, bytes | None]] = [(key, None)]
     candidates += [(database, safeguarding) for _g, database, safeguarding in rotation.older_keys(folder, keys)]
@@ -231,7 +232,7 @@ def _adopted_copy(backup: Path, current: Path, source_key: bytes, keys: Unlocked
     """A backup made before the keys were replaced, brought under the current keys in a copy of its own beside the
     register (so a kill leaves the register as it was, never a file under keys nobody holds any more); the copy
     and how many sealed texts were sealed again."""
-    from safeguard_desktop.services import rotation
+    from safeguard_desktop.services.accounts import rotation
 
     prepared = current.with_name(f"{current.stem}-restoring.db")
     _remove_copy(prepared)

@@ -17,9 +17,9 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import NotFound, ValidationError
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import Pupil, PupilPhoto
 
 MAX_FILE_BYTES = 15_000_000

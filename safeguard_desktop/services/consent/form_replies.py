@@ -25,14 +25,15 @@ from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.dates import parse_uk_date
 from safeguard_desktop.domain.events import PARENT_FILMING, SCHOOL_RECORDING
 from safeguard_desktop.domain.slips import parse_reference
-from safeguard_desktop.services import audit, consent
+from safeguard_desktop.services import consent
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
+from safeguard_desktop.services.consent.mis_consent import read_answer
 from safeguard_desktop.services.errors import NotFound, ValidationError
-from safeguard_desktop.services.mis_consent import read_answer
-from safeguard_desktop.services.mis_files import RawTable
-from safeguard_desktop.services.mis_mapping import find_columns, header_key
-from safeguard_desktop.services.mis_rows import Rejection
+from safeguard_desktop.services.pupils.mis_files import RawTable
+from safeguard_desktop.services.pupils.mis_mapping import find_columns, header_key
+from safeguard_desktop.services.pupils.mis_rows import Rejection
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.services.settings import read_setting, write_setting
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Contact, Event, Pupil, UnmatchedReply
 

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.slips import SlipReference
-from safeguard_desktop.services import audit, events, settings
+from safeguard_desktop.services import events, settings
 from safeguard_desktop.services.actors import Actor, Operation
-from safeguard_desktop.services.templates import school_templates
+from safeguard_desktop.services.events.templates import school_templates
+from safeguard_desktop.services.records import audit
 
 if TYPE_CHECKING:
     from safeguard_desktop.documents.layout import LetterEvent, LetterSchool
@@ -52,7 +53,7 @@ def briefing(session: Session, actor: Actor, event_id: int) -> bytes:
     """The confidential staff briefing: who must not be filmed, by class; never a reason."""
     actor.require(Operation.VIEW_BRIEFING)
     from safeguard_desktop.documents.notices import BriefingPupil, render_briefing
-    from safeguard_desktop.services.photos import photos_for
+    from safeguard_desktop.services.pupils.photos import photos_for
 
     roster, school, event = _school_and_event(session, event_id)
     photos = photos_for(session, [line.pupil.id for line in roster.must_not_be_filmed])

@@ -13,12 +13,11 @@ from datetime import date
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.services.mis_files import RawTable
-from safeguard_desktop.services.mis_mapping import (
+from safeguard_desktop.services.pupils.mis_files import RawTable
+from safeguard_desktop.services.pupils.mis_mapping import (
     FIELD_BY_KEY,
     FIELDS,
     IDENTIFIERS,
@@ -27,7 +26,14 @@ from safeguard_desktop.services.mis_mapping import (
     missing_fields,
     suggest_mapping,
 )
-from safeguard_desktop.services.mis_rows import PupilRecord, Rejection, plan_checks, raw_identifiers, validate_row
+from safeguard_desktop.services.pupils.mis_rows import (
+    PupilRecord,
+    Rejection,
+    plan_checks,
+    raw_identifiers,
+    validate_row,
+)
+from safeguard_desktop.services.records import audit
 
 __all__ = [
     "FIELDS",

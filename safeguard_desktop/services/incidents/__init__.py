@@ -28,10 +28,10 @@ from safeguard_desktop.domain.incidents import (
 )
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.security import sealing
-from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound, ValidationError
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import Incident, IncidentEntry, IncidentPerson, Pupil
 
 # The rules (urgency, status, entry kinds, referral targets, the pointer guard) are the domain's; screens and the

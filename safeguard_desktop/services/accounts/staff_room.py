@@ -34,9 +34,9 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.files import write_atomically
 from safeguard_desktop.security import keyring, profile_notes
 from safeguard_desktop.security.keyring import Unlocked
-from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.errors import PermissionDenied, ServiceError
+from safeguard_desktop.services.records import audit
 
 ROOM = "staffroom"
 PUBLISHED = "published.json"
@@ -191,7 +191,7 @@ class PublishSummary:
 
 
 def _briefings(session: Session, actor: Actor, today: date) -> Iterator[PublishedBriefing]:
-    from safeguard_desktop.services import notices
+    from safeguard_desktop.services.events import notices
     from safeguard_desktop.store.models import Event
 
     start = datetime.combine(today - timedelta(days=BEHIND_DAYS), datetime.min.time())
@@ -209,7 +209,8 @@ def publish(
 ) -> PublishSummary:
     """Publish the directory and the coming events' briefings to every active staff account (a lead or the
     office; audited). An account added since the last publication reads nothing until the next one."""
-    from safeguard_desktop.services import incident_people, settings
+    from safeguard_desktop.services import settings
+    from safeguard_desktop.services.incidents import incident_people
     from safeguard_desktop.store.models import UserAccount
 
     if actor.role.value not in _PUBLISHERS:

@@ -14,10 +14,11 @@ from safeguard_desktop.documents.wording import DoesNotFit, default_template
 from safeguard_desktop.domain.events import FilmingPolicy, policy_text
 from safeguard_desktop.domain.templates import TEMPLATES, TemplateError, TemplateSpec, check
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
-from safeguard_desktop.services import audit, settings
+from safeguard_desktop.services import settings
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound, ValidationError
+from safeguard_desktop.services.records import audit
 
 _PREFIX = "template:"
 

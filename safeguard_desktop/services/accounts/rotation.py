@@ -38,9 +38,10 @@ from sqlalchemy import String, Text, select, update
 
 from safeguard_desktop import faultpoints
 from safeguard_desktop.security import authority, envelopes, keyring, sealed_box, sealing
-from safeguard_desktop.services import audit, presence
+from safeguard_desktop.services import presence
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.errors import PermissionDenied
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.services.settings import read_setting, write_setting
 from safeguard_desktop.store.engine import rekey, use_key, write_session
 from safeguard_desktop.store.models import Base

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.dates import format_uk_datetime
 from safeguard_desktop.domain.incidents import HELPLINE
-from safeguard_desktop.services import audit, incidents, settings
+from safeguard_desktop.services import incidents, settings
 from safeguard_desktop.services.actors import Actor, Operation, Role
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import Pupil
 
 ROLE_TITLES = {

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.dates import parse_uk_date
-from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.services.mis_files import RawTable
-from safeguard_desktop.services.mis_mapping import header_key
-from safeguard_desktop.services.mis_rows import Rejection
+from safeguard_desktop.services.pupils.mis_files import RawTable
+from safeguard_desktop.services.pupils.mis_mapping import header_key
+from safeguard_desktop.services.pupils.mis_rows import Rejection
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.services.settings import read_setting, write_setting
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Pupil
 

@@ -19,10 +19,10 @@ from safeguard_desktop.domain.retention import (
     child_protection_review_date,
     event_review_date,
 )
-from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import (
     ConsentDecision,
     ConsentPurpose,

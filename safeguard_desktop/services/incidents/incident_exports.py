@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.dates import format_uk_datetime
 from safeguard_desktop.files import write_atomically
-from safeguard_desktop.services import audit, incidents
+from safeguard_desktop.services import incidents
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.csv_export import write_safe_csv
 from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.services.helpline import HelplineSummary
+from safeguard_desktop.services.incidents.helpline import HelplineSummary
+from safeguard_desktop.services.incidents.statistics import chart_data, incident_statistics
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.services.settings import get_school, letterhead
-from safeguard_desktop.services.statistics import chart_data, incident_statistics
 
 LOG_HEADERS = ("Number", "Reported", "Category", "4 Cs", "Urgency", "Status", "Platforms", "Summary", "Follow up")
 

@@ -19,10 +19,11 @@ from safeguard_desktop.domain.events import (
 )
 from safeguard_desktop.domain.pupils import YEAR_GROUPS, normalise_year_group, year_group_order
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
-from safeguard_desktop.services import audit, register
+from safeguard_desktop.services import register
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ConflictError, NotFound, ValidationError
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.services.snapshot import PupilRow, PurposeInfo
 from safeguard_desktop.store.models import Event, EventGroup, EventPupil, Pupil
 

@@ -25,10 +25,7 @@ from safeguard_desktop import paths
 from safeguard_desktop.files import write_atomically
 from safeguard_desktop.security import keyring, profile_notes
 from safeguard_desktop.security.keyring import Unlocked
-from safeguard_desktop.services import audit
-from safeguard_desktop.services.actors import Actor, Operation, Role
-from safeguard_desktop.services.errors import PermissionDenied, ServiceError
-from safeguard_desktop.services.staff_room import (
+from safeguard_desktop.services.accounts.staff_room import (
     REPORT_BUDGET,
     StaffRoomProblem,
     agreed,
@@ -38,6 +35,9 @@ from safeguard_desktop.services.staff_room import (
     signed_public,
     unlock,
 )
+from safeguard_desktop.services.actors import Actor, Operation, Role
+from safeguard_desktop.services.errors import PermissionDenied, ServiceError
+from safeguard_desktop.services.records import audit
 
 
 @dataclass(frozen=True)

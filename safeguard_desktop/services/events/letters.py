@@ -13,10 +13,11 @@ from safeguard_desktop.domain.consent import Verdict
 from safeguard_desktop.domain.events import slip_question
 from safeguard_desktop.domain.purposes import basis_sentence
 from safeguard_desktop.domain.slips import SlipReference
-from safeguard_desktop.services import audit, events, settings
+from safeguard_desktop.services import events, settings
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.services.templates import school_templates
+from safeguard_desktop.services.events.templates import school_templates
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import Contact
 
 if TYPE_CHECKING:

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import GivenByKind, giver_key
 from safeguard_desktop.domain.text import unsafe_character
-from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound, ValidationError
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import ConsentDecision, Contact, Pupil
 
 

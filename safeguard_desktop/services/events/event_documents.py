@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.events import DOCUMENT_KINDS
-from safeguard_desktop.services import letters, notices
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ValidationError
+from safeguard_desktop.services.events import letters, notices
 
 KINDS = DOCUMENT_KINDS
 

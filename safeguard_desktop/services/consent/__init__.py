@@ -13,10 +13,10 @@ from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.pupils import age_on
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.security import sealing
-from safeguard_desktop.services import audit
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound, ValidationError
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Contact, Pupil, School
 
 

@@ -29,10 +29,11 @@ from safeguard_desktop import faultpoints
 from safeguard_desktop.folder_access import make_private
 from safeguard_desktop.resources import MissingResource, resource_path
 from safeguard_desktop.security import keyring, sealing, throttle
-from safeguard_desktop.services import audit, presence
+from safeguard_desktop.services import presence
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ConflictError, NotFound, ServiceError, ValidationError
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import UserAccount
 
 HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -403,7 +404,7 @@ def _settle_rolled_back(session: Session) -> None:
 
 def _owe_replacement(folder: Path, username: str, *, lead: bool) -> None:
     """The keys the account's old slot holds are to be replaced (services/rotation.py), after this commits."""
-    from safeguard_desktop.services import rotation
+    from safeguard_desktop.services.accounts import rotation
 
     rotation.owe(folder, username, lead_keys=lead)
 

@@ -9,7 +9,7 @@ from datetime import date
 from safeguard_desktop.domain.dates import parse_uk_date
 from safeguard_desktop.domain.pupils import normalise_upn, normalise_year_group
 from safeguard_desktop.domain.text import UNSAFE
-from safeguard_desktop.services.mis_mapping import FIELD_BY_KEY, IDENTIFIERS
+from safeguard_desktop.services.pupils.mis_mapping import FIELD_BY_KEY, IDENTIFIERS
 
 _LIMITS = {
     "legal_forename": 100,
