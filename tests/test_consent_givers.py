@@ -11,8 +11,8 @@ import pytest
 
 from safeguard_desktop.cli import main
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route, Verdict
-from safeguard_desktop.services import consent, register
-from safeguard_desktop.services.consent import consent_views, contact_import, contacts
+from safeguard_desktop.services import consent
+from safeguard_desktop.services.consent import consent_views, contact_import, contacts, grid
 from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.pupils.mis_files import read_pupil_file
 from safeguard_desktop.store.engine import read_session, write_session
@@ -114,7 +114,7 @@ def test_the_four_situations_give_the_answers_families_gave(tmp_path: Path, caps
     reg, lead = sign_in(folder, "lead", (tmp_path / "lead.password").read_text(encoding="utf-8").strip())
     try:
         with read_session(reg.engine) as session:
-            july = register.snapshot_on(session, date(2027, 7, 14))
+            july = grid.snapshot_on(session, date(2027, 7, 14))
             codes = [p.code for p in july.purposes]
             ellie = next(r for r in july.rows if r.upn == upn(3))
             assert ellie.verdicts[codes.index("school_recording")] is Verdict.YES

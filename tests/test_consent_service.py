@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route, Verdict
-from safeguard_desktop.services import consent, register, settings
+from safeguard_desktop.services import consent, settings
 from safeguard_desktop.services.actors import Actor
-from safeguard_desktop.services.consent import DecisionInput
+from safeguard_desktop.services.consent import DecisionInput, grid
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
 from safeguard_desktop.services.pupils import mis_import
@@ -34,7 +34,7 @@ def school(tmp_path: Path, reg: Register, dsl: Actor) -> Register:
 
 def ids(reg: Register) -> tuple[list[int], dict[str, int]]:
     with read_session(reg.engine) as session:
-        snap = register.load_register(session, Actor("x", "dsl"), on=TODAY)  # type: ignore[arg-type]
+        snap = grid.load_register(session, Actor("x", "dsl"), on=TODAY)  # type: ignore[arg-type]
         return [r.id for r in sorted(snap.rows, key=lambda r: r.surname)], {p.code: p.id for p in snap.purposes}
 
 
@@ -53,7 +53,7 @@ def grant(state: ConsentState = ConsentState.GRANTED, given: date = date(2026, 9
 
 def verdicts(reg: Register, pupil_id: int) -> dict[str, Verdict]:
     with read_session(reg.engine) as session:
-        snap = register.load_register(session, Actor("x", "dsl"), on=TODAY)  # type: ignore[arg-type]
+        snap = grid.load_register(session, Actor("x", "dsl"), on=TODAY)  # type: ignore[arg-type]
     row = next(r for r in snap.rows if r.id == pupil_id)
     return {p.code: v for p, v in zip(snap.purposes, row.verdicts, strict=True)}
 
@@ -79,7 +79,7 @@ def test_withdrawal_keeps_the_history(school: Register, dsl: Actor) -> None:
         )
     assert verdicts(school, pupils[0])["website"] is Verdict.WITHDRAWN
     with write_session(school.engine) as session:
-        detail = register.pupil_detail(session, dsl, pupils[0], on=TODAY)
+        detail = grid.pupil_detail(session, dsl, pupils[0], on=TODAY)
     assert [(h.state, h.route) for h in detail.history] == [("withdrawn", "email"), ("granted", "paper slip")]
     first = detail.history[1]
     assert (first.given_by_name, first.given_by_relationship, first.wording_version, first.recorded_by) == (
@@ -141,7 +141,7 @@ def test_pupils_own_consent_only_from_the_school_age(school: Register, dsl: Acto
     with write_session(school.engine) as session:
         consent.record_decisions(session, dsl, [pupils[2]], [purposes["website"]], own, today=TODAY)
     with write_session(school.engine) as session:
-        detail = register.pupil_detail(session, dsl, pupils[2], on=TODAY)
+        detail = grid.pupil_detail(session, dsl, pupils[2], on=TODAY)
     assert detail.history[0].given_by_kind == "pupil"
 
 
@@ -154,8 +154,8 @@ def test_never_photograph_overrides_and_its_reason_is_for_leads_only(
         consent.set_never_photograph(session, dsl, pupils[1], True, "Court order")
     assert set(verdicts(school, pupils[1]).values()) == {Verdict.NEVER_PHOTOGRAPH}
     with write_session(school.engine) as session:
-        lead_view = register.pupil_detail(session, dsl, pupils[1])
-        office_view = register.pupil_detail(session, office, pupils[1])
+        lead_view = grid.pupil_detail(session, dsl, pupils[1])
+        office_view = grid.pupil_detail(session, office, pupils[1])
     assert lead_view.never_photograph_reason == "Court order"
     assert office_view.never_photograph_reason is None and office_view.reason_hidden
     with pytest.raises(PermissionDenied), write_session(school.engine) as session:
@@ -170,7 +170,7 @@ def test_never_photograph_overrides_and_its_reason_is_for_leads_only(
 def test_staff_cannot_see_or_edit_the_register(school: Register, staff: Actor) -> None:
     pupils, purposes = ids(school)
     with pytest.raises(PermissionDenied), read_session(school.engine) as session:
-        register.load_register(session, staff)
+        grid.load_register(session, staff)
     with pytest.raises(PermissionDenied), write_session(school.engine) as session:
         consent.record_decisions(session, staff, pupils, [purposes["website"]], grant(), today=TODAY)
 
@@ -190,8 +190,8 @@ def test_school_details_and_purposes(reg: Register, dsl: Actor, office: Actor) -
         new_id = settings.add_purpose(session, dsl, "Sports day video", "Filmed at sports day")
         settings.update_purpose(session, dsl, new_id, name="Sports day video", description="x", active=False)
     with read_session(reg.engine) as session:
-        active = [p.name for p in register.list_purposes(session)]
-        everything = [p.name for p in register.list_purposes(session, include_retired=True)]
+        active = [p.name for p in grid.list_purposes(session)]
+        everything = [p.name for p in grid.list_purposes(session, include_retired=True)]
     assert len(active) == 10 and "Sports day video" not in active and "Sports day video" in everything
 
 

@@ -189,7 +189,7 @@ def test_add_purpose_makes_no_column_until_saved(qtbot, window: MainWindow, reg:
     dialog.reject()
     assert not dialog.isVisible()
     with read_session(reg.engine) as session:
-        from safeguard_desktop.services.register import list_purposes
+        from safeguard_desktop.services.consent.grid import list_purposes
 
         assert len(list_purposes(session, include_retired=True)) == count
     assert window.register_screen.model.columnCount() == columns

@@ -128,7 +128,7 @@ def test_cli_letters(tmp_path: Path, school: tuple[Register, int], capsys: pytes
 
 def test_recording_a_returned_slip(school: tuple[Register, int], dsl: Actor, office: Actor) -> None:
     from safeguard_desktop.domain.consent import Verdict
-    from safeguard_desktop.services import register
+    from safeguard_desktop.services.consent import grid
     from safeguard_desktop.services.errors import ConflictError
     from safeguard_desktop.services.events import slips
     from safeguard_desktop.store.engine import read_session
@@ -144,7 +144,7 @@ def test_recording_a_returned_slip(school: tuple[Register, int], dsl: Actor, off
     with read_session(reg.engine) as session:
         roster = events.roster(session, office, event_id)
         line = next(x for x in roster.lines if x.pupil.id == pupil.id)
-        detail = register.pupil_detail(session, dsl, pupil.id)
+        detail = grid.pupil_detail(session, dsl, pupil.id)
     assert (roster.verdict(line, "parent_filming"), roster.verdict(line, "school_recording")) == (
         Verdict.YES,
         Verdict.REFUSED,

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.events import FilmingPolicy
 from safeguard_desktop.domain.incidents import Category
-from safeguard_desktop.services import accounts, consent, demo, events, incidents, register, settings
+from safeguard_desktop.services import accounts, consent, demo, events, incidents, settings
 from safeguard_desktop.services.actors import ALLOWED, Actor, Operation, Role
+from safeguard_desktop.services.consent import grid
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import PermissionDenied, ServiceError
 from safeguard_desktop.services.events import letters, notices, templates
@@ -39,8 +40,8 @@ def operations(tmp_path: Path) -> dict[str, tuple[Operation, Callable[[Session, 
     table = read_pupil_file(write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *sims_rows(2, start=900)]))
     details = settings.SchoolDetails("School", "", "", "", 13, None)
     return {
-        "load register": (Operation.VIEW_REGISTER, lambda s, a: register.load_register(s, a)),
-        "pupil detail": (Operation.VIEW_REGISTER, lambda s, a: register.pupil_detail(s, a, 1)),
+        "load register": (Operation.VIEW_REGISTER, lambda s, a: grid.load_register(s, a)),
+        "pupil detail": (Operation.VIEW_REGISTER, lambda s, a: grid.pupil_detail(s, a, 1)),
         "record consent": (Operation.EDIT_CONSENT, lambda s, a: consent.record_decisions(s, a, [1], [1], DECISION)),
         "preview import": (Operation.IMPORT_PUPILS, lambda s, a: mis_import.preview(s, a, table)),
         "apply import": (Operation.IMPORT_PUPILS, lambda s, a: mis_import.apply(s, a, table, skip_invalid=True)),

@@ -17,8 +17,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route, Verdict
-from safeguard_desktop.services import consent, register
+from safeguard_desktop.services import consent
 from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.consent import grid
 from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.pupils import mis_import
 from safeguard_desktop.services.pupils.mis_files import read_pupil_file
@@ -61,7 +62,7 @@ def test_register_import_and_consent_on_postgresql(tmp_path: Path, pg: Register,
         again = mis_import.apply(session, dsl, table, today=TODAY)
     assert again.unchanged == 5
     with read_session(pg.engine) as session:
-        snapshot = register.load_register(session, dsl, on=TODAY)
+        snapshot = grid.load_register(session, dsl, on=TODAY)
         purposes = {p.code: p.id for p in snapshot.purposes}
     pupil = next(r for r in snapshot.rows if r.forename == "Zoë Łucja")
     decision = consent.DecisionInput(
@@ -70,7 +71,7 @@ def test_register_import_and_consent_on_postgresql(tmp_path: Path, pg: Register,
     with write_session(pg.engine) as session:
         consent.record_decisions(session, dsl, [pupil.id], [purposes["website"]], decision, today=TODAY)
     with read_session(pg.engine) as session:
-        snapshot = register.load_register(session, dsl, on=TODAY)
+        snapshot = grid.load_register(session, dsl, on=TODAY)
     row = next(r for r in snapshot.rows if r.id == pupil.id)
     verdicts = {p.code: v for p, v in zip(snapshot.purposes, row.verdicts, strict=True)}
     assert verdicts.pop("website") is Verdict.YES

@@ -7,7 +7,7 @@ from datetime import date
 from PySide6.QtCore import Qt
 
 from safeguard_desktop.domain.consent import Verdict
-from safeguard_desktop.services.snapshot import PupilRow, PurposeInfo, RegisterSnapshot
+from safeguard_desktop.services.consent.snapshot import PupilRow, PurposeInfo, RegisterSnapshot
 from safeguard_desktop.ui.register.model import COL_NAME, COL_YEAR, FIXED_COLUMNS, RegisterFilter, RegisterTableModel
 
 PURPOSES = (

@@ -14,9 +14,10 @@ import sqlcipher3
 
 from safeguard_desktop.domain.incidents import Category
 from safeguard_desktop.security import keyring, sealed_box
-from safeguard_desktop.services import accounts, consent, incidents, register
+from safeguard_desktop.services import accounts, consent, incidents
 from safeguard_desktop.services.accounts.signin import create_register, recover, sign_in
 from safeguard_desktop.services.actors import Role
+from safeguard_desktop.services.consent import grid
 from safeguard_desktop.services.errors import ConflictError, PermissionDenied, ValidationError
 from safeguard_desktop.services.pupils import mis_import
 from safeguard_desktop.services.pupils.mis_files import read_pupil_file
@@ -85,7 +86,7 @@ def test_no_pupil_name_or_reason_in_the_database_wal_or_backup(school: Path, tmp
                 assert secret.encode(encoding) not in data, (path.name, secret)
     # The leads still read everything through the app.
     with write_session(reg.engine) as session:
-        detail = register.pupil_detail(session, actor, 1)
+        detail = grid.pupil_detail(session, actor, 1)
         view = incidents.list_incidents(session, actor)[0]
     assert detail.never_photograph_reason == REASON and view.summary == SUMMARY
     reg.close()
@@ -109,7 +110,7 @@ def test_office_with_the_database_key_reads_no_incident_text_or_reason(school: P
     with write_session(reg.engine) as session:
         with pytest.raises(PermissionDenied):
             incidents.list_incidents(session, office)
-        assert register.pupil_detail(session, office, 1).never_photograph_reason is None
+        assert grid.pupil_detail(session, office, 1).never_photograph_reason is None
     reg.close()
 
 

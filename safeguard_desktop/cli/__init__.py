@@ -16,7 +16,7 @@ from safeguard_desktop.cli import (
     contact_commands,
     event_commands,
     incident_commands,
-    register_commands,
+    pupil_commands,
     reply_commands,
     school_commands,
 )
@@ -28,7 +28,7 @@ from safeguard_desktop.store.migrate import DatabaseTooNew
 
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "build_parser", "main"]
 
-_MODULES = (register_commands, contact_commands, reply_commands, event_commands, incident_commands, admin_commands,
+_MODULES = (pupil_commands, contact_commands, reply_commands, event_commands, incident_commands, admin_commands,
             school_commands, account_commands)  # fmt: skip
 COMMANDS: dict[str, Callable[[Register, Actor, argparse.Namespace], int]] = {
     name: handler for module in _MODULES for name, handler in module.COMMANDS.items()
@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "init":
             return cmd_init(args)
         if args.command == "demo" and args.database is None:
-            done = register_commands.demo_in_empty_folder(args)
+            done = pupil_commands.demo_in_empty_folder(args)
             if done is not None:
                 return done
         try:

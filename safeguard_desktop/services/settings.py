@@ -21,7 +21,7 @@ from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Scho
 
 if TYPE_CHECKING:  # reportlab loads only when a document is drawn
     from safeguard_desktop.documents.layout import LetterSchool
-    from safeguard_desktop.services.snapshot import PurposeInfo
+    from safeguard_desktop.services.consent.snapshot import PurposeInfo
 
 MAX_LOGO_BYTES = 2_000_000
 
@@ -186,7 +186,7 @@ class PurposeInput:
 def purposes_to_edit(session: Session, actor: Actor) -> tuple[PurposeInfo, ...]:
     """Every purpose, retired ones too, for the purposes editor."""
     actor.require(Operation.MANAGE_PURPOSES)
-    from safeguard_desktop.services.register import list_purposes
+    from safeguard_desktop.services.consent.grid import list_purposes
 
     return tuple(list_purposes(session, include_retired=True))
 

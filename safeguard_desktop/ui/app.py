@@ -72,7 +72,7 @@ def preload_store() -> None:
         "argon2",
         "safeguard_desktop.store.migrate",
         "safeguard_desktop.services.accounts.signin",
-        "safeguard_desktop.services.register",
+        "safeguard_desktop.services.consent.grid",
         # What the sign-in itself uses: the key slots' ciphers, the trail's check, the staff room's intake.
         "cryptography.hazmat.primitives.ciphers.aead",
         "cryptography.hazmat.primitives.asymmetric.x25519",

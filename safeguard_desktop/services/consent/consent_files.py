@@ -37,6 +37,6 @@ def import_file(session: Session, actor: Actor, kind: str, path: Path, mapping: 
 
 def school_purposes(session: Session, actor: Actor) -> list[Any]:
     """The purposes a file's own names may be mapped to."""
-    from safeguard_desktop.services import register
+    from safeguard_desktop.services.consent import grid
 
-    return list(register.list_purposes(session))
+    return list(grid.list_purposes(session))

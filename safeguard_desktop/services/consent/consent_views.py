@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import GivenByKind, Verdict, may_appear, standing_answers
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.consent.grid import decision_tuple, list_purposes, snapshot_on
+from safeguard_desktop.services.consent.snapshot import PurposeInfo, fact_of
 from safeguard_desktop.services.errors import NotFound
-from safeguard_desktop.services.register import decision_tuple, list_purposes, snapshot_on
-from safeguard_desktop.services.snapshot import PurposeInfo, fact_of
 from safeguard_desktop.store.models import ConsentDecision, Contact, Pupil
 
 

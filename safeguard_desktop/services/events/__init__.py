@@ -19,12 +19,12 @@ from safeguard_desktop.domain.events import (
 )
 from safeguard_desktop.domain.pupils import YEAR_GROUPS, normalise_year_group, year_group_order
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
-from safeguard_desktop.services import register
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
+from safeguard_desktop.services.consent import grid
+from safeguard_desktop.services.consent.snapshot import PupilRow, PurposeInfo
 from safeguard_desktop.services.errors import ConflictError, NotFound, ValidationError
 from safeguard_desktop.services.records import audit
-from safeguard_desktop.services.snapshot import PupilRow, PurposeInfo
 from safeguard_desktop.store.models import Event, EventGroup, EventPupil, Pupil
 
 
@@ -164,7 +164,7 @@ def _custom_codes(session: Session, data: EventInput) -> list[str]:
     """The purposes a custom policy names, checked against the school's (none for the usual policies)."""
     if data.policy is not FilmingPolicy.CUSTOM:
         return []
-    known = {p.code for p in register.list_purposes(session)}
+    known = {p.code for p in grid.list_purposes(session)}
     codes = list(dict.fromkeys(c.strip() for c in data.purpose_codes if c.strip()))
     unknown = [c for c in codes if c not in known]
     if unknown:
@@ -315,7 +315,7 @@ def roster_unchecked(session: Session, event_id: int) -> EventRoster:
     if event is None:
         raise NotFound(f"No event with number {event_id}.")
     summary = _summary(event)
-    snapshot = register.snapshot_on(session, event.starts_at.date())
+    snapshot = grid.snapshot_on(session, event.starts_at.date())
     codes = [p.code for p in snapshot.purposes]
     missing = [code for code in summary.purposes if code not in codes]
     if missing:

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.dates import format_uk_date, format_uk_datetime
 from safeguard_desktop.files import write_atomically
-from safeguard_desktop.services import incidents, register
+from safeguard_desktop.services import incidents
 from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.consent import grid
 from safeguard_desktop.services.errors import NotFound
 from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import AuditEntry, Pupil
@@ -33,7 +34,7 @@ def subject_access(session: Session, actor: Actor, pupil_id: int) -> dict[str, A
     pupil = session.get(Pupil, pupil_id)
     if pupil is None:
         raise NotFound(f"No pupil with id {pupil_id}.")
-    detail = register.pupil_detail(session, actor, pupil_id)
+    detail = grid.pupil_detail(session, actor, pupil_id)
     incident_ids = sorted({number for number, linked in incidents.pupil_links(session, actor) if linked == pupil_id})
     incident_records = []
     for number in incident_ids:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.services import settings
-from safeguard_desktop.services.register import PurposeInfo
+from safeguard_desktop.services.consent.grid import PurposeInfo
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit.dialog import Dialog

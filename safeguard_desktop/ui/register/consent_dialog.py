@@ -12,7 +12,7 @@ from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.dates import end_of_academic_year
 from safeguard_desktop.services.consent import DecisionInput
 from safeguard_desktop.services.consent.contacts import ContactView
-from safeguard_desktop.services.register import PurposeInfo
+from safeguard_desktop.services.consent.grid import PurposeInfo
 from safeguard_desktop.ui.forms.ui_consent_dialog import Ui_ConsentDialog
 from safeguard_desktop.ui.kit.dialog import Dialog
 

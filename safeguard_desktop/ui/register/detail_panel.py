@@ -20,7 +20,7 @@ from safeguard_desktop.domain.dates import format_uk_date, format_uk_datetime
 from safeguard_desktop.ui.register.model import VERDICT_STYLE
 
 if TYPE_CHECKING:
-    from safeguard_desktop.services.register import PupilDetail
+    from safeguard_desktop.services.consent.grid import PupilDetail
 
 HISTORY_HEADERS = ("Given", "Purpose", "Decision", "Given by", "Route", "Valid until", "Wording", "Recorded by", "Note")
 

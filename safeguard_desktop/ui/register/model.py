@@ -16,7 +16,7 @@ from PySide6.QtGui import QBrush, QColor
 from safeguard_desktop.domain.consent import Verdict
 from safeguard_desktop.domain.dates import format_uk_date
 from safeguard_desktop.domain.pupils import search_key, year_group_order
-from safeguard_desktop.services.snapshot import PupilRow, RegisterSnapshot
+from safeguard_desktop.services.consent.snapshot import PupilRow, RegisterSnapshot
 
 COL_NAME, COL_YEAR, COL_REG, COL_UPN = range(4)
 FIXED_HEADERS = ("Name", "Year", "Class", "UPN")

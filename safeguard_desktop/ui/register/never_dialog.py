@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.pupils import NEVER_PHOTOGRAPH_REASONS
-from safeguard_desktop.services.register import PupilDetail
+from safeguard_desktop.services.consent.grid import PupilDetail
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit.dialog import Dialog
@@ -61,9 +61,9 @@ class NeverPhotographDialog(Dialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
         self.watch(self.flag_check, self.reason_combo)
-        from safeguard_desktop.services import register
+        from safeguard_desktop.services.consent import grid
 
-        run_op(context, self, register.pupil_detail, pupil_id, title=self.windowTitle(), on_done=self._read)
+        run_op(context, self, grid.pupil_detail, pupil_id, title=self.windowTitle(), on_done=self._read)
 
     def _read(self, detail: PupilDetail) -> None:
         self.flag_check.setChecked(detail.row.never_photograph)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_datetime
-from safeguard_desktop.services.snapshot import PupilRow, RegisterSnapshot
+from safeguard_desktop.services.consent.snapshot import PupilRow, RegisterSnapshot
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit import steps
@@ -79,9 +79,9 @@ class RepliesDialog(Dialog):
         self.aside_button.clicked.connect(self.set_aside)
         self.found: list[Any] = []
         self.reload()
-        from safeguard_desktop.services import register
+        from safeguard_desktop.services.consent import grid
 
-        run_read(context, self, register.load_register, on_done=self._pupils_read)
+        run_read(context, self, grid.load_register, on_done=self._pupils_read)
 
     def _pupils_read(self, snapshot: RegisterSnapshot) -> None:
         self.rows = snapshot.rows

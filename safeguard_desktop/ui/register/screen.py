@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.changes import Topic
-from safeguard_desktop.services.snapshot import PupilRow, RegisterSnapshot
+from safeguard_desktop.services.consent.snapshot import PupilRow, RegisterSnapshot
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.excepthook import message_for
 from safeguard_desktop.ui.kit.ops import run_op, run_read, show_failure
@@ -38,7 +38,7 @@ from safeguard_desktop.ui.register.model import (
 
 if TYPE_CHECKING:
     from safeguard_desktop.services.consent import DecisionInput
-    from safeguard_desktop.services.register import PupilDetail
+    from safeguard_desktop.services.consent.grid import PupilDetail
     from safeguard_desktop.ui.background import BackgroundJob
     from safeguard_desktop.ui.register.consent_dialog import ConsentDialog
     from safeguard_desktop.ui.register.never_dialog import NeverPhotographDialog
@@ -170,10 +170,10 @@ class RegisterScreen(QWidget):
 
     def reload(self) -> None:
         """Reload off the GUI thread, keeping the selected pupil selected."""
-        from safeguard_desktop.services import register
+        from safeguard_desktop.services.consent import grid
 
         self.count_label.setText("Loading…")
-        self._loading = run_op(self.context, self, register.load_register, write=False,
+        self._loading = run_op(self.context, self, grid.load_register, write=False,
                                include_left=self.left_check.isChecked(), on_done=self.set_snapshot,
                                on_error=self.on_load_failed)  # fmt: skip
 
@@ -281,7 +281,7 @@ class RegisterScreen(QWidget):
         if not pupils:
             self.detail.clear()
             return
-        from safeguard_desktop.services import register
+        from safeguard_desktop.services.consent import grid
 
         def failed(error: BaseException) -> None:
             self.detail.clear()
@@ -292,7 +292,7 @@ class RegisterScreen(QWidget):
             if chosen and chosen[0].id == detail.row.id:  # a quicker later choice may have moved on
                 self.detail.show_detail(detail, self.model.purposes)
 
-        run_op(self.context, self, register.pupil_detail, pupils[0].id, title="Register", on_done=read,
+        run_op(self.context, self, grid.pupil_detail, pupils[0].id, title="Register", on_done=read,
                on_error=failed)  # fmt: skip
 
     def on_table_double_clicked(self, index: object) -> None:

@@ -10,9 +10,9 @@ from datetime import date
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED, name_mapping, uk_date
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
 from safeguard_desktop.domain.dates import format_uk_date
-from safeguard_desktop.services import consent, demo, register
+from safeguard_desktop.services import consent, demo
 from safeguard_desktop.services.actors import Actor
-from safeguard_desktop.services.consent import consent_views
+from safeguard_desktop.services.consent import consent_views, grid
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.pupils import mis_import
@@ -137,7 +137,7 @@ def cmd_pupils(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
 
         return cmd_never(reg, actor, args)
     with read_session(reg.engine) as session:
-        snapshot = register.load_register(session, actor, include_left=args.all)
+        snapshot = grid.load_register(session, actor, include_left=args.all)
     rows = sorted(snapshot.rows, key=lambda r: (r.surname.casefold(), r.forename.casefold()))
     if args.json:
         out = [
@@ -211,8 +211,8 @@ def cmd_consent(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
         return EXIT_OK
     with write_session(reg.engine) as session:
         pupil = consent.find_pupil_by_upn(session, args.upn)
-        detail = register.pupil_detail(session, actor, pupil.id)
-        purposes = register.list_purposes(session)
+        detail = grid.pupil_detail(session, actor, pupil.id)
+        purposes = grid.list_purposes(session)
         givers = consent_views.answers_for(session, actor, pupil.id)
     if args.json:
         print(
@@ -273,7 +273,7 @@ def cmd_purposes(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
         print(f"{purpose.name}: {args.basis.replace('-', ' ')}.")
         return EXIT_OK
     with read_session(reg.engine) as session:
-        for p in register.list_purposes(session, include_retired=True):
+        for p in grid.list_purposes(session, include_retired=True):
             state = "" if p.active else "  (retired)"
             kept = f"; evidence {p.evidence_years} year(s) after leaving" if p.evidence_years is not None else ""
             print(f"{p.code:18} {p.name}  [wording v{p.wording_version}; {p.lawful_basis}{kept}]{state}")

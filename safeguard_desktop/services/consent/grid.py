@@ -11,15 +11,15 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.domain.pupils import display_name
 from safeguard_desktop.security import sealing
 from safeguard_desktop.services.actors import Actor, Operation
-from safeguard_desktop.services.errors import NotFound
-from safeguard_desktop.services.records import audit
-from safeguard_desktop.services.snapshot import (
+from safeguard_desktop.services.consent.snapshot import (
     DecisionTuple,
     PupilRow,
     PurposeInfo,
     RegisterSnapshot,
     build_snapshot,
 )
+from safeguard_desktop.services.errors import NotFound
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import ConsentDecision, ConsentPurpose, Contact, Pupil
 
 __all__ = ["PupilDetail", "PupilRow", "PurposeInfo", "RegisterSnapshot", "list_purposes", "load_register"]
