@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from safeguard_desktop import __version__
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.changes import Topic
+from safeguard_desktop.services.records import backup
+from safeguard_desktop.services.records.subject_access import write_subject_access
+from safeguard_desktop.services.settings import SchoolDetails, get_school, lock_minutes
+from safeguard_desktop.ui.admin.accounts_dialog import AccountsDialog
+from safeguard_desktop.ui.admin.audit_dialog import AuditDialog
+from safeguard_desktop.ui.admin.backup_dialog import BackupDialog
+from safeguard_desktop.ui.admin.purposes_dialog import PurposesDialog
+from safeguard_desktop.ui.admin.retention_dialog import RetentionDialog
+from safeguard_desktop.ui.admin.school_dialog import SchoolDialog
+from safeguard_desktop.ui.admin.templates_dialog import TemplatesDialog
+from safeguard_desktop.ui.admin.term_dates_dialog import TermDatesDialog
+from safeguard_desktop.ui.background import run_in_background
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.events.screen import EventsScreen
 from safeguard_desktop.ui.excepthook import message_for
+from safeguard_desktop.ui.importer.consent_files import ConsentFileImport
+from safeguard_desktop.ui.importer.import_dialog import ImportDialog
+from safeguard_desktop.ui.importer.photos_import import PhotoImportFlow
 from safeguard_desktop.ui.incidents.screen import IncidentsScreen
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.ops import run_op, run_read
+from safeguard_desktop.ui.lock import InactivityLock
+from safeguard_desktop.ui.register.replies_dialog import RepliesDialog
 from safeguard_desktop.ui.register.screen import RegisterScreen
+from safeguard_desktop.ui.staff.publishing import StaffPublisher, may_publish, publish_to_staff
 
 
 class MainWindow(QMainWindow):
@@ -86,7 +106,6 @@ class MainWindow(QMainWindow):
         )
         self.backup_action.setEnabled(actor.may(Operation.MANAGE_BACKUPS))
         file_menu.addAction(self.backup_action)
-        from safeguard_desktop.ui.staff.publishing import StaffPublisher, may_publish, publish_to_staff
 
         self.staff_publisher = StaffPublisher(self, self.context)
 
@@ -164,8 +183,6 @@ class MainWindow(QMainWindow):
         if not self.context.is_open or not self.context.register.protected:
             self.lock_action.setEnabled(False)
             return
-        from safeguard_desktop.services.settings import lock_minutes
-        from safeguard_desktop.ui.lock import InactivityLock
 
         def start(minutes: int) -> None:
             self.inactivity = InactivityLock(self, self.context.register, self.context.actor, minutes)
@@ -180,7 +197,6 @@ class MainWindow(QMainWindow):
     def refresh_title(self, school: tuple[str, bool] | None = None) -> None:
         """Window title and status bar carry the school's name (and DEMO when it is the demo)."""
         if school is None:
-            from safeguard_desktop.services.settings import SchoolDetails, get_school
 
             def read(details: SchoolDetails) -> None:
                 self.refresh_title((details.name, details.is_demo))
@@ -199,7 +215,6 @@ class MainWindow(QMainWindow):
 
     def on_import_action(self) -> None:
         """File ▸ Import pupils."""
-        from safeguard_desktop.ui.importer.import_dialog import ImportDialog
 
         dialog = ImportDialog(self.context, self)
         dialog.open()
@@ -207,7 +222,6 @@ class MainWindow(QMainWindow):
 
     def on_consent_file_action(self, kind: str) -> QWidget:
         """Consent ▸ Import contacts / consent from the MIS / online form replies (the file is asked for first)."""
-        from safeguard_desktop.ui.importer.consent_files import ConsentFileImport
 
         dialog = ConsentFileImport(self.context, kind, self)
         dialog.open()
@@ -216,7 +230,6 @@ class MainWindow(QMainWindow):
 
     def on_unmatched_action(self) -> QWidget:
         """Consent ▸ Unmatched replies."""
-        from safeguard_desktop.ui.register.replies_dialog import RepliesDialog
 
         dialog = RepliesDialog(self.context, self)
         dialog.open()
@@ -224,21 +237,18 @@ class MainWindow(QMainWindow):
 
     def on_school_action(self) -> None:
         """Settings ▸ School details."""
-        from safeguard_desktop.ui.admin.school_dialog import SchoolDialog
 
         dialog = SchoolDialog(self.context, self)
         dialog.open()
 
     def on_purposes_action(self) -> None:
         """Settings ▸ Consent purposes."""
-        from safeguard_desktop.ui.admin.purposes_dialog import PurposesDialog
 
         dialog = PurposesDialog(self.context, self)
         dialog.open()
 
     def on_photos_action(self, _checked: bool = False) -> object:
         """File ▸ Import pupil photos (for the staff briefing): the folder is asked for first."""
-        from safeguard_desktop.ui.importer.photos_import import PhotoImportFlow
 
         self._photo_flow = PhotoImportFlow(self.context, self)
         self._photo_flow.start()
@@ -246,9 +256,6 @@ class MainWindow(QMainWindow):
 
     def on_sar_action(self, _checked: bool = False) -> None:
         """Consent ▸ Subject access export: the selected pupil's record as PDF and JSON, for the DSL to review."""
-        from pathlib import Path
-
-        from safeguard_desktop.services.records.subject_access import write_subject_access
 
         chosen = self.register_screen.selected_pupils()
         if len(chosen) != 1:
@@ -267,7 +274,6 @@ class MainWindow(QMainWindow):
 
     def on_retention_action(self) -> QWidget:
         """Settings ▸ Retention review."""
-        from safeguard_desktop.ui.admin.retention_dialog import RetentionDialog
 
         dialog = RetentionDialog(self.context, self)
         dialog.open()
@@ -275,7 +281,6 @@ class MainWindow(QMainWindow):
 
     def on_backups_action(self) -> QWidget:
         """Settings ▸ Backups."""
-        from safeguard_desktop.ui.admin.backup_dialog import BackupDialog
 
         dialog = BackupDialog(self.context, self)
         dialog.open()
@@ -285,8 +290,6 @@ class MainWindow(QMainWindow):
         """Make the scheduled backup in the background when one is due (checked at start and every hour)."""
         if not self.context.is_open or self._backup_running:
             return
-        from safeguard_desktop.services.records import backup
-        from safeguard_desktop.ui.background import run_in_background
 
         engine, folder, actor = self.context.engine, self.context.register.folder, self.context.actor
         self._backup_running = True
@@ -304,7 +307,6 @@ class MainWindow(QMainWindow):
                                              parent=self)  # fmt: skip
 
     def _start_backup_schedule(self) -> None:
-        from PySide6.QtCore import QTimer
 
         self._backup_running = False
         self.backup_timer = QTimer(self)
@@ -316,7 +318,6 @@ class MainWindow(QMainWindow):
 
     def on_accounts_action(self) -> QWidget:
         """Settings ▸ Accounts (the DSL manages them; anyone turns on their own two-step sign-in)."""
-        from safeguard_desktop.ui.admin.accounts_dialog import AccountsDialog
 
         dialog = AccountsDialog(self.context, self)
         dialog.open()
@@ -324,7 +325,6 @@ class MainWindow(QMainWindow):
 
     def on_wording_action(self) -> QWidget:
         """Settings ▸ Wording of letters and notices."""
-        from safeguard_desktop.ui.admin.templates_dialog import TemplatesDialog
 
         dialog = TemplatesDialog(self.context, self)
         dialog.open()
@@ -332,7 +332,6 @@ class MainWindow(QMainWindow):
 
     def on_terms_action(self) -> QWidget:
         """Settings ▸ Term dates."""
-        from safeguard_desktop.ui.admin.term_dates_dialog import TermDatesDialog
 
         dialog = TermDatesDialog(self.context, self)
         dialog.open()
@@ -340,10 +339,6 @@ class MainWindow(QMainWindow):
 
     def on_backup_action(self, _checked: bool = False) -> None:
         """File ▸ Back up now: choose a folder, copy off the GUI thread, report."""
-        from pathlib import Path
-
-        from safeguard_desktop.services.records import backup
-        from safeguard_desktop.ui.background import run_in_background
 
         engine, home, actor = self.context.engine, self.context.register.folder, self.context.actor
 
@@ -364,7 +359,6 @@ class MainWindow(QMainWindow):
 
     def on_audit_action(self) -> QWidget:
         """Settings ▸ Audit trail: browse, filter, check the chain, export."""
-        from safeguard_desktop.ui.admin.audit_dialog import AuditDialog
 
         dialog = AuditDialog(self.context, self)
         dialog.open()
@@ -382,7 +376,6 @@ class MainWindow(QMainWindow):
     def close_after_restore(self) -> None:
         """The register was replaced by a backup: nothing more is read or written through the old connection; the
         window says so and closes, and the next start signs in to the restored register."""
-        from PySide6.QtCore import QTimer
 
         central = self.centralWidget()
         if central is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,10 +25,14 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.files import write_atomically
 from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.events import print_queue
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.ui import printing
+from safeguard_desktop.ui.background import run_in_background
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op
 
 
 def viewing_folder() -> Path:
@@ -36,7 +41,6 @@ def viewing_folder() -> Path:
     chosen = app.property("viewing_folder") if app is not None else None
     if chosen:
         return Path(str(chosen))
-    import tempfile
 
     return Path(tempfile.gettempdir()) / "safeguard-viewing"
 
@@ -178,8 +182,6 @@ class PdfPreviewDialog(Dialog):
         self._draw(printer)
 
     def _send_to_queue(self, job: object) -> None:
-        from safeguard_desktop.services.events import print_queue
-        from safeguard_desktop.ui.background import run_in_background
 
         assert isinstance(job, print_queue.PrintJob)
         lp = print_queue.queue_command()
@@ -240,8 +242,6 @@ def show_pdf(
     note: str = "",
 ) -> PdfPreviewDialog:
     """Open the preview; saving and printing are written to the audit trail."""
-    from safeguard_desktop.services.records import audit
-    from safeguard_desktop.ui.kit.ops import run_op
 
     def audited(how: str) -> None:
         run_op(context, parent, audit.record_output, title.lower(), how, kind, record_id, title=title)

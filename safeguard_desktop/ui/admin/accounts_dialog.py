@@ -25,12 +25,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safeguard_desktop.documents.qr import qr_modules
+from safeguard_desktop.services import accounts
+from safeguard_desktop.services.accounts import rotation
 from safeguard_desktop.services.actors import Operation, Role
+from safeguard_desktop.services.settings import get_school, lock_minutes, set_lock_minutes
+from safeguard_desktop.ui.background import Progress, run_in_background
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op, run_read
+from safeguard_desktop.ui.signin import RecoveryKeyDialog
 
 ROLE_NAMES = {Role.DSL: "DSL", Role.DEPUTY_DSL: "Deputy DSL", Role.OFFICE: "Office", Role.STAFF: "Staff"}
 HEADERS = ("User name", "Name", "Role", "State", "Two-step")
@@ -128,7 +134,6 @@ class AccountsDialog(Dialog):
         self.lock_spin.setSuffix(" minutes")
         self.lock_spin.setAccessibleName("Lock after this long without use")
         self.lock_spin.setEnabled(context.actor.may(Operation.EDIT_SCHOOL))
-        from safeguard_desktop.services.settings import lock_minutes
 
         run_read(context, self, lambda session, _actor: lock_minutes(session), on_done=self.lock_spin.setValue)
         self.lock_spin.editingFinished.connect(lambda: self.set_lock(self.lock_spin.value()))
@@ -174,7 +179,6 @@ class AccountsDialog(Dialog):
 
     def reload(self) -> None:
         """Read the accounts (the DSL's list)."""
-        from safeguard_desktop.services import accounts
 
         if not self.context.actor.may(Operation.MANAGE_ACCOUNTS):
             self.table.setRowCount(0)
@@ -232,8 +236,6 @@ class AccountsDialog(Dialog):
     def replace_keys(self, done: str = "") -> None:
         """Replace the keys an account change took away (off the GUI thread, with progress): the old slot then
         opens only the backups made before. Said plainly, with what still opens what."""
-        from safeguard_desktop.services.accounts import rotation
-        from safeguard_desktop.ui.background import Progress, run_in_background
 
         register, actor = self.context.register, self.context.actor
         if register.keys is None or rotation.owed(register.folder) is None:
@@ -273,7 +275,6 @@ class AccountsDialog(Dialog):
 
     def add(self) -> AccountForm:
         """Add an account (leads also receive the safeguarding key)."""
-        from safeguard_desktop.services import accounts
 
         def save(form: AccountForm) -> None:
             user, name, role, password = form.values()
@@ -284,7 +285,6 @@ class AccountsDialog(Dialog):
 
     def new_password(self) -> AccountForm | None:
         """Give the chosen account a new password (tell the person; they can keep it or change it)."""
-        from safeguard_desktop.services import accounts
 
         user = self.selected()
         if user is None:
@@ -300,7 +300,6 @@ class AccountsDialog(Dialog):
     def change_role(self) -> AccountForm | None:
         """A new role comes with a new password (its key slot is made again, with or without the safeguarding
         key)."""
-        from safeguard_desktop.services import accounts
 
         user = self.selected()
         if user is None:
@@ -317,7 +316,6 @@ class AccountsDialog(Dialog):
 
     def toggle_active(self) -> AccountForm | None:
         """Disable the chosen account (its password stops opening the register), or enable it with a new one."""
-        from safeguard_desktop.services import accounts
 
         user = self.selected()
         if user is None:
@@ -336,8 +334,6 @@ class AccountsDialog(Dialog):
 
     def new_recovery_key(self) -> None:
         """Make a new recovery key after a question, and show it once (to print and lock away)."""
-        from safeguard_desktop.services import accounts
-        from safeguard_desktop.ui.signin import RecoveryKeyDialog
 
         keys = self.context.register.keys
         if keys is None:
@@ -359,7 +355,6 @@ class AccountsDialog(Dialog):
 
     def set_lock(self, minutes: int) -> None:
         """How long the app may sit unused before it locks."""
-        from safeguard_desktop.services.settings import set_lock_minutes
 
         run_op(self.context, self, set_lock_minutes, minutes, title=self.windowTitle(),
                on_done=lambda _none: self.status_label.setText(
@@ -367,7 +362,6 @@ class AccountsDialog(Dialog):
 
     def change_own_password(self) -> AccountForm:
         """Anyone changes their own password; their key slot is rewrapped and their own key kept."""
-        from safeguard_desktop.services import accounts
 
         def save(form: AccountForm) -> None:
             self._change(accounts.reset_password, self.context.actor.username, form.password_edit.text(),
@@ -387,8 +381,6 @@ class TwoStepDialog(Dialog):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent, "Two-step sign-in", size=(420, 520))
-        from safeguard_desktop.services import accounts
-        from safeguard_desktop.services.settings import get_school
 
         self.context = context
         self.secret = accounts.new_totp_secret()
@@ -420,8 +412,6 @@ class TwoStepDialog(Dialog):
 
     def _show_code(self, school: str) -> None:
         """The QR code names the school, so the authenticator app lists it as such."""
-        from safeguard_desktop.documents.qr import qr_modules
-        from safeguard_desktop.services import accounts
 
         modules = qr_modules(accounts.totp_uri(self.secret, self.context.actor.username, school))
         size = len(modules) + 8
@@ -439,7 +429,6 @@ class TwoStepDialog(Dialog):
 
     def turn(self, on: bool) -> None:
         """Turn it on (checked against the code typed) or off."""
-        from safeguard_desktop.services import accounts
 
         run_op(self.context, self, accounts.set_second_factor, self.context.actor.username, self.secret if on else None,
                self.code_edit.text(), title=self.windowTitle(), on_done=lambda _none: self.accept())  # fmt: skip

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_datetime
+from safeguard_desktop.services.records import audit, trail_check
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.date_field import DateField
@@ -98,7 +99,6 @@ class AuditDialog(Dialog):
 
     def reload(self) -> None:
         """Read the entries that match (a date typed wrong is named, not guessed)."""
-        from safeguard_desktop.services.records import audit
 
         since = until = None
         if self.dates_check.isChecked():
@@ -123,7 +123,6 @@ class AuditDialog(Dialog):
 
     def verify(self) -> None:
         """Recompute the chain (off the GUI thread, with progress); name the first broken entry if any."""
-        from safeguard_desktop.services.records import audit, trail_check
 
         def checked(result: audit.Verification) -> None:
             self.reload()
@@ -135,7 +134,6 @@ class AuditDialog(Dialog):
 
     def export(self) -> None:
         """The whole trail as a spreadsheet-safe CSV (the export is itself recorded)."""
-        from safeguard_desktop.services.records import audit
 
         def write(target: Path) -> None:
             def exported(count: int) -> None:

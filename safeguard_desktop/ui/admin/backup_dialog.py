@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressDialog,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.records import backup
+from safeguard_desktop.ui.background import Progress, run_in_background
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit import steps
@@ -31,7 +34,6 @@ class BackupDialog(Dialog):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent, "Backups", size=(560, 340))
-        from safeguard_desktop.services.records import backup
 
         self.work_name = "the changes to the schedule"
         self.context = context
@@ -80,7 +82,6 @@ class BackupDialog(Dialog):
         run_read(context, self, lambda session, _actor: backup.get_schedule(session, folder), on_done=self._read)
 
     def _read(self, schedule: object) -> None:
-        from safeguard_desktop.services.records import backup
 
         assert isinstance(schedule, backup.Schedule)
         self.enabled_check.setChecked(schedule.enabled)
@@ -103,7 +104,6 @@ class BackupDialog(Dialog):
 
     def save(self) -> None:
         """Save the schedule (leads only; the service says so otherwise)."""
-        from safeguard_desktop.services.records import backup
 
         schedule = backup.Schedule(self.folder_edit.text(), self.every_spin.value(), self.keep_spin.value(),
                                    self.enabled_check.isChecked())  # fmt: skip
@@ -114,7 +114,6 @@ class BackupDialog(Dialog):
         """Replace the register with a checked backup, after a question (off the GUI thread). Refused, naming who,
         while anyone else has the register open. Afterwards the app closes: the next start opens the restored
         register (a backup made before the keys were replaced is brought under today's keys)."""
-        from safeguard_desktop.services.records import backup
 
         start = Path(self.folder_edit.text() or Path.home())
         steps.current().choose_file(self, "Restore which backup?", start, f"Backups (*{backup.BACKUP_SUFFIX})",
@@ -122,10 +121,6 @@ class BackupDialog(Dialog):
 
     def restore_from(self, chosen: Path) -> None:
         """Check the chosen backup, ask, then restore it."""
-        from PySide6.QtWidgets import QProgressDialog
-
-        from safeguard_desktop.services.records import backup
-        from safeguard_desktop.ui.background import Progress, run_in_background
 
         register, actor = self.context.register, self.context.actor
         key = register.keys.database_key if register.keys else None

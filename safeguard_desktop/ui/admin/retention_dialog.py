@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.dates import format_uk_date
 from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.records import retention
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.dialog import Dialog
@@ -93,7 +94,6 @@ class RetentionDialog(Dialog):
 
     def set_hold(self, what: str, hold: bool) -> None:
         """Put a pupil (UPN) or an incident (number) on legal hold, or release it."""
-        from safeguard_desktop.services.records import retention
 
         def done(_none: object) -> None:
             self.hold_edit.clear()
@@ -103,7 +103,6 @@ class RetentionDialog(Dialog):
 
     def reload(self) -> None:
         """List what is due today (reading the list is itself recorded)."""
-        from safeguard_desktop.services.records import retention
 
         run_op(self.context, self, retention.review_and_holds, title=self.windowTitle(), on_done=self._listed)
 
@@ -125,7 +124,6 @@ class RetentionDialog(Dialog):
 
     def delete_due(self) -> None:
         """Delete the due consent decisions and event records after a confirmation (it cannot be undone)."""
-        from safeguard_desktop.services.records import retention
 
         def deleted(removed: int) -> None:
             self.reload()

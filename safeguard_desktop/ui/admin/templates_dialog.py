@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.templates import TEMPLATES
 from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.events import templates
+from safeguard_desktop.services.events.templates import render_sample
 from safeguard_desktop.services.settings import SchoolDetails
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
@@ -35,7 +37,6 @@ class TemplatesDialog(Dialog):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent, "Wording of letters and notices", size=(1200, 820))
-        from safeguard_desktop.services.events import templates
 
         self.context = context
         self.school: SchoolDetails | None = None
@@ -170,7 +171,6 @@ class TemplatesDialog(Dialog):
 
     def refresh_preview(self) -> bool:
         """Render a sample with the wording as typed; a problem is shown, the last good preview stays."""
-        from safeguard_desktop.services.events.templates import render_sample
 
         self.timer.stop()
         try:
@@ -193,7 +193,6 @@ class TemplatesDialog(Dialog):
 
     def save(self) -> None:
         """Check and save the wording; every new document uses it."""
-        from safeguard_desktop.services.events import templates
 
         key = self.key
 
@@ -208,7 +207,6 @@ class TemplatesDialog(Dialog):
 
     def restore_default(self) -> None:
         """Go back to the wording that ships with the app."""
-        from safeguard_desktop.services.events import templates
 
         key = self.key
 

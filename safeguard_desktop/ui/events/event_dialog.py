@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.events import FilmingPolicy, policy_text
 from safeguard_desktop.domain.pupils import year_group_order
+from safeguard_desktop.services import events
+from safeguard_desktop.services.consent import grid
 from safeguard_desktop.services.consent.snapshot import RegisterSnapshot
 from safeguard_desktop.services.events import EventSummary
 from safeguard_desktop.ui.context import AppContext
@@ -126,7 +128,6 @@ class EventDialog(Dialog):
         self.when_edit.problem_found.connect(self.error_label.setText)
         self.watch(self.name_edit, self.when_edit, self.venue_edit, self.years_list, self.classes_list,
                    self.policy_combo, self.custom_edit, self.footage_check)  # fmt: skip
-        from safeguard_desktop.services.consent import grid
 
         run_read(context, self, grid.load_register, on_done=self._groups_read)
 
@@ -155,7 +156,6 @@ class EventDialog(Dialog):
 
     def on_buttons_accepted(self) -> None:
         """Create or change the event."""
-        from safeguard_desktop.services import events
 
         problem = self.when_edit.problem()
         when = self.when_edit.value()

@@ -26,12 +26,18 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.events import DOCUMENT_KINDS
+from safeguard_desktop.services import events
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.errors import ServiceError
+from safeguard_desktop.services.events.event_documents import EventDocument, make_document
+from safeguard_desktop.services.filenames import safe_filename
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.events.event_dialog import EventDialog
+from safeguard_desktop.ui.events.slips_dialog import SlipsDialog
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.ops import run_op, run_read
+from safeguard_desktop.ui.pdf_preview import show_pdf
 from safeguard_desktop.ui.register.model import VERDICT_STYLE
 
 if TYPE_CHECKING:
@@ -179,7 +185,6 @@ class EventsScreen(QWidget):
 
     def reload(self, select_id: int | None = None) -> None:
         """Read the list of events (off the GUI thread), then show the chosen one's roster once."""
-        from safeguard_desktop.services import events
 
         run_read(self.context, self, events.list_events, archived=self.archived_check.isChecked(),
                  on_done=lambda found: self._listed(found, select_id))  # fmt: skip
@@ -217,7 +222,6 @@ class EventsScreen(QWidget):
         """Show the chosen event's roster (read off the GUI thread)."""
         if not 0 <= row < len(self.summaries):
             return
-        from safeguard_desktop.services import events
 
         summary = self.summaries[row]
         manager = self.context.actor.may(Operation.MANAGE_EVENTS)
@@ -297,15 +301,12 @@ class EventsScreen(QWidget):
         chosen = self.current_event()
         if chosen is None:
             return
-        from safeguard_desktop.services.events.event_documents import EventDocument, make_document
-        from safeguard_desktop.services.filenames import safe_filename
 
         event_id, event_name = chosen
         title = DOCUMENTS[kind]
         suggested_name = safe_filename(f"{title} - {event_name}", ".pdf")
 
         def made(document: EventDocument) -> None:
-            from safeguard_desktop.ui.pdf_preview import show_pdf
 
             self.counts.setText(f"{document.summary} ready: print or save from the preview.")
             self.preview = show_pdf(self.context, self, document.pdf, title, suggested_name, kind="event",
@@ -324,7 +325,6 @@ class EventsScreen(QWidget):
         """Record returned slips for the chosen event."""
         if self.current is None:
             return None
-        from safeguard_desktop.ui.events.slips_dialog import SlipsDialog
 
         dialog = SlipsDialog(self.context, self.current.event.id, self.current.event.name, self)
         dialog.open()
@@ -332,7 +332,6 @@ class EventsScreen(QWidget):
 
     def on_new_button_clicked(self) -> QWidget:
         """Open the new-event dialog."""
-        from safeguard_desktop.ui.events.event_dialog import EventDialog
 
         dialog = EventDialog(self.context, self)
         dialog.created.connect(self._select_after_reload)
@@ -344,7 +343,6 @@ class EventsScreen(QWidget):
         summary = self.chosen()
         if summary is None:
             return None
-        from safeguard_desktop.ui.events.event_dialog import EventDialog
 
         dialog = EventDialog(self.context, self, event=summary)
         dialog.created.connect(self._select_after_reload)
@@ -356,7 +354,6 @@ class EventsScreen(QWidget):
         summary = self.chosen()
         if summary is None:
             return
-        from safeguard_desktop.services import events
 
         run_op(self.context, self, events.archive_event, summary.id, version=summary.version,
                archived=not summary.archived, title="Archive event")  # fmt: skip
@@ -366,7 +363,6 @@ class EventsScreen(QWidget):
         summary = self.chosen()
         if summary is None:
             return
-        from safeguard_desktop.services import events
 
         def delete() -> None:
             run_op(self.context, self, events.delete_event, summary.id, version=summary.version,

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safeguard_desktop.services.events import slips
 from safeguard_desktop.services.events.slips import SlipLookup
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
@@ -117,7 +118,6 @@ class SlipsDialog(Dialog):
 
     def on_reference_entered(self) -> None:
         """Look the slip up; the answers' fields open for it."""
-        from safeguard_desktop.services.events import slips
 
         self.error_label.setText("")
 
@@ -157,7 +157,6 @@ class SlipsDialog(Dialog):
 
     def on_save(self) -> None:
         """Record the slip, then get ready for the next one."""
-        from safeguard_desktop.services.events import slips
 
         if not self._reference:
             return

@@ -7,6 +7,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QWidget
 
 from safeguard_desktop.services.changes import Topic
+from safeguard_desktop.services.pupils import photos
+from safeguard_desktop.services.pupils.photos import PhotoImport
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.ops import run_op
@@ -16,7 +18,6 @@ TITLE = "Import pupil photos"
 
 def summary_text(result: object) -> str:
     """What the preview found, in plain words (at most a screenful of file names)."""
-    from safeguard_desktop.services.pupils.photos import PhotoImport
 
     assert isinstance(result, PhotoImport)
     lines = [f"{len(result.matched)} photo(s) match a pupil by UPN or admission number."]
@@ -45,7 +46,6 @@ class PhotoImportFlow:
 
     def preview(self, folder: Path) -> None:
         """What the folder holds and what matches; nothing is saved yet."""
-        from safeguard_desktop.services.pupils import photos
 
         run_op(self.context, self.parent, photos.import_folder, folder, apply=False, title=TITLE,
                progress="Reading the photos…", on_done=lambda found: self._previewed(folder, found))  # fmt: skip
@@ -59,8 +59,6 @@ class PhotoImportFlow:
                                 then=lambda: self._apply(folder))  # fmt: skip
 
     def _apply(self, folder: Path) -> None:
-        from safeguard_desktop.services.pupils import photos
-
         run_op(self.context, self.parent, photos.import_folder, folder, apply=True, title=TITLE,
                also_changes=(Topic.PUPILS,), progress="Importing the photos…", on_done=self._imported)  # fmt: skip
 

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safeguard_desktop.services import incidents
+from safeguard_desktop.services.incidents import REFERRAL_TO
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit.dialog import Dialog
@@ -36,7 +38,6 @@ class EntryDialog(Dialog):
         self, context: AppContext, incident_id: int, entry_ids: list[int], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent, "Add to the chronology", size=(560, 440))
-        from safeguard_desktop.services.incidents import REFERRAL_TO
 
         self.work_name = "the entry"
         self.context = context
@@ -95,7 +96,6 @@ class EntryDialog(Dialog):
 
     def on_save(self) -> None:
         """Append through the service; stay open with the reason if refused."""
-        from safeguard_desktop.services import incidents
 
         kind = self.kind()
         run_op(
@@ -148,7 +148,6 @@ class CloseIncidentDialog(Dialog):
 
     def on_save(self) -> None:
         """Close through the service (which needs both)."""
-        from safeguard_desktop.services import incidents
 
         run_op(self.context, self, incidents.set_status, self.incident_id, incidents.Status.CLOSED,
                outcome=self.outcome_edit.toPlainText(), reason=self.reason_edit.toPlainText(),

@@ -14,10 +14,12 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.incidents import HELPLINE
-from safeguard_desktop.services.incidents.helpline import HelplineSummary
+from safeguard_desktop.services.incidents.helpline import HelplineSummary, helpline_summary
+from safeguard_desktop.services.incidents.incident_exports import helpline_pdf
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op, run_read
+from safeguard_desktop.ui.pdf_preview import show_pdf
 
 
 class HelplineDialog(Dialog):
@@ -56,7 +58,6 @@ class HelplineDialog(Dialog):
 
     def refresh(self, *_args: object) -> None:
         """Make the summary (anonymised unless names are ticked); each one made is recorded."""
-        from safeguard_desktop.services.incidents.helpline import helpline_summary
 
         self.pdf_button.setEnabled(False)
         run_op(self.context, self, helpline_summary, self.incident_id, with_names=self.names_check.isChecked(),
@@ -74,8 +75,6 @@ class HelplineDialog(Dialog):
 
     def preview_pdf(self) -> None:
         """The same summary as a PDF, to print or save (opens in the preview when drawn)."""
-        from safeguard_desktop.services.incidents.incident_exports import helpline_pdf
-        from safeguard_desktop.ui.pdf_preview import show_pdf
 
         summary = self.summary
         if summary is None:

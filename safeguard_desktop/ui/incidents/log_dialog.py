@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -21,9 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.incidents import DEFAULT_AXIS, Category, FourCs, guidance_for, is_guarded
+from safeguard_desktop.services import incidents
 from safeguard_desktop.services.errors import ServiceError
-from safeguard_desktop.services.incidents import IncidentInput
-from safeguard_desktop.services.incidents.incident_people import PupilChoice
+from safeguard_desktop.services.incidents import IncidentInput, Urgency
+from safeguard_desktop.services.incidents.incident_people import PupilChoice, pupil_choices
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.incidents.people_picker import PeoplePicker
@@ -48,7 +50,6 @@ class LogIncidentDialog(Dialog):
         """On the register (``context``), or — for staff, who hold no key to it — with the pupils they were given
         (``choices``) and ``submit`` sending the form to the leads (it returns 0: there is no number yet)."""
         super().__init__(parent, "Log an online-safety incident", size=(1040, 720))
-        from safeguard_desktop.services.incidents import Urgency
 
         self.work_name = "the incident you typed"
         self.context = context
@@ -82,7 +83,6 @@ class LogIncidentDialog(Dialog):
         self.links_note = QLabel("")
         self.links_note.setWordWrap(True)
         self.links_note.setStyleSheet("color: #7a3e00;")
-        from safeguard_desktop.services.incidents.incident_people import pupil_choices
 
         self.people = PeoplePicker(choices or [])
         if choices is None:
@@ -146,7 +146,6 @@ class LogIncidentDialog(Dialog):
 
     def on_category_changed(self, *_args: object) -> None:
         """Show the category's steps; for guarded categories take the links field away."""
-        from html import escape
 
         category = self.category()
         self.axis_combo.setCurrentIndex(list(FourCs).index(DEFAULT_AXIS[category]))
@@ -163,7 +162,6 @@ class LogIncidentDialog(Dialog):
 
     def on_save(self) -> None:
         """Log it through the service; the guard is checked there too."""
-        from safeguard_desktop.services import incidents
 
         people = self.people.persons()
         when: datetime | None = None

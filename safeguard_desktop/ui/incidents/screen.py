@@ -23,10 +23,18 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_datetime
+from safeguard_desktop.services import incidents
+from safeguard_desktop.services.accounts import staff_reports
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.changes import Topic
+from safeguard_desktop.services.incidents.incident_exports import export_log
+from safeguard_desktop.services.incidents.incident_people import open_incident
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.excepthook import message_for
+from safeguard_desktop.ui.incidents.entry_dialog import CloseIncidentDialog, EntryDialog
+from safeguard_desktop.ui.incidents.helpline_dialog import HelplineDialog
+from safeguard_desktop.ui.incidents.log_dialog import LogIncidentDialog
+from safeguard_desktop.ui.incidents.statistics_dialog import StatisticsDialog
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.ops import run_op, run_read
 
@@ -126,8 +134,6 @@ class IncidentsScreen(QWidget):
 
     def reload(self, select_id: int | None = None) -> None:
         """Take in what staff sent (leads), then read the list: every incident for leads, one's own for staff."""
-        from safeguard_desktop.services import incidents
-        from safeguard_desktop.services.accounts import staff_reports
 
         keys = self.context.register.keys if self.is_lead else None
 
@@ -186,7 +192,6 @@ class IncidentsScreen(QWidget):
         """Open the chosen incident (audited as a view)."""
         if not self.is_lead or not 0 <= row < len(self.views):
             return
-        from safeguard_desktop.services.incidents.incident_people import open_incident
 
         run_op(self.context, self, open_incident, self.views[row].id, on_done=self._show_incident)
 
@@ -216,7 +221,6 @@ class IncidentsScreen(QWidget):
 
     def on_log_button_clicked(self) -> QWidget:
         """Open the form with its guidance."""
-        from safeguard_desktop.ui.incidents.log_dialog import LogIncidentDialog
 
         dialog = LogIncidentDialog(self.context, self)
         dialog.logged.connect(self._select_after_reload)
@@ -227,7 +231,6 @@ class IncidentsScreen(QWidget):
         """The chosen incident's summary for the helpline (anonymised by default)."""
         if self.current is None:
             return None
-        from safeguard_desktop.ui.incidents.helpline_dialog import HelplineDialog
 
         dialog = HelplineDialog(self.context, self.current.id, self)
         dialog.open()
@@ -235,7 +238,6 @@ class IncidentsScreen(QWidget):
 
     def open_statistics(self) -> QWidget:
         """Incidents per category per term or quarter, as a chart and a table."""
-        from safeguard_desktop.ui.incidents.statistics_dialog import StatisticsDialog
 
         dialog = StatisticsDialog(self.context, self)
         dialog.open()
@@ -243,14 +245,12 @@ class IncidentsScreen(QWidget):
 
     def export_log(self) -> None:
         """Ask where, then save the incident log as a spreadsheet-safe CSV or a PDF report with the chart."""
-        from pathlib import Path
 
         steps.current().choose_save(self, "Export the incident log", Path.home() / "Incident log.pdf",
                                     "PDF report (*.pdf);;Spreadsheet (CSV) (*.csv)", self.export_log_to)  # fmt: skip
 
     def export_log_to(self, target: Path) -> None:
         """Write the log at ``target`` (a .csv is a spreadsheet; anything else a PDF report)."""
-        from safeguard_desktop.services.incidents.incident_exports import export_log
 
         fmt = "csv" if target.suffix.lower() == ".csv" else "pdf"
         if target.suffix.lower() not in (".csv", ".pdf"):
@@ -263,7 +263,6 @@ class IncidentsScreen(QWidget):
         """Open the chronology dialog for the chosen incident."""
         if self.current is None:
             return None
-        from safeguard_desktop.ui.incidents.entry_dialog import EntryDialog
 
         dialog = EntryDialog(self.context, self.current.id, [e.id for e in self.current.entries], self)
         dialog.open()
@@ -273,7 +272,6 @@ class IncidentsScreen(QWidget):
         """Close the chosen incident with its outcome and the reason, the incident shown above them."""
         if self.current is None:
             return None
-        from safeguard_desktop.ui.incidents.entry_dialog import CloseIncidentDialog
 
         dialog = CloseIncidentDialog(self.context, self.current, self)
         dialog.open()

@@ -19,7 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.documents.palette import CHART_COLOURS
-from safeguard_desktop.services.incidents.statistics import IncidentStatistics, PeriodCount, chart_data
+from safeguard_desktop.services.incidents.statistics import (
+    IncidentStatistics,
+    PeriodCount,
+    chart_data,
+    incident_statistics,
+)
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_read
@@ -32,7 +37,6 @@ class StatisticsDialog(Dialog):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent, "Incident statistics", size=(1000, 700))
-        from safeguard_desktop.services.incidents.statistics import incident_statistics
 
         self.stats: IncidentStatistics | None = None
         self.kind_combo = QComboBox()

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.consent import ConsentState
 from safeguard_desktop.domain.dates import format_uk_date
+from safeguard_desktop.services import consent
 from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.consent import consent_views
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit.dialog import Dialog
@@ -85,7 +87,6 @@ class ConflictsDialog(Dialog):
 
     def reload(self) -> None:
         """Read the conflicts as they stand today."""
-        from safeguard_desktop.services.consent import consent_views
 
         run_read(self.context, self, consent_views.conflicts, on_done=self._listed)
 
@@ -101,7 +102,6 @@ class ConflictsDialog(Dialog):
 
     def resolve(self) -> None:
         """Record the lead's decision for the chosen conflict."""
-        from safeguard_desktop.services import consent
 
         index = self.table.currentRow()
         if not 0 <= index < len(self.found):

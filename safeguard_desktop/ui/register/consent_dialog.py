@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLabel, QListWidgetItem, QWidget
@@ -200,6 +201,5 @@ class ConsentDialog(Dialog):
 
 
 def _escape(text: str) -> str:
-    from html import escape
 
     return escape(text)

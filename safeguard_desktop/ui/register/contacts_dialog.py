@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.consent import contacts
+from safeguard_desktop.services.consent.contacts import ContactInput
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit.dialog import Dialog
@@ -100,7 +102,6 @@ class ContactsDialog(Dialog):
 
     def reload(self) -> None:
         """Read the pupil's contacts."""
-        from safeguard_desktop.services.consent import contacts
 
         run_read(self.context, self, contacts.list_contacts, self.pupil_id, on_done=self._listed)
 
@@ -130,8 +131,6 @@ class ContactsDialog(Dialog):
         self.save_button.setEnabled(self.context.actor.may(Operation.EDIT_CONSENT))
 
     def _input(self) -> ContactInput:
-        from safeguard_desktop.services.consent.contacts import ContactInput
-
         return ContactInput(self.name_edit.text(), self.relationship_combo.currentText(), self.pr_check.isChecked(),
                             self.lives_check.isChecked(), self.email_edit.text(), self.phone_edit.text(), "",
                             self.priority_spin.value())  # fmt: skip
@@ -143,14 +142,12 @@ class ContactsDialog(Dialog):
 
     def add(self) -> None:
         """Add the form as a new contact (earlier decisions under that name become theirs)."""
-        from safeguard_desktop.services.consent import contacts
 
         run_op(self.context, self, contacts.add_contact, self.pupil_id, self._input(), title=self.windowTitle(),
                on_done=self._saved)  # fmt: skip
 
     def save(self) -> None:
         """Save the chosen contact's changes."""
-        from safeguard_desktop.services.consent import contacts
 
         row = self.table.currentRow()
         if not 0 <= row < len(self.found):

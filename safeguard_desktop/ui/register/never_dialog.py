@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.pupils import NEVER_PHOTOGRAPH_REASONS
+from safeguard_desktop.services import consent
+from safeguard_desktop.services.consent import grid
 from safeguard_desktop.services.consent.grid import PupilDetail
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
@@ -61,7 +63,6 @@ class NeverPhotographDialog(Dialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
         self.watch(self.flag_check, self.reason_combo)
-        from safeguard_desktop.services.consent import grid
 
         run_op(context, self, grid.pupil_detail, pupil_id, title=self.windowTitle(), on_done=self._read)
 
@@ -77,7 +78,6 @@ class NeverPhotographDialog(Dialog):
 
     def on_buttons_accepted(self) -> None:
         """Save through the service; stay open with the message if it refuses."""
-        from safeguard_desktop.services import consent
 
         flag, reason = self.flag_check.isChecked(), self.reason_combo.currentText()
         run_op(self.context, self, consent.set_never_photograph, self.pupil_id, flag, reason,

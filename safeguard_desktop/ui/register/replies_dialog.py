@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_datetime
+from safeguard_desktop.domain.pupils import search_key
+from safeguard_desktop.services.consent import contacts, form_replies, grid
 from safeguard_desktop.services.consent.snapshot import PupilRow, RegisterSnapshot
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
@@ -79,7 +81,6 @@ class RepliesDialog(Dialog):
         self.aside_button.clicked.connect(self.set_aside)
         self.found: list[Any] = []
         self.reload()
-        from safeguard_desktop.services.consent import grid
 
         run_read(context, self, grid.load_register, on_done=self._pupils_read)
 
@@ -94,7 +95,6 @@ class RepliesDialog(Dialog):
 
     def reload(self) -> None:
         """Read the queue."""
-        from safeguard_desktop.services.consent import form_replies
 
         run_read(self.context, self, form_replies.waiting, on_done=self._listed)
 
@@ -113,7 +113,6 @@ class RepliesDialog(Dialog):
 
     def find_pupils(self, text: str) -> None:
         """Pupils whose name has every word typed (accent-blind)."""
-        from safeguard_desktop.domain.pupils import search_key
 
         words = search_key(text).split()
         self.pupils.clear()
@@ -132,7 +131,6 @@ class RepliesDialog(Dialog):
 
     def fill_contacts(self) -> None:
         """The chosen pupil's contacts (or someone else, named below)."""
-        from safeguard_desktop.services.consent import contacts
 
         self.contact_combo.clear()
         self.contact_combo.addItem("Someone else (name below)", None)
@@ -157,7 +155,6 @@ class RepliesDialog(Dialog):
 
     def match(self) -> None:
         """Record the chosen reply for the chosen pupil."""
-        from safeguard_desktop.services.consent import form_replies
 
         reply, item = self._chosen(), self.pupils.currentItem()
         if reply is None or item is None:
@@ -177,7 +174,6 @@ class RepliesDialog(Dialog):
 
     def set_aside(self) -> None:
         """Take the chosen reply out of the queue, with the reason (asked for)."""
-        from safeguard_desktop.services.consent import form_replies
 
         reply = self._chosen()
         if reply is None:

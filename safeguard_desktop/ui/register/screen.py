@@ -20,13 +20,19 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
+from safeguard_desktop.services import consent
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.changes import Topic
+from safeguard_desktop.services.consent import contacts, grid
 from safeguard_desktop.services.consent.snapshot import PupilRow, RegisterSnapshot
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.excepthook import message_for
 from safeguard_desktop.ui.kit.ops import run_op, run_read, show_failure
+from safeguard_desktop.ui.register.conflicts_dialog import ConflictsDialog
+from safeguard_desktop.ui.register.consent_dialog import ConsentDialog
+from safeguard_desktop.ui.register.contacts_dialog import ContactsDialog
 from safeguard_desktop.ui.register.detail_panel import DetailPanel
 from safeguard_desktop.ui.register.model import (
     COL_NAME,
@@ -35,6 +41,7 @@ from safeguard_desktop.ui.register.model import (
     RegisterFilter,
     RegisterTableModel,
 )
+from safeguard_desktop.ui.register.never_dialog import NeverPhotographDialog
 
 if TYPE_CHECKING:
     from safeguard_desktop.services.consent import DecisionInput
@@ -170,7 +177,6 @@ class RegisterScreen(QWidget):
 
     def reload(self) -> None:
         """Reload off the GUI thread, keeping the selected pupil selected."""
-        from safeguard_desktop.services.consent import grid
 
         self.count_label.setText("Loading…")
         self._loading = run_op(self.context, self, grid.load_register, write=False,
@@ -273,7 +279,6 @@ class RegisterScreen(QWidget):
 
     def show_detail(self) -> None:
         """Load the detail of the first selected pupil."""
-        from shiboken6 import isValid
 
         if not isValid(self) or not isValid(self.table):  # the window closed before the deferred call ran
             return
@@ -281,7 +286,6 @@ class RegisterScreen(QWidget):
         if not pupils:
             self.detail.clear()
             return
-        from safeguard_desktop.services.consent import grid
 
         def failed(error: BaseException) -> None:
             self.detail.clear()
@@ -309,9 +313,6 @@ class RegisterScreen(QWidget):
         pupils = self.selected_pupils()
         if not pupils or self.snapshot is None:
             return None
-        from safeguard_desktop.services import consent
-        from safeguard_desktop.services.consent import contacts
-        from safeguard_desktop.ui.register.consent_dialog import ConsentDialog
 
         purposes = self.snapshot.purposes
         preselected = purposes[preselected_column].id if preselected_column is not None else None
@@ -333,7 +334,6 @@ class RegisterScreen(QWidget):
         pupils = self.selected_pupils()
         if len(pupils) != 1:
             return None
-        from safeguard_desktop.ui.register.contacts_dialog import ContactsDialog
 
         dialog = ContactsDialog(self.context, pupils[0].id, pupils[0].name, self)
         dialog.open()
@@ -341,7 +341,6 @@ class RegisterScreen(QWidget):
 
     def on_conflicts_button_clicked(self) -> QWidget:
         """The conflicts to resolve (leads resolve them; office see them)."""
-        from safeguard_desktop.ui.register.conflicts_dialog import ConflictsDialog
 
         dialog = ConflictsDialog(self.context, self)
         dialog.open()
@@ -352,7 +351,6 @@ class RegisterScreen(QWidget):
         pupils = self.selected_pupils()
         if len(pupils) != 1:
             return None
-        from safeguard_desktop.ui.register.never_dialog import NeverPhotographDialog
 
         dialog = NeverPhotographDialog(self.context, pupils[0].id, pupils[0].name, self)
         dialog.open()

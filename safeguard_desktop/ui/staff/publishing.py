@@ -5,11 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMainWindow
 
+from safeguard_desktop.services.accounts import staff_room
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.excepthook import message_for
 from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.ops import run_op
 
 PUBLISHERS = (Role.DSL, Role.DEPUTY_DSL, Role.OFFICE)
 
@@ -22,8 +24,6 @@ def may_publish(context: AppContext) -> bool:
 def publish_to_staff(window: QMainWindow, context: AppContext, *, quiet: bool = False) -> None:
     """Publish the pupils' names and classes and the coming events' briefings to every staff account. ``quiet``
     (at sign-in) says it in the status bar only; a failure is always said."""
-    from safeguard_desktop.services.accounts import staff_room
-    from safeguard_desktop.ui.kit.ops import run_op
 
     if not may_publish(context):
         return

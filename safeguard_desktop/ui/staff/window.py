@@ -37,8 +37,11 @@ from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.incidents import IncidentInput
 from safeguard_desktop.services.incidents.incident_people import PupilChoice
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.incidents.log_dialog import LogIncidentDialog
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.lock import InactivityLock
+from safeguard_desktop.ui.pdf_preview import PdfPreviewDialog
 
 
 class StaffWindow(QMainWindow):
@@ -152,7 +155,6 @@ class StaffWindow(QMainWindow):
         return ""
 
     def _start_lock(self) -> None:
-        from safeguard_desktop.ui.lock import InactivityLock
 
         minutes = self.published.lock_minutes if self.published is not None else 10
         self.inactivity = InactivityLock(self, self.desk, self.actor, minutes)
@@ -226,7 +228,6 @@ class StaffWindow(QMainWindow):
 
     def on_log(self) -> None:
         """Log a concern: the same form as the leads', sent to them through the staff room."""
-        from safeguard_desktop.ui.incidents.log_dialog import LogIncidentDialog
 
         def send(data: IncidentInput) -> int:
             staff_reports.submit(self.desk.folder, self.actor, self.desk.keys, data)
@@ -247,7 +248,6 @@ class StaffWindow(QMainWindow):
 
     def on_open_briefing(self) -> None:
         """Show the chosen briefing (not saved anywhere unless the member of staff saves or prints it)."""
-        from safeguard_desktop.ui.pdf_preview import PdfPreviewDialog
 
         row = self.briefing_list.currentRow()
         if self.published is None or not 0 <= row < len(self.published.briefings):
