@@ -13,8 +13,6 @@ from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.events import letters, notices
 
-KINDS = DOCUMENT_KINDS
-
 
 @dataclass(frozen=True)
 class EventDocument:
@@ -40,9 +38,9 @@ def make_document(
     progress: Callable[[int, int], None] | None = None,
 ) -> EventDocument:
     """Make the event's document of ``kind`` (each service checks the role and writes its own audit entry)."""
-    title = KINDS.get(kind)
+    title = DOCUMENT_KINDS.get(kind)
     if title is None:
-        raise ValidationError(f"No document called {kind!r}: choose one of {', '.join(KINDS)}.")
+        raise ValidationError(f"No document called {kind!r}: choose one of {', '.join(DOCUMENT_KINDS)}.")
     if kind == "letters":
         pdf, count = letters.consent_letters(
             session, actor, event_id, only_undecided=only_undecided, per_holder=per_holder, progress=progress

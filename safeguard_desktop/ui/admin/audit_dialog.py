@@ -48,7 +48,6 @@ class AuditDialog(Dialog):
         self.until_edit.set_date(date.today())
         for edit in (self.since_edit, self.until_edit):
             edit.setEnabled(False)
-            edit.line.editingFinished.connect(self.timer_start)
         self.dates_check.toggled.connect(self.since_edit.setEnabled)
         self.dates_check.toggled.connect(self.until_edit.setEnabled)
         self.table = QTableWidget(0, len(HEADERS))
@@ -84,14 +83,11 @@ class AuditDialog(Dialog):
         self.timer.timeout.connect(self.reload)
         self.filter_edit.textChanged.connect(self.timer.start)
         self.dates_check.toggled.connect(self.timer.start)
+        for edit in (self.since_edit, self.until_edit):
+            edit.line.editingFinished.connect(self.timer.start)
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(self.export)
         self.reload()
-
-    def timer_start(self) -> None:
-        """A date was typed: filter again shortly."""
-        if hasattr(self, "timer"):
-            self.timer.start()
 
     def show_error(self, message: str) -> None:
         """A refusal or a fault, shown where the counts are."""

@@ -49,7 +49,6 @@ ROSTER_WORDS = {
     "parent_filming": ("Filming by parents", "May be filmed"),
     "school_recording": ("School recording", "May be recorded"),
 }
-DOCUMENTS = DOCUMENT_KINDS
 
 
 class EventsScreen(QWidget):
@@ -113,7 +112,7 @@ class EventsScreen(QWidget):
         self.documents_button.setEnabled(False)
         menu = QMenu(self.documents_button)
         staff_only = not context.actor.may(Operation.MANAGE_EVENTS)
-        for kind, label in DOCUMENTS.items():
+        for kind, label in DOCUMENT_KINDS.items():
             if kind != "letters" and (kind == "briefing" or not staff_only):
                 menu.addAction(f"{label}…", partial(self.save_document, kind))
         self.documents_button.setMenu(menu)
@@ -303,7 +302,7 @@ class EventsScreen(QWidget):
             return
 
         event_id, event_name = chosen
-        title = DOCUMENTS[kind]
+        title = DOCUMENT_KINDS[kind]
         suggested_name = safe_filename(f"{title} - {event_name}", ".pdf")
 
         def made(document: EventDocument) -> None:

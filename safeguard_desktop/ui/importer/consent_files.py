@@ -22,15 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.services.changes import Topic
-from safeguard_desktop.services.consent.consent_files import KINDS as FILE_KINDS
-from safeguard_desktop.services.consent.consent_files import import_file, school_purposes
+from safeguard_desktop.services.consent.consent_files import KINDS, import_file, school_purposes
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op, run_read
-
-KINDS = FILE_KINDS
 
 
 def describe(kind: str, result: Any) -> str:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safeguard_desktop.domain.incidents import EntryKind
 from safeguard_desktop.services import incidents
 from safeguard_desktop.services.incidents import REFERRAL_TO
 from safeguard_desktop.ui.context import AppContext
@@ -28,7 +29,8 @@ from safeguard_desktop.ui.kit.ops import run_op
 if TYPE_CHECKING:
     from safeguard_desktop.services.incidents import IncidentView
 
-KINDS = ("action", "referral", "decision", "outcome", "correction")
+#: What a person adds by hand (a status change is made by the incident's own controls).
+KINDS = tuple(kind.value for kind in EntryKind if kind is not EntryKind.STATUS)
 
 
 class EntryDialog(Dialog):
