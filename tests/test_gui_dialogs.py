@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -19,28 +18,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDialogButtonBox
 
 from safeguard_desktop.services import events
-from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
-from safeguard_desktop.services.demo import create_demo_school
 from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.engine import read_session, write_session
-from safeguard_desktop.ui import background
-from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.kit.steps import Scripted
 from safeguard_desktop.ui.main_window import MainWindow
 
-
-@pytest.fixture
-def window(qtbot, reg: Register, dsl: Actor) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    with write_session(reg.engine) as session:
-        create_demo_school(session, dsl, pupils=40)
-    background.set_synchronous(True)
-    win = MainWindow(AppContext(reg, dsl))
-    qtbot.addWidget(win)
-    win.register_screen.load_now()
-    win.show()
-    yield win
-    background.set_synchronous(False)
+from .test_gui import window  # noqa: F401 - the demo school's window, shared
 
 
 def _actions(reg: Register) -> list[str]:
