@@ -149,3 +149,22 @@ def test_every_dialog_is_the_base_dialog_and_none_blocks() -> None:
             if static or (call.endswith(".exec") and not call.startswith("app")):
                 blocking.append(f"{path.relative_to(ROOT)}: {call}()")
     assert bare == [] and blocking == []
+
+
+def test_lists_are_models_not_item_widgets() -> None:
+    """Tables of records go through ui/kit/table.ReadOnlyTable (a model reset, columns sized once): an item widget
+    whose header fits its contents re-measures on every item set (a filter in the audit trail froze the window for
+    208 s). The one item table left is the consent-file import's form of a file's few column names."""
+    allowed = {PACKAGE / "ui" / "importer" / "consent_files.py"}
+    offenders = []
+    for path in _ui_modules():
+        if path in allowed or path.parent.name == "forms":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+        offenders += [f"{path.relative_to(ROOT)}: {name}" for name in ("QTableWidget", "QTableWidgetItem")
+                      if name in names]  # fmt: skip
+        if re.search(r"setSectionResizeMode\([^)]*ResizeToContents", path.read_text(encoding="utf-8")):
+            offenders.append(f"{path.relative_to(ROOT)}: a header that re-measures its contents on every change")
+    assert offenders == []

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import select
 
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register, open_register
@@ -265,3 +266,31 @@ def test_two_accounts_open_in_one_process_mark_their_own_entries(tmp_path) -> No
     finally:
         deputy_reg.close()
         lead_reg.close()
+
+
+def test_a_change_made_during_the_check_goes_ahead_and_the_check_is_recorded_after(  # type: ignore[no-untyped-def]
+    reg: Register, dsl: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check reads (streamed, in batches) and holds no write lock: a decision recorded on another connection
+    halfway through is saved at once (it used to wait for the whole check and fail with "database is locked")."""
+    from safeguard_desktop.services.records import trail_check
+    from safeguard_desktop.store.models import AuditEntry
+
+    fill(reg, dsl, 30)
+    monkeypatch.setattr(audit, "CHAIN_BATCH", 5)
+    seen: list[tuple[int, int]] = []
+
+    def meanwhile(done: int, total: int) -> None:
+        if not seen:
+            with write_session(reg.engine) as other:  # another connection, as another PC or screen would
+                audit.record(other, dsl, "recorded a decision", "pupil", 99)
+        seen.append((done, total))
+
+    with read_session(reg.engine) as session:
+        result = trail_check.check(session, dsl, reg.folder, progress=meanwhile)
+    assert result.intact and result.entries == 31 and seen[:2] == [(5, 30), (10, 30)]
+    with write_session(reg.engine) as session:
+        trail_check.record_check(session, dsl, result)
+    with read_session(reg.engine) as session:
+        actions = list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.sequence.desc()).limit(2)))
+    assert actions == ["verified the audit trail", "recorded a decision"] and check(reg, dsl).intact

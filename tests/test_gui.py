@@ -105,9 +105,9 @@ def test_record_a_decision_through_the_dialog(qtbot, window: MainWindow) -> None
     assert screen.model.pupil_at(row).verdicts[0] in (Verdict.WITHDRAWN, Verdict.CONFLICT)
     assert not screen.model.pupil_at(row).verdicts[0].allowed
     screen.table.selectRow(row)
-    qtbot.waitUntil(lambda: screen.detail.history.rowCount() > 0)
-    assert screen.detail.history.item(0, 2).text() == "Withdrawn"
-    assert "Zofia Kowalska" in screen.detail.history.item(0, 3).text()
+    qtbot.waitUntil(lambda: screen.detail.history.row_count() > 0)
+    assert screen.detail.history.text(0, 2) == "Withdrawn"
+    assert "Zofia Kowalska" in screen.detail.history.text(0, 3)
 
 
 def test_the_dialog_keeps_its_input_when_the_service_refuses(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -134,10 +134,10 @@ def test_import_dialog_previews_then_applies(qtbot, tmp_path: Path, window: Main
     dialog.show()
     dialog.load_file(path)
     assert dialog.pages.currentIndex() == PAGE_PREVIEW
-    assert dialog.rejected_table.rowCount() == 1
-    assert dialog.rejected_table.item(0, 0).text() == "5" and dialog.rejected_table.item(0, 1).text() == "Legal surname"
-    assert dialog.added_table.rowCount() == 3
-    assert dialog.left_table.rowCount() == 120  # the demo pupils are not in this file
+    assert dialog.rejected_table.row_count() == 1
+    assert dialog.rejected_table.text(0, 0) == "5" and dialog.rejected_table.text(0, 1) == "Legal surname"
+    assert dialog.added_table.row_count() == 3
+    assert dialog.left_table.row_count() == 120  # the demo pupils are not in this file
     assert not dialog.apply_button.isEnabled() and dialog.back_button.isEnabled()
     dialog.skip_check.setChecked(True)
     assert dialog.apply_button.isEnabled()
@@ -165,7 +165,7 @@ def test_import_dialog_asks_for_a_mapping(qtbot, tmp_path: Path, window: MainWin
     dialog.mapping_combos["upn"].setCurrentText("Ref")
     assert dialog.mapping_problem.text() == ""
     dialog.preview_button.click()
-    assert dialog.pages.currentIndex() == PAGE_PREVIEW and dialog.added_table.rowCount() == 1
+    assert dialog.pages.currentIndex() == PAGE_PREVIEW and dialog.added_table.row_count() == 1
 
 
 def test_import_runs_off_the_gui_thread(qtbot, tmp_path: Path, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -175,7 +175,7 @@ def test_import_runs_off_the_gui_thread(qtbot, tmp_path: Path, window: MainWindo
     qtbot.addWidget(dialog)
     dialog.load_file(path)
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == PAGE_PREVIEW, timeout=10_000)
-    assert dialog.added_table.rowCount() == 50
+    assert dialog.added_table.row_count() == 50
 
 
 def test_office_staff_cannot_reach_lead_settings(qtbot, reg: Register, office: Actor) -> None:  # type: ignore[no-untyped-def]
@@ -259,15 +259,15 @@ def test_events_screen_creates_an_event_and_shows_who_may_be_filmed(qtbot, windo
     dialog.on_buttons_accepted()
     assert screen.event_list.count() == 1 and screen.current is not None
     counts = screen.current.counts()
-    assert counts["participants"] == screen.roster_table.rowCount() > 0
+    assert counts["participants"] == screen.roster_table.row_count() > 0
     # Parents may not film: the counts and the roster follow the school's recording, never parents' filming.
     assert f"{counts['may_be_filmed']} may be in the school's recording" in screen.counts.text()
     assert "filmed by parents" not in screen.counts.text()
-    assert screen.roster_table.columnCount() == 3
-    assert screen.roster_table.horizontalHeaderItem(2).text() == "School recording"
+    assert screen.roster_table.rows.columnCount() == 3
+    assert screen.roster_table.heading(2) == "School recording"
     screen.only_not.setChecked(True)
-    assert screen.roster_table.rowCount() == counts["must_not_be_filmed"]
-    assert all(screen.roster_table.item(r, 2).text().startswith("NOT") for r in range(screen.roster_table.rowCount()))
+    assert screen.roster_table.row_count() == counts["must_not_be_filmed"]
+    assert all(screen.roster_table.text(r, 2).startswith("NOT") for r in range(screen.roster_table.row_count()))
 
 
 def test_letters_from_the_events_screen(qtbot, tmp_path: Path, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -380,11 +380,11 @@ def test_logging_an_incident_with_guidance_and_the_guard(qtbot, window: MainWind
     # WHEN a web address is typed into the summary, the service refuses it and nothing is logged
     qtbot.keyClicks(dialog.summary_edit, "Pupil saw an image at www.bad.example and told me.")
     dialog.on_save()
-    assert "no web address" in dialog.error_label.text() and screen.list.count() == 0
+    assert "no web address" in dialog.error_label.text() and screen.list.row_count() == 0
     # THEN, written as the fact of a report, it is logged and opens with its chronology
     dialog.summary_edit.setPlainText("A pupil told me of an image online. Not viewed. Reported to the IWF.")
     dialog.on_save()
-    assert screen.list.count() == 1 and screen.current is not None
+    assert screen.list.row_count() == 1 and screen.current is not None
     assert screen.current.category is Category.ILLEGAL and screen.current.evidence_links == []
     entry = screen.add_entry()
     entry.kind_combo.setCurrentIndex(1)  # referral
@@ -392,12 +392,12 @@ def test_logging_an_incident_with_guidance_and_the_guard(qtbot, window: MainWind
     entry.text_edit.setPlainText("Reported to the IWF by phone.")
     entry.reference_edit.setText("IWF-77")
     entry.on_save()
-    assert screen.chronology.rowCount() == 1 and "IWF IWF-77" in screen.chronology.item(0, 3).text()
+    assert screen.chronology.row_count() == 1 and "IWF IWF-77" in screen.chronology.text(0, 3)
     decision = screen.add_entry()
     decision.kind_combo.setCurrentIndex(2)  # decision, without a reason
     decision.text_edit.setPlainText("No police referral.")
     decision.on_save()
-    assert "reason" in decision.error_label.text() and screen.chronology.rowCount() == 1
+    assert "reason" in decision.error_label.text() and screen.chronology.row_count() == 1
     closing = screen.close_incident()
     assert closing.windowTitle() == f"Close incident {screen.current.id}"
     closing.outcome_edit.setPlainText("Reported; no further action in school.")
@@ -422,6 +422,6 @@ def test_staff_see_only_their_reports_status(qtbot, reg: Register, staff: Actor,
     screen = win.incidents_screen
     assert screen is not None
     screen.reload()
-    assert screen.list.count() == 1 and "open" in screen.list.item(0).text()
-    assert "Mine." not in screen.list.item(0).text() and not screen.entry_button.isVisibleTo(win)
+    assert screen.list.row_count() == 1 and "open" in screen.list.row_text(0)
+    assert "Mine." not in screen.list.row_text(0) and not screen.entry_button.isVisibleTo(win)
     background.set_synchronous(False)

@@ -90,8 +90,8 @@ def test_statistics_chart_and_table(qtbot, window: MainWindow, reg: Register, ds
     sets = {s.label(): [s.at(i) for i in range(s.count())] for s in series.barSets()}
     assert sets["abuse of privacy"][-1] == 2 and sets["cyberbullying"][-1] == 1
     rows = {
-        (dialog.table.item(r, 0).text(), dialog.table.item(r, 1).text()): dialog.table.item(r, 4).text()
-        for r in range(dialog.table.rowCount())
+        (dialog.table.text(r, 0), dialog.table.text(r, 1)): dialog.table.text(r, 4)
+        for r in range(dialog.table.row_count())
     }
     assert rows[("autumn 2026/27", "abuse of privacy")] == "+100.0%"
     # WHEN quarters are chosen THEN the chart shows quarters

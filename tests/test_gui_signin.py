@@ -140,13 +140,13 @@ def test_the_dsl_manages_accounts_from_the_settings_menu(qtbot, tmp_path: Path, 
     window = MainWindow(AppContext(reg, dsl))
     qtbot.addWidget(window)
     dialog = window.on_accounts_action()
-    assert dialog.table.rowCount() == 1
+    assert dialog.table.row_count() == 1
     # GIVEN a weak password THEN the reason is shown and no account is added
     form = dialog.add()
     _fill(qtbot, form, "o.office", "Olu Office", Role.OFFICE, "password1234")
-    assert "too easy" in form.error_label.text() and form.isVisible() and dialog.table.rowCount() == 1
+    assert "too easy" in form.error_label.text() and form.isVisible() and dialog.table.row_count() == 1
     _fill(qtbot, form, "", "", Role.OFFICE, "tall green window seven")
-    assert not form.isVisible() and dialog.table.rowCount() == 2
+    assert not form.isVisible() and dialog.table.row_count() == 2
     # The last DSL cannot be disabled; the office account can, and its password stops working
     dialog.table.selectRow(0)
     assert dialog.selected() == "a.lead"
@@ -158,7 +158,7 @@ def test_the_dsl_manages_accounts_from_the_settings_menu(qtbot, tmp_path: Path, 
     promoted = keyring.unlock(tmp_path, "o.office", "small red boat harbour")
     dialog.table.selectRow(1)
     dialog.disable_button.click()
-    assert dialog.table.item(1, 3).text() == "disabled"
+    assert dialog.table.text(1, 3) == "disabled"
     # THEN the keys the deputy held are replaced at once, and the window says what old key files still open
     assert "keys were replaced" in dialog.status_label.text() and "backups made before" in dialog.status_label.text()
     assert reg.keys is not None and reg.keys.database_key != promoted.database_key
@@ -199,17 +199,17 @@ def test_the_audit_trail_screen_filters_checks_and_exports(qtbot, tmp_path: Path
     window = MainWindow(AppContext(reg, dsl))
     qtbot.addWidget(window)
     dialog = window.on_audit_action()
-    actions = [dialog.table.item(r, 3).text() for r in range(dialog.table.rowCount())]
+    actions = [dialog.table.text(r, 3) for r in range(dialog.table.row_count())]
     assert actions[0] == "signed in" and "failed sign-in" in actions
     dialog.filter_edit.setText("failed")
     dialog.reload()
-    assert dialog.table.rowCount() == 1 and "a.lead" in dialog.table.item(0, 5).text()
+    assert dialog.table.row_count() == 1 and "a.lead" in dialog.table.text(0, 5)
     dialog.dates_check.setChecked(True)
     ahead = f"{date.today() + timedelta(days=60):%d/%m/%Y}"  # a range in the future: nothing
     dialog.since_edit.line.setText(ahead)
     dialog.until_edit.line.setText(ahead)
     dialog.reload()
-    assert dialog.table.rowCount() == 0
+    assert dialog.table.row_count() == 0
     dialog.until_edit.line.setText("31/02/2026")  # not a date: said, nothing guessed
     dialog.reload()
     assert "not a real date" in dialog.status_label.text()
@@ -259,7 +259,7 @@ def test_anyone_changes_their_own_password_and_the_lead_sets_the_idle_lock(qtbot
     qtbot.addWidget(window)
     dialog = window.on_accounts_action()
     _fill(qtbot, dialog.add(), "t.teacher", "Tia Teacher", Role.STAFF, "green apple river lamp")
-    assert dialog.table.rowCount() == 2
+    assert dialog.table.row_count() == 2
     dialog.set_lock(5)
     assert "locks after 5 minutes" in dialog.status_label.text()
     dialog.set_lock(0)

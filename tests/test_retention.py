@@ -142,12 +142,12 @@ def test_retention_review_screen(qtbot, tmp_path: Path, reg: Register, dsl: Acto
     qtbot.addWidget(window)
     dialog = window.on_retention_action()
     # One row per purpose: each purpose's evidence has its own period.
-    assert dialog.table.rowCount() == 2 and dialog.table.item(0, 1).text() == "consent decisions"
-    assert "Early" not in " ".join(dialog.table.item(0, c).text() for c in range(5))
+    assert dialog.table.row_count() == 2 and dialog.table.text(0, 1) == "consent decisions"
+    assert "Early" not in " ".join(dialog.table.text(0, c) for c in range(5))
     assert dialog.delete_button.isEnabled()
     answers.answers += [False, True]
     dialog.delete_button.click()
-    assert dialog.table.rowCount() == 2  # "Keep them": nothing goes
+    assert dialog.table.row_count() == 2  # "Keep them": nothing goes
     dialog.delete_button.click()
-    assert dialog.table.rowCount() == 0 and "Deleted 2 record(s)" in dialog.status_label.text()
+    assert dialog.table.row_count() == 0 and "Deleted 2 record(s)" in dialog.status_label.text()
     assert "audit trail keeps a stub" in dialog.status_label.text() and "cannot be undone" in answers.asked[0][1]

@@ -48,8 +48,10 @@ def cmd_audit(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     if args.audit_command == "verify":
         from safeguard_desktop.services.records import trail_check
 
-        with write_session(reg.engine) as session:
+        with read_session(reg.engine) as session:  # a read: changes made meanwhile on other PCs go on
             result = trail_check.check(session, actor, reg.folder, reg.keys)
+        with write_session(reg.engine) as session:
+            trail_check.record_check(session, actor, result)
         print(result.describe())
         return EXIT_OK if result.intact else EXIT_REFUSED
     with write_session(reg.engine) as session:

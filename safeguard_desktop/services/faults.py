@@ -49,6 +49,12 @@ def plain_message(exc: BaseException, folder: Path | None = None) -> str | None:
             "The register file is damaged (part of it cannot be read). Nothing more was changed. Restore the newest "
             "backup (safeguard restore FILE, from the backups folder); the damaged file is kept aside by the restore."
         )
+    if "database is locked" in text or "database table is locked" in text or "database is busy" in text:
+        return (
+            "The register was busy with another long piece of work (a backup, a key replacement, or another "
+            "computer's change) for more than ten seconds, so this change waited and was not saved; nothing was "
+            "lost. Try again in a moment."
+        )
     if any(marker in text for marker in _UNREACHABLE):
         return (
             "The register file could not be reached. If it is on a USB stick or a network drive, check it is "

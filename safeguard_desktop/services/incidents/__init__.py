@@ -104,6 +104,24 @@ class IncidentView:
         return self.status is not Status.CLOSED and self.follow_up_on is not None and self.follow_up_on < date.today()
 
 
+@dataclass(frozen=True, slots=True)
+class IncidentLine:
+    """One line of the leads' list: what it shows and nothing more (the summary, people and chronology stay sealed
+    until the incident is opened)."""
+
+    id: int
+    reported_at: datetime
+    category: Category
+    status: Status
+    urgency: Urgency
+    follow_up_on: date | None
+
+    @property
+    def overdue(self) -> bool:
+        """A follow-up date in the past on an incident not closed."""
+        return self.status is not Status.CLOSED and self.follow_up_on is not None and self.follow_up_on < date.today()
+
+
 @dataclass(frozen=True)
 class OwnReport:
     """What staff see of the incidents they logged: the status, and their own summary (from the copy sealed to
@@ -498,6 +516,34 @@ def list_incidents(session: Session, actor: Actor) -> list[IncidentView]:
     return [_view(i, actor) for i in session.scalars(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))]
 
 
+def _line(number: int, at: datetime, meta: str | None, columns: tuple[str, str, str, date | None],
+          actor: Actor) -> IncidentLine:  # fmt: skip
+    category, status, urgency, follow_up_on = columns
+    if meta:  # a protected register: the facts are one sealed value, the only one opened per line
+        data = sealing.reveal_facts(actor, meta) or {}  # {}: damaged or sealed to another key
+        try:
+            category, status, urgency = str(data["category"]), str(data["status"]), str(data["urgency"])
+            follow_up_on = date.fromisoformat(data["follow_up_on"]) if data.get("follow_up_on") else None
+        except (KeyError, TypeError, ValueError):
+            known = _UNREADABLE_FACTS
+            category, status, urgency, follow_up_on = known.category, known.status, known.urgency, None
+    return IncidentLine(number, at, Category(category), Status(status), Urgency(urgency), follow_up_on)
+
+
+def incident_lines(session: Session, actor: Actor, *, limit: int | None = None) -> list[IncidentLine]:
+    """The leads' list, newest first: number, date, category, status, urgency and follow-up only — read from those
+    columns alone (no summary, people or chronology loaded), one sealed value opened per line. ``limit``: the
+    newest so many (the screen shows them first while the rest are read)."""
+    actor.require(Operation.READ_INCIDENTS)
+    query = select(Incident.id, Incident.reported_at, Incident.meta, Incident.category, Incident.status,
+                   Incident.urgency, Incident.follow_up_on)  # fmt: skip
+    query = query.order_by(Incident.reported_at.desc(), Incident.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return [_line(number, at, meta, (category, status, urgency, follow), actor)
+            for number, at, meta, category, status, urgency, follow in session.execute(query)]  # fmt: skip
+
+
 def my_reports(session: Session, actor: Actor) -> list[OwnReport]:
     """The incidents this person logged, with their status only: matched by account, never by display name (two
     staff may share one). An incident from before accounts were recorded counts as theirs only when its copy
@@ -522,8 +568,9 @@ def my_reports(session: Session, actor: Actor) -> list[OwnReport]:
     return reports
 
 
-def incident_list(session: Session, actor: Actor) -> list[IncidentView] | list[OwnReport]:
-    """What the incidents screen lists: every incident for leads, one's own reports' statuses for staff."""
+def incident_list(session: Session, actor: Actor, *, limit: int | None = None) -> list[IncidentLine] | list[OwnReport]:
+    """What the incidents screen lists: every incident's line for leads (the newest ``limit`` when given), one's
+    own reports' statuses for staff."""
     if actor.may(Operation.READ_INCIDENTS):
-        return list_incidents(session, actor)
+        return incident_lines(session, actor, limit=limit)
     return my_reports(session, actor)

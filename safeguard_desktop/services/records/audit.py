@@ -21,7 +21,9 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
@@ -163,7 +165,8 @@ def trail_for(session: Session) -> AuditTrail:
     return trail
 
 
-def _hash(key: bytes, entry: AuditEntry, previous: str) -> str:
+def _hash(key: bytes, entry: Any, previous: str) -> str:
+    """The chain hash of ``entry`` (an AuditEntry, or a row of its columns) after ``previous``."""
     text = _SEPARATOR.join(
         (
             str(entry.sequence),
@@ -309,41 +312,77 @@ class Checkpoint:
     source: str
 
 
+#: What the chain check reads of each entry: plain columns, streamed (never the whole trail as objects in memory).
+_CHAIN_COLUMNS = (AuditEntry.sequence, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.record_kind,
+                  AuditEntry.record_id, AuditEntry.detail, AuditEntry.chain_hash, AuditEntry.signature,
+                  AuditEntry.signer)  # fmt: skip
+#: Rows fetched at a time, and how often progress is reported.
+CHAIN_BATCH = 20_000
+
+
+@dataclass
+class _Walk:
+    """The chain recomputed entry by entry: where it has got to, and the first thing wrong."""
+
+    key: bytes
+    authorship: Callable[[Any], str | None] | None
+    marked_from: int
+    previous: str = ""
+    expected: int = 1
+    marked: bool = False
+
+    def step(self, entry: Any) -> Verification | None:
+        """Take in the next entry (an AuditEntry or a row of its columns); what is wrong with it, or None."""
+        broken = partial(Verification, False, self.expected - 1, self.expected)
+        if entry.sequence is None:
+            return broken("an entry was added outside the chain")
+        if entry.sequence != self.expected:
+            return broken("this entry is missing (deleted)")
+        if not hmac.compare_digest(entry.chain_hash, _hash(self.key, entry, self.previous)):
+            return broken("this entry was altered, moved or rewritten")
+        if self.authorship is not None and (entry.signature is not None or self.marked
+                                            or 0 < self.marked_from <= self.expected):  # fmt: skip
+            self.marked = True
+            problem = self.authorship(entry)
+            if problem is not None:
+                return broken(problem)
+        self.previous = entry.chain_hash
+        self.expected += 1
+        return None
+
+
 def verify(
     session: Session,
     actor: Actor,
     checkpoints: Sequence[Checkpoint] = (),
-    authorship: Callable[[AuditEntry], str | None] | None = None,
+    authorship: Callable[[Any], str | None] | None = None,
     marked_from: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Verification:
     """Recompute the chain and compare its head with the database's, the outside anchor's and every checkpoint's
     (a deletion of everything, anchor and all, still leaves the backups' anchors); with ``authorship`` (a lead's:
     see trail_check.authorship) each entry's mark is checked against the account it names, and once entries are
     marked an unmarked one is refused, as is any from ``marked_from`` on (signed by the leads in the record of
-    accounts) — a key to the file alone neither writes nor rewrites one in a lead's name, nor strips the marks."""
+    accounts) — a key to the file alone neither writes nor rewrites one in a lead's name, nor strips the marks.
+
+    Reads only: run it in a read transaction, which holds no write lock (in WAL mode writers go on meanwhile); the
+    entries are streamed as plain rows, so memory stays flat at any length. Entries written while it runs (the
+    anchor then runs ahead of the transaction's view) are read afterwards and checked as the chain's next links.
+    ``progress(done, total)`` is called every :data:`CHAIN_BATCH` entries."""
     actor.require(Operation.VIEW_AUDIT)
     trail = trail_for(session)
-    previous = ""
-    expected = 1
-    marked = False
-    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.sequence.is_(None), AuditEntry.sequence)):
-        if entry.sequence is None:
-            return Verification(False, expected - 1, expected, "an entry was added outside the chain")
-        if entry.sequence != expected:
-            return Verification(False, expected - 1, expected, "this entry is missing (deleted)")
-        if not hmac.compare_digest(entry.chain_hash, _hash(trail.key, entry, previous)):
-            return Verification(False, expected - 1, expected, "this entry was altered, moved or rewritten")
-        if authorship is not None and (entry.signature is not None or marked or 0 < marked_from <= expected):
-            marked = True
-            problem = authorship(entry)
-            if problem is not None:
-                return Verification(False, expected - 1, expected, problem)
-        previous = entry.chain_hash
-        expected += 1
-    count = expected - 1
     head = session.get(AuditHead, 1)
     head_count, head_hash = (head.count, head.last_hash) if head else (0, "")
-    if (head_count, head_hash) != (count, previous):
+    walk = _Walk(trail.key, authorship, marked_from)
+    query = select(*_CHAIN_COLUMNS).order_by(AuditEntry.sequence.is_(None), AuditEntry.sequence)
+    for entry in session.execute(query.execution_options(yield_per=CHAIN_BATCH)):
+        broken = walk.step(entry)
+        if broken is not None:
+            return broken
+        if progress is not None and entry.sequence % CHAIN_BATCH == 0:
+            progress(entry.sequence, max(head_count, entry.sequence))
+    count = walk.expected - 1
+    if (head_count, head_hash) != (count, walk.previous):
         if head_count > count:
             return Verification(False, count, count + 1, "entries from here on were removed (the end was cut off)")
         return Verification(False, count, count, "the chain's head in the database does not match")
@@ -351,18 +390,31 @@ def verify(
         anchor_count, anchor_hash = trail.read_anchor()
     except DamagedAnchor as exc:
         return Verification(False, count, None, str(exc))
+    later: dict[int, str] = {}  # entries written since this transaction began (none can be, inside a write)
+    bind = session.get_bind()
+    if max(anchor_count, *(p.count for p in checkpoints), 0) > count and not bind.get_execution_options().get("write"):
+        with Session(bind) as fresh, fresh.begin():
+            for entry in fresh.execute(select(*_CHAIN_COLUMNS).where(AuditEntry.sequence > count)
+                                       .order_by(AuditEntry.sequence)):  # fmt: skip
+                broken = walk.step(entry)
+                if broken is not None:
+                    return broken
+                later[entry.sequence] = entry.chain_hash
+        count = walk.expected - 1
+
+    def hash_at(sequence: int) -> str | None:
+        return later.get(sequence) or session.scalars(
+            select(AuditEntry.chain_hash).where(AuditEntry.sequence == sequence)).first()  # fmt: skip
+
     if anchor_count > count:
         return Verification(False, count, count + 1, "entries from here on were removed (the end was cut off)")
-    if anchor_count:
-        at_anchor = session.scalars(select(AuditEntry.chain_hash).where(AuditEntry.sequence == anchor_count)).first()
-        if at_anchor != anchor_hash:
-            return Verification(False, count, anchor_count, "the chain was rewritten (it no longer matches the anchor)")
+    if anchor_count and hash_at(anchor_count) != anchor_hash:
+        return Verification(False, count, anchor_count, "the chain was rewritten (it no longer matches the anchor)")
     for point in sorted(checkpoints, key=lambda p: p.count):
         if point.count > count:
             return Verification(False, count, count + 1,
                                 f"entries from here on were removed ({point.source} holds {point.count})")  # fmt: skip
-        seen = session.scalars(select(AuditEntry.chain_hash).where(AuditEntry.sequence == point.count)).first()
-        if point.count and seen != point.last_hash:
+        if point.count and hash_at(point.count) != point.last_hash:
             return Verification(False, count, point.count, f"the chain was rewritten since {point.source}")
     return Verification(True, count)
 

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.security import profile_notes
 from safeguard_desktop.security.keyring import Unlocked
-from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.records import audit, backup
 from safeguard_desktop.store.models import AuditEntry
 
@@ -235,16 +236,23 @@ def quick(session: Session, folder: Path, keys: Unlocked | None = None) -> str |
     return None
 
 
-def check(session: Session, actor: Actor, folder: Path, keys: Unlocked | None = None) -> audit.Verification:
+def check(session: Session, actor: Actor, folder: Path, keys: Unlocked | None = None,
+          progress: Callable[[int, int], None] | None = None) -> audit.Verification:  # fmt: skip
     """Verify the trail against its head, its anchor, the backups' anchors and the checkpoint in the account's own
-    profile; audit the check."""
+    profile. It only reads: run it in a read transaction (writers go on meanwhile), then :func:`record_check`."""
     points = backup_checkpoints(session, folder)
     try:
         own = profile_checkpoint(session, folder, keys)
     except AlteredCheckpoint:
-        result = audit.Verification(False, 0, None, "the checkpoint of it kept in your own profile was edited")
-    else:
-        check_mark, marked_from = authorship(folder, keys)
-        result = audit.verify(session, actor, points + ([own] if own is not None else []), check_mark, marked_from)
+        return audit.Verification(False, 0, None, "the checkpoint of it kept in your own profile was edited")
+    check_mark, marked_from = authorship(folder, keys)
+    return audit.verify(session, actor, points + ([own] if own is not None else []), check_mark, marked_from,
+                        progress=progress)  # fmt: skip
+
+
+@changes(Topic.AUDIT)
+def record_check(session: Session, actor: Actor, result: audit.Verification) -> audit.Verification:
+    """The check itself goes into the trail, with what it found (a short write after the long read)."""
+    actor.require(Operation.VIEW_AUDIT)
     audit.record(session, actor, "verified the audit trail", "audit", "", result.describe())
     return result

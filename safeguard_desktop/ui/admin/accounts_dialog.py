@@ -8,19 +8,15 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressDialog,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +32,7 @@ from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op, run_read
+from safeguard_desktop.ui.kit.table import ReadOnlyTable
 from safeguard_desktop.ui.signin import RecoveryKeyDialog
 
 ROLE_NAMES = {Role.DSL: "DSL", Role.DEPUTY_DSL: "Deputy DSL", Role.OFFICE: "Office", Role.STAFF: "Staff"}
@@ -111,14 +108,7 @@ class AccountsDialog(Dialog):
         super().__init__(parent, "Accounts", size=(820, 480))
         self.context = context
         self.form: AccountForm | None = None
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.setAccessibleName("Accounts")
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = ReadOnlyTable(HEADERS, "Accounts", pick_rows=True, stretch=1)
         self.error_label = ErrorLabel()
         self.status_label = QLabel("")
         self.add_button = QPushButton("&Add…")
@@ -181,26 +171,20 @@ class AccountsDialog(Dialog):
         """Read the accounts (the DSL's list)."""
 
         if not self.context.actor.may(Operation.MANAGE_ACCOUNTS):
-            self.table.setRowCount(0)
+            self.table.set_rows([])
             self.status_label.setText("Only the DSL manages accounts; you can turn on two-step sign-in for yourself.")
             return
         run_read(self.context, self, accounts.list_accounts, on_done=self._listed)
 
     def _listed(self, found: list[Any]) -> None:
         self.accounts = found
-        self.table.setRowCount(len(self.accounts))
-        for r, a in enumerate(self.accounts):
-            values = (a.username, a.display_name, ROLE_NAMES[a.role], "active" if a.active else "disabled",
-                      "on" if a.second_factor else "")  # fmt: skip
-            for c, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                if not a.active:
-                    item.setForeground(QColor("#777777"))
-                self.table.setItem(r, c, item)
+        self.table.set_rows([(a.username, a.display_name, ROLE_NAMES[a.role], "active" if a.active else "disabled",
+                              "on" if a.second_factor else "") for a in found],
+                            foregrounds=["" if a.active else "#777777" for a in found])  # fmt: skip
 
     def selected(self) -> str | None:
         """The chosen account's user name."""
-        row = self.table.currentRow()
+        row = self.table.current_row()
         return self.accounts[row].username if 0 <= row < len(self.accounts) else None
 
     def _change(self, call: Callable[..., object], *args: object, done: str, form: AccountForm | None = None) -> None:

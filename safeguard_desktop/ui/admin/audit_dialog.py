@@ -7,16 +7,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +24,7 @@ from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.date_field import DateField
 from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op, run_read
+from safeguard_desktop.ui.kit.table import ReadOnlyTable
 
 HEADERS = ("Entry", "When", "Who", "What", "Record", "Detail")
 
@@ -50,13 +47,7 @@ class AuditDialog(Dialog):
             edit.setEnabled(False)
         self.dates_check.toggled.connect(self.since_edit.setEnabled)
         self.dates_check.toggled.connect(self.until_edit.setEnabled)
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.setAccessibleName("Audit entries")
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = ReadOnlyTable(HEADERS, "Audit entries")
         self.status_label = QLabel("")
         self.verify_button = QPushButton("&Check the chain")
         self.export_button = QPushButton("&Export CSV…")
@@ -108,25 +99,34 @@ class AuditDialog(Dialog):
                  on_done=self._listed)  # fmt: skip
 
     def _listed(self, rows: list) -> None:  # type: ignore[type-arg]
-        self.table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            record = f"{row.record_kind} {row.record_id}".strip()
-            values = (str(row.sequence or ""), format_uk_datetime(row.at), row.actor, row.action, record, row.detail)
-            for c, value in enumerate(values):
-                self.table.setItem(r, c, QTableWidgetItem(value))
+        self.table.set_rows([(str(row.sequence or ""), format_uk_datetime(row.at), row.actor, row.action,
+                              f"{row.record_kind} {row.record_id}".strip(), row.detail) for row in rows])  # fmt: skip
         self.status_label.setStyleSheet("")
         self.status_label.setText(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'} shown")
 
     def verify(self) -> None:
         """Recompute the chain (off the GUI thread, with progress); name the first broken entry if any."""
 
-        def checked(result: audit.Verification) -> None:
+        def recorded(result: audit.Verification) -> None:
             self.reload()
             self.status_label.setText(result.describe())
             self.status_label.setStyleSheet("" if result.intact else "color: #a4161a; font-weight: 600;")
 
-        run_op(self.context, self, trail_check.check, self.context.register.folder, self.context.register.keys,
-               title=self.windowTitle(), progress="Checking the audit trail…", on_done=checked)  # fmt: skip
+        def checked(result: audit.Verification) -> None:
+            run_op(self.context, self, trail_check.record_check, result, on_done=recorded)
+
+        # A read transaction: changes made meanwhile (here or on another PC) are not held up by the check.
+        run_op(
+            self.context,
+            self,
+            trail_check.check,
+            self.context.register.folder,
+            self.context.register.keys,
+            write=False,
+            title=self.windowTitle(),
+            progress="Checking the audit trail…",
+            on_done=checked,
+        )
 
     def export(self) -> None:
         """The whole trail as a spreadsheet-safe CSV (the export is itself recorded)."""

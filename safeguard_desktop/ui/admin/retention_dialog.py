@@ -6,15 +6,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +22,7 @@ from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op
+from safeguard_desktop.ui.kit.table import ReadOnlyTable
 
 HEADERS = ("Due on", "Kind", "Record", "How many", "Rule")
 
@@ -36,13 +33,7 @@ class RetentionDialog(Dialog):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent, "Retention review", size=(900, 520))
         self.context = context
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.setAccessibleName("Records due for review")
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = ReadOnlyTable(HEADERS, "Records due for review")
         note = QLabel(
             "Consent decisions go a year after the pupil leaves and event records after their academic year; "
             "child-protection records reach their review date at date of birth + 25 years and are never deleted "
@@ -108,11 +99,8 @@ class RetentionDialog(Dialog):
 
     def _listed(self, found: tuple[list[Any], list[tuple[str, int]] | None]) -> None:
         self.due, on_hold = found
-        self.table.setRowCount(len(self.due))
-        for r, item in enumerate(self.due):
-            values = (format_uk_date(item.due_on), item.kind, item.record, str(item.count), item.rule)
-            for c, value in enumerate(values):
-                self.table.setItem(r, c, QTableWidgetItem(value))
+        self.table.set_rows([(format_uk_date(item.due_on), item.kind, item.record, str(item.count), item.rule)
+                             for item in self.due])  # fmt: skip
         if on_hold is not None:
             self.held_label.setText(
                 "On legal hold: " + ", ".join(f"{kind} {number}" for kind, number in on_hold) if on_hold

@@ -6,25 +6,22 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMenu,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from safeguard_desktop.domain.consent import Verdict
 from safeguard_desktop.domain.events import DOCUMENT_KINDS
 from safeguard_desktop.services import events
 from safeguard_desktop.services.actors import Operation
@@ -37,6 +34,7 @@ from safeguard_desktop.ui.events.event_dialog import EventDialog
 from safeguard_desktop.ui.events.slips_dialog import SlipsDialog
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.ops import run_op, run_read
+from safeguard_desktop.ui.kit.table import Cell, ReadOnlyTable
 from safeguard_desktop.ui.pdf_preview import show_pdf
 from safeguard_desktop.ui.register.model import VERDICT_STYLE
 
@@ -118,14 +116,7 @@ class EventsScreen(QWidget):
         self.documents_button.setMenu(menu)
         self.undecided_check = QCheckBox("Only families who have not answered")
         self.undecided_check.setChecked(True)
-        self.roster_table = QTableWidget(0, len(ROSTER_HEADERS))
-        self.roster_table.setHorizontalHeaderLabels(ROSTER_HEADERS)
-        self.roster_table.setAccessibleName("Participants")
-        self.roster_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.roster_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.roster_table.verticalHeader().hide()
-        self.roster_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.roster_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.roster_table = ReadOnlyTable(ROSTER_HEADERS, "Participants", stretch=1)
         actions = QHBoxLayout()
         actions.addWidget(self.only_not, 1)
         actions.addWidget(self.undecided_check)
@@ -212,7 +203,7 @@ class EventsScreen(QWidget):
                            else "No events.")  # fmt: skip
         self.wording.setText("")
         self.counts.setText("")
-        self.roster_table.setRowCount(0)
+        self.roster_table.set_rows([])
         for button in (self.letters_button, self.documents_button, self.slips_button, self.edit_button,
                        self.archive_button, self.delete_button):  # fmt: skip
             button.setEnabled(False)
@@ -230,7 +221,7 @@ class EventsScreen(QWidget):
         if not manager:  # staff: no roster; the briefing is what they need
             self.current = None
             self.title.setText(summary.name)
-            self.roster_table.setRowCount(0)
+            self.roster_table.set_rows([])
             self.counts.setText(
                 "Open the confidential staff briefing to see who must not be filmed or photographed at this "
                 "event (Notices and briefing ▸ Confidential staff briefing)."
@@ -241,7 +232,7 @@ class EventsScreen(QWidget):
         def failed(error: BaseException) -> None:
             self.current = None
             self.title.setText(summary.name)
-            self.roster_table.setRowCount(0)
+            self.roster_table.set_rows([])
             self.counts.setText(str(error) if isinstance(error, ServiceError) else "The roster could not be read.")
 
         run_op(self.context, self, events.roster, summary.id, write=False, on_done=self._show_roster,
@@ -265,21 +256,22 @@ class EventsScreen(QWidget):
         lines = self.current.must_not_be_filmed if self.only_not.isChecked() else self.current.lines
         purposes = self.current.purposes  # only what the event's policy needs: one column each
         headers = ["Class", "Name", *(ROSTER_WORDS.get(p.code, (p.name, ""))[0] for p in purposes)]
-        self.roster_table.setColumnCount(len(headers))
-        self.roster_table.setHorizontalHeaderLabels(headers)
-        self.roster_table.setRowCount(len(lines))
-        for r, line in enumerate(lines):
-            cells = [line.pupil.reg_group, line.pupil.name]
-            for c, text in enumerate(cells):
-                self.roster_table.setItem(r, c, QTableWidgetItem(text))
-            for c, (purpose, verdict) in enumerate(zip(purposes, line.verdicts, strict=False), start=2):
-                yes = ROSTER_WORDS.get(purpose.code, ("", "May appear"))[1]
+        yes_words = [ROSTER_WORDS.get(p.code, ("", "May appear"))[1] for p in purposes]
+        cells: dict[tuple[str, Verdict], Cell] = {}  # one Cell per word and verdict, shared by every row
+
+        def cell(yes: str, verdict: Verdict) -> Cell:
+            found = cells.get((yes, verdict))
+            if found is None:
                 bg, fg, word = VERDICT_STYLE[verdict]
-                item = QTableWidgetItem(yes if verdict.allowed else f"NOT — {verdict.value}")
-                item.setBackground(QBrush(QColor(bg)))
-                item.setForeground(QBrush(QColor(fg)))
-                item.setToolTip(word)
-                self.roster_table.setItem(r, c, item)
+                found = cells[(yes, verdict)] = Cell(yes if verdict.allowed else f"NOT — {verdict.value}", bg, fg, word)
+            return found
+
+        rows: list[list[str | Cell]] = [
+            [line.pupil.reg_group, line.pupil.name,
+             *(cell(yes, verdict) for yes, verdict in zip(yes_words, line.verdicts, strict=False))]
+            for line in lines
+        ]  # fmt: skip
+        self.roster_table.set_rows(rows, headers=headers)
 
     def print_letters(self) -> None:
         """Consent letters with reply slips (see save_document)."""

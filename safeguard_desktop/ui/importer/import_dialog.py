@@ -14,8 +14,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -31,17 +29,14 @@ from safeguard_desktop.ui.excepthook import message_for
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op
-from safeguard_desktop.ui.tables import read_only_table
+from safeguard_desktop.ui.kit.table import ReadOnlyTable
 
 NOT_IN_FILE = "(not in this file)"
 PAGE_MAPPING, PAGE_PREVIEW, PAGE_DONE = range(3)
 
 
-def _fill(table: QTableWidget, rows: list[tuple[object, ...]]) -> None:
-    table.setRowCount(len(rows))
-    for r, values in enumerate(rows):
-        for c, value in enumerate(values):
-            table.setItem(r, c, QTableWidgetItem(str(value)))
+def _fill(table: ReadOnlyTable, rows: list[tuple[object, ...]]) -> None:
+    table.set_rows([tuple(str(value) for value in values) for values in rows])
 
 
 class ImportDialog(Dialog):
@@ -99,10 +94,10 @@ class ImportDialog(Dialog):
         self.warning_label.setStyleSheet("background: #fff3cd; color: #665200; padding: 6px;")
         self.warning_label.hide()
         self.tabs = QTabWidget()
-        self.added_table = read_only_table(("Line", "Name", "UPN", "Born", "Year", "Class"), "Pupils to add")
-        self.updated_table = read_only_table(("Line", "Name", "UPN", "What changes"), "Pupils to update")
-        self.left_table = read_only_table(("Name",), "Pupils to mark as left")
-        self.rejected_table = read_only_table(("Line", "Field", "Problem"), "Rejected rows")
+        self.added_table = ReadOnlyTable(("Line", "Name", "UPN", "Born", "Year", "Class"), "Pupils to add")
+        self.updated_table = ReadOnlyTable(("Line", "Name", "UPN", "What changes"), "Pupils to update")
+        self.left_table = ReadOnlyTable(("Name",), "Pupils to mark as left")
+        self.rejected_table = ReadOnlyTable(("Line", "Field", "Problem"), "Rejected rows")
         for table, title in (
             (self.rejected_table, "Problems"),
             (self.added_table, "New"),

@@ -6,18 +6,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -37,11 +31,16 @@ from safeguard_desktop.ui.incidents.log_dialog import LogIncidentDialog
 from safeguard_desktop.ui.incidents.statistics_dialog import StatisticsDialog
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.ops import run_op, run_read
+from safeguard_desktop.ui.kit.table import ReadOnlyTable
 
 if TYPE_CHECKING:
-    from safeguard_desktop.services.incidents import IncidentView
+    from safeguard_desktop.services.incidents import IncidentLine, IncidentView
 
 CHRONOLOGY_HEADERS = ("No.", "When", "Who", "Kind", "Entry", "Reason")
+LEAD_HEADERS = ("No.", "Reported", "Category", "Status")
+STAFF_HEADERS = ("No.", "Reported", "Status", "Your summary")
+#: Lines shown before the whole list is read (a trust's 50,000 take seconds to open; the newest are what is needed).
+FIRST_LINES = 300
 
 
 class IncidentsScreen(QWidget):
@@ -51,11 +50,11 @@ class IncidentsScreen(QWidget):
         super().__init__(parent)
         self.context = context
         self.is_lead = context.actor.may(Operation.READ_INCIDENTS)
-        self.views: list[IncidentView] = []
         self.current: IncidentView | None = None
         self._loaded = False
-        self.list = QListWidget()
-        self.list.setAccessibleName("Incidents" if self.is_lead else "Your reports")
+        self.lines: list[IncidentLine] = []
+        self.list = ReadOnlyTable(LEAD_HEADERS if self.is_lead else STAFF_HEADERS,
+                                  "Incidents" if self.is_lead else "Your reports", pick_rows=True)  # fmt: skip
         self.log_button = QPushButton("&Log an incident…")
         self.log_button.setEnabled(context.actor.may(Operation.LOG_INCIDENT))
         left = QVBoxLayout()
@@ -81,13 +80,7 @@ class IncidentsScreen(QWidget):
         self.facts.setTextFormat(Qt.TextFormat.PlainText)
         self.facts.setWordWrap(True)
         self.facts.setAccessibleName("Incident details")
-        self.chronology = QTableWidget(0, len(CHRONOLOGY_HEADERS))
-        self.chronology.setHorizontalHeaderLabels(CHRONOLOGY_HEADERS)
-        self.chronology.setAccessibleName("Chronology")
-        self.chronology.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.chronology.verticalHeader().hide()
-        self.chronology.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.chronology.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.chronology = ReadOnlyTable(CHRONOLOGY_HEADERS, "Chronology", stretch=4)
         self.entry_button = QPushButton("&Add to the chronology…")
         self.close_button = QPushButton("&Close the incident…")
         self.helpline_button = QPushButton("&Helpline summary…")
@@ -116,7 +109,7 @@ class IncidentsScreen(QWidget):
         splitter.setSizes([380, 980])
         layout = QHBoxLayout(self)
         layout.addWidget(splitter)
-        self.list.currentRowChanged.connect(self.on_list_current_row_changed)
+        self.list.current_row_changed.connect(self.on_list_current_row_changed)
         self.log_button.clicked.connect(self.on_log_button_clicked)
         self.entry_button.clicked.connect(self.add_entry)
         self.helpline_button.clicked.connect(self.open_helpline_summary)
@@ -133,15 +126,22 @@ class IncidentsScreen(QWidget):
         super().showEvent(event)
 
     def reload(self, select_id: int | None = None) -> None:
-        """Take in what staff sent (leads), then read the list: every incident for leads, one's own for staff."""
+        """Take in what staff sent (leads), then read the list: every incident for leads, one's own for staff. The
+        newest :data:`FIRST_LINES` are shown first; the rest follow when read (the list stays usable meanwhile)."""
 
         keys = self.context.register.keys if self.is_lead else None
 
-        def listed(found: list[Any]) -> None:
+        def rest(found: list[Any]) -> None:
+            self._show_list(found, self.chosen_id(), reopen=False)
+
+        def first(found: list[Any]) -> None:
             self._show_list(found, select_id)
+            if self.is_lead and len(found) >= FIRST_LINES:
+                run_read(self.context, self, incidents.incident_list, on_done=rest)
 
         def read_list(_taken: object = None) -> None:
-            run_read(self.context, self, incidents.incident_list, on_done=listed)
+            limit = FIRST_LINES if self.is_lead else None
+            run_read(self.context, self, incidents.incident_list, limit=limit, on_done=first)
 
         def taken(done: staff_reports.TakenIn) -> None:
             if done.summary():
@@ -160,40 +160,49 @@ class IncidentsScreen(QWidget):
         run_op(self.context, self, staff_reports.take_in, keys, self.context.register.folder, on_done=taken,
                on_error=not_taken)  # fmt: skip
 
-    def _show_list(self, found: list[Any], select_id: int | None) -> None:
+    def chosen_id(self) -> int | None:
+        """The number of the incident chosen in the list."""
+        key = self.list.current_key()
+        return key if isinstance(key, int) else None
+
+    def _show_list(self, found: list[Any], select_id: int | None, *, reopen: bool = True) -> None:
         self.list.blockSignals(True)
-        self.list.clear()
-        self.views = found if self.is_lead else []
         if self.is_lead:
-            for view in self.views:
-                overdue = "  — follow-up OVERDUE" if view.overdue else ""
-                item = QListWidgetItem(
-                    f"{view.id}. {format_uk_datetime(view.reported_at)}  {view.category.value} · "
-                    f"{view.status.value}{overdue}"
-                )
-                item.setData(Qt.ItemDataRole.UserRole, view.id)
-                if view.overdue:
-                    item.setForeground(QBrush(QColor("#a4161a")))
-                self.list.addItem(item)
+            self.lines = found
+            self.list.set_rows(
+                [
+                    (
+                        str(line.id),
+                        format_uk_datetime(line.reported_at),
+                        line.category.value,
+                        f"{line.status.value} — follow-up OVERDUE" if line.overdue else line.status.value,
+                    )
+                    for line in found
+                ],
+                [line.id for line in found],
+                foregrounds=["#a4161a" if line.overdue else "" for line in found],
+            )
+            if found and not self.list.choose_key(select_id):
+                self.list.choose_row(0)
         else:
-            for report in found:
-                mine = f": {report.summary[:70]}" if report.summary else ""
-                self.list.addItem(
-                    f"{report.id}. {format_uk_datetime(report.reported_at)} — {report.status.value}{mine}"
-                )
-        ids = [v.id for v in self.views]
-        if self.is_lead and ids:
-            self.list.setCurrentRow(ids.index(select_id) if select_id in ids else 0)
+            self.list.set_rows(
+                [
+                    (str(report.id), format_uk_datetime(report.reported_at), report.status.value, report.summary[:200])
+                    for report in found
+                ],
+                [report.id for report in found],
+            )
         self.list.blockSignals(False)
-        if self.is_lead and ids:
-            self.on_list_current_row_changed(self.list.currentRow())
+        chosen = self.chosen_id()
+        if self.is_lead and chosen is not None and (reopen or self.current is None or self.current.id != chosen):
+            run_op(self.context, self, open_incident, chosen, on_done=self._show_incident)
 
     def on_list_current_row_changed(self, row: int) -> None:
-        """Open the chosen incident (audited as a view)."""
-        if not self.is_lead or not 0 <= row < len(self.views):
+        """Open the chosen incident (audited as a view); choosing the one already open opens nothing again."""
+        key = self.list.rows.key(row)
+        if not self.is_lead or not isinstance(key, int) or (self.current is not None and self.current.id == key):
             return
-
-        run_op(self.context, self, open_incident, self.views[row].id, on_done=self._show_incident)
+        run_op(self.context, self, open_incident, key, on_done=self._show_incident)
 
     def _show_incident(self, opened: tuple[IncidentView, list[str]]) -> None:
         view, named = opened
@@ -208,12 +217,12 @@ class IncidentsScreen(QWidget):
             f"{view.four_cs.value} · urgency {view.urgency.value} · happened {happened} · {reported}\n"
             f"Platforms: {platforms}\nPeople: {people or 'not recorded'}\n\n{view.summary}"
         )
-        self.chronology.setRowCount(len(view.entries))
-        for r, e in enumerate(view.entries):
+        rows = []
+        for e in view.entries:
             kind = e.kind + (f" → {e.referral_to} {e.reference}".rstrip() if e.referral_to else "")
             kind += f" (corrects {e.corrects})" if e.corrects else ""
-            for c, value in enumerate((str(e.id), format_uk_datetime(e.at), e.author, kind, e.text, e.reason)):
-                self.chronology.setItem(r, c, QTableWidgetItem(value))
+            rows.append((str(e.id), format_uk_datetime(e.at), e.author, kind, e.text, e.reason))
+        self.chronology.set_rows(rows)
         closed = view.status.value == "closed"
         self.entry_button.setEnabled(True)
         self.helpline_button.setEnabled(True)

@@ -6,14 +6,10 @@ from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QCha
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +24,7 @@ from safeguard_desktop.services.incidents.statistics import (
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_read
+from safeguard_desktop.ui.kit.table import ReadOnlyTable
 
 HEADERS = ("Period", "Category", "Incidents", "A year earlier", "Change")
 
@@ -47,13 +44,7 @@ class StatisticsDialog(Dialog):
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setAccessibleName("Chart of incidents per category")
         self.chart_view.setMinimumHeight(320)
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setAccessibleName("Incidents per category and period")
+        self.table = ReadOnlyTable(HEADERS, "Incidents per category and period", numbers=(2, 3))
         note = QLabel(
             "Counted by the date each incident was reported. Terms follow the school's term dates "
             "(Settings ▸ Term dates); change is against the same period a year earlier."
@@ -116,12 +107,15 @@ class StatisticsDialog(Dialog):
             old.deleteLater()
         order = {period: i for i, period in enumerate(dict.fromkeys(c.period for c in counts))}
         newest_first = sorted(counts, key=lambda c: (-order[c.period], c.category.value))
-        self.table.setRowCount(len(newest_first))
-        for row, c in enumerate(newest_first):
-            change = "no comparison" if c.change is None else f"{c.change:+.1f}%"
-            cells = (c.period, c.category.value, str(c.count), str(c.year_earlier), change)
-            for col, value in enumerate(cells):
-                item = QTableWidgetItem(value)
-                if col in (2, 3):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(row, col, item)
+        self.table.set_rows(
+            [
+                (
+                    c.period,
+                    c.category.value,
+                    str(c.count),
+                    str(c.year_earlier),
+                    "no comparison" if c.change is None else f"{c.change:+.1f}%",
+                )
+                for c in newest_first
+            ]
+        )

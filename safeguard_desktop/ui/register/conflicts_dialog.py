@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -26,7 +25,7 @@ from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op, run_read
-from safeguard_desktop.ui.tables import read_only_table
+from safeguard_desktop.ui.kit.table import ReadOnlyTable
 
 HEADERS = ("Pupil", "Class", "Purpose", "What each giver said")
 
@@ -44,7 +43,7 @@ class ConflictsDialog(Dialog):
             "resolves it (after speaking to the family), the pupil is treated as not consenting everywhere."
         )
         intro.setWordWrap(True)
-        self.table = read_only_table(HEADERS, "Conflicts to resolve", pick_rows=True)
+        self.table = ReadOnlyTable(HEADERS, "Conflicts to resolve", pick_rows=True)
         self.state_combo = QComboBox()
         self.state_combo.setAccessibleName("The lead's decision")
         self.state_combo.addItem("Refused (no images)", ConsentState.REFUSED)
@@ -73,9 +72,7 @@ class ConflictsDialog(Dialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.status_label)
         layout.addWidget(close)
-        self.table.itemSelectionChanged.connect(
-            lambda: self.resolve_button.setEnabled(lead and self.table.currentRow() >= 0)
-        )
+        self.table.current_row_changed.connect(lambda row: self.resolve_button.setEnabled(lead and row >= 0))
         self.resolve_button.clicked.connect(self.resolve)
         self.found: list[Any] = []
         self.watch(self.state_combo, self.reason_edit)
@@ -92,18 +89,16 @@ class ConflictsDialog(Dialog):
 
     def _listed(self, found: list[Any]) -> None:
         self.found = found
-        self.table.setRowCount(len(self.found))
-        for r, c in enumerate(self.found):
-            said = "; ".join(f"{a.giver}: {a.answer.value} ({format_uk_date(a.given_on)})" for a in c.answers)
-            for col, value in enumerate((c.name, c.reg_group, c.purpose, said)):
-                self.table.setItem(r, col, QTableWidgetItem(value))
+        said = ("; ".join(f"{a.giver}: {a.answer.value} ({format_uk_date(a.given_on)})" for a in c.answers)
+                for c in found)  # fmt: skip
+        self.table.set_rows([(c.name, c.reg_group, c.purpose, words) for c, words in zip(found, said, strict=True)])
         self.status_label.setText(f"{len(self.found)} conflict(s) to resolve." if self.found else
                                   "No conflicts: every pupil's givers agree.")  # fmt: skip
 
     def resolve(self) -> None:
         """Record the lead's decision for the chosen conflict."""
 
-        index = self.table.currentRow()
+        index = self.table.current_row()
         if not 0 <= index < len(self.found):
             self.error_label.setText("Choose a conflict first.")
             return

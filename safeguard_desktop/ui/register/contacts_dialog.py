@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -25,8 +24,8 @@ from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op, run_read
+from safeguard_desktop.ui.kit.table import ReadOnlyTable
 from safeguard_desktop.ui.register.consent_dialog import RELATIONSHIPS
-from safeguard_desktop.ui.tables import read_only_table
 
 HEADERS = ("Name", "Relationship", "Parental responsibility", "Lives with the pupil", "Email", "Phone", "Priority")
 
@@ -44,7 +43,7 @@ class ContactsDialog(Dialog):
         self.work_name = "the contact's details you typed"
         self.context = context
         self.pupil_id = pupil_id
-        self.table = read_only_table(HEADERS, "Contacts", pick_rows=True)
+        self.table = ReadOnlyTable(HEADERS, "Contacts", pick_rows=True)
         self.name_edit = QLineEdit()
         self.name_edit.setAccessibleName("Contact's name")
         self.relationship_combo = QComboBox()
@@ -88,7 +87,7 @@ class ContactsDialog(Dialog):
         layout.addLayout(row)
         layout.addWidget(self.error_label)
         layout.addWidget(close)
-        self.table.itemSelectionChanged.connect(self.on_selected)
+        self.table.current_row_changed.connect(lambda _row: self.on_selected())
         self.add_button.clicked.connect(self.add)
         self.save_button.clicked.connect(self.save)
         self.found: list[Any] = []
@@ -107,16 +106,13 @@ class ContactsDialog(Dialog):
 
     def _listed(self, found: list[Any]) -> None:
         self.found = [c for c in found if c.active]
-        self.table.setRowCount(len(self.found))
-        for r, c in enumerate(self.found):
-            values = (c.name, c.relationship, "yes" if c.parental_responsibility else "NO", "yes" if c.lives_with_pupil
-                      else "no (lives apart)", c.email, c.phone, str(c.priority))  # fmt: skip
-            for col, value in enumerate(values):
-                self.table.setItem(r, col, QTableWidgetItem(value))
+        self.table.set_rows([(c.name, c.relationship, "yes" if c.parental_responsibility else "NO",
+                              "yes" if c.lives_with_pupil else "no (lives apart)", c.email, c.phone, str(c.priority))
+                             for c in self.found])  # fmt: skip
 
     def on_selected(self) -> None:
         """Show the chosen contact in the form."""
-        row = self.table.currentRow()
+        row = self.table.current_row()
         if not 0 <= row < len(self.found):
             self.save_button.setEnabled(False)
             return
@@ -149,7 +145,7 @@ class ContactsDialog(Dialog):
     def save(self) -> None:
         """Save the chosen contact's changes."""
 
-        row = self.table.currentRow()
+        row = self.table.current_row()
         if not 0 <= row < len(self.found):
             return
         run_op(self.context, self, contacts.update_contact, self.found[row].id, self._input(),

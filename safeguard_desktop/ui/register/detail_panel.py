@@ -7,16 +7,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from safeguard_desktop.domain.dates import format_uk_date, format_uk_datetime
+from safeguard_desktop.ui.kit.table import ReadOnlyTable
 from safeguard_desktop.ui.register.model import VERDICT_STYLE
 
 if TYPE_CHECKING:
@@ -59,14 +56,7 @@ class DetailPanel(QWidget):
         self.contacts.setAccessibleName("Contacts who may give consent")
         history_title = QLabel("History (newest first; nothing is ever overwritten)")
         history_title.setStyleSheet("font-weight: 600; margin-top: 8px;")
-        self.history = QTableWidget(0, len(HISTORY_HEADERS))
-        self.history.setHorizontalHeaderLabels(HISTORY_HEADERS)
-        self.history.setAccessibleName("Consent history")
-        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.history.verticalHeader().hide()
-        self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.history.horizontalHeader().setStretchLastSection(True)
+        self.history = ReadOnlyTable(HISTORY_HEADERS, "Consent history")
         for widget in (self.title, self.facts, self.flag, self.current, self.contacts, history_title):
             layout.addWidget(widget)
         layout.addWidget(self.history, 1)
@@ -78,7 +68,7 @@ class DetailPanel(QWidget):
         self.flag.hide()
         self.current.setText("")
         self.contacts.setText("")
-        self.history.setRowCount(0)
+        self.history.set_rows([])
 
     def show_detail(self, detail: PupilDetail, purpose_names: list[str]) -> None:
         """Fill the panel."""
@@ -115,12 +105,12 @@ class DetailPanel(QWidget):
         self.current.setText(f"<table cellspacing='2'>{''.join(cells)}</table>")
         self.contacts.setText("Contacts: " + " · ".join(detail.contacts) if detail.contacts else
                               "No contacts yet (import the MIS contacts export, or add them).")  # fmt: skip
-        self.history.setRowCount(len(detail.history))
-        for r, h in enumerate(detail.history):
+        rows = []
+        for h in detail.history:
             giver = h.given_by_name if h.given_by_kind != "pupil" else "The pupil"
             if h.given_by_relationship and h.given_by_kind != "pupil":
                 giver += f" ({h.given_by_relationship})"
-            values = (
+            rows.append((
                 format_uk_date(h.given_on),
                 h.purpose,
                 h.state.capitalize(),
@@ -130,6 +120,5 @@ class DetailPanel(QWidget):
                 f"v{h.wording_version}",
                 f"{h.recorded_by}, {format_uk_datetime(h.recorded_at)}",
                 h.note,
-            )
-            for c, value in enumerate(values):
-                self.history.setItem(r, c, QTableWidgetItem(value))
+            ))  # fmt: skip
+        self.history.set_rows(rows)

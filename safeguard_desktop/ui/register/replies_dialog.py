@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -29,7 +28,7 @@ from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op, run_read
-from safeguard_desktop.ui.tables import read_only_table
+from safeguard_desktop.ui.kit.table import ReadOnlyTable
 
 HEADERS = ("Received", "From", "Why it waits", "The reply")
 
@@ -41,7 +40,7 @@ class RepliesDialog(Dialog):
         super().__init__(parent, "Unmatched replies", size=(980, 600))
         self.context = context
         self.rows: tuple[PupilRow, ...] = ()
-        self.table = read_only_table(HEADERS, "Replies waiting to be matched", pick_rows=True)
+        self.table = ReadOnlyTable(HEADERS, "Replies waiting to be matched", pick_rows=True)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Type the child's name to find them")
         self.search.setAccessibleName("Find the pupil")
@@ -100,12 +99,8 @@ class RepliesDialog(Dialog):
 
     def _listed(self, found: list[Any]) -> None:
         self.found = found
-        self.table.setRowCount(len(self.found))
-        for r, reply in enumerate(self.found):
-            values = (format_uk_datetime(reply.received_at), f"{reply.source}, line {reply.line}", reply.reason,
-                      reply.summary)  # fmt: skip
-            for c, value in enumerate(values):
-                self.table.setItem(r, c, QTableWidgetItem(value))
+        self.table.set_rows([(format_uk_datetime(reply.received_at), f"{reply.source}, line {reply.line}", reply.reason,
+                              reply.summary) for reply in found])  # fmt: skip
         self.status_label.setText(f"{len(self.found)} reply(ies) waiting." if self.found else
                                   "No replies are waiting.")  # fmt: skip
         if self.found:
@@ -150,7 +145,7 @@ class RepliesDialog(Dialog):
         run_read(self.context, self, contacts.list_contacts, pupil_id, on_done=listed)
 
     def _chosen(self) -> int | None:
-        row = self.table.currentRow()
+        row = self.table.current_row()
         return self.found[row].id if 0 <= row < len(self.found) else None
 
     def match(self) -> None:

@@ -1,0 +1,227 @@
+"""Read-only tables of any size: rows of text behind a model, replaced in one reset, columns sized once.
+
+A ``QTableWidget`` whose header sizes its columns to their contents re-measures every column for every item set:
+refilling 500 shown rows took 50.8 s (issue 17), and a filter in the audit trail froze the window for 208 s. Here the
+rows are plain tuples kept by a model; a refill is one ``beginResetModel``/``endResetModel``, and the columns are
+measured once (on the first rows, against at most :data:`MEASURED_ROWS` of them) and then left to the person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+#: How many rows the one-time column sizing looks at (Qt measures visible rows plus this many).
+MEASURED_ROWS = 200
+#: Text longer than this shows whole in a tooltip (a cell shows one line).
+TOOLTIP_FROM = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A cell with more than text: colours (never the only signal: the text says it too) and a tooltip."""
+
+    text: str
+    background: str = ""
+    foreground: str = ""
+    tooltip: str = ""
+
+
+#: A row: its cells, each a str or a Cell.
+Row = Sequence["str | Cell"]
+
+
+class RowsModel(QAbstractTableModel):
+    """Rows of text under headings, each row standing for a key (an id) the screen acts on."""
+
+    def __init__(self, headers: Sequence[str], parent: Any = None, *, numbers: Sequence[int] = ()) -> None:
+        super().__init__(parent)
+        self._headers = list(headers)
+        self._numbers = frozenset(numbers)  # columns of figures: right-aligned
+        self._rows: list[Row] = []
+        self._keys: list[Hashable] = []
+        self._foregrounds: list[str] = []
+        self._brushes: dict[str, QBrush] = {}
+
+    def set_rows(
+        self,
+        rows: Sequence[Row],
+        keys: Sequence[Hashable] | None = None,
+        *,
+        headers: Sequence[str] | None = None,
+        foregrounds: Sequence[str] | None = None,
+    ) -> None:
+        """Replace every row in one reset (``keys[i]`` is what row i stands for; ``foregrounds[i]`` its colour)."""
+        self.beginResetModel()
+        if headers is not None:
+            self._headers = list(headers)
+        self._rows = list(rows)
+        self._keys = list(keys) if keys is not None else list(range(len(self._rows)))
+        self._foregrounds = list(foregrounds) if foregrounds is not None else []
+        self.endResetModel()
+
+    def key(self, row: int) -> Hashable | None:
+        """What row ``row`` stands for, or None outside the rows."""
+        return self._keys[row] if 0 <= row < len(self._keys) else None
+
+    def row_of(self, key: Hashable) -> int:
+        """The row standing for ``key``, or -1."""
+        try:
+            return self._keys.index(key)
+        except ValueError:
+            return -1
+
+    def text(self, row: int, column: int) -> str:
+        """The text shown in a cell."""
+        cell = self._rows[row][column]
+        return cell if isinstance(cell, str) else cell.text
+
+    def heading(self, column: int) -> str:
+        """A column's heading."""
+        return self._headers[column]
+
+    def _brush(self, colour: str) -> QBrush:
+        brush = self._brushes.get(colour)
+        if brush is None:
+            brush = self._brushes[colour] = QBrush(QColor(colour))
+        return brush
+
+    # --- Qt model API --------------------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[section] if 0 <= section < len(self._headers) else None
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        if index.column() >= len(row):
+            return None
+        cell = row[index.column()]
+        text = cell if isinstance(cell, str) else cell.text
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if not isinstance(cell, str) and cell.tooltip:
+                return cell.tooltip
+            return text if len(text) > TOOLTIP_FROM or "\n" in text else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self._numbers:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if role == Qt.ItemDataRole.BackgroundRole and not isinstance(cell, str) and cell.background:
+            return self._brush(cell.background)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if not isinstance(cell, str) and cell.foreground:
+                return self._brush(cell.foreground)
+            if self._foregrounds and self._foregrounds[index.row()]:
+                return self._brush(self._foregrounds[index.row()])
+        return None
+
+
+class ReadOnlyTable(QTableView):
+    """A table nobody types into; with ``pick_rows`` one whole row at a time is chosen, to act on it.
+
+    ``current_row_changed(row)`` fires when the person (or the screen) chooses another row; -1 when none is chosen.
+    ``stretch`` names the column that takes the width left over (the last one by default); ``numbers`` the columns
+    of figures, right-aligned.
+    """
+
+    current_row_changed = Signal(int)
+
+    def __init__(self, headers: Sequence[str], name: str, *, pick_rows: bool = False, stretch: int = -1,
+                 numbers: Sequence[int] = (), parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.rows = RowsModel(headers, self, numbers=numbers)
+        self.setModel(self.rows)
+        self.setAccessibleName(name)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        if pick_rows:
+            self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        # One line per row, all the same height: the view then lays out 50,000 rows without measuring them.
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(MEASURED_ROWS)
+        self._stretch = stretch
+        self._sized_for: tuple[str, ...] | None = None
+        if stretch < 0:
+            header.setStretchLastSection(True)
+        self.selectionModel().currentRowChanged.connect(lambda current, _previous: self._current_changed(current))
+        self.rows.modelReset.connect(lambda: self.current_row_changed.emit(-1))
+
+    def _current_changed(self, current: QModelIndex) -> None:
+        self.current_row_changed.emit(current.row() if current.isValid() else -1)
+
+    def set_rows(
+        self,
+        rows: Sequence[Row],
+        keys: Sequence[Hashable] | None = None,
+        *,
+        headers: Sequence[str] | None = None,
+        foregrounds: Sequence[str] | None = None,
+    ) -> None:
+        """Show these rows instead (one reset); columns are sized to the first rows that arrive, once per set of
+        headings, so a refill never re-measures and the widths the person dragged stay."""
+        self.rows.set_rows(rows, keys, headers=headers, foregrounds=foregrounds)
+        headings = tuple(self.rows.heading(c) for c in range(self.rows.columnCount()))
+        if rows and headings != self._sized_for:
+            self._sized_for = headings
+            header = self.horizontalHeader()
+            header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+            for column in range(len(headings)):  # a long first text must not push the rest off screen
+                header.resizeSection(column, min(header.sectionSize(column), 420))
+            if 0 <= self._stretch < len(headings):
+                header.setSectionResizeMode(self._stretch, QHeaderView.ResizeMode.Stretch)
+
+    def row_count(self) -> int:
+        """How many rows are shown."""
+        return self.rows.rowCount()
+
+    def text(self, row: int, column: int) -> str:
+        """The text of a cell."""
+        return self.rows.text(row, column)
+
+    def heading(self, column: int) -> str:
+        """A column's heading."""
+        return self.rows.heading(column)
+
+    def row_text(self, row: int) -> str:
+        """A row's cells as one line (as a screen reader would say it)."""
+        return " · ".join(self.rows.text(row, c) for c in range(self.rows.columnCount()))
+
+    def current_row(self) -> int:
+        """The chosen row, or -1."""
+        index = self.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def current_key(self) -> Hashable | None:
+        """What the chosen row stands for, or None."""
+        return self.rows.key(self.current_row())
+
+    def choose_row(self, row: int) -> None:
+        """Choose row ``row`` (as a click would), scrolled into view."""
+        if 0 <= row < self.row_count():
+            self.selectRow(row)
+            self.scrollTo(self.rows.index(row, 0))
+
+    def choose_key(self, key: Hashable | None) -> bool:
+        """Choose the row standing for ``key``; False when no row does."""
+        row = self.rows.row_of(key) if key is not None else -1
+        if row < 0:
+            return False
+        self.choose_row(row)
+        return True
