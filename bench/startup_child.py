@@ -1,7 +1,7 @@
 """Child process of the start-up benchmark: start the bare window or the real app; exit at the first paint.
 
 Prints one line: seconds from process start to the first paint of a table with rows (or the empty bare
-table), and the peak resident memory in MiB.
+table), and its own peak resident memory in MiB (bench/measure.peak_mib).
 """
 
 from __future__ import annotations
@@ -14,20 +14,12 @@ START = float(os.environ["BENCH_T0"])
 _start = [START]
 
 
-def _peak_mib() -> float:
-    """Peak resident memory in MiB (ru_maxrss: KiB on Linux, bytes on macOS; Windows has no resource module)."""
-    try:
-        import resource  # posix-only: guarded
-    except ImportError:  # Windows: the bench prints 0 for memory there
-        return 0.0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
-
-
 def _report_and_exit() -> None:
     elapsed = time.time() - _start[0]
-    peak_mib = _peak_mib()
-    print(f"{elapsed:.4f} {peak_mib:.1f}", flush=True)
+    from measure import peak_mib  # bench/measure.py, beside this script
+
+    peak = peak_mib()
+    print(f"{elapsed:.4f} {peak:.1f}", flush=True)
     os._exit(0)
 
 

@@ -15,7 +15,7 @@ from safeguard_desktop.services.accounts.signin import create_register, sign_in
 from safeguard_desktop.services.actors import Actor
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.store.engine import read_session, write_session
-from safeguard_desktop.store.models import AuditEntry
+from safeguard_desktop.store.models import AuditEntry, Pupil
 
 PASSWORD = "correct pony staple lantern"
 
@@ -114,3 +114,73 @@ def test_the_incidents_screen_shows_the_newest_first_then_all_and_opens_the_chos
     assert screen.current.id == 3 and views() == 2
     window.close()
     reg.close()
+
+
+def test_the_register_shows_its_first_pupils_by_name_then_all_of_them(  # type: ignore[no-untyped-def]
+    qtbot, reg: Register, dsl: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safeguard_desktop.services.consent import register_view
+    from safeguard_desktop.services.demo import create_demo_school
+    from safeguard_desktop.ui.context import AppContext
+    from safeguard_desktop.ui.main_window import MainWindow
+    from safeguard_desktop.ui.register import screen as register_screen
+
+    with write_session(reg.engine) as session:
+        create_demo_school(session, dsl, pupils=120)
+    with read_session(reg.engine) as session:
+        first = register_view.load_prepared(session, dsl, first=5)
+        whole = register_view.load_prepared(session, dsl)
+    assert whole.complete and whole.total == 120 and not first.complete and first.total == 120
+    with read_session(reg.engine) as session:
+        pupils = session.execute(select(Pupil.id, Pupil.legal_surname, Pupil.legal_forename)).all()
+    by_name = sorted(pupils, key=lambda p: (p.legal_surname, p.legal_forename, p.id))[:5]
+    assert {r.id for r in first.snapshot.rows} == {p.id for p in by_name}
+    # each of the first pupils has the verdicts the whole register gives them
+    verdicts = {r.id: r.verdicts for r in whole.snapshot.rows}
+    assert all(r.verdicts == verdicts[r.id] for r in first.snapshot.rows)
+
+    shown: list[int] = []
+    monkeypatch.setattr(register_screen, "FIRST_PUPILS", 5)
+    window = MainWindow(AppContext(reg, dsl))
+    qtbot.addWidget(window)
+    window.register_screen.model.modelReset.connect(lambda: shown.append(window.register_screen.model.total))
+    window.register_screen.load_now()
+    assert shown == [5, 120] and window.register_screen.count_label.text() == "Showing 120 of 120 pupils"
+    window.register_screen.reload()  # after a change: the whole register at once, not the first five again
+    assert shown == [5, 120, 120]
+
+
+def test_an_events_roster_shows_its_first_participants_then_all_with_the_counts(  # type: ignore[no-untyped-def]
+    qtbot, reg: Register, dsl: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime
+
+    from safeguard_desktop.domain.events import FilmingPolicy
+    from safeguard_desktop.services import events
+    from safeguard_desktop.services.demo import create_demo_school
+    from safeguard_desktop.ui.context import AppContext
+    from safeguard_desktop.ui.events import screen as events_screen
+    from safeguard_desktop.ui.main_window import MainWindow
+
+    with write_session(reg.engine) as session:
+        create_demo_school(session, dsl, pupils=120)
+        years = sorted(set(session.scalars(select(Pupil.year_group))))
+        events.create_event(session, dsl, events.EventInput("Summer fair", datetime(2027, 7, 10, 13, 0), "Field",
+                                                            FilmingPolicy.PERSONAL_USE, year_groups=years))  # fmt: skip
+    with read_session(reg.engine) as session:
+        (summary,) = events.list_events(session, dsl)
+        part = events.roster(session, dsl, summary.id, first=7)
+        whole = events.roster(session, dsl, summary.id)
+    assert not part.complete and part.total == len(whole.lines) == 120 and whole.complete
+    assert [line.pupil.id for line in part.lines] == [line.pupil.id for line in whole.lines][:7]
+    assert [line.verdicts for line in part.lines] == [line.verdicts for line in whole.lines][:7]
+
+    monkeypatch.setattr(events_screen, "FIRST_LINES", 7)
+    window = MainWindow(AppContext(reg, dsl))
+    qtbot.addWidget(window)
+    shown: list[int] = []
+    screen = window.events_screen
+    screen.roster_table.rows.modelReset.connect(lambda: shown.append(screen.roster_table.row_count()))
+    window.show()
+    window.tabs.setCurrentWidget(screen)  # the first show reads the events, then the first one's roster
+    assert shown[-2:] == [7, 120] and screen.counts.text() == whole.describe()

@@ -263,6 +263,7 @@ class Incident(Base):
     """An online-safety incident. Its content is for safeguarding leads; its chronology is append-only."""
 
     __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_reported", "reported_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     category: Mapped[str] = mapped_column(String(40))

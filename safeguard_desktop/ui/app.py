@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from safeguard_desktop import paths
 from safeguard_desktop.services.actors import Operation
-from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit import pauses, steps
 
 if TYPE_CHECKING:
     from safeguard_desktop.services.accounts.staff_room import StaffDesk
@@ -280,11 +280,13 @@ def show_window(app: QApplication, signed: Signed, args: argparse.Namespace) -> 
 
         staff_window = StaffWindow(signed.register)
         staff_window.show()
+        pauses.settle()
         show_notices(staff_window)
         return int(app.exec())
     register, actor = signed.register, signed.actor
     context = AppContext(register, actor)
     window = MainWindow(context)
+    pauses.settle()  # before the register's rows are read: the collector no longer walks the start-up's objects
     if actor.may(Operation.VIEW_REGISTER):
         window.register_screen.load_now()
     elif window.incidents_screen is not None:

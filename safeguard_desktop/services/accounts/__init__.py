@@ -20,8 +20,6 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -36,7 +34,10 @@ from safeguard_desktop.services.errors import ConflictError, NotFound, ServiceEr
 from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import UserAccount
 
-HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+#: What the accounts table keeps of a password: nothing. The account's key slot, opened with the password by argon2id,
+#: is its one check (a hash beside it was a second argon2 run per sign-in, and a copy anyone with a key to the file
+#: could guess against offline). Hashes written before stay until that password next changes, and are not read.
+NO_HASH = ""
 MIN_PASSWORD = 12
 FAILED_LOG = "failed-signins.jsonl"
 FAILED_LOG_BUDGET = 1_000_000  # bytes read into the audit trail at a sign-in
@@ -117,7 +118,7 @@ def _add_account(session: Session, username: str, display_name: str, role: Role,
         username=username,
         display_name=display_name.strip()[:100],
         role=role.value,
-        password_hash=HASHER.hash(password),
+        password_hash=NO_HASH,
         active=True,
         created_at=datetime.now(),
     )
@@ -257,9 +258,9 @@ def verify_totp(secret: str, code: str, *, at: datetime | None = None) -> bool:
     return totp_step(secret, code, at=at) is not None
 
 
-def sign_in_account(session: Session, folder: Path, keys: keyring.Unlocked, password: str, code: str = "") -> Actor:
-    """After the key slot opened: check the account itself (active, hash, second factor) and audit the sign-in."""
-    account = check_account(session, keys.username, password, code, keys.personal_private)
+def sign_in_account(session: Session, folder: Path, keys: keyring.Unlocked, code: str = "") -> Actor:
+    """After the key slot opened: check the account itself (active, second factor) and audit the sign-in."""
+    account = check_account(session, keys.username, code, keys.personal_private)
     if account.totp_secret and not account.totp_secret.startswith("sealed:"):  # from before: sealed now
         account.totp_secret = sealing.seal_for_author(session, account.username, account.totp_secret) or (
             account.totp_secret
@@ -307,17 +308,13 @@ def _totp_secret(stored: str, personal_key: bytes | None) -> str | None:
         return None
 
 
-def check_account(
-    session: Session, username: str, password: str, code: str = "", personal_key: bytes | None = None
-) -> UserAccount:
-    """The account, when it is active and ``password`` and ``code`` are its own; SignInFailed otherwise (one
-    message for every cause). Used by the sign-in and by the lock screen alike. ``personal_key`` (from the
-    account's slot) opens its two-step secret, which is sealed to it."""
+def check_account(session: Session, username: str, code: str = "", personal_key: bytes | None = None) -> UserAccount:
+    """After the account's key slot opened with its password (that is the password's check: see NO_HASH): the
+    account, when it is active and ``code`` is its current two-step code; SignInFailed otherwise (one message for
+    every cause). Used by the sign-in and by the lock screen alike. ``personal_key`` (from the account's slot)
+    opens its two-step secret, which is sealed to it."""
     account = session.scalars(select(UserAccount).where(UserAccount.username == username)).first()
-    try:
-        ok = account is not None and account.active and HASHER.verify(account.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = account is not None and account.active
     if ok and account is not None and account.totp_secret:
         secret = _totp_secret(account.totp_secret, personal_key)
         step = totp_step(secret, code) if secret is not None else None
@@ -450,7 +447,7 @@ def reset_password(
         actor.require(Operation.MANAGE_ACCOUNTS)
     account = _get(session, username)
     check_password(password, username=account.username)
-    account.password_hash = HASHER.hash(password)
+    account.password_hash = NO_HASH
     lead = Role(account.role) in LEADS
     _owe_replacement(folder, account.username, lead=lead)
     if _is_staff_target(actor, account):
@@ -512,7 +509,7 @@ def change_role(
     check_password(password, username=account.username)
     _owe_replacement(folder, account.username, lead=Role(account.role) in LEADS)
     account.role = role.value
-    account.password_hash = HASHER.hash(password)
+    account.password_hash = NO_HASH
     if _is_staff_target(actor, account):
         _staff_change(session, folder, keys, account, password=password)
         _second_factor_follows_new_key(session, actor, account)

@@ -195,7 +195,7 @@ def sign_in(
     register = open_register(folder, keys=keys)
     try:
         with write_session(register.engine) as session:
-            actor = accounts.sign_in_account(session, folder, keys, password, code)
+            actor = accounts.sign_in_account(session, folder, keys, code)
             roles = accounts.active_roles(session)
     except accounts.SignInFailed:
         register.close()
@@ -259,7 +259,7 @@ def confirm_again(register: Register | StaffDesk, actor: Actor, password: str, c
             if keys.database_key != (register.keys.database_key if register.keys else None):
                 raise keyring.WrongPassword()
             with write_session(register.engine) as session:
-                accounts.check_account(session, name, password, code, keys.personal_private)
+                accounts.check_account(session, name, code, keys.personal_private)
                 audit.record(session, actor, "unlocked the window", "account", name)
     except (keyring.WrongPassword, keyring.NotOnThisComputer, accounts.SignInFailed) as exc:
         accounts.record_failed_sign_in(folder, name)

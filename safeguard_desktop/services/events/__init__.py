@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.consent import Verdict
@@ -97,18 +98,27 @@ class EventRoster:
     event: EventSummary
     purposes: tuple[PurposeInfo, ...] = ()
     lines: list[RosterLine] = field(default_factory=list)
+    #: How many take part: more than the lines when only the first of them were read (``roster(first=...)``).
+    total: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True when every participant is in it (its counts are the event's)."""
+        return self.total is None or len(self.lines) >= self.total
 
     def verdict(self, line: RosterLine, code: str) -> Verdict | None:
         """A line's verdict for one purpose (None when the event does not need it)."""
         codes = [p.code for p in self.purposes]
         return line.verdicts[codes.index(code)] if code in codes else None
 
-    @property
+    # Worked out once (the lines are complete when the roster is returned): a whole-school event has 50,000 lines,
+    # and the screen asks for these on the GUI thread.
+    @cached_property
     def may_be_filmed(self) -> list[RosterLine]:
         """Participants who may appear in the event's images: every needed purpose granted, no never-photograph."""
         return [line for line in self.lines if line.allowed]
 
-    @property
+    @cached_property
     def must_not_be_filmed(self) -> list[RosterLine]:
         """Everyone else: a needed purpose not granted (no answer, refused, withdrawn, expired, a conflict), or
         never photograph."""
@@ -120,6 +130,10 @@ class EventRoster:
 
     def counts(self) -> dict[str, int]:
         """Totals for the screen and the CLI, and one per purpose the event needs."""
+        return dict(self._totals)
+
+    @cached_property
+    def _totals(self) -> dict[str, int]:
         totals = {
             "participants": len(self.lines),
             "may_be_filmed": len(self.may_be_filmed),
@@ -303,19 +317,37 @@ def list_events(session: Session, actor: Actor, *, archived: bool = False) -> li
     return [_summary(e) for e in session.scalars(query)]
 
 
-def roster(session: Session, actor: Actor, event_id: int) -> EventRoster:
-    """The event's participants on the event's date, each decided by may_appear (through the register)."""
+def roster(session: Session, actor: Actor, event_id: int, *, first: int | None = None) -> EventRoster:
+    """The event's participants on the event's date, each decided by may_appear (through the register); with
+    ``first``, only the first so many in class and name order (what the screen shows while it reads the rest:
+    its counts are not the event's until the whole roster is read)."""
     actor.require(Operation.MANAGE_EVENTS)
-    return roster_unchecked(session, event_id)
-
-
-def roster_unchecked(session: Session, event_id: int) -> EventRoster:
-    """The roster, for services that have checked a narrower permission themselves (the staff briefing)."""
+    if first is None:
+        found = roster_unchecked(session, event_id)
+        found.counts()  # worked out here, off the GUI thread, and kept
+        return found
     event = session.get(Event, event_id)
     if event is None:
         raise NotFound(f"No event with number {event_id}.")
     summary = _summary(event)
-    snapshot = grid.snapshot_on(session, event.starts_at.date())
+    taking_part = (Pupil.year_group.in_(summary.year_groups) | Pupil.reg_group.in_(summary.classes)
+                   | Pupil.id.in_([p.pupil_id for p in event.picked]))  # fmt: skip
+    where = (Pupil.on_roll.is_(True), taking_part)
+    order = (Pupil.reg_group, Pupil.legal_surname, Pupil.legal_forename)
+    ids = list(session.scalars(select(Pupil.id).where(*where).order_by(*order).limit(first)))
+    partial = roster_unchecked(session, event_id, pupil_ids=ids)
+    partial.total = session.scalar(select(func.count()).select_from(Pupil).where(*where)) or 0
+    return partial
+
+
+def roster_unchecked(session: Session, event_id: int, *, pupil_ids: Sequence[int] | None = None) -> EventRoster:
+    """The roster, for services that have checked a narrower permission themselves (the staff briefing); only the
+    pupils ``pupil_ids`` (among those taking part) when given."""
+    event = session.get(Event, event_id)
+    if event is None:
+        raise NotFound(f"No event with number {event_id}.")
+    summary = _summary(event)
+    snapshot = grid.snapshot_on(session, event.starts_at.date(), pupil_ids=pupil_ids)
     codes = [p.code for p in snapshot.purposes]
     missing = [code for code in summary.purposes if code not in codes]
     if missing:

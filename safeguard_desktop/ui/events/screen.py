@@ -34,13 +34,15 @@ from safeguard_desktop.ui.events.event_dialog import EventDialog
 from safeguard_desktop.ui.events.slips_dialog import SlipsDialog
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.ops import run_op, run_read
-from safeguard_desktop.ui.kit.table import Cell, ReadOnlyTable
+from safeguard_desktop.ui.kit.table import Cell, ReadOnlyTable, Shape
 from safeguard_desktop.ui.pdf_preview import show_pdf
 from safeguard_desktop.ui.register.model import VERDICT_STYLE
 
 if TYPE_CHECKING:
-    from safeguard_desktop.services.events import EventRoster, EventSummary
+    from safeguard_desktop.services.events import EventRoster, EventSummary, RosterLine
 
+#: Participants shown before the whole roster (and its counts) is read: a whole-school event of 50,000 takes seconds.
+FIRST_LINES = 300
 ROSTER_HEADERS = ("Class", "Name", "Filming by parents", "School recording")
 #: A needed purpose's column heading and the word for a yes in it.
 ROSTER_WORDS = {
@@ -235,7 +237,17 @@ class EventsScreen(QWidget):
             self.roster_table.set_rows([])
             self.counts.setText(str(error) if isinstance(error, ServiceError) else "The roster could not be read.")
 
-        run_op(self.context, self, events.roster, summary.id, write=False, on_done=self._show_roster,
+        def first_shown(roster: EventRoster) -> None:
+            self._show_roster(roster)
+            if not roster.complete:
+                run_op(self.context, self, events.roster, summary.id, write=False, on_done=whole, on_error=failed)
+
+        def whole(roster: EventRoster) -> None:
+            if self.chosen_id() == roster.event.id:  # still the event chosen
+                self._show_roster(roster)
+
+        # The first participants in class order at once, then the whole roster with its counts.
+        run_op(self.context, self, events.roster, summary.id, write=False, first=FIRST_LINES, on_done=first_shown,
                on_error=failed)  # fmt: skip
 
     def _show_roster(self, roster: EventRoster) -> None:
@@ -244,7 +256,9 @@ class EventsScreen(QWidget):
         groups = ", ".join((*e.year_groups, *e.classes)) + (f" and {e.picked} chosen pupil(s)" if e.picked else "")
         self.title.setText(f"{e.name} — {e.starts_at:%d/%m/%Y %H:%M}, {e.venue or 'venue not set'}")
         self.wording.setText(f"Taking part: {groups}.\nWhat families are told: {e.wording}")
-        self.counts.setText(roster.describe())
+        self.counts.setText(roster.describe() if roster.complete else
+                            f"Reading the roster: the first {len(roster.lines):,} of {roster.total:,} taking part "
+                            "are shown; the counts follow…")  # fmt: skip
         self._fill_roster()
         self.letters_button.setEnabled(self.context.actor.may(Operation.MANAGE_EVENTS))
         self.documents_button.setEnabled(True)
@@ -257,21 +271,21 @@ class EventsScreen(QWidget):
         purposes = self.current.purposes  # only what the event's policy needs: one column each
         headers = ["Class", "Name", *(ROSTER_WORDS.get(p.code, (p.name, ""))[0] for p in purposes)]
         yes_words = [ROSTER_WORDS.get(p.code, ("", "May appear"))[1] for p in purposes]
-        cells: dict[tuple[str, Verdict], Cell] = {}  # one Cell per word and verdict, shared by every row
+        made: dict[tuple[str, Verdict], Cell] = {}  # one Cell per word and verdict, shared by every row
 
         def cell(yes: str, verdict: Verdict) -> Cell:
-            found = cells.get((yes, verdict))
+            found = made.get((yes, verdict))
             if found is None:
                 bg, fg, word = VERDICT_STYLE[verdict]
-                found = cells[(yes, verdict)] = Cell(yes if verdict.allowed else f"NOT — {verdict.value}", bg, fg, word)
+                found = made[(yes, verdict)] = Cell(yes if verdict.allowed else f"NOT — {verdict.value}", bg, fg, word)
             return found
 
-        rows: list[list[str | Cell]] = [
-            [line.pupil.reg_group, line.pupil.name,
-             *(cell(yes, verdict) for yes, verdict in zip(yes_words, line.verdicts, strict=False))]
-            for line in lines
-        ]  # fmt: skip
-        self.roster_table.set_rows(rows, headers=headers)
+        def cells(line: RosterLine) -> list[str | Cell]:
+            return [line.pupil.reg_group, line.pupil.name,
+                    *(cell(yes, verdict) for yes, verdict in zip(yes_words, line.verdicts, strict=False))]  # fmt: skip
+
+        # Rows are made as they come on screen: a whole-school event of 50,000 costs the GUI thread one reset.
+        self.roster_table.set_records(lines, Shape(cells, key=lambda line: line.pupil.id), headers=headers)
 
     def print_letters(self) -> None:
         """Consent letters with reply slips (see save_document)."""

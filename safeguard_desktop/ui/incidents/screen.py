@@ -31,7 +31,7 @@ from safeguard_desktop.ui.incidents.log_dialog import LogIncidentDialog
 from safeguard_desktop.ui.incidents.statistics_dialog import StatisticsDialog
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.ops import run_op, run_read
-from safeguard_desktop.ui.kit.table import ReadOnlyTable
+from safeguard_desktop.ui.kit.table import ReadOnlyTable, Shape
 
 if TYPE_CHECKING:
     from safeguard_desktop.services.incidents import IncidentLine, IncidentView
@@ -39,6 +39,19 @@ if TYPE_CHECKING:
 CHRONOLOGY_HEADERS = ("No.", "When", "Who", "Kind", "Entry", "Reason")
 LEAD_HEADERS = ("No.", "Reported", "Category", "Status")
 STAFF_HEADERS = ("No.", "Reported", "Status", "Your summary")
+#: A lead's line: number, date, category, status (red, and said in words, when the follow-up is overdue).
+LEAD_LINE = Shape(
+    cells=lambda line: (str(line.id), format_uk_datetime(line.reported_at), line.category.value,
+                        f"{line.status.value} — follow-up OVERDUE" if line.overdue else line.status.value),
+    key=lambda line: line.id,
+    foreground=lambda line: "#a4161a" if line.overdue else "",
+)  # fmt: skip
+#: A member of staff's line: their report's number, date, status and their own summary.
+STAFF_LINE = Shape(
+    cells=lambda report: (str(report.id), format_uk_datetime(report.reported_at), report.status.value,
+                          report.summary[:200]),
+    key=lambda report: report.id,
+)  # fmt: skip
 #: Lines shown before the whole list is read (a trust's 50,000 take seconds to open; the newest are what is needed).
 FIRST_LINES = 300
 
@@ -169,29 +182,11 @@ class IncidentsScreen(QWidget):
         self.list.blockSignals(True)
         if self.is_lead:
             self.lines = found
-            self.list.set_rows(
-                [
-                    (
-                        str(line.id),
-                        format_uk_datetime(line.reported_at),
-                        line.category.value,
-                        f"{line.status.value} — follow-up OVERDUE" if line.overdue else line.status.value,
-                    )
-                    for line in found
-                ],
-                [line.id for line in found],
-                foregrounds=["#a4161a" if line.overdue else "" for line in found],
-            )
+            self.list.set_records(found, LEAD_LINE)
             if found and not self.list.choose_key(select_id):
                 self.list.choose_row(0)
         else:
-            self.list.set_rows(
-                [
-                    (str(report.id), format_uk_datetime(report.reported_at), report.status.value, report.summary[:200])
-                    for report in found
-                ],
-                [report.id for report in found],
-            )
+            self.list.set_records(found, STAFF_LINE)
         self.list.blockSignals(False)
         chosen = self.chosen_id()
         if self.is_lead and chosen is not None and (reopen or self.current is None or self.current.id != chosen):

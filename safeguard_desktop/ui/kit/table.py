@@ -8,7 +8,7 @@ measured once (on the first rows, against at most :data:`MEASURED_ROWS` of them)
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,19 @@ class Cell:
 
 #: A row: its cells, each a str or a Cell.
 Row = Sequence["str | Cell"]
+#: Rows made on demand are kept for this many rows at a time (those on screen and around them).
+KEPT_ROWS = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """How a record (an incident line, a roster line) is shown: its cells, what it stands for, its colour. With a
+    shape, a table of 50,000 records makes only the rows on screen, when they are painted — a refill costs the
+    GUI thread a reset, not 50,000 rows of formatting (215 ms measured before)."""
+
+    cells: Callable[[Any], Row]
+    key: Callable[[Any], Hashable] | None = None
+    foreground: Callable[[Any], str] | None = None
 
 
 class RowsModel(QAbstractTableModel):
@@ -43,7 +56,9 @@ class RowsModel(QAbstractTableModel):
         super().__init__(parent)
         self._headers = list(headers)
         self._numbers = frozenset(numbers)  # columns of figures: right-aligned
-        self._rows: list[Row] = []
+        self._records: Sequence[Any] = []  # rows, or records a shape turns into rows
+        self._shape: Shape | None = None
+        self._made: dict[int, Row] = {}
         self._keys: list[Hashable] = []
         self._foregrounds: list[str] = []
         self._brushes: dict[str, QBrush] = {}
@@ -60,30 +75,63 @@ class RowsModel(QAbstractTableModel):
         self.beginResetModel()
         if headers is not None:
             self._headers = list(headers)
-        self._rows = list(rows)
-        self._keys = list(keys) if keys is not None else list(range(len(self._rows)))
+        self._records, self._shape, self._made = list(rows), None, {}
+        self._keys = list(keys) if keys is not None else list(range(len(self._records)))
         self._foregrounds = list(foregrounds) if foregrounds is not None else []
         self.endResetModel()
 
+    def set_records(self, records: Sequence[Any], shape: Shape, *, headers: Sequence[str] | None = None) -> None:
+        """Replace every row with ``records``, each shown through ``shape`` when it comes on screen (one reset)."""
+        self.beginResetModel()
+        if headers is not None:
+            self._headers = list(headers)
+        self._records, self._shape, self._made = records, shape, {}
+        self._keys, self._foregrounds = [], []
+        self.endResetModel()
+
+    def _row(self, row: int) -> Row:
+        if self._shape is None:
+            return self._records[row]  # type: ignore[no-any-return]
+        made = self._made.get(row)
+        if made is None:
+            if len(self._made) >= KEPT_ROWS:
+                self._made.clear()
+            made = self._made[row] = self._shape.cells(self._records[row])
+        return made
+
     def key(self, row: int) -> Hashable | None:
         """What row ``row`` stands for, or None outside the rows."""
-        return self._keys[row] if 0 <= row < len(self._keys) else None
+        if not 0 <= row < len(self._records):
+            return None
+        if self._shape is None:
+            return self._keys[row]
+        return self._shape.key(self._records[row]) if self._shape.key is not None else row
 
     def row_of(self, key: Hashable) -> int:
-        """The row standing for ``key``, or -1."""
-        try:
-            return self._keys.index(key)
-        except ValueError:
-            return -1
+        """The row standing for ``key``, or -1 (searched from the top, where the newest and the chosen usually are)."""
+        if self._shape is None:
+            try:
+                return self._keys.index(key)
+            except ValueError:
+                return -1
+        if self._shape.key is None:  # each row stands for its own number
+            return key if isinstance(key, int) and 0 <= key < len(self._records) else -1
+        key_of = self._shape.key
+        return next((i for i, record in enumerate(self._records) if key_of(record) == key), -1)
 
     def text(self, row: int, column: int) -> str:
         """The text shown in a cell."""
-        cell = self._rows[row][column]
+        cell = self._row(row)[column]
         return cell if isinstance(cell, str) else cell.text
 
     def heading(self, column: int) -> str:
         """A column's heading."""
         return self._headers[column]
+
+    def _foreground(self, row: int) -> str:
+        if self._shape is not None:
+            return self._shape.foreground(self._records[row]) if self._shape.foreground is not None else ""
+        return self._foregrounds[row] if self._foregrounds else ""
 
     def _brush(self, colour: str) -> QBrush:
         brush = self._brushes.get(colour)
@@ -93,7 +141,7 @@ class RowsModel(QAbstractTableModel):
 
     # --- Qt model API --------------------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._records)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._headers)
@@ -106,7 +154,7 @@ class RowsModel(QAbstractTableModel):
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self._rows[index.row()]
+        row = self._row(index.row())
         if index.column() >= len(row):
             return None
         cell = row[index.column()]
@@ -124,8 +172,9 @@ class RowsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if not isinstance(cell, str) and cell.foreground:
                 return self._brush(cell.foreground)
-            if self._foregrounds and self._foregrounds[index.row()]:
-                return self._brush(self._foregrounds[index.row()])
+            colour = self._foreground(index.row())
+            if colour:
+                return self._brush(colour)
         return None
 
 
@@ -177,8 +226,16 @@ class ReadOnlyTable(QTableView):
         """Show these rows instead (one reset); columns are sized to the first rows that arrive, once per set of
         headings, so a refill never re-measures and the widths the person dragged stay."""
         self.rows.set_rows(rows, keys, headers=headers, foregrounds=foregrounds)
+        self._size_columns()
+
+    def set_records(self, records: Sequence[Any], shape: Shape, *, headers: Sequence[str] | None = None) -> None:
+        """Show ``records`` through ``shape`` (rows made as they come on screen); columns sized as for set_rows."""
+        self.rows.set_records(records, shape, headers=headers)
+        self._size_columns()
+
+    def _size_columns(self) -> None:
         headings = tuple(self.rows.heading(c) for c in range(self.rows.columnCount()))
-        if rows and headings != self._sized_for:
+        if self.rows.rowCount() and headings != self._sized_for:
             self._sized_for = headings
             header = self.horizontalHeader()
             header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)

@@ -6,7 +6,6 @@ filtering pre-folded strings and resetting the model keeps a keystroke within a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,12 +14,23 @@ from PySide6.QtGui import QBrush, QColor
 
 from safeguard_desktop.domain.consent import Verdict
 from safeguard_desktop.domain.dates import format_uk_date
-from safeguard_desktop.domain.pupils import search_key, year_group_order
+from safeguard_desktop.domain.pupils import search_key
+from safeguard_desktop.services.consent.register_view import (
+    COL_NAME,
+    COL_REG,
+    COL_UPN,
+    COL_YEAR,
+    FIXED_COLUMNS,
+    Prepared,
+    order_of,
+    prepare,
+)
 from safeguard_desktop.services.consent.snapshot import PupilRow, RegisterSnapshot
 
-COL_NAME, COL_YEAR, COL_REG, COL_UPN = range(4)
-FIXED_HEADERS = ("Name", "Year", "Class", "UPN")
-FIXED_COLUMNS = len(FIXED_HEADERS)
+__all__ = ["COL_NAME", "COL_REG", "COL_UPN", "COL_YEAR", "FIXED_COLUMNS", "FIXED_HEADERS", "STATE_FILTERS",
+           "VERDICT_STYLE", "RegisterFilter", "RegisterTableModel"]  # fmt: skip
+
+FIXED_HEADERS = ("Name", "Year", "Class", "UPN")  # the service's four fixed columns (register_view.FIXED_COLUMNS)
 
 # Background, foreground and the short word shown in the cell (colour is never the only signal).
 VERDICT_STYLE: dict[Verdict, tuple[str, str, str]] = {
@@ -92,18 +102,20 @@ class RegisterTableModel(QAbstractTableModel):
         self._filter = RegisterFilter()
         self._last_filter: RegisterFilter | None = None
         self._sort: tuple[int, Qt.SortOrder] = (COL_NAME, Qt.SortOrder.AscendingOrder)
+        self._groups: tuple[list[str], list[str]] = ([], [])
         self._brushes = {v: (QBrush(QColor(bg)), QBrush(QColor(fg))) for v, (bg, fg, _w) in VERDICT_STYLE.items()}
 
     # --- data in -------------------------------------------------------------------------------------------
-    def set_snapshot(self, snapshot: RegisterSnapshot) -> None:
-        """Replace every row (after a load or a change)."""
+    def set_snapshot(self, snapshot: RegisterSnapshot | Prepared) -> None:
+        """Replace every row (after a load or a change); a Prepared one costs the GUI thread only the reset."""
+        descending = self._sort[1] == Qt.SortOrder.DescendingOrder
+        prepared = snapshot if isinstance(snapshot, Prepared) else prepare(snapshot, self._sort[0], descending)
         self.beginResetModel()
-        self._purposes = [p.name for p in snapshot.purposes]
-        self._rows = list(snapshot.rows)
-        self._keys = [
-            search_key(r.name, r.forename, r.surname, r.upn, r.admission_number, r.reg_group) for r in self._rows
-        ]
-        self._order = self._sorted_order()
+        self._purposes = [p.name for p in prepared.snapshot.purposes]
+        self._rows = list(prepared.snapshot.rows)
+        self._keys = prepared.keys
+        self._order = prepared.order if prepared.sort == (self._sort[0], descending) else self._sorted_order()
+        self._groups = (prepared.year_groups, prepared.reg_groups)
         self._last_filter = None
         self._visible = self._compute_visible()
         self.endResetModel()
@@ -157,21 +169,7 @@ class RegisterTableModel(QAbstractTableModel):
         return list(result) if result is self._order else result
 
     def _sorted_order(self) -> list[int]:
-        column, order = self._sort
-        rows = self._rows
-        key: Callable[[int], Any]
-        if column == COL_NAME:
-            key = lambda i: (rows[i].surname.casefold(), rows[i].forename.casefold())  # noqa: E731
-        elif column == COL_YEAR:
-            key = lambda i: (year_group_order(rows[i].year_group), rows[i].reg_group, rows[i].surname.casefold())  # noqa: E731
-        elif column == COL_REG:
-            key = lambda i: (rows[i].reg_group, rows[i].surname.casefold())  # noqa: E731
-        elif column == COL_UPN:
-            key = lambda i: rows[i].upn  # noqa: E731
-        else:
-            p = column - FIXED_COLUMNS
-            key = lambda i: (rows[i].verdicts[p].value, rows[i].surname.casefold())  # noqa: E731
-        return sorted(range(len(rows)), key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        return order_of(self._rows, self._sort[0], self._sort[1] == Qt.SortOrder.DescendingOrder)
 
     # --- Qt model API --------------------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -235,6 +233,10 @@ class RegisterTableModel(QAbstractTableModel):
         self.endResetModel()
 
     # --- for screens ---------------------------------------------------------------------------------------
+    def sort_order(self) -> tuple[int, Qt.SortOrder]:
+        """The column the rows are sorted by, and which way."""
+        return self._sort
+
     def pupil_at(self, row: int) -> PupilRow:
         """The pupil shown on a visible row."""
         return self._rows[self._visible[row]]
@@ -258,8 +260,8 @@ class RegisterTableModel(QAbstractTableModel):
 
     def year_groups(self) -> list[str]:
         """Year groups present, in school order."""
-        return sorted({r.year_group for r in self._rows if r.year_group}, key=year_group_order)
+        return list(self._groups[0])
 
     def reg_groups(self) -> list[str]:
         """Registration groups present."""
-        return sorted({r.reg_group for r in self._rows if r.reg_group})
+        return list(self._groups[1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
@@ -25,7 +26,7 @@ from shiboken6 import isValid
 from safeguard_desktop.services import consent
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.changes import Topic
-from safeguard_desktop.services.consent import contacts, grid
+from safeguard_desktop.services.consent import contacts, grid, register_view
 from safeguard_desktop.services.consent.snapshot import PupilRow, RegisterSnapshot
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.excepthook import message_for
@@ -55,6 +56,10 @@ if TYPE_CHECKING:
 ALL_YEARS = "All year groups"
 ALL_CLASSES = "All classes"
 ANY_PURPOSE = "in any purpose"
+
+
+#: Pupils shown at the first load before the rest are read (a trust's 50,000 take seconds to decide).
+FIRST_PUPILS = 400
 
 
 class RegisterScreen(QWidget):
@@ -179,19 +184,34 @@ class RegisterScreen(QWidget):
         """Reload off the GUI thread, keeping the selected pupil selected."""
 
         self.count_label.setText("Loading…")
-        self._loading = run_op(self.context, self, grid.load_register, write=False,
-                               include_left=self.left_check.isChecked(), on_done=self.set_snapshot,
-                               on_error=self.on_load_failed)  # fmt: skip
+        column, order = self.model.sort_order()
+
+        def load(first: int | None, on_done: Callable[[register_view.Prepared], None]) -> None:
+            self._loading = run_op(self.context, self, register_view.load_prepared, write=False, column=column,
+                                   descending=order == Qt.SortOrder.DescendingOrder, first=first,
+                                   include_left=self.left_check.isChecked(), on_done=on_done,
+                                   on_error=self.on_load_failed)  # fmt: skip
+
+        def first_shown(prepared: register_view.Prepared) -> None:
+            self.set_snapshot(prepared)
+            if not prepared.complete:
+                self.count_label.setText(f"Showing the first {len(prepared.snapshot.rows):,} of "
+                                         f"{prepared.total:,} pupils — reading the rest…")  # fmt: skip
+                load(None, self.set_snapshot)
+
+        # The first time (nothing shown yet), the first pupils by name come first, then the whole register; a
+        # reload after a change replaces the rows already shown in one go.
+        load(FIRST_PUPILS if self.model.total == 0 else None, first_shown)
 
     def on_load_failed(self, exc: BaseException) -> None:
         """Tell the person; keep showing what was there."""
         self.count_label.setText("Could not load the register.")
         show_failure(self, "Register", exc)
 
-    def set_snapshot(self, snapshot: RegisterSnapshot) -> None:
-        """Show a freshly loaded register."""
+    def set_snapshot(self, snapshot: RegisterSnapshot | register_view.Prepared) -> None:
+        """Show a freshly loaded register (prepared off the GUI thread when it comes from reload)."""
         selected = [p.id for p in self.selected_pupils()]
-        self.snapshot = snapshot
+        self.snapshot = snapshot.snapshot if isinstance(snapshot, register_view.Prepared) else snapshot
         self.model.set_snapshot(snapshot)
         self._refill_combos()
         self._apply_filter()
