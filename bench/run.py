@@ -83,12 +83,21 @@ def bench_startup(runs: int = 7) -> None:
     report("encrypted register: Sign in pressed to first paint, 2,000 pupils",
            f"{s * 1000:.0f} ms / {b * 1000:.0f} ms", "", True)  # fmt: skip
     report("  ratio / bare PySide6 window start-up", f"{s / b:.2f}", "<= 2.5", s / b <= 2.5)
+    for pupils in (10_000, 50_000):
+        big = _trust_register(pupils, 0)
+        child("signin", str(big))  # warm the file cache once
+        at = statistics.median(child("signin", str(big))[0] for _ in range(3))
+        report(f"encrypted register: Sign in pressed to first paint, {pupils:,} pupils (median of 3)",
+               f"{at * 1000:.0f} ms", "<= 1000 ms", at <= 1.0)  # fmt: skip
 
 
 def bench_memory() -> None:
     data = school(50_000)
-    _seconds, mib = child("app", str(data))
-    report("peak memory, 50,000 pupils open (first paint)", f"{mib:.0f} MiB", "<= 250 MiB", mib <= 250)
+    _seconds, mib = child("whole", str(data))
+    report("peak memory, 50,000 pupils open (the whole register painted)", f"{mib:.0f} MiB", "<= 250 MiB",
+           mib <= 250)  # fmt: skip
+    _seconds, bare = child("bare")
+    report("  the bare PySide6 window's own peak (the measure is the process's own)", f"{bare:.0f} MiB", "", True)
 
 
 def bench_filter() -> None:
@@ -562,11 +571,15 @@ def bench_screens() -> None:
 
     app = QApplication.instance() or QApplication([])
     watch = StallWatch()
-    pauses.settle()  # as the app does once its window is built
 
     def settled(window: MainWindow) -> None:
+        import gc
+
+        gc.collect()  # the windows of the sizes before are closed and gone
+        pauses.settle()  # as the app does once its window is built
         screen = window.register_screen
-        watch.run(screen.load_now, lambda: screen.model.rowCount() > 0, timeout=120)
+        watch.run(screen.load_now, lambda: screen.model.rowCount() > 0 and "reading" not in screen.count_label.text(),
+                  timeout=120)  # fmt: skip
 
     for count in (1_000, 10_000, 50_000):
         folder = _trust_register(2_000, count)
@@ -606,14 +619,20 @@ def bench_screens() -> None:
         first = watch.run(lambda: window.tabs.setCurrentWidget(events_screen),  # noqa: B023
                           lambda: events_screen.roster_table.row_count() > 0)  # noqa: B023  # fmt: skip
         stall = watch.longest
-        shown = events_screen.roster_table.row_count()
-        report(f"events tab first show, {pupils:,} pupils ({shown:,} taking part)", f"{first:.2f} s", "<= 0.5 s",
-               first <= 0.5)  # fmt: skip
+        roster = lambda: events_screen.current  # noqa: E731, B023
+        whole = first + watch.run(lambda: None, lambda: roster() is not None and roster().complete, timeout=120)  # noqa: B023
+        stall = max(stall, watch.longest)
+        shown = len(roster().lines)
+        report(f"events tab first show, {pupils:,} pupils ({shown:,} taking part; whole roster and counts "
+               f"{whole:.2f} s)", f"{first:.2f} s", "<= 0.5 s", first <= 0.5)  # fmt: skip
         report(f"  longest GUI-thread stall meanwhile, {pupils:,} pupils", f"{stall * 1000:.0f} ms", "<= 50 ms",
                stall <= 0.05)  # fmt: skip
         window.close()
         reg.close()
     app.processEvents()
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone()
 
 
 def _timed(work) -> float:  # type: ignore[no-untyped-def]

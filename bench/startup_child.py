@@ -37,9 +37,17 @@ def main() -> None:
             if event.type() == QEvent.Type.Paint:
                 view = watched.parent()
                 is_table = isinstance(view, QAbstractItemView) and view.model() is not None
-                if is_table and (mode == "bare" or view.model().rowCount() > 0):
+                if is_table and (mode == "bare" or view.model().rowCount() > 0) and (mode != "whole" or _whole()):
                     _report_and_exit()
             return False
+
+    def _whole() -> bool:
+        """The whole register is shown (not only its first pupils): for the peak memory of a register open."""
+        for widget in app.topLevelWidgets():
+            screen = getattr(widget, "register_screen", None)
+            if screen is not None:
+                return screen.model.total > 0 and "reading" not in screen.count_label.text()
+        return False
 
     watcher = FirstPaint()
     app.installEventFilter(watcher)
@@ -69,7 +77,7 @@ def main() -> None:
         window.register_screen.load_now()
         window.show()
         app.exec()
-    elif mode == "to-signin":
+    elif mode in ("to-signin", "whole"):
         from safeguard_desktop.ui.app import main as app_main
 
         app_main(["--data-dir", sys.argv[2]])

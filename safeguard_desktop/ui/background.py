@@ -58,6 +58,15 @@ class _Signals(QObject):
     progressed = Signal(int, int, str)
 
 
+def _tell(signal: Any, *args: object) -> None:
+    """Emit from the worker; when the window that asked has gone (closed, or the app quitting while the work ran)
+    the signals' object is gone with it and there is nobody left to tell."""
+    try:
+        signal.emit(*args)
+    except RuntimeError:  # "Signal source has been deleted"
+        log.info("Background work finished after its window closed")
+
+
 class _Runnable(QRunnable):
     def __init__(self, job: BackgroundJob) -> None:
         super().__init__()
@@ -81,7 +90,7 @@ class BackgroundJob(QObject):
         try:
             result = self.work(self.progress)
         except Cancelled as exc:
-            self.signals.failed.emit(exc, "")
+            _tell(self.signals.failed, exc, "")
         except Exception as exc:
             # Logs hold no personal data: expected refusals (whose messages may name a pupil) are not logged,
             # and for the unexpected only the kind of error and where it happened, not its message.
@@ -91,9 +100,9 @@ class BackgroundJob(QObject):
                 frames = traceback.extract_tb(exc.__traceback__)
                 where = "; ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames[-4:])
                 log.error("Background work failed: %s at %s", type(exc).__name__, where)
-            self.signals.failed.emit(exc, traceback.format_exc())
+            _tell(self.signals.failed, exc, traceback.format_exc())
         else:
-            self.signals.finished.emit(result)
+            _tell(self.signals.finished, result)
 
     def start(self) -> None:
         """Start on the global thread pool (or inline in synchronous mode)."""
