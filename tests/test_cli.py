@@ -150,3 +150,14 @@ def test_installed_command_runs(tmp_path: Path) -> None:
     wrong = subprocess.run([*base, "--user", "e.lead", "--password-file", str(tmp_path / "nope"), "purposes"],
                            capture_output=True, text=True, check=False)  # fmt: skip
     assert wrong.returncode == 2 and "cannot read it" in wrong.stderr and "Traceback" not in wrong.stderr
+    # a reader that stops after the first line (| head -1): the command ends quietly, not "Broken pipe", exit 2
+    demo = subprocess.run([*base, "--user", "e.lead", "--password-file", str(secret), "demo"], capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert demo.returncode == 0, demo.stderr
+    listing = subprocess.Popen([*base, "--user", "e.lead", "--password-file", str(secret), "pupils"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    assert listing.stdout is not None and listing.stderr is not None
+    first = listing.stdout.readline()
+    listing.stdout.close()  # what head does after its line
+    err = listing.stderr.read()
+    assert listing.wait(timeout=60) == 0 and first.strip() and err == b"", err

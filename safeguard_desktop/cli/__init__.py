@@ -26,7 +26,7 @@ from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import ServiceError, StorageProblem, ValidationError
 from safeguard_desktop.store.migrate import DatabaseTooNew
 
-__all__ = ["EXIT_OK", "EXIT_REFUSED", "build_parser", "main"]
+__all__ = ["EXIT_OK", "EXIT_REFUSED", "build_parser", "main", "run"]
 
 _MODULES = (pupil_commands, contact_commands, reply_commands, event_commands, incident_commands, admin_commands,
             school_commands, account_commands)  # fmt: skip
@@ -170,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ServiceError as exc:
         print(f"safeguard: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    except BrokenPipeError:  # the reader stopped reading (| head): it has what it wanted; nothing more to say
+        return EXIT_OK
     except OSError as exc:  # e.g. --out into a folder that does not exist
         print(f"safeguard: {_plain_os_error(exc)}", file=sys.stderr)
         return EXIT_REFUSED
@@ -177,3 +179,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _database_fault(exc)
     finally:
         reg.close()
+
+
+def run() -> None:
+    """The ``safeguard`` program: :func:`main`, then out at once. The register is closed and every file written
+    (atomically, synced) by the time main returns; what is left is the interpreter's tidying of every module and
+    object, 100-240 ms of a 0.6 s command (measured), which matters to a script running hundreds of them. Output
+    and logs are flushed first. An unexpected error leaves the normal way, with its traceback."""
+    import logging
+    import os
+
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (| head): nothing more can be said on it
+            pass
+    logging.shutdown()
+    os._exit(code)

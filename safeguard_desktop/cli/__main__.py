@@ -1,7 +1,5 @@
 """``python -m safeguard_desktop.cli``."""
 
-import sys
+from safeguard_desktop.cli import run
 
-from safeguard_desktop.cli import main
-
-sys.exit(main())
+run()
