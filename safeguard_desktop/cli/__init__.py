@@ -188,12 +188,11 @@ def run() -> None:
     and logs are flushed first. An unexpected error leaves the normal way, with its traceback."""
     import logging
     import os
+    from contextlib import suppress
 
     code = main()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with suppress(OSError, ValueError):  # a closed pipe (| head): nothing more can be said on it
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe (| head): nothing more can be said on it
-            pass
     logging.shutdown()
     os._exit(code)
