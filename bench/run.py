@@ -13,7 +13,9 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -635,6 +637,59 @@ def bench_screens() -> None:
     QThreadPool.globalInstance().waitForDone()
 
 
+def _long_trail(entries: int) -> Path:
+    """The 2,000-pupil register with an audit trail of ``entries`` entries, chained as the app chains them (built
+    in bulk, once, and cached)."""
+    import shutil
+
+    from sqlalchemy import insert
+    from sqlalchemy.sql import func, select
+
+    from safeguard_desktop.services.records import audit
+    from safeguard_desktop.store.models import AuditEntry, AuditHead
+
+    folder = OUT / f"trail-{entries}"
+    if (folder / "register.db").exists():
+        return folder
+    shutil.copytree(school(2_000), folder)
+    reg = open_register(folder)
+    with write_session(reg.engine) as session:
+        trail = audit.trail_for(session)
+        head = session.get(AuditHead, 1)
+        assert head is not None
+        count, last = head.count, head.last_hash
+        at = datetime.now()
+        batch: list[dict[str, object]] = []
+        while count < entries:
+            row = {"sequence": count + 1, "at": at, "actor": "Bench Lead", "action": "viewed pupil",
+                   "record_kind": "pupil", "record_id": str(count % 2000), "detail": ""}  # fmt: skip
+            row["chain_hash"] = last = audit._hash(trail.key, SimpleNamespace(**row), last)
+            batch.append(row)
+            count += 1
+            if len(batch) == 20_000 or count == entries:
+                session.execute(insert(AuditEntry), batch)
+                batch = []
+        head.count, head.last_hash = count, last
+        assert session.scalar(select(func.count()).select_from(AuditEntry)) == count
+    trail.write_anchor(count, last)
+    reg.close()
+    return folder
+
+
+def bench_audit() -> None:
+    """``audit verify`` at 100,000 and 1,000,000 entries, in a child process of its own (time, its own peak memory),
+    with a decision recorded every 50 ms meanwhile on another connection: the check must not hold them up."""
+    for entries in (100_000, 1_000_000):
+        folder = _long_trail(entries)
+        proc = subprocess.run([sys.executable, str(ROOT / "bench" / "verify_child.py"), str(folder)],
+                              capture_output=True, text=True, check=True, timeout=900)  # fmt: skip
+        seconds, mib, slowest, failed, writes = proc.stdout.split()
+        report(f"audit verify, {entries:,} entries", f"{float(seconds):.1f} s", "<= 10 s", float(seconds) <= 10)
+        report(f"  its peak memory, {entries:,} entries", f"{float(mib):.0f} MiB", "<= 200 MiB", float(mib) <= 200)
+        report(f"  {writes} decisions recorded meanwhile: slowest, failed", f"{float(slowest):.0f} ms, {failed}",
+               "< 500 ms, 0", float(slowest) < 500 and failed == "0")  # fmt: skip
+
+
 def _timed(work) -> float:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     work()
@@ -646,7 +701,7 @@ def main() -> int:
     print(f"Python {sys.version.split()[0]} on {os.cpu_count()} cores", flush=True)
     benches = {"startup": bench_startup, "filter": bench_filter, "memory": bench_memory, "import": bench_import,
                "letters": bench_letters, "keys": bench_keys, "incidents": bench_incidents, "screens": bench_screens,
-               "print": bench_print}  # fmt: skip
+               "audit": bench_audit, "print": bench_print}  # fmt: skip
     chosen = set(sys.argv[1:]) or set(benches)
     for name, bench in benches.items():
         if name in chosen:

@@ -179,7 +179,7 @@ def _hash(key: bytes, entry: Any, previous: str) -> str:
             entry.detail,
         )
     )
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, text.encode("utf-8"), "sha256").hex()  # = hmac.new(...).hexdigest(), in one C call
 
 
 def _head(session: Session) -> AuditHead:
@@ -375,7 +375,8 @@ def verify(
     head_count, head_hash = (head.count, head.last_hash) if head else (0, "")
     walk = _Walk(trail.key, authorship, marked_from)
     query = select(*_CHAIN_COLUMNS).order_by(AuditEntry.sequence.is_(None), AuditEntry.sequence)
-    for entry in session.execute(query.execution_options(yield_per=CHAIN_BATCH)):
+    # Plain rows through the connection: the ORM's row handling doubled the time of a million entries.
+    for entry in session.connection().execute(query.execution_options(yield_per=CHAIN_BATCH)):
         broken = walk.step(entry)
         if broken is not None:
             return broken
