@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Engine, event, select
@@ -166,19 +166,15 @@ def trail_for(session: Session) -> AuditTrail:
 
 
 def _hash(key: bytes, entry: Any, previous: str) -> str:
-    """The chain hash of ``entry`` (an AuditEntry, or a row of its columns) after ``previous``."""
-    text = _SEPARATOR.join(
-        (
-            str(entry.sequence),
-            previous,
-            entry.at.isoformat(),
-            entry.actor,
-            entry.action,
-            entry.record_kind,
-            entry.record_id,
-            entry.detail,
-        )
-    )
+    """The chain hash of ``entry`` (an AuditEntry, or anything with its fields) after ``previous``."""
+    return chain_hash(key, previous, entry.sequence, entry.at, entry.actor, entry.action, entry.record_kind,
+                      entry.record_id, entry.detail)  # fmt: skip
+
+
+def chain_hash(key: bytes, previous: str, sequence: int, at: datetime, actor: str, action: str, record_kind: str,
+               record_id: str, detail: str) -> str:  # fmt: skip
+    """The one formula of the chain: HMAC-SHA256 over the entry's fields and the hash before it."""
+    text = _SEPARATOR.join((str(sequence), previous, at.isoformat(), actor, action, record_kind, record_id, detail))
     return hmac.digest(key, text.encode("utf-8"), "sha256").hex()  # = hmac.new(...).hexdigest(), in one C call
 
 
@@ -331,24 +327,28 @@ class _Walk:
     expected: int = 1
     marked: bool = False
 
-    def step(self, entry: Any) -> Verification | None:
-        """Take in the next entry (an AuditEntry or a row of its columns); what is wrong with it, or None."""
-        broken = partial(Verification, False, self.expected - 1, self.expected)
-        if entry.sequence is None:
-            return broken("an entry was added outside the chain")
-        if entry.sequence != self.expected:
-            return broken("this entry is missing (deleted)")
-        if not hmac.compare_digest(entry.chain_hash, _hash(self.key, entry, self.previous)):
-            return broken("this entry was altered, moved or rewritten")
-        if self.authorship is not None and (entry.signature is not None or self.marked
-                                            or 0 < self.marked_from <= self.expected):  # fmt: skip
+    def step(self, row: tuple[Any, ...]) -> Verification | None:
+        """Take in the next entry, as a row of :data:`_CHAIN_COLUMNS`; what is wrong with it, or None."""
+        sequence, at, actor, action, kind, record_id, detail, chained, signature, signer = row
+        expected = self.expected
+        if sequence != expected:
+            return self._broken("an entry was added outside the chain" if sequence is None
+                                else "this entry is missing (deleted)")  # fmt: skip
+        if not hmac.compare_digest(chained, chain_hash(self.key, self.previous, sequence, at, actor, action, kind,
+                                                       record_id, detail)):  # fmt: skip
+            return self._broken("this entry was altered, moved or rewritten")
+        if self.authorship is not None and (signature is not None or self.marked or 0 < self.marked_from <= expected):
             self.marked = True
-            problem = self.authorship(entry)
+            problem = self.authorship(SimpleNamespace(sequence=sequence, chain_hash=chained, signature=signature,
+                                                      signer=signer))  # fmt: skip
             if problem is not None:
-                return broken(problem)
-        self.previous = entry.chain_hash
-        self.expected += 1
+                return self._broken(problem)
+        self.previous = chained
+        self.expected = expected + 1
         return None
+
+    def _broken(self, reason: str) -> Verification:
+        return Verification(False, self.expected - 1, self.expected, reason)
 
 
 def verify(
@@ -376,12 +376,12 @@ def verify(
     walk = _Walk(trail.key, authorship, marked_from)
     query = select(*_CHAIN_COLUMNS).order_by(AuditEntry.sequence.is_(None), AuditEntry.sequence)
     # Plain rows through the connection: the ORM's row handling doubled the time of a million entries.
-    for entry in session.connection().execute(query.execution_options(yield_per=CHAIN_BATCH)):
-        broken = walk.step(entry)
+    for row in session.connection().execute(query.execution_options(yield_per=CHAIN_BATCH)):
+        broken = walk.step(row)
         if broken is not None:
             return broken
-        if progress is not None and entry.sequence % CHAIN_BATCH == 0:
-            progress(entry.sequence, max(head_count, entry.sequence))
+        if progress is not None and walk.expected % CHAIN_BATCH == 1:
+            progress(walk.expected - 1, max(head_count, walk.expected - 1))
     count = walk.expected - 1
     if (head_count, head_hash) != (count, walk.previous):
         if head_count > count:
@@ -395,12 +395,12 @@ def verify(
     bind = session.get_bind()
     if max(anchor_count, *(p.count for p in checkpoints), 0) > count and not bind.get_execution_options().get("write"):
         with Session(bind) as fresh, fresh.begin():
-            for entry in fresh.execute(select(*_CHAIN_COLUMNS).where(AuditEntry.sequence > count)
-                                       .order_by(AuditEntry.sequence)):  # fmt: skip
-                broken = walk.step(entry)
+            for row in fresh.execute(select(*_CHAIN_COLUMNS).where(AuditEntry.sequence > count)
+                                     .order_by(AuditEntry.sequence)):  # fmt: skip
+                broken = walk.step(row)
                 if broken is not None:
                     return broken
-                later[entry.sequence] = entry.chain_hash
+                later[walk.expected - 1] = walk.previous  # the entry just taken in
         count = walk.expected - 1
 
     def hash_at(sequence: int) -> str | None:
