@@ -1,6 +1,9 @@
 """Benchmarks for this machine, each figure beside its target, all measured in one run.
 
-    python bench/run.py            (about two minutes; data is cached under bench/out/)
+    python bench/run.py            (every figure: about 20 minutes the first time, which builds the trust-size
+                                    registers and trails under bench/out/; about 12 minutes after)
+    python bench/run.py screens audit   (only those: startup filter memory import letters keys incidents
+                                    screens audit print)
 
 Figures are ratios against a baseline measured in the same run where the target is a ratio.
 """
