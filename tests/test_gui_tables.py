@@ -102,7 +102,7 @@ def test_the_incidents_screen_shows_the_newest_first_then_all_and_opens_the_chos
     assert screen is not None
     screen.reload()
     assert screen.list.row_count() == 5  # the newest two first, then the rest
-    assert screen.list.row_text(0).startswith("5 · ") and "follow-up OVERDUE" in screen.list.row_text(0)
+    assert screen.list.row_text(0).startswith("5 · ") and "OVERDUE · monitoring" in screen.list.row_text(0)
     assert screen.current is not None and screen.current.id == 5 and screen.current.summary == "Secret summary 4"
 
     def views() -> int:

@@ -80,3 +80,12 @@ def test_sort_by_year_group_in_school_order() -> None:
     assert [m.data(m.index(r, COL_YEAR)) for r in range(4)] == ["Reception", "Year 2", "Year 5", "Year 5"]
     m.sort(COL_NAME, Qt.SortOrder.DescendingOrder)
     assert names(m)[0] == "Smithson, Emre"
+
+
+def test_names_sort_as_people_read_them_accents_aside() -> None:
+    m = RegisterTableModel()
+    pupils = (row(1, "Zsófia", "Ahmed", "Year 1", "1A"), row(2, "Çağla", "Ahmed", "Year 1", "1A"),
+              row(3, "Jack", "Ahmed", "Year 1", "1A"), row(4, "Emre", "Özdemir", "Year 1", "1A"),
+              row(5, "Amy", "Owen", "Year 1", "1A"), row(6, "Ben", "Zed", "Year 1", "1A"))  # fmt: skip
+    m.set_snapshot(RegisterSnapshot(date(2026, 11, 24), (), pupils))
+    assert names(m) == ["Ahmed, Çağla", "Ahmed, Jack", "Ahmed, Zsófia", "Owen, Amy", "Özdemir, Emre", "Zed, Ben"]

@@ -42,19 +42,21 @@ class Prepared:
 
 
 def order_of(rows: Sequence[PupilRow], column: int, descending: bool = False) -> list[int]:
-    """Row numbers sorted by ``column`` (name by surname then forename; a purpose by its verdict, then surname)."""
+    """Row numbers sorted by ``column`` (name by surname then forename; a purpose by its verdict, then surname).
+    Names sort as people read them, accents aside: Çağla between Bilal and Daisy, not after Zara."""
+    names = [(search_key(r.surname), search_key(r.forename), r.id) for r in rows]
     key: Callable[[int], Any]
     if column == COL_NAME:
-        key = lambda i: (rows[i].surname.casefold(), rows[i].forename.casefold())  # noqa: E731
+        key = names.__getitem__
     elif column == COL_YEAR:
-        key = lambda i: (year_group_order(rows[i].year_group), rows[i].reg_group, rows[i].surname.casefold())  # noqa: E731
+        key = lambda i: (year_group_order(rows[i].year_group), rows[i].reg_group, names[i])  # noqa: E731
     elif column == COL_REG:
-        key = lambda i: (rows[i].reg_group, rows[i].surname.casefold())  # noqa: E731
+        key = lambda i: (rows[i].reg_group, names[i])  # noqa: E731
     elif column == COL_UPN:
         key = lambda i: rows[i].upn  # noqa: E731
     else:
         p = column - FIXED_COLUMNS
-        key = lambda i: (rows[i].verdicts[p].value, rows[i].surname.casefold())  # noqa: E731
+        key = lambda i: (rows[i].verdicts[p].value, names[i])  # noqa: E731
     return sorted(range(len(rows)), key=key, reverse=descending)
 
 

@@ -31,7 +31,7 @@ from safeguard_desktop.ui.incidents.log_dialog import LogIncidentDialog
 from safeguard_desktop.ui.incidents.statistics_dialog import StatisticsDialog
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.ops import run_op, run_read
-from safeguard_desktop.ui.kit.table import ReadOnlyTable, Shape
+from safeguard_desktop.ui.kit.table import Cell, ReadOnlyTable, Shape
 
 if TYPE_CHECKING:
     from safeguard_desktop.services.incidents import IncidentLine, IncidentView
@@ -42,7 +42,9 @@ STAFF_HEADERS = ("No.", "Reported", "Status", "Your summary")
 #: A lead's line: number, date, category, status (red, and said in words, when the follow-up is overdue).
 LEAD_LINE = Shape(
     cells=lambda line: (str(line.id), format_uk_datetime(line.reported_at), line.category.value,
-                        f"{line.status.value} — follow-up OVERDUE" if line.overdue else line.status.value),
+                        Cell(f"OVERDUE · {line.status.value}", tooltip=f"Follow-up was due on "
+                             f"{line.follow_up_on:%d/%m/%Y}; the incident is {line.status.value}")
+                        if line.overdue else line.status.value),
     key=lambda line: line.id,
     foreground=lambda line: "#a4161a" if line.overdue else "",
 )  # fmt: skip

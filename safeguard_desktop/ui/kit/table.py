@@ -202,13 +202,15 @@ class ReadOnlyTable(QTableView):
         self.verticalHeader().hide()
         # One line per row, all the same height: the view then lays out 50,000 rows without measuring them.
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)  # as the register's rows
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setResizeContentsPrecision(MEASURED_ROWS)
         self._stretch = stretch
-        self._sized_for: tuple[str, ...] | None = None
+        self._sized_for: tuple[tuple[str, ...], bool] | None = None  # (headings, measured with rows)
         if stretch < 0:
             header.setStretchLastSection(True)
+        self._size_columns()
         self.selectionModel().currentRowChanged.connect(lambda current, _previous: self._current_changed(current))
         self.rows.modelReset.connect(lambda: self.current_row_changed.emit(-1))
 
@@ -234,15 +236,20 @@ class ReadOnlyTable(QTableView):
         self._size_columns()
 
     def _size_columns(self) -> None:
+        """Fit the columns once per set of headings: to the headings while there are no rows, then once more to
+        the first rows; after that a refill keeps the widths (and any the person dragged)."""
         headings = tuple(self.rows.heading(c) for c in range(self.rows.columnCount()))
-        if self.rows.rowCount() and headings != self._sized_for:
-            self._sized_for = headings
-            header = self.horizontalHeader()
-            header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
-            for column in range(len(headings)):  # a long first text must not push the rest off screen
-                header.resizeSection(column, min(header.sectionSize(column), 420))
-            if 0 <= self._stretch < len(headings):
-                header.setSectionResizeMode(self._stretch, QHeaderView.ResizeMode.Stretch)
+        with_rows = self.rows.rowCount() > 0
+        done = self._sized_for
+        if done is not None and done[0] == headings and (done[1] or not with_rows):
+            return
+        self._sized_for = (headings, with_rows)
+        header = self.horizontalHeader()
+        header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+        for column in range(len(headings)):  # a long first text must not push the rest off screen
+            header.resizeSection(column, min(header.sectionSize(column), 420))
+        if 0 <= self._stretch < len(headings):
+            header.setSectionResizeMode(self._stretch, QHeaderView.ResizeMode.Stretch)
 
     def row_count(self) -> int:
         """How many rows are shown."""
