@@ -380,7 +380,7 @@ def test_logging_an_incident_with_guidance_and_the_guard(qtbot, window: MainWind
     # WHEN a web address is typed into the summary, the service refuses it and nothing is logged
     qtbot.keyClicks(dialog.summary_edit, "Pupil saw an image at www.bad.example and told me.")
     dialog.on_save()
-    assert "no web address" in dialog.error_label.text() and screen.list.row_count() == 0
+    assert "holds a web address (www.bad.example)" in dialog.error_label.text() and screen.list.row_count() == 0
     # THEN, written as the fact of a report, it is logged and opens with its chronology
     dialog.summary_edit.setPlainText("A pupil told me of an image online. Not viewed. Reported to the IWF.")
     dialog.on_save()

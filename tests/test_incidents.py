@@ -60,11 +60,23 @@ def test_guarded_categories_keep_no_link_or_web_address(
 ) -> None:
     with pytest.raises(ValidationError, match="no links"):
         log(reg, staff, IncidentInput(category, "Reported to the IWF.", evidence_links=["http://x.example/a"]))
-    with pytest.raises(ValidationError, match="no web address"):
+    with pytest.raises(ValidationError, match=r"summary of what happened holds a web address \(www.example.com/abc\)"):
         log(reg, staff, IncidentInput(category, "Found at www.example.com/abc, reported."))
     number = log(reg, staff, IncidentInput(category, "A pupil told us of an image. Not viewed. Reported to the IWF."))
-    with pytest.raises(ValidationError, match="no web address"), write_session(reg.engine) as session:
+    with pytest.raises(ValidationError, match="The entry holds a link"), write_session(reg.engine) as session:
         incidents.add_entry(session, dsl, number, EntryKind.REFERRAL, "See https://bad.example", referral_to="IWF")
+    for field, words in (("reason", {"reason": "it was on bad-site.example/img.png"}),
+                         ("reference", {"reference": "bit.ly/3abc"})):  # fmt: skip
+        with pytest.raises(ValidationError, match=f"The {field} holds"), write_session(reg.engine) as session:
+            incidents.add_entry(
+                session, dsl, number, EntryKind.DECISION, "No police referral", **{"reason": "x", **words}
+            )
+    with pytest.raises(ValidationError, match="The outcome holds"), write_session(reg.engine) as session:
+        incidents.set_status(session, dsl, number, incidents.Status.CLOSED, outcome="Removed from hxxps://bad[.]com",
+                             reason="Done")  # fmt: skip
+    with pytest.raises(ValidationError, match="name of person 1 holds"):
+        log(reg, staff, IncidentInput(category, "Reported.", people=[PersonInput("other", "alleged",
+                                                                                   name="@x on t.me/badchan")]))  # fmt: skip
     with write_session(reg.engine) as session:
         incidents.add_entry(session, dsl, number, EntryKind.REFERRAL, "Reported to the IWF", referral_to="IWF",
                             reference="IWF-2026-1234")  # fmt: skip
@@ -228,3 +240,44 @@ def test_a_platform_with_a_line_break_is_refused_not_split_in_two(reg: Register,
         log(reg, dsl, IncidentInput(Category.OTHER, "Facts.", platforms=["Insta\ngram"]))
     with read_session(reg.engine) as session:
         assert incidents.list_incidents(session, dsl) == []
+
+
+def test_the_helpline_summary_names_no_one_however_they_were_written_and_says_what_it_took_out(  # type: ignore[no-untyped-def]
+    tmp_path, reg: Register, dsl: Actor
+) -> None:
+    import unicodedata
+
+    from sqlalchemy import update
+
+    from safeguard_desktop.services import consent
+    from safeguard_desktop.services.consent import contacts
+    from safeguard_desktop.services.incidents.helpline import helpline_summary
+    from safeguard_desktop.services.pupils import mis_import
+    from safeguard_desktop.services.pupils.mis_files import read_pupil_file
+    from safeguard_desktop.store.models import Pupil
+
+    from .conftest import SIMS_HEADERS, TODAY, upn, write_csv
+
+    rows = [[upn(1), "1041", "O'Brien", "Zoë", "", "01/09/2013", "Year 7", "7A"]]
+    with write_session(reg.engine) as session:
+        mis_import.apply(session, dsl, read_pupil_file(write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *rows])),
+                         today=TODAY)  # fmt: skip
+        zoe = consent.find_pupil_by_upn(session, upn(1)).id
+        session.execute(update(Pupil).where(Pupil.id == zoe).values(preferred_surname="Walsh"))
+        contacts.add_contact(session, dsl, zoe, contacts.ContactInput("Tomasz Nowak", "Father"))
+        typed = (f"{unicodedata.normalize('NFD', 'Zoë O’Brien')} (Zoe Walsh, Z.O.) posted as @zoe_obrien15; her UPN "
+                 f"{upn(1)}, admission number 1041. Tomasz Nowak and Mrs Jenkins called. ZOË'S phone was taken.")  # fmt: skip
+        number = incidents.record_incident(session, dsl, IncidentInput(Category.HARASSMENT, typed))
+        referral = incidents.add_entry(session, dsl, number, EntryKind.REFERRAL, "Reported the account for Zoe",
+                                       referral_to="platform", reference="IG-42")  # fmt: skip
+        incidents.add_entry(session, dsl, number, EntryKind.CORRECTION, "Reported to the police as well, by Mr Walsh",
+                            reason="the first entry left the police out", corrects=referral)  # fmt: skip
+        summary = helpline_summary(session, dsl, number)
+    text = summary.text
+    for name in ("Zoe", "Zoë", "O'Brien", "O’Brien", "Brien", "Walsh", "Z.O.", "zoe_obrien", upn(1), "1041", "Tomasz",
+                 "Nowak", "Jenkins"):  # fmt: skip
+        assert name.lower() not in text.lower(), (name, text)
+    assert "posted as [handle removed]" in text and "[name removed]'S phone" in text
+    reports = dict(summary.lines)["Reports already made"]
+    assert "reference IG-42" in reports and "[corrected " in reports and "Reported to the police as well" in reports
+    assert "UPN" in summary.removed and "handle" in summary.removed and "initials" in summary.removed

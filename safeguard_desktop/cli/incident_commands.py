@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.cli.common import EXIT_OK
 from safeguard_desktop.domain.dates import format_uk_datetime
-from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.domain.incidents import Category, copy_warning
 from safeguard_desktop.files import write_atomically
 from safeguard_desktop.services import incidents
 from safeguard_desktop.services.actors import Actor
@@ -104,16 +105,19 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
                 ),
             )
             print(f"Logged incident {number}.")
+            warning = copy_warning(Category(args.category), args.summary)
+            if warning is not None:
+                print(f"safeguard: warning: {warning}", file=sys.stderr)
         elif command == "note":
             entry = incidents.add_entry(session, actor, args.incident, EntryKind(args.kind), args.text,
                                         referral_to=args.referral_to, reference=args.reference, reason=args.reason,
                                         corrects=args.corrects)  # fmt: skip
             print(f"Added entry {entry} to incident {args.incident}.")
         elif command == "list":
-            for view in incidents.list_incidents(session, actor):
-                flag = "  OVERDUE" if view.overdue else ""
-                print(f"{view.id:4}  {format_uk_datetime(view.reported_at)}  {view.status.value:10} "
-                      f"{view.category.value:28} {view.urgency.value}{flag}")  # fmt: skip
+            for listed in incidents.incident_lines(session, actor):  # the list's columns only: fast at any size
+                flag = "  OVERDUE" if listed.overdue else ""
+                print(f"{listed.id:4}  {format_uk_datetime(listed.reported_at)}  {listed.status.value:10} "
+                      f"{listed.category.value:28} {listed.urgency.value}{flag}")  # fmt: skip
         elif command == "show":
             view = incidents.read_incident(session, actor, args.incident)
             print(f"Incident {view.id}: {view.category.value} ({view.four_cs.value}), {view.urgency.value}, "
@@ -136,7 +140,12 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
                 write_atomically(Path(args.out), summary.text.encode("utf-8"))
             else:
                 write_atomically(Path(args.out), helpline_pdf(session, summary))
-            print(f"Wrote the {'named' if args.with_names else 'anonymised'} helpline summary to {args.out}.")
+            taken = (
+                f" Taken out of the text: {summary.removed}; read it through before sending."
+                if summary.anonymised
+                else ""
+            )
+            print(f"Wrote the {'named' if args.with_names else 'anonymised'} helpline summary to {args.out}.{taken}")
         elif command == "stats":
             from safeguard_desktop.services.incidents.statistics import incident_statistics
 

@@ -8,8 +8,10 @@ report, to whom, when, by whom and its reference may be recorded for them.
 from __future__ import annotations
 
 import enum
-import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from safeguard_desktop.domain.pointers import find_pointer, says_copy_kept
 
 
 class Category(enum.StrEnum):
@@ -165,19 +167,38 @@ class EntryKind(enum.StrEnum):
 
 REFERRAL_TO = ("platform", "IWF", "police", "CEOP", "helpline", "LADO", "parents", "children's social care", "other")
 INVOLVEMENTS = ("affected", "alleged", "witness", "reporter")
-_WEB_ADDRESS = re.compile(r"(https?://|www\.|\b[\w-]+\.(com|co\.uk|org|net|uk|io|ly|me|tv)\b/?)", re.IGNORECASE)
 
 
-def pointer_problem(category: Category, *texts: str, links: tuple[str, ...] | list[str] = ()) -> str | None:
-    """Why the texts or links would keep a pointer to material that must not be kept (illegal content, nudes),
-    or None. Nothing may be kept for such a category but the fact of the report."""
+def pointer_problem(category: Category, fields: Mapping[str, str], links: Sequence[str] = ()) -> tuple[str, str] | None:
+    """Why a field would keep a pointer to material that must not be kept (illegal content, nudes) — (field,
+    message) — or None. Nothing may be kept for such a category but the fact of the report: no link, web address,
+    IP address or file name, however it is written (domain.pointers)."""
     if not is_guarded(category):
         return None
     if links:
-        return (f"For {category.value} nothing may be kept but the fact of the report: no links, images or files. "
-                "Do not view, copy or forward it; report it (IWF, police) and record the reference.")  # fmt: skip
+        return ("links", f"For {category.value} nothing may be kept but the fact of the report: no links, "
+                "images or files. Do not view, copy or forward it; report it (IWF, police) and record the "
+                "reference.")  # fmt: skip
+    for name, text in fields.items():
+        found = find_pointer(text)
+        if found is not None:
+            return (name, f"The {name} holds {found.kind} ({found.found}): for {category.value} nothing that leads to "
+                    "the material may be recorded, in any field or spelling. Take it out; report the address to the "
+                    "IWF (report.iwf.org.uk) and record only that you reported it, when, and the "
+                    "reference.")  # fmt: skip
+    return None
+
+
+def copy_warning(category: Category, *texts: str) -> str | None:
+    """What to tell someone whose words say they kept a copy (a screenshot, "saved it", "on my phone") in a guarded
+    category, or None. The record is kept: the warning is about the copy, which is itself an offence to hold."""
+    if not is_guarded(category):
+        return None
     for text in texts:
-        if _WEB_ADDRESS.search(text):
-            return (f"For {category.value} no web address may be recorded. Report the address to the IWF instead, "
-                    "and record only that you reported it, when, and the reference.")  # fmt: skip
+        words = says_copy_kept(text)
+        if words is not None:
+            return (f"You wrote \"{words}\". Keeping, sending or showing a copy of such an image — even as evidence, "
+                    "even to a colleague — is itself an offence. Do not view it again, copy, forward or delete it, "
+                    "and do not ask anyone else to delete it; tell the DSL now, in person: the device is kept safe "
+                    "until the DSL or the police decide (UKCIS guidance).")  # fmt: skip
     return None

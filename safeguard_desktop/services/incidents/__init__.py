@@ -153,10 +153,12 @@ def _one_line(value: str, what: str, limit: int) -> str:
     return text
 
 
-def _guard(category: Category, *texts: str, links: Sequence[str] = ()) -> None:
-    problem = pointer_problem(category, *texts, links=list(links))
+def _guard(category: Category, fields: dict[str, str], links: Sequence[str] = ()) -> None:
+    """Refuse a pointer to the material in any field of a guarded incident, naming the field."""
+    problem = pointer_problem(category, fields, links)
     if problem is not None:
-        raise ValidationError(problem)
+        field_name, message = problem
+        raise ValidationError(message, field=field_name)
 
 
 def checked_input(data: IncidentInput) -> dict[str, Any]:
@@ -165,7 +167,7 @@ def checked_input(data: IncidentInput) -> dict[str, Any]:
     summary = _text(data.summary, "summary of what happened", 8000, required=True)
     platforms = [_one_line(p, "platform", 100) for p in data.platforms if p.strip()]
     links = [_one_line(link, "link", 500) for link in data.evidence_links if link.strip()]
-    _guard(data.category, summary, *platforms, links=links)
+    guarded = {"summary of what happened": summary, **{f"platform “{p}”": p for p in platforms}}
     occurred = data.occurred_at
     if occurred is not None and occurred > datetime.now():
         raise ValidationError("When it happened cannot be in the future.")
@@ -185,6 +187,9 @@ def checked_input(data: IncidentInput) -> dict[str, Any]:
             "name": _text(person.name, "name", 200),
             "staff_role": _text(person.staff_role, "staff role", 100),
         })  # fmt: skip
+        guarded[f"name of person {len(people)}"] = str(people[-1]["name"])
+        guarded[f"role of person {len(people)}"] = str(people[-1]["staff_role"])
+    _guard(data.category, guarded, links)
     return {
         "category": data.category.value,
         "four_cs": (data.four_cs or DEFAULT_AXIS[data.category]).value,
@@ -405,7 +410,8 @@ def add_entry(
     body = _text(text, "entry", 8000, required=True)
     reason = _text(reason, "reason", 4000)
     reference = _text(reference, "reference", 100)
-    _guard(Category(facts(incident, actor).category), body, reason, reference)
+    what = {EntryKind.OUTCOME: "outcome", EntryKind.CORRECTION: "correction"}.get(kind, "entry")
+    _guard(Category(facts(incident, actor).category), {what: body, "reason": reason, "reference": reference})
     if kind is EntryKind.REFERRAL and referral_to not in REFERRAL_TO:
         raise ValidationError(f"Say who it was referred to: {', '.join(REFERRAL_TO)}.")
     if kind is EntryKind.DECISION and not reason:

@@ -36,6 +36,9 @@ class HelplineDialog(Dialog):
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setAccessibleName("Summary text")
+        self.removed_label = QLabel("")
+        self.removed_label.setWordWrap(True)
+        self.removed_label.setAccessibleName("What was taken out")
         self.copy_button = QPushButton("&Copy text")
         self.pdf_button = QPushButton("Preview &PDF…")
         close = QPushButton("Close")
@@ -48,6 +51,7 @@ class HelplineDialog(Dialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.names_check)
         layout.addWidget(self.text, 1)
+        layout.addWidget(self.removed_label)
         layout.addWidget(helpline)
         layout.addLayout(buttons)
         self.names_check.toggled.connect(self.refresh)
@@ -66,6 +70,10 @@ class HelplineDialog(Dialog):
     def _made(self, summary: HelplineSummary) -> None:
         self.summary = summary
         self.text.setPlainText(summary.text)
+        self.removed_label.setText(
+            f"Taken out of the text: {summary.removed}. Read it through before sending: a name written in a way "
+            "nobody could foresee is yours to take out." if summary.anonymised else
+            "Names are included: send this only where the helpline needs them.")  # fmt: skip
         self.pdf_button.setEnabled(True)
 
     def copy_text(self) -> None:

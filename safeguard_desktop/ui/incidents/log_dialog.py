@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safeguard_desktop.domain.incidents import DEFAULT_AXIS, Category, FourCs, guidance_for, is_guarded
+from safeguard_desktop.domain.incidents import DEFAULT_AXIS, Category, FourCs, copy_warning, guidance_for, is_guarded
 from safeguard_desktop.services import incidents
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.incidents import IncidentInput, Urgency
@@ -29,6 +29,7 @@ from safeguard_desktop.services.incidents.incident_people import PupilChoice, pu
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
 from safeguard_desktop.ui.incidents.people_picker import PeoplePicker
+from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.date_field import DateTimeField
 from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op, run_read
@@ -189,12 +190,16 @@ class LogIncidentDialog(Dialog):
             except (ServiceError, OSError) as exc:
                 self.show_error(str(exc) if isinstance(exc, ServiceError) else f"Not sent: {exc.strerror or exc}")
                 return
-            self.logged.emit(number)
-            self.accept()
+            self._logged(number, data)
             return
         assert self.context is not None
-        run_op(self.context, self, incidents.record_incident, data, title=self.windowTitle(), on_done=self._logged)
+        run_op(self.context, self, incidents.record_incident, data, title=self.windowTitle(),
+               on_done=lambda number: self._logged(number, data))  # fmt: skip
 
-    def _logged(self, number: int) -> None:
+    def _logged(self, number: int, data: incidents.IncidentInput) -> None:
+        """Logged: close, and where the words say a copy of the material was kept, say at once what to do."""
         self.logged.emit(number)
         self.accept()
+        warning = copy_warning(data.category, data.summary)
+        if warning is not None:
+            steps.current().tell(self.parentWidget() or self, "Do not keep a copy", warning, warning=True)
