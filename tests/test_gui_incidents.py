@@ -168,7 +168,7 @@ def test_export_the_log_from_the_screen(qtbot, tmp_path, window: MainWindow, ans
     saved = tmp_path / "log.csv"
     with open(saved, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows[1][7] == "'=1+1 typed as a summary"
+    assert rows[0][9] == "Summary" and rows[1][9] == "'=1+1 typed as a summary"
     screen.export_log()  # a name typed without an extension is a PDF report
     pdf = tmp_path / "log.pdf"
     assert "typed as a summary" in PdfReader(pdf).pages[0].extract_text()

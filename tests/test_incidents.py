@@ -154,7 +154,14 @@ def test_cli_incidents(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  #
     out = tmp_path / "log.csv"
     assert main([*base, "log", "--format", "csv", "--out", str(out)]) == 0
     rows = list(csv.reader(out.open(encoding="utf-8-sig")))
-    assert rows[1][7].startswith("'=HYPERLINK")  # never a live formula
+    assert rows[0][9] == "Summary" and rows[1][9].startswith("'=HYPERLINK")  # never a live formula
+    # when it happened, and how it ended, are in the log (they were missing)
+    assert rows[0][2] == "Happened" and rows[1][2] == "20/11/2026 15:30"
+    assert rows[0][11] == "Outcome" and rows[1][11] == "Removed"
+    # a guarded incident whose words say a copy was kept is logged, with a warning saying what to do
+    assert main([*base, "add", "--category", "nudes / semi-nudes", "--summary", "A pupil showed me; screenshot "
+                 "kept on my phone."]) == 0  # fmt: skip
+    assert "is itself an offence" in capsys.readouterr().err
 
 
 def test_helpline_summary_is_anonymised_by_default(tmp_path, reg: Register, dsl: Actor) -> None:  # type: ignore[no-untyped-def]

@@ -131,3 +131,34 @@ def test_cli_terms(reg: Register, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*base, "clear", "2026/27"]) == 0
     assert main([*base, "list"]) == 0
     assert "No term dates entered" in capsys.readouterr().out
+
+
+def test_the_log_pdf_shows_every_category_in_its_legend_and_no_column_over_another(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from pypdf import PdfReader
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from safeguard_desktop.documents.fonts import REGULAR, register_fonts
+    from safeguard_desktop.documents.letters import LetterSchool
+    from safeguard_desktop.documents.reports import LOG_COLUMNS, render_incident_log
+    from safeguard_desktop.domain.incidents import Category
+
+    register_fonts()
+    names = [c.value for c in Category]
+    rows = [(str(i), "02/12/2026 14:35", name, "immediate danger", "monitoring", "Summary") for i, name in
+            enumerate(names, 1)]  # fmt: skip
+    pdf = render_incident_log(LetterSchool("Oakfield", "", ""), rows, [], ("Per quarter", ["Q4 2026"],
+                              [(name, [1]) for name in names]))  # fmt: skip
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    width = float(pages[1].mediabox.width)
+    legend: list[tuple[str, float]] = []
+    pages[1].extract_text(visitor_text=lambda text, _cm, tm, _font, _size: legend.append((text.strip(), tm[4])))
+    shown = {text: x for text, x in legend if text in names}
+    assert set(shown) == set(names) and all(x + stringWidth(t, REGULAR, 8) < width for t, x in shown.items())
+    cells: list[tuple[str, float]] = []
+    pages[0].extract_text(visitor_text=lambda text, _cm, tm, _font, _size: cells.append((text.strip(), tm[4])))
+    urgency_x = next(x for text, x in cells if text == "immediate danger")
+    status_x = next(x for text, x in cells if text == "monitoring")
+    assert urgency_x + stringWidth("immediate danger", REGULAR, 8.5) < status_x  # whole, and clear of the status
+    assert LOG_COLUMNS[3][0] == "Urgency"

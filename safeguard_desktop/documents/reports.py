@@ -13,7 +13,7 @@ from safeguard_desktop.documents.layout import ACCENT, INK, MARGIN, MUTED, Lette
 from safeguard_desktop.documents.palette import CHART_COLOURS
 
 RED = (0.64, 0.09, 0.10)
-LOG_COLUMNS = (("No.", 30), ("Reported", 90), ("Category", 130), ("Urgency", 70), ("Status", 70), ("Summary", 340))
+LOG_COLUMNS = (("No.", 30), ("Reported", 84), ("Category", 146), ("Urgency", 94), ("Status", 66), ("Summary", 310))
 
 
 ChartInput = tuple[str, Sequence[str], Sequence[tuple[str, Sequence[int]]]]
@@ -51,6 +51,8 @@ def _draw_chart(canvas: Canvas, chart: ChartInput, x: float, y: float, width: fl
     legend.x, legend.y = width - 210, height - 40
     legend.fontName, legend.fontSize = REGULAR, 8
     legend.alignment = "right"
+    legend.columnMaximum = max(1, len(series))  # one column, every category (it wrapped into columns off the page)
+    legend.deltay = 9
     legend.colorNamePairs = [
         (colors.HexColor(CHART_COLOURS[i % len(CHART_COLOURS)]), name) for i, (name, _v) in enumerate(series)
     ]
@@ -58,6 +60,17 @@ def _draw_chart(canvas: Canvas, chart: ChartInput, x: float, y: float, width: fl
     from reportlab.graphics import renderPDF
 
     renderPDF.draw(drawing, canvas, x, y)
+
+
+def _clipped(text: str, font: str, size: float, width: float) -> str:
+    """``text`` cut with an ellipsis to fit ``width``."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
 
 
 def render_incident_log(
@@ -106,8 +119,8 @@ def render_incident_log(
             canvas.showPage()
             y = header("Online-safety incident log (continued)")
         canvas.setFont(REGULAR, 8.5)
-        for value, x in zip(row[:5], x_positions[:5], strict=True):
-            canvas.drawString(x, y, value)
+        for value, x, (_title, column_width) in zip(row[:5], x_positions[:5], LOG_COLUMNS[:5], strict=True):
+            canvas.drawString(x, y, _clipped(value, REGULAR, 8.5, column_width - 6))  # never over the next column
         for i, line in enumerate(summary_lines):
             canvas.drawString(x_positions[5], y - 12 * i, line)
         y -= needed

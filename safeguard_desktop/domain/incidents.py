@@ -27,6 +27,9 @@ class Category(enum.StrEnum):
     SELF_HARM = "self-harm content"
     GROOMING = "contact / grooming"
     SCAM = "scam"
+    #: KCSIE 2025 names misinformation, disinformation (fake news included) and conspiracy theories among the
+    #: content risks.
+    MISINFORMATION = "misinformation / conspiracy"
     OTHER = "other"
 
 
@@ -44,7 +47,8 @@ GUARDED: frozenset[Category] = frozenset({Category.ILLEGAL, Category.NUDES})
 
 HELPLINE = (
     "Professionals Online Safety Helpline: 0344 381 4772, helpline@saferinternet.org.uk, Monday to Friday "
-    "10:00–16:00. Report to the platform first and allow 48 hours unless a child is at risk."
+    "10:00–16:00. Any safeguarding concern: contact them at once. Other content: report it to the platform first "
+    "and give it 48 hours."
 )
 
 DEFAULT_AXIS: dict[Category, FourCs] = {
@@ -58,6 +62,7 @@ DEFAULT_AXIS: dict[Category, FourCs] = {
     Category.SELF_HARM: FourCs.CONTENT,
     Category.GROOMING: FourCs.CONTACT,
     Category.SCAM: FourCs.COMMERCE,
+    Category.MISINFORMATION: FourCs.CONTENT,
     Category.OTHER: FourCs.CONTENT,
 }
 
@@ -93,19 +98,33 @@ GUIDANCE: dict[Category, Guidance] = {
     Category.NUDES: Guidance(
         "Nudes or semi-nudes of under-18s",
         (
-            "Do not view, copy, store or forward the images, and do not ask anyone to send them.",
-            "Follow the UKCIS guidance: talk to the DSL straight away, assess the risk, and record who was "
-            "informed and why.",
-            "Refer to the police or children's social care where the risk assessment says so.",
+            "Do not view, copy, print, store or forward the images, and do not ask anyone to send or show them.",
+            "Do not delete them, and do not ask the young person to delete them: the device is kept safe, "
+            "switched off, until the DSL or the police decide.",
+            "Tell the DSL straight away. Do not tell other staff, pupils or parents beyond what the DSL decides; "
+            "do not ask the young person about what the images show, and do not blame or shame them.",
+            "Refer to the police or children's social care at once when an adult is involved, there is coercion, "
+            "blackmail or grooming, the child is under 13, or the child is at immediate risk (UKCIS guidance).",
+            "Otherwise the DSL assesses the risk; record the handling, the assessment and who was told, and why.",
         ),
     ),
     Category.REPUTATION: Guidance(
         "Fake accounts, public shaming, false allegations",
         (
-            "Investigate any allegation, however it was raised; keep staff who are victims of abuse apart "
-            "from allegations against staff.",
-            "Report the account or posts through the platform's reporting routes.",
-            "If it continues, or threatens someone, involve the police.",
+            "A member of staff targeted online is supported as a victim: report the account or posts through "
+            "the platform's reporting routes, and to the police if it threatens anyone or continues.",
+            "An allegation that a member of staff has harmed a child is not investigated here: tell the "
+            "headteacher (the chair of governors when it is about the head), who speaks to the LADO within one "
+            "working day (KCSIE Part 4). Do not question the child or the adult about it first.",
+            "Keep the two apart: the abuse of the member of staff, and any allegation against them.",
+        ),
+    ),
+    Category.MISINFORMATION: Guidance(
+        "Misinformation, disinformation and conspiracy content",
+        (
+            "Talk with the pupil about what they saw and where it came from; record what, where and when.",
+            "Report content that breaks the platform's rules through its reporting route.",
+            "Content drawing a pupil towards extremist views is a safeguarding concern: tell the DSL (Prevent).",
         ),
     ),
     Category.HARASSMENT: Guidance(

@@ -16,11 +16,19 @@ from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.csv_export import write_safe_csv
 from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.incidents.helpline import HelplineSummary
+from safeguard_desktop.services.incidents.incident_people import describe_people
 from safeguard_desktop.services.incidents.statistics import chart_data, incident_statistics
 from safeguard_desktop.services.records import audit
 from safeguard_desktop.services.settings import get_school, letterhead
 
-LOG_HEADERS = ("Number", "Reported", "Category", "4 Cs", "Urgency", "Status", "Platforms", "Summary", "Follow up")
+LOG_HEADERS = ("Number", "Reported", "Happened", "Category", "4 Cs", "Urgency", "Status", "Platforms", "People",
+               "Summary", "Follow up", "Outcome")  # fmt: skip
+
+
+def _outcome(view: incidents.IncidentView) -> str:
+    """The newest outcome recorded (when it was closed), or ""."""
+    outcomes = [e.text for e in view.entries if e.kind == "outcome"]
+    return outcomes[-1] if outcomes else ""
 
 
 def incident_log_pdf(session: Session, actor: Actor) -> bytes:
@@ -60,13 +68,16 @@ def export_log(session: Session, actor: Actor, target: Path, fmt: str) -> int:
                 (
                     v.id,
                     format_uk_datetime(v.reported_at),
+                    format_uk_datetime(v.occurred_at),
                     v.category.value,
                     v.four_cs.value,
                     v.urgency.value,
                     v.status.value,
                     ", ".join(v.platforms),
+                    "; ".join(describe_people(session, actor, v)),
                     v.summary,
                     v.follow_up_on.strftime("%d/%m/%Y") if v.follow_up_on else "",
+                    _outcome(v),
                 )
                 for v in views
             ),
