@@ -9,7 +9,7 @@ import pytest
 
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QLabel
 
 from safeguard_desktop.domain.consent import Verdict
 from safeguard_desktop.services.actors import Actor
@@ -406,7 +406,17 @@ def test_logging_an_incident_with_guidance_and_the_guard(qtbot, window: MainWind
     closing.reason_edit.setPlainText("IWF handling it")
     closing.on_save()
     assert not closing.isVisible()
-    assert screen.current.status.value == "closed" and not screen.close_button.isEnabled()
+    # THEN it leaves the list of open incidents but stays in view, closed, and can be reopened with a reason
+    assert screen.current.status.value == "closed" and "Reopen" in screen.close_button.text().replace("&", "")
+    assert screen.list.row_count() == 0 and "0 open in all" in screen.caseload_label.text()
+    reopening = screen.close_or_reopen()
+    assert "Outcome: Reported; no further action in school." in reopening.findChildren(QLabel)[0].text()
+    reopening.on_save()
+    assert reopening.isVisible() and "why" in reopening.error_label.text().lower()
+    reopening.reason_edit.setPlainText("The image was shared again in a group chat")
+    reopening.on_save()
+    assert not reopening.isVisible() and screen.current.status.value == "open" and screen.list.row_count() == 1
+    assert "Status: open (reopened)" in screen.chronology.text(screen.chronology.row_count() - 1, 4)
 
 
 def test_staff_see_only_their_reports_status(qtbot, reg: Register, staff: Actor, dsl: Actor) -> None:  # type: ignore[no-untyped-def]

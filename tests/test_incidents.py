@@ -162,6 +162,14 @@ def test_cli_incidents(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  #
     assert main([*base, "add", "--category", "nudes / semi-nudes", "--summary", "A pupil showed me; screenshot "
                  "kept on my phone."]) == 0  # fmt: skip
     assert "is itself an offence" in capsys.readouterr().err
+    # reopened with its reason; an action written up later shows when it happened and when it was written
+    assert main([*base, "reopen", "1", "--reason", " "]) == 2 and "why the incident" in capsys.readouterr().err
+    assert main([*base, "reopen", "1", "--reason", "Posted again"]) == 0
+    assert main([*base, "note", "1", "--text", "Called the parent", "--at", "21/11/2026 16:10"]) == 0
+    capsys.readouterr()
+    main([*base, "show", "1"])
+    shown = capsys.readouterr().out
+    assert "Status: open (reopened)" in shown and "21/11/2026 16:10 (written " in shown
 
 
 def test_helpline_summary_is_anonymised_by_default(tmp_path, reg: Register, dsl: Actor) -> None:  # type: ignore[no-untyped-def]

@@ -224,3 +224,71 @@ def test_the_command_line_publishes_and_tells_staff_they_hold_no_register_key(
     assert main(["--data-dir", str(school), "--user", "staff", "--password-file", str(secret), "pupils"]) == 2
     err = capsys.readouterr().err
     assert "Staff accounts hold no key to the register" in err and "Traceback" not in err
+
+
+def test_a_lead_signed_in_is_alerted_to_an_urgent_report_and_sees_what_is_new(school: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.services.incidents import caseload
+    from safeguard_desktop.ui.context import AppContext
+    from safeguard_desktop.ui.main_window import MainWindow
+
+    reg, dsl = sign_in(school, "dsl", LEAD)  # a sign-in before: what comes after it is new
+    reg.close()
+    reg, dsl = sign_in(school, "dsl", LEAD)
+    window = MainWindow(AppContext(reg, dsl))
+    qtbot.addWidget(window)
+    screen = window.incidents_screen
+    assert screen is not None
+    window.show()
+    window.tabs.setCurrentWidget(screen)
+    assert screen.take_in_timer.isActive()  # while signed in, staff reports keep being taken in
+    with read_session(reg.engine) as session:
+        assert caseload.since_last_sign_in(session, dsl) is not None
+    # WHEN a member of staff sends a report of immediate danger while the lead is signed in, in another screen
+    window.tabs.setCurrentWidget(window.register_screen)
+    desk = _desk(school, "staff", STAFF)
+    published = staff_room.read_published(school, desk.keys)
+    assert published is not None
+    staff_reports.submit(school, desk.actor(published), desk.keys, incidents.IncidentInput(
+        Category.GROOMING, "An adult messaging a pupil asking to meet", incidents.Urgency.IMMEDIATE))  # fmt: skip
+    screen.take_in_quietly()
+    # THEN it is first in the list, its urgency standing out, and the alert stays until the lead has seen it
+    assert "URGENT" in screen.caseload_label.text()
+    assert screen.list.row_count() == 1 and "IMMEDIATE" in screen.list.row_text(0)
+    window.tabs.setCurrentWidget(screen)
+    screen.reload(screen.chosen_id())
+    assert "URGENT" not in screen.caseload_label.text() and screen.current is not None
+    screen.view_combo.setCurrentText("New since I last signed in")
+    assert screen.list.row_count() == 1
+    screen.view_combo.setCurrentText("Closed")
+    assert screen.list.row_count() == 0
+    screen.view_combo.setCurrentText("All incidents")
+    screen.search_edit.setText("grooming")
+    assert screen.list.row_count() == 1
+    screen.search_edit.setText("scam")
+    assert screen.list.row_count() == 0
+    window.close()
+    reg.close()
+
+
+def test_an_action_written_up_later_keeps_both_times_and_a_reopening_needs_its_reason(school: Path) -> None:
+    from safeguard_desktop.services.errors import ValidationError
+
+    reg, dsl = sign_in(school, "dsl", LEAD)
+    with write_session(reg.engine) as session:
+        number = incidents.record_incident(session, dsl, incidents.IncidentInput(Category.SCAM, "A fake fees email"))
+        yesterday = datetime.now().replace(microsecond=0) - timedelta(days=1)
+        incidents.add_entry(session, dsl, number, incidents.EntryKind.ACTION, "Phoned the parent",
+                            happened_at=yesterday)  # fmt: skip
+        with pytest.raises(ValidationError, match="future"):
+            incidents.add_entry(session, dsl, number, incidents.EntryKind.ACTION, "Will phone",
+                                happened_at=datetime.now() + timedelta(hours=2))  # fmt: skip
+        incidents.set_status(session, dsl, number, incidents.Status.CLOSED, outcome="Blocked", reason="Done")
+        with pytest.raises(ValidationError, match="why the incident is reopened"):
+            incidents.set_status(session, dsl, number, incidents.Status.OPEN)
+        incidents.set_status(session, dsl, number, incidents.Status.OPEN, reason="A second email came")
+        view = incidents.read_incident(session, dsl, number)
+    reg.close()
+    (phoned,) = [e for e in view.entries if e.text == "Phoned the parent"]
+    assert phoned.happened_at == yesterday and phoned.at > yesterday
+    assert view.status is incidents.Status.OPEN and view.entries[-1].text == "Status: open (reopened)"
+    assert view.entries[-1].reason == "A second email came"

@@ -65,6 +65,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     note.add_argument("--reference", default="")
     note.add_argument("--reason", default="")
     note.add_argument("--corrects", type=int, default=None, help="the entry a correction corrects")
+    note.add_argument("--at", type=_when, default=None, metavar="WHEN",
+                      help="when it happened, when written up later: dd/mm/yyyy [HH:MM]")  # fmt: skip
     isub.add_parser("list", help="every incident, newest first")
     show = isub.add_parser("show", help="one incident with its chronology")
     show.add_argument("incident", type=int)
@@ -72,6 +74,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     close.add_argument("incident", type=int)
     close.add_argument("--outcome", required=True)
     close.add_argument("--reason", required=True)
+    reopen = isub.add_parser("reopen", help="reopen a closed incident, with the reason")
+    reopen.add_argument("incident", type=int)
+    reopen.add_argument("--reason", required=True)
     exp = isub.add_parser("export", help="a summary for the helpline, anonymised unless --with-names")
     exp.add_argument("incident", type=int)
     exp.add_argument("--format", choices=["pdf", "txt"], default="txt")
@@ -85,7 +90,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
-    """incidents add / note / list / show / close / log."""
+    """incidents add / note / list / show / close / reopen / export / stats / log."""
     command = args.incidents_command
     with write_session(reg.engine) as session:
         if command == "add":
@@ -111,7 +116,7 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
         elif command == "note":
             entry = incidents.add_entry(session, actor, args.incident, EntryKind(args.kind), args.text,
                                         referral_to=args.referral_to, reference=args.reference, reason=args.reason,
-                                        corrects=args.corrects)  # fmt: skip
+                                        corrects=args.corrects, happened_at=args.at)  # fmt: skip
             print(f"Added entry {entry} to incident {args.incident}.")
         elif command == "list":
             for listed in incidents.incident_lines(session, actor):  # the list's columns only: fast at any size
@@ -129,7 +134,9 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
             for e in view.entries:
                 extra = f" → {e.referral_to} {e.reference}".rstrip() if e.referral_to else ""
                 fix = f" (corrects entry {e.corrects})" if e.corrects else ""
-                print(f"  [{e.id}] {format_uk_datetime(e.at)} {e.author}: {e.kind}{extra}{fix}: {e.text}"
+                when = (f"{format_uk_datetime(e.happened_at)} (written {format_uk_datetime(e.at)})" if e.happened_at
+                        else format_uk_datetime(e.at))  # fmt: skip
+                print(f"  [{e.id}] {when} {e.author}: {e.kind}{extra}{fix}: {e.text}"
                       + (f" — because {e.reason}" if e.reason else ""))  # fmt: skip
         elif command == "export":
             from safeguard_desktop.services.incidents.helpline import helpline_summary
@@ -169,6 +176,9 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
             incidents.set_status(session, actor, args.incident, Status.CLOSED, outcome=args.outcome,
                                  reason=args.reason)  # fmt: skip
             print(f"Closed incident {args.incident}.")
+        elif command == "reopen":
+            incidents.set_status(session, actor, args.incident, Status.OPEN, reason=args.reason)
+            print(f"Reopened incident {args.incident}.")
         else:
             from safeguard_desktop.services.incidents.incident_exports import export_log
 

@@ -328,6 +328,8 @@ class IncidentEntry(Base):
     corrects_entry_id: Mapped[int | None] = mapped_column(ForeignKey("incident_entry.id"), nullable=True)
     author: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    #: When the action happened, where it was recorded later (None: when it was recorded).
+    happened_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     #: On a protected register: kind, referral target and author, sealed (the columns then hold nothing).
     meta: Mapped[str | None] = mapped_column(Text, nullable=True)
 

@@ -1,7 +1,7 @@
 """The schema revision this build expects, importable without SQLAlchemy or Alembic."""
 
 #: The newest migration this build knows. A test checks it matches Alembic's head.
-HEAD_REVISION = "0017_incident_list_index"
+HEAD_REVISION = "0018_entry_happened_at"
 KNOWN_REVISIONS = (
     "0001_initial",
     "0002_audit_chain",
@@ -20,4 +20,5 @@ KNOWN_REVISIONS = (
     "0015_signed_audit_entries",
     "0016_event_archive",
     "0017_incident_list_index",
+    "0018_entry_happened_at",
 )

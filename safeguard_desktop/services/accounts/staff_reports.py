@@ -186,6 +186,8 @@ class TakenIn:
     received: list[int] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     receipts: int = 0
+    #: Of those received, the ones their reporter marked high or immediate danger (the leads are alerted).
+    urgent: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the leads."""
@@ -242,6 +244,8 @@ def take_in(session: Session, actor: Actor, keys: Unlocked, folder: Path) -> Tak
         audit.record(session, actor, "took in a staff report", "incident", number, f"report {report_id}")
         known[report_id] = number
         done.received.append(number)
+        if body.get("urgency") in ("high", "immediate danger"):
+            done.urgent.append(number)
     done.receipts = _write_receipts(session, actor, keys, folder)
     return done
 

@@ -77,6 +77,8 @@ class EntryView:
     corrects: int | None
     author: str
     at: datetime
+    #: When the action happened, where it was written up later; None when it happened as it was recorded.
+    happened_at: datetime | None = None
 
 
 @dataclass
@@ -403,8 +405,10 @@ def add_entry(
     reference: str = "",
     reason: str = "",
     corrects: int | None = None,
+    happened_at: datetime | None = None,
 ) -> int:
-    """Append to the chronology. Nothing is edited or deleted: a correction points at what it corrects."""
+    """Append to the chronology. Nothing is edited or deleted: a correction points at what it corrects.
+    ``happened_at``: when the action happened, for one written up afterwards (never in the future)."""
     actor.require(Operation.READ_INCIDENTS)
     incident = _get(session, incident_id)
     body = _text(text, "entry", 8000, required=True)
@@ -424,13 +428,17 @@ def add_entry(
             raise ValidationError("Say why the entry is being corrected.")
     elif corrects is not None:
         raise ValidationError("Only a correction points at another entry.")
+    now = datetime.now()
+    if happened_at is not None and happened_at > now:
+        raise ValidationError("When it happened cannot be in the future.", field="happened_at")
     entry = IncidentEntry(
         incident_id=incident_id,
         text=sealing.seal(session, body),
         reference=sealing.seal(session, reference),
         reason=sealing.seal(session, reason),
         corrects_entry_id=corrects,
-        created_at=datetime.now(),
+        created_at=now,
+        happened_at=happened_at if happened_at is not None and happened_at < now else None,
     )
     _keep_entry_facts(session, entry, kind.value, referral_to if kind is EntryKind.REFERRAL else "", actor.name)
     session.add(entry)
@@ -452,18 +460,24 @@ def set_status(
     outcome: str = "",
     reason: str = "",
 ) -> None:
-    """Open, monitor or close. Closing needs the outcome and the reason (summary, follow-up, actions, outcome)."""
+    """Open, monitor or close. Closing needs the outcome and the reason (summary, follow-up, actions, outcome);
+    reopening a closed incident needs the reason it is reopened."""
     actor.require(Operation.READ_INCIDENTS)
     incident = _get(session, incident_id)
+    current = facts(incident, actor)
+    reopened = current.status == Status.CLOSED.value and status is not Status.CLOSED
     if status is Status.CLOSED:
         if not outcome.strip() or not reason.strip():
             raise ValidationError("Closing an incident needs its outcome and the reason for closing it.")
         add_entry(session, actor, incident_id, EntryKind.OUTCOME, outcome, reason=reason)
-    current = facts(incident, actor)
+    elif reopened and not reason.strip():
+        raise ValidationError("Say why the incident is reopened (what has happened since it was closed).",
+                              field="reason")  # fmt: skip
     current.status = status.value
     current.follow_up_on = None if status is Status.CLOSED else follow_up_on
     _keep_facts(session, incident, current)
-    add_entry(session, actor, incident_id, EntryKind.STATUS, f"Status: {status.value}", reason=reason)
+    said = f"Status: {status.value}" + (" (reopened)" if reopened else "")
+    add_entry(session, actor, incident_id, EntryKind.STATUS, said, reason=reason)
 
 
 def _get(session: Session, incident_id: int) -> Incident:
@@ -490,7 +504,7 @@ def _view(incident: Incident, actor: Actor) -> IncidentView:
     for e in incident.entries:
         kind, referral_to, author = entry_facts(e, actor)
         entries.append(EntryView(e.id, kind, r(e.text), referral_to, r(e.reference), r(e.reason), e.corrects_entry_id,
-                                 author, e.created_at))  # fmt: skip
+                                 author, e.created_at, e.happened_at))  # fmt: skip
     return IncidentView(
         id=incident.id,
         category=Category(known.category),

@@ -3,10 +3,12 @@ correction that points at the entry it corrects), and close an incident with its
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialogButtonBox,
     QFormLayout,
@@ -23,6 +25,7 @@ from safeguard_desktop.services import incidents
 from safeguard_desktop.services.incidents import REFERRAL_TO
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit.date_field import DateTimeField
 from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op
 
@@ -62,6 +65,13 @@ class EntryDialog(Dialog):
         self.corrects_spin = QSpinBox()
         self.corrects_spin.setRange(min(entry_ids, default=0), max(entry_ids, default=0))
         self.corrects_spin.setAccessibleName("Entry number this corrects")
+        self.earlier_check = QCheckBox("It happened earlier than now")
+        self.earlier_check.setToolTip("For something done before it is written up here (a call at 15:00, recorded "
+                                      "the next morning): the chronology keeps both times.")  # fmt: skip
+        self.happened_edit = DateTimeField(accessible_name="When it happened")
+        self.happened_edit.set_value(datetime.now().replace(second=0, microsecond=0))
+        self.happened_edit.setEnabled(False)
+        self.earlier_check.toggled.connect(self.happened_edit.setEnabled)
         self.error_label = ErrorLabel()
         form = QFormLayout()
         form.addRow("&Kind", self.kind_combo)
@@ -70,6 +80,8 @@ class EntryDialog(Dialog):
         form.addRow("Re&ference", self.reference_edit)
         form.addRow("&Reason", self.reason_edit)
         form.addRow("Corrects entry &no.", self.corrects_spin)
+        form.addRow(self.earlier_check)
+        form.addRow("When it &happened", self.happened_edit)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.on_save)
         buttons.rejected.connect(self.reject)
@@ -100,12 +112,21 @@ class EntryDialog(Dialog):
         """Append through the service; stay open with the reason if refused."""
 
         kind = self.kind()
+        happened = None
+        if self.earlier_check.isChecked():
+            self.happened_edit.latest = datetime.now()
+            problem = self.happened_edit.problem()
+            if problem is not None:
+                self.show_error(problem)
+                self.happened_edit.setFocus()
+                return
+            happened = self.happened_edit.value()
         run_op(
             self.context, self, incidents.add_entry, self.incident_id, incidents.EntryKind(kind),
             self.text_edit.toPlainText(), title=self.windowTitle(), on_done=lambda _id: self.accept(),
             referral_to=self.referral_combo.currentText() if kind == "referral" else "",
             reference=self.reference_edit.text(), reason=self.reason_edit.toPlainText(),
-            corrects=self.corrects_spin.value() if kind == "correction" else None,
+            corrects=self.corrects_spin.value() if kind == "correction" else None, happened_at=happened,
         )  # fmt: skip
 
 
@@ -154,3 +175,46 @@ class CloseIncidentDialog(Dialog):
         run_op(self.context, self, incidents.set_status, self.incident_id, incidents.Status.CLOSED,
                outcome=self.outcome_edit.toPlainText(), reason=self.reason_edit.toPlainText(),
                title=self.windowTitle(), on_done=lambda _none: self.accept())  # fmt: skip
+
+
+class ReopenIncidentDialog(Dialog):
+    """Reopening a closed incident: what it is and how it ended, then why it is reopened (recorded)."""
+
+    def __init__(self, context: AppContext, incident: IncidentView, parent: QWidget | None = None) -> None:
+        super().__init__(parent, f"Reopen incident {incident.id}", size=(560, 360))
+        self.work_name = "the reason"
+        self.context = context
+        self.incident_id = incident.id
+        outcomes = [e.text for e in incident.entries if e.kind == "outcome"]
+        about = QLabel(f"Incident {incident.id}: {incident.category.value}, reported {incident.reported_at:%d/%m/%Y}, "
+                       f"closed.\nOutcome: {outcomes[-1][:300] if outcomes else 'not recorded'}")  # fmt: skip
+        about.setTextFormat(Qt.TextFormat.PlainText)
+        about.setWordWrap(True)
+        self.reason_edit = QPlainTextEdit()
+        self.reason_edit.setAccessibleName("Why it is reopened")
+        self.reason_edit.setPlaceholderText("What has happened since it was closed (e.g. the account is back).")
+        self.reason_edit.setTabChangesFocus(True)
+        self.error_label = ErrorLabel()
+        form = QFormLayout()
+        form.addRow("&Why", self.reason_edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Reopen")
+        buttons.accepted.connect(self.on_save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(about)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self.watch(self.reason_edit)
+
+    def show_error(self, message: str) -> None:
+        """A refusal, shown in the form (nothing typed is lost)."""
+        self.error_label.setText(message)
+
+    def on_save(self) -> None:
+        """Reopen through the service (which needs the reason)."""
+
+        run_op(self.context, self, incidents.set_status, self.incident_id, incidents.Status.OPEN,
+               reason=self.reason_edit.toPlainText(), title=self.windowTitle(),
+               on_done=lambda _none: self.accept())  # fmt: skip

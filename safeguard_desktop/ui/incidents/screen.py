@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -21,11 +25,12 @@ from safeguard_desktop.services import incidents
 from safeguard_desktop.services.accounts import staff_reports
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.changes import Topic
+from safeguard_desktop.services.incidents import caseload
 from safeguard_desktop.services.incidents.incident_exports import export_log
 from safeguard_desktop.services.incidents.incident_people import open_incident
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.excepthook import message_for
-from safeguard_desktop.ui.incidents.entry_dialog import CloseIncidentDialog, EntryDialog
+from safeguard_desktop.ui.incidents.entry_dialog import CloseIncidentDialog, EntryDialog, ReopenIncidentDialog
 from safeguard_desktop.ui.incidents.helpline_dialog import HelplineDialog
 from safeguard_desktop.ui.incidents.log_dialog import LogIncidentDialog
 from safeguard_desktop.ui.incidents.statistics_dialog import StatisticsDialog
@@ -37,11 +42,22 @@ if TYPE_CHECKING:
     from safeguard_desktop.services.incidents import IncidentLine, IncidentView
 
 CHRONOLOGY_HEADERS = ("No.", "When", "Who", "Kind", "Entry", "Reason")
-LEAD_HEADERS = ("No.", "Reported", "Category", "Status")
+LEAD_HEADERS = ("No.", "Reported", "Category", "Urgency", "Status")
+#: The urgency cells that must stand out (colour, and the word itself).
+URGENCY_CELLS = {
+    "high": Cell("high", "#fde2c8", "#7a3e00"),
+    "immediate danger": Cell("IMMEDIATE", "#a4161a", "#ffffff", "Immediate danger: act now"),
+}
+#: How often a lead's screen takes in what staff sent (and alerts on anything urgent), while signed in.
+TAKE_IN_EVERY_MS = 120_000
 STAFF_HEADERS = ("No.", "Reported", "Status", "Your summary")
-#: A lead's line: number, date, category, status (red, and said in words, when the follow-up is overdue).
+#: A lead's line: number, date (the time in its tooltip), category, urgency (coloured when high or immediate),
+#: status (red, and said in words, when the follow-up is overdue).
 LEAD_LINE = Shape(
-    cells=lambda line: (str(line.id), format_uk_datetime(line.reported_at), line.category.value,
+    cells=lambda line: (str(line.id),
+                        Cell(f"{line.reported_at:%d/%m/%Y}", tooltip=format_uk_datetime(line.reported_at)),
+                        line.category.value,
+                        URGENCY_CELLS.get(line.urgency.value, line.urgency.value),
                         Cell(f"OVERDUE · {line.status.value}", tooltip=f"Follow-up was due on "
                              f"{line.follow_up_on:%d/%m/%Y}; the incident is {line.status.value}")
                         if line.overdue else line.status.value),
@@ -72,8 +88,29 @@ class IncidentsScreen(QWidget):
                                   "Incidents" if self.is_lead else "Your reports", pick_rows=True)  # fmt: skip
         self.log_button = QPushButton("&Log an incident…")
         self.log_button.setEnabled(context.actor.may(Operation.LOG_INCIDENT))
+        self.all_lines: list[IncidentLine] = []
+        self.since: datetime | None = None
+        #: Urgent reports from staff taken in while signed in and not yet opened.
+        self.urgent_unread: set[int] = set()
+        self.caseload_label = QLabel("")
+        self.caseload_label.setWordWrap(True)
+        self.caseload_label.setStyleSheet("font-weight: 600;")
+        self.caseload_label.setAccessibleName("Your caseload")
+        self.view_combo = QComboBox()
+        self.view_combo.addItems(list(caseload.FILTERS))
+        self.view_combo.setAccessibleName("Which incidents to show")
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("Number, category, urgency or status")
+        self.search_edit.setAccessibleName("Find an incident")
+        self.search_edit.setClearButtonEnabled(True)
+        views = QHBoxLayout()
+        views.addWidget(self.view_combo)
+        views.addWidget(self.search_edit, 1)
         left = QVBoxLayout()
         left.addWidget(QLabel("Incidents, newest first" if self.is_lead else "Your reports and their status"))
+        if self.is_lead:
+            left.addWidget(self.caseload_label)
+            left.addLayout(views)
         left.addWidget(self.list, 1)
         left.addWidget(self.log_button)
         self.statistics_button = QPushButton("S&tatistics…")
@@ -121,7 +158,7 @@ class IncidentsScreen(QWidget):
         splitter.addWidget(left_widget)
         splitter.addWidget(right_widget)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([380, 980])
+        splitter.setSizes([470, 890])
         layout = QHBoxLayout(self)
         layout.addWidget(splitter)
         self.list.current_row_changed.connect(self.on_list_current_row_changed)
@@ -130,15 +167,38 @@ class IncidentsScreen(QWidget):
         self.helpline_button.clicked.connect(self.open_helpline_summary)
         self.statistics_button.clicked.connect(self.open_statistics)
         self.export_button.clicked.connect(lambda: self.export_log())
-        self.close_button.clicked.connect(lambda: self.close_incident())
+        self.close_button.clicked.connect(lambda: self.close_or_reopen())
+        self.view_combo.currentIndexChanged.connect(lambda _i: self._apply_view(self.chosen_id()))
+        self.search_edit.textChanged.connect(lambda _t: self._apply_view(self.chosen_id()))
         context.published.connect(self.on_context_changed)
+        self.take_in_timer = QTimer(self)
+        self.take_in_timer.setInterval(TAKE_IN_EVERY_MS)
+        self.take_in_timer.timeout.connect(self.take_in_quietly)
+        if self.is_lead and context.register.keys is not None:
+            self.take_in_timer.start()
 
     def showEvent(self, event: QShowEvent) -> None:
         """Load the first time the screen is shown."""
         if not self._loaded:
             self._loaded = True
+            if self.is_lead:
+                run_read(self.context, self, caseload.since_last_sign_in, on_done=self._since_read)
             self.reload()
         super().showEvent(event)
+
+    def _since_read(self, since: datetime | None) -> None:
+        self.since = since
+        self._show_caseload()
+
+    def _show_caseload(self) -> None:
+        """The caseload line, after an alert about urgent reports not yet opened (it stays until they are)."""
+        line = caseload.summarise(self.all_lines, self.since).describe()
+        if self.urgent_unread:
+            numbers = ", ".join(str(n) for n in sorted(self.urgent_unread))
+            line = (f"URGENT: staff reported incident(s) {numbers} as high or immediate danger — open them now.\n"
+                    f"{line}")  # fmt: skip
+        self.caseload_label.setText(line)
+        self.caseload_label.setStyleSheet("font-weight: 600;" + (" color: #a4161a;" if self.urgent_unread else ""))
 
     def reload(self, select_id: int | None = None) -> None:
         """Take in what staff sent (leads), then read the list: every incident for leads, one's own for staff. The
@@ -181,17 +241,25 @@ class IncidentsScreen(QWidget):
         return key if isinstance(key, int) else None
 
     def _show_list(self, found: list[Any], select_id: int | None, *, reopen: bool = True) -> None:
-        self.list.blockSignals(True)
         if self.is_lead:
-            self.lines = found
-            self.list.set_records(found, LEAD_LINE)
-            if found and not self.list.choose_key(select_id):
-                self.list.choose_row(0)
-        else:
-            self.list.set_records(found, STAFF_LINE)
+            self.all_lines = found
+            self._show_caseload()
+            self._apply_view(select_id, reopen=reopen)
+            return
+        self.list.set_records(found, STAFF_LINE)
+
+    def _apply_view(self, select_id: int | None, *, reopen: bool = False) -> None:
+        """Show the lines the chosen view and the words typed keep, the chosen incident still chosen where it is
+        among them — and still open on the right where it is not (it was just closed, say)."""
+        self.lines = caseload.shown(self.all_lines, self.view_combo.currentText(), self.search_edit.text(),
+                                    self.since)  # fmt: skip
+        self.list.blockSignals(True)
+        self.list.set_records(self.lines, LEAD_LINE)
+        if self.lines and not self.list.choose_key(select_id) and select_id is None:
+            self.list.choose_row(0)
         self.list.blockSignals(False)
-        chosen = self.chosen_id()
-        if self.is_lead and chosen is not None and (reopen or self.current is None or self.current.id != chosen):
+        chosen = self.chosen_id() or (select_id if any(line.id == select_id for line in self.all_lines) else None)
+        if chosen is not None and (reopen or self.current is None or self.current.id != chosen):
             run_op(self.context, self, open_incident, chosen, on_done=self._show_incident)
 
     def on_list_current_row_changed(self, row: int) -> None:
@@ -205,25 +273,32 @@ class IncidentsScreen(QWidget):
         view, named = opened
         people = "; ".join(named)
         self.current = view
+        if view.id in self.urgent_unread and self.isVisible():  # opened where the lead sees it
+            self.urgent_unread.discard(view.id)
+            self._show_caseload()
         self.title.setText(f"Incident {view.id}: {view.category.value} — {view.status.value}")
         follow = f"  ·  follow up by {view.follow_up_on:%d/%m/%Y}" if view.follow_up_on else ""
         happened = format_uk_datetime(view.occurred_at) or "unknown"
         reported = f"reported {format_uk_datetime(view.reported_at)} by {view.reported_by}{follow}"
         platforms = ", ".join(view.platforms) or "not recorded"
+        links = f"\nLinks kept (not opened from here): {', '.join(view.evidence_links)}" if view.evidence_links else ""
         self.facts.setText(
             f"{view.four_cs.value} · urgency {view.urgency.value} · happened {happened} · {reported}\n"
-            f"Platforms: {platforms}\nPeople: {people or 'not recorded'}\n\n{view.summary}"
+            f"Platforms: {platforms}\nPeople: {people or 'not recorded'}{links}\n\n{view.summary}"
         )
         rows = []
         for e in view.entries:
             kind = e.kind + (f" → {e.referral_to} {e.reference}".rstrip() if e.referral_to else "")
             kind += f" (corrects {e.corrects})" if e.corrects else ""
-            rows.append((str(e.id), format_uk_datetime(e.at), e.author, kind, e.text, e.reason))
+            when = (f"{format_uk_datetime(e.happened_at)} (written {format_uk_datetime(e.at)})" if e.happened_at
+                    else format_uk_datetime(e.at))  # fmt: skip
+            rows.append((str(e.id), when, e.author, kind, e.text, e.reason))
         self.chronology.set_rows(rows)
         closed = view.status.value == "closed"
         self.entry_button.setEnabled(True)
         self.helpline_button.setEnabled(True)
-        self.close_button.setEnabled(not closed)
+        self.close_button.setText("Re&open the incident…" if closed else "&Close the incident…")
+        self.close_button.setEnabled(True)
 
     def on_log_button_clicked(self) -> QWidget:
         """Open the form with its guidance."""
@@ -273,6 +348,41 @@ class IncidentsScreen(QWidget):
         dialog = EntryDialog(self.context, self.current.id, [e.id for e in self.current.entries], self)
         dialog.open()
         return dialog
+
+    def close_or_reopen(self) -> QWidget | None:
+        """Close the chosen incident, or reopen it when it is closed."""
+        if self.current is not None and self.current.status.value == "closed":
+            return self.reopen_incident()
+        return self.close_incident()
+
+    def reopen_incident(self) -> QWidget | None:
+        """Reopen the chosen (closed) incident with the reason, its outcome shown above it."""
+        if self.current is None:
+            return None
+
+        dialog = ReopenIncidentDialog(self.context, self.current, self)
+        dialog.open()
+        return dialog
+
+    def take_in_quietly(self) -> None:
+        """What staff sent since the last look, taken in while the lead is signed in; urgent ones alert."""
+        keys = self.context.register.keys
+        if keys is None or not self.isEnabled():
+            return
+
+        def taken(done: staff_reports.TakenIn) -> None:
+            if not done.received:
+                return
+            status = getattr(self.window(), "statusBar", None)
+            if done.urgent:
+                self.urgent_unread.update(done.urgent)
+                QApplication.alert(self.window())  # the taskbar entry flashes where the window is behind others
+            if callable(status):
+                status().showMessage(done.summary(), 30_000)
+            self.reload(self.chosen_id())
+
+        run_op(self.context, self, staff_reports.take_in, keys, self.context.register.folder, on_done=taken,
+               on_error=lambda _error: None)  # fmt: skip
 
     def close_incident(self) -> QWidget | None:
         """Close the chosen incident with its outcome and the reason, the incident shown above them."""

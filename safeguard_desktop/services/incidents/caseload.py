@@ -1,0 +1,90 @@
+"""A safeguarding lead's caseload: what is new since they last signed in, what is urgent, what is overdue — and the
+filters the incidents list offers. Read from the list's own lines (incident_lines): nothing sealed is opened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safeguard_desktop.domain.dates import format_uk_datetime
+from safeguard_desktop.domain.incidents import Status, Urgency
+from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.incidents import IncidentLine
+from safeguard_desktop.store.models import AuditEntry
+
+#: Without an earlier sign-in to go by (a register without accounts), "new" is the last week.
+NEW_WITHOUT_SIGN_IN = timedelta(days=7)
+URGENT = frozenset({Urgency.HIGH, Urgency.IMMEDIATE})
+
+
+def since_last_sign_in(session: Session, actor: Actor) -> datetime | None:
+    """When this account signed in before the current sign-in (from the audit trail), or None."""
+    actor.require(Operation.READ_INCIDENTS)
+    if not actor.username:
+        return None
+    query = (select(AuditEntry.at).where(AuditEntry.action == "signed in", AuditEntry.record_id == actor.username)
+             .order_by(AuditEntry.id.desc()).limit(2))  # fmt: skip
+    times = list(session.scalars(query))
+    return times[1] if len(times) > 1 else None
+
+
+#: The list's views: a name for the menu, and which lines it keeps.
+FILTERS: dict[str, Callable[[IncidentLine, datetime], bool]] = {
+    "Open and monitoring": lambda line, _new: line.status is not Status.CLOSED,
+    "Urgent and not closed": lambda line, _new: line.status is not Status.CLOSED and line.urgency in URGENT,
+    "Follow-up overdue": lambda line, _new: line.overdue,
+    "New since I last signed in": lambda line, new: line.reported_at >= new,
+    "Closed": lambda line, _new: line.status is Status.CLOSED,
+    "All incidents": lambda _line, _new: True,
+}
+
+
+@dataclass(frozen=True)
+class Caseload:
+    """The counts a lead sees first."""
+
+    since: datetime | None
+    new: int
+    urgent: int
+    overdue: int
+    open: int
+
+    def describe(self) -> str:
+        """One line: 'Since you last signed in (01/12/2026 09:12): 2 new · 1 urgent · 3 overdue · 7 open'."""
+        when = (f"Since you last signed in ({format_uk_datetime(self.since)})" if self.since is not None
+                else "In the last 7 days")  # fmt: skip
+        return (f"{when}: {self.new} new · {self.urgent} urgent and not closed · {self.overdue} follow-up(s) "
+                f"overdue · {self.open} open in all")  # fmt: skip
+
+
+def new_from(since: datetime | None, now: datetime | None = None) -> datetime:
+    """The moment after which an incident counts as new."""
+    return since if since is not None else (now or datetime.now()) - NEW_WITHOUT_SIGN_IN
+
+
+def summarise(lines: Sequence[IncidentLine], since: datetime | None) -> Caseload:
+    """The caseload of ``lines``."""
+    new = new_from(since)
+    return Caseload(
+        since,
+        sum(1 for line in lines if line.reported_at >= new),
+        sum(1 for line in lines if FILTERS["Urgent and not closed"](line, new)),
+        sum(1 for line in lines if line.overdue),
+        sum(1 for line in lines if line.status is not Status.CLOSED),
+    )
+
+
+def shown(lines: Sequence[IncidentLine], view: str, text: str, since: datetime | None) -> list[IncidentLine]:
+    """The lines a view keeps whose number or category has every word of ``text``."""
+    keep, new = FILTERS[view], new_from(since)
+    words = text.casefold().split()
+
+    def matches(line: IncidentLine) -> bool:
+        said = f"{line.id} {line.category.value} {line.status.value} {line.urgency.value}"
+        return all(word in said for word in words)
+
+    return [line for line in lines if keep(line, new) and (not words or matches(line))]
