@@ -100,6 +100,8 @@ def test_the_incidents_screen_shows_the_newest_first_then_all_and_opens_the_chos
     qtbot.addWidget(window)
     screen = window.incidents_screen
     assert screen is not None
+    screen.count_caseload()  # soon after sign-in, before the tab is ever shown: its badge
+    assert window.tabs.tabText(window.tabs.indexOf(screen)) == "&Incidents · 1 overdue"
     screen.reload()
     assert screen.list.row_count() == 5  # the newest two first, then the rest
     assert screen.list.row_text(0).startswith("5 · ") and "OVERDUE · monitoring" in screen.list.row_text(0)

@@ -254,6 +254,7 @@ def test_a_lead_signed_in_is_alerted_to_an_urgent_report_and_sees_what_is_new(sc
     # THEN it is first in the list, its urgency standing out, and the alert stays until the lead has seen it
     assert "URGENT" in screen.caseload_label.text()
     assert screen.list.row_count() == 1 and "IMMEDIATE" in screen.list.row_text(0)
+    assert window.tabs.tabText(window.tabs.indexOf(screen)) == "&Incidents · 1 urgent"
     window.tabs.setCurrentWidget(screen)
     screen.reload(screen.chosen_id())
     assert "URGENT" not in screen.caseload_label.text() and screen.current is not None

@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         if context.actor.may(Operation.LOG_INCIDENT):
             self.incidents_screen = IncidentsScreen(context, self)
             self.tabs.addTab(self.incidents_screen, "&Incidents")
+            self.incidents_screen.caseload_changed.connect(self._show_badge)
         self.setCentralWidget(self.tabs)
         self.school_label = QLabel("")
         self.school_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -74,6 +75,13 @@ class MainWindow(QMainWindow):
         geometry = QSettings().value("main_window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+
+    def _show_badge(self, badge: str) -> None:
+        """The Incidents tab with what needs acting on beside its name ("Incidents · 2 urgent · 1 overdue")."""
+        if self.incidents_screen is not None:
+            index = self.tabs.indexOf(self.incidents_screen)
+            self.tabs.setTabText(index, "&Incidents" + (f" · {badge}" if badge else ""))
+            self.tabs.setTabToolTip(index, "Urgent and not closed; follow-ups overdue" if badge else "")
 
     def _action(
         self,

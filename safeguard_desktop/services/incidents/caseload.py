@@ -60,6 +60,18 @@ class Caseload:
         return (f"{when}: {self.new} new · {self.urgent} urgent and not closed · {self.overdue} follow-up(s) "
                 f"overdue · {self.open} open in all")  # fmt: skip
 
+    def badge(self) -> str:
+        """What the Incidents tab says beside its name: '2 urgent · 1 overdue', or ''."""
+        parts = [f"{self.urgent} urgent" if self.urgent else "", f"{self.overdue} overdue" if self.overdue else ""]
+        return " · ".join(p for p in parts if p)
+
+
+def at_sign_in(session: Session, actor: Actor) -> Caseload:
+    """The caseload as a lead signs in (every line read: off the GUI thread, after the register's first rows)."""
+    from safeguard_desktop.services.incidents import incident_lines
+
+    return summarise(incident_lines(session, actor), since_last_sign_in(session, actor))
+
 
 def new_from(since: datetime | None, now: datetime | None = None) -> datetime:
     """The moment after which an incident counts as new."""

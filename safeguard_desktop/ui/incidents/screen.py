@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -48,6 +48,8 @@ URGENCY_CELLS = {
     "high": Cell("high", "#fde2c8", "#7a3e00"),
     "immediate danger": Cell("IMMEDIATE", "#a4161a", "#ffffff", "Immediate danger: act now"),
 }
+#: How long after sign-in a lead's caseload is counted for the tab's badge.
+BADGE_AFTER_MS = 3_000
 #: How often a lead's screen takes in what staff sent (and alerts on anything urgent), while signed in.
 TAKE_IN_EVERY_MS = 120_000
 STAFF_HEADERS = ("No.", "Reported", "Status", "Your summary")
@@ -75,7 +77,11 @@ FIRST_LINES = 300
 
 
 class IncidentsScreen(QWidget):
-    """Loads on first show, so start-up never waits for it."""
+    """Loads on first show, so start-up never waits for it; a lead's caseload is counted soon after sign-in (for
+    the tab's badge: urgent, overdue)."""
+
+    #: The caseload's badge for the tab ("2 urgent · 1 overdue", or "").
+    caseload_changed = Signal(str)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -176,6 +182,8 @@ class IncidentsScreen(QWidget):
         self.take_in_timer.timeout.connect(self.take_in_quietly)
         if self.is_lead and context.register.keys is not None:
             self.take_in_timer.start()
+        if self.is_lead:  # after the register's first rows, so sign-in waits for nothing
+            QTimer.singleShot(BADGE_AFTER_MS, self, self.count_caseload)  # not after the screen is gone
 
     def showEvent(self, event: QShowEvent) -> None:
         """Load the first time the screen is shown."""
@@ -190,6 +198,13 @@ class IncidentsScreen(QWidget):
         self.since = since
         self._show_caseload()
 
+    def count_caseload(self) -> None:
+        """Count the caseload for the tab's badge before the screen is first shown (off the GUI thread)."""
+        if self._loaded:
+            return
+        run_read(self.context, self, caseload.at_sign_in,
+                 on_done=lambda counted: self.caseload_changed.emit(counted.badge()))  # fmt: skip
+
     def _show_caseload(self) -> None:
         """The caseload line, after an alert about urgent reports not yet opened (it stays until they are)."""
         line = caseload.summarise(self.all_lines, self.since).describe()
@@ -198,6 +213,7 @@ class IncidentsScreen(QWidget):
             line = (f"URGENT: staff reported incident(s) {numbers} as high or immediate danger — open them now.\n"
                     f"{line}")  # fmt: skip
         self.caseload_label.setText(line)
+        self.caseload_changed.emit(caseload.summarise(self.all_lines, self.since).badge())
         self.caseload_label.setStyleSheet("font-weight: 600;" + (" color: #a4161a;" if self.urgent_unread else ""))
 
     def reload(self, select_id: int | None = None) -> None:
