@@ -19,6 +19,7 @@ from safeguard_desktop.cli import (
     pupil_commands,
     reply_commands,
     school_commands,
+    transfer_commands,
 )
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED, first_line
 from safeguard_desktop.services.actors import Actor, Operation, local_lead
@@ -29,7 +30,7 @@ from safeguard_desktop.store.migrate import DatabaseTooNew
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "build_parser", "main", "run"]
 
 _MODULES = (pupil_commands, contact_commands, reply_commands, event_commands, incident_commands, admin_commands,
-            school_commands, account_commands)  # fmt: skip
+            school_commands, account_commands, transfer_commands)  # fmt: skip
 COMMANDS: dict[str, Callable[[Register, Actor, argparse.Namespace], int]] = {
     name: handler for module in _MODULES for name, handler in module.COMMANDS.items()
 }

@@ -8,6 +8,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
+from safeguard_desktop.documents.flow import Flow
 from safeguard_desktop.documents.fonts import BOLD, REGULAR
 from safeguard_desktop.documents.layout import ACCENT, INK, MARGIN, MUTED, LetterSchool, new_canvas
 from safeguard_desktop.documents.palette import CHART_COLOURS
@@ -158,38 +159,8 @@ def render_subject_access(school: LetterSchool, record: dict[str, object]) -> by
     """Everything held about one pupil, as the JSON export has it, on A4: details, consent history, incidents
     (each marked for review under the child-abuse-data exemption before anything is disclosed) and the audit
     entries about the pupil. Text from data is drawn as text."""
-    from reportlab.lib.pagesizes import A4 as PAGE
-
-    canvas, buffer = new_canvas("Subject access record", school.name, PAGE)
-    width, height = PAGE
-    text_width = width - 2 * MARGIN
-    state = {"y": height - MARGIN}
-
-    def end_page() -> None:
-        canvas.setFillColorRGB(*MUTED)
-        canvas.setFont(REGULAR, 7.5)
-        canvas.drawRightString(width - MARGIN, MARGIN / 2, f"{school.name} · subject access record · CONFIDENTIAL")
-        canvas.setFillColorRGB(*INK)
-        canvas.showPage()
-
-    def need(space: float) -> None:
-        if state["y"] - space < MARGIN:
-            end_page()
-            state["y"] = height - MARGIN
-
-    def line(text: str, *, size: float = 9.5, font: str = REGULAR, colour: tuple[float, float, float] = INK,
-             indent: float = 0) -> None:  # fmt: skip
-        for part in simpleSplit(text, font, size, text_width - indent) or [""]:
-            need(size * 1.4)
-            canvas.setFillColorRGB(*colour)
-            canvas.setFont(font, size)
-            canvas.drawString(MARGIN + indent, state["y"], part)
-            state["y"] -= size * 1.4
-        canvas.setFillColorRGB(*INK)
-
-    def heading(text: str) -> None:
-        state["y"] -= 8
-        line(text, size=12.5, font=BOLD, colour=ACCENT)
+    page = Flow("Subject access record", school.name, f"{school.name} · subject access record · CONFIDENTIAL")
+    line, heading = page.line, page.heading
 
     line(school.name, size=10, colour=MUTED)
     line("Subject access record", size=16, font=BOLD, colour=ACCENT)
@@ -239,7 +210,4 @@ def render_subject_access(school: LetterSchool, record: dict[str, object]) -> by
     assert isinstance(trail, list)
     for entry in trail:
         line(f"{entry.get('when')}  {entry.get('who')}: {entry.get('what')} {entry.get('detail', '')}".rstrip())
-    need(40)
-    end_page()
-    canvas.save()
-    return buffer.getvalue()
+    return page.finish()

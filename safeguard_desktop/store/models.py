@@ -376,3 +376,22 @@ class PupilPhoto(Base):
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id", ondelete="CASCADE"), primary_key=True)
     jpeg: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CaseTransfer(Base):
+    """A child-protection file sent to a pupil's new school (KCSIE: within 5 school days, separately from the main
+    file, with its receipt confirmed). The file itself is not kept here: it is the incidents it was made from."""
+
+    __tablename__ = "cp_transfer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupil.id", ondelete="RESTRICT"), index=True)
+    to_school: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_by: Mapped[str] = mapped_column(String(100))
+    received_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    received_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    __mapper_args__ = {"version_id_col": version}

@@ -1,7 +1,7 @@
 """The schema revision this build expects, importable without SQLAlchemy or Alembic."""
 
 #: The newest migration this build knows. A test checks it matches Alembic's head.
-HEAD_REVISION = "0018_entry_happened_at"
+HEAD_REVISION = "0019_cp_transfer"
 KNOWN_REVISIONS = (
     "0001_initial",
     "0002_audit_chain",
@@ -21,4 +21,5 @@ KNOWN_REVISIONS = (
     "0016_event_archive",
     "0017_incident_list_index",
     "0018_entry_happened_at",
+    "0019_cp_transfer",
 )

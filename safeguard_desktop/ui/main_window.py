@@ -30,6 +30,7 @@ from safeguard_desktop.ui.importer.consent_files import ConsentFileImport
 from safeguard_desktop.ui.importer.import_dialog import ImportDialog
 from safeguard_desktop.ui.importer.photos_import import PhotoImportFlow
 from safeguard_desktop.ui.incidents.screen import IncidentsScreen
+from safeguard_desktop.ui.incidents.transfer_dialog import TransferDialog, TransfersDialog
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.ops import run_op, run_read
 from safeguard_desktop.ui.lock import InactivityLock
@@ -152,6 +153,13 @@ class MainWindow(QMainWindow):
                                        "Everything held about the selected pupil, as PDF and JSON")  # fmt: skip
         self.sar_action.setEnabled(actor.may(Operation.READ_INCIDENTS))
         consent_menu.addAction(self.sar_action)
+        self.transfer_action = self._action("Send the child-&protection file…", self.on_transfer_action, None,
+                                            "To the selected pupil's new school, sealed")  # fmt: skip
+        self.transfers_action = self._action("Child-protection file &transfers…", self.on_transfers_action, None,
+                                             "The files sent and their receipts")  # fmt: skip
+        for action in (self.transfer_action, self.transfers_action):
+            action.setEnabled(actor.may(Operation.READ_INCIDENTS))
+            consent_menu.addAction(action)
         consent_menu.addAction(
             self._action("Re&load register", self.register_screen.reload, QKeySequence.StandardKey.Refresh)
         )
@@ -279,6 +287,22 @@ class MainWindow(QMainWindow):
                    progress="Writing the subject access record…", on_done=saved)  # fmt: skip
 
         steps.current().choose_folder(self, "Save the subject access record in…", Path.home(), write)
+
+    def on_transfer_action(self, _checked: bool = False) -> QWidget | None:
+        """Consent ▸ Send the child-protection file: the selected pupil's, to their new school."""
+        chosen = self.register_screen.selected_pupils()
+        if len(chosen) != 1:
+            steps.current().tell(self, "Child-protection file", "Select one pupil in the register first.")
+            return None
+        dialog = TransferDialog(self.context, chosen[0], self)
+        dialog.open()
+        return dialog
+
+    def on_transfers_action(self, _checked: bool = False) -> QWidget:
+        """Consent ▸ Child-protection file transfers: the files sent, and their receipts."""
+        dialog = TransfersDialog(self.context, self)
+        dialog.open()
+        return dialog
 
     def on_retention_action(self) -> QWidget:
         """Settings ▸ Retention review."""

@@ -44,6 +44,25 @@ FILTERS: dict[str, Callable[[IncidentLine, datetime], bool]] = {
 
 
 @dataclass(frozen=True)
+class Around:
+    """What the caseload is counted against: the lead's previous sign-in, and the child-protection files sent to
+    new schools whose receipt is not yet confirmed (and of those, the ones past their 5 school days)."""
+
+    since: datetime | None = None
+    transfers_awaiting: int = 0
+    transfers_late: int = 0
+
+
+def around(session: Session, actor: Actor) -> Around:
+    """The previous sign-in and the file transfers awaiting their receipt."""
+    from safeguard_desktop.services.records import transfers
+
+    waiting = transfers.transfers(session, actor, awaiting_only=True)
+    today = datetime.now().date()
+    return Around(since_last_sign_in(session, actor), len(waiting), sum(1 for t in waiting if t.due_on < today))
+
+
+@dataclass(frozen=True)
 class Caseload:
     """The counts a lead sees first."""
 
@@ -52,17 +71,24 @@ class Caseload:
     urgent: int
     overdue: int
     open: int
+    transfers_awaiting: int = 0
+    transfers_late: int = 0
 
     def describe(self) -> str:
         """One line: 'Since you last signed in (01/12/2026 09:12): 2 new · 1 urgent · 3 overdue · 7 open'."""
         when = (f"Since you last signed in ({format_uk_datetime(self.since)})" if self.since is not None
                 else "In the last 7 days")  # fmt: skip
+        files = ""
+        if self.transfers_awaiting:
+            late = f", {self.transfers_late} past its 5 school days" if self.transfers_late else ""
+            files = f" · {self.transfers_awaiting} child-protection file(s) awaiting the new school's receipt{late}"
         return (f"{when}: {self.new} new · {self.urgent} urgent and not closed · {self.overdue} follow-up(s) "
-                f"overdue · {self.open} open in all")  # fmt: skip
+                f"overdue · {self.open} open in all{files}")  # fmt: skip
 
     def badge(self) -> str:
         """What the Incidents tab says beside its name: '2 urgent · 1 overdue', or ''."""
-        parts = [f"{self.urgent} urgent" if self.urgent else "", f"{self.overdue} overdue" if self.overdue else ""]
+        overdue = self.overdue + self.transfers_late
+        parts = [f"{self.urgent} urgent" if self.urgent else "", f"{overdue} overdue" if overdue else ""]
         return " · ".join(p for p in parts if p)
 
 
@@ -70,7 +96,7 @@ def at_sign_in(session: Session, actor: Actor) -> Caseload:
     """The caseload as a lead signs in (every line read: off the GUI thread, after the register's first rows)."""
     from safeguard_desktop.services.incidents import incident_lines
 
-    return summarise(incident_lines(session, actor), since_last_sign_in(session, actor))
+    return summarise(incident_lines(session, actor), around(session, actor))
 
 
 def new_from(since: datetime | None, now: datetime | None = None) -> datetime:
@@ -78,15 +104,17 @@ def new_from(since: datetime | None, now: datetime | None = None) -> datetime:
     return since if since is not None else (now or datetime.now()) - NEW_WITHOUT_SIGN_IN
 
 
-def summarise(lines: Sequence[IncidentLine], since: datetime | None) -> Caseload:
+def summarise(lines: Sequence[IncidentLine], context: Around) -> Caseload:
     """The caseload of ``lines``."""
-    new = new_from(since)
+    new = new_from(context.since)
     return Caseload(
-        since,
+        context.since,
         sum(1 for line in lines if line.reported_at >= new),
         sum(1 for line in lines if FILTERS["Urgent and not closed"](line, new)),
         sum(1 for line in lines if line.overdue),
         sum(1 for line in lines if line.status is not Status.CLOSED),
+        context.transfers_awaiting,
+        context.transfers_late,
     )
 
 

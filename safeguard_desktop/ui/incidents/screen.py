@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,7 +94,7 @@ class IncidentsScreen(QWidget):
         self.log_button = QPushButton("&Log an incident…")
         self.log_button.setEnabled(context.actor.may(Operation.LOG_INCIDENT))
         self.all_lines: list[IncidentLine] = []
-        self.since: datetime | None = None
+        self.around = caseload.Around()
         #: Urgent reports from staff taken in while signed in and not yet opened.
         self.urgent_unread: set[int] = set()
         self.caseload_label = QLabel("")
@@ -189,13 +188,11 @@ class IncidentsScreen(QWidget):
         """Load the first time the screen is shown."""
         if not self._loaded:
             self._loaded = True
-            if self.is_lead:
-                run_read(self.context, self, caseload.since_last_sign_in, on_done=self._since_read)
             self.reload()
         super().showEvent(event)
 
-    def _since_read(self, since: datetime | None) -> None:
-        self.since = since
+    def _around_read(self, around: caseload.Around) -> None:
+        self.around = around
         self._show_caseload()
 
     def count_caseload(self) -> None:
@@ -207,13 +204,14 @@ class IncidentsScreen(QWidget):
 
     def _show_caseload(self) -> None:
         """The caseload line, after an alert about urgent reports not yet opened (it stays until they are)."""
-        line = caseload.summarise(self.all_lines, self.since).describe()
+        counted = caseload.summarise(self.all_lines, self.around)
+        line = counted.describe()
         if self.urgent_unread:
             numbers = ", ".join(str(n) for n in sorted(self.urgent_unread))
             line = (f"URGENT: staff reported incident(s) {numbers} as high or immediate danger — open them now.\n"
                     f"{line}")  # fmt: skip
         self.caseload_label.setText(line)
-        self.caseload_changed.emit(caseload.summarise(self.all_lines, self.since).badge())
+        self.caseload_changed.emit(counted.badge())
         self.caseload_label.setStyleSheet("font-weight: 600;" + (" color: #a4161a;" if self.urgent_unread else ""))
 
     def reload(self, select_id: int | None = None) -> None:
@@ -221,6 +219,8 @@ class IncidentsScreen(QWidget):
         newest :data:`FIRST_LINES` are shown first; the rest follow when read (the list stays usable meanwhile)."""
 
         keys = self.context.register.keys if self.is_lead else None
+        if self.is_lead:  # the previous sign-in, the files awaiting their receipt
+            run_read(self.context, self, caseload.around, on_done=self._around_read)
 
         def rest(found: list[Any]) -> None:
             self._show_list(found, self.chosen_id(), reopen=False)
@@ -268,7 +268,7 @@ class IncidentsScreen(QWidget):
         """Show the lines the chosen view and the words typed keep, the chosen incident still chosen where it is
         among them — and still open on the right where it is not (it was just closed, say)."""
         self.lines = caseload.shown(self.all_lines, self.view_combo.currentText(), self.search_edit.text(),
-                                    self.since)  # fmt: skip
+                                    self.around.since)  # fmt: skip
         self.list.blockSignals(True)
         self.list.set_records(self.lines, LEAD_LINE)
         if self.lines and not self.list.choose_key(select_id) and select_id is None:
