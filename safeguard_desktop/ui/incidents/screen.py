@@ -163,7 +163,7 @@ class IncidentsScreen(QWidget):
         splitter.addWidget(left_widget)
         splitter.addWidget(right_widget)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([470, 890])
+        splitter.setSizes([530, 830])
         layout = QHBoxLayout(self)
         layout.addWidget(splitter)
         self.list.current_row_changed.connect(self.on_list_current_row_changed)
@@ -306,7 +306,7 @@ class IncidentsScreen(QWidget):
         for e in view.entries:
             kind = e.kind + (f" → {e.referral_to} {e.reference}".rstrip() if e.referral_to else "")
             kind += f" (corrects {e.corrects})" if e.corrects else ""
-            when = (f"{format_uk_datetime(e.happened_at)} (written {format_uk_datetime(e.at)})" if e.happened_at
+            when = (f"{format_uk_datetime(e.happened_at)} (written {e.at:%d/%m %H:%M})" if e.happened_at
                     else format_uk_datetime(e.at))  # fmt: skip
             rows.append((str(e.id), when, e.author, kind, e.text, e.reason))
         self.chronology.set_rows(rows)
