@@ -267,6 +267,14 @@ def test_a_lead_signed_in_is_alerted_to_an_urgent_report_and_sees_what_is_new(sc
     assert screen.list.row_count() == 1
     screen.search_edit.setText("scam")
     assert screen.list.row_count() == 0
+    # the lead takes the case: it is theirs in the list, the facts and the caseload
+    screen.search_edit.clear()
+    assert "nobody's case yet" in screen.facts.text() and screen.take_button.isEnabled()
+    screen.take_case()
+    assert "case owner" in screen.facts.text() and screen.take_button.text() == "Your case ✓"
+    assert not screen.take_button.isEnabled() and "1 your case(s)" in screen.caseload_label.text()
+    screen.view_combo.setCurrentText("My cases, not closed")
+    assert screen.list.row_count() == 1
     window.close()
     reg.close()
 
@@ -293,3 +301,29 @@ def test_an_action_written_up_later_keeps_both_times_and_a_reopening_needs_its_r
     assert phoned.happened_at == yesterday and phoned.at > yesterday
     assert view.status is incidents.Status.OPEN and view.entries[-1].text == "Status: open (reopened)"
     assert view.entries[-1].reason == "A second email came"
+
+
+def test_a_lead_takes_a_case_it_shows_as_theirs_and_the_owner_is_sealed(school: Path) -> None:
+    from sqlalchemy import select
+
+    from safeguard_desktop.services.errors import ValidationError
+    from safeguard_desktop.services.incidents import caseload
+    from safeguard_desktop.store.models import Incident
+
+    reg, dsl = sign_in(school, "dsl", LEAD)
+    with write_session(reg.engine) as session:
+        number = incidents.record_incident(session, dsl, incidents.IncidentInput(Category.SCAM, "Fake fees email"))
+        other = incidents.record_incident(session, dsl, incidents.IncidentInput(Category.SCAM, "Another"))
+        with pytest.raises(ValidationError, match="not an active safeguarding lead"):
+            incidents.take_case(session, dsl, number, "office")
+        assert incidents.take_case(session, dsl, number) == dsl.name
+        view = incidents.read_incident(session, dsl, number)
+        lines = incidents.incident_lines(session, dsl)
+        column = session.scalar(select(Incident.owner).where(Incident.id == number))
+    reg.close()
+    assert view.owner == "dsl" and view.entries[-1].text == f"Case owner: {dsl.name}"
+    assert column is None  # sealed with the facts: a key to the file does not show whose case it is
+    mine = caseload.shown(lines, "My cases, not closed", "", None, "dsl")
+    assert [line.id for line in mine] == [number]
+    assert [line.id for line in caseload.shown(lines, "Nobody's case yet", "", None, "dsl")] == [other]
+    assert "1 your case(s)" in caseload.summarise(lines, caseload.Around(), "dsl").describe()

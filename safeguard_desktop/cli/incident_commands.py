@@ -74,6 +74,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     close.add_argument("incident", type=int)
     close.add_argument("--outcome", required=True)
     close.add_argument("--reason", required=True)
+    take = isub.add_parser("take", help="be an incident's case owner (or name the lead who is)")
+    take.add_argument("incident", type=int)
+    take.add_argument("--owner", default=None, help="a lead's user name (default: you); '' for nobody")
     reopen = isub.add_parser("reopen", help="reopen a closed incident, with the reason")
     reopen.add_argument("incident", type=int)
     reopen.add_argument("--reason", required=True)
@@ -121,8 +124,9 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
         elif command == "list":
             for listed in incidents.incident_lines(session, actor):  # the list's columns only: fast at any size
                 flag = "  OVERDUE" if listed.overdue else ""
+                owner = f"  [{listed.owner}]" if listed.owner else ""
                 print(f"{listed.id:4}  {format_uk_datetime(listed.reported_at)}  {listed.status.value:10} "
-                      f"{listed.category.value:28} {listed.urgency.value}{flag}")  # fmt: skip
+                      f"{listed.category.value:28} {listed.urgency.value}{flag}{owner}")  # fmt: skip
         elif command == "show":
             view = incidents.read_incident(session, actor, args.incident)
             print(f"Incident {view.id}: {view.category.value} ({view.four_cs.value}), {view.urgency.value}, "
@@ -176,6 +180,9 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
             incidents.set_status(session, actor, args.incident, Status.CLOSED, outcome=args.outcome,
                                  reason=args.reason)  # fmt: skip
             print(f"Closed incident {args.incident}.")
+        elif command == "take":
+            name = incidents.take_case(session, actor, args.incident, args.owner)
+            print(f"Incident {args.incident}: case owner {name or 'nobody'}.")
         elif command == "reopen":
             incidents.set_status(session, actor, args.incident, Status.OPEN, reason=args.reason)
             print(f"Reopened incident {args.incident}.")

@@ -283,6 +283,8 @@ class Incident(Base):
     reporter_copy: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: The account that reported it (display names are not unique); empty on incidents from before 0010.
     reported_by_user: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    #: The case owner's account (sealed in ``meta`` on a protected register; this column otherwise).
+    owner: Mapped[str | None] = mapped_column(String(60), nullable=True)
     #: The staff report it was taken in from (services/staff_room.py): never taken in twice.
     report_ref: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True, index=True)
     #: On a protected register: category, axis, urgency, status, dates, reporter and people, sealed as one JSON

@@ -28,11 +28,11 @@ from safeguard_desktop.domain.incidents import (
 )
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.security import sealing
-from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound, ValidationError
 from safeguard_desktop.services.records import audit
-from safeguard_desktop.store.models import Incident, IncidentEntry, IncidentPerson, Pupil
+from safeguard_desktop.store.models import Incident, IncidentEntry, IncidentPerson, Pupil, UserAccount
 
 # The rules (urgency, status, entry kinds, referral targets, the pointer guard) are the domain's; screens and the
 # CLI reach them here too, beside the services that apply them.
@@ -99,6 +99,9 @@ class IncidentView:
     follow_up_on: date | None
     people: list[PersonInput] = field(default_factory=list)
     entries: list[EntryView] = field(default_factory=list)
+    #: The case owner's account and name, or "".
+    owner: str = ""
+    owner_name: str = ""
 
     @property
     def overdue(self) -> bool:
@@ -117,6 +120,8 @@ class IncidentLine:
     status: Status
     urgency: Urgency
     follow_up_on: date | None
+    #: The case owner's account, or "" when nobody has taken it.
+    owner: str = ""
 
     @property
     def overdue(self) -> bool:
@@ -283,11 +288,14 @@ class Facts:
     reported_by_user: str | None
     #: {"kind", "involvement", "pupil_id", "name", "staff_role"} each (names as written, not sealed inside).
     people: list[dict[str, Any]] = field(default_factory=list)
+    #: The case owner: the account of the lead who follows it up, or None; and their name as it was then.
+    owner: str | None = None
+    owner_name: str | None = None
 
     def plain(self) -> dict[str, Any]:
         """As JSON data."""
         data = {k: getattr(self, k) for k in ("category", "four_cs", "urgency", "status", "reported_by",
-                                               "reported_by_user", "people")}  # fmt: skip
+                                               "reported_by_user", "people", "owner", "owner_name")}  # fmt: skip
         data["occurred_at"] = self.occurred_at.isoformat() if self.occurred_at else None
         data["follow_up_on"] = self.follow_up_on.isoformat() if self.follow_up_on else None
         return data
@@ -300,6 +308,7 @@ class Facts:
             datetime.fromisoformat(data["occurred_at"]) if data.get("occurred_at") else None,
             date.fromisoformat(data["follow_up_on"]) if data.get("follow_up_on") else None,
             str(data["reported_by"]), data.get("reported_by_user"), list(data.get("people", [])),
+            data.get("owner"), data.get("owner_name"),
         )  # fmt: skip
 
 
@@ -321,7 +330,8 @@ def facts(incident: Incident, actor: Actor) -> Facts:
                "name": sealing.reveal(actor, p.name), "staff_role": sealing.reveal(actor, p.staff_role)}
               for p in incident.people]  # fmt: skip
     return Facts(incident.category, incident.four_cs, incident.urgency, incident.status, incident.occurred_at,
-                 incident.follow_up_on, incident.reported_by, incident.reported_by_user, people)  # fmt: skip
+                 incident.follow_up_on, incident.reported_by, incident.reported_by_user, people,
+                 incident.owner)  # fmt: skip
 
 
 def _keep_facts(session: Session, incident: Incident, facts: Facts) -> None:
@@ -331,12 +341,13 @@ def _keep_facts(session: Session, incident: Incident, facts: Facts) -> None:
     if sealed is not None:
         incident.meta = sealed
         incident.category = incident.four_cs = incident.urgency = incident.status = incident.reported_by = ""
-        incident.occurred_at = incident.follow_up_on = incident.reported_by_user = None
+        incident.occurred_at = incident.follow_up_on = incident.reported_by_user = incident.owner = None
         incident.people = []
         return
     incident.category, incident.four_cs, incident.urgency = facts.category, facts.four_cs, facts.urgency
     incident.status, incident.occurred_at, incident.follow_up_on = facts.status, facts.occurred_at, facts.follow_up_on
     incident.reported_by, incident.reported_by_user = facts.reported_by, facts.reported_by_user
+    incident.owner = facts.owner
     incident.people = [
         IncidentPerson(kind=p["kind"], pupil_id=p["pupil_id"], name=sealing.seal(session, p["name"]),
                        staff_role=sealing.seal(session, p["staff_role"]), involvement=p["involvement"])
@@ -480,6 +491,30 @@ def set_status(
     add_entry(session, actor, incident_id, EntryKind.STATUS, said, reason=reason)
 
 
+@changes(Topic.INCIDENTS)
+def take_case(session: Session, actor: Actor, incident_id: int, owner: str | None = None) -> str:
+    """Make ``owner`` (an active lead's account; the actor when not given) the incident's case owner, or none
+    with ``owner=""``; the chronology says so. Returns the owner's display name (or "")."""
+    actor.require(Operation.READ_INCIDENTS)
+    incident = _get(session, incident_id)
+    username = actor.username if owner is None else owner.strip().lower()
+    name = ""
+    if username:
+        account = session.scalars(select(UserAccount).where(UserAccount.username == username)).first()
+        if account is None or not account.active or Role(account.role) not in (Role.DSL, Role.DEPUTY_DSL):
+            raise ValidationError(f"{username} is not an active safeguarding lead's account.", field="owner")
+        name = account.display_name
+    elif owner is None:
+        raise ValidationError("Sign in with your own account to take a case (this register has no accounts).")
+    current = facts(incident, actor)
+    if (current.owner or "") == username:
+        return name
+    current.owner, current.owner_name = username or None, name or None
+    _keep_facts(session, incident, current)
+    add_entry(session, actor, incident_id, EntryKind.ACTION, f"Case owner: {name or 'nobody'}")
+    return name
+
+
 def _get(session: Session, incident_id: int) -> Incident:
     incident = session.get(Incident, incident_id)
     if incident is None:
@@ -520,6 +555,8 @@ def _view(incident: Incident, actor: Actor) -> IncidentView:
         follow_up_on=known.follow_up_on,
         people=[_person(p) for p in known.people],
         entries=entries,
+        owner=known.owner or "",
+        owner_name=known.owner_name or known.owner or "",
     )
 
 
@@ -536,18 +573,19 @@ def list_incidents(session: Session, actor: Actor) -> list[IncidentView]:
     return [_view(i, actor) for i in session.scalars(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))]
 
 
-def _line(number: int, at: datetime, meta: str | None, columns: tuple[str, str, str, date | None],
+def _line(number: int, at: datetime, meta: str | None, columns: tuple[str, str, str, date | None, str | None],
           actor: Actor) -> IncidentLine:  # fmt: skip
-    category, status, urgency, follow_up_on = columns
+    category, status, urgency, follow_up_on, owner = columns
     if meta:  # a protected register: the facts are one sealed value, the only one opened per line
         data = sealing.reveal_facts(actor, meta) or {}  # {}: damaged or sealed to another key
         try:
             category, status, urgency = str(data["category"]), str(data["status"]), str(data["urgency"])
             follow_up_on = date.fromisoformat(data["follow_up_on"]) if data.get("follow_up_on") else None
+            owner = data.get("owner")
         except (KeyError, TypeError, ValueError):
             known = _UNREADABLE_FACTS
-            category, status, urgency, follow_up_on = known.category, known.status, known.urgency, None
-    return IncidentLine(number, at, Category(category), Status(status), Urgency(urgency), follow_up_on)
+            category, status, urgency, follow_up_on, owner = known.category, known.status, known.urgency, None, None
+    return IncidentLine(number, at, Category(category), Status(status), Urgency(urgency), follow_up_on, owner or "")
 
 
 def incident_lines(session: Session, actor: Actor, *, limit: int | None = None) -> list[IncidentLine]:
@@ -556,12 +594,12 @@ def incident_lines(session: Session, actor: Actor, *, limit: int | None = None) 
     newest so many (the screen shows them first while the rest are read)."""
     actor.require(Operation.READ_INCIDENTS)
     query = select(Incident.id, Incident.reported_at, Incident.meta, Incident.category, Incident.status,
-                   Incident.urgency, Incident.follow_up_on)  # fmt: skip
+                   Incident.urgency, Incident.follow_up_on, Incident.owner)  # fmt: skip
     query = query.order_by(Incident.reported_at.desc(), Incident.id.desc())
     if limit is not None:
         query = query.limit(limit)
-    return [_line(number, at, meta, (category, status, urgency, follow), actor)
-            for number, at, meta, category, status, urgency, follow in session.execute(query)]  # fmt: skip
+    return [_line(number, at, meta, (category, status, urgency, follow, owner), actor)
+            for number, at, meta, category, status, urgency, follow, owner in session.execute(query)]  # fmt: skip
 
 
 def my_reports(session: Session, actor: Actor) -> list[OwnReport]:

@@ -32,14 +32,16 @@ def since_last_sign_in(session: Session, actor: Actor) -> datetime | None:
     return times[1] if len(times) > 1 else None
 
 
-#: The list's views: a name for the menu, and which lines it keeps.
-FILTERS: dict[str, Callable[[IncidentLine, datetime], bool]] = {
-    "Open and monitoring": lambda line, _new: line.status is not Status.CLOSED,
-    "Urgent and not closed": lambda line, _new: line.status is not Status.CLOSED and line.urgency in URGENT,
-    "Follow-up overdue": lambda line, _new: line.overdue,
-    "New since I last signed in": lambda line, new: line.reported_at >= new,
-    "Closed": lambda line, _new: line.status is Status.CLOSED,
-    "All incidents": lambda _line, _new: True,
+#: The list's views: a name for the menu, and which lines it keeps (given when "new" starts, and who is asking).
+FILTERS: dict[str, Callable[[IncidentLine, datetime, str], bool]] = {
+    "Open and monitoring": lambda line, _new, _me: line.status is not Status.CLOSED,
+    "My cases, not closed": lambda line, _new, me: bool(me) and line.owner == me and line.status is not Status.CLOSED,
+    "Urgent and not closed": lambda line, _new, _me: line.status is not Status.CLOSED and line.urgency in URGENT,
+    "Follow-up overdue": lambda line, _new, _me: line.overdue,
+    "Nobody's case yet": lambda line, _new, _me: not line.owner and line.status is not Status.CLOSED,
+    "New since I last signed in": lambda line, new, _me: line.reported_at >= new,
+    "Closed": lambda line, _new, _me: line.status is Status.CLOSED,
+    "All incidents": lambda _line, _new, _me: True,
 }
 
 
@@ -73,6 +75,8 @@ class Caseload:
     open: int
     transfers_awaiting: int = 0
     transfers_late: int = 0
+    mine: int = 0
+    mine_overdue: int = 0
 
     def describe(self) -> str:
         """One line: 'Since you last signed in (01/12/2026 09:12): 2 new · 1 urgent · 3 overdue · 7 open'."""
@@ -82,8 +86,11 @@ class Caseload:
         if self.transfers_awaiting:
             late = f", {self.transfers_late} past its 5 school days" if self.transfers_late else ""
             files = f" · {self.transfers_awaiting} child-protection file(s) awaiting the new school's receipt{late}"
+        mine = ""
+        if self.mine:
+            mine = f" · {self.mine} your case(s)" + (f", {self.mine_overdue} overdue" if self.mine_overdue else "")
         return (f"{when}: {self.new} new · {self.urgent} urgent and not closed · {self.overdue} follow-up(s) "
-                f"overdue · {self.open} open in all{files}")  # fmt: skip
+                f"overdue · {self.open} open in all{mine}{files}")  # fmt: skip
 
     def badge(self) -> str:
         """What the Incidents tab says beside its name: '2 urgent · 1 overdue', or ''."""
@@ -96,7 +103,7 @@ def at_sign_in(session: Session, actor: Actor) -> Caseload:
     """The caseload as a lead signs in (every line read: off the GUI thread, after the register's first rows)."""
     from safeguard_desktop.services.incidents import incident_lines
 
-    return summarise(incident_lines(session, actor), around(session, actor))
+    return summarise(incident_lines(session, actor), around(session, actor), actor.username)
 
 
 def new_from(since: datetime | None, now: datetime | None = None) -> datetime:
@@ -104,21 +111,25 @@ def new_from(since: datetime | None, now: datetime | None = None) -> datetime:
     return since if since is not None else (now or datetime.now()) - NEW_WITHOUT_SIGN_IN
 
 
-def summarise(lines: Sequence[IncidentLine], context: Around) -> Caseload:
-    """The caseload of ``lines``."""
+def summarise(lines: Sequence[IncidentLine], context: Around, me: str = "") -> Caseload:
+    """The caseload of ``lines`` (``me``: the account asking, for "your cases")."""
     new = new_from(context.since)
+    mine = [line for line in lines if FILTERS["My cases, not closed"](line, new, me)]
     return Caseload(
         context.since,
         sum(1 for line in lines if line.reported_at >= new),
-        sum(1 for line in lines if FILTERS["Urgent and not closed"](line, new)),
+        sum(1 for line in lines if FILTERS["Urgent and not closed"](line, new, me)),
         sum(1 for line in lines if line.overdue),
         sum(1 for line in lines if line.status is not Status.CLOSED),
         context.transfers_awaiting,
         context.transfers_late,
+        len(mine),
+        sum(1 for line in mine if line.overdue),
     )
 
 
-def shown(lines: Sequence[IncidentLine], view: str, text: str, since: datetime | None) -> list[IncidentLine]:
+def shown(lines: Sequence[IncidentLine], view: str, text: str, since: datetime | None,
+          me: str = "") -> list[IncidentLine]:  # fmt: skip
     """The lines a view keeps whose number or category has every word of ``text``."""
     keep, new = FILTERS[view], new_from(since)
     words = text.casefold().split()
@@ -127,4 +138,4 @@ def shown(lines: Sequence[IncidentLine], view: str, text: str, since: datetime |
         said = f"{line.id} {line.category.value} {line.status.value} {line.urgency.value}"
         return all(word in said for word in words)
 
-    return [line for line in lines if keep(line, new) and (not words or matches(line))]
+    return [line for line in lines if keep(line, new, me) and (not words or matches(line))]

@@ -139,13 +139,16 @@ class IncidentsScreen(QWidget):
         self.facts.setAccessibleName("Incident details")
         self.chronology = ReadOnlyTable(CHRONOLOGY_HEADERS, "Chronology", stretch=4)
         self.entry_button = QPushButton("&Add to the chronology…")
+        self.take_button = QPushButton("&Take this case")
+        self.take_button.setToolTip("Be its case owner: it shows in My cases, and its follow-ups are yours")
         self.close_button = QPushButton("&Close the incident…")
         self.helpline_button = QPushButton("&Helpline summary…")
-        for button in (self.entry_button, self.close_button, self.helpline_button):
+        for button in (self.entry_button, self.close_button, self.helpline_button, self.take_button):
             button.setEnabled(False)
             button.setVisible(self.is_lead)
         actions = QHBoxLayout()
         actions.addWidget(self.helpline_button)
+        actions.addWidget(self.take_button)
         actions.addStretch(1)
         actions.addWidget(self.entry_button)
         actions.addWidget(self.close_button)
@@ -169,6 +172,7 @@ class IncidentsScreen(QWidget):
         self.list.current_row_changed.connect(self.on_list_current_row_changed)
         self.log_button.clicked.connect(self.on_log_button_clicked)
         self.entry_button.clicked.connect(self.add_entry)
+        self.take_button.clicked.connect(self.take_case)
         self.helpline_button.clicked.connect(self.open_helpline_summary)
         self.statistics_button.clicked.connect(self.open_statistics)
         self.export_button.clicked.connect(lambda: self.export_log())
@@ -204,7 +208,7 @@ class IncidentsScreen(QWidget):
 
     def _show_caseload(self) -> None:
         """The caseload line, after an alert about urgent reports not yet opened (it stays until they are)."""
-        counted = caseload.summarise(self.all_lines, self.around)
+        counted = caseload.summarise(self.all_lines, self.around, self.context.actor.username)
         line = counted.describe()
         if self.urgent_unread:
             numbers = ", ".join(str(n) for n in sorted(self.urgent_unread))
@@ -268,7 +272,7 @@ class IncidentsScreen(QWidget):
         """Show the lines the chosen view and the words typed keep, the chosen incident still chosen where it is
         among them — and still open on the right where it is not (it was just closed, say)."""
         self.lines = caseload.shown(self.all_lines, self.view_combo.currentText(), self.search_edit.text(),
-                                    self.around.since)  # fmt: skip
+                                    self.around.since, self.context.actor.username)  # fmt: skip
         self.list.blockSignals(True)
         self.list.set_records(self.lines, LEAD_LINE)
         if self.lines and not self.list.choose_key(select_id) and select_id is None:
@@ -295,7 +299,8 @@ class IncidentsScreen(QWidget):
         self.title.setText(f"Incident {view.id}: {view.category.value} — {view.status.value}")
         follow = f"  ·  follow up by {view.follow_up_on:%d/%m/%Y}" if view.follow_up_on else ""
         happened = format_uk_datetime(view.occurred_at) or "unknown"
-        reported = f"reported {format_uk_datetime(view.reported_at)} by {view.reported_by}{follow}"
+        owner = f"  ·  case owner {view.owner_name}" if view.owner else "  ·  nobody's case yet"
+        reported = f"reported {format_uk_datetime(view.reported_at)} by {view.reported_by}{follow}{owner}"
         platforms = ", ".join(view.platforms) or "not recorded"
         links = f"\nLinks kept (not opened from here): {', '.join(view.evidence_links)}" if view.evidence_links else ""
         self.facts.setText(
@@ -315,6 +320,9 @@ class IncidentsScreen(QWidget):
         self.helpline_button.setEnabled(True)
         self.close_button.setText("Re&open the incident…" if closed else "&Close the incident…")
         self.close_button.setEnabled(True)
+        mine = bool(self.context.actor.username) and view.owner == self.context.actor.username
+        self.take_button.setEnabled(not closed and not mine and bool(self.context.actor.username))
+        self.take_button.setText("Your case ✓" if mine else "&Take this case")
 
     def on_log_button_clicked(self) -> QWidget:
         """Open the form with its guidance."""
@@ -364,6 +372,12 @@ class IncidentsScreen(QWidget):
         dialog = EntryDialog(self.context, self.current.id, [e.id for e in self.current.entries], self)
         dialog.open()
         return dialog
+
+    def take_case(self) -> None:
+        """Make the signed-in lead the chosen incident's case owner (recorded in its chronology)."""
+        if self.current is None:
+            return
+        run_op(self.context, self, incidents.take_case, self.current.id)
 
     def close_or_reopen(self) -> QWidget | None:
         """Close the chosen incident, or reopen it when it is closed."""
