@@ -137,7 +137,7 @@ class IncidentsScreen(QWidget):
         self.facts.setTextFormat(Qt.TextFormat.PlainText)
         self.facts.setWordWrap(True)
         self.facts.setAccessibleName("Incident details")
-        self.chronology = ReadOnlyTable(CHRONOLOGY_HEADERS, "Chronology", stretch=4)
+        self.chronology = ReadOnlyTable(CHRONOLOGY_HEADERS, "Chronology", stretch=4, wrap=True)
         self.entry_button = QPushButton("&Add to the chronology…")
         self.take_button = QPushButton("&Take this case")
         self.take_button.setToolTip("Be its case owner: it shows in My cases, and its follow-ups are yours")

@@ -183,13 +183,14 @@ class ReadOnlyTable(QTableView):
 
     ``current_row_changed(row)`` fires when the person (or the screen) chooses another row; -1 when none is chosen.
     ``stretch`` names the column that takes the width left over (the last one by default); ``numbers`` the columns
-    of figures, right-aligned.
+    of figures, right-aligned; ``wrap`` shows long texts whole over several lines (for short tables only: every
+    row is then measured).
     """
 
     current_row_changed = Signal(int)
 
     def __init__(self, headers: Sequence[str], name: str, *, pick_rows: bool = False, stretch: int = -1,
-                 numbers: Sequence[int] = (), parent: QWidget | None = None) -> None:  # fmt: skip
+                 numbers: Sequence[int] = (), wrap: bool = False, parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.rows = RowsModel(headers, self, numbers=numbers)
         self.setModel(self.rows)
@@ -198,11 +199,13 @@ class ReadOnlyTable(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         if pick_rows:
             self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setWordWrap(False)
+        self.setWordWrap(wrap)
         self.verticalHeader().hide()
-        # One line per row, all the same height: the view then lays out 50,000 rows without measuring them.
-        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)  # as the register's rows
+        if wrap:  # a short record read whole (a chronology): each row as tall as its text
+            self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        else:  # one line per row, all the same height: the view then lays out 50,000 rows without measuring them
+            self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+            self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)  # as the register's rows
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setResizeContentsPrecision(MEASURED_ROWS)
