@@ -130,44 +130,60 @@ class EntryDialog(Dialog):
         )  # fmt: skip
 
 
-class CloseIncidentDialog(Dialog):
-    """Closing an incident: what it is, then the outcome and the reason for closing (both recorded)."""
+def _text_field(name: str, placeholder: str) -> QPlainTextEdit:
+    edit = QPlainTextEdit()
+    edit.setAccessibleName(name)
+    edit.setPlaceholderText(placeholder)
+    edit.setTabChangesFocus(True)
+    return edit
 
-    def __init__(self, context: AppContext, incident: IncidentView, parent: QWidget | None = None) -> None:
-        super().__init__(parent, f"Close incident {incident.id}", size=(560, 420))
-        self.work_name = "the outcome and reason"
+
+class _StatusDialog(Dialog):
+    """A change of an incident's status: the incident shown above, the fields the change needs, one button."""
+
+    def __init__(self, context: AppContext, incident: IncidentView, title: str, about: str,
+                 fields: list[tuple[str, QPlainTextEdit]], save: str, parent: QWidget | None) -> None:  # fmt: skip
+        super().__init__(parent, title, size=(560, 420))
         self.context = context
         self.incident_id = incident.id
-        about = QLabel(f"Incident {incident.id}: {incident.category.value}, reported {incident.reported_at:%d/%m/%Y}."
-                       f"\n{incident.summary[:300]}")  # fmt: skip
-        about.setTextFormat(Qt.TextFormat.PlainText)
-        about.setWordWrap(True)
-        self.outcome_edit = QPlainTextEdit()
-        self.outcome_edit.setAccessibleName("Outcome")
-        self.outcome_edit.setPlaceholderText("What happened in the end (e.g. the post was removed; parents met).")
-        self.outcome_edit.setTabChangesFocus(True)
-        self.reason_edit = QPlainTextEdit()
-        self.reason_edit.setAccessibleName("Reason for closing")
-        self.reason_edit.setPlaceholderText("Why nothing more needs doing now.")
-        self.reason_edit.setTabChangesFocus(True)
+        shown = QLabel(f"Incident {incident.id}: {incident.category.value}, reported {incident.reported_at:%d/%m/%Y}"
+                       f"{about}")  # fmt: skip
+        shown.setTextFormat(Qt.TextFormat.PlainText)
+        shown.setWordWrap(True)
         self.error_label = ErrorLabel()
         form = QFormLayout()
-        form.addRow("&Outcome", self.outcome_edit)
-        form.addRow("&Reason", self.reason_edit)
+        for label, edit in fields:
+            form.addRow(label, edit)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Close the incident")
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(save)
         buttons.accepted.connect(self.on_save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(about)
+        layout.addWidget(shown)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
-        self.watch(self.outcome_edit, self.reason_edit)
+        self.watch(*(edit for _label, edit in fields))
 
     def show_error(self, message: str) -> None:
         """A refusal, shown in the form (nothing typed is lost)."""
         self.error_label.setText(message)
+
+    def on_save(self) -> None:
+        """Make the change through the service (subclasses)."""
+        raise NotImplementedError
+
+
+class CloseIncidentDialog(_StatusDialog):
+    """Closing an incident: what it is, then the outcome and the reason for closing (both recorded)."""
+
+    def __init__(self, context: AppContext, incident: IncidentView, parent: QWidget | None = None) -> None:
+        self.outcome_edit = _text_field("Outcome", "What happened in the end (e.g. the post was removed; parents met).")
+        self.reason_edit = _text_field("Reason for closing", "Why nothing more needs doing now.")
+        super().__init__(context, incident, f"Close incident {incident.id}", f".\n{incident.summary[:300]}",
+                         [("&Outcome", self.outcome_edit), ("&Reason", self.reason_edit)], "&Close the incident",
+                         parent)  # fmt: skip
+        self.work_name = "the outcome and reason"
 
     def on_save(self) -> None:
         """Close through the service (which needs both)."""
@@ -177,40 +193,17 @@ class CloseIncidentDialog(Dialog):
                title=self.windowTitle(), on_done=lambda _none: self.accept())  # fmt: skip
 
 
-class ReopenIncidentDialog(Dialog):
+class ReopenIncidentDialog(_StatusDialog):
     """Reopening a closed incident: what it is and how it ended, then why it is reopened (recorded)."""
 
     def __init__(self, context: AppContext, incident: IncidentView, parent: QWidget | None = None) -> None:
-        super().__init__(parent, f"Reopen incident {incident.id}", size=(560, 360))
-        self.work_name = "the reason"
-        self.context = context
-        self.incident_id = incident.id
         outcomes = [e.text for e in incident.entries if e.kind == "outcome"]
-        about = QLabel(f"Incident {incident.id}: {incident.category.value}, reported {incident.reported_at:%d/%m/%Y}, "
-                       f"closed.\nOutcome: {outcomes[-1][:300] if outcomes else 'not recorded'}")  # fmt: skip
-        about.setTextFormat(Qt.TextFormat.PlainText)
-        about.setWordWrap(True)
-        self.reason_edit = QPlainTextEdit()
-        self.reason_edit.setAccessibleName("Why it is reopened")
-        self.reason_edit.setPlaceholderText("What has happened since it was closed (e.g. the account is back).")
-        self.reason_edit.setTabChangesFocus(True)
-        self.error_label = ErrorLabel()
-        form = QFormLayout()
-        form.addRow("&Why", self.reason_edit)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("&Reopen")
-        buttons.accepted.connect(self.on_save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(about)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
-        self.watch(self.reason_edit)
-
-    def show_error(self, message: str) -> None:
-        """A refusal, shown in the form (nothing typed is lost)."""
-        self.error_label.setText(message)
+        self.reason_edit = _text_field("Why it is reopened",
+                                       "What has happened since it was closed (e.g. the account is back).")  # fmt: skip
+        super().__init__(context, incident, f"Reopen incident {incident.id}",
+                         f", closed.\nOutcome: {outcomes[-1][:300] if outcomes else 'not recorded'}",
+                         [("&Why", self.reason_edit)], "&Reopen", parent)  # fmt: skip
+        self.work_name = "the reason"
 
     def on_save(self) -> None:
         """Reopen through the service (which needs the reason)."""
