@@ -287,3 +287,40 @@ def test_two_staff_with_the_same_name_see_only_their_own_reports(school: Path) -
     assert isinstance(second_desk, staff_room.StaffDesk)
     assert staff_reports.my_reports(school, second_desk.keys) == []  # the same display name is not the same person
     assert [r.summary for r in staff_reports.my_reports(school, desk.keys)] == ["First Sam's"]
+
+
+def test_leads_must_turn_on_two_step_sign_in_unless_the_dsl_says_otherwise(school: Path, qtbot, answers) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.ui.admin.accounts_dialog import require_two_step
+    from safeguard_desktop.ui.context import AppContext
+    from safeguard_desktop.ui.main_window import MainWindow
+
+    reg, dsl = sign_in(school, "a.lead", PASSWORD)
+    with write_session(reg.engine) as session:
+        assert accounts.two_step_needed(session, dsl)  # by default, on a real school's register
+    # WHEN the lead closes the set-up without turning it on THEN they are told, and the app closes
+    window = MainWindow(AppContext(reg, dsl))
+    qtbot.addWidget(window)
+    window.show()
+    dialog = require_two_step(window, AppContext(reg, dsl))
+    assert not dialog.off_button.isVisibleTo(dialog)
+    dialog.reject()
+    assert answers.told and "sign in again to set it up" in answers.told[-1][1] and not window.isVisible()
+    secret = accounts.new_totp_secret()
+    with write_session(reg.engine) as session:
+        accounts.set_second_factor(session, dsl, "a.lead", secret, pyotp.TOTP(secret).now())
+        assert not accounts.two_step_needed(session, dsl)
+        with pytest.raises(ValidationError, match="required for safeguarding leads"):
+            accounts.set_second_factor(session, dsl, "a.lead", None)  # not their own, while required
+        accounts.set_leads_two_step(session, dsl, False)
+        accounts.set_second_factor(session, dsl, "a.lead", None)
+        assert not accounts.two_step_needed(session, dsl)  # the school's rule is off
+    reg.close()
+
+
+def test_the_demo_school_asks_no_two_step_sign_in(tmp_path: Path) -> None:
+    from safeguard_desktop.services.accounts.signin import create_demo_register
+
+    reg, dsl = create_demo_register(tmp_path / "demo", pupils=10)
+    with write_session(reg.engine) as session:
+        assert not accounts.two_step_needed(session, dsl)  # its accounts and passwords are on its sign-in screen
+    reg.close()

@@ -86,6 +86,14 @@ def _open(args: argparse.Namespace) -> tuple[Register, Actor]:
     return open_register(folder, args.database), local_lead()
 
 
+def _two_step_missing(reg: Register, actor: Actor) -> bool:
+    from safeguard_desktop.services.accounts import two_step_needed
+    from safeguard_desktop.services.transaction import read_session
+
+    with read_session(reg.engine) as session:
+        return two_step_needed(session, actor)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     """init: a new encrypted register with its first DSL; prints the recovery key once."""
     from safeguard_desktop.services.accounts import signin
@@ -166,6 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if reg.notices and actor.may(Operation.VIEW_AUDIT):
         for notice in reg.notices:
             print(f"safeguard: warning: {notice}", file=sys.stderr)
+    if reg.keys is not None and _two_step_missing(reg, actor):  # a script cannot type a code: said, not refused
+        print("safeguard: warning: this school requires two-step sign-in for safeguarding leads and this account "
+              "has none yet; the app asks for it at the next sign-in (Settings > Accounts > My two-step sign-in).",
+              file=sys.stderr)  # fmt: skip
     try:
         return COMMANDS[args.command](reg, actor, args)
     except ServiceError as exc:

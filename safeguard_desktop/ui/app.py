@@ -292,7 +292,16 @@ def show_window(app: QApplication, signed: Signed, args: argparse.Namespace) -> 
     elif window.incidents_screen is not None:
         window.tabs.setCurrentWidget(window.incidents_screen)
     window.show()
+    from safeguard_desktop.services import accounts
+    from safeguard_desktop.ui.admin.accounts_dialog import require_two_step
+    from safeguard_desktop.ui.kit.ops import run_read
     from safeguard_desktop.ui.staff.publishing import publish_to_staff
+
+    def two_step(needed: bool) -> None:
+        if needed:  # a lead where the school requires two steps, without them yet: now, before working
+            require_two_step(window, context)
+
+    run_read(context, window, accounts.two_step_needed, on_done=two_step)
 
     publish_to_staff(window, context, quiet=True)  # staff see today's briefings
     if register.notices and actor.may(Operation.VIEW_AUDIT):

@@ -32,6 +32,7 @@ from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ConflictError, NotFound, ServiceError, ValidationError
 from safeguard_desktop.services.records import audit
+from safeguard_desktop.services.settings import get_school, read_setting, write_setting
 from safeguard_desktop.store.models import UserAccount
 
 #: What the accounts table keeps of a password: nothing. The account's key slot, opened with the password by argon2id,
@@ -533,12 +534,48 @@ def new_recovery_key(session: Session, actor: Actor, folder: Path, keys: keyring
     return recovery
 
 
+#: The school's rule, a setting: safeguarding leads must use two-step sign-in (on unless the DSL turns it off).
+LEADS_TWO_STEP = "leads_two_step"
+
+
+def leads_need_two_step(session: Session) -> bool:
+    """True when the school's rule is on (by default) and the register is not the fictional demo school, whose
+    accounts and passwords are printed on its sign-in screen."""
+    return bool(read_setting(session, LEADS_TWO_STEP, True)) and not get_school(session).is_demo
+
+
+def two_step_needed(session: Session, actor: Actor) -> bool:
+    """True when ``actor``, a safeguarding lead with an account, must turn on two-step sign-in before working
+    (DfE's cyber security standards: accounts that reach sensitive data use more than a password)."""
+    if actor.role not in LEADS or not actor.username or not leads_need_two_step(session):
+        return False
+    account = session.scalars(select(UserAccount).where(UserAccount.username == actor.username)).first()
+    return account is not None and not account.totp_secret
+
+
+@changes(Topic.ACCOUNTS)
+def set_leads_two_step(session: Session, actor: Actor, required: bool) -> None:
+    """The DSL sets the school's rule (audited)."""
+    actor.require(Operation.MANAGE_ACCOUNTS)
+    write_setting(session, LEADS_TWO_STEP, bool(required))
+    audit.record(session, actor, "required two-step sign-in for leads" if required else
+                 "stopped requiring two-step sign-in for leads", "school", "")  # fmt: skip
+
+
 @changes(Topic.ACCOUNTS)
 def set_second_factor(session: Session, actor: Actor, username: str, secret: str | None, code: str = "") -> None:
-    """Turn TOTP on (checked against a first code from the phone) or off, for one's own account or by the DSL."""
+    """Turn TOTP on (checked against a first code from the phone) or off, for one's own account or by the DSL (a
+    lead cannot turn their own off while the school requires it; the DSL can, for a lost phone, and the lead then
+    sets it up again at their next sign-in)."""
     if username.strip().lower() != actor.username:
         actor.require(Operation.MANAGE_ACCOUNTS)
     account = _get(session, username)
+    if (secret is None and account.username == actor.username and Role(account.role) in LEADS
+            and leads_need_two_step(session)):  # fmt: skip
+        raise ValidationError(
+            "Two-step sign-in is required for safeguarding leads here; it stays on. (The DSL can "
+            "turn it off for you if your phone is lost; you set it up again as you sign in.)"
+        )
     if secret is not None and not verify_totp(secret, code):
         raise ValidationError("That code does not match: check the phone's clock and type the code shown now.")
     # Sealed to the account's own key: a key to the file (the office's) does not read it.

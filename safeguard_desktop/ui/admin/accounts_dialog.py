@@ -8,7 +8,9 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
+    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -25,7 +27,7 @@ from safeguard_desktop.documents.qr import qr_modules
 from safeguard_desktop.services import accounts
 from safeguard_desktop.services.accounts import rotation
 from safeguard_desktop.services.actors import Operation, Role
-from safeguard_desktop.services.settings import get_school, lock_minutes, set_lock_minutes
+from safeguard_desktop.services.settings import get_school, lock_minutes, read_setting, set_lock_minutes
 from safeguard_desktop.ui.background import Progress, run_in_background
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
@@ -125,7 +127,13 @@ class AccountsDialog(Dialog):
         self.lock_spin.setAccessibleName("Lock after this long without use")
         self.lock_spin.setEnabled(context.actor.may(Operation.EDIT_SCHOOL))
 
+        self.two_step_check = QCheckBox("Safeguarding leads must use two-step sign-in")
+        self.two_step_check.setToolTip("Asked of every lead as they sign in, until they have set it up (not in the "
+                                       "demo school)")  # fmt: skip
+        self.two_step_check.setEnabled(context.actor.may(Operation.MANAGE_ACCOUNTS))
         run_read(context, self, lambda session, _actor: lock_minutes(session), on_done=self.lock_spin.setValue)
+        run_read(context, self, lambda session, _actor: bool(read_setting(session, accounts.LEADS_TWO_STEP, True)),
+                 on_done=self._two_step_rule_read)  # fmt: skip
         self.lock_spin.editingFinished.connect(lambda: self.set_lock(self.lock_spin.value()))
         manage = context.actor.may(Operation.MANAGE_ACCOUNTS)
         for button in (self.add_button, self.password_button, self.role_button, self.disable_button,
@@ -144,6 +152,7 @@ class AccountsDialog(Dialog):
         lock_row.addWidget(self.lock_spin)
         lock_row.addWidget(QLabel("without use (everyone; Ctrl+L locks at once)"))
         lock_row.addStretch(1)
+        lock_row.addWidget(self.two_step_check)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -166,6 +175,16 @@ class AccountsDialog(Dialog):
     def show_error(self, message: str) -> None:
         """A refusal, shown under the buttons."""
         self.error_label.setText(message)
+
+    def _two_step_rule_read(self, required: bool) -> None:
+        self.two_step_check.blockSignals(True)
+        self.two_step_check.setChecked(required)
+        self.two_step_check.blockSignals(False)
+        self.two_step_check.toggled.connect(self.set_two_step_rule)
+
+    def set_two_step_rule(self, required: bool) -> None:
+        """The DSL turns the school's rule on or off (audited)."""
+        run_op(self.context, self, accounts.set_leads_two_step, required, title=self.windowTitle())
 
     def reload(self) -> None:
         """Read the accounts (the DSL's list)."""
@@ -360,11 +379,28 @@ class AccountsDialog(Dialog):
         return dialog
 
 
+def require_two_step(window: QWidget, context: AppContext) -> QWidget:
+    """A safeguarding lead without two-step sign-in, where the school requires it: set it up now, or the app
+    closes (the next sign-in asks again)."""
+    dialog = TwoStepDialog(context, window, required=True)
+
+    def finished(result: int) -> None:
+        if result != QDialog.DialogCode.Accepted:
+            steps.current().tell(window, "Two-step sign-in", "Safeguarding leads sign in with two steps here. The "
+                                 "app closes now; sign in again to set it up (it takes a minute, with an "
+                                 "authenticator app on your phone).", warning=True)  # fmt: skip
+            window.close()
+
+    dialog.finished.connect(finished)
+    dialog.open()
+    return dialog
+
+
 class TwoStepDialog(Dialog):
     """Shows a new secret as a QR code for an authenticator app; a first code from the app turns it on."""
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent, "Two-step sign-in", size=(420, 520))
+    def __init__(self, context: AppContext, parent: QWidget | None = None, *, required: bool = False) -> None:
+        super().__init__(parent, "Two-step sign-in", size=(420, 560))
 
         self.context = context
         self.secret = accounts.new_totp_secret()
@@ -380,6 +416,14 @@ class TwoStepDialog(Dialog):
         self.on_button = QPushButton("Turn &on")
         self.off_button = QPushButton("Turn o&ff")
         layout = QVBoxLayout(self)
+        if required:
+            why = QLabel("Safeguarding leads here sign in with a password and a code from their phone (DfE's "
+                         "cyber security standards, for accounts that reach sensitive data). Set it up now to "
+                         "go on.")  # fmt: skip
+            why.setWordWrap(True)
+            why.setStyleSheet("font-weight: 600;")
+            layout.addWidget(why)
+            self.off_button.hide()
         layout.addWidget(QLabel("Scan with an authenticator app (Microsoft or Google Authenticator, Authy…):"))
         layout.addWidget(picture, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(secret)
