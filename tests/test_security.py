@@ -324,3 +324,17 @@ def test_the_demo_school_asks_no_two_step_sign_in(tmp_path: Path) -> None:
     with write_session(reg.engine) as session:
         assert not accounts.two_step_needed(session, dsl)  # its accounts and passwords are on its sign-in screen
     reg.close()
+
+
+def test_no_password_hash_is_kept_beside_the_key_slots(school: Path) -> None:
+    """A copy of each password's hash in the accounts table was something any key to the file could guess
+    against offline; the slot, opened with the password, is the only check."""
+    from sqlalchemy import select
+
+    from safeguard_desktop.store.models import UserAccount
+
+    reg, _lead = sign_in(school, "a.lead", PASSWORD)
+    with read_session(reg.engine) as session:
+        hashes = list(session.scalars(select(UserAccount.password_hash)))
+    reg.close()
+    assert hashes and all(h == "" for h in hashes)

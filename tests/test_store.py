@@ -163,3 +163,34 @@ def test_a_migration_that_recreates_a_table_keeps_its_child_rows_and_the_pool_ke
     migrate._run_alembic(reg.engine)
     assert migrate.current_revision(reg.engine) == migrate.HEAD_REVISION
     reg.close()
+
+
+def test_a_register_from_before_loses_its_password_hashes_when_migrated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Hashes beside the key slots were a copy to guess passwords against offline; migration 0021 blanks them."""
+    import sqlite3
+
+    from alembic import command
+    from alembic.config import Config
+
+    from safeguard_desktop.services.database import open_register
+    from safeguard_desktop.store import migrate
+    from safeguard_desktop.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'register.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(migrate.migrations_folder()))
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0020_incident_owner")
+        conn.commit()
+    engine.dispose()
+    with sqlite3.connect(tmp_path / "register.db") as conn:
+        conn.execute("INSERT INTO user_account (username, display_name, role, password_hash, active, created_at, "
+                     "version) VALUES ('a.lead', 'Ann Lead', 'dsl', '$argon2id$v=19$m=19456,t=2,p=1$abc$def', 1, "
+                     "'2026-11-01 09:00:00', 1)")  # fmt: skip
+    conn.close()
+    reg = open_register(tmp_path)
+    reg.close()
+    with sqlite3.connect(tmp_path / "register.db") as conn:
+        assert conn.execute("SELECT password_hash FROM user_account").fetchall() == [("",)]
+    conn.close()

@@ -1,7 +1,7 @@
 """The schema revision this build expects, importable without SQLAlchemy or Alembic."""
 
 #: The newest migration this build knows. A test checks it matches Alembic's head.
-HEAD_REVISION = "0020_incident_owner"
+HEAD_REVISION = "0021_no_password_hashes"
 KNOWN_REVISIONS = (
     "0001_initial",
     "0002_audit_chain",
@@ -23,4 +23,5 @@ KNOWN_REVISIONS = (
     "0018_entry_happened_at",
     "0019_cp_transfer",
     "0020_incident_owner",
+    "0021_no_password_hashes",
 )

@@ -37,7 +37,7 @@ from safeguard_desktop.store.models import UserAccount
 
 #: What the accounts table keeps of a password: nothing. The account's key slot, opened with the password by argon2id,
 #: is its one check (a hash beside it was a second argon2 run per sign-in, and a copy anyone with a key to the file
-#: could guess against offline). Hashes written before stay until that password next changes, and are not read.
+#: could guess against offline). Hashes written before were blanked by migration 0021.
 NO_HASH = ""
 MIN_PASSWORD = 12
 FAILED_LOG = "failed-signins.jsonl"
