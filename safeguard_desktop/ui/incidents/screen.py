@@ -88,7 +88,6 @@ class IncidentsScreen(QWidget):
         self.is_lead = context.actor.may(Operation.READ_INCIDENTS)
         self.current: IncidentView | None = None
         self._loaded = False
-        self.lines: list[IncidentLine] = []
         self.list = ReadOnlyTable(LEAD_HEADERS if self.is_lead else STAFF_HEADERS,
                                   "Incidents" if self.is_lead else "Your reports", pick_rows=True)  # fmt: skip
         self.log_button = QPushButton("&Log an incident…")
@@ -219,12 +218,28 @@ class IncidentsScreen(QWidget):
         self.caseload_label.setStyleSheet("font-weight: 600;" + (" color: #a4161a;" if self.urgent_unread else ""))
 
     def reload(self, select_id: int | None = None) -> None:
-        """Take in what staff sent (leads), then read the list: every incident for leads, one's own for staff. The
-        newest :data:`FIRST_LINES` are shown first; the rest follow when read (the list stays usable meanwhile)."""
-
+        """Take in what staff sent (leads), then read the list: every incident for leads, one's own for staff."""
         keys = self.context.register.keys if self.is_lead else None
         if self.is_lead:  # the previous sign-in, the files awaiting their receipt
             run_read(self.context, self, caseload.around, on_done=self._around_read)
+        if keys is None:
+            self._read_list(select_id)
+            return
+
+        def taken(done: staff_reports.TakenIn) -> None:
+            self._took_in(done)
+            self._read_list(select_id)
+
+        def not_taken(error: BaseException) -> None:
+            self.title.setText(f"Reports from staff could not be taken in: {message_for(error, None)}")
+            self._read_list(select_id)
+
+        run_op(self.context, self, staff_reports.take_in, keys, self.context.register.folder, on_done=taken,
+               on_error=not_taken)  # fmt: skip
+
+    def _read_list(self, select_id: int | None) -> None:
+        """Read the list; for leads the newest :data:`FIRST_LINES` are shown first and the rest follow when read
+        (the list stays usable meanwhile)."""
 
         def rest(found: list[Any]) -> None:
             self._show_list(found, self.chosen_id(), reopen=False)
@@ -234,26 +249,18 @@ class IncidentsScreen(QWidget):
             if self.is_lead and len(found) >= FIRST_LINES:
                 run_read(self.context, self, incidents.incident_list, on_done=rest)
 
-        def read_list(_taken: object = None) -> None:
-            limit = FIRST_LINES if self.is_lead else None
-            run_read(self.context, self, incidents.incident_list, limit=limit, on_done=first)
+        limit = FIRST_LINES if self.is_lead else None
+        run_read(self.context, self, incidents.incident_list, limit=limit, on_done=first)
 
-        def taken(done: staff_reports.TakenIn) -> None:
-            if done.summary():
-                status = getattr(self.window(), "statusBar", None)
-                if callable(status):
-                    status().showMessage(done.summary(), 15_000)
-            read_list()
-
-        def not_taken(error: BaseException) -> None:
-            self.title.setText(f"Reports from staff could not be taken in: {message_for(error, None)}")
-            read_list()
-
-        if keys is None:
-            read_list()
-            return
-        run_op(self.context, self, staff_reports.take_in, keys, self.context.register.folder, on_done=taken,
-               on_error=not_taken)  # fmt: skip
+    def _took_in(self, done: staff_reports.TakenIn) -> None:
+        """Say what a pass over the staff reports did; reports marked high or immediate danger flash the window and
+        stay flagged above the caseload until opened."""
+        if done.urgent:
+            self.urgent_unread.update(done.urgent)
+            QApplication.alert(self.window())  # the taskbar entry flashes where the window is behind others
+        status = getattr(self.window(), "statusBar", None)
+        if done.summary() and callable(status):
+            status().showMessage(done.summary(), 30_000 if done.urgent else 15_000)
 
     def chosen_id(self) -> int | None:
         """The number of the incident chosen in the list."""
@@ -271,11 +278,11 @@ class IncidentsScreen(QWidget):
     def _apply_view(self, select_id: int | None, *, reopen: bool = False) -> None:
         """Show the lines the chosen view and the words typed keep, the chosen incident still chosen where it is
         among them — and still open on the right where it is not (it was just closed, say)."""
-        self.lines = caseload.shown(self.all_lines, self.view_combo.currentText(), self.search_edit.text(),
-                                    self.around.since, self.context.actor.username)  # fmt: skip
+        lines = caseload.shown(self.all_lines, self.view_combo.currentText(), self.search_edit.text(),
+                               self.around.since, self.context.actor.username)  # fmt: skip
         self.list.blockSignals(True)
-        self.list.set_records(self.lines, LEAD_LINE)
-        if self.lines and not self.list.choose_key(select_id) and select_id is None:
+        self.list.set_records(lines, LEAD_LINE)
+        if lines and not self.list.choose_key(select_id) and select_id is None:
             self.list.choose_row(0)
         self.list.blockSignals(False)
         chosen = self.chosen_id() or (select_id if any(line.id == select_id for line in self.all_lines) else None)
@@ -401,15 +408,9 @@ class IncidentsScreen(QWidget):
             return
 
         def taken(done: staff_reports.TakenIn) -> None:
-            if not done.received:
-                return
-            status = getattr(self.window(), "statusBar", None)
-            if done.urgent:
-                self.urgent_unread.update(done.urgent)
-                QApplication.alert(self.window())  # the taskbar entry flashes where the window is behind others
-            if callable(status):
-                status().showMessage(done.summary(), 30_000)
-            self.reload(self.chosen_id())
+            self._took_in(done)
+            if done.received:  # the list again (not a second pass over the reports, as reload would make)
+                self._read_list(self.chosen_id())
 
         run_op(self.context, self, staff_reports.take_in, keys, self.context.register.folder, on_done=taken,
                on_error=lambda _error: None)  # fmt: skip

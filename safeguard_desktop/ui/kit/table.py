@@ -56,11 +56,9 @@ class RowsModel(QAbstractTableModel):
         super().__init__(parent)
         self._headers = list(headers)
         self._numbers = frozenset(numbers)  # columns of figures: right-aligned
-        self._records: Sequence[Any] = []  # rows, or records a shape turns into rows
-        self._shape: Shape | None = None
+        self._records: Sequence[Any] = []  # what the rows show, each turned into its cells by the shape
+        self._shape = Shape(cells=lambda row: row)
         self._made: dict[int, Row] = {}
-        self._keys: list[Hashable] = []
-        self._foregrounds: list[str] = []
         self._brushes: dict[str, QBrush] = {}
 
     def set_rows(
@@ -71,14 +69,14 @@ class RowsModel(QAbstractTableModel):
         headers: Sequence[str] | None = None,
         foregrounds: Sequence[str] | None = None,
     ) -> None:
-        """Replace every row in one reset (``keys[i]`` is what row i stands for; ``foregrounds[i]`` its colour)."""
-        self.beginResetModel()
-        if headers is not None:
-            self._headers = list(headers)
-        self._records, self._shape, self._made = list(rows), None, {}
-        self._keys = list(keys) if keys is not None else list(range(len(self._records)))
-        self._foregrounds = list(foregrounds) if foregrounds is not None else []
-        self.endResetModel()
+        """Replace every row in one reset (``keys[i]`` is what row i stands for, its number by default;
+        ``foregrounds[i]`` its colour). The same as set_records: the records are the row numbers, read from these
+        lists."""
+        shown, keyed, coloured = list(rows), list(keys) if keys is not None else None, list(foregrounds or ())
+        self.set_records(range(len(shown)), Shape(cells=shown.__getitem__,
+                                                  key=keyed.__getitem__ if keyed is not None else None,
+                                                  foreground=coloured.__getitem__ if coloured else None),
+                         headers=headers)  # fmt: skip
 
     def set_records(self, records: Sequence[Any], shape: Shape, *, headers: Sequence[str] | None = None) -> None:
         """Replace every row with ``records``, each shown through ``shape`` when it comes on screen (one reset)."""
@@ -86,12 +84,9 @@ class RowsModel(QAbstractTableModel):
         if headers is not None:
             self._headers = list(headers)
         self._records, self._shape, self._made = records, shape, {}
-        self._keys, self._foregrounds = [], []
         self.endResetModel()
 
     def _row(self, row: int) -> Row:
-        if self._shape is None:
-            return self._records[row]  # type: ignore[no-any-return]
         made = self._made.get(row)
         if made is None:
             if len(self._made) >= KEPT_ROWS:
@@ -103,17 +98,10 @@ class RowsModel(QAbstractTableModel):
         """What row ``row`` stands for, or None outside the rows."""
         if not 0 <= row < len(self._records):
             return None
-        if self._shape is None:
-            return self._keys[row]
         return self._shape.key(self._records[row]) if self._shape.key is not None else row
 
     def row_of(self, key: Hashable) -> int:
         """The row standing for ``key``, or -1 (searched from the top, where the newest and the chosen usually are)."""
-        if self._shape is None:
-            try:
-                return self._keys.index(key)
-            except ValueError:
-                return -1
         if self._shape.key is None:  # each row stands for its own number
             return key if isinstance(key, int) and 0 <= key < len(self._records) else -1
         key_of = self._shape.key
@@ -129,9 +117,7 @@ class RowsModel(QAbstractTableModel):
         return self._headers[column]
 
     def _foreground(self, row: int) -> str:
-        if self._shape is not None:
-            return self._shape.foreground(self._records[row]) if self._shape.foreground is not None else ""
-        return self._foregrounds[row] if self._foregrounds else ""
+        return self._shape.foreground(self._records[row]) if self._shape.foreground is not None else ""
 
     def _brush(self, colour: str) -> QBrush:
         brush = self._brushes.get(colour)
