@@ -388,6 +388,12 @@ def pupil_links(session: Session, actor: Actor, *, held_too: bool = True) -> lis
     return links
 
 
+def incidents_of(session: Session, actor: Actor, pupil_id: int) -> list[IncidentView]:
+    """Every incident a pupil is linked to, oldest first, read whole (each read audited as read_incident does)."""
+    numbers = sorted({number for number, linked in pupil_links(session, actor) if linked == pupil_id})
+    return [read_incident(session, actor, number) for number in numbers]
+
+
 def seal_facts_written_before(session: Session, actor: Actor) -> int:
     """At a lead's sign-in: seal the facts of incidents and entries kept in columns before they were sealed (a
     register from before, or made protected since). Returns how many rows."""

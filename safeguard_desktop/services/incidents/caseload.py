@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.domain.dates import format_uk_datetime
 from safeguard_desktop.domain.incidents import Status, Urgency
 from safeguard_desktop.services.actors import Actor, Operation
-from safeguard_desktop.services.incidents import IncidentLine
+from safeguard_desktop.services.incidents import IncidentLine, incident_lines
+from safeguard_desktop.services.records import transfers
 from safeguard_desktop.store.models import AuditEntry
 
 #: Without an earlier sign-in to go by (a register without accounts), "new" is the last week.
@@ -57,8 +58,6 @@ class Around:
 
 def around(session: Session, actor: Actor) -> Around:
     """The previous sign-in and the file transfers awaiting their receipt."""
-    from safeguard_desktop.services.records import transfers
-
     waiting = transfers.transfers(session, actor, awaiting_only=True)
     today = datetime.now().date()
     return Around(since_last_sign_in(session, actor), len(waiting), sum(1 for t in waiting if t.due_on < today))
@@ -101,8 +100,6 @@ class Caseload:
 
 def at_sign_in(session: Session, actor: Actor) -> Caseload:
     """The caseload as a lead signs in (every line read: off the GUI thread, after the register's first rows)."""
-    from safeguard_desktop.services.incidents import incident_lines
-
     return summarise(incident_lines(session, actor), around(session, actor), actor.username)
 
 

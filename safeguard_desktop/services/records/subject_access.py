@@ -35,10 +35,8 @@ def subject_access(session: Session, actor: Actor, pupil_id: int) -> dict[str, A
     if pupil is None:
         raise NotFound(f"No pupil with id {pupil_id}.")
     detail = grid.pupil_detail(session, actor, pupil_id)
-    incident_ids = sorted({number for number, linked in incidents.pupil_links(session, actor) if linked == pupil_id})
     incident_records = []
-    for number in incident_ids:
-        view = incidents.read_incident(session, actor, number)
+    for view in incidents.incidents_of(session, actor, pupil_id):
         incident_records.append(
             {
                 "review_before_disclosing": True,

@@ -93,10 +93,8 @@ def child_protection_record(session: Session, actor: Actor, pupil_id: int) -> di
     if pupil is None:
         raise NotFound(f"No pupil with id {pupil_id}.")
     detail = grid.pupil_detail(session, actor, pupil_id)
-    numbers = sorted({number for number, linked in incidents.pupil_links(session, actor) if linked == pupil_id})
     files = []
-    for number in numbers:
-        view = incidents.read_incident(session, actor, number)
+    for view in incidents.incidents_of(session, actor, pupil_id):
         files.append({
             "number": view.id, "category": view.category.value, "four_cs": view.four_cs.value,
             "urgency": view.urgency.value, "status": view.status.value,
