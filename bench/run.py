@@ -19,6 +19,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -577,22 +578,23 @@ def bench_screens() -> None:
     app = QApplication.instance() or QApplication([])
     watch = StallWatch()
 
-    def settled(window: MainWindow) -> None:
+    def opened(folder: Path) -> tuple[Any, MainWindow]:
+        """The lead's window at 1366x768, settled as the app settles it, its register wholly shown."""
         import gc
 
+        reg, lead = sign_in(folder, "dsl", "oakfield demo lead")
+        window = MainWindow(AppContext(reg, lead))
+        window.resize(1366, 768)
+        window.show()
         gc.collect()  # the windows of the sizes before are closed and gone
         pauses.settle()  # as the app does once its window is built
         screen = window.register_screen
         watch.run(screen.load_now, lambda: screen.model.rowCount() > 0 and "reading" not in screen.count_label.text(),
                   timeout=120)  # fmt: skip
+        return reg, window
 
     for count in (1_000, 10_000, 50_000):
-        folder = _trust_register(2_000, count)
-        reg, lead = sign_in(folder, "dsl", "oakfield demo lead")
-        window = MainWindow(AppContext(reg, lead))
-        window.resize(1366, 768)
-        window.show()
-        settled(window)
+        reg, window = opened(_trust_register(2_000, count))
         screen = window.incidents_screen
         assert screen is not None
         first = watch.run(lambda: window.tabs.setCurrentWidget(screen),  # noqa: B023
@@ -615,11 +617,7 @@ def bench_screens() -> None:
     for pupils in (2_000, 10_000, 50_000):
         folder = _trust_register(pupils, 0)
         _event_for_all(folder)
-        reg, lead = sign_in(folder, "dsl", "oakfield demo lead")
-        window = MainWindow(AppContext(reg, lead))
-        window.resize(1366, 768)
-        window.show()
-        settled(window)
+        reg, window = opened(folder)
         events_screen = window.events_screen
         first = watch.run(lambda: window.tabs.setCurrentWidget(events_screen),  # noqa: B023
                           lambda: events_screen.roster_table.row_count() > 0)  # noqa: B023  # fmt: skip

@@ -115,6 +115,8 @@ class Anonymiser:
     def __post_init__(self) -> None:
         self._parts: set[str] = set().union(*(p.parts() for p in self.people)) if self.people else set()
         self._pairs: set[tuple[str, str]] = set().union(*(p.initials() for p in self.people)) if self.people else set()
+        # The parts a handle is searched for, apostrophes and hyphens away (o'brien in @obrien15): once, not per text.
+        self._squashed = {part.replace("'", "").replace("-", "") for part in self._parts if len(part) >= 3}
         # The title in any case, the name after it capitalised: "Mrs Jenkins", "mr Moore", not "Mrs and".
         self._titled = re.compile(rf"(?<![\w])(?i:{_TITLES})\.?\s+[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*)?")
         known = sorted({n.strip() for n in self.numbers if n and n.strip()}, key=len, reverse=True)
@@ -142,10 +144,9 @@ class Anonymiser:
                 end += 1
             spans.append((start, end, replacement, kind))
 
-        squashed_parts = {part.replace("'", "").replace("-", "") for part in self._parts if len(part) >= 3}
         for match in _HANDLE.finditer(folded):
             squashed = re.sub(r"[^a-z]", "", match.group(0))
-            if any(part in squashed for part in squashed_parts):
+            if any(part in squashed for part in self._squashed):
                 add(match, HANDLE, "handles", where)
         for match in _UPN.finditer(folded):
             add(match, NUMBER, "UPNs", where)

@@ -27,7 +27,7 @@ _DEFANG = (
     (re.compile(r"[\[\(\{<]\s*(?:\.|dot|punkt|point)\s*[\]\)\}>]", re.IGNORECASE), "."),
     (re.compile(r"[\[\(\{<]\s*(:|://|/)\s*[\]\)\}>]"), r"\1"),
     (re.compile(r"\bh(?:xx|\*\*|tt|XX)p(s?)\b", re.IGNORECASE), r"http\1"),
-    (re.compile(r"(?<=\w)\s+(?:dot|\(dot\)|\[dot\])\s+(?=\w)", re.IGNORECASE), " dot "),  # one spelling
+    (re.compile(r"(?<=\w)\s+dot\s+(?=\w)", re.IGNORECASE), " dot "),  # one spelling ((dot), [dot]: above)
     (re.compile(rf"(?<=\w) dot (?=(?:{_SPELT_TLDS})\b)", re.IGNORECASE), "."),
     (re.compile(rf"(?<=\w) dot (?=[\w-]+\.(?:{_SPELT_TLDS})\b)", re.IGNORECASE), "."),
     (re.compile(r"(?<=\w) dot (?=[\w-]+ (?:slash|forward slash) )", re.IGNORECASE), "."),

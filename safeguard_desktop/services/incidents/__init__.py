@@ -319,19 +319,24 @@ _UNREADABLE_FACTS = Facts(Category.OTHER.value, FourCs.CONDUCT.value, Urgency.ME
 def facts(incident: Incident, actor: Actor) -> Facts:
     """The incident's facts, opened with the actor's safeguarding key on a protected register."""
     if incident.meta:
-        data = sealing.reveal_facts(actor, incident.meta)
-        if data is None:
-            return _UNREADABLE_FACTS
-        try:
-            return Facts.from_plain(data)
-        except (KeyError, TypeError, ValueError):
-            return _UNREADABLE_FACTS
+        return _sealed_facts(actor, incident.meta)
     people = [{"kind": p.kind, "involvement": p.involvement, "pupil_id": p.pupil_id,
                "name": sealing.reveal(actor, p.name), "staff_role": sealing.reveal(actor, p.staff_role)}
               for p in incident.people]  # fmt: skip
     return Facts(incident.category, incident.four_cs, incident.urgency, incident.status, incident.occurred_at,
                  incident.follow_up_on, incident.reported_by, incident.reported_by_user, people,
                  incident.owner)  # fmt: skip
+
+
+def _sealed_facts(actor: Actor, meta: str) -> Facts:
+    """The facts sealed as one value; the placeholder when it does not open (damaged, another key's)."""
+    data = sealing.reveal_facts(actor, meta)
+    if data is None:
+        return _UNREADABLE_FACTS
+    try:
+        return Facts.from_plain(data)
+    except (KeyError, TypeError, ValueError):
+        return _UNREADABLE_FACTS
 
 
 def _keep_facts(session: Session, incident: Incident, facts: Facts) -> None:
@@ -583,14 +588,9 @@ def _line(number: int, at: datetime, meta: str | None, columns: tuple[str, str, 
           actor: Actor) -> IncidentLine:  # fmt: skip
     category, status, urgency, follow_up_on, owner = columns
     if meta:  # a protected register: the facts are one sealed value, the only one opened per line
-        data = sealing.reveal_facts(actor, meta) or {}  # {}: damaged or sealed to another key
-        try:
-            category, status, urgency = str(data["category"]), str(data["status"]), str(data["urgency"])
-            follow_up_on = date.fromisoformat(data["follow_up_on"]) if data.get("follow_up_on") else None
-            owner = data.get("owner")
-        except (KeyError, TypeError, ValueError):
-            known = _UNREADABLE_FACTS
-            category, status, urgency, follow_up_on, owner = known.category, known.status, known.urgency, None, None
+        known = _sealed_facts(actor, meta)
+        category, status, urgency, follow_up_on, owner = (known.category, known.status, known.urgency,
+                                                          known.follow_up_on, known.owner)  # fmt: skip
     return IncidentLine(number, at, Category(category), Status(status), Urgency(urgency), follow_up_on, owner or "")
 
 

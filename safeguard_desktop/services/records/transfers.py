@@ -151,10 +151,11 @@ def send_file(session: Session, actor: Actor, pupil_id: int, to_school: str, sta
                             sent_by=actor.name)  # fmt: skip
     session.add(transfer)
     session.flush()
+    ours = get_school(session)
     record["sent"] = {"to_school": school, "by": actor.name, "at": format_uk_datetime(now),
-                      "from_school": get_school(session).name, "transfer": transfer.id}  # fmt: skip
+                      "from_school": ours.name, "transfer": transfer.id}  # fmt: skip
     words = passphrase or make_passphrase()
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(render_transfer(letterhead(get_school(session)), record))))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(render_transfer(letterhead(ours), record))))
     writer.add_attachment("child-protection-file.json",
                           json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))  # fmt: skip
     writer.encrypt(user_password=words, owner_password=None, algorithm="AES-256")
