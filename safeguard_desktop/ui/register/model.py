@@ -97,6 +97,7 @@ class RegisterTableModel(QAbstractTableModel):
         self._purposes: list[str] = []
         self._rows: list[PupilRow] = []
         self._keys: list[str] = []
+        self._names: list[tuple[str, str, int]] = []
         self._order: list[int] = []  # every row index, in the current sort order
         self._visible: list[int] = []  # the rows that pass the filter, in that order
         self._filter = RegisterFilter()
@@ -114,6 +115,7 @@ class RegisterTableModel(QAbstractTableModel):
         self._purposes = [p.name for p in prepared.snapshot.purposes]
         self._rows = list(prepared.snapshot.rows)
         self._keys = prepared.keys
+        self._names = prepared.names
         self._order = prepared.order if prepared.sort == (self._sort[0], descending) else self._sorted_order()
         self._groups = (prepared.year_groups, prepared.reg_groups)
         self._last_filter = None
@@ -169,7 +171,7 @@ class RegisterTableModel(QAbstractTableModel):
         return list(result) if result is self._order else result
 
     def _sorted_order(self) -> list[int]:
-        return order_of(self._rows, self._sort[0], self._sort[1] == Qt.SortOrder.DescendingOrder)
+        return order_of(self._rows, self._sort[0], self._sort[1] == Qt.SortOrder.DescendingOrder, self._names)
 
     # --- Qt model API --------------------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
