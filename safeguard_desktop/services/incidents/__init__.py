@@ -630,11 +630,3 @@ def my_reports(session: Session, actor: Actor) -> list[OwnReport]:
             continue  # same display name, but not provably theirs
         reports.append(OwnReport(number, at, Status(status), summary))
     return reports
-
-
-def incident_list(session: Session, actor: Actor, *, limit: int | None = None) -> list[IncidentLine] | list[OwnReport]:
-    """What the incidents screen lists: every incident's line for leads (the newest ``limit`` when given), one's
-    own reports' statuses for staff."""
-    if actor.may(Operation.READ_INCIDENTS):
-        return incident_lines(session, actor, limit=limit)
-    return my_reports(session, actor)

@@ -93,7 +93,7 @@ class IncidentsScreen(QWidget):
         self.log_button = QPushButton("&Log an incident…")
         self.log_button.setEnabled(context.actor.may(Operation.LOG_INCIDENT))
         self.all_lines: list[IncidentLine] = []
-        self.around = caseload.Around()
+        self.counted: caseload.Caseload | None = None  # the whole list's caseload, counted where it was read
         #: Urgent reports from staff taken in while signed in and not yet opened.
         self.urgent_unread: set[int] = set()
         self.caseload_label = QLabel("")
@@ -194,10 +194,6 @@ class IncidentsScreen(QWidget):
             self.reload()
         super().showEvent(event)
 
-    def _around_read(self, around: caseload.Around) -> None:
-        self.around = around
-        self._show_caseload()
-
     def count_caseload(self) -> None:
         """Count the caseload for the tab's badge before the screen is first shown (off the GUI thread)."""
         if self._loaded:
@@ -207,7 +203,9 @@ class IncidentsScreen(QWidget):
 
     def _show_caseload(self) -> None:
         """The caseload line, after an alert about urgent reports not yet opened (it stays until they are)."""
-        counted = caseload.summarise(self.all_lines, self.around, self.context.actor.username)
+        counted = self.counted
+        if counted is None:  # only the newest lines so far: the counts follow with the rest
+            return
         line = counted.describe()
         if self.urgent_unread:
             numbers = ", ".join(str(n) for n in sorted(self.urgent_unread))
@@ -220,8 +218,6 @@ class IncidentsScreen(QWidget):
     def reload(self, select_id: int | None = None) -> None:
         """Take in what staff sent (leads), then read the list: every incident for leads, one's own for staff."""
         keys = self.context.register.keys if self.is_lead else None
-        if self.is_lead:  # the previous sign-in, the files awaiting their receipt
-            run_read(self.context, self, caseload.around, on_done=self._around_read)
         if keys is None:
             self._read_list(select_id)
             return
@@ -238,19 +234,21 @@ class IncidentsScreen(QWidget):
                on_error=not_taken)  # fmt: skip
 
     def _read_list(self, select_id: int | None) -> None:
-        """Read the list; for leads the newest :data:`FIRST_LINES` are shown first and the rest follow when read
-        (the list stays usable meanwhile)."""
+        """Read the list; for leads the newest :data:`FIRST_LINES` are shown first and the rest, with the caseload,
+        follow when read (the list stays usable meanwhile)."""
+        if not self.is_lead:
+            run_read(self.context, self, incidents.my_reports, on_done=lambda found: self._show_list(found, None))
+            return
 
-        def rest(found: list[Any]) -> None:
-            self._show_list(found, self.chosen_id(), reopen=False)
+        def rest(whole: caseload.Listed) -> None:
+            self._show_list(whole.lines, self.chosen_id(), reopen=False, counted=whole.caseload)
 
-        def first(found: list[Any]) -> None:
-            self._show_list(found, select_id)
-            if self.is_lead and len(found) >= FIRST_LINES:
-                run_read(self.context, self, incidents.incident_list, on_done=rest)
+        def first(newest: caseload.Listed) -> None:
+            self._show_list(newest.lines, select_id, counted=newest.caseload)
+            if newest.caseload is None:
+                run_read(self.context, self, caseload.listed, on_done=rest)
 
-        limit = FIRST_LINES if self.is_lead else None
-        run_read(self.context, self, incidents.incident_list, limit=limit, on_done=first)
+        run_read(self.context, self, caseload.listed, limit=FIRST_LINES, on_done=first)
 
     def _took_in(self, done: staff_reports.TakenIn) -> None:
         """Say what a pass over the staff reports did; reports marked high or immediate danger flash the window and
@@ -267,9 +265,12 @@ class IncidentsScreen(QWidget):
         key = self.list.current_key()
         return key if isinstance(key, int) else None
 
-    def _show_list(self, found: list[Any], select_id: int | None, *, reopen: bool = True) -> None:
+    def _show_list(self, found: list[Any], select_id: int | None, *, reopen: bool = True,
+                   counted: caseload.Caseload | None = None) -> None:  # fmt: skip
         if self.is_lead:
             self.all_lines = found
+            if counted is not None:
+                self.counted = counted
             self._show_caseload()
             self._apply_view(select_id, reopen=reopen)
             return
@@ -279,7 +280,7 @@ class IncidentsScreen(QWidget):
         """Show the lines the chosen view and the words typed keep, the chosen incident still chosen where it is
         among them — and still open on the right where it is not (it was just closed, say)."""
         lines = caseload.shown(self.all_lines, self.view_combo.currentText(), self.search_edit.text(),
-                               self.around.since, self.context.actor.username)  # fmt: skip
+                               self.counted.since if self.counted else None, self.context.actor.username)  # fmt: skip
         self.list.blockSignals(True)
         self.list.set_records(lines, LEAD_LINE)
         if lines and not self.list.choose_key(select_id) and select_id is None:
