@@ -173,3 +173,23 @@ def key_opens(folder: Path, key: bytes) -> bool:
         return False
     finally:
         connection.close()
+
+
+def register_at(folder: Path, revision: str) -> Path:
+    """A register file in ``folder`` at an earlier schema ``revision`` (as a school's from an older version), for
+    tests of what this version does when it opens one. Returns the file."""
+    from alembic import command
+    from alembic.config import Config
+
+    from safeguard_desktop.store import migrate
+    from safeguard_desktop.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{folder / 'register.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(migrate.migrations_folder()))
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+        conn.commit()
+    engine.dispose()
+    return folder / "register.db"

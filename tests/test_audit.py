@@ -9,8 +9,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import select
 
 from safeguard_desktop.services.actors import Actor
@@ -18,7 +16,9 @@ from safeguard_desktop.services.database import Register, open_register
 from safeguard_desktop.services.errors import PermissionDenied
 from safeguard_desktop.services.records import audit
 from safeguard_desktop.store import migrate
-from safeguard_desktop.store.engine import make_engine, read_session, write_session
+from safeguard_desktop.store.engine import read_session, write_session
+
+from .conftest import register_at
 
 
 def fill(reg: Register, actor: Actor, n: int = 10) -> None:
@@ -137,14 +137,7 @@ def test_only_leads_verify(reg: Register, office: Actor) -> None:
 
 def test_entries_from_before_the_chain_are_sealed_when_migrating(tmp_path: Path, dsl: Actor) -> None:
     # GIVEN a register at the first schema, with audit entries written then
-    engine = make_engine(f"sqlite:///{tmp_path / 'register.db'}")
-    config = Config()
-    config.set_main_option("script_location", str(migrate.migrations_folder()))
-    with engine.connect() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0001_initial")
-        conn.commit()
-    engine.dispose()
+    register_at(tmp_path, "0001_initial")
     with sqlite3.connect(tmp_path / "register.db") as conn:
         for i in range(3):
             conn.execute(

@@ -109,16 +109,9 @@ def test_migrations_build_exactly_the_schema_the_models_describe(tmp_path: Path)
 
 def test_a_batch_migration_keeps_every_child_row(tmp_path: Path) -> None:
     """Recreating the pupil table must not cascade-delete decisions (measured trap: foreign keys must be off)."""
-    from alembic import command
+    from .conftest import register_at
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'register.db'}")
-    config = Config()
-    config.set_main_option("script_location", str(migrate.migrations_folder()))
-    with engine.connect() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0004_incidents")
-        conn.commit()
-    engine.dispose()
+    register_at(tmp_path, "0004_incidents")
     with sqlite3.connect(tmp_path / "register.db") as conn:
         conn.execute("INSERT INTO consent_purpose (id, code, name, description, wording_version, active, sort_order,"
                      " version) VALUES (1, 'web', 'Web', '', 1, 1, 0, 1)")  # fmt: skip
@@ -169,21 +162,11 @@ def test_a_register_from_before_loses_its_password_hashes_when_migrated(tmp_path
     """Hashes beside the key slots were a copy to guess passwords against offline; migration 0021 blanks them."""
     import sqlite3
 
-    from alembic import command
-    from alembic.config import Config
-
     from safeguard_desktop.services.database import open_register
-    from safeguard_desktop.store import migrate
-    from safeguard_desktop.store.engine import make_engine
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'register.db'}")
-    config = Config()
-    config.set_main_option("script_location", str(migrate.migrations_folder()))
-    with engine.connect() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0020_incident_owner")
-        conn.commit()
-    engine.dispose()
+    from .conftest import register_at
+
+    register_at(tmp_path, "0020_incident_owner")
     with sqlite3.connect(tmp_path / "register.db") as conn:
         conn.execute("INSERT INTO user_account (username, display_name, role, password_hash, active, created_at, "
                      "version) VALUES ('a.lead', 'Ann Lead', 'dsl', '$argon2id$v=19$m=19456,t=2,p=1$abc$def', 1, "
