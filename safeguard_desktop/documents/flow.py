@@ -4,8 +4,8 @@ are kept (a subject access record, a child-protection file). Text from data is d
 from __future__ import annotations
 
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.utils import simpleSplit
 
+from safeguard_desktop.documents import text as script
 from safeguard_desktop.documents.fonts import BOLD, REGULAR
 from safeguard_desktop.documents.layout import ACCENT, INK, MARGIN, MUTED, new_canvas
 
@@ -26,8 +26,9 @@ class Flow:
         """The footer, then a new page."""
         canvas = self.canvas
         canvas.setFillColorRGB(*MUTED)
-        canvas.setFont(REGULAR, 7.5)
-        canvas.drawRightString(self.width - MARGIN, MARGIN / 2, self.footer)
+        footer = script.fit(self.footer, REGULAR, 7.5, self.text_width, lines=1, floor=6)
+        script.draw(canvas, self.width - MARGIN, MARGIN / 2, " ".join(footer.lines), REGULAR, footer.size,
+                    align="right")  # fmt: skip
         canvas.setFillColorRGB(*INK)
         canvas.showPage()
         self.y = self.height - MARGIN
@@ -40,11 +41,10 @@ class Flow:
     def line(self, text: str, *, size: float = 9.5, font: str = REGULAR, colour: Colour = INK,
              indent: float = 0) -> None:  # fmt: skip
         """``text`` wrapped to the page, each line on the page it fits."""
-        for part in simpleSplit(text, font, size, self.text_width - indent) or [""]:
+        for part in script.split(text, font, size, self.text_width - indent):
             self.need(size * 1.4)
             self.canvas.setFillColorRGB(*colour)
-            self.canvas.setFont(font, size)
-            self.canvas.drawString(MARGIN + indent, self.y, part)
+            script.draw(self.canvas, MARGIN + indent, self.y, part, font, size)
             self.y -= size * 1.4
         self.canvas.setFillColorRGB(*INK)
 

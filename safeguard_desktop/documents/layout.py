@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from reportlab import rl_config
-from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
+from safeguard_desktop.documents import text as script
 from safeguard_desktop.documents.fonts import BOLD, REGULAR, register_fonts
 
 MARGIN = 56
@@ -48,6 +49,8 @@ class LetterEvent:
         "My child may be filmed and photographed by other parents at this event",
         "My child may appear in the school's own recording, shared with families on request",
     )
+    #: The filming policy (domain.events.FilmingPolicy value): the notice's pictogram and headline.
+    policy: str = "custom"
 
 
 @dataclass(frozen=True)
@@ -64,42 +67,70 @@ class LetterPupil:
 
 
 def paragraph(canvas: Canvas, text: str, x: float, y: float, width: float, size: float = 10.5,
-               font: str = REGULAR, leading: float = 1.4) -> float:  # fmt: skip
-    canvas.setFont(font, size)
-    for line in simpleSplit(text, font, size, width):
-        canvas.drawString(x, y, line)
+               font: str = REGULAR, leading: float = 1.4, align: str = "left") -> float:  # fmt: skip
+    """``text`` wrapped to ``width`` from the baseline ``y`` down; returns where the next paragraph starts."""
+    for line in script.split(text, font, size, width):
+        script.draw(canvas, x + (width / 2 if align == "centre" else 0), y, line, font, size, align=align)
         y -= size * leading
     return y - size * 0.5
 
 
+def logo(school: LetterSchool) -> ImageReader | None:
+    """The school's logo, or None when there is none or it cannot be read (a damaged logo never stops a document)."""
+    if not school.logo_png:
+        return None
+    try:
+        image = ImageReader(io.BytesIO(school.logo_png))
+        image.getSize()
+        return image
+    except Exception:
+        return None
+
+
 def letterhead(canvas: Canvas, school: LetterSchool, width: float, height: float) -> float:
+    """The school's logo, name and address across the top; returns the baseline below it."""
     top = height - MARGIN
     x = MARGIN
-    if school.logo_png:
-        try:
-            image = ImageReader(io.BytesIO(school.logo_png))
-            iw, ih = image.getSize()
-            h = 48
-            w = iw * h / ih
-            canvas.drawImage(image, MARGIN, top - h + 8, w, h, mask="auto")
-            x = MARGIN + w + 12
-        except Exception:  # a damaged logo must not stop 2,000 letters; the name still heads the page
-            x = MARGIN
+    image = logo(school)
+    if image is not None:
+        iw, ih = image.getSize()
+        h = 48
+        w = min(iw * h / ih, 140)
+        canvas.drawImage(image, MARGIN, top - h + 8, w, h, mask="auto", preserveAspectRatio=True, anchor="w")
+        x = MARGIN + w + 12
     canvas.setFillColorRGB(*ACCENT)
-    canvas.setFont(BOLD, 16)
-    canvas.drawString(x, top - 10, school.name)
+    name = script.fit(school.name, BOLD, 16, width - MARGIN - x, lines=2, floor=10, leading=1.1)
+    last_name_line = script.draw_fitted(canvas, x, top - 10, name, BOLD) + name.leading
     canvas.setFillColorRGB(*MUTED)
-    canvas.setFont(REGULAR, 8.5)
-    line_y = top - 24
+    line_y = last_name_line - 14
     for line in [part.strip() for part in school.address.splitlines() if part.strip()][:4]:
-        canvas.drawString(x, line_y, line)
-        line_y -= 11
+        fitted = script.fit(line, REGULAR, 8.5, width - MARGIN - x, lines=1, floor=6.5)
+        for part in fitted.lines:
+            script.draw(canvas, x, line_y, part, REGULAR, fitted.size)
+            line_y -= 11
     canvas.setStrokeColorRGB(*ACCENT)
     canvas.setLineWidth(1.2)
     rule = min(line_y, top - 48) - 4
     canvas.line(MARGIN, rule, width - MARGIN, rule)
     canvas.setFillColorRGB(*INK)
-    return rule - 24
+    return rule - 20
+
+
+def sign_off(canvas: Canvas, school: LetterSchool, x: float, y: float, width: float = 595.28 - 2 * MARGIN) -> float:
+    """The letter's close: the headteacher's name and role, each said once; returns the baseline below."""
+    script.draw(canvas, x, y - 4, "Yours sincerely,", REGULAR, 10.5)
+    name = school.headteacher.strip()
+    role = f"Headteacher, {school.name}" if school.name else "Headteacher"
+    if name:
+        script.draw_fitted(canvas, x, y - 30, script.fit(name, BOLD, 10.5, width, lines=1), BOLD)
+        return script.draw_fitted(canvas, x, y - 42, script.fit(role, REGULAR, 9, width, lines=1, floor=7), REGULAR)
+    return script.draw_fitted(canvas, x, y - 30, script.fit(role, BOLD, 10.5, width, lines=1), BOLD)
+
+
+def the_event(name: str) -> str:
+    """The event's name as it reads inside a sentence: "the Year 5 Winter Concert", "our Nativity" stays."""
+    first = name.strip().split(" ", 1)[0].lower()
+    return name if first in {"the", "a", "an", "our", "my"} else f"the {name}"
 
 
 def new_canvas(title: str, author: str, pagesize: tuple[float, float]) -> tuple[Canvas, io.BytesIO]:

@@ -6,15 +6,15 @@ with drawString, which never interprets markup.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from safeguard_desktop.documents import text as script
 from safeguard_desktop.documents.fonts import BOLD, REGULAR
 from safeguard_desktop.documents.layout import (
     ACCENT,
@@ -27,6 +27,7 @@ from safeguard_desktop.documents.layout import (
     letterhead,
     new_canvas,
     paragraph,
+    sign_off,
 )
 from safeguard_desktop.documents.qr import QrPath, draw_qr, qr_paths
 from safeguard_desktop.documents.wording import (
@@ -42,14 +43,13 @@ __all__ = ["DoesNotFit", "LetterEvent", "LetterPupil", "LetterSchool", "render_l
 
 
 def _tick_row(canvas: Canvas, y: float, text: str, width: float) -> float:
-    canvas.setFont(REGULAR, 9.5)
-    lines = simpleSplit(text, REGULAR, 9.5, width - 2 * MARGIN - 150)
+    lines = script.split(text, REGULAR, 9.5, width - 2 * MARGIN - 150)
     for i, line in enumerate(lines):
-        canvas.drawString(MARGIN, y - i * 12, line)
+        script.draw(canvas, MARGIN, y - i * 12, line, REGULAR, 9.5)
     box_x = width - MARGIN - 130
     for label, dx in (("Yes", 0), ("No", 70)):
         canvas.rect(box_x + dx, y - 3, 11, 11)
-        canvas.drawString(box_x + dx + 16, y, label)
+        script.draw(canvas, box_x + dx + 16, y, label, REGULAR, 9.5)
     return y - max(len(lines), 1) * 12 - 10
 
 
@@ -60,89 +60,103 @@ class _Layout:
     addressee_y: float
     paragraph_y: float
     slip_pupil_y: float
+    class_x: float  # where the class goes: beside the name, or on the line below a long one
+    class_y: float
+    name_width: float
+    body: float  # the letter's text size: 10.5 points, less (never below 9) when the wording is long
 
 
 SLIP_CUT = 292
+BODY_SIZES = (10.5, 10.0, 9.5, 9.0)
+SLIP_NAME_WIDTH = 258
+SLIP_NAME_FULL = A4[0] - 2 * MARGIN - 34
 PARAGRAPH_LINES = 5  # room kept for the paragraph that names the pupil
 
 
 def _shared_form(
-    canvas: Canvas, school: LetterSchool, event: LetterEvent, today: datetime, pupil_lines: int
+    canvas: Canvas,
+    school: LetterSchool,
+    event: LetterEvent,
+    today: datetime,
+    pupil_lines: int,
+    addressee_lines: int = 1,
+    body: float = 10.5,
+    name_lines: int = 1,
+    name_below: bool = False,
 ) -> _Layout:
     """Draw everything every letter in the batch shares once, as a form XObject reused on each page."""
     width, height = A4
     text_width = width - 2 * MARGIN
+    slip_heading = script.fit(f"Reply slip — {event.name}", BOLD, 12, width - 2 * MARGIN, lines=2, floor=9)
+    # The slip grows upwards for a long event name or the batch's longest name on the slip.
+    cut = (SLIP_CUT + (len(slip_heading.lines) - 1) * slip_heading.leading + (name_lines - 1) * 11
+           + (14 if name_below else 0))  # fmt: skip
     canvas.beginForm("letter")
     y = letterhead(canvas, school, width, height)
-    canvas.setFont(REGULAR, 10)
-    canvas.drawRightString(width - MARGIN, y + 6, today.strftime("%d/%m/%Y"))
+    script.draw(canvas, width - MARGIN, y + 6, today.strftime("%d/%m/%Y"), REGULAR, 10, align="right")
     addressee_y = y - 10
-    y -= 36
+    y -= 36 + (addressee_lines - 1) * 12.1
     canvas.setFillColorRGB(*ACCENT)
     when = f"{event.starts_at:%d/%m/%Y} at {event.starts_at:%H:%M}" + (f", {event.venue}" if event.venue else "")
-    y = paragraph(canvas, f"{event.name} — {when}", MARGIN, y, text_width, size=12.5, font=BOLD)
+    heading = script.fit(f"{event.name} — {when}", BOLD, 12.5, text_width, lines=2, floor=10, leading=1.3)
+    y = script.draw_fitted(canvas, MARGIN, y, heading, BOLD) - 4
     canvas.setFillColorRGB(*INK)
     for text in filled_paragraphs(event, "letter_intro", event_values(school, event)):
-        y = paragraph(canvas, text, MARGIN, y, text_width)
-    y = paragraph(canvas, "Filming and photography at this event", MARGIN, y, text_width, size=10.5, font=BOLD)
-    y = paragraph(canvas, event.wording, MARGIN, y, text_width)
+        y = paragraph(canvas, text, MARGIN, y, text_width, size=body)
+    y = paragraph(canvas, "Filming and photography at this event", MARGIN, y, text_width, size=body, font=BOLD)
+    y = paragraph(canvas, event.wording, MARGIN, y, text_width, size=body)
     if event.basis:
-        y = paragraph(canvas, event.basis, MARGIN, y, text_width, size=9)
+        y = paragraph(canvas, event.basis, MARGIN, y, text_width, size=min(9, body))
     paragraph_y = y
-    y -= pupil_lines * 10.5 * 1.4 + 6
-    if y - 47 < SLIP_CUT + 12:
-        over = int((SLIP_CUT + 12 - (y - 47)) // (10.5 * 1.4)) + 1
+    y -= pupil_lines * body * 1.4 + 6
+    if y - 42 < cut + 12:
+        over = int((cut + 12 - (y - 42)) // (body * 1.4)) + 1
         raise DoesNotFit(
             f"The consent letter is about {over} line(s) too long to fit above the reply slip: "
-            "shorten the opening, the policy wording or the paragraph naming the pupil."
+            "shorten the event's name, the opening, the policy wording or the paragraph naming the pupil."
         )
-    canvas.setFont(REGULAR, 10.5)
-    canvas.drawString(MARGIN, y - 4, "Yours sincerely,")
-    canvas.setFont(BOLD, 10.5)
-    canvas.drawString(MARGIN, y - 34, school.headteacher or "The Headteacher")
-    canvas.setFont(REGULAR, 9)
-    canvas.drawString(MARGIN, y - 47, "Headteacher")
+    sign_off(canvas, school, MARGIN, y)
 
     # The tear-off reply slip.
     canvas.setDash(4, 3)
     canvas.setStrokeColorRGB(*MUTED)
-    canvas.line(MARGIN - 20, SLIP_CUT, width - MARGIN + 20, SLIP_CUT)
+    canvas.line(MARGIN - 20, cut, width - MARGIN + 20, cut)
     canvas.setDash()
     canvas.setFillColorRGB(*MUTED)
-    canvas.setFont(REGULAR, 8)
-    canvas.drawString(MARGIN - 20, SLIP_CUT + 4, "\u2702  cut here and return the slip to the school office")
+    script.draw(canvas, MARGIN - 20, cut + 4, "\u2702  cut here and return the slip to the school office", REGULAR, 8)
     canvas.setFillColorRGB(*INK)
-    y = SLIP_CUT - 26
-    canvas.setFont(BOLD, 12)
-    canvas.drawString(MARGIN, y, f"Reply slip — {event.name}")
-    y -= 22
+    y = script.draw_fitted(canvas, MARGIN, cut - 26, slip_heading, BOLD) + slip_heading.leading - 22
     slip_pupil_y = y
-    canvas.setFont(REGULAR, 10)
-    canvas.drawString(MARGIN, y, "Pupil:")
-    canvas.drawString(MARGIN + 300, y, "Class:")
-    y -= 26
+    script.draw(canvas, MARGIN, y, "Pupil:", REGULAR, 10)
+    if name_below:
+        class_y = y - name_lines * 11 - 3
+        script.draw(canvas, MARGIN, class_y, "Class:", REGULAR, 10)
+        class_x, name_width = MARGIN + 36, SLIP_NAME_FULL
+        y = class_y - 30
+    else:
+        script.draw(canvas, MARGIN + 300, y, "Class:", REGULAR, 10)
+        class_x, class_y, name_width = MARGIN + 336, y, SLIP_NAME_WIDTH
+        y -= 30 + (name_lines - 1) * 11
     for question in event.questions[:3]:  # the slip has room for three
         y = _tick_row(canvas, y, question, width)
     y -= 8
-    canvas.setFont(REGULAR, 9.5)
-    canvas.drawString(MARGIN, y, "Signed: ______________________________   Name: ______________________________")
+    script.draw(canvas, MARGIN, y, "Signed: ___________________________   Name: ___________________________",
+                REGULAR, 9.5)  # fmt: skip
     y -= 22
-    canvas.drawString(MARGIN, y, "Relationship to the pupil: _____________________   Date: ____ / ____ / ________")
-    canvas.setFont(REGULAR, 7.5)
+    script.draw(canvas, MARGIN, y, "Relationship to the pupil: __________________   Date: ____ / ____ / ________",
+                REGULAR, 9.5)  # fmt: skip
     canvas.setFillColorRGB(*MUTED)
-    canvas.drawString(MARGIN, MARGIN - 6, "The office scans or types this reference to record your answer.")
+    script.draw(canvas, MARGIN, MARGIN - 6, "The office scans or types this reference to record your answer.",
+                REGULAR, 7.5)  # fmt: skip
     canvas.setFillColorRGB(*INK)
     canvas.endForm()
-    return _Layout(addressee_y, paragraph_y, slip_pupil_y)
+    return _Layout(addressee_y, paragraph_y, slip_pupil_y, class_x, class_y, name_width, body)
 
 
 def _fitted(canvas: Canvas, text: str, x: float, y: float, font: str, size: float, max_width: float) -> None:
-    """Draw ``text`` on one line, smaller if it would run past ``max_width`` (long names stay whole)."""
-    width = stringWidth(text, font, size)
-    if width > max_width:
-        size = max(5.5, size * max_width / width)
-    canvas.setFont(font, size)
-    canvas.drawString(x, y, text)
+    """Draw ``text`` from the baseline ``y`` down, wrapped onto a second line before it shrinks, and never
+    smaller than the readable floor for names (long names stay whole)."""
+    script.draw_fitted(canvas, x, y, script.fit(text, font, size, max_width, lines=2, leading=1.1), font)
 
 
 class _Wrapper:
@@ -154,7 +168,7 @@ class _Wrapper:
 
     def __init__(self, font: str, size: float, width: float) -> None:
         self.font, self.size, self.width = font, size, width
-        self.space = stringWidth(" ", font, size)
+        self.space = script.width(" ", font, size)
         self.widths: dict[str, float] = {}
 
     def __call__(self, text: str) -> list[str]:
@@ -164,9 +178,9 @@ class _Wrapper:
         for word in text.split():
             w = self.widths.get(word)
             if w is None:
-                w = self.widths[word] = stringWidth(word, self.font, self.size)
+                w = self.widths[word] = script.width(word, self.font, self.size)
             if w > self.width:
-                return list(simpleSplit(text, self.font, self.size, self.width))
+                return script.split(text, self.font, self.size, self.width)
             if current and used + self.space + w > self.width:
                 lines.append(" ".join(current))
                 current, used = [word], w
@@ -178,13 +192,28 @@ class _Wrapper:
         return lines
 
 
-def _pupil_lines(school: LetterSchool, event: LetterEvent, pupils: Sequence[LetterPupil]) -> list[list[str]]:
+def _pupil_lines(school: LetterSchool, event: LetterEvent, pupils: Sequence[LetterPupil],
+                 body: float = 10.5) -> list[list[str]]:  # fmt: skip
     """The paragraph naming each pupil, from the school's template, wrapped to the page."""
     template = template_text(event, "letter_pupil")
     base = event_values(school, event)
     reply_by = (event.starts_at - timedelta(days=7)).strftime("%d/%m/%Y")
-    wrap = _Wrapper(REGULAR, 10.5, A4[0] - 2 * MARGIN)
+    wrap = _Wrapper(REGULAR, body, A4[0] - 2 * MARGIN)
     return [wrap(" ".join(paragraphs(fill(template, pupil_values(base, pupil, reply_by))))) for pupil in pupils]
+
+
+def _lines(text: str, size: float, width: float) -> int:
+    """How many lines ``text`` takes in bold at ``size`` (1 when it fits: the cheap check first)."""
+    if script.width(text, BOLD, size) <= width:
+        return 1
+    return len(script.fit(text, BOLD, size, width, lines=2, leading=1.1).lines)
+
+
+def _addressee(pupil: LetterPupil) -> str:
+    name, group = script.isolate(pupil.name), script.isolate(pupil.reg_group)
+    if pupil.addressee:
+        return f"To {script.isolate(pupil.addressee)}, for {name} ({group})"
+    return f"To the parent or carer of {name} ({group})"
 
 
 def _letter(
@@ -193,20 +222,16 @@ def _letter(
     """One page: the shared form, then what names this pupil."""
     width, _height = A4
     canvas.doForm("letter")
-    addressee = (f"To {pupil.addressee}, for {pupil.name} ({pupil.reg_group})" if pupil.addressee
-                 else f"To the parent or carer of {pupil.name} ({pupil.reg_group})")  # fmt: skip
-    _fitted(canvas, addressee, MARGIN, layout.addressee_y, BOLD, 11, width - 2 * MARGIN)
-    canvas.setFont(REGULAR, 10.5)
+    _fitted(canvas, _addressee(pupil), MARGIN, layout.addressee_y, BOLD, 11, width - 2 * MARGIN)
     y = layout.paragraph_y
     for line in lines:
-        canvas.drawString(MARGIN, y, line)
-        y -= 10.5 * 1.4
-    _fitted(canvas, pupil.name, MARGIN + 34, layout.slip_pupil_y, BOLD, 10, 258)
-    _fitted(canvas, pupil.reg_group, MARGIN + 336, layout.slip_pupil_y, BOLD, 10, width - 2 * MARGIN - 336)
+        script.draw(canvas, MARGIN, y, line, REGULAR, layout.body)
+        y -= layout.body * 1.4
+    _fitted(canvas, pupil.name, MARGIN + 34, layout.slip_pupil_y, BOLD, 10, layout.name_width)
+    _fitted(canvas, pupil.reg_group, layout.class_x, layout.class_y, BOLD, 10, width - MARGIN - layout.class_x)
     qr_size = 70
     draw_qr(canvas, qr, width - MARGIN - qr_size, MARGIN - 6, qr_size)
-    canvas.setFont(BOLD, 11)
-    canvas.drawString(MARGIN, MARGIN + 6, f"Ref {pupil.reference}")
+    script.draw(canvas, MARGIN, MARGIN + 6, f"Ref {pupil.reference}", BOLD, 11)
 
 
 def render_letters(
@@ -221,9 +246,24 @@ def render_letters(
     canvas, buffer = new_canvas(f"Consent letters — {event.name}", school.name, A4)
     codes = qr_paths([p.reference for p in pupils])  # a worker starts encoding while the pages are prepared
     try:
-        wrapped = _pupil_lines(school, event, pupils)
-        reserved = max((len(lines) for lines in wrapped), default=PARAGRAPH_LINES)
-        layout = _shared_form(canvas, school, event, today or datetime.now(), reserved)
+        # Room for the longest addressee line and slip name of the batch (the shared form is drawn once).
+        wide = max((_lines(_addressee(p), 11, A4[0] - 2 * MARGIN) for p in pupils), default=1)
+        named = max((_lines(p.name, 10, SLIP_NAME_WIDTH) for p in pupils), default=1)
+        below = named > 2  # a name too long for beside the class takes the whole line, the class below it
+        if below:
+            named = max(_lines(p.name, 10, SLIP_NAME_FULL) for p in pupils)
+        for body in BODY_SIZES:  # long wording prints a little smaller before it is refused
+            wrapped = _pupil_lines(school, event, pupils, body)
+            reserved = max((len(lines) for lines in wrapped), default=PARAGRAPH_LINES)
+            try:
+                _shared_form(
+                    Canvas(io.BytesIO()), school, event, today or datetime.now(), reserved, wide, body, named, below
+                )
+                break
+            except DoesNotFit:
+                if body == BODY_SIZES[-1]:
+                    raise
+        layout = _shared_form(canvas, school, event, today or datetime.now(), reserved, wide, body, named, below)
         for number, (pupil, qr, lines) in enumerate(zip(pupils, codes, wrapped, strict=True), start=1):
             _letter(canvas, layout, event, pupil, qr, lines)
             canvas.showPage()

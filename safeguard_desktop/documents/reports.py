@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
+from safeguard_desktop.documents import text as script
 from safeguard_desktop.documents.flow import Flow
 from safeguard_desktop.documents.fonts import BOLD, REGULAR
 from safeguard_desktop.documents.layout import ACCENT, INK, MARGIN, MUTED, LetterSchool, new_canvas
@@ -64,12 +64,10 @@ def _draw_chart(canvas: Canvas, chart: ChartInput, x: float, y: float, width: fl
 
 
 def _clipped(text: str, font: str, size: float, width: float) -> str:
-    """``text`` cut with an ellipsis to fit ``width``."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    if stringWidth(text, font, size) <= width:
+    """``text`` (a category, status or date: the app's own words) cut with an ellipsis to fit ``width``."""
+    if script.width(text, font, size) <= width:
         return text
-    while text and stringWidth(text + "…", font, size) > width:
+    while text and script.width(text + "…", font, size) > width:
         text = text[:-1]
     return text + "…"
 
@@ -94,12 +92,13 @@ def render_incident_log(
 
     def header(title: str) -> float:
         canvas.setFillColorRGB(*ACCENT)
-        canvas.setFont(BOLD, 14)
-        canvas.drawString(MARGIN, height - MARGIN, title)
+        script.draw(canvas, MARGIN, height - MARGIN, title, BOLD, 14)
         canvas.setFillColorRGB(*MUTED)
-        canvas.setFont(REGULAR, 8)
-        marking = f"{school.name} · CONFIDENTIAL — safeguarding leads only"
-        canvas.drawRightString(width - MARGIN, MARGIN / 2, marking)  # a footer, never under the title
+        marking = script.fit(f"{school.name} · CONFIDENTIAL — safeguarding leads only", REGULAR, 8,
+                             width - 2 * MARGIN, lines=1, floor=6)  # fmt: skip
+        script.draw(
+            canvas, width - MARGIN, MARGIN / 2, " ".join(marking.lines), REGULAR, marking.size, align="right"
+        )  # a footer, never under the title
         canvas.setFillColorRGB(*INK)
         return float(height - MARGIN - 24)
 
@@ -109,46 +108,43 @@ def render_incident_log(
     for _title, column_width in LOG_COLUMNS:
         x_positions.append(x)
         x += column_width
-    canvas.setFont(BOLD, 9)
     for (title, _w), x in zip(LOG_COLUMNS, x_positions, strict=True):
-        canvas.drawString(x, y, title)
+        script.draw(canvas, x, y, title, BOLD, 9)
     y -= 14
     for row in rows:
-        summary_lines = simpleSplit(row[5], REGULAR, 8.5, LOG_COLUMNS[5][1])[:4]
+        summary_lines = script.split(row[5], REGULAR, 8.5, LOG_COLUMNS[5][1])  # the whole summary, however long
         needed = 12 * max(1, len(summary_lines)) + 4
         if y - needed < MARGIN:
             canvas.showPage()
             y = header("Online-safety incident log (continued)")
-        canvas.setFont(REGULAR, 8.5)
         for value, x, (_title, column_width) in zip(row[:5], x_positions[:5], LOG_COLUMNS[:5], strict=True):
-            canvas.drawString(x, y, _clipped(value, REGULAR, 8.5, column_width - 6))  # never over the next column
+            script.draw(canvas, x, y, _clipped(value, REGULAR, 8.5, column_width - 6), REGULAR, 8.5)
         for i, line in enumerate(summary_lines):
-            canvas.drawString(x_positions[5], y - 12 * i, line)
+            if y - 12 * i < MARGIN:  # a summary longer than a page goes on over the next
+                canvas.showPage()
+                y = header("Online-safety incident log (continued)") + 12 * i
+            script.draw(canvas, x_positions[5], y - 12 * i, line, REGULAR, 8.5)
         y -= needed
     if not rows:
-        canvas.setFont(REGULAR, 10)
-        canvas.drawString(MARGIN, y, "No incidents recorded.")
+        script.draw(canvas, MARGIN, y, "No incidents recorded.", REGULAR, 10)
     canvas.showPage()
     y = header("Incidents by quarter, against the same quarter a year earlier")
     if chart is not None:
         _draw_chart(canvas, chart, MARGIN, y - 250, width - 2 * MARGIN, 240)
         y -= 270
-    canvas.setFont(BOLD, 9)
     for title, x in (("Quarter", MARGIN), ("Category", MARGIN + 90), ("Incidents", MARGIN + 300),
                      ("A year earlier", MARGIN + 380), ("Change", MARGIN + 480)):  # fmt: skip
-        canvas.drawString(x, y, title)
+        script.draw(canvas, x, y, title, BOLD, 9)
     y -= 14
-    canvas.setFont(REGULAR, 9)
     for period, category, count, earlier, change in statistics:
         if y < MARGIN:
             canvas.showPage()
             y = header("Incidents by quarter (continued)")
-            canvas.setFont(REGULAR, 9)
-        canvas.drawString(MARGIN, y, period)
-        canvas.drawString(MARGIN + 90, y, category)
-        canvas.drawRightString(MARGIN + 350, y, str(count))
-        canvas.drawRightString(MARGIN + 440, y, str(earlier))
-        canvas.drawString(MARGIN + 480, y, change)
+        script.draw(canvas, MARGIN, y, period, REGULAR, 9)
+        script.draw(canvas, MARGIN + 90, y, _clipped(category, REGULAR, 9, 200), REGULAR, 9)
+        script.draw(canvas, MARGIN + 350, y, str(count), REGULAR, 9, align="right")
+        script.draw(canvas, MARGIN + 440, y, str(earlier), REGULAR, 9, align="right")
+        script.draw(canvas, MARGIN + 480, y, change, REGULAR, 9)
         y -= 13
     canvas.showPage()
     canvas.save()

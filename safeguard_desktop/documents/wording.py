@@ -29,10 +29,13 @@ def template_text(event: LetterEvent, key: str) -> str:
 
 def event_values(school: LetterSchool, event: LetterEvent) -> dict[str, str]:
     """What every event document's placeholders stand for."""
+    from safeguard_desktop.documents.layout import the_event
+
     return {
         "school": school.name,
         "headteacher": school.headteacher or "the Headteacher",
         "event": event.name,
+        "the_event": the_event(event.name),
         "date": f"{event.starts_at:%d/%m/%Y}",
         "time": f"{event.starts_at:%H:%M}",
         "venue": event.venue or "the school",
@@ -41,8 +44,11 @@ def event_values(school: LetterSchool, event: LetterEvent) -> dict[str, str]:
 
 
 def pupil_values(base: dict[str, str], pupil: LetterPupil, reply_by: str) -> dict[str, str]:
-    """The event's values plus the pupil's."""
-    return {**base, "pupil": pupil.name, "forename": pupil.forename, "class": pupil.reg_group, "reply_by": reply_by}
+    """The event's values plus the pupil's (each kept in its own direction inside the sentence)."""
+    from safeguard_desktop.documents.text import isolate
+
+    return {**base, "pupil": isolate(pupil.name), "forename": isolate(pupil.forename),
+            "class": isolate(pupil.reg_group), "reply_by": reply_by}  # fmt: skip
 
 
 def filled_paragraphs(event: LetterEvent, key: str, values: dict[str, str]) -> list[str]:

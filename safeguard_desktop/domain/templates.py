@@ -16,6 +16,7 @@ EVENT_FIELDS: dict[str, str] = {
     "school": "the school's name",
     "headteacher": "the headteacher's name",
     "event": "the event's name",
+    "the_event": 'the event\'s name inside a sentence ("the Winter Concert"; a name starting The/Our/A kept as it is)',
     "date": "the event's date (dd/mm/yyyy)",
     "time": "the event's start time (HH:MM)",
     "venue": "where it takes place",

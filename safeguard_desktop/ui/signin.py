@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -183,21 +182,16 @@ class RecoveryKeyDialog(Dialog):
             super().reject()
 
     def print_key(self) -> None:
-        """Print the key on one page with the school's name."""
-        from PySide6.QtGui import QTextDocument
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        """The key as a sheet to lock away (school, date, what it opens, where to keep it), shown to print."""
+        from safeguard_desktop.documents.layout import LetterSchool
+        from safeguard_desktop.documents.recovery import render_recovery_sheet
+        from safeguard_desktop.ui.pdf_preview import PdfPreviewDialog
 
-        printer = QPrinter()
-        document = QTextDocument(self)
-        document.setPlainText(
-            f"Safeguard Desktop — recovery key\n\n{self.school}\n\n{self.key}\n\n"
-            "Keep this locked away. Anyone holding it can open the register."
-        )
-        dialog = QPrintDialog(printer, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: document.print_(printer))
-        self._printing = (printer, document)  # kept alive while the dialog is open
-        QDialog.open(dialog)  # window-modal, not blocking
+        pdf = render_recovery_sheet(LetterSchool(self.school or "Our school", "", ""), self.key)
+        preview = PdfPreviewDialog(pdf, "Recovery key", "Recovery key.pdf", self)
+        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        preview.open()
+        self._printing = preview  # kept alive while it is open
 
 
 class FirstRunDialog(Dialog):

@@ -26,7 +26,7 @@ def _school_and_event(session: Session, event_id: int) -> tuple[EventRoster, Let
     letter_school = settings.letterhead(school, unnamed="Our school")
     e = roster.event
     return roster, letter_school, LetterEvent(e.name, e.starts_at, e.venue, e.wording, school_templates(session),
-                                              footage_offered=e.footage_offered)  # fmt: skip
+                                              footage_offered=e.footage_offered, policy=e.policy.value)  # fmt: skip
 
 
 def notice(session: Session, actor: Actor, event_id: int, *, size: str = "A4") -> bytes:
@@ -87,17 +87,43 @@ def chase_list(session: Session, actor: Actor, event_id: int) -> bytes:
     from safeguard_desktop.documents.notices import ChaseLine, render_chase_list
 
     roster, school, event = _school_and_event(session, event_id)
+    waiting = [line for line in roster.lines if not line.pupil.never_photograph and roster.undecided(line)]
+    ring = _contacts_to_ring(session, [line.pupil.id for line in waiting])
     lines = [
         ChaseLine(
             f"{line.pupil.forename} {line.pupil.surname}",
             line.pupil.reg_group,
             str(SlipReference(event_id, line.pupil.id)),
+            tuple(ring.get(line.pupil.id, ())),
         )
-        for line in roster.lines
-        if not line.pupil.never_photograph and roster.undecided(line)
+        for line in waiting
     ]
     audit.record(session, actor, "printed the chase list", "event", event_id, f"{len(lines)} families")
     return render_chase_list(school, event, lines)
+
+
+def _contacts_to_ring(session: Session, pupil_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Up to two contacts with parental responsibility per pupil, first contact first, as the chase list prints
+    them: ("name (relationship)", phone, else email)."""
+    from sqlalchemy import select
+
+    from safeguard_desktop.store.models import Contact
+
+    found: dict[int, list[tuple[str, str]]] = {}
+    for start in range(0, len(pupil_ids), 500):
+        rows = session.execute(
+            select(Contact.pupil_id, Contact.name, Contact.relationship, Contact.phone, Contact.email)
+            .where(
+                Contact.pupil_id.in_(pupil_ids[start : start + 500]), Contact.active, Contact.parental_responsibility
+            )
+            .order_by(Contact.pupil_id, Contact.priority, Contact.id)
+        )
+        for pupil_id, name, relationship, phone, email in rows:
+            kept = found.setdefault(pupil_id, [])
+            if len(kept) < 2:
+                said = f"{name} ({relationship})" if relationship else name
+                kept.append((said, phone or email))
+    return found
 
 
 def follow_up_letter(session: Session, actor: Actor, event_id: int, *, to: str = "", platform: str = "") -> bytes:

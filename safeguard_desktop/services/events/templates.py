@@ -6,6 +6,7 @@ resources/templates. Saving checks the placeholders and that the document still 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -46,8 +47,10 @@ def wording(session: Session, key: str) -> tuple[str, bool]:
     return (str(text), True) if text else (default_template(key), False)
 
 
-def render_sample(key: str, text: str, school: settings.SchoolDetails | None = None) -> bytes:
-    """A one-page sample of the document ``key`` with ``text`` as its wording (for the live preview).
+def render_sample(key: str, text: str, school: settings.SchoolDetails | None = None,
+                  others: Mapping[str, str] | None = None) -> bytes:  # fmt: skip
+    """A one-page sample of the document ``key`` with ``text`` as its wording (for the live preview), beside the
+    school's ``others`` edited wordings (the opening and the paragraph naming the pupil share one page).
 
     Raises ValidationError when the wording cannot be used (unknown placeholder, too long for the page).
     """
@@ -64,7 +67,7 @@ def render_sample(key: str, text: str, school: settings.SchoolDetails | None = N
     letterhead = settings.letterhead(details, unnamed="Our School")
     event = LetterEvent(
         "Christmas Nativity", datetime(2026, 12, 10, 14, 0), "School hall",
-        policy_text(FilmingPolicy.PERSONAL_USE, "", True), {key: text},
+        policy_text(FilmingPolicy.PERSONAL_USE, "", True), {**(others or {}), key: text},
     )  # fmt: skip
     # The longest names a register is likely to hold, so that a saved template fits every letter.
     pupil = LetterPupil(
@@ -90,7 +93,7 @@ def save_template(session: Session, actor: Actor, key: str, text: str) -> None:
     bad = unsafe_character(text, multiline=True)
     if bad is not None:
         raise ValidationError(f"The wording contains {bad}, which cannot be printed; retype that part.", field=key)
-    render_sample(key, text, settings.get_school(session))
+    render_sample(key, text, settings.get_school(session), school_templates(session))
     if text.strip() == default_template(key).strip():
         settings.write_setting(session, _PREFIX + key, "")
     else:

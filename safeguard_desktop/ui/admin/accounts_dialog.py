@@ -344,10 +344,14 @@ class AccountsDialog(Dialog):
 
         def made(recovery: str) -> None:
             self.status_label.setText("A new recovery key was made: the old one no longer opens the register.")
-            shown = RecoveryKeyDialog(recovery, "", self)
-            shown.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            shown.open()
-            self._recovery_dialog = shown
+
+            def show(school: str) -> None:
+                shown = RecoveryKeyDialog(recovery, school, self)
+                shown.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                shown.open()
+                self._recovery_dialog = shown
+
+            run_read(self.context, self, lambda session, _actor: get_school(session).name, on_done=show)
 
         def make() -> None:
             run_op(self.context, self, accounts.new_recovery_key, self.context.register.folder, keys,
