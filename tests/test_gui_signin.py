@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from safeguard_desktop.ui import background
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.main_window import MainWindow
 from safeguard_desktop.ui.signin import FirstRunDialog, RecoveryKeyDialog, SignInDialog
+from tests.test_letters import text_of as read_pdf_text
 
 PASSWORD = "quiet harbour lamp twelve"
 
@@ -46,6 +48,14 @@ def test_first_run_creates_an_encrypted_register_and_shows_the_recovery_key_once
     shown.show()
     shown.reject()  # Esc does not skip it
     assert shown.isVisible()
+    shown.print_button.click()  # the key as a sheet to lock away, in the preview to print
+    sheet = shown._printing
+    pages = read_pdf_text(sheet.pdf)
+    assert sheet.isVisible() and len(pages) == 1
+    words = " ".join(pages[0].split())
+    assert recovery in words and "Elm Primary" in words and "Where to keep it" in words
+    assert re.search(r"Made on \d\d/\d\d/\d{4}", words)
+    sheet.close()
     shown.confirm.setChecked(True)
     assert shown.continue_button.isEnabled()
     reg.close()

@@ -25,6 +25,7 @@ from safeguard_desktop.documents.layout import (
     new_canvas,
     paragraph,
     sign_off,
+    the_event,
 )
 from safeguard_desktop.documents.pictograms import HEADLINES, pictogram
 from safeguard_desktop.documents.wording import DoesNotFit, event_values, filled_paragraphs
@@ -265,7 +266,7 @@ def render_briefing(school: LetterSchool, event: LetterEvent, pupils: Sequence[B
 
 #: The chase list's columns: heading, left edge from the margin, width.
 CHASE_COLUMNS = (("Class", 0, 46), ("Pupil", 50, 128), ("Contacts to ring", 184, 200), ("Slip ref.", 390, 68),
-                 ("Done", 462, 22))  # fmt: skip
+                 ("Done", 455, 28))  # fmt: skip
 
 
 def _chase_heading(canvas: Canvas, y: float) -> float:
@@ -347,7 +348,9 @@ def render_follow_up(school: LetterSchool, event: LetterEvent, *, to: str = "", 
                 align="right")  # fmt: skip
     y -= 14
     y = _wrapped(canvas, f"Dear {script.isolate(to.strip()) or 'Parent or Carer'},", MARGIN, y, text_width, 11)
-    y = _wrapped(canvas, f"Images from {event.name} ({event.starts_at:%d/%m/%Y})", MARGIN, y, text_width, 12.5, BOLD)
+    y = _wrapped(
+        canvas, f"Images from {the_event(event.name)} ({event.starts_at:%d/%m/%Y})", MARGIN, y, text_width, 12.5, BOLD
+    )
     where = f"on {platform.strip()}" if platform.strip() else "online"
     offer = RECORDING_OFFER if event.footage_offered else ""
     values = {**event_values(school, event), "where": where, "recording_offer": offer}
