@@ -1,4 +1,5 @@
-"""Incident commands: log an incident, add to its chronology, list, show, close, export the log as CSV."""
+"""Incident commands: log an incident, add to its chronology, list, show, close, restrict to named readers, the
+Part 4 details of an allegation against staff, export the log as CSV."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop.cli.common import EXIT_OK
 from safeguard_desktop.domain.dates import format_uk_datetime
-from safeguard_desktop.domain.incidents import Category, copy_warning
+from safeguard_desktop.domain.incidents import FINDINGS, Category, copy_warning
 from safeguard_desktop.files import write_atomically
 from safeguard_desktop.services import incidents
 from safeguard_desktop.services.actors import Actor
@@ -74,6 +75,30 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     close.add_argument("incident", type=int)
     close.add_argument("--outcome", required=True)
     close.add_argument("--reason", required=True)
+    close.add_argument("--finding", default="", choices=["", *FINDINGS],
+                       help="an allegation against staff: its finding, as agreed with the LADO")  # fmt: skip
+    restrict = isub.add_parser("restrict", help="a restricted case: only the named leads (and you) read it")
+    restrict.add_argument("incident", type=int)
+    restrict.add_argument("--reader", action="append", default=[], metavar="USER", help="a lead's user name")
+    restrict.add_argument("--reason", required=True)
+    unrestrict = isub.add_parser("unrestrict", help="let every lead read a restricted case again")
+    unrestrict.add_argument("incident", type=int)
+    unrestrict.add_argument("--reason", required=True)
+    readers = isub.add_parser("readers", help="who may read a restricted case")
+    readers.add_argument("incident", type=int)
+    part4 = isub.add_parser("part4", help="an allegation against staff: the case manager (KCSIE Part 4)")
+    part4.add_argument("incident", type=int)
+    part4.add_argument("--case-manager", required=True, help="the headteacher (the chair of governors if about them)")
+    part4.add_argument("--about-head", action="store_true", help="the allegation is about the headteacher")
+    part4.add_argument(
+        "--pension-age-on",
+        type=_when,
+        default=None,
+        metavar="DATE",
+        help="the member of staff's normal pension age, dd/mm/yyyy (how long the record is kept)",
+    )
+    remove = isub.add_parser("remove", help="remove an allegation's record once due (a malicious one when closed)")
+    remove.add_argument("incident", type=int)
     take = isub.add_parser("take", help="be an incident's case owner (or name the lead who is)")
     take.add_argument("incident", type=int)
     take.add_argument("--owner", default=None, help="a lead's user name (default: you); '' for nobody")
@@ -123,7 +148,12 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
             print(f"Added entry {entry} to incident {args.incident}.")
         elif command == "list":
             for listed in incidents.incident_lines(session, actor):  # the list's columns only: fast at any size
+                if not listed.readable:
+                    print(f"{listed.id:4}  {format_uk_datetime(listed.reported_at)}  restricted case (named readers "
+                          "only)")  # fmt: skip
+                    continue
                 flag = "  OVERDUE" if listed.overdue else ""
+                flag += "  RESTRICTED" if listed.restricted else ""
                 owner = f"  [{listed.owner}]" if listed.owner else ""
                 print(f"{listed.id:4}  {format_uk_datetime(listed.reported_at)}  {listed.status.value:10} "
                       f"{listed.category.value:28} {listed.urgency.value}{flag}{owner}")  # fmt: skip
@@ -178,8 +208,45 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
                         print(f"  {p.period:16} {p.category.value:28} {p.count:4}  {earlier}")
         elif command == "close":
             incidents.set_status(session, actor, args.incident, Status.CLOSED, outcome=args.outcome,
-                                 reason=args.reason)  # fmt: skip
+                                 reason=args.reason, finding=args.finding)  # fmt: skip
             print(f"Closed incident {args.incident}.")
+        elif command == "restrict":
+            from safeguard_desktop.services.incidents import restricted
+
+            names = restricted.restrict(session, actor, args.incident, args.reader, args.reason)
+            print(f"Incident {args.incident} is restricted: only {', '.join(names)} can read it (and the recovery "
+                  "key).")  # fmt: skip
+        elif command == "unrestrict":
+            from safeguard_desktop.services.incidents import restricted
+
+            restricted.open_to_all_leads(session, actor, args.incident, args.reason)
+            print(f"Incident {args.incident} can be read by every safeguarding lead again.")
+        elif command == "readers":
+            from safeguard_desktop.services.incidents import restricted
+
+            found = restricted.readers(session, actor, args.incident)
+            if not found:
+                print(f"Incident {args.incident} is not restricted: every safeguarding lead reads it.")
+            for reader in found:
+                said = "" if reader.can_open else "  (cannot open it: key replaced or account disabled; restrict again)"
+                print(f"{reader.username:20} {reader.name}{said}")
+        elif command == "part4":
+            from safeguard_desktop.services.incidents import allegations
+
+            allegations.set_part4(
+                session,
+                actor,
+                args.incident,
+                case_manager=args.case_manager,
+                about_head=args.about_head,
+                pension_age_on=args.pension_age_on.date() if args.pension_age_on else None,
+            )
+            print(f"Incident {args.incident}: case manager {' '.join(args.case_manager.split())}.")
+        elif command == "remove":
+            from safeguard_desktop.services.incidents import allegations
+
+            allegations.remove(session, actor, args.incident)
+            print(f"Removed the record of incident {args.incident}; the audit trail keeps that it was removed.")
         elif command == "take":
             name = incidents.take_case(session, actor, args.incident, args.owner)
             print(f"Incident {args.incident}: case owner {name or 'nobody'}.")

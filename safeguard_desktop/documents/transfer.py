@@ -36,6 +36,11 @@ def render_transfer(school: LetterSchool, record: dict[str, Any]) -> bytes:
              + (f" Reason: {never.get('reason')}" if never.get("reason") else ""), font=BOLD, colour=RED)  # fmt: skip
     items = record.get("incidents", [])
     heading(f"Online-safety incidents ({len(items)})")
+    unread = record.get("restricted_unread") or 0
+    if unread:
+        line(f"The school holds {unread} restricted case(s) the sender is not a named reader of; they could not be "
+             "searched for this pupil. The sending school's DSL confirms whether any concerns them.", font=BOLD,
+             colour=RED)  # fmt: skip
     if not items:
         line("None recorded.")
     for item in items:

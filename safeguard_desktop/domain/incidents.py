@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from safeguard_desktop.domain.pointers import find_pointer, says_copy_kept
 
@@ -30,6 +31,9 @@ class Category(enum.StrEnum):
     #: KCSIE 2025 names misinformation, disinformation (fake news included) and conspiracy theories among the
     #: content risks.
     MISINFORMATION = "misinformation / conspiracy"
+    #: An allegation that a member of staff harmed a child, behaved towards one in a way that shows they may
+    #: pose a risk, or committed an offence against or related to a child (KCSIE Part 4): a case of its own.
+    ALLEGATION = "allegation against staff"
     OTHER = "other"
 
 
@@ -63,6 +67,7 @@ DEFAULT_AXIS: dict[Category, FourCs] = {
     Category.GROOMING: FourCs.CONTACT,
     Category.SCAM: FourCs.COMMERCE,
     Category.MISINFORMATION: FourCs.CONTENT,
+    Category.ALLEGATION: FourCs.CONDUCT,
     Category.OTHER: FourCs.CONTENT,
 }
 
@@ -117,6 +122,20 @@ GUIDANCE: dict[Category, Guidance] = {
             "headteacher (the chair of governors when it is about the head), who speaks to the LADO within one "
             "working day (KCSIE Part 4). Do not question the child or the adult about it first.",
             "Keep the two apart: the abuse of the member of staff, and any allegation against them.",
+        ),
+    ),
+    Category.ALLEGATION: Guidance(
+        "An allegation against a member of staff (KCSIE Part 4)",
+        (
+            "Do not investigate, and do not question the child, the member of staff or anyone else about it, before "
+            "the next steps are agreed with the LADO.",
+            "Tell the case manager today: the headteacher — the chair of governors when the allegation is about the "
+            "headteacher. The case manager speaks to the LADO within one working day.",
+            "The case is restricted from the start: only its named readers read it. Do not tell the member of staff "
+            "until the LADO agrees what they are told and when.",
+            "It ends with a finding — substantiated, unsubstantiated, unfounded, false or malicious — and the record "
+            "is kept until the member of staff's normal pension age or for 10 years, whichever is longer; a "
+            "malicious allegation is removed.",
         ),
     ),
     Category.MISINFORMATION: Guidance(
@@ -182,6 +201,20 @@ class EntryKind(enum.StrEnum):
     OUTCOME = "outcome"
     CORRECTION = "correction"
     STATUS = "status"
+
+
+#: How an allegation against staff ends (KCSIE Part 4, the definitions the LADO uses).
+FINDINGS = ("substantiated", "unsubstantiated", "unfounded", "false", "malicious")
+#: Kept at least this long from the allegation (or to the member of staff's normal pension age, if later).
+ALLEGATION_YEARS = 10
+
+
+def next_working_day(moment: datetime) -> date:
+    """The working day (Monday to Friday) after ``moment``'s: when the LADO must have been told by (KCSIE Part 4)."""
+    day = moment.date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
 
 
 REFERRAL_TO = ("platform", "IWF", "police", "CEOP", "helpline", "LADO", "parents", "children's social care", "other")

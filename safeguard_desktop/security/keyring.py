@@ -519,6 +519,12 @@ def unlock_with_recovery(folder: Path, recovery_key: str) -> Unlocked:
     return _checked(data, _current(data, opened, RECOVERY, folder), folder)
 
 
+def recovery_public(folder: Path) -> bytes | None:
+    """The recovery key's own public key (what is sealed to it opens with the recovery key alone), if it has one."""
+    slot = _load(folder).get("recovery", {})
+    return _unb64(slot["personal_public"]) if "personal_public" in slot else None
+
+
 def personal_public(folder: Path, username: str) -> bytes | None:
     """An account's own public key (to seal a copy only that account can read), if it has one."""
     slot = _load(folder)["users"].get(username, {})

@@ -62,6 +62,35 @@ def seal(session: Session, text: str) -> str:
 
 
 UNREADABLE = "[unreadable: sealed to a key the safeguarding leads do not hold, or damaged]"
+RESTRICTED = "[restricted case: only its named readers can read it]"
+#: Text of a restricted case, sealed to the case's own key: "case:v1:<incident number>:" + a sealed text.
+CASE_PREFIX = "case:v1:"
+
+
+def seal_to_case(case_public: bytes, incident_id: int, text: str) -> str:
+    """``text`` sealed to a restricted case's own key ('' stays '')."""
+    if not text:
+        return text
+    return f"{CASE_PREFIX}{incident_id}:{sealed_box.seal(case_public, text)}"
+
+
+def case_of(stored: str | None) -> int | None:
+    """The incident whose case key seals ``stored``, or None when it is not sealed to a case key."""
+    if not stored or not stored.startswith(CASE_PREFIX):
+        return None
+    number = stored[len(CASE_PREFIX) :].split(":", 1)[0]
+    return int(number) if number.isdigit() else None
+
+
+def _reveal_case(actor: Actor, stored: str) -> str:
+    number = case_of(stored)
+    key = actor.case_keys.get(number) if number is not None else None
+    if key is None:
+        return RESTRICTED
+    try:
+        return _opener(key)(stored[len(CASE_PREFIX) + len(str(number)) + 1 :])
+    except keyring.KeyError_:
+        return UNREADABLE
 
 
 @lru_cache(maxsize=4)
@@ -72,6 +101,8 @@ def _opener(private: bytes) -> Callable[[str], str]:
 
 def reveal(actor: Actor, stored: str | None) -> str:
     """The text behind a stored value (callers have checked the actor may read it)."""
+    if stored and stored.startswith(CASE_PREFIX):
+        return _reveal_case(actor, stored)
     if not stored or not sealed_box.is_sealed(stored):
         return stored or ""
     if actor.safeguarding_key is None:
@@ -90,17 +121,20 @@ def protected(session: Session) -> bool:
     return _public_for(session) is not None
 
 
-def seal_facts(session: Session, facts: dict[str, Any]) -> str | None:
-    """Facts (plain JSON data) sealed as one value; None on an unprotected register (kept in their columns)."""
+def seal_facts(session: Session, facts: dict[str, Any], sealer: Callable[[str], str] | None = None) -> str | None:
+    """Facts (plain JSON data) sealed as one value (by ``sealer``: a restricted case's); None on an unprotected
+    register (kept in their columns)."""
     if not protected(session):
         return None
-    return seal(session, json.dumps(facts, separators=(",", ":"), sort_keys=True))
+    text = json.dumps(facts, separators=(",", ":"), sort_keys=True)
+    return sealer(text) if sealer is not None else seal(session, text)
 
 
 def reveal_facts(actor: Actor, stored: str) -> dict[str, Any] | None:
-    """The facts behind a sealed value; None when it does not open (damaged, or sealed to another key)."""
+    """The facts behind a sealed value; None when it does not open (damaged, or sealed to another key, or a
+    restricted case's and the actor is not among its readers: see :func:`case_of`)."""
     text = reveal(actor, stored)
-    if text == UNREADABLE:
+    if text in (UNREADABLE, RESTRICTED):
         return None
     try:
         facts = json.loads(text)

@@ -24,6 +24,8 @@ class Actor:
     username: str = ""
     safeguarding_key: bytes | None = field(default=None, repr=False, compare=False)
     personal_key: bytes | None = field(default=None, repr=False, compare=False)
+    #: The keys of the restricted cases this actor is a named reader of, by incident (services/incidents/restricted).
+    case_keys: dict[int, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     def may(self, operation: Operation) -> bool:
         """True when the role allows the operation."""

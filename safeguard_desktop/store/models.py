@@ -290,6 +290,9 @@ class Incident(Base):
     #: On a protected register: category, axis, urgency, status, dates, reporter and people, sealed as one JSON
     #: value (the columns above then hold nothing); None on an unprotected register.
     meta: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: A restricted case (services/incidents/restricted.py): the public half of its own key, to which its content is
+    #: sealed; the private half is kept only wrapped for each named reader (IncidentReader). None: all the leads.
+    case_public: Mapped[str | None] = mapped_column(Text, nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     people: Mapped[list[IncidentPerson]] = relationship(cascade="all, delete-orphan")
@@ -334,6 +337,23 @@ class IncidentEntry(Base):
     happened_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     #: On a protected register: kind, referral target and author, sealed (the columns then hold nothing).
     meta: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class IncidentReader(Base):
+    """A named reader of a restricted case: the case's private key sealed to that account's own public key (and one
+    row for the recovery key, so a case is never lost with its readers' passwords)."""
+
+    __tablename__ = "incident_reader"
+    __table_args__ = (UniqueConstraint("incident_id", "username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str] = mapped_column(String(60), index=True)
+    sealed_key: Mapped[str] = mapped_column(Text)
+    #: The reader's own public key it was sealed to: a reader whose key has been replaced since cannot open it.
+    public_used: Mapped[str] = mapped_column(Text)
+    given_by: Mapped[str] = mapped_column(String(100))
+    given_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class UserAccount(Base):

@@ -168,6 +168,9 @@ def _take_in_reports(register: Register, actor: Actor) -> None:
             from safeguard_desktop.services import incidents
 
             incidents.seal_facts_written_before(session, actor)  # a register from before: sealed with this key
+            from safeguard_desktop.services.incidents import restricted
+
+            restricted.load_case_keys(session, actor)  # the restricted cases this lead is a named reader of
             done = staff_reports.take_in(session, actor, register.keys, register.folder)
     except (OSError, ServiceError) as exc:
         register.notices.append(f"Reports from staff could not be taken in: {exc}")
@@ -283,9 +286,12 @@ def recover(data_dir: str | Path | None, recovery_key: str) -> tuple[Register, A
         accounts.record_failed_sign_in(folder, "(recovery key)")
         raise accounts.SignInFailed("That recovery key does not open this register.") from exc
     register = open_register(folder, keys=keys)
-    actor = Actor("Recovery key", Role.DSL, "recovery", keys.safeguarding_private)
+    actor = Actor("Recovery key", Role.DSL, "recovery", keys.safeguarding_private, keys.personal_private)
     with write_session(register.engine) as session:
         audit.record(session, actor, "opened the register with the recovery key", "account", "recovery")
+        from safeguard_desktop.services.incidents import restricted
+
+        restricted.load_case_keys(session, actor)  # the recovery key reads every restricted case: nothing is lost
     return register, actor
 
 
@@ -296,6 +302,10 @@ def reset_with_recovery_key(data_dir: str | Path | None, recovery_key: str, user
         assert register.keys is not None
         with write_session(register.engine) as session:
             accounts.reset_password(session, actor, paths.data_dir(data_dir), register.keys, user, new_password)
+        from safeguard_desktop.services.incidents import restricted
+
+        with write_session(register.engine) as session:  # the new key is the account's once the reset is committed
+            restricted.give_again_with_recovery(session, actor, user.strip().lower())
     finally:
         register.close()
 

@@ -7,7 +7,8 @@ content, nudes of under-18s) nothing but the fact of a report is kept: no links,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from safeguard_desktop.domain.incidents import (
+    ALLEGATION_YEARS,
     DEFAULT_AXIS,
+    FINDINGS,
     INVOLVEMENTS,
     REFERRAL_TO,
     Category,
@@ -24,13 +27,15 @@ from safeguard_desktop.domain.incidents import (
     FourCs,
     Status,
     Urgency,
+    next_working_day,
     pointer_problem,
 )
+from safeguard_desktop.domain.retention import add_years
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.security import sealing
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.changes import Topic, changes
-from safeguard_desktop.services.errors import NotFound, ValidationError
+from safeguard_desktop.services.errors import NotFound, PermissionDenied, ValidationError
 from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import Incident, IncidentEntry, IncidentPerson, Pupil, UserAccount
 
@@ -102,6 +107,8 @@ class IncidentView:
     #: The case owner's account and name, or "".
     owner: str = ""
     owner_name: str = ""
+    #: A restricted case: its content is sealed to its own key, given to its named readers only.
+    restricted: bool = False
 
     @property
     def overdue(self) -> bool:
@@ -122,6 +129,10 @@ class IncidentLine:
     follow_up_on: date | None
     #: The case owner's account, or "" when nobody has taken it.
     owner: str = ""
+    #: A restricted case; ``readable`` False when the one asking is not among its named readers (the line then
+    #: shows nothing of it but its number and date, and the caseload does not count it).
+    restricted: bool = False
+    readable: bool = True
 
     @property
     def overdue(self) -> bool:
@@ -257,6 +268,17 @@ def record_checked(
     facts = Facts(checked["category"], checked["four_cs"], checked["urgency"], Status.OPEN.value,
                   datetime.fromisoformat(occurred) if occurred else None, None, actor.name, actor.username or None,
                   people)  # fmt: skip
+    allegation = checked["category"] == Category.ALLEGATION.value
+    if allegation:
+        if not actor.may(Operation.READ_INCIDENTS):
+            raise ValidationError("An allegation against a member of staff goes to the headteacher in person, today "
+                                  "(the chair of governors when it is about the headteacher); do not write it here.",
+                                  field="category")  # fmt: skip
+        # Due: the LADO told within one working day; high at least; restricted from the start (below).
+        facts.follow_up_on = next_working_day(reported_at or now)
+        if facts.urgency in (Urgency.LOW.value, Urgency.MEDIUM.value):
+            facts.urgency = Urgency.HIGH.value
+        facts.part4 = {"about_head": False, "case_manager": "", "finding": "", "keep_until": None}
     incident = Incident(
         reported_at=reported_at or now,
         summary=sealing.seal(session, checked["summary"]),
@@ -269,8 +291,13 @@ def record_checked(
     _keep_facts(session, incident, facts)
     session.add(incident)
     session.flush()
+    if allegation and sealing.protected(session) and actor.username:
+        from safeguard_desktop.services.incidents.restricted import restrict
+
+        restrict(session, actor, incident.id, [actor.username],
+                 "An allegation against a member of staff: restricted from the start (KCSIE Part 4)")  # fmt: skip
     audit.record(session, actor, "logged an incident", "incident", incident.id,
-                 sealing.seal(session, checked["category"]))  # fmt: skip
+                 sealer(session, incident)(checked["category"]))  # fmt: skip
     return incident.id
 
 
@@ -291,11 +318,14 @@ class Facts:
     #: The case owner: the account of the lead who follows it up, or None; and their name as it was then.
     owner: str | None = None
     owner_name: str | None = None
+    #: An allegation against staff (KCSIE Part 4): {"about_head", "case_manager", "finding", "keep_until"}.
+    part4: dict[str, Any] | None = None
 
     def plain(self) -> dict[str, Any]:
         """As JSON data."""
         data = {k: getattr(self, k) for k in ("category", "four_cs", "urgency", "status", "reported_by",
-                                               "reported_by_user", "people", "owner", "owner_name")}  # fmt: skip
+                                               "reported_by_user", "people", "owner", "owner_name",
+                                               "part4")}  # fmt: skip
         data["occurred_at"] = self.occurred_at.isoformat() if self.occurred_at else None
         data["follow_up_on"] = self.follow_up_on.isoformat() if self.follow_up_on else None
         return data
@@ -308,7 +338,7 @@ class Facts:
             datetime.fromisoformat(data["occurred_at"]) if data.get("occurred_at") else None,
             date.fromisoformat(data["follow_up_on"]) if data.get("follow_up_on") else None,
             str(data["reported_by"]), data.get("reported_by_user"), list(data.get("people", [])),
-            data.get("owner"), data.get("owner_name"),
+            data.get("owner"), data.get("owner_name"), data.get("part4"),
         )  # fmt: skip
 
 
@@ -328,21 +358,35 @@ def facts(incident: Incident, actor: Actor) -> Facts:
                  incident.owner)  # fmt: skip
 
 
+_RESTRICTED_FACTS = Facts(Category.OTHER.value, FourCs.CONDUCT.value, Urgency.MEDIUM.value, Status.OPEN.value, None,
+                          None, sealing.RESTRICTED, None)  # fmt: skip
+
+
 def _sealed_facts(actor: Actor, meta: str) -> Facts:
-    """The facts sealed as one value; the placeholder when it does not open (damaged, another key's)."""
+    """The facts sealed as one value; the placeholder when it does not open (damaged, another key's, or a
+    restricted case the actor is not a reader of)."""
     data = sealing.reveal_facts(actor, meta)
     if data is None:
-        return _UNREADABLE_FACTS
+        number = sealing.case_of(meta)
+        return _RESTRICTED_FACTS if number is not None and number not in actor.case_keys else _UNREADABLE_FACTS
     try:
         return Facts.from_plain(data)
     except (KeyError, TypeError, ValueError):
         return _UNREADABLE_FACTS
 
 
+def sealer(session: Session, incident: Incident) -> Callable[[str], str]:
+    """How the incident's text is sealed: to a restricted case's own key, else to the safeguarding key."""
+    if incident.case_public:
+        public, number = base64.b64decode(incident.case_public), incident.id
+        return lambda text: sealing.seal_to_case(public, number, text)
+    return lambda text: sealing.seal(session, text)
+
+
 def _keep_facts(session: Session, incident: Incident, facts: Facts) -> None:
     """Sealed as one value where text is sealed (the columns then hold nothing a key to the file reads), else in
     the columns and one row per person."""
-    sealed = sealing.seal_facts(session, facts.plain())
+    sealed = sealing.seal_facts(session, facts.plain(), sealer(session, incident))
     if sealed is not None:
         incident.meta = sealed
         incident.category = incident.four_cs = incident.urgency = incident.status = incident.reported_by = ""
@@ -370,8 +414,9 @@ def entry_facts(entry: IncidentEntry, actor: Actor) -> tuple[str, str, str]:
     return entry.kind, entry.referral_to, entry.author
 
 
-def _keep_entry_facts(session: Session, entry: IncidentEntry, kind: str, referral_to: str, author: str) -> None:
-    sealed = sealing.seal_facts(session, {"kind": kind, "referral_to": referral_to, "author": author})
+def _keep_entry_facts(session: Session, entry: IncidentEntry, kind: str, referral_to: str, author: str,
+                      seal: Callable[[str], str] | None = None) -> None:  # fmt: skip
+    sealed = sealing.seal_facts(session, {"kind": kind, "referral_to": referral_to, "author": author}, seal)
     if sealed is None:
         entry.kind, entry.referral_to, entry.author = kind, referral_to, author
     else:
@@ -432,7 +477,8 @@ def add_entry(
     """Append to the chronology. Nothing is edited or deleted: a correction points at what it corrects.
     ``happened_at``: when the action happened, for one written up afterwards (never in the future)."""
     actor.require(Operation.READ_INCIDENTS)
-    incident = _get(session, incident_id)
+    incident = get_readable(session, actor, incident_id)
+    seal = sealer(session, incident)
     body = _text(text, "entry", 8000, required=True)
     reason = _text(reason, "reason", 4000)
     reference = _text(reference, "reference", 100)
@@ -455,19 +501,20 @@ def add_entry(
         raise ValidationError("When it happened cannot be in the future.", field="happened_at")
     entry = IncidentEntry(
         incident_id=incident_id,
-        text=sealing.seal(session, body),
-        reference=sealing.seal(session, reference),
-        reason=sealing.seal(session, reason),
+        text=seal(body),
+        reference=seal(reference),
+        reason=seal(reason),
         corrects_entry_id=corrects,
         created_at=now,
         happened_at=happened_at if happened_at is not None and happened_at < now else None,
     )
-    _keep_entry_facts(session, entry, kind.value, referral_to if kind is EntryKind.REFERRAL else "", actor.name)
+    _keep_entry_facts(session, entry, kind.value, referral_to if kind is EntryKind.REFERRAL else "", actor.name,
+                      seal)  # fmt: skip
     session.add(entry)
     session.flush()
     # The kind of entry (a referral to the police, say) is itself sensitive: said in the sealed detail only.
     audit.record(session, actor, "added to an incident's chronology", "incident", incident_id,
-                 sealing.seal(session, f"{kind.value}, entry {entry.id}"))  # fmt: skip
+                 seal(f"{kind.value}, entry {entry.id}"))  # fmt: skip
     return entry.id
 
 
@@ -481,16 +528,28 @@ def set_status(
     follow_up_on: date | None = None,
     outcome: str = "",
     reason: str = "",
+    finding: str = "",
 ) -> None:
-    """Open, monitor or close. Closing needs the outcome and the reason (summary, follow-up, actions, outcome);
-    reopening a closed incident needs the reason it is reopened."""
+    """Open, monitor or close. Closing needs the outcome and the reason (summary, follow-up, actions, outcome) —
+    and for an allegation against staff its finding (FINDINGS), which sets how long it is kept; reopening a closed
+    incident needs the reason it is reopened."""
     actor.require(Operation.READ_INCIDENTS)
-    incident = _get(session, incident_id)
+    incident = get_readable(session, actor, incident_id)
     current = facts(incident, actor)
     reopened = current.status == Status.CLOSED.value and status is not Status.CLOSED
     if status is Status.CLOSED:
         if not outcome.strip() or not reason.strip():
             raise ValidationError("Closing an incident needs its outcome and the reason for closing it.")
+        if current.part4 is not None:
+            if finding not in FINDINGS:
+                raise ValidationError(f"An allegation against staff closes with its finding: {', '.join(FINDINGS)} "
+                                      "(as agreed with the LADO).", field="finding")  # fmt: skip
+            current.part4 = {
+                **current.part4,
+                "finding": finding,
+                "keep_until": _kept_until(incident.reported_at, current.part4, finding).isoformat(),
+            }
+            outcome = f"Finding: {finding}. {outcome.strip()}"
         add_entry(session, actor, incident_id, EntryKind.OUTCOME, outcome, reason=reason)
     elif reopened and not reason.strip():
         raise ValidationError("Say why the incident is reopened (what has happened since it was closed).",
@@ -502,12 +561,22 @@ def set_status(
     add_entry(session, actor, incident_id, EntryKind.STATUS, said, reason=reason)
 
 
+def _kept_until(reported_at: datetime, part4: dict[str, Any], finding: str) -> date:
+    """How long an allegation's record is kept (KCSIE Part 4): a malicious one is removed now; any other until the
+    member of staff's normal pension age or for 10 years from the allegation, whichever is longer."""
+    if finding == "malicious":
+        return date.today()
+    ten = add_years(reported_at.date(), ALLEGATION_YEARS)
+    pension = date.fromisoformat(part4["pension_age_on"]) if part4.get("pension_age_on") else None
+    return max(ten, pension) if pension else ten
+
+
 @changes(Topic.INCIDENTS)
 def take_case(session: Session, actor: Actor, incident_id: int, owner: str | None = None) -> str:
     """Make ``owner`` (an active lead's account; the actor when not given) the incident's case owner, or none
     with ``owner=""``; the chronology says so. Returns the owner's display name (or "")."""
     actor.require(Operation.READ_INCIDENTS)
-    incident = _get(session, incident_id)
+    incident = get_readable(session, actor, incident_id)
     username = actor.username if owner is None else owner.strip().lower()
     name = ""
     if username:
@@ -533,10 +602,23 @@ def _get(session: Session, incident_id: int) -> Incident:
     return incident
 
 
+def get_readable(session: Session, actor: Actor, incident_id: int) -> Incident:
+    """The incident, when the actor may read it: a restricted case only for its named readers."""
+    incident = _get(session, incident_id)
+    if incident.case_public and incident.id not in actor.case_keys:
+        from safeguard_desktop.services.incidents.restricted import load_case_keys
+
+        load_case_keys(session, actor)  # given since this actor signed in (or signed in without them: the CLI)
+    if incident.case_public and incident.id not in actor.case_keys:
+        raise PermissionDenied(f"Incident {incident_id} is a restricted case: only its named readers can read it or "
+                               "add to it.")  # fmt: skip
+    return incident
+
+
 def read_incident(session: Session, actor: Actor, incident_id: int) -> IncidentView:
     """The whole record, for a safeguarding lead. Every read is audited."""
     actor.require(Operation.READ_INCIDENTS)
-    incident = _get(session, incident_id)
+    incident = get_readable(session, actor, incident_id)
     audit.record(session, actor, "viewed an incident", "incident", incident_id)
     return _view(incident, actor)
 
@@ -568,6 +650,7 @@ def _view(incident: Incident, actor: Actor) -> IncidentView:
         entries=entries,
         owner=known.owner or "",
         owner_name=known.owner_name or known.owner or "",
+        restricted=bool(incident.case_public),
     )
 
 
@@ -577,21 +660,33 @@ def _person(data: dict[str, Any]) -> PersonInput:
                        str(data.get("name", "")), str(data.get("staff_role", "")))  # fmt: skip
 
 
+def unreadable_restricted(session: Session, actor: Actor) -> int:
+    """How many restricted cases the actor is not a named reader of (nothing else of them is known to them)."""
+    numbers = session.scalars(select(Incident.id).where(Incident.case_public.is_not(None)))
+    return sum(1 for number in numbers if number not in actor.case_keys)
+
+
 def list_incidents(session: Session, actor: Actor) -> list[IncidentView]:
-    """Every incident, newest first (leads only; the list itself reveals content)."""
+    """Every incident the actor may read, newest first (leads only; the list itself reveals content): a restricted
+    case only for its named readers."""
     actor.require(Operation.READ_INCIDENTS)
     query = select(Incident).options(selectinload(Incident.entries), selectinload(Incident.people))
-    return [_view(i, actor) for i in session.scalars(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))]
+    found = session.scalars(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))
+    return [_view(i, actor) for i in found if not i.case_public or i.id in actor.case_keys]
 
 
 def _line(number: int, at: datetime, meta: str | None, columns: tuple[str, str, str, date | None, str | None],
           actor: Actor) -> IncidentLine:  # fmt: skip
     category, status, urgency, follow_up_on, owner = columns
+    case = sealing.case_of(meta)
+    if case is not None and case not in actor.case_keys:
+        return IncidentLine(number, at, Category.OTHER, Status.OPEN, Urgency.MEDIUM, None, "", True, False)
     if meta:  # a protected register: the facts are one sealed value, the only one opened per line
         known = _sealed_facts(actor, meta)
         category, status, urgency, follow_up_on, owner = (known.category, known.status, known.urgency,
                                                           known.follow_up_on, known.owner)  # fmt: skip
-    return IncidentLine(number, at, Category(category), Status(status), Urgency(urgency), follow_up_on, owner or "")
+    return IncidentLine(number, at, Category(category), Status(status), Urgency(urgency), follow_up_on, owner or "",
+                        case is not None)  # fmt: skip
 
 
 def incident_lines(session: Session, actor: Actor, *, limit: int | None = None) -> list[IncidentLine]:
@@ -599,6 +694,9 @@ def incident_lines(session: Session, actor: Actor, *, limit: int | None = None) 
     columns alone (no summary, people or chronology loaded), one sealed value opened per line. ``limit``: the
     newest so many (the screen shows them first while the rest are read)."""
     actor.require(Operation.READ_INCIDENTS)
+    from safeguard_desktop.services.incidents.restricted import load_case_keys
+
+    load_case_keys(session, actor)  # a case restricted since, or given to this lead since, is seen at once
     query = select(Incident.id, Incident.reported_at, Incident.meta, Incident.category, Incident.status,
                    Incident.urgency, Incident.follow_up_on, Incident.owner)  # fmt: skip
     query = query.order_by(Incident.reported_at.desc(), Incident.id.desc())

@@ -126,6 +126,7 @@ def new_from(since: datetime | None, now: datetime | None = None) -> datetime:
 
 def summarise(lines: Sequence[IncidentLine], context: Around, me: str = "") -> Caseload:
     """The caseload of ``lines`` (``me``: the account asking, for "your cases")."""
+    lines = [line for line in lines if line.readable]  # a restricted case of others' counts for nobody else
     new = new_from(context.since)
     mine = [line for line in lines if FILTERS["My cases, not closed"](line, new, me)]
     return Caseload(
@@ -148,7 +149,12 @@ def shown(lines: Sequence[IncidentLine], view: str, text: str, since: datetime |
     words = text.casefold().split()
 
     def matches(line: IncidentLine) -> bool:
+        if not line.readable:
+            return all(word in f"{line.id} restricted" for word in words)
         said = f"{line.id} {line.category.value} {line.status.value} {line.urgency.value}"
         return all(word in said for word in words)
 
-    return [line for line in lines if keep(line, new, me) and (not words or matches(line))]
+    def kept(line: IncidentLine) -> bool:  # another readers' restricted case is only in the list of all incidents
+        return keep(line, new, me) if line.readable else view == "All incidents"
+
+    return [line for line in lines if kept(line) and (not words or matches(line))]

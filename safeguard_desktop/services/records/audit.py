@@ -501,7 +501,7 @@ def _shown(actor: Actor, detail: str) -> str:
     trail (the office's key to the file reads the trail), and opened here with the safeguarding key."""
     from safeguard_desktop.security import sealed_box, sealing
 
-    if not sealed_box.is_sealed(detail):
+    if not sealed_box.is_sealed(detail) and sealing.case_of(detail) is None:
         return detail
     try:
         return sealing.reveal(actor, detail)

@@ -92,6 +92,10 @@ def review(
         when = child_protection_review_date(born, policy)
         if when <= day:
             due.append(DueRecord("child-protection record", f"incident {incident_id}", when, rule, 1))
+    from safeguard_desktop.services.incidents.allegations import due_for_review
+
+    for incident_id, until, allegation_rule in due_for_review(session, actor, day):
+        due.append(DueRecord("allegation against staff", f"incident {incident_id}", until, allegation_rule, 1))
     return sorted(due, key=lambda d: (d.due_on, d.kind, d.record))
 
 

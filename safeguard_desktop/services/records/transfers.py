@@ -119,6 +119,8 @@ def child_protection_record(session: Session, actor: Actor, pupil_id: int) -> di
         },
         "never_photograph": {"flag": pupil.never_photograph, "reason": detail.never_photograph_reason or ""},
         "incidents": files,
+        # Restricted cases the sender is not a reader of cannot be searched for this pupil: said in the file.
+        "restricted_unread": incidents.unreadable_restricted(session, actor),
     }
 
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safeguard_desktop.domain.incidents import EntryKind
+from safeguard_desktop.domain.incidents import FINDINGS, Category, EntryKind
 from safeguard_desktop.services import incidents
 from safeguard_desktop.services.incidents import REFERRAL_TO
 from safeguard_desktop.ui.context import AppContext
@@ -142,7 +142,7 @@ class _StatusDialog(Dialog):
     """A change of an incident's status: the incident shown above, the fields the change needs, one button."""
 
     def __init__(self, context: AppContext, incident: IncidentView, title: str, about: str,
-                 fields: list[tuple[str, QPlainTextEdit]], save: str, parent: QWidget | None) -> None:  # fmt: skip
+                 fields: list[tuple[str, QWidget]], save: str, parent: QWidget | None) -> None:  # fmt: skip
         super().__init__(parent, title, size=(560, 420))
         self.context = context
         self.incident_id = incident.id
@@ -180,16 +180,28 @@ class CloseIncidentDialog(_StatusDialog):
     def __init__(self, context: AppContext, incident: IncidentView, parent: QWidget | None = None) -> None:
         self.outcome_edit = _text_field("Outcome", "What happened in the end (e.g. the post was removed; parents met).")
         self.reason_edit = _text_field("Reason for closing", "Why nothing more needs doing now.")
+        fields: list[tuple[str, QWidget]] = [("&Outcome", self.outcome_edit), ("&Reason", self.reason_edit)]
+        #: An allegation against staff closes with its finding, as agreed with the LADO (KCSIE Part 4).
+        self.finding_combo: QComboBox | None = None
+        if incident.category is Category.ALLEGATION:
+            self.finding_combo = QComboBox()
+            self.finding_combo.addItems(["Choose the finding…", *FINDINGS])
+            self.finding_combo.setAccessibleName("Finding, as agreed with the LADO")
+            self.finding_combo.setToolTip("Malicious: the record is removed at the retention review. Any other: kept "
+                                          "to the member of staff's normal pension age or for 10 years.")  # fmt: skip
+            fields.insert(0, ("&Finding", self.finding_combo))
         super().__init__(context, incident, f"Close incident {incident.id}", f".\n{incident.summary[:300]}",
-                         [("&Outcome", self.outcome_edit), ("&Reason", self.reason_edit)], "&Close the incident",
-                         parent)  # fmt: skip
+                         fields, "&Close the incident", parent)  # fmt: skip
         self.work_name = "the outcome and reason"
 
     def on_save(self) -> None:
         """Close through the service (which needs both)."""
 
+        finding = ""
+        if self.finding_combo is not None and self.finding_combo.currentIndex() > 0:
+            finding = self.finding_combo.currentText()
         run_op(self.context, self, incidents.set_status, self.incident_id, incidents.Status.CLOSED,
-               outcome=self.outcome_edit.toPlainText(), reason=self.reason_edit.toPlainText(),
+               outcome=self.outcome_edit.toPlainText(), reason=self.reason_edit.toPlainText(), finding=finding,
                title=self.windowTitle(), on_done=lambda _none: self.accept())  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.incidents import DEFAULT_AXIS, Category, FourCs, copy_warning, guidance_for, is_guarded
 from safeguard_desktop.services import incidents
+from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.incidents import IncidentInput, Urgency
 from safeguard_desktop.services.incidents.incident_people import PupilChoice, pupil_choices
@@ -57,8 +58,10 @@ class LogIncidentDialog(Dialog):
         self.submit = submit
         self.category_combo = QComboBox()
         self.category_combo.setAccessibleName("Category")
-        for category in Category:
-            self.category_combo.addItem(category.value.capitalize(), category.value)
+        leads = submit is None and context is not None and context.actor.may(Operation.READ_INCIDENTS)
+        for category in Category:  # an allegation against staff goes to the headteacher in person, not in a form
+            if category is not Category.ALLEGATION or leads:
+                self.category_combo.addItem(category.value.capitalize(), category.value)
         self.axis_combo = QComboBox()
         self.axis_combo.setAccessibleName("4 Cs")
         for axis in FourCs:

@@ -20,15 +20,17 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_datetime
+from safeguard_desktop.domain.incidents import Category
 from safeguard_desktop.services import incidents
 from safeguard_desktop.services.accounts import staff_reports
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.changes import Topic
-from safeguard_desktop.services.incidents import caseload
+from safeguard_desktop.services.incidents import allegations, caseload
 from safeguard_desktop.services.incidents.incident_exports import export_log
 from safeguard_desktop.services.incidents.incident_people import open_incident
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.excepthook import message_for
+from safeguard_desktop.ui.incidents.case_dialogs import Part4Dialog, ReadersDialog
 from safeguard_desktop.ui.incidents.entry_dialog import CloseIncidentDialog, EntryDialog, ReopenIncidentDialog
 from safeguard_desktop.ui.incidents.helpline_dialog import HelplineDialog
 from safeguard_desktop.ui.incidents.log_dialog import LogIncidentDialog
@@ -54,16 +56,20 @@ TAKE_IN_EVERY_MS = 120_000
 STAFF_HEADERS = ("No.", "Reported", "Status", "Your summary")
 #: A lead's line: number, date (the time in its tooltip), category, urgency (coloured when high or immediate),
 #: status (red, and said in words, when the follow-up is overdue).
+RESTRICTED_CELL = Cell("Restricted case", tooltip="Only its named readers can read it")
 LEAD_LINE = Shape(
     cells=lambda line: (str(line.id),
                         Cell(f"{line.reported_at:%d/%m/%Y}", tooltip=format_uk_datetime(line.reported_at)),
-                        line.category.value,
-                        URGENCY_CELLS.get(line.urgency.value, line.urgency.value),
+                        RESTRICTED_CELL if not line.readable else
+                        Cell(f"{line.category.value} · restricted", tooltip="Restricted: its named readers only")
+                        if line.restricted else line.category.value,
+                        "—" if not line.readable else URGENCY_CELLS.get(line.urgency.value, line.urgency.value),
+                        "—" if not line.readable else
                         Cell(f"OVERDUE · {line.status.value}", tooltip=f"Follow-up was due on "
                              f"{line.follow_up_on:%d/%m/%Y}; the incident is {line.status.value}")
                         if line.overdue else line.status.value),
     key=lambda line: line.id,
-    foreground=lambda line: "#a4161a" if line.overdue else "",
+    foreground=lambda line: "#a4161a" if line.overdue else "#555555" if not line.readable else "",
 )  # fmt: skip
 #: A member of staff's line: their report's number, date, status and their own summary.
 STAFF_LINE = Shape(
@@ -142,12 +148,21 @@ class IncidentsScreen(QWidget):
         self.take_button.setToolTip("Be its case owner: it shows in My cases, and its follow-ups are yours")
         self.close_button = QPushButton("&Close the incident…")
         self.helpline_button = QPushButton("&Helpline summary…")
-        for button in (self.entry_button, self.close_button, self.helpline_button, self.take_button):
+        self.readers_button = QPushButton("&Who reads it…")
+        self.readers_button.setToolTip("Restrict the case to named leads (a lead may be its subject), or change "
+                                       "who they are")  # fmt: skip
+        self.part4_button = QPushButton("Part &4…")
+        self.part4_button.setToolTip("An allegation against staff: the case manager and the LADO (KCSIE Part 4)")
+        for button in (self.entry_button, self.close_button, self.helpline_button, self.take_button,
+                       self.readers_button, self.part4_button):  # fmt: skip
             button.setEnabled(False)
             button.setVisible(self.is_lead)
+        self.part4_button.setVisible(False)
         actions = QHBoxLayout()
         actions.addWidget(self.helpline_button)
         actions.addWidget(self.take_button)
+        actions.addWidget(self.readers_button)
+        actions.addWidget(self.part4_button)
         actions.addStretch(1)
         actions.addWidget(self.entry_button)
         actions.addWidget(self.close_button)
@@ -172,6 +187,8 @@ class IncidentsScreen(QWidget):
         self.log_button.clicked.connect(self.on_log_button_clicked)
         self.entry_button.clicked.connect(self.add_entry)
         self.take_button.clicked.connect(self.take_case)
+        self.readers_button.clicked.connect(lambda: self.choose_readers())
+        self.part4_button.clicked.connect(self.open_part4)
         self.helpline_button.clicked.connect(self.open_helpline_summary)
         self.statistics_button.clicked.connect(self.open_statistics)
         self.export_button.clicked.connect(lambda: self.export_log())
@@ -287,13 +304,32 @@ class IncidentsScreen(QWidget):
             self.list.choose_row(0)
         self.list.blockSignals(False)
         chosen = self.chosen_id() or (select_id if any(line.id == select_id for line in self.all_lines) else None)
-        if chosen is not None and (reopen or self.current is None or self.current.id != chosen):
+        if chosen is not None and not self._readable(chosen):
+            self._show_restricted(chosen)
+        elif chosen is not None and (reopen or self.current is None or self.current.id != chosen):
             run_op(self.context, self, open_incident, chosen, on_done=self._show_incident)
+
+    def _readable(self, number: int) -> bool:
+        return next((line.readable for line in self.all_lines if line.id == number), True)
+
+    def _show_restricted(self, number: int) -> None:
+        """A case restricted to other leads: that it exists, and nothing of it (not even who may read it)."""
+        self.current = None
+        self.title.setText(f"Incident {number}: restricted case")
+        self.facts.setText("Only its named readers can read this case: nothing of it is shown here.")
+        self.chronology.set_rows([])
+        for button in (self.entry_button, self.close_button, self.helpline_button, self.take_button,
+                       self.readers_button, self.part4_button):  # fmt: skip
+            button.setEnabled(False)
+        self.part4_button.setVisible(False)
 
     def on_list_current_row_changed(self, row: int) -> None:
         """Open the chosen incident (audited as a view); choosing the one already open opens nothing again."""
         key = self.list.rows.key(row)
         if not self.is_lead or not isinstance(key, int) or (self.current is not None and self.current.id == key):
+            return
+        if not self._readable(key):
+            self._show_restricted(key)
             return
         run_op(self.context, self, open_incident, key, on_done=self._show_incident)
 
@@ -304,7 +340,8 @@ class IncidentsScreen(QWidget):
         if view.id in self.urgent_unread and self.isVisible():  # opened where the lead sees it
             self.urgent_unread.discard(view.id)
             self._show_caseload()
-        self.title.setText(f"Incident {view.id}: {view.category.value} — {view.status.value}")
+        restricted = " — restricted to its named readers" if view.restricted else ""
+        self.title.setText(f"Incident {view.id}: {view.category.value} — {view.status.value}{restricted}")
         follow = f"  ·  follow up by {view.follow_up_on:%d/%m/%Y}" if view.follow_up_on else ""
         happened = format_uk_datetime(view.occurred_at) or "unknown"
         owner = f"  ·  case owner {view.owner_name}" if view.owner else "  ·  nobody's case yet"
@@ -331,6 +368,10 @@ class IncidentsScreen(QWidget):
         mine = bool(self.context.actor.username) and view.owner == self.context.actor.username
         self.take_button.setEnabled(not closed and not mine and bool(self.context.actor.username))
         self.take_button.setText("Your case ✓" if mine else "&Take this case")
+        self.readers_button.setEnabled(bool(self.context.actor.username) and self.context.register.keys is not None)
+        allegation = view.category is Category.ALLEGATION
+        self.part4_button.setVisible(allegation)
+        self.part4_button.setEnabled(allegation)
 
     def on_log_button_clicked(self) -> QWidget:
         """Open the form with its guidance."""
@@ -380,6 +421,27 @@ class IncidentsScreen(QWidget):
         dialog = EntryDialog(self.context, self.current.id, [e.id for e in self.current.entries], self)
         dialog.open()
         return dialog
+
+    def choose_readers(self) -> QWidget | None:
+        """Restrict the chosen case to named leads, or change who they are."""
+        if self.current is None:
+            return None
+        dialog = ReadersDialog(self.context, self.current, self)
+        dialog.open()
+        return dialog
+
+    def open_part4(self) -> None:
+        """The chosen allegation's case manager and LADO details."""
+        current = self.current
+        if current is None:
+            return
+
+        def show(details: allegations.Part4 | None) -> None:
+            if details is not None and self.current is not None and self.current.id == current.id:
+                self._part4 = Part4Dialog(self.context, current, details, self)
+                self._part4.open()
+
+        run_read(self.context, self, allegations.part4, current.id, on_done=show)
 
     def take_case(self) -> None:
         """Make the signed-in lead the chosen incident's case owner (recorded in its chronology)."""
