@@ -68,6 +68,19 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     note.add_argument("--corrects", type=int, default=None, help="the entry a correction corrects")
     note.add_argument("--at", type=_when, default=None, metavar="WHEN",
                       help="when it happened, when written up later: dd/mm/yyyy [HH:MM]")  # fmt: skip
+    note.add_argument(
+        "--due",
+        type=_when,
+        default=None,
+        metavar="DATE",
+        help="an action still to do: when it is due, dd/mm/yyyy (it counts in a lead's caseload)",
+    )
+    note.add_argument(
+        "--for", dest="assignee", default=None, metavar="USER", help="the lead an action to do is for (default: you)"
+    )
+    note.add_argument(
+        "--completes", type=int, default=None, metavar="ENTRY", help="the action still to do that this action completes"
+    )
     isub.add_parser("list", help="every incident, newest first")
     show = isub.add_parser("show", help="one incident with its chronology")
     show.add_argument("incident", type=int)
@@ -144,7 +157,9 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
         elif command == "note":
             entry = incidents.add_entry(session, actor, args.incident, EntryKind(args.kind), args.text,
                                         referral_to=args.referral_to, reference=args.reference, reason=args.reason,
-                                        corrects=args.corrects, happened_at=args.at)  # fmt: skip
+                                        corrects=args.corrects, happened_at=args.at,
+                                        due_on=args.due.date() if args.due else None, assignee=args.assignee,
+                                        completes=args.completes)  # fmt: skip
             print(f"Added entry {entry} to incident {args.incident}.")
         elif command == "list":
             for listed in incidents.incident_lines(session, actor):  # the list's columns only: fast at any size

@@ -8,6 +8,7 @@ content, nudes of under-18s) nothing but the fact of a report is kept: no links,
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -32,7 +33,7 @@ from safeguard_desktop.domain.incidents import (
 )
 from safeguard_desktop.domain.retention import add_years
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
-from safeguard_desktop.security import sealing
+from safeguard_desktop.security import sealed_box, sealing
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import NotFound, PermissionDenied, ValidationError
@@ -109,6 +110,8 @@ class IncidentView:
     owner_name: str = ""
     #: A restricted case: its content is sealed to its own key, given to its named readers only.
     restricted: bool = False
+    #: Actions still to do: {"entry", "due_on", "for", "what"} each (Facts.actions).
+    actions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def overdue(self) -> bool:
@@ -133,6 +136,8 @@ class IncidentLine:
     #: shows nothing of it but its number and date, and the caseload does not count it).
     restricted: bool = False
     readable: bool = True
+    #: The actions still to do: (due on, the lead's account it is for).
+    actions: tuple[tuple[date, str], ...] = ()
 
     @property
     def overdue(self) -> bool:
@@ -320,12 +325,14 @@ class Facts:
     owner_name: str | None = None
     #: An allegation against staff (KCSIE Part 4): {"about_head", "case_manager", "finding", "keep_until"}.
     part4: dict[str, Any] | None = None
+    #: Actions still to do: {"entry": chronology entry, "due_on": ISO date, "for": a lead's account, "what": text}.
+    actions: list[dict[str, Any]] = field(default_factory=list)
 
     def plain(self) -> dict[str, Any]:
         """As JSON data."""
         data = {k: getattr(self, k) for k in ("category", "four_cs", "urgency", "status", "reported_by",
                                                "reported_by_user", "people", "owner", "owner_name",
-                                               "part4")}  # fmt: skip
+                                               "part4", "actions")}  # fmt: skip
         data["occurred_at"] = self.occurred_at.isoformat() if self.occurred_at else None
         data["follow_up_on"] = self.follow_up_on.isoformat() if self.follow_up_on else None
         return data
@@ -338,7 +345,7 @@ class Facts:
             datetime.fromisoformat(data["occurred_at"]) if data.get("occurred_at") else None,
             date.fromisoformat(data["follow_up_on"]) if data.get("follow_up_on") else None,
             str(data["reported_by"]), data.get("reported_by_user"), list(data.get("people", [])),
-            data.get("owner"), data.get("owner_name"), data.get("part4"),
+            data.get("owner"), data.get("owner_name"), data.get("part4"), list(data.get("actions") or []),
         )  # fmt: skip
 
 
@@ -402,6 +409,10 @@ def _keep_facts(session: Session, incident: Incident, facts: Facts) -> None:
                        staff_role=sealing.seal(session, p["staff_role"]), involvement=p["involvement"])
         for p in facts.people
     ]  # fmt: skip
+    # What has no column of its own (an allegation's Part 4 details, actions to do) is kept as the facts' JSON, not
+    # sealed, on a register without accounts; sealed with the rest at the first lead's sign-in once it has them.
+    extra = facts.part4 is not None or bool(facts.actions)
+    incident.meta = json.dumps(facts.plain(), separators=(",", ":"), sort_keys=True) if extra else None
 
 
 def entry_facts(entry: IncidentEntry, actor: Actor) -> tuple[str, str, str]:
@@ -450,8 +461,9 @@ def seal_facts_written_before(session: Session, actor: Actor) -> int:
     if actor.safeguarding_key is None or not sealing.protected(session):
         return 0
     count = 0
-    for incident in session.scalars(select(Incident).where(Incident.meta.is_(None)).options(
-            selectinload(Incident.people))):  # fmt: skip
+    unsealed = Incident.meta.is_(None) | (Incident.meta.not_like(f"{sealed_box.SEALED_PREFIX}%")
+                                          & Incident.meta.not_like(f"{sealing.CASE_PREFIX}%"))  # fmt: skip
+    for incident in session.scalars(select(Incident).where(unsealed).options(selectinload(Incident.people))):
         _keep_facts(session, incident, facts(incident, actor))
         count += 1
     for entry in session.scalars(select(IncidentEntry).where(IncidentEntry.meta.is_(None))):
@@ -473,9 +485,14 @@ def add_entry(
     reason: str = "",
     corrects: int | None = None,
     happened_at: datetime | None = None,
+    due_on: date | None = None,
+    assignee: str | None = None,
+    completes: int | None = None,
 ) -> int:
     """Append to the chronology. Nothing is edited or deleted: a correction points at what it corrects.
-    ``happened_at``: when the action happened, for one written up afterwards (never in the future)."""
+    ``happened_at``: when the action happened, for one written up afterwards (never in the future). An action to do
+    has its ``due_on`` and the lead it is for (``assignee``; the actor when not given): it counts in that lead's
+    caseload until an action ``completes`` it."""
     actor.require(Operation.READ_INCIDENTS)
     incident = get_readable(session, actor, incident_id)
     seal = sealer(session, incident)
@@ -497,6 +514,20 @@ def add_entry(
     elif corrects is not None:
         raise ValidationError("Only a correction points at another entry.")
     now = datetime.now()
+    open_actions = facts(incident, actor).actions
+    if (due_on is not None or completes is not None) and kind is not EntryKind.ACTION:
+        raise ValidationError("Only an action has a due date or completes another action.")
+    if completes is not None and not any(a.get("entry") == completes for a in open_actions):
+        raise ValidationError(f"Entry {completes} is not an action of this incident still to do.", field="completes")
+    who = ""
+    if due_on is not None:
+        if due_on < now.date():
+            raise ValidationError("An action to do is due today or later.", field="due_on")
+        who = (assignee if assignee is not None else actor.username).strip().lower()
+        if who:
+            lead = session.scalars(select(UserAccount).where(UserAccount.username == who)).first()
+            if lead is None or not lead.active or Role(lead.role) not in (Role.DSL, Role.DEPUTY_DSL):
+                raise ValidationError(f"{who} is not an active safeguarding lead's account.", field="assignee")
     if happened_at is not None and happened_at > now:
         raise ValidationError("When it happened cannot be in the future.", field="happened_at")
     entry = IncidentEntry(
@@ -512,6 +543,12 @@ def add_entry(
                       seal)  # fmt: skip
     session.add(entry)
     session.flush()
+    if due_on is not None or completes is not None:
+        current = facts(incident, actor)
+        current.actions = [a for a in current.actions if a.get("entry") != completes]
+        if due_on is not None:
+            current.actions.append({"entry": entry.id, "due_on": due_on.isoformat(), "for": who, "what": body[:120]})
+        _keep_facts(session, incident, current)
     # The kind of entry (a referral to the police, say) is itself sensitive: said in the sealed detail only.
     audit.record(session, actor, "added to an incident's chronology", "incident", incident_id,
                  seal(f"{kind.value}, entry {entry.id}"))  # fmt: skip
@@ -651,6 +688,7 @@ def _view(incident: Incident, actor: Actor) -> IncidentView:
         owner=known.owner or "",
         owner_name=known.owner_name or known.owner or "",
         restricted=bool(incident.case_public),
+        actions=list(known.actions),
     )
 
 
@@ -681,12 +719,15 @@ def _line(number: int, at: datetime, meta: str | None, columns: tuple[str, str, 
     case = sealing.case_of(meta)
     if case is not None and case not in actor.case_keys:
         return IncidentLine(number, at, Category.OTHER, Status.OPEN, Urgency.MEDIUM, None, "", True, False)
+    actions: tuple[tuple[date, str], ...] = ()
     if meta:  # a protected register: the facts are one sealed value, the only one opened per line
         known = _sealed_facts(actor, meta)
         category, status, urgency, follow_up_on, owner = (known.category, known.status, known.urgency,
                                                           known.follow_up_on, known.owner)  # fmt: skip
+        actions = tuple((date.fromisoformat(a["due_on"]), str(a.get("for") or "")) for a in known.actions
+                        if a.get("due_on"))  # fmt: skip
     return IncidentLine(number, at, Category(category), Status(status), Urgency(urgency), follow_up_on, owner or "",
-                        case is not None)  # fmt: skip
+                        case is not None, True, actions)  # fmt: skip
 
 
 def incident_lines(session: Session, actor: Actor, *, limit: int | None = None) -> list[IncidentLine]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.domain.dates import format_uk_datetime
-from safeguard_desktop.domain.incidents import Status, Urgency
+from safeguard_desktop.domain.incidents import Category, Status, Urgency
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.incidents import IncidentLine, incident_lines
 from safeguard_desktop.services.records import transfers
@@ -40,6 +40,10 @@ FILTERS: dict[str, Callable[[IncidentLine, datetime, str], bool]] = {
     "Urgent and not closed": lambda line, _new, _me: line.status is not Status.CLOSED and line.urgency in URGENT,
     "Follow-up overdue": lambda line, _new, _me: line.overdue,
     "Nobody's case yet": lambda line, _new, _me: not line.owner and line.status is not Status.CLOSED,
+    "My actions due": lambda line, _new, me: (
+        bool(me) and any(who == me and due <= date.today() for due, who in line.actions)
+    ),
+    "Allegations against staff": lambda line, _new, _me: line.category is Category.ALLEGATION,
     "New since I last signed in": lambda line, new, _me: line.reported_at >= new,
     "Closed": lambda line, _new, _me: line.status is Status.CLOSED,
     "All incidents": lambda _line, _new, _me: True,
@@ -76,6 +80,8 @@ class Caseload:
     transfers_late: int = 0
     mine: int = 0
     mine_overdue: int = 0
+    #: Actions to do that are the asking lead's, due today or before.
+    my_actions_due: int = 0
 
     def describe(self) -> str:
         """One line: 'Since you last signed in (01/12/2026 09:12): 2 new · 1 urgent · 3 overdue · 7 open'."""
@@ -88,6 +94,8 @@ class Caseload:
         mine = ""
         if self.mine:
             mine = f" · {self.mine} your case(s)" + (f", {self.mine_overdue} overdue" if self.mine_overdue else "")
+        if self.my_actions_due:
+            mine += f" · {self.my_actions_due} of your actions due"
         return (f"{when}: {self.new} new · {self.urgent} urgent and not closed · {self.overdue} follow-up(s) "
                 f"overdue · {self.open} open in all{mine}{files}")  # fmt: skip
 
@@ -139,6 +147,7 @@ def summarise(lines: Sequence[IncidentLine], context: Around, me: str = "") -> C
         context.transfers_late,
         len(mine),
         sum(1 for line in mine if line.overdue),
+        sum(1 for line in lines for due, who in line.actions if who == me and me and due <= date.today()),
     )
 
 

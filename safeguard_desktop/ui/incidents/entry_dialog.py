@@ -3,7 +3,7 @@ correction that points at the entry it corrects), and close an incident with its
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -22,33 +22,39 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.incidents import FINDINGS, Category, EntryKind
 from safeguard_desktop.services import incidents
-from safeguard_desktop.services.incidents import REFERRAL_TO
+from safeguard_desktop.services.incidents import REFERRAL_TO, restricted
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
-from safeguard_desktop.ui.kit.date_field import DateTimeField
+from safeguard_desktop.ui.kit.date_field import DateField, DateTimeField
 from safeguard_desktop.ui.kit.dialog import Dialog
-from safeguard_desktop.ui.kit.ops import run_op
+from safeguard_desktop.ui.kit.ops import run_op, run_read
 
 if TYPE_CHECKING:
     from safeguard_desktop.services.incidents import IncidentView
 
-#: What a person adds by hand (a status change is made by the incident's own controls).
-KINDS = tuple(kind.value for kind in EntryKind if kind is not EntryKind.STATUS)
+#: What a person adds by hand (a status change is made by the incident's own controls); "done" completes an action.
+KINDS = (*(kind.value for kind in EntryKind if kind is not EntryKind.STATUS), "done")
+KIND_LABELS = {"done": "Action done (one still to do)"}
 
 
 class EntryDialog(Dialog):
     """The fields that apply to the chosen kind are the only ones enabled."""
 
     def __init__(
-        self, context: AppContext, incident_id: int, entry_ids: list[int], parent: QWidget | None = None
+        self,
+        context: AppContext,
+        incident_id: int,
+        entry_ids: list[int],
+        parent: QWidget | None = None,
+        actions: list[dict[str, object]] | None = None,
     ) -> None:
-        super().__init__(parent, "Add to the chronology", size=(560, 440))
+        super().__init__(parent, "Add to the chronology", size=(600, 520))
 
         self.work_name = "the entry"
         self.context = context
         self.incident_id = incident_id
         self.kind_combo = QComboBox()
-        self.kind_combo.addItems([k.capitalize() for k in KINDS])
+        self.kind_combo.addItems([KIND_LABELS.get(k, k.capitalize()) for k in KINDS])
         self.kind_combo.setAccessibleName("Kind of entry")
         self.text_edit = QPlainTextEdit()
         self.text_edit.setAccessibleName("What was done or decided")
@@ -72,6 +78,20 @@ class EntryDialog(Dialog):
         self.happened_edit.set_value(datetime.now().replace(second=0, microsecond=0))
         self.happened_edit.setEnabled(False)
         self.earlier_check.toggled.connect(self.happened_edit.setEnabled)
+        # An action still to do: when it is due and which lead it is for (it counts in their caseload until done).
+        self.due_edit = DateField(accessible_name="Action due by", optional=True, earliest=date.today())
+        self.due_edit.setToolTip("Leave empty for something already done. With a date it counts as one of the "
+                                 "chosen lead's actions until an 'Action done' entry completes it.")  # fmt: skip
+        self.for_combo = QComboBox()
+        self.for_combo.setAccessibleName("Whose action it is")
+        self.for_combo.addItem("Me", context.actor.username)
+        self.open_actions = list(actions or [])
+        self.done_combo = QComboBox()
+        self.done_combo.setAccessibleName("The action now done")
+        for action in self.open_actions:
+            due = date.fromisoformat(str(action["due_on"]))
+            self.done_combo.addItem(f"[{action['entry']}] due {due:%d/%m/%Y}: {action['what']}", action["entry"])
+        run_read(context, self, restricted.lead_choices, on_done=self._leads)
         self.error_label = ErrorLabel()
         form = QFormLayout()
         form.addRow("&Kind", self.kind_combo)
@@ -82,6 +102,9 @@ class EntryDialog(Dialog):
         form.addRow("Corrects entry &no.", self.corrects_spin)
         form.addRow(self.earlier_check)
         form.addRow("When it &happened", self.happened_edit)
+        form.addRow("To do &by", self.due_edit)
+        form.addRow("F&or", self.for_combo)
+        form.addRow("Action &done", self.done_combo)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.on_save)
         buttons.rejected.connect(self.reject)
@@ -107,12 +130,30 @@ class EntryDialog(Dialog):
         kind = self.kind()
         self.referral_combo.setEnabled(kind == "referral")
         self.corrects_spin.setEnabled(kind == "correction")
+        self.due_edit.setEnabled(kind == "action")
+        self.for_combo.setEnabled(kind == "action")
+        self.done_combo.setEnabled(kind == "done" and bool(self.open_actions))
+
+    def _leads(self, leads: list[tuple[str, str]]) -> None:
+        for username, name in leads:
+            if username != self.context.actor.username:
+                self.for_combo.addItem(name, username)
 
     def on_save(self) -> None:
         """Append through the service; stay open with the reason if refused."""
 
         kind = self.kind()
         happened = None
+        due = self.due_edit.date() if kind == "action" else None
+        if kind == "action" and self.due_edit.problem():
+            self.show_error(str(self.due_edit.problem()))
+            return
+        completes = None
+        if kind == "done":
+            if not self.open_actions:
+                self.show_error("This incident has no action still to do.")
+                return
+            completes = int(self.done_combo.currentData())
         if self.earlier_check.isChecked():
             self.happened_edit.latest = datetime.now()
             problem = self.happened_edit.problem()
@@ -122,11 +163,13 @@ class EntryDialog(Dialog):
                 return
             happened = self.happened_edit.value()
         run_op(
-            self.context, self, incidents.add_entry, self.incident_id, incidents.EntryKind(kind),
+            self.context, self, incidents.add_entry, self.incident_id,
+            incidents.EntryKind("action" if kind == "done" else kind),
             self.text_edit.toPlainText(), title=self.windowTitle(), on_done=lambda _id: self.accept(),
             referral_to=self.referral_combo.currentText() if kind == "referral" else "",
             reference=self.reference_edit.text(), reason=self.reason_edit.toPlainText(),
             corrects=self.corrects_spin.value() if kind == "correction" else None, happened_at=happened,
+            due_on=due, assignee=str(self.for_combo.currentData() or "") if due else None, completes=completes,
         )  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -353,9 +354,15 @@ class IncidentsScreen(QWidget):
             f"Platforms: {platforms}\nPeople: {people or 'not recorded'}{links}\n\n{view.summary}"
         )
         rows = []
+        to_do = {a["entry"]: a for a in view.actions}
         for e in view.entries:
             kind = e.kind + (f" → {e.referral_to} {e.reference}".rstrip() if e.referral_to else "")
             kind += f" (corrects {e.corrects})" if e.corrects else ""
+            if e.id in to_do:
+                action = to_do[e.id]
+                kind += f" · to do by {date.fromisoformat(action['due_on']):%d/%m/%Y}" + (
+                    f" ({action['for']})" if action.get("for") else ""
+                )
             when = (f"{format_uk_datetime(e.happened_at)} (written {e.at:%d/%m %H:%M})" if e.happened_at
                     else format_uk_datetime(e.at))  # fmt: skip
             rows.append((str(e.id), when, e.author, kind, e.text, e.reason))
@@ -418,7 +425,8 @@ class IncidentsScreen(QWidget):
         if self.current is None:
             return None
 
-        dialog = EntryDialog(self.context, self.current.id, [e.id for e in self.current.entries], self)
+        dialog = EntryDialog(self.context, self.current.id, [e.id for e in self.current.entries], self,
+                             self.current.actions)  # fmt: skip
         dialog.open()
         return dialog
 
