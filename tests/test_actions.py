@@ -60,8 +60,12 @@ def test_an_action_for_a_deputy_is_theirs_until_it_is_done(tmp_path: Path) -> No
     reg, deputy = sign_in(folder, "d.deputy", DEPUTY)
     with write_session(reg.engine) as session:
         assert _mine(session, deputy) == (1, [number])
-        assert "1 of your actions due" in caseload.summarise(
-            incidents.incident_lines(session, deputy), caseload.around(session, deputy), deputy.username).describe()
+        assert (
+            "1 of your actions due"
+            in caseload.summarise(
+                incidents.incident_lines(session, deputy), caseload.around(session, deputy), deputy.username
+            ).describe()
+        )
         with pytest.raises(ValidationError, match="not an action of this incident still to do"):
             incidents.add_entry(session, deputy, number, EntryKind.ACTION, "Done", completes=9999)
         incidents.add_entry(session, deputy, number, EntryKind.ACTION, "Spoke to the mother", completes=todo)
