@@ -193,3 +193,21 @@ def register_at(folder: Path, revision: str) -> Path:
         conn.commit()
     engine.dispose()
     return folder / "register.db"
+
+
+def school_with_accounts(folder: Path, lead_password: str, *others: tuple[str, Role, str]) -> str:
+    """An encrypted register at ``folder`` whose DSL is "a.lead" (Ann Lead) with ``lead_password``, and the other
+    accounts (user name, role, password; display name: the user name titled), closed again; returns its recovery
+    key."""
+    from safeguard_desktop.services import accounts
+    from safeguard_desktop.services.accounts.signin import create_register
+    from safeguard_desktop.store.engine import write_session
+
+    reg, dsl, recovery = create_register(folder, "Oakfield Primary", "a.lead", "Ann Lead", lead_password)
+    assert reg.keys is not None
+    with write_session(reg.engine) as session:
+        for name, role, password in others:
+            accounts.add_account(session, dsl, folder, reg.keys,
+                                 accounts.NewAccount(name, name.title(), role, password))  # fmt: skip
+    reg.close()
+    return recovery

@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 
 from safeguard_desktop.domain.incidents import Category, EntryKind
-from safeguard_desktop.services import accounts, incidents
-from safeguard_desktop.services.accounts.signin import create_register, sign_in
+from safeguard_desktop.services import incidents
+from safeguard_desktop.services.accounts.signin import sign_in
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import Register
 from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.services.incidents import caseload
 from safeguard_desktop.store.engine import read_session, write_session
+
+from .conftest import school_with_accounts
 
 LEAD = "correct pony staple lantern"
 DEPUTY = "purple otter evening quilt"
@@ -31,14 +33,7 @@ def _mine(session, actor: Actor) -> tuple[int, list[int]]:  # type: ignore[no-un
 
 def test_an_action_for_a_deputy_is_theirs_until_it_is_done(tmp_path: Path) -> None:
     folder = tmp_path / "school"
-    reg, dsl, _recovery = create_register(folder, "Oakfield Primary", "a.lead", "Ann Lead", LEAD)
-    assert reg.keys is not None
-    with write_session(reg.engine) as session:
-        accounts.add_account(session, dsl, folder, reg.keys,
-                             accounts.NewAccount("d.deputy", "Dee Deputy", Role.DEPUTY_DSL, DEPUTY))  # fmt: skip
-        accounts.add_account(session, dsl, folder, reg.keys,
-                             accounts.NewAccount("o.office", "Olly Office", Role.OFFICE, OFFICE))  # fmt: skip
-    reg.close()
+    school_with_accounts(folder, LEAD, ("d.deputy", Role.DEPUTY_DSL, DEPUTY), ("o.office", Role.OFFICE, OFFICE))
     reg, lead = sign_in(folder, "a.lead", LEAD)
     with write_session(reg.engine) as session:
         number = incidents.record_incident(session, lead, incidents.IncidentInput(Category.PRIVACY, "A photo"))

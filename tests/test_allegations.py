@@ -10,13 +10,15 @@ import pytest
 
 from safeguard_desktop.domain.incidents import FINDINGS, Category, EntryKind, Status, Urgency, next_working_day
 from safeguard_desktop.domain.retention import add_years
-from safeguard_desktop.services import accounts, incidents
-from safeguard_desktop.services.accounts.signin import create_register, sign_in
+from safeguard_desktop.services import incidents
+from safeguard_desktop.services.accounts.signin import sign_in
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.errors import NotFound, PermissionDenied, ValidationError
 from safeguard_desktop.services.incidents import allegations, restricted
 from safeguard_desktop.services.records import audit, retention
 from safeguard_desktop.store.engine import write_session
+
+from .conftest import school_with_accounts
 
 LEAD = "correct pony staple lantern"
 DEPUTY = "purple otter evening quilt"
@@ -26,12 +28,7 @@ WHAT = "A parent says Mr Quentin Zebedee sent her son messages on a gaming app"
 @pytest.fixture
 def school(tmp_path: Path) -> tuple[Path, int]:
     folder = tmp_path / "school"
-    reg, dsl, _recovery = create_register(folder, "Oakfield Primary", "a.lead", "Ann Lead", LEAD)
-    assert reg.keys is not None
-    with write_session(reg.engine) as session:
-        accounts.add_account(session, dsl, folder, reg.keys,
-                             accounts.NewAccount("d.deputy", "Dee Deputy", Role.DEPUTY_DSL, DEPUTY))  # fmt: skip
-    reg.close()
+    school_with_accounts(folder, LEAD, ("d.deputy", Role.DEPUTY_DSL, DEPUTY))
     reg, lead = sign_in(folder, "a.lead", LEAD)
     with write_session(reg.engine) as session:
         number = incidents.record_incident(session, lead, incidents.IncidentInput(

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from safeguard_desktop.domain.incidents import Category
-from safeguard_desktop.services import accounts
-from safeguard_desktop.services.accounts.signin import create_register, sign_in
+from safeguard_desktop.services.accounts.signin import sign_in
 from safeguard_desktop.services.actors import Role
-from safeguard_desktop.store.engine import write_session
 from safeguard_desktop.ui import background
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.main_window import MainWindow
+
+from .conftest import school_with_accounts
 
 LEAD = "correct pony staple lantern"
 DEPUTY = "purple otter evening quilt"
@@ -24,13 +24,7 @@ OTHER = "amber violin coastal heron"
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     data = tmp_path / "school"
-    reg, dsl, _recovery = create_register(data, "Oakfield Primary", "a.lead", "Ann Lead", LEAD)
-    assert reg.keys is not None
-    with write_session(reg.engine) as session:
-        for name, password in (("d.deputy", DEPUTY), ("e.deputy", OTHER)):
-            accounts.add_account(session, dsl, data, reg.keys,
-                                 accounts.NewAccount(name, name.title(), Role.DEPUTY_DSL, password))  # fmt: skip
-    reg.close()
+    school_with_accounts(data, LEAD, ("d.deputy", Role.DEPUTY_DSL, DEPUTY), ("e.deputy", Role.DEPUTY_DSL, OTHER))
     return data
 
 

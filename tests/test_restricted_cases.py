@@ -16,12 +16,14 @@ import sqlcipher3
 from safeguard_desktop.domain.incidents import Category, EntryKind
 from safeguard_desktop.security import keyring, sealed_box
 from safeguard_desktop.services import accounts, incidents
-from safeguard_desktop.services.accounts.signin import create_register, recover, reset_with_recovery_key, sign_in
+from safeguard_desktop.services.accounts.signin import recover, reset_with_recovery_key, sign_in
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
 from safeguard_desktop.services.incidents import caseload, restricted
 from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.engine import read_session, write_session
+
+from .conftest import school_with_accounts
 
 LEAD = "correct pony staple lantern"
 DEPUTY = "purple otter evening quilt"
@@ -35,18 +37,17 @@ LATER = "Xylophone: the LADO advised a strategy meeting"
 @pytest.fixture
 def school(tmp_path: Path) -> tuple[Path, int, str]:
     folder = tmp_path / "school"
-    reg, dsl, recovery = create_register(folder, "Oakfield Primary", "a.lead", "Ann Lead", LEAD)
-    assert reg.keys is not None
-    with write_session(reg.engine) as session:
-        for name, role, password in (("d.deputy", Role.DEPUTY_DSL, DEPUTY), ("e.deputy", Role.DEPUTY_DSL, OTHER),
-                                     ("o.office", Role.OFFICE, OFFICE)):  # fmt: skip
-            accounts.add_account(session, dsl, folder, reg.keys, accounts.NewAccount(name, name.title(), role,
-                                                                                     password))  # fmt: skip
-        number = incidents.record_incident(session, dsl, incidents.IncidentInput(Category.REPUTATION, SECRET))
-        incidents.add_entry(session, dsl, number, EntryKind.ACTION, "Told the headteacher in person")
-    reg.close()
+    recovery = school_with_accounts(
+        folder,
+        LEAD,
+        ("d.deputy", Role.DEPUTY_DSL, DEPUTY),
+        ("e.deputy", Role.DEPUTY_DSL, OTHER),
+        ("o.office", Role.OFFICE, OFFICE),
+    )
     reg, lead = sign_in(folder, "a.lead", LEAD)
     with write_session(reg.engine) as session:
+        number = incidents.record_incident(session, lead, incidents.IncidentInput(Category.REPUTATION, SECRET))
+        incidents.add_entry(session, lead, number, EntryKind.ACTION, "Told the headteacher in person")
         restricted.restrict(session, lead, number, ["e.deputy"], "The deputy d.deputy is named in it")
     reg.close()
     return folder, number, recovery
