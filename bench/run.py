@@ -2,7 +2,7 @@
 
     python bench/run.py            (every figure: about 20 minutes the first time, which builds the trust-size
                                     registers and trails under bench/out/; about 12 minutes after)
-    python bench/run.py screens audit   (only those: startup filter memory import letters keys incidents
+    python bench/run.py screens audit   (only those: startup filter memory import letters letters-memory keys incidents
                                     screens audit print)
 
 Figures are ratios against a baseline measured in the same run where the target is a ratio.
@@ -104,6 +104,18 @@ def bench_memory() -> None:
            mib <= 250)  # fmt: skip
     _seconds, bare = child("bare")
     report("  the bare PySide6 window's own peak (the measure is the process's own)", f"{bare:.0f} MiB", "", True)
+
+
+def bench_letters_memory() -> None:
+    """50,000 letters in one PDF: the child's own peak memory, beside the same child making none."""
+    results = {}
+    for count in (0, 50_000):
+        proc = subprocess.run([sys.executable, str(ROOT / "bench" / "letters_child.py"), str(count)],
+                              capture_output=True, text=True, check=True, timeout=600)  # fmt: skip
+        results[count] = [float(v) for v in proc.stdout.split()]
+    seconds, mib = results[50_000]
+    report("50,000 letters in one PDF, peak memory", f"{mib:.0f} MiB ({seconds:.1f} s)", "<= 250 MiB", mib <= 250)
+    report("  the same process making no letter", f"{results[0][1]:.0f} MiB", "", True)
 
 
 def bench_filter() -> None:
@@ -701,8 +713,9 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"Python {sys.version.split()[0]} on {os.cpu_count()} cores", flush=True)
     benches = {"startup": bench_startup, "filter": bench_filter, "memory": bench_memory, "import": bench_import,
-               "letters": bench_letters, "keys": bench_keys, "incidents": bench_incidents, "screens": bench_screens,
-               "audit": bench_audit, "print": bench_print}  # fmt: skip
+               "letters": bench_letters, "letters-memory": bench_letters_memory, "keys": bench_keys,
+               "incidents": bench_incidents, "screens": bench_screens, "audit": bench_audit,
+               "print": bench_print}  # fmt: skip
     chosen = set(sys.argv[1:]) or set(benches)
     for name, bench in benches.items():
         if name in chosen:

