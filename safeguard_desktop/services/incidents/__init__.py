@@ -463,7 +463,8 @@ def add_entry(
     reason = _text(reason, "reason", 4000)
     reference = _text(reference, "reference", 100)
     what = {EntryKind.OUTCOME: "outcome", EntryKind.CORRECTION: "correction"}.get(kind, "entry")
-    _guard(Category(facts(incident, actor).category), {what: body, "reason": reason, "reference": reference})
+    known = facts(incident, actor)  # opened once: its category guards the words, its actions are changed below
+    _guard(Category(known.category), {what: body, "reason": reason, "reference": reference})
     if kind is EntryKind.REFERRAL and referral_to not in REFERRAL_TO:
         raise ValidationError(f"Say who it was referred to: {', '.join(REFERRAL_TO)}.")
     if kind is EntryKind.DECISION and not reason:
@@ -477,10 +478,9 @@ def add_entry(
     elif corrects is not None:
         raise ValidationError("Only a correction points at another entry.")
     now = datetime.now()
-    open_actions = facts(incident, actor).actions
     if (due_on is not None or completes is not None) and kind is not EntryKind.ACTION:
         raise ValidationError("Only an action has a due date or completes another action.")
-    if completes is not None and not any(a.get("entry") == completes for a in open_actions):
+    if completes is not None and not any(a.get("entry") == completes for a in known.actions):
         raise ValidationError(f"Entry {completes} is not an action of this incident still to do.", field="completes")
     who = ""
     if due_on is not None:
@@ -507,11 +507,10 @@ def add_entry(
     session.add(entry)
     session.flush()
     if due_on is not None or completes is not None:
-        current = facts(incident, actor)
-        current.actions = [a for a in current.actions if a.get("entry") != completes]
+        known.actions = [a for a in known.actions if a.get("entry") != completes]
         if due_on is not None:
-            current.actions.append({"entry": entry.id, "due_on": due_on.isoformat(), "for": who, "what": body[:120]})
-        _keep_facts(session, incident, current)
+            known.actions.append({"entry": entry.id, "due_on": due_on.isoformat(), "for": who, "what": body[:120]})
+        _keep_facts(session, incident, known)
     # The kind of entry (a referral to the police, say) is itself sensitive: said in the sealed detail only.
     audit.record(session, actor, "added to an incident's chronology", "incident", incident_id,
                  seal(f"{kind.value}, entry {entry.id}"))  # fmt: skip
@@ -602,14 +601,19 @@ def _get(session: Session, incident_id: int) -> Incident:
     return incident
 
 
+def hidden_from(incident: Incident, actor: Actor) -> bool:
+    """True for a restricted case the actor holds no key to (not one of its named readers, as far as they know)."""
+    return bool(incident.case_public) and incident.id not in actor.case_keys
+
+
 def get_readable(session: Session, actor: Actor, incident_id: int) -> Incident:
     """The incident, when the actor may read it: a restricted case only for its named readers."""
     incident = _get(session, incident_id)
-    if incident.case_public and incident.id not in actor.case_keys:
+    if hidden_from(incident, actor):
         from safeguard_desktop.services.incidents.restricted import load_case_keys
 
         load_case_keys(session, actor)  # given since this actor signed in (or signed in without them: the CLI)
-    if incident.case_public and incident.id not in actor.case_keys:
+    if hidden_from(incident, actor):
         raise PermissionDenied(f"Incident {incident_id} is a restricted case: only its named readers can read it or "
                                "add to it.")  # fmt: skip
     return incident
@@ -667,7 +671,7 @@ def list_incidents(session: Session, actor: Actor) -> list[IncidentView]:
     actor.require(Operation.READ_INCIDENTS)
     query = select(Incident).options(selectinload(Incident.entries), selectinload(Incident.people))
     found = session.scalars(query.order_by(Incident.reported_at.desc(), Incident.id.desc()))
-    return [_view(i, actor) for i in found if not i.case_public or i.id in actor.case_keys]
+    return [_view(i, actor) for i in found if not hidden_from(i, actor)]
 
 
 # The leads' list and the staff's own reports, read from the columns they show (lines.py); here for the callers.

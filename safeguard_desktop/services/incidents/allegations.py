@@ -24,7 +24,14 @@ from safeguard_desktop.security import sealing
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ValidationError
-from safeguard_desktop.services.incidents import _keep_facts, add_entry, facts, get_readable
+from safeguard_desktop.services.incidents import (
+    _keep_facts,
+    add_entry,
+    entry_facts,
+    facts,
+    get_readable,
+    hidden_from,
+)
 from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.models import Incident, IncidentEntry, IncidentReader
 
@@ -52,18 +59,12 @@ def part4(session: Session, actor: Actor, incident_id: int) -> Part4 | None:
         return None
     data: dict[str, Any] = known.part4
     told = any(kind == EntryKind.REFERRAL.value and referral_to == "LADO"
-               for kind, referral_to, _author in _entry_kinds(incident, actor))  # fmt: skip
+               for kind, referral_to, _author in (entry_facts(e, actor) for e in incident.entries))  # fmt: skip
     return Part4(bool(data.get("about_head")), str(data.get("case_manager") or ""),
                  date.fromisoformat(data["pension_age_on"]) if data.get("pension_age_on") else None,
                  str(data.get("finding") or ""),
                  date.fromisoformat(data["keep_until"]) if data.get("keep_until") else None,
                  next_working_day(incident.reported_at), told)  # fmt: skip
-
-
-def _entry_kinds(incident: Incident, actor: Actor) -> list[tuple[str, str, str]]:
-    from safeguard_desktop.services.incidents import entry_facts
-
-    return [entry_facts(entry, actor) for entry in incident.entries]
 
 
 @changes(Topic.INCIDENTS)
@@ -94,7 +95,7 @@ def due_for_review(session: Session, actor: Actor, day: date) -> list[tuple[int,
     due = []
     query = select(Incident).where(Incident.legal_hold.is_(False), Incident.meta.is_not(None))
     for incident in session.scalars(query):
-        if incident.case_public and incident.id not in actor.case_keys:
+        if hidden_from(incident, actor):
             continue  # only its readers review it
         known = facts(incident, actor)
         if known.part4 is None or known.status != Status.CLOSED.value or not known.part4.get("keep_until"):

@@ -33,6 +33,12 @@ def since_last_sign_in(session: Session, actor: Actor) -> datetime | None:
     return times[1] if len(times) > 1 else None
 
 
+def _actions_due(line: IncidentLine, me: str) -> int:
+    """How many of the line's actions to do are ``me``'s and due today or before."""
+    today = date.today()
+    return sum(1 for due, who in line.actions if me and who == me and due <= today)
+
+
 #: The list's views: a name for the menu, and which lines it keeps (given when "new" starts, and who is asking).
 FILTERS: dict[str, Callable[[IncidentLine, datetime, str], bool]] = {
     "Open and monitoring": lambda line, _new, _me: line.status is not Status.CLOSED,
@@ -40,9 +46,7 @@ FILTERS: dict[str, Callable[[IncidentLine, datetime, str], bool]] = {
     "Urgent and not closed": lambda line, _new, _me: line.status is not Status.CLOSED and line.urgency in URGENT,
     "Follow-up overdue": lambda line, _new, _me: line.overdue,
     "Nobody's case yet": lambda line, _new, _me: not line.owner and line.status is not Status.CLOSED,
-    "My actions due": lambda line, _new, me: (
-        bool(me) and any(who == me and due <= date.today() for due, who in line.actions)
-    ),
+    "My actions due": lambda line, _new, me: _actions_due(line, me) > 0,
     "Allegations against staff": lambda line, _new, _me: line.category is Category.ALLEGATION,
     "New since I last signed in": lambda line, new, _me: line.reported_at >= new,
     "Closed": lambda line, _new, _me: line.status is Status.CLOSED,
@@ -147,7 +151,7 @@ def summarise(lines: Sequence[IncidentLine], context: Around, me: str = "") -> C
         context.transfers_late,
         len(mine),
         sum(1 for line in mine if line.overdue),
-        sum(1 for line in lines for due, who in line.actions if who == me and me and due <= date.today()),
+        sum(_actions_due(line, me) for line in lines),
     )
 
 

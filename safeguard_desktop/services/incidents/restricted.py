@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -28,7 +28,15 @@ from safeguard_desktop.security import keyring, sealed_box, sealing
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
-from safeguard_desktop.services.incidents import Facts, _get, _keep_entry_facts, _keep_facts, entry_facts, facts
+from safeguard_desktop.services.incidents import (
+    Facts,
+    _get,
+    _keep_entry_facts,
+    _keep_facts,
+    entry_facts,
+    facts,
+    hidden_from,
+)
 from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.engine import state_of
 from safeguard_desktop.store.models import Incident, IncidentEntry, IncidentReader, UserAccount
@@ -70,7 +78,7 @@ def load_case_keys(session: Session, actor: Actor) -> int:
     return len(found)
 
 
-def _folder(session: Session) -> Any:
+def _folder(session: Session) -> Path:
     folder = state_of(session.get_bind()).key_folder
     if folder is None:
         raise ValidationError("A restricted case needs a register with accounts (its content is sealed to the "
@@ -153,7 +161,7 @@ def _seal_again(session: Session, incident: Incident, plain: _Plain) -> None:
 
 
 def _check_readable(incident: Incident, actor: Actor) -> None:
-    if incident.case_public and incident.id not in actor.case_keys:
+    if hidden_from(incident, actor):
         raise PermissionDenied(f"Incident {incident.id} is a restricted case: only its named readers can change who "
                                "reads it.")  # fmt: skip
 
@@ -166,12 +174,12 @@ def restrict(session: Session, actor: Actor, incident_id: int, usernames: list[s
     folder = _folder(session)
     incident = _get(session, incident_id)
     _check_readable(incident, actor)
+    if not actor.username or actor.personal_key is None:
+        raise ValidationError("Sign in with your own account to restrict a case.")
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationError("Say why the case is restricted (it is kept, sealed to the case).", field="reason")
     chosen = sorted({u.strip().lower() for u in usernames if u.strip()} | {actor.username})
-    if not actor.username or actor.personal_key is None:
-        raise ValidationError("Sign in with your own account to restrict a case.")
     leads = _leads(session)
     publics: dict[str, bytes] = {}
     for username in chosen:
