@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from reportlab import rl_config
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
@@ -116,7 +117,7 @@ def letterhead(canvas: Canvas, school: LetterSchool, width: float, height: float
     return rule - 20
 
 
-def sign_off(canvas: Canvas, school: LetterSchool, x: float, y: float, width: float = 595.28 - 2 * MARGIN) -> float:
+def sign_off(canvas: Canvas, school: LetterSchool, x: float, y: float, width: float = A4[0] - 2 * MARGIN) -> float:
     """The letter's close: the headteacher's name and role, each said once; returns the baseline below."""
     script.draw(canvas, x, y - 4, "Yours sincerely,", REGULAR, 10.5)
     name = school.headteacher.strip()

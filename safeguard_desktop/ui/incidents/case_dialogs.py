@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialogButtonBox,
-    QFormLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 from safeguard_desktop.services.incidents import allegations, restricted
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.incidents.entry_dialog import IncidentChangeDialog
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.date_field import DateField
 from safeguard_desktop.ui.kit.dialog import Dialog
@@ -125,21 +125,14 @@ class ReadersDialog(Dialog):
                                 then=go)  # fmt: skip
 
 
-class Part4Dialog(Dialog):
+class Part4Dialog(IncidentChangeDialog):
     """An allegation against staff: the case manager, whether it is about the headteacher, the pension age."""
 
     def __init__(self, context: AppContext, incident: IncidentView, details: allegations.Part4,
                  parent: QWidget | None = None) -> None:  # fmt: skip
-        super().__init__(parent, f"Allegation against staff — incident {incident.id}", size=(560, 380))
-        self.context = context
-        self.incident_id = incident.id
-        self.work_name = "the case manager"
         told = ("The chronology records that the LADO was told." if details.lado_told else
                 f"The LADO is to be told by {details.lado_due:%d/%m/%Y} (one working day): record it in the "
                 "chronology as a referral to the LADO.")  # fmt: skip
-        about = QLabel("KCSIE Part 4: do not investigate or question anyone before the next steps are agreed with "
-                       f"the LADO. {told}")  # fmt: skip
-        about.setWordWrap(True)
         self.manager_edit = QLineEdit(details.case_manager)
         self.manager_edit.setAccessibleName("Case manager")
         self.manager_edit.setPlaceholderText("The headteacher (the chair of governors when it is about the head)")
@@ -150,24 +143,12 @@ class Part4Dialog(Dialog):
         if details.pension_age_on is not None:
             self.pension_edit.set_date(details.pension_age_on)
         self.pension_edit.setToolTip("The record is kept until then or for 10 years, whichever is longer.")
-        self.error_label = ErrorLabel()
-        form = QFormLayout()
-        form.addRow("Case &manager", self.manager_edit)
-        form.addRow(self.head_check)
-        form.addRow("Normal &pension age on", self.pension_edit)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.on_save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(about)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(buttons)
-        self.watch(self.manager_edit, self.head_check, self.pension_edit)
-
-    def show_error(self, message: str) -> None:
-        """A refusal, shown in the form (nothing typed is lost)."""
-        self.error_label.setText(message)
+        super().__init__(context, incident, f"Allegation against staff — incident {incident.id}",
+                         f".\nKCSIE Part 4: do not investigate or question anyone before the next steps are agreed "
+                         f"with the LADO. {told}",
+                         [("Case &manager", self.manager_edit), ("", self.head_check),
+                          ("Normal &pension age on", self.pension_edit)], "&Save", parent)  # fmt: skip
+        self.work_name = "the case manager"
 
     def on_save(self) -> None:
         """Save through the service (it writes the chronology's entry)."""

@@ -181,8 +181,9 @@ def _text_field(name: str, placeholder: str) -> QPlainTextEdit:
     return edit
 
 
-class _StatusDialog(Dialog):
-    """A change of an incident's status: the incident shown above, the fields the change needs, one button."""
+class IncidentChangeDialog(Dialog):
+    """A change to one incident (closing, reopening, its Part 4 details): the incident shown above, the fields the
+    change needs, one button."""
 
     def __init__(self, context: AppContext, incident: IncidentView, title: str, about: str,
                  fields: list[tuple[str, QWidget]], save: str, parent: QWidget | None) -> None:  # fmt: skip
@@ -217,7 +218,7 @@ class _StatusDialog(Dialog):
         raise NotImplementedError
 
 
-class CloseIncidentDialog(_StatusDialog):
+class CloseIncidentDialog(IncidentChangeDialog):
     """Closing an incident: what it is, then the outcome and the reason for closing (both recorded)."""
 
     def __init__(self, context: AppContext, incident: IncidentView, parent: QWidget | None = None) -> None:
@@ -248,7 +249,7 @@ class CloseIncidentDialog(_StatusDialog):
                title=self.windowTitle(), on_done=lambda _none: self.accept())  # fmt: skip
 
 
-class ReopenIncidentDialog(_StatusDialog):
+class ReopenIncidentDialog(IncidentChangeDialog):
     """Reopening a closed incident: what it is and how it ended, then why it is reopened (recorded)."""
 
     def __init__(self, context: AppContext, incident: IncidentView, parent: QWidget | None = None) -> None:

@@ -154,8 +154,10 @@ class IncidentsScreen(QWidget):
                                        "who they are")  # fmt: skip
         self.part4_button = QPushButton("Part &4…")
         self.part4_button.setToolTip("An allegation against staff: the case manager and the LADO (KCSIE Part 4)")
-        for button in (self.entry_button, self.close_button, self.helpline_button, self.take_button,
-                       self.readers_button, self.part4_button):  # fmt: skip
+        #: What a lead does to the incident on the right: enabled once one they may read is shown.
+        self.case_buttons = (self.entry_button, self.close_button, self.helpline_button, self.take_button,
+                             self.readers_button, self.part4_button)  # fmt: skip
+        for button in self.case_buttons:
             button.setEnabled(False)
             button.setVisible(self.is_lead)
         self.part4_button.setVisible(False)
@@ -319,8 +321,7 @@ class IncidentsScreen(QWidget):
         self.title.setText(f"Incident {number}: restricted case")
         self.facts.setText("Only its named readers can read this case: nothing of it is shown here.")
         self.chronology.set_rows([])
-        for button in (self.entry_button, self.close_button, self.helpline_button, self.take_button,
-                       self.readers_button, self.part4_button):  # fmt: skip
+        for button in self.case_buttons:
             button.setEnabled(False)
         self.part4_button.setVisible(False)
 
