@@ -68,12 +68,13 @@ class LetterPupil:
 
 
 def paragraph(canvas: Canvas, text: str, x: float, y: float, width: float, size: float = 10.5,
-               font: str = REGULAR, leading: float = 1.4, align: str = "left") -> float:  # fmt: skip
-    """``text`` wrapped to ``width`` from the baseline ``y`` down; returns where the next paragraph starts."""
+               font: str = REGULAR, leading: float = 1.4, align: str = "left", gap: float = 0.5) -> float:  # fmt: skip
+    """``text`` wrapped to ``width`` from the baseline ``y`` down; returns where the next paragraph starts (``gap``
+    of the size below the last line)."""
     for line in script.split(text, font, size, width):
         script.draw(canvas, x + (width / 2 if align == "centre" else 0), y, line, font, size, align=align)
         y -= size * leading
-    return y - size * 0.5
+    return y - size * gap
 
 
 def logo(school: LetterSchool) -> ImageReader | None:
