@@ -525,6 +525,12 @@ def recovery_public(folder: Path) -> bytes | None:
     return _unb64(slot["personal_public"]) if "personal_public" in slot else None
 
 
+def personal_publics(folder: Path) -> dict[str, bytes]:
+    """Every account's own public key, by user name, read from the key file once (for sealing to several)."""
+    users = _load(folder)["users"]
+    return {name: _unb64(slot["personal_public"]) for name, slot in users.items() if "personal_public" in slot}
+
+
 def personal_public(folder: Path, username: str) -> bytes | None:
     """An account's own public key (to seal a copy only that account can read), if it has one."""
     slot = _load(folder)["users"].get(username, {})

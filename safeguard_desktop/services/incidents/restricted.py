@@ -110,12 +110,12 @@ def readers(session: Session, actor: Actor, incident_id: int) -> list[Reader]:
         return []
     if incident_id not in actor.case_keys:
         raise PermissionDenied(f"Incident {incident_id} is a restricted case: only its named readers see who they are.")
-    folder = _folder(session)
+    keys = keyring.personal_publics(_folder(session))
     leads = _leads(session)
     found = []
     for row in session.scalars(select(IncidentReader).where(IncidentReader.incident_id == incident_id,
                                                            IncidentReader.username != RECOVERY_READER)):  # fmt: skip
-        current = keyring.personal_public(folder, row.username)
+        current = keys.get(row.username)
         account = leads.get(row.username)
         found.append(
             Reader(
@@ -181,9 +181,10 @@ def restrict(session: Session, actor: Actor, incident_id: int, usernames: list[s
         raise ValidationError("Say why the case is restricted (it is kept, sealed to the case).", field="reason")
     chosen = sorted({u.strip().lower() for u in usernames if u.strip()} | {actor.username})
     leads = _leads(session)
+    keys = keyring.personal_publics(folder)
     publics: dict[str, bytes] = {}
     for username in chosen:
-        public = keyring.personal_public(folder, username)
+        public = keys.get(username)
         if username not in leads or public is None:
             raise ValidationError(f"{username} is not an active safeguarding lead with a key of their own: only "
                                   "leads can be readers.", field="readers")  # fmt: skip
