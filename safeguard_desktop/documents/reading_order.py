@@ -49,8 +49,8 @@ def _split_isolates(text: str) -> list[tuple[bool, str]]:
 
 def _levels(text: str, base: int = 0) -> list[int]:
     """The bidirectional embedding level of each character of a paragraph whose direction is ``base``."""
-    if not any(unicodedata.bidirectional(c) in _RTL_CLASSES for c in text):
-        return [base] * len(text) if base == 0 else _resolved(text, base)
+    if base == 0 and not any(unicodedata.bidirectional(c) in _RTL_CLASSES for c in text):
+        return [0] * len(text)  # left to right throughout: nothing to resolve
     return _resolved(text, base)
 
 
