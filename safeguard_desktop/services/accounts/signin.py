@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from safeguard_desktop import faultpoints, paths
 from safeguard_desktop.folder_access import FolderNotProtected, protect_folder
-from safeguard_desktop.security import keyring, throttle
+from safeguard_desktop.security import keyring, record_seen, throttle
 from safeguard_desktop.services import accounts, settings
 from safeguard_desktop.services.accounts import staff_reports, staff_room
 from safeguard_desktop.services.accounts.staff_room import StaffDesk
@@ -193,8 +193,11 @@ def sign_in(
         accounts.record_failed_sign_in(folder, name)
         raise accounts.SignInFailed(str(exc)) from exc
     faultpoints.reach("signin:after-unlock")
+    older = _older_record(folder, keys)
     if keys.database_key is None:
-        return _staff_desk(folder, keys, password)
+        desk, actor = _staff_desk(folder, keys, password)
+        _remember_record(desk.folder, desk.keys)
+        return desk, actor
     register = open_register(folder, keys=keys)
     try:
         with write_session(register.engine) as session:
@@ -217,7 +220,46 @@ def sign_in(
         register.presence.set_user(actor.username)
     with suppress(OSError):  # room for failed sign-ins, for the day the disk is full
         accounts.reserve_failed_log(folder)
+    if older is not None:
+        _say_older_record(register, actor, older)
+    _remember_record(register.folder, register.keys)
     return register, actor
+
+
+def _older_record(folder: Path, keys: keyring.Unlocked) -> record_seen.OlderRecord | None:
+    """An earlier copy of the key file put back (see security/record_seen): a non-lead is refused before anything
+    is opened; for a lead, who holds every key and mends it, what was found (said once signed in)."""
+    try:
+        record_seen.check(folder, keys.username, keys.personal_private,
+                          keys.record.version if keys.record is not None else None)  # fmt: skip
+    except record_seen.OlderRecord as exc:
+        if keys.safeguarding_private is None:
+            raise accounts.SignInFailed(str(exc)) from exc
+        return exc
+    return None
+
+
+def _say_older_record(register: Register, actor: Actor, older: record_seen.OlderRecord) -> None:
+    from safeguard_desktop.services.records import audit
+
+    register.notices.append(
+        f"The key file (keyslots.json) is an earlier copy: its record of accounts is version {older.found}, and you "
+        f"signed in with version {older.seen} before. An older copy was put back in the data folder. Check the "
+        "accounts (Settings > Accounts: who is active, each role) and the audit trail; saving any change to the "
+        "accounts signs the record again. Other accounts that saw the newer record are refused until then."
+    )
+    with suppress(OSError, ServiceError, DBAPIError), write_session(register.engine) as session:
+        audit.record(session, actor, "found an earlier key file put back", "account", actor.username,
+                     f"record version {older.found}, {older.seen} seen before")  # fmt: skip
+
+
+def _remember_record(folder: Path, keys: keyring.Unlocked | None) -> None:
+    if keys is None:
+        return
+    record = keyring.current_record(folder, keys)
+    with suppress(OSError):
+        record_seen.remember(folder, keys.username, keys.personal_private,
+                             record.version if record is not None else None)  # fmt: skip
 
 
 def bind_keys(opened: Register | StaffDesk, password: str) -> str:
