@@ -245,8 +245,9 @@ def _say_older_record(register: Register, actor: Actor, older: record_seen.Older
     register.notices.append(
         f"The key file (keyslots.json) is an earlier copy: its record of accounts is version {older.found}, and you "
         f"signed in with version {older.seen} before. An older copy was put back in the data folder. Check the "
-        "accounts (Settings > Accounts: who is active, each role) and the audit trail; saving any change to the "
-        "accounts signs the record again. Other accounts that saw the newer record are refused until then."
+        "accounts (Settings > Accounts: who is active, each role) and the audit trail, and put the newest copy back "
+        "(the newest backup's .keys.json in the backups folder, if it is newer). Accounts that signed in with the "
+        "newer record are refused until the record is as new again."
     )
     with suppress(OSError, ServiceError, DBAPIError), write_session(register.engine) as session:
         audit.record(session, actor, "found an earlier key file put back", "account", actor.username,
