@@ -207,3 +207,20 @@ def test_a_tail_cut_with_head_and_anchor_moved_is_caught_by_the_leads_own_checkp
     kept = _office_rewrites(folder, lambda rows: rows[:-3])
     notices = _lead_notices(folder, secret)
     assert any("checkpoint dsl kept" in n and f"it has {kept + 1}" in n for n in notices), notices  # + its sign-in
+
+
+def test_the_leads_own_checkpoint_lowered_by_another_account_on_the_same_profile_is_caught(
+    school: tuple[Path, int, str],
+) -> None:
+    """Office shares the computer's profile: it lowers the lead's checkpoint to hide a cut, without the lead's key."""
+    from safeguard_desktop.security import profile_notes
+    from safeguard_desktop.services.records import trail_check
+
+    folder, _number, secret = school
+    reg, _dsl = sign_in(folder, "dsl", LEAD, pyotp.TOTP(secret).now())
+    reg.close()
+    note = profile_notes.read_note(trail_check.PROFILE_FILE, folder, "dsl")
+    assert note is not None and note["count"] > 3
+    profile_notes.write_note(trail_check.PROFILE_FILE, folder, "dsl", {**note, "count": note["count"] - 3})
+    notices = _lead_notices(folder, secret)
+    assert any("kept in your own profile was edited" in n for n in notices), notices
