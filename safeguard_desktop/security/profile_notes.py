@@ -6,7 +6,9 @@ trail's head as it last saw it. Outside the data folder, so nobody with only tha
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +56,35 @@ def write_note(kind: str, folder: Path, username: str, value: Any) -> bool:
     except OSError:
         return False
     return True
+
+
+class AlteredNote(Exception):
+    """A marked note whose mark does not check (or whose marked fields are missing): it was edited."""
+
+
+def _mark(secret: bytes, label: bytes, name: str, values: list[str]) -> str:
+    key = hmac.new(secret, label, hashlib.sha256).digest()
+    return hmac.new(key, "\x1f".join([name, *values]).encode(), hashlib.sha256).hexdigest()
+
+
+def read_marked(kind: str, folder: Path, username: str, secret: bytes, label: bytes,
+                fields: Sequence[str]) -> dict[str, Any] | None:  # fmt: skip
+    """A note written by :func:`write_marked` with the same secret, label and fields: None when there is none,
+    AlteredNote when its mark does not check — only the holder of ``secret`` (an account's personal key) can write
+    one, so another account sharing the computer's profile cannot put its own in."""
+    entry = read_note(kind, folder, username)
+    if not isinstance(entry, dict):
+        return None
+    try:
+        values, mac = [str(entry[field]) for field in fields], str(entry["mac"])
+    except KeyError as exc:
+        raise AlteredNote() from exc
+    if not hmac.compare_digest(mac, _mark(secret, label, note_key(folder, username), values)):
+        raise AlteredNote()
+    return entry
+
+
+def write_marked(kind: str, folder: Path, username: str, secret: bytes, label: bytes, note: dict[str, Any]) -> bool:
+    """Keep ``note`` with a mark over its fields, in their order, under a key derived from ``secret`` and ``label``."""
+    mac = _mark(secret, label, note_key(folder, username), [str(value) for value in note.values()])
+    return write_note(kind, folder, username, {**note, "mac": mac})

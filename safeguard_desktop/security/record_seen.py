@@ -10,8 +10,6 @@ from the account's personal key, so another account sharing the computer's profi
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from pathlib import Path
 
 from safeguard_desktop.security import profile_notes
@@ -32,27 +30,18 @@ class OlderRecord(Exception):
         )
 
 
-def _key(personal_private: bytes) -> bytes:
-    return hmac.new(personal_private, b"safeguard record seen v1", hashlib.sha256).digest()
-
-
-def _mac(key: bytes, name: str, version: int) -> str:
-    return hmac.new(key, f"{name}\x1f{version}".encode(), hashlib.sha256).hexdigest()
+_LABEL = b"safeguard record seen v1"
 
 
 def seen(folder: Path, username: str, personal_private: bytes | None) -> int:
     """The newest version this account has signed in with (0: none kept, or the note does not carry its mark)."""
     if personal_private is None:
         return 0
-    entry = profile_notes.read_note(KIND, folder, username)
-    if not isinstance(entry, dict):
-        return 0
     try:
-        version, mac = int(entry["version"]), str(entry["mac"])
-    except (KeyError, TypeError, ValueError):
+        entry = profile_notes.read_marked(KIND, folder, username, personal_private, _LABEL, ("version",))
+        return int(entry["version"]) if entry is not None else 0
+    except (profile_notes.AlteredNote, TypeError, ValueError):
         return 0
-    name = profile_notes.note_key(folder, username)
-    return version if hmac.compare_digest(mac, _mac(_key(personal_private), name, version)) else 0
 
 
 def check(folder: Path, username: str, personal_private: bytes | None, version: int | None) -> None:
@@ -68,6 +57,4 @@ def remember(folder: Path, username: str, personal_private: bytes | None, versio
     """Keep ``version`` as the newest seen (never lowered). A profile that cannot be written loses only this check."""
     if personal_private is None or version is None or version <= seen(folder, username, personal_private):
         return
-    name = profile_notes.note_key(folder, username)
-    profile_notes.write_note(KIND, folder, username, {"version": version,
-                                                      "mac": _mac(_key(personal_private), name, version)})  # fmt: skip
+    profile_notes.write_marked(KIND, folder, username, personal_private, _LABEL, {"version": version})

@@ -7,7 +7,6 @@ screen and ``safeguard audit verify`` both call this."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import re
@@ -63,16 +62,8 @@ def backup_checkpoints(session: Session, folder: Path) -> list[audit.Checkpoint]
 
 
 PROFILE_FILE = "audit-checkpoints.json"
-
-
-def _profile_key(keys: Unlocked) -> bytes | None:
-    if keys.personal_private is None:
-        return None
-    return hmac.new(keys.personal_private, b"safeguard audit checkpoint v1", hashlib.sha256).digest()
-
-
-def _profile_mac(key: bytes, name: str, count: int, last_hash: str, at: str) -> str:
-    return hmac.new(key, f"{name}\x1f{count}\x1f{last_hash}\x1f{at}".encode(), hashlib.sha256).hexdigest()
+_PROFILE_LABEL = b"safeguard audit checkpoint v1"
+_PROFILE_FIELDS = ("count", "last_hash", "at")
 
 
 class AlteredCheckpoint(Exception):
@@ -83,21 +74,16 @@ def profile_checkpoint(session: Session, folder: Path, keys: Unlocked | None) ->
     """The trail's head as this account last saw it, from its own profile (marked with a key derived from its
     personal key, so no other account can write one for it); None when there is none, or it dates from before the
     last restore (the restored chain continues an older one). AlteredCheckpoint when the mark does not check."""
-    key = _profile_key(keys) if keys is not None else None
-    if keys is None or key is None:
-        return None
-    name = profile_notes.note_key(folder, keys.username)
-    entry = profile_notes.read_note(PROFILE_FILE, folder, keys.username)
-    if not isinstance(entry, dict):
+    if keys is None or keys.personal_private is None:
         return None
     try:
-        count, last_hash, at = int(entry["count"]), str(entry["last_hash"]), str(entry["at"])
-        good = hmac.compare_digest(str(entry["mac"]), _profile_mac(key, name, count, last_hash, at))
-        seen_at = datetime.fromisoformat(at)
-    except (KeyError, TypeError, ValueError) as exc:
+        entry = profile_notes.read_marked(PROFILE_FILE, folder, keys.username, keys.personal_private,
+                                          _PROFILE_LABEL, _PROFILE_FIELDS)  # fmt: skip
+        if entry is None:
+            return None
+        count, last_hash, seen_at = int(entry["count"]), str(entry["last_hash"]), datetime.fromisoformat(entry["at"])
+    except (profile_notes.AlteredNote, TypeError, ValueError) as exc:
         raise AlteredCheckpoint() from exc
-    if not good:
-        raise AlteredCheckpoint()
     last_restore = session.scalar(
         select(AuditEntry.at).where(AuditEntry.action == "restored the register").order_by(AuditEntry.id.desc())
     )
@@ -110,17 +96,14 @@ def remember_in_profile(session: Session, folder: Path, keys: Unlocked | None) -
     """Keep the trail's head, as this account sees it now, in its own profile (at sign-in and when it closes)."""
     from safeguard_desktop.store.models import AuditHead
 
-    key = _profile_key(keys) if keys is not None else None
-    if keys is None or key is None:
+    if keys is None or keys.personal_private is None:
         return
     head = session.get(AuditHead, 1)
     if head is None or not head.count:
         return
-    name = profile_notes.note_key(folder, keys.username)
     at = datetime.now().isoformat(timespec="seconds")
-    profile_notes.write_note(PROFILE_FILE, folder, keys.username, {
-        "count": head.count, "last_hash": head.last_hash, "at": at,
-        "mac": _profile_mac(key, name, head.count, head.last_hash, at)})  # fmt: skip
+    profile_notes.write_marked(PROFILE_FILE, folder, keys.username, keys.personal_private, _PROFILE_LABEL,
+                               {"count": head.count, "last_hash": head.last_hash, "at": at})  # fmt: skip
 
 
 def authorship(folder: Path, keys: Unlocked | None) -> tuple[Callable[[AuditEntry], str | None] | None, int]:
