@@ -87,3 +87,23 @@ def test_a_lowered_note_in_a_shared_profile_does_not_carry_its_mark(folder: Path
     assert record_seen.seen(folder, "o.office", keys.personal_private) == 0
     _signs_in(folder, "o.office", OFFICE)
     assert record_seen.seen(folder, "o.office", keys.personal_private) == note["version"]
+
+
+def test_the_refusal_shows_whole_in_the_sign_in_window(qtbot, folder: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The refusal says what to do in three lines; the sign-in window, of a fixed size for the short messages, grows
+    until all of it shows, and no further than the screen."""
+    from safeguard_desktop.ui.signin import SignInDialog
+
+    _earlier_copy_put_back(folder, tmp_path)
+    dialog = SignInDialog(folder)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    before = dialog.height()
+    dialog.user_edit.setText("o.office")
+    dialog.password_edit.setText(OFFICE)
+    assert not dialog.sign_in()
+    label = dialog.error_label
+    assert "earlier copy" in label.text()
+    assert label.height() >= label.heightForWidth(label.width())  # every line of it inside the label
+    assert label.geometry().bottom() <= dialog.contentsRect().bottom()  # and the label inside the window
+    assert before < dialog.height() <= dialog.screen().availableGeometry().height()

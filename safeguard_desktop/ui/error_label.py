@@ -17,3 +17,18 @@ class ErrorLabel(QLabel):
         self.setWordWrap(True)
         self.setStyleSheet(ERROR_STYLE)
         self.setAccessibleName(accessible_name)
+
+    def setText(self, text: str) -> None:
+        """Show ``text``, and let the window grow downwards (never past its screen) until all of it shows: a long
+        message (a refusal that says what to do) was cut off in a dialog of a fixed size."""
+        super().setText(text)
+        window = self.window()
+        layout = window.layout()
+        if not text or window is self or layout is None or not window.isVisible():
+            return
+        wraps = layout.hasHeightForWidth()
+        needed = layout.totalHeightForWidth(window.width()) if wraps else window.sizeHint().height()
+        screen = window.screen()
+        room = screen.availableGeometry().height() if screen is not None else needed
+        if window.height() < needed:
+            window.resize(window.width(), min(needed, room))
