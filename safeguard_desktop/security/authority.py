@@ -59,6 +59,9 @@ class Record:
     #: The audit entry from which every entry must carry its writer's mark (0: not yet): signed, so marks cannot
     #: be stripped from the whole trail unseen.
     audit_marked_from: int = 0
+    #: The audit entry that vouched for every row of the register, from which every change to a row must be vouched
+    #: for by a marked entry (0: not yet): signed, so the check of the rows cannot be switched off unseen.
+    rows_vouched_from: int = 0
 
 
 def new_key_pair() -> tuple[bytes, bytes]:
@@ -77,13 +80,15 @@ def new_key_pair() -> tuple[bytes, bytes]:
 
 def sign(private: bytes, public: bytes, version: int, safeguarding_public: str,
          accounts: dict[str, SignedAccount], key_generation: int = 0, audit_marked_from: int = 0,
-         ) -> dict[str, str]:  # fmt: skip
+         rows_vouched_from: int = 0) -> dict[str, str]:  # fmt: skip
     """The signed record, as kept in the key slots file."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     body: dict[str, Any] = {"key_generation": key_generation} if key_generation else {}
     if audit_marked_from:
         body["audit_marked_from"] = audit_marked_from
+    if rows_vouched_from:
+        body["rows_vouched_from"] = rows_vouched_from
     doc = json.dumps(
         {
             **body,
@@ -116,6 +121,7 @@ def successor(
     safeguarding_public: str | None = None,
     key_generation: int | None = None,
     audit_marked_from: int | None = None,
+    rows_vouched_from: int | None = None,
 ) -> dict[str, str]:
     """The next version of ``base``, signed: what is not given stays as it was."""
     return sign(
@@ -126,6 +132,7 @@ def successor(
         base.accounts if accounts is None else accounts,
         base.key_generation if key_generation is None else key_generation,
         base.audit_marked_from if audit_marked_from is None else audit_marked_from,
+        base.rows_vouched_from if rows_vouched_from is None else rows_vouched_from,
     )
 
 
@@ -152,7 +159,7 @@ def verify(record: Any, pinned: bytes | None, where: str) -> Record:
             for name, a in doc["accounts"].items()
         }
         return Record(int(doc["version"]), str(doc["safeguarding_public"]), accounts, int(doc.get("key_generation", 0)),
-                      int(doc.get("audit_marked_from", 0)))  # fmt: skip
+                      int(doc.get("audit_marked_from", 0)), int(doc.get("rows_vouched_from", 0)))  # fmt: skip
     except (InvalidSignature, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise AuthorityMismatch(
             f"The record of accounts and keys in {where} is not signed by this register's leads: the file was "

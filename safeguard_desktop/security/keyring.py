@@ -639,6 +639,17 @@ def apply_staff_change(folder: Path, by: Unlocked, username: str, *, role: str, 
 def mark_audit_from(folder: Path, keys: Unlocked, sequence: int) -> bool:
     """Sign into the record that every audit entry from ``sequence`` on carries its writer's mark (a lead, once,
     on a register from before marks). Not while another change to the record is pending. True when done."""
+    return _sign_trail_start(folder, keys, sequence, "audit_marked_from")
+
+
+def vouch_rows_from(folder: Path, keys: Unlocked, sequence: int) -> bool:
+    """Sign into the record that entry ``sequence`` vouched for every row of the register, and that from it on every
+    change to a row is vouched for by a marked entry (services/records/row_vouch.py); a lead moves it to a new
+    baseline after a restore. True when done."""
+    return _sign_trail_start(folder, keys, sequence, "rows_vouched_from", again=True)
+
+
+def _sign_trail_start(folder: Path, keys: Unlocked, sequence: int, field: str, *, again: bool = False) -> bool:
     if keys.authority_private is None or keys.authority_public is None or sequence < 1:
         return False
     data = _load(folder)
@@ -648,9 +659,12 @@ def mark_audit_from(folder: Path, keys: Unlocked, sequence: int) -> bool:
     if _ed_public(keys.authority_private) != public:
         return False
     base = authority.verify(data["authority"], public, str(slots_path(folder)))
-    if base.audit_marked_from:
+    if getattr(base, field) and not again:
         return False
-    data["authority"] = authority.successor(base, keys.authority_private, public, audit_marked_from=sequence)
+    if field == "audit_marked_from":
+        data["authority"] = authority.successor(base, keys.authority_private, public, audit_marked_from=sequence)
+    else:
+        data["authority"] = authority.successor(base, keys.authority_private, public, rows_vouched_from=sequence)
     _save(folder, data)
     return True
 

@@ -253,3 +253,8 @@ def _seed(engine: Engine) -> None:
                     for i, p in enumerate(DEFAULT_PURPOSES)
                 ],
             )
+        if state_of(engine).signer is not None:  # the rows vouched for by an entry (services/records/row_vouch.py)
+            from safeguard_desktop.services.actors import Actor, Role
+
+            audit.record(session, Actor("Safeguard Desktop", Role.DSL), "set up the school and its default purposes",
+                         "register")  # fmt: skip

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
+from safeguard_desktop.store import touched
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -165,6 +167,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # The rows a transaction writes are noted in a temporary table (store/touched.py): in memory, not in a
+        # temporary file (which SQLCipher would encrypt page by page).
+        cursor.execute("PRAGMA temp_store = MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -172,6 +177,8 @@ def _configure_sqlite(engine: Engine) -> None:
         # A write transaction takes the write lock at once: a deferred BEGIN that upgrades later
         # skips SQLite's busy handler and loses updates (measured in shared/MEASURED.md).
         mode = "IMMEDIATE" if conn.get_execution_options().get("write", False) else "DEFERRED"
+        if not conn.info.get("untouched"):  # the rows it writes noted, for the trail to vouch for (store/touched.py)
+            touched.prepare(conn.connection.driver_connection)
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 

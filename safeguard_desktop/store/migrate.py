@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, inspect, text
 
+from safeguard_desktop.store import touched
 from safeguard_desktop.store.engine import database_file
 from safeguard_desktop.store.schema import HEAD_REVISION, KNOWN_REVISIONS
 from safeguard_desktop.store.sqlite_files import copy_database
@@ -84,6 +85,8 @@ def _run_alembic(engine: Engine, target: str = "head", *, down: bool = False) ->
             # The pragma is a no-op inside a transaction, and any statement through SQLAlchemy begins one (the
             # engine's "begin" hook): set it on the driver's connection, before anything else runs.
             _pragma(conn, "PRAGMA foreign_keys = OFF")
+            conn.info["untouched"] = True  # no row-noting triggers while tables are rebuilt (store/touched.py)
+            touched.suspend(conn.connection.driver_connection)
         try:
             config.attributes["connection"] = conn
             if down:
@@ -100,6 +103,7 @@ def _run_alembic(engine: Engine, target: str = "head", *, down: bool = False) ->
             if sqlite:  # the connection goes back to the pool: with its foreign keys on again
                 conn.rollback()
                 _pragma(conn, "PRAGMA foreign_keys = ON")
+                conn.info.pop("untouched", None)
 
 
 def _pragma(conn: Connection, statement: str) -> None:

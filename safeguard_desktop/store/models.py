@@ -196,6 +196,19 @@ __all__ = [
 ]
 
 
+class AuditRows(Base):
+    """What one transaction wrote to the register's rows, as the last audit entry of that transaction vouches for it:
+    a digest of each row written (or None for a row deleted), zlib-compressed JSON; that entry's mark covers it."""
+
+    __tablename__ = "audit_rows"
+
+    #: The chain hash of the entry it belongs to (not its number: after a cut, a new entry of the same number is
+    #: not given the old record).
+    entry_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, index=True)
+    rows: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class AuditHead(Base):
     """The head of the audit chain (one row): how many entries, and the last entry's hash.
 

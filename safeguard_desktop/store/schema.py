@@ -1,7 +1,7 @@
 """The schema revision this build expects, importable without SQLAlchemy or Alembic."""
 
 #: The newest migration this build knows. A test checks it matches Alembic's head.
-HEAD_REVISION = "0022_restricted_cases"
+HEAD_REVISION = "0023_audit_rows"
 KNOWN_REVISIONS = (
     "0001_initial",
     "0002_audit_chain",
@@ -25,4 +25,5 @@ KNOWN_REVISIONS = (
     "0020_incident_owner",
     "0021_no_password_hashes",
     "0022_restricted_cases",
+    "0023_audit_rows",
 )

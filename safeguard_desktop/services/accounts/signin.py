@@ -59,6 +59,7 @@ def create_register(
         for name in (keyring.SLOTS_FILE, "register.db", "register.db-wal", "register.db-shm", accounts.FAILED_LOG):
             (folder / name).unlink(missing_ok=True)
         raise
+    _rows_vouched_from_now(register, actor)
     return register, actor, recovery
 
 
@@ -157,6 +158,35 @@ def _marks_required_from_now(register: Register) -> None:
             keyring.mark_audit_from(register.folder, keys, int(first))
 
 
+def _rows_vouched_from_now(register: Register, actor: Actor) -> None:
+    """At a lead's sign-in (or the register's creation): one entry vouches for every row as it stands, and the lead
+    signs it into the record of accounts; from there on a row changed with a key to the file alone, outside the app,
+    is caught by the check of the trail (services/records/row_vouch.py). Written once per register — and again when
+    the entry the record names is not that entry in this database (a backup restored over it) while the trail
+    checks out: restoring is a lead's act, and a trail changed outside the app is never vouched for afresh. A
+    database server's own roles keep the office from its rows instead."""
+    from sqlalchemy import select
+
+    from safeguard_desktop.services.records import row_vouch, trail_check
+    from safeguard_desktop.store.models import AuditEntry
+
+    keys = register.keys
+    if keys is None or keys.authority_private is None or register.engine.dialect.name != "sqlite":
+        return
+    record = keyring.current_record(register.folder, keys)
+    if record is None:
+        return
+    with suppress(OSError, ServiceError, DBAPIError):
+        if record.rows_vouched_from:
+            with read_session(register.engine) as session:
+                named = session.scalar(select(AuditEntry.action).where(AuditEntry.sequence == record.rows_vouched_from))
+                if named == row_vouch.BASELINE_ACTION or trail_check.quick(session, register.folder, keys) is not None:
+                    return
+        with write_session(register.engine) as session:
+            sequence = row_vouch.vouch_for_everything(session, actor)
+        keyring.vouch_rows_from(register.folder, keys, sequence)
+
+
 def _take_in_reports(register: Register, actor: Actor) -> None:
     """A lead's sign-in takes in the concerns staff sent through the staff room; what it found is said."""
     from safeguard_desktop.services.actors import Operation
@@ -216,6 +246,7 @@ def sign_in(
     actor = _replace_owed_keys(register, actor)
     _take_in_reports(register, actor)
     _marks_required_from_now(register)
+    _rows_vouched_from_now(register, actor)
     if register.presence is not None:
         register.presence.set_user(actor.username)
     with suppress(OSError):  # room for failed sign-ins, for the day the disk is full

@@ -33,7 +33,7 @@ from safeguard_desktop.files import replace_file
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.store.engine import state_of
-from safeguard_desktop.store.models import AuditEntry, AuditHead
+from safeguard_desktop.store.models import AuditEntry, AuditHead, AuditRows
 
 KEY_FILE = "audit.key"
 ANCHOR_FILE = "audit-anchor.json"
@@ -152,9 +152,13 @@ def configure_signer(engine: Engine, username: str, personal_private: bytes | No
     state.signer = (username, generation, agreed_key(personal_private, safeguarding_public))
 
 
-def mark(key: bytes, chain_hash: str) -> str:
-    """An entry's mark under an agreed key: it covers the chain hash, and so the entry and all before it."""
-    return hmac.new(key, b"audit entry\x1f" + chain_hash.encode("ascii"), hashlib.sha256).hexdigest()
+def mark(key: bytes, chain_hash: str, rows: str | None = None) -> str:
+    """An entry's mark under an agreed key: it covers the chain hash, and so the entry and all before it, and the
+    digest of its record of the rows its transaction wrote, when it has one (services/records/row_vouch.py)."""
+    text = b"audit entry\x1f" + chain_hash.encode("ascii")
+    if rows is not None:
+        text += b"\x1frows\x1f" + rows.encode("ascii")
+    return hmac.new(key, text, hashlib.sha256).hexdigest()
 
 
 def trail_for(session: Session) -> AuditTrail:
@@ -232,6 +236,7 @@ def record(
         entry.signer = signer[0]
         entry.signature = f"{signer[1]}:{mark(signer[2], entry.chain_hash)}"
     session.add(entry)
+    session.info["audit_last_entry"] = entry  # the one that vouches for the transaction's rows (row_vouch.py)
 
 
 def record_output(
@@ -289,11 +294,18 @@ class Verification:
     entries: int
     first_broken: int | None = None
     reason: str = ""
+    #: How many rows of the register differ from what the trail last vouched for (the chain itself checked out).
+    rows_differ: int = 0
 
     def describe(self) -> str:
         """One sentence for a person."""
         if self.intact:
             return f"The audit trail is intact: {self.entries} entries, each chained to the one before."
+        if self.rows_differ:
+            return (
+                f"The audit trail's {self.entries} entries are intact, but {self.reason}. Restore the newest "
+                "backup from before the change, or correct the rows in the app, which records who did."
+            )
         if self.first_broken is None:
             return f"The audit trail cannot be checked: {self.reason}"
         return f"The audit trail is broken at entry {self.first_broken}: {self.reason}"
@@ -311,7 +323,7 @@ class Checkpoint:
 #: What the chain check reads of each entry: plain columns, streamed (never the whole trail as objects in memory).
 _CHAIN_COLUMNS = (AuditEntry.sequence, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.record_kind,
                   AuditEntry.record_id, AuditEntry.detail, AuditEntry.chain_hash, AuditEntry.signature,
-                  AuditEntry.signer)  # fmt: skip
+                  AuditEntry.signer, AuditRows.rows)  # fmt: skip
 #: Rows fetched at a time, and how often progress is reported.
 CHAIN_BATCH = 20_000
 
@@ -323,13 +335,14 @@ class _Walk:
     key: bytes
     authorship: Callable[[Any], str | None] | None
     marked_from: int
+    rows: Any = None  # a row_vouch.RowCheck, fed each entry's record of rows
     previous: str = ""
     expected: int = 1
     marked: bool = False
 
     def step(self, row: tuple[Any, ...]) -> Verification | None:
         """Take in the next entry, as a row of :data:`_CHAIN_COLUMNS`; what is wrong with it, or None."""
-        sequence, at, actor, action, kind, record_id, detail, chained, signature, signer = row
+        sequence, at, actor, action, kind, record_id, detail, chained, signature, signer, written = row
         expected = self.expected
         if sequence != expected:
             return self._broken("an entry was added outside the chain" if sequence is None
@@ -339,8 +352,11 @@ class _Walk:
             return self._broken("this entry was altered, moved or rewritten")
         if self.authorship is not None and (signature is not None or self.marked or 0 < self.marked_from <= expected):
             self.marked = True
+            rows = row_vouch.record_digest(written)
             problem = self.authorship(SimpleNamespace(sequence=sequence, chain_hash=chained, signature=signature,
-                                                      signer=signer))  # fmt: skip
+                                                      signer=signer, rows=rows))  # fmt: skip
+            if problem is None and written is not None and self.rows is not None:
+                problem = self.rows.take(sequence, signer, written)
             if problem is not None:
                 return self._broken(problem)
         self.previous = chained
@@ -358,6 +374,7 @@ def verify(
     authorship: Callable[[Any], str | None] | None = None,
     marked_from: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    rows: Any = None,
 ) -> Verification:
     """Recompute the chain and compare its head with the database's, the outside anchor's and every checkpoint's
     (a deletion of everything, anchor and all, still leaves the backups' anchors); with ``authorship`` (a lead's:
@@ -368,13 +385,15 @@ def verify(
     Reads only: run it in a read transaction, which holds no write lock (in WAL mode writers go on meanwhile); the
     entries are streamed as plain rows, so memory stays flat at any length. Entries written while it runs (the
     anchor then runs ahead of the transaction's view) are read afterwards and checked as the chain's next links.
-    ``progress(done, total)`` is called every :data:`CHAIN_BATCH` entries."""
+    ``progress(done, total)`` is called every :data:`CHAIN_BATCH` entries. With ``rows`` (a row_vouch.RowCheck),
+    every row of the register is then compared with what the trail last vouched for."""
     actor.require(Operation.VIEW_AUDIT)
     trail = trail_for(session)
     head = session.get(AuditHead, 1)
     head_count, head_hash = (head.count, head.last_hash) if head else (0, "")
-    walk = _Walk(trail.key, authorship, marked_from)
-    query = select(*_CHAIN_COLUMNS).order_by(AuditEntry.sequence.is_(None), AuditEntry.sequence)
+    walk = _Walk(trail.key, authorship, marked_from, rows)
+    query = (select(*_CHAIN_COLUMNS).outerjoin(AuditRows, AuditRows.entry_hash == AuditEntry.chain_hash)
+             .order_by(AuditEntry.sequence.is_(None), AuditEntry.sequence))  # fmt: skip
     # Plain rows through the connection: the ORM's row handling doubled the time of a million entries.
     for row in session.connection().execute(query.execution_options(yield_per=CHAIN_BATCH)):
         broken = walk.step(row)
@@ -394,9 +413,9 @@ def verify(
     later: dict[int, str] = {}  # entries written since this transaction began (none can be, inside a write)
     bind = session.get_bind()
     if max(anchor_count, *(p.count for p in checkpoints), 0) > count and not bind.get_execution_options().get("write"):
+        walk.rows = None  # the rows are compared as this transaction sees them: with the entries it sees
         with Session(bind) as fresh, fresh.begin():
-            for row in fresh.execute(select(*_CHAIN_COLUMNS).where(AuditEntry.sequence > count)
-                                     .order_by(AuditEntry.sequence)):  # fmt: skip
+            for row in fresh.execute(query.where(AuditEntry.sequence > count)):
                 broken = walk.step(row)
                 if broken is not None:
                     return broken
@@ -417,6 +436,13 @@ def verify(
                                 f"entries from here on were removed ({point.source} holds {point.count})")  # fmt: skip
         if point.count and hash_at(point.count) != point.last_hash:
             return Verification(False, count, point.count, f"the chain was rewritten since {point.source}")
+    if rows is not None:
+        differ = rows.compare(session.connection())
+        if differ:
+            more = f" (and {rows.found - len(differ)} more)" if rows.found > len(differ) else ""
+            said = "one row of the register differs" if rows.found == 1 else f"{rows.found} rows of the register differ"
+            return Verification(False, count, None, f"{said} from what the trail recorded of them: "
+                                + "; ".join(differ[:5]) + more, rows_differ=rows.found)  # fmt: skip
     return Verification(True, count)
 
 
@@ -507,3 +533,6 @@ def _shown(actor: Actor, detail: str) -> str:
         return sealing.reveal(actor, detail)
     except ServiceError:
         return "[sealed]"
+
+
+from safeguard_desktop.services.records import row_vouch  # noqa: E402 (its commit hook needs record() above)

@@ -13,16 +13,18 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.security import profile_notes
 from safeguard_desktop.security.keyring import Unlocked
-from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.changes import Topic, changes
-from safeguard_desktop.services.records import audit, backup
-from safeguard_desktop.store.models import AuditEntry
+from safeguard_desktop.services.records import audit, backup, row_vouch
+from safeguard_desktop.store.models import AuditEntry, AuditRows
 
 _STAMP = re.compile(r"register-(\d{4}-\d{2}-\d{2}_\d{6})")
 
@@ -106,7 +108,7 @@ def remember_in_profile(session: Session, folder: Path, keys: Unlocked | None) -
                                {"count": head.count, "last_hash": head.last_hash, "at": at})  # fmt: skip
 
 
-def authorship(folder: Path, keys: Unlocked | None) -> tuple[Callable[[AuditEntry], str | None] | None, int]:
+def authorship(folder: Path, keys: Unlocked | None) -> tuple[Callable[[Any], str | None] | None, int]:
     """A lead's check of each entry's mark against the account it names (current or earlier personal key, under the
     safeguarding key of its generation), and the entry from which the leads signed that every entry is marked.
     (None, 0) for an account that holds no safeguarding key (only leads can check marks)."""
@@ -136,13 +138,14 @@ def authorship(folder: Path, keys: Unlocked | None) -> tuple[Callable[[AuditEntr
                 agreed[(generation, public)] = None
         return agreed[(generation, public)]
 
-    def check(entry: AuditEntry) -> str | None:
+    def check(entry: Any) -> str | None:  # an entry's sequence, chain_hash, signature, signer and rows digest
         if not entry.signature or not entry.signer:
             return (
                 "this entry carries no writer's mark: it was written with a key to the file, not by the app (or by "
                 "an account from before personal keys: give it a new password in Settings > Accounts)"
             )
         generation_text, _, mark = entry.signature.partition(":")
+        rows = getattr(entry, "rows", None)  # the digest of its record of rows written, when it has one
         account = record.accounts.get(entry.signer)
         if account is not None:
             publics = [account.personal_public, *account.former]
@@ -154,7 +157,7 @@ def authorship(folder: Path, keys: Unlocked | None) -> tuple[Callable[[AuditEntr
             generation = -1
         for public in publics:
             key = key_for(generation, public) if public else None
-            if key is not None and hmac.compare_digest(mark, audit.mark(key, entry.chain_hash)):
+            if key is not None and hmac.compare_digest(mark, audit.mark(key, entry.chain_hash, rows)):
                 return None
         return (f"this entry is not marked by {entry.signer}, the account it names: it was written or changed "
                 "outside the app")  # fmt: skip
@@ -171,12 +174,16 @@ def _newest_marks(session: Session, folder: Path, keys: Unlocked | None, count: 
         return None
     first = session.scalar(select(func.min(AuditEntry.sequence)).where(AuditEntry.signature.is_not(None)))
     start = min(x for x in (first, marked_from or None, count + 1) if x is not None)
-    newest = session.scalars(select(AuditEntry).where(AuditEntry.sequence >= max(start, count - QUICK_MARKS + 1))
+    newest = session.execute(select(AuditEntry.sequence, AuditEntry.chain_hash, AuditEntry.signature,
+                                    AuditEntry.signer, AuditRows.rows)
+                             .outerjoin(AuditRows, AuditRows.entry_hash == AuditEntry.chain_hash)
+                             .where(AuditEntry.sequence >= max(start, count - QUICK_MARKS + 1))
                              .order_by(AuditEntry.sequence))  # fmt: skip
-    for entry in newest:
-        problem = check_mark(entry)
+    for sequence, chained, signature, signer, written in newest:
+        problem = check_mark(SimpleNamespace(sequence=sequence, chain_hash=chained, signature=signature, signer=signer,
+                                             rows=row_vouch.record_digest(written)))  # fmt: skip
         if problem is not None:
-            return f"entry {entry.sequence}: {problem}"
+            return f"entry {sequence}: {problem}"
     return None
 
 
@@ -210,6 +217,11 @@ def quick(session: Session, folder: Path, keys: Unlocked | None = None) -> str |
     marked = _newest_marks(session, folder, keys, count)
     if marked is not None:
         return marked
+    rows = row_check(session, folder, keys) if keys is not None and keys.safeguarding_private is not None else None
+    if rows is not None:
+        differs = row_vouch.recent_difference(session.connection(), rows.start)
+        if differs is not None:
+            return differs
     for point in points:
         if point.count > count:
             return f"{point.source} saw {point.count} entries and it has {count}"
@@ -230,7 +242,22 @@ def check(session: Session, actor: Actor, folder: Path, keys: Unlocked | None = 
         return audit.Verification(False, 0, None, "the checkpoint of it kept in your own profile was edited")
     check_mark, marked_from = authorship(folder, keys)
     return audit.verify(session, actor, points + ([own] if own is not None else []), check_mark, marked_from,
-                        progress=progress)  # fmt: skip
+                        progress=progress, rows=row_check(session, folder, keys) if check_mark else None)  # fmt: skip
+
+
+def row_check(session: Session, folder: Path, keys: Unlocked | None) -> row_vouch.RowCheck | None:
+    """The check of every row against the trail, from the entry the leads signed as the baseline (None before one,
+    and on a database server, whose own roles keep the office from the rows)."""
+    from safeguard_desktop.security import keyring
+
+    if keys is None or session.get_bind().dialect.name != "sqlite":
+        return None
+    record = keyring.current_record(folder, keys)
+    if record is None or not record.rows_vouched_from:
+        return None
+    roles = {name: account.role for name, account in record.accounts.items()}
+    roles["recovery"] = Role.DSL.value  # the recovery key resets a lead's password: a lead's power
+    return row_vouch.RowCheck(record.rows_vouched_from, roles)
 
 
 @changes(Topic.AUDIT)
