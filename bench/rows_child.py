@@ -35,7 +35,7 @@ def main() -> None:
         with read_session(reg.engine) as session:
             blob = session.scalar(select(AuditRows).where(AuditRows.sequence == sequence))
             assert blob is not None
-            rows = sum(map(len, row_vouch.unpack(blob.rows)["rows"].values()))
+            rows = sum(len(part["keys"]) for part in row_vouch.unpack(blob.rows)["rows"].values())
         print(f"{seconds:.3f} {len(blob.rows) / 1e6:.2f} {rows}")
     elif mode == "import":
         from safeguard_desktop.services.pupils import mis_import

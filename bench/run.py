@@ -720,12 +720,17 @@ def bench_rows() -> None:
             writer.writerow([stdnum_upn.calc_check_digit(body) + body, 90_000 + n, f"Kowalska-{n}", "Zoë",
                              "01/09/2016", "Year 4", "4B"])  # fmt: skip
 
+    runs = iter(range(1_000))
+
     def run(*args: str) -> list[str]:
-        work = OUT / "rows-work"
+        # A folder of its own each time: each account's profile keeps a checkpoint of the trail per folder, and a
+        # fresh copy where the last run left another trail would be (rightly) refused as rewritten.
+        work = OUT / f"rows-work-{os.getpid()}-{next(runs)}"
         shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(source, work)
         proc = subprocess.run([sys.executable, str(ROOT / "bench" / "rows_child.py"), str(work), *args],
                               capture_output=True, text=True, check=True, timeout=1200)  # fmt: skip
+        shutil.rmtree(work, ignore_errors=True)
         return proc.stdout.split()
 
     seconds, megabytes, rows = run("baseline")

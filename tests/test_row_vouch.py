@@ -187,3 +187,46 @@ def test_every_table_is_vouched_for_and_the_triggers_are_not_in_the_file(school:
         assert connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone() == (0,)
     finally:
         connection.close()
+
+
+def test_the_audit_screen_names_the_rows_and_stays_on_the_screen(qtbot, school: Path) -> None:  # type: ignore[no-untyped-def]
+    """The check's paragraph wraps in the audit screen (it widened the window to 4,376 pixels before)."""
+    from safeguard_desktop.ui.context import AppContext
+    from safeguard_desktop.ui.main_window import MainWindow
+
+    _with_office_key(school, "UPDATE consent_decision SET state = 'granted' WHERE state = 'refused'")
+    reg, lead = sign_in(school, "dsl", LEAD)
+    window = MainWindow(AppContext(reg, lead))
+    qtbot.addWidget(window)
+    dialog = window.on_audit_action()
+    dialog.verify()
+    assert "changed outside the app" in dialog.status_label.text() and "more)" in dialog.status_label.text()
+    assert dialog.sizeHint().width() <= 1366 and dialog.status_label.wordWrap()
+    reg.close()
+
+
+def test_the_sign_in_window_vouches_for_the_rows_after_it_closes(qtbot, school: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """At a trust's size vouching for every row takes seconds: the sign-in window leaves it to the background once
+    the lead is in, and it is done then."""
+    from safeguard_desktop.services.records import backup
+    from safeguard_desktop.ui.signin import SignInDialog
+
+    reg, lead = sign_in(school, "dsl", LEAD)
+    saved = backup.back_up(reg.engine, reg.folder, lead, tmp_path / "copies")
+    assert reg.keys is not None
+    with write_session(reg.engine) as session:
+        consent.set_never_photograph(session, lead, 7, True, "Asked by the family")
+        later = row_vouch.vouch_for_everything(session, lead)
+    assert keyring.vouch_rows_from(school, reg.keys, later)
+    backup.restore(reg.engine, reg.folder, lead, saved.path, reg.presence, reg.keys)
+    reg.close()
+    dialog = SignInDialog(school)
+    qtbot.addWidget(dialog)
+    dialog.user_edit.setText("dsl")
+    dialog.password_edit.setText(LEAD)
+    assert dialog.sign_in() and dialog.result_ is not None
+    record = lambda: keyring.current_record(school, keyring.unlock(school, "dsl", LEAD))  # noqa: E731
+    assert record().rows_vouched_from == later  # not yet: the window is not held up
+    qtbot.waitUntil(lambda: record().rows_vouched_from != later)
+    dialog.result_[0].close()
+    assert "intact" in _check(school)

@@ -111,7 +111,11 @@ class SignInDialog(Dialog):
         try:
             with busy():
                 self.result_ = sign_in(
-                    self.folder, self.user_edit.text(), self.password_edit.text(), self.code_edit.text()
+                    self.folder,
+                    self.user_edit.text(),
+                    self.password_edit.text(),
+                    self.code_edit.text(),
+                    rows_later=True,
                 )
         except ServiceError as exc:
             self.error_label.setText(str(exc))
@@ -119,6 +123,7 @@ class SignInDialog(Dialog):
             self.password_edit.setFocus()
             return False
         bind_later(self.result_[0], self.password_edit.text())
+        vouch_rows_later(*self.result_)
         self.accept()
         return True
 
@@ -380,3 +385,28 @@ def bind_later(opened: Register | StaffDesk, password: str) -> None:
     app = QApplication.instance()
     if app is not None:
         QTimer.singleShot(BIND_AFTER_MS, app, lambda: run_in_background(bind, lambda _done: None, failed))
+
+
+def vouch_rows_later(opened: Register | StaffDesk, actor: Actor) -> None:
+    """Once the window is open, off the GUI thread: a lead's sign-in vouches for every row of the register if that is
+    owed (once per register, or after a restore: 7 s at a trust's size; services/accounts/signin.py)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from safeguard_desktop.services.database import Register
+    from safeguard_desktop.ui.background import Progress, run_in_background
+
+    if not isinstance(opened, Register) or actor.safeguarding_key is None:
+        return
+
+    def vouch(_progress: Progress) -> None:
+        from safeguard_desktop.services.accounts.signin import vouch_rows_if_owed
+
+        vouch_rows_if_owed(opened, actor)
+
+    def failed(exc: Exception) -> None:
+        log.warning("the register's rows were not vouched for: %s", exc.__class__.__name__)
+
+    app = QApplication.instance()
+    if app is not None:
+        QTimer.singleShot(0, app, lambda: run_in_background(vouch, lambda _done: None, failed))

@@ -59,7 +59,7 @@ def create_register(
         for name in (keyring.SLOTS_FILE, "register.db", "register.db-wal", "register.db-shm", accounts.FAILED_LOG):
             (folder / name).unlink(missing_ok=True)
         raise
-    _rows_vouched_from_now(register, actor)
+    vouch_rows_if_owed(register, actor)
     return register, actor, recovery
 
 
@@ -158,13 +158,14 @@ def _marks_required_from_now(register: Register) -> None:
             keyring.mark_audit_from(register.folder, keys, int(first))
 
 
-def _rows_vouched_from_now(register: Register, actor: Actor) -> None:
+def vouch_rows_if_owed(register: Register, actor: Actor) -> None:
     """At a lead's sign-in (or the register's creation): one entry vouches for every row as it stands, and the lead
     signs it into the record of accounts; from there on a row changed with a key to the file alone, outside the app,
     is caught by the check of the trail (services/records/row_vouch.py). Written once per register — and again when
     the entry the record names is not that entry in this database (a backup restored over it) while the trail
     checks out: restoring is a lead's act, and a trail changed outside the app is never vouched for afresh. A
-    database server's own roles keep the office from its rows instead."""
+    database server's own roles keep the office from its rows instead. At a trust's size it reads half a million
+    rows (7 s measured): the app runs it off the GUI thread once the window is open (``sign_in(rows_later=True)``)."""
     from sqlalchemy import select
 
     from safeguard_desktop.services.records import row_vouch, trail_check
@@ -210,10 +211,11 @@ def _take_in_reports(register: Register, actor: Actor) -> None:
 
 
 def sign_in(
-    data_dir: str | Path | None, username: str, password: str, code: str = ""
+    data_dir: str | Path | None, username: str, password: str, code: str = "", *, rows_later: bool = False
 ) -> tuple[Register | StaffDesk, Actor]:
     """Open the register as ``username`` — or, for staff, who hold no key to it, their desk in the staff room.
-    SignInFailed (one message for every cause) when it does not open."""
+    SignInFailed (one message for every cause) when it does not open. ``rows_later``: the caller runs
+    :func:`vouch_rows_if_owed` itself, off its GUI thread."""
     folder = paths.data_dir(data_dir)
     name = username.strip().lower()
     _not_too_fast(folder, name)
@@ -246,7 +248,8 @@ def sign_in(
     actor = _replace_owed_keys(register, actor)
     _take_in_reports(register, actor)
     _marks_required_from_now(register)
-    _rows_vouched_from_now(register, actor)
+    if not rows_later:
+        vouch_rows_if_owed(register, actor)
     if register.presence is not None:
         register.presence.set_user(actor.username)
     with suppress(OSError):  # room for failed sign-ins, for the day the disk is full

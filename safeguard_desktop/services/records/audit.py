@@ -439,7 +439,7 @@ def verify(
     if rows is not None:
         differ = rows.compare(session.connection())
         if differ:
-            more = f" (and {rows.found - len(differ)} more)" if rows.found > len(differ) else ""
+            more = f" (and {rows.found - 5} more)" if rows.found > 5 else ""
             said = "one row of the register differs" if rows.found == 1 else f"{rows.found} rows of the register differ"
             return Verification(False, count, None, f"{said} from what the trail recorded of them: "
                                 + "; ".join(differ[:5]) + more, rows_differ=rows.found)  # fmt: skip

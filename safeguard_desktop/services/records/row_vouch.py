@@ -21,6 +21,7 @@ matching what the last entry to vouch for it recorded, and names it.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import zlib
@@ -105,31 +106,69 @@ def _select(
         cursor.close()
 
 
-def _entry_of(table: str, key: object, text: str, guarded: str | None) -> list[str]:
-    digests = [row_digest(table, key, text).hex()]
-    if guarded is not None:
-        digests.append(guarded_digest(table, key, guarded).hex())
-    return digests
+@dataclass
+class Written:
+    """One table's part of a record: the keys of the rows vouched for with their digests (16 bytes each, in the same
+    order), the guarded digests for a table with guarded columns, and the keys of the rows deleted."""
+
+    keys: list[Any] = field(default_factory=list)
+    digests: list[bytes] = field(default_factory=list)
+    guarded: list[bytes] = field(default_factory=list)
+    deleted: list[Any] = field(default_factory=list)
+
+    def add(self, table: str, key: Any, text: str, guarded: str | None) -> None:
+        self.keys.append(key)
+        self.digests.append(row_digest(table, key, text))
+        if guarded is not None:
+            self.guarded.append(guarded_digest(table, key, guarded))
+
+    def packed(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"keys": self.keys, "digests": base64.b64encode(b"".join(self.digests)).decode("ascii")}
+        if self.guarded:
+            out["guarded"] = base64.b64encode(b"".join(self.guarded)).decode("ascii")
+        if self.deleted:
+            out["deleted"] = self.deleted
+        return out
 
 
-def digests_of_written(connection: Any, written: dict[str, set[Any]]) -> dict[str, dict[str, list[str] | None]]:
-    """What the rows the transaction wrote now hold (None for those it deleted), read in the same transaction."""
+def entries(part: object) -> Iterator[tuple[str, bytes | None, bytes | None]]:
+    """(key, digest or None for a row deleted, guarded digest or None) of one table's part of a record read back;
+    ValueError when it is not one the app writes."""
+    if not isinstance(part, dict) or not isinstance(part.get("keys"), list):
+        raise ValueError("a table's part of the record of rows is not one the app writes")
+    keys = part["keys"]
+    digests = base64.b64decode(part.get("digests", ""), validate=True)
+    guarded = base64.b64decode(part.get("guarded", ""), validate=True)
+    if len(digests) != 16 * len(keys) or len(guarded) not in (0, len(digests)):
+        raise ValueError("a table's part of the record of rows does not add up")
+    for at, key in enumerate(keys):
+        yield str(key), digests[16 * at : 16 * at + 16], guarded[16 * at : 16 * at + 16] if guarded else None
+    for key in part.get("deleted", []):
+        yield str(key), None, None
+
+
+def digests_of_written(connection: Any, written: dict[str, set[Any]]) -> dict[str, Written]:
+    """What the rows the transaction wrote now hold, and which it deleted, read in the same transaction."""
     tables = touched.vouched_tables()
-    out: dict[str, dict[str, list[str] | None]] = {}
+    out: dict[str, Written] = {}
     for table, keys in written.items():
         key_column = tables[table]
-        found: dict[str, list[str] | None] = {str(k): None for k in keys}
+        part = out[table] = Written()
         where = f"WHERE {_name(key_column)} IN (SELECT k FROM temp.sg_touched WHERE tbl = {_text(table)})"
         for key, text, guarded in _select(connection, table, key_column, where):
-            found[str(key)] = _entry_of(table, key, text, guarded)
-        out[table] = found
+            part.add(table, key, text, guarded)
+        if len(part.keys) < len(keys):
+            part.deleted = sorted(keys - set(part.keys), key=str)
     return out
 
 
-def pack(rows: dict[str, dict[str, list[str] | None]], whole: Iterable[str] = ()) -> bytes:
-    """The record kept in ``audit_rows``."""
-    body = {"rows": rows, **({"whole": sorted(whole)} if whole else {})}
-    return zlib.compress(json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8"), 6)
+def pack(rows: dict[str, Written], whole: Iterable[str] = ()) -> bytes:
+    """The record kept in ``audit_rows``: JSON, the digests as base64 (raw digests do not compress: level 1)."""
+    body = {
+        "rows": {table: part.packed() for table, part in rows.items()},
+        **({"whole": sorted(whole)} if whole else {}),
+    }
+    return zlib.compress(json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8"), 1)
 
 
 def unpack(blob: bytes) -> dict[str, Any]:
@@ -197,11 +236,12 @@ def vouch_for_everything(session: Session, actor: Actor) -> int:
     from safeguard_desktop.services.records import audit
 
     connection = session.connection()
-    rows: dict[str, dict[str, list[str] | None]] = {}
+    rows: dict[str, Written] = {}
     for table, key_column in touched.vouched_tables().items():
-        rows[table] = {str(key): _entry_of(table, key, text, guarded)
-                       for key, text, guarded in _select(connection, table, key_column)}  # fmt: skip
-    audit.record(session, actor, BASELINE_ACTION, "rows", "", f"{sum(map(len, rows.values()))} rows")
+        part = rows[table] = Written()
+        for key, text, guarded in _select(connection, table, key_column):
+            part.add(table, key, text, guarded)
+    audit.record(session, actor, BASELINE_ACTION, "rows", "", f"{sum(len(part.keys) for part in rows.values())} rows")
     entry = session.info[LAST_ENTRY]
     session.flush()
     _remark(session, entry, pack(rows, whole=touched.vouched_tables()))
@@ -228,11 +268,14 @@ def recent_difference(connection: Any, start: int) -> str | None:
             return f"entry {sequence}'s record of the rows it wrote is damaged"
         if data.get("whole"):
             break  # everything older is what it vouched for
-        for table, rows in data["rows"].items():
-            if table in tables and isinstance(rows, dict):
-                seen = newest.setdefault(table, {})
-                for key, value in rows.items():
-                    seen.setdefault(key, (None if value is None else bytes.fromhex(value[0]), sequence))
+        try:
+            for table, part in data["rows"].items():
+                if table in tables:
+                    seen = newest.setdefault(table, {})
+                    for key, digest, _guarded in entries(part):
+                        seen.setdefault(key, (digest, sequence))
+        except ValueError:
+            return f"entry {sequence}'s record of the rows it wrote is damaged"
     for table, expected in newest.items():
         keys = list(expected)
         for at in range(0, len(keys), 500):
@@ -241,7 +284,7 @@ def recent_difference(connection: Any, start: int) -> str | None:
             native = tuple(int(k) for k in chunk) if _numbered(table) else tuple(chunk)  # (the key's index used)
             present = set()
             where = f"WHERE {_name(tables[table])} IN ({marks})"
-            for native_key, text, _guarded in _select(connection, table, tables[table], where, native):
+            for native_key, text, _guarded_text in _select(connection, table, tables[table], where, native):
                 key = str(native_key)
                 present.add(key)
                 digest, sequence = expected[key]
@@ -298,28 +341,32 @@ class RowCheck:
             return f"this entry, by {signer}, vouched for whole tables, which only a safeguarding lead's may"
         for table in whole:
             self.expected[table] = {}
-        for table, rows in data["rows"].items():
-            if table not in tables or not isinstance(rows, dict):
+        for table, part in data["rows"].items():
+            if table not in tables:
                 return f"its record of rows names a table the register does not have ({table!r})"
             if role not in _LEADS and (role != _OFFICE or table in NOT_THE_OFFICES):
                 return (f"this entry, by {signer} ({role or 'no role'}), changed {_said(table)} rows, which that "
                         "role may not change")  # fmt: skip
-            problem = self._fold(sequence, signer, role, table, rows)
+            try:
+                problem = self._fold(sequence, signer, role, table, entries(part))
+            except ValueError as exc:
+                return f"its record of the rows it wrote is damaged ({exc})"
             if problem is not None:
                 return problem
         return None
 
-    def _fold(self, sequence: int, signer: str | None, role: str, table: str, rows: dict[str, Any]) -> str | None:
+    def _fold(self, sequence: int, signer: str | None, role: str, table: str,
+              rows: Iterable[tuple[str, bytes | None, bytes | None]]) -> str | None:  # fmt: skip
         expected = self.expected.setdefault(table, {})
         guarded = self.guarded.setdefault(table, {}) if table in GUARDED else None
-        for key, value in rows.items():
-            if value is None:
+        for key, digest, guarded_now in rows:
+            if digest is None:
                 expected[key] = None  # deleted: a guarded digest stays, for a row put back under the same key
                 continue
-            expected[key] = (bytes.fromhex(value[0]), sequence)
+            expected[key] = (digest, sequence)
             if guarded is None:
                 continue
-            new = bytes.fromhex(value[1]) if len(value) > 1 else b""
+            new = guarded_now or b""
             if role not in _LEADS:
                 before = guarded.get(key) or default_guarded(table, key)
                 if new != before:

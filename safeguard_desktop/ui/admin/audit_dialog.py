@@ -49,6 +49,8 @@ class AuditDialog(Dialog):
         self.dates_check.toggled.connect(self.until_edit.setEnabled)
         self.table = ReadOnlyTable(HEADERS, "Audit entries")
         self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)  # a check that names rows changed outside the app runs to a paragraph
+        self.status_label.setAccessibleName("Audit trail status")
         self.verify_button = QPushButton("&Check the chain")
         self.export_button = QPushButton("&Export CSV…")
         top = QHBoxLayout()
