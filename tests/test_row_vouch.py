@@ -230,3 +230,23 @@ def test_the_sign_in_window_vouches_for_the_rows_after_it_closes(qtbot, school: 
     qtbot.waitUntil(lambda: record().rows_vouched_from != later)
     dialog.result_[0].close()
     assert "intact" in _check(school)
+
+
+def test_a_lead_demoted_later_wrote_as_a_lead_before(school: Path) -> None:
+    """The deputy edits a purpose (a lead's task), then is made office: the check holds each entry to the role its
+    writer had when writing it, from the leads' own entries in the trail — no false alarm after a demotion."""
+    from safeguard_desktop.services import accounts, settings
+    from safeguard_desktop.services.actors import Role
+
+    deputy_password = next(p for u, p, _r, _d in DEMO_ACCOUNTS if u == "deputy")
+    reg, deputy = sign_in(school, "deputy", deputy_password)
+    with write_session(reg.engine) as session:
+        settings.add_purpose(session, deputy, "Filming the leavers' assembly", "For the school's own archive.")
+    reg.close()
+    reg, lead = sign_in(school, "dsl", LEAD)
+    assert reg.keys is not None
+    with write_session(reg.engine) as session:
+        accounts.change_role(session, lead, school, reg.keys, "deputy", Role.OFFICE, "a new long office password")
+    reg.close()
+    said = _check(school)
+    assert "intact" in said and "may not change" not in said

@@ -326,6 +326,9 @@ class RowCheck:
 
     start: int
     roles: dict[str, str]
+    #: Each account's roles over the trail: (entry, role from then on), from the leads' entries that added it or
+    #: changed its role — a lead demoted later still wrote as a lead before.
+    timeline: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     expected: dict[str, dict[str, tuple[bytes, int] | None]] = field(default_factory=dict)
     guarded: dict[str, dict[str, bytes]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -340,7 +343,7 @@ class RowCheck:
         except (ValueError, zlib.error, UnicodeDecodeError) as exc:
             return f"its record of the rows it wrote is damaged ({exc})"
         tables = touched.vouched_tables()
-        role = self.roles.get(signer or "", "")
+        role = self.role_at(signer or "", sequence)
         whole = data.get("whole") or []
         if sequence == self.start and (role not in _LEADS or set(whole) != set(tables)):
             return "the entry that vouched for every row of the register is not a lead's, or left tables out"
@@ -361,6 +364,15 @@ class RowCheck:
             if problem is not None:
                 return problem
         return None
+
+    def role_at(self, account: str, sequence: int) -> str:
+        """The account's role when it wrote entry ``sequence`` (its role now when the trail does not say)."""
+        role = self.roles.get(account, "")
+        for since, given in self.timeline.get(account, ()):
+            if since >= sequence:
+                break
+            role = given
+        return role
 
     def _fold(self, sequence: int, signer: str | None, role: str, table: str,
               rows: Iterable[tuple[str, bytes | None, bytes | None]]) -> str | None:  # fmt: skip

@@ -257,7 +257,26 @@ def row_check(session: Session, folder: Path, keys: Unlocked | None) -> row_vouc
         return None
     roles = {name: account.role for name, account in record.accounts.items()}
     roles["recovery"] = Role.DSL.value  # the recovery key resets a lead's password: a lead's power
-    return row_vouch.RowCheck(record.rows_vouched_from, roles)
+    lead_roles = (Role.DSL.value, Role.DEPUTY_DSL.value)
+    timeline: dict[str, list[tuple[int, str]]] = {}
+    then: dict[str, str] = {}  # each account's role as the walk through these entries has got to
+    given = session.execute(select(AuditEntry.sequence, AuditEntry.action, AuditEntry.record_id, AuditEntry.detail,
+                                   AuditEntry.signer)
+                            .where(AuditEntry.action.in_(ROLE_ACTIONS), AuditEntry.record_kind == "account")
+                            .order_by(AuditEntry.sequence))  # fmt: skip
+    for sequence, action, account, role, signer in given:
+        # Only a lead's, then (every mark is checked by the walk the check then makes); the register's creation only
+        # as the first of them.
+        first = not then and ROLE_ACTIONS[action]
+        if sequence is not None and (first or then.get(signer or "", roles.get(signer or "", "")) in lead_roles):
+            then[account] = ROLE_ACTIONS[action] or role
+            timeline.setdefault(account, []).append((sequence, then[account]))
+    return row_vouch.RowCheck(record.rows_vouched_from, roles, timeline)
+
+
+#: The entries in which a lead gave an account its role: the role, or "" where the detail is the role.
+ROLE_ACTIONS = {"added an account": "", "changed an account's role": "",
+                "created the register and the first DSL account": Role.DSL.value}  # fmt: skip
 
 
 @changes(Topic.AUDIT)
