@@ -39,6 +39,21 @@ def _reply(state: ConsentState, name: str) -> consent.DecisionInput:
     return consent.DecisionInput(state, GivenByKind.PARENT, Route.PAPER_SLIP, date.today(), name, "Mother")
 
 
+def _office_records_a_reply(folder: Path, pupil: int, state: ConsentState, name: str) -> int:
+    """The office signs in and records a parent's reply for the first purpose, as it may; the decision's number."""
+    reg, office = sign_in(folder, "office", OFFICE)
+    try:
+        with write_session(reg.engine) as session:
+            purpose = session.scalars(select(ConsentPurpose)).first()
+            assert purpose is not None
+            consent.record_decisions(session, office, [pupil], [purpose.id], _reply(state, name))
+            decision = session.scalar(select(ConsentDecision.id).order_by(ConsentDecision.id.desc()))
+    finally:
+        reg.close()
+    assert decision is not None
+    return decision
+
+
 def _check(folder: Path) -> str:
     """The lead's full check of the trail, as the audit screen and `safeguard audit verify` make it."""
     reg, lead = sign_in(folder, "dsl", LEAD)
@@ -64,12 +79,7 @@ def _with_office_key(folder: Path, *statements: str) -> None:
 
 
 def test_the_register_as_the_app_left_it_checks_out(school: Path) -> None:
-    reg, office = sign_in(school, "office", OFFICE)
-    with write_session(reg.engine) as session:  # the office records a reply, as it may
-        purpose = session.scalars(select(ConsentPurpose)).first()
-        assert purpose is not None
-        consent.record_decisions(session, office, [3], [purpose.id], _reply(ConsentState.REFUSED, "Parent A"))
-    reg.close()
+    _office_records_a_reply(school, 3, ConsentState.REFUSED, "Parent A")
     assert "intact" in _check(school)
     with read_session(sign_in(school, "dsl", LEAD)[0].engine) as session:
         first = session.scalar(select(AuditEntry.sequence).where(AuditEntry.action == row_vouch.BASELINE_ACTION))
@@ -120,29 +130,16 @@ def test_the_offices_own_process_may_not_write_the_accounts(school: Path) -> Non
 
 
 def test_a_record_of_rows_removed_or_edited_breaks_its_entrys_mark(school: Path) -> None:
-    reg, office = sign_in(school, "office", OFFICE)
-    with write_session(reg.engine) as session:
-        purpose = session.scalars(select(ConsentPurpose)).first()
-        assert purpose is not None
-        consent.record_decisions(session, office, [4], [purpose.id], _reply(ConsentState.GRANTED, "Parent B"))
-        decision = session.scalar(select(ConsentDecision.id).order_by(ConsentDecision.id.desc()))
-    reg.close()
+    _office_records_a_reply(school, 4, ConsentState.GRANTED, "Parent B")
     _with_office_key(school, "DELETE FROM audit_rows WHERE sequence = (SELECT max(sequence) FROM audit_rows "
                              "WHERE sequence < (SELECT max(sequence) FROM audit_entry))")  # fmt: skip
     assert "not marked by" in _check(school)
-    assert decision is not None
 
 
 def test_a_recent_row_changed_with_the_office_key_is_told_at_the_leads_sign_in(school: Path) -> None:
     """The sign-in's quick look compares the rows the newest entries vouched for: a reply recorded today and then
     turned round in the file is told to the lead at once, before any full check."""
-    reg, office = sign_in(school, "office", OFFICE)
-    with write_session(reg.engine) as session:
-        purpose = session.scalars(select(ConsentPurpose)).first()
-        assert purpose is not None
-        consent.record_decisions(session, office, [6], [purpose.id], _reply(ConsentState.REFUSED, "Parent C"))
-        decision = session.scalar(select(ConsentDecision.id).order_by(ConsentDecision.id.desc()))
-    reg.close()
+    decision = _office_records_a_reply(school, 6, ConsentState.REFUSED, "Parent C")
     _with_office_key(school, f"UPDATE consent_decision SET state = 'granted' WHERE id = {decision}")
     reg, _lead = sign_in(school, "dsl", LEAD)
     try:
