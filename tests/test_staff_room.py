@@ -16,7 +16,7 @@ import pytest
 
 from safeguard_desktop.domain.events import FilmingPolicy
 from safeguard_desktop.domain.incidents import Category
-from safeguard_desktop.security import keyring
+from safeguard_desktop.security import keyring, sealed_box
 from safeguard_desktop.security.envelopes import open_envelope
 from safeguard_desktop.services import accounts, events, incidents
 from safeguard_desktop.services.accounts import rotation, staff_reports, staff_room
@@ -163,7 +163,8 @@ def test_a_report_forged_in_a_colleagues_name_is_refused_and_left(school: Path) 
         Category.REPUTATION, "A false allegation"))  # fmt: skip
     path = school / "staffroom" / "reports" / f"{report_id}.json"
     document = json.loads(path.read_text(encoding="utf-8"))
-    document["from"] = "staff"  # sealed with t.two's key, claiming to be from Chris Moore
+    # Sealed with t.two's key, claiming to be from Chris Moore (anyone can seal a name to the public key).
+    document["from_sealed"] = sealed_box.seal(forger.keys.safeguarding_public, "staff")
     path.write_text(json.dumps(document), encoding="utf-8")
     reg, dsl = sign_in(school, "dsl", LEAD)
     assert any("does not open with the key of the account it names (staff)" in n for n in reg.notices)
@@ -171,6 +172,34 @@ def test_a_report_forged_in_a_colleagues_name_is_refused_and_left(school: Path) 
         assert not [v for v in incidents.list_incidents(session, dsl) if "false allegation" in v.summary]
     reg.close()
     assert path.exists()  # left, unread, for the leads to look at
+
+
+def test_a_colleague_with_the_folder_cannot_tell_who_sent_a_report(school: Path) -> None:
+    """Who sent a concern is sealed to the safeguarding key: the file names nobody, and a report from before that
+    named its sender in the open is written again without the name when a lead takes it in."""
+    desk = _desk(school, "staff", STAFF)
+    me = desk.actor(staff_room.read_published(school, desk.keys))
+    first = staff_reports.submit(school, me, desk.keys, incidents.IncidentInput(
+        Category.PRIVACY, "Photos of the trip posted"))  # fmt: skip
+    second = staff_reports.submit(school, me, desk.keys, incidents.IncidentInput(
+        Category.CYBERBULLYING, "A group chat"))  # fmt: skip
+    reports = school / "staffroom" / "reports"
+    raw = (reports / f"{first}.json").read_bytes()
+    assert b"staff" not in raw.replace(b"staffroom", b"") and b"Chris" not in raw and b"Moore" not in raw
+    # The second as a report of format 1 (from before) would have been: its sender's name in the open.
+    old = json.loads((reports / f"{second}.json").read_text(encoding="utf-8"))
+    old = {"format": 1, "id": old["id"], "from": "staff", "sealed": old["sealed"]}
+    (reports / f"{second}.json").write_text(json.dumps(old), encoding="utf-8")
+    assert {r.id for r in staff_reports.my_reports(school, desk.keys)} == {first, second}
+    assert staff_reports.my_reports(school, _desk(school, "t.two", SECOND).keys) == []
+    reg, dsl = sign_in(school, "dsl", LEAD)  # takes both in
+    with read_session(reg.engine) as session:
+        taken = {v.summary: v.reported_by for v in incidents.list_incidents(session, dsl)}
+    reg.close()
+    assert taken["Photos of the trip posted"] == taken["A group chat"] == "Chris Moore (teacher)"
+    rewritten = json.loads((reports / f"{second}.json").read_text(encoding="utf-8"))
+    assert "from" not in rewritten and rewritten["format"] == 2
+    assert {r.id for r in staff_reports.my_reports(school, desk.keys)} == {first, second}
 
 
 def test_a_report_deleted_before_a_lead_read_it_is_sent_again(school: Path) -> None:

@@ -11,8 +11,10 @@ the account's own profile, and puts it back should it vanish from the folder.
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import json
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from safeguard_desktop import paths
 from safeguard_desktop.files import write_atomically
-from safeguard_desktop.security import keyring, profile_notes
+from safeguard_desktop.security import keyring, profile_notes, sealed_box
 from safeguard_desktop.security.keyring import Unlocked
 from safeguard_desktop.services.accounts.staff_room import (
     REPORT_BUDGET,
@@ -72,6 +74,30 @@ def _receipt_context(report_id: str, username: str) -> str:
     return f"receipt:{report_id}:{username}"
 
 
+def _tag_key(private: bytes, public: bytes, username: str) -> bytes:
+    """The key of an account's report tags: agreed between its personal key and the safeguarding key, so the
+    reporter (and the leads) can tell its reports among the room's, and nobody else can."""
+    return agreed(private, public, f"report tag:{username}")
+
+
+def _tag(tag_key: bytes, report_id: str) -> str:
+    return hmac.new(tag_key, report_id.encode("ascii"), "sha256").hexdigest()[:32]
+
+
+def _report_document(report_id: str, username: str, sealed: str, tag_key: bytes, safeguarding_public: bytes) -> bytes:
+    """A report's file as written from format 2 on: who sent it is sealed to the safeguarding key (a colleague with
+    the folder sees that a report exists, not whose), and its tag lets its reporter find it."""
+    from safeguard_desktop.security import sealed_box
+
+    return json.dumps({
+        "format": 2,
+        "id": report_id,
+        "from_sealed": sealed_box.seal(safeguarding_public, username),
+        "tag": _tag(tag_key, report_id),
+        "sealed": sealed,
+    }).encode("utf-8")  # fmt: skip
+
+
 def _sent_dir(folder: Path, username: str) -> Path:
     return paths.user_config_file("sent") / profile_notes.note_tag(folder, username)
 
@@ -88,13 +114,9 @@ def submit(folder: Path, actor: Actor, keys: Unlocked, data: Any) -> str:
     now = datetime.now()
     body = {**payload, "reporter": actor.name, "sent_at": now.isoformat()}
     shared = agreed(keys.personal_private, keys.safeguarding_public, _report_context(report_id, keys.username))
-    document = {
-        "format": 1,
-        "id": report_id,
-        "from": keys.username,
-        "sealed": lock(shared, json.dumps(body).encode("utf-8"), _report_context(report_id, keys.username)),
-    }
-    raw = json.dumps(document).encode("utf-8")
+    sealed = lock(shared, json.dumps(body).encode("utf-8"), _report_context(report_id, keys.username))
+    tag_key = _tag_key(keys.personal_private, keys.safeguarding_public, keys.username)
+    raw = _report_document(report_id, keys.username, sealed, tag_key, keys.safeguarding_public)
     reports = room(folder) / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     write_atomically(reports / f"{report_id}.json", raw, private=True)
@@ -107,8 +129,8 @@ def submit(folder: Path, actor: Actor, keys: Unlocked, data: Any) -> str:
     return report_id
 
 
-def _open_report(document: dict[str, Any], private: bytes, public: bytes) -> dict[str, Any] | None:
-    report_id, username = str(document["id"]), str(document["from"])
+def _open_report(document: dict[str, Any], private: bytes, public: bytes, username: str) -> dict[str, Any] | None:
+    report_id = str(document["id"])
     plain = unlock(agreed(private, public, _report_context(report_id, username)), document["sealed"],
                     _report_context(report_id, username))  # fmt: skip
     return json.loads(plain) if plain is not None else None
@@ -146,12 +168,18 @@ def my_reports(folder: Path, keys: Unlocked) -> list[SentReport]:
     if keys.personal_private is None:
         return []
     mine = []
+    tag_key = _tag_key(keys.personal_private, keys.safeguarding_public, keys.username)
     for path in _report_files(folder):
         try:
             document = read_json(path, REPORT_BUDGET)
-            if document.get("from") != keys.username or not _valid_id(document.get("id")):
+            if not _valid_id(document.get("id")):
                 continue
-            body = _open_report(document, keys.personal_private, keys.safeguarding_public)
+            if "tag" in document:
+                if not hmac.compare_digest(str(document["tag"]), _tag(tag_key, document["id"])):
+                    continue
+            elif document.get("from") != keys.username:  # format 1, from before: the name in the open
+                continue
+            body = _open_report(document, keys.personal_private, keys.safeguarding_public, keys.username)
         except (OSError, StaffRoomProblem, KeyError, TypeError, ValueError, AttributeError):
             continue
         if body is None:
@@ -213,19 +241,28 @@ def take_in(session: Session, actor: Actor, keys: Unlocked, folder: Path) -> Tak
         return done
     known = {ref: number for ref, number in session.execute(
         select(Incident.report_ref, Incident.id).where(Incident.report_ref.is_not(None)))}  # fmt: skip
+    open_name = sealed_box.opener(keys.safeguarding_private)
     for path in _report_files(folder):
         try:
             document = read_json(path, REPORT_BUDGET)
-            report_id, username = document["id"], str(document["from"])
+            report_id = document["id"]
             if not _valid_id(report_id) or path.stem != report_id:
                 raise StaffRoomProblem(f"{path.name} is not a staff report.")
-        except (OSError, StaffRoomProblem, KeyError, TypeError, AttributeError) as exc:
+            if report_id in known and "from_sealed" in document:
+                continue
+            username = open_name(document["from_sealed"]) if "from_sealed" in document else str(document["from"])
+        except (OSError, StaffRoomProblem, KeyError, TypeError, ValueError, AttributeError, keyring.KeyError_) as exc:
             done.refused.append(f"A file in the staff room could not be read ({path.name}: {exc}); it was left there.")
             continue
+        public = signed_public(keys, username)
+        body = _open_report(document, keys.safeguarding_private, public, username) if public is not None else None
+        if body is not None and public is not None and "from_sealed" not in document:  # format 1: written again
+            with suppress(OSError):
+                tag_key = _tag_key(keys.safeguarding_private, public, username)
+                write_atomically(path, _report_document(report_id, username, document["sealed"], tag_key,
+                                                        keys.safeguarding_public), private=True)  # fmt: skip
         if report_id in known:
             continue
-        public = signed_public(keys, username)
-        body = _open_report(document, keys.safeguarding_private, public) if public is not None else None
         if body is None:
             done.refused.append(
                 f"The staff report {path.name} does not open with the key of the account it names ({username}): it "
