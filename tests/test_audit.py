@@ -113,8 +113,8 @@ def test_a_recomputed_chain_is_caught(reg: Register, dsl: Actor) -> None:
 
 def test_a_recompute_with_the_real_key_is_caught_by_the_outside_anchor(reg: Register, dsl: Actor) -> None:
     fill(reg, dsl)
-    key = (reg.folder / audit.KEY_FILE).read_bytes()
     with raw(reg) as conn:
+        key = bytes.fromhex(conn.execute("SELECT chain_key FROM audit_head").fetchone()[0])  # inside the register
         conn.execute("UPDATE audit_entry SET detail = 'rewritten' WHERE sequence = 9")
         recompute_chain(conn, key)
     result = check(reg, dsl)

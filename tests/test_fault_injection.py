@@ -24,7 +24,7 @@ from .conftest import raw_database
 ROOT = Path(__file__).resolve().parent.parent
 USER, PASSWORD = DEMO_ACCOUNTS[0][0], DEMO_ACCOUNTS[0][1]
 # What a register's folder may hold after any of these commands, killed or not.
-EXPECTED = {"register.db", "register.db-wal", "register.db-shm", "keyslots.json", "audit.key", "audit-anchor.json",
+EXPECTED = {"register.db", "register.db-wal", "register.db-shm", "keyslots.json", "audit-anchor.json",
             "failed-signins.jsonl", "demo-accounts.json", "backups", ".open", "logs", "viewing", "staffroom"}  # fmt: skip
 
 COMMANDS = {

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from safeguard_desktop.cli import main
 from safeguard_desktop.security import keyring
@@ -19,7 +20,7 @@ from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.engine import read_session
 
-from .conftest import LEAD_PASSWORD, cli_register
+from .conftest import LEAD_PASSWORD, cli_register, raw_database
 
 DEMO_OFFICE = next((user, password) for user, password, role, _ in DEMO_ACCOUNTS if role.value == "office")
 
@@ -253,22 +254,44 @@ def test_an_upgrade_waits_for_the_register_to_be_closed_elsewhere(tmp_path: Path
     second.close()
 
 
-def test_a_missing_audit_key_is_never_replaced_by_a_new_one(school: Path) -> None:
-    copy = _backup(school)
-    assert copy.with_name(copy.name + ".audit.key").read_bytes() == (school / audit.KEY_FILE).read_bytes()
-    (school / audit.KEY_FILE).unlink()
+def _as_from_before(folder: Path) -> bytes:
+    """The register as a version before the chain's key was kept inside it left it: the key in audit.key beside
+    it, none inside (made with sqlcipher3 and the lead's key)."""
+    connection = raw_database(folder, "lead", LEAD_PASSWORD)
+    try:
+        (stored,) = connection.execute("SELECT chain_key FROM audit_head").fetchone()
+        connection.execute("UPDATE audit_head SET chain_key = NULL")
+        connection.commit()
+    finally:
+        connection.close()
+    (folder / audit.KEY_FILE).write_bytes(bytes.fromhex(stored))
+    return bytes.fromhex(stored)
+
+
+def test_the_chain_key_of_a_register_from_before_is_taken_in_and_never_replaced(school: Path) -> None:
+    """The chain's key lives inside the register (a register copied or restored without a file beside it checks
+    out); audit.key from before is taken in and removed; a missing one of a chain begun is never made anew."""
+    assert not (school / audit.KEY_FILE).exists()
+    key = _as_from_before(school)
+    reg, actor = sign_in(school, "lead", LEAD_PASSWORD)
+    with read_session(reg.engine) as session:
+        assert audit.verify(session, actor).intact
+        assert session.scalar(text("SELECT chain_key FROM audit_head")) == key.hex()
+    reg.close()
+    assert not (school / audit.KEY_FILE).exists()
+    _as_from_before(school)
+    (school / audit.KEY_FILE).unlink()  # a register from before, copied without its audit.key
     with pytest.raises(audit.AuditKeyMissing, match=r"audit\.key.*\.audit\.key"):
         sign_in(school, "lead", LEAD_PASSWORD)
     assert not (school / audit.KEY_FILE).exists()  # no new key made over the evidence
-    # The one step that mends it: copy the backup's key back
-    (school / audit.KEY_FILE).write_bytes(copy.with_name(copy.name + ".audit.key").read_bytes())
+    (school / audit.KEY_FILE).write_bytes(b"short")
+    with pytest.raises(audit.AuditKeyMissing, match="damaged"):
+        sign_in(school, "lead", LEAD_PASSWORD)
+    (school / audit.KEY_FILE).write_bytes(key)  # the one step that mends it: the backup's key copied back
     reg, actor = sign_in(school, "lead", LEAD_PASSWORD)
     with read_session(reg.engine) as session:
         assert audit.verify(session, actor).intact
     reg.close()
-    (school / audit.KEY_FILE).write_bytes(b"short")
-    with pytest.raises(audit.AuditKeyMissing, match="damaged"):
-        sign_in(school, "lead", LEAD_PASSWORD)
 
 
 @pytest.mark.parametrize("damage", ["an inner page", "the first page", "the file gone"])

@@ -70,7 +70,7 @@ def test_the_office_key_reads_nothing_an_incident_is(school: tuple[Path, int, st
     trail = " ".join(str(v) for row in _rows(folder, office, "SELECT action, detail FROM audit_entry") for v in row)
     for word in [c.value for c in Category] + ["referral", "police"]:
         assert word not in trail
-    ((stored,),) = _rows(folder, office, "SELECT totp_secret FROM user_account WHERE username = 'dsl'")
+    ((stored,),) = _rows(folder, office, "SELECT secret FROM second_factor WHERE username = 'dsl'")
     assert str(stored).startswith("sealed:v1:") and secret not in str(stored)
 
 
@@ -122,16 +122,16 @@ def test_facts_kept_in_columns_before_are_sealed_at_the_next_lead_sign_in(school
 
 
 def _office_rewrites(folder: Path, change) -> int:  # type: ignore[no-untyped-def]
-    """As the office could with its key and audit.key (beside the register): apply ``change`` to the entries
-    (a list of dicts), recompute the whole chain, and move the head and the outside anchor to match."""
+    """As the office could with its key and the chain's key (inside the register it opens): apply ``change`` to the
+    entries (a list of dicts), recompute the whole chain, and move the head and the outside anchor to match."""
     import hashlib
     import hmac
     import json
 
     office = keyring.unlock(folder, "office", OFFICE).register_key
-    key = (folder / "audit.key").read_bytes()
     connection = sqlcipher3.dbapi2.connect(str(folder / "register.db"))
     connection.execute(f"PRAGMA key = \"x'{office.hex()}'\"")
+    key = bytes.fromhex(connection.execute("SELECT chain_key FROM audit_head").fetchone()[0])
     names = ("id", "sequence", "at", "actor", "action", "record_kind", "record_id", "detail", "signer", "signature")
     rows = [dict(zip(names, row, strict=True)) for row in connection.execute(
         f"SELECT {', '.join(names)} FROM audit_entry ORDER BY sequence").fetchall()]  # fmt: skip

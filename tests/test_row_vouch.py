@@ -7,7 +7,7 @@ process writing through the app's engine what its role may not (as a changed cop
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -127,6 +127,51 @@ def test_the_offices_own_process_may_not_write_the_accounts(school: Path) -> Non
         session.execute(text("UPDATE user_account SET display_name = 'Not Me' WHERE username = 'dsl'"))
     reg.close()
     assert "changed user account rows, which that role may not change" in _check(school)
+
+
+def test_the_office_may_change_the_wording_of_letters_but_not_the_idle_lock(school: Path) -> None:
+    """Settings are held to the office's role by key: the wording of letters is the office's to change (in the
+    app too), the idle lock, term dates and backups are the leads'."""
+    from safeguard_desktop.services import settings
+    from safeguard_desktop.services.events import templates
+
+    reg, office = sign_in(school, "office", OFFICE)
+    with write_session(reg.engine) as session:
+        templates.restore_default(session, office, next(iter(templates.TEMPLATES)))
+    reg.close()
+    assert "intact" in _check(school)
+    reg, _office = sign_in(school, "office", OFFICE)
+    with write_session(reg.engine) as session:  # a changed copy of the app, with the office's keys
+        settings.write_setting(session, settings.LOCK_MINUTES_KEY, 0)
+    reg.close()
+    said = _check(school)
+    assert "changed the setting 'lock_minutes', which only a safeguarding lead may change" in said
+
+
+def test_the_office_turns_on_its_own_two_step_sign_in_and_no_one_elses(school: Path) -> None:
+    """An office account's two-step sign-in is its own row of second_factor: turning it on and signing in with a
+    code check out (they wrote the accounts table, which the office may not change: a false alarm at every lead's
+    check); a changed copy of the app turning off the DSL's is refused."""
+    import pyotp
+
+    from safeguard_desktop.services import accounts
+    from safeguard_desktop.store.models import SecondFactor
+
+    reg, office = sign_in(school, "office", OFFICE)
+    secret = accounts.new_totp_secret()
+    with write_session(reg.engine) as session:
+        accounts.set_second_factor(session, office, "office", secret, pyotp.TOTP(secret).now())
+    reg.close()
+    reg, _office = sign_in(school, "office", OFFICE, pyotp.TOTP(secret).now())
+    reg.close()
+    with pytest.raises(accounts.SignInFailed):  # the code is still one-use, kept in the new row
+        sign_in(school, "office", OFFICE, pyotp.TOTP(secret).now())
+    assert "intact" in _check(school)
+    reg, _office = sign_in(school, "office", OFFICE, pyotp.TOTP(secret).at(datetime.now() + timedelta(seconds=30)))
+    with write_session(reg.engine) as session:
+        session.add(SecondFactor(username="dsl", secret=None))
+    reg.close()
+    assert "changed another account's two-step sign-in, which only a safeguarding lead may" in _check(school)
 
 
 def test_a_record_of_rows_removed_or_edited_breaks_its_entrys_mark(school: Path) -> None:

@@ -221,6 +221,9 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64), default="")
+    #: The chain's key (hex). Inside the register, not a secret from anyone with a key to the file: what no account
+    #: but an entry's writer can make is the entry's mark (services/records/audit.py).
+    chain_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Event(Base):
@@ -386,6 +389,23 @@ class UserAccount(Base):
     #: The 30-second step of the last code accepted: a code (or an earlier one) is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SecondFactor(Base):
+    """An account's two-step sign-in, keyed by its name: the secret (sealed to the account's own key) and the step
+    of the last code accepted. Its own row is all an office account writes of the accounts (row_vouch holds it to
+    that). No row: the account's columns in ``user_account`` (a register from before) say it."""
+
+    __tablename__ = "second_factor"
+
+    username: Mapped[str] = mapped_column(String(60), primary_key=True)
+    #: Base32 TOTP secret, sealed; None when two-step sign-in is off.
+    secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The 30-second step of the last code accepted: a code (or an earlier one) is never accepted twice.
+    last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -1,7 +1,7 @@
 """The schema revision this build expects, importable without SQLAlchemy or Alembic."""
 
 #: The newest migration this build knows. A test checks it matches Alembic's head.
-HEAD_REVISION = "0023_audit_rows"
+HEAD_REVISION = "0025_chain_key_inside"
 KNOWN_REVISIONS = (
     "0001_initial",
     "0002_audit_chain",
@@ -26,4 +26,6 @@ KNOWN_REVISIONS = (
     "0021_no_password_hashes",
     "0022_restricted_cases",
     "0023_audit_rows",
+    "0024_second_factor",
+    "0025_chain_key_inside",
 )

@@ -33,7 +33,8 @@ from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ConflictError, NotFound, ServiceError, ValidationError
 from safeguard_desktop.services.records import audit
 from safeguard_desktop.services.settings import get_school, read_setting, write_setting
-from safeguard_desktop.store.models import UserAccount
+from safeguard_desktop.store.engine import state_of
+from safeguard_desktop.store.models import SecondFactor, UserAccount
 
 #: What the accounts table keeps of a password: nothing. The account's key slot, opened with the password by argon2id,
 #: is its one check (a hash beside it was a second argon2 run per sign-in, and a copy anyone with a key to the file
@@ -262,10 +263,9 @@ def verify_totp(secret: str, code: str, *, at: datetime | None = None) -> bool:
 def sign_in_account(session: Session, folder: Path, keys: keyring.Unlocked, code: str = "") -> Actor:
     """After the key slot opened: check the account itself (active, second factor) and audit the sign-in."""
     account = check_account(session, keys.username, code, keys.personal_private)
-    if account.totp_secret and not account.totp_secret.startswith("sealed:"):  # from before: sealed now
-        account.totp_secret = sealing.seal_for_author(session, account.username, account.totp_secret) or (
-            account.totp_secret
-        )
+    stored, last_step = factor_of(session, account)
+    if stored and not stored.startswith("sealed:"):  # from before: sealed now
+        _set_factor(session, account, sealing.seal_for_author(session, account.username, stored) or stored, last_step)
     _match_signed_record(session, keys)
     actor = _signed_in(account, keys)
     _import_failed_sign_ins(session, folder, actor)
@@ -295,6 +295,32 @@ def _match_signed_record(session: Session, keys: keyring.Unlocked) -> None:
                      "changed outside the app: " + "; ".join(fixed))  # fmt: skip
 
 
+def factor_of(session: Session, account: UserAccount) -> tuple[str | None, int | None]:
+    """An account's two-step secret as kept (sealed; None when off) and the step of its last code accepted: its row
+    of ``second_factor``, or for a register from before, its columns of the accounts table."""
+    row = session.get(SecondFactor, account.username)
+    if row is not None:
+        return row.secret, row.last_step
+    return account.totp_secret, account.totp_last_step
+
+
+def _set_factor(session: Session, account: UserAccount, secret: str | None, last_step: int | None) -> None:
+    """Keep an account's two-step secret and last step in its own row of ``second_factor`` (the one row of the
+    accounts an office account writes for itself). Where the accounts table still holds them from before and a lead
+    is the writer, they are cleared there (the office may not change that table: for it they stay, unread)."""
+    row = session.get(SecondFactor, account.username)
+    if row is None:
+        row = SecondFactor(username=account.username)
+        session.add(row)
+    row.secret, row.last_step = secret, last_step
+    if account.totp_secret is None and account.totp_last_step is None:
+        return
+    signer = state_of(session.get_bind()).signer
+    writer = session.scalar(select(UserAccount.role).where(UserAccount.username == signer[0])) if signer else "dsl"
+    if writer in {role.value for role in LEADS}:
+        account.totp_secret, account.totp_last_step = None, None
+
+
 def _totp_secret(stored: str, personal_key: bytes | None) -> str | None:
     """The two-step secret as kept: sealed to the account's own key (opened with it), or plain (from before)."""
     from safeguard_desktop.security import sealed_box
@@ -316,13 +342,14 @@ def check_account(session: Session, username: str, code: str = "", personal_key:
     opens its two-step secret, which is sealed to it."""
     account = session.scalars(select(UserAccount).where(UserAccount.username == username)).first()
     ok = account is not None and account.active
-    if ok and account is not None and account.totp_secret:
-        secret = _totp_secret(account.totp_secret, personal_key)
+    stored, last_step = factor_of(session, account) if account is not None else (None, None)
+    if ok and account is not None and stored:
+        secret = _totp_secret(stored, personal_key)
         step = totp_step(secret, code) if secret is not None else None
         # A code is good once: one seen over a shoulder or replayed within its 90 seconds opens nothing.
-        ok = step is not None and (account.totp_last_step is None or step > account.totp_last_step)
+        ok = step is not None and (last_step is None or step > last_step)
         if ok:
-            account.totp_last_step = step
+            _set_factor(session, account, stored, step)
     if not ok or account is None:
         raise SignInFailed("That name, password or code does not sign in here. Check them and try again.")
     return account
@@ -332,7 +359,7 @@ def list_accounts(session: Session, actor: Actor) -> list[AccountView]:
     """Every account (the DSL's screen)."""
     actor.require(Operation.MANAGE_ACCOUNTS)
     return [
-        AccountView(a.username, a.display_name, Role(a.role), a.active, bool(a.totp_secret))
+        AccountView(a.username, a.display_name, Role(a.role), a.active, bool(factor_of(session, a)[0]))
         for a in session.scalars(select(UserAccount).order_by(UserAccount.username))
     ]
 
@@ -468,9 +495,8 @@ def reset_password(
 def _second_factor_follows_new_key(session: Session, actor: Actor, account: UserAccount) -> None:
     """Another account's new slot has a new personal key, which cannot open its two-step secret (sealed to the old
     one): two-step sign-in is turned off, audited, and set up again by its owner after signing in."""
-    if account.totp_secret:
-        account.totp_secret = None
-        account.totp_last_step = None
+    if factor_of(session, account)[0]:
+        _set_factor(session, account, None, None)
         audit.record(session, actor, "turned off two-step sign-in (new key with the new password)", "account",
                      account.username)  # fmt: skip
 
@@ -550,7 +576,7 @@ def two_step_needed(session: Session, actor: Actor) -> bool:
     if actor.role not in LEADS or not actor.username or not leads_need_two_step(session):
         return False
     account = session.scalars(select(UserAccount).where(UserAccount.username == actor.username)).first()
-    return account is not None and not account.totp_secret
+    return account is not None and not factor_of(session, account)[0]
 
 
 @changes(Topic.ACCOUNTS)
@@ -579,7 +605,12 @@ def set_second_factor(session: Session, actor: Actor, username: str, secret: str
     if secret is not None and not verify_totp(secret, code):
         raise ValidationError("That code does not match: check the phone's clock and type the code shown now.")
     # Sealed to the account's own key: a key to the file (the office's) does not read it.
-    account.totp_secret = (sealing.seal_for_author(session, account.username, secret) or secret) if secret else None
+    _set_factor(
+        session,
+        account,
+        (sealing.seal_for_author(session, account.username, secret) or secret) if secret else None,
+        factor_of(session, account)[1],
+    )
     audit.record(session, actor, "turned on two-step sign-in" if secret else "turned off two-step sign-in",
                  "account", account.username)  # fmt: skip
 

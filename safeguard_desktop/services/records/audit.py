@@ -1,9 +1,12 @@
-"""The audit trail: append-only entries chained with an HMAC keyed outside the database.
+"""The audit trail: append-only entries, chained, each marked by the account that wrote it.
 
-Each entry's hash covers its sequence number, the previous entry's hash and its own fields, under a key
-kept in a file beside the register (never in the database). The chain's head (count and last hash) is
-kept in the database and, after every commit, in an anchor file outside it. Measured here: only an HMAC
-chain plus an outside anchor catches edits, deletions, reordering, a cut-off tail and a full recompute.
+Each entry's hash covers its sequence number, the previous entry's hash and its own fields (an HMAC under the
+chain's key, which is kept inside the register: no secret, since anyone with a key to the file reads it). What
+holds against a non-lead with a key to the file is each entry's *mark*, an HMAC under the key its writer's
+personal key agrees with the safeguarding key: it covers the chain hash (so every entry before it) and the record
+of the rows its transaction wrote. A full recompute of the chain with its key is caught at the first lead's entry
+whose mark no longer matches. The chain's head (count and last hash) is kept in the database and, after every
+commit, in an anchor file outside it; each account's profile and each backup keep checkpoints too.
 """
 
 from __future__ import annotations
@@ -99,37 +102,60 @@ def _clear_stale_anchor_files(folder: Path) -> None:
                 leftover.unlink()
 
 
-def _chained(engine: Engine) -> bool:
-    with Session(engine) as session:
-        return session.scalar(select(AuditEntry.id).where(AuditEntry.sequence.is_not(None)).limit(1)) is not None
-
-
 class DamagedAnchor(ServiceError):
     """The anchor file beside the register is not a readable anchor; the message says how to mend it."""
 
 
 def configure(engine: Engine, folder: Path) -> AuditTrail:
-    """Load (or create) the chain key for the register in ``folder``, and seal any unsealed entries."""
+    """Load (or make) the chain key of the register in ``folder``. It is kept inside the register, in the chain's
+    head; an ``audit.key`` beside it (a register from before, or one put back from an earlier backup) is taken in
+    and then removed."""
     key_path = folder / KEY_FILE
-    if not key_path.exists():
-        if _chained(engine):  # a new key would make every entry so far look forged: say what to restore instead
+    with Session(engine) as session, session.begin():
+        head = session.get(AuditHead, 1)
+        stored = head.chain_key if head is not None else None
+        if stored is not None and len(stored) == 64 and _HEX64.fullmatch(stored):
+            key = bytes.fromhex(stored)
+        elif stored is not None:
             raise AuditKeyMissing(
-                f"The audit trail's key ({KEY_FILE}) is missing from {folder}, so the trail can be neither checked nor "
-                "continued. Copy it back from the backups folder (each backup keeps it as <backup>.audit.key) and "
-                "open the register again; nothing has been changed."
+                "The audit trail's key inside the register is damaged, so the trail can be neither checked nor "
+                "continued. Restore the newest backup (Settings > Backups, or safeguard restore); nothing has been "
+                "changed."
             )
-        key_path.write_bytes(secrets.token_bytes(32))
-        key_path.chmod(0o600)
-    key = key_path.read_bytes()[:64]
-    if len(key) != 32:
-        raise AuditKeyMissing(
-            f"The audit trail's key ({key_path}) is damaged. Copy it back from the backups folder (each backup keeps "
-            "it as <backup>.audit.key) and open the register again; nothing has been changed."
-        )
+        else:
+            key = _key_from_before(session, key_path, folder)
+            if head is None:
+                head = AuditHead(id=1, count=0, last_hash="")
+                session.add(head)
+            head.chain_key = key.hex()
+    with suppress(OSError):  # inside the register now (a kill before this leaves the same key in both: harmless)
+        key_path.unlink(missing_ok=True)
     trail = AuditTrail(key=key, anchor_path=folder / ANCHOR_FILE)
     _clear_stale_anchor_files(folder)
     state_of(engine).trail = trail
     return trail
+
+
+def _key_from_before(session: Session, key_path: Path, folder: Path) -> bytes:
+    """The chain key of a register from before it was kept inside: its ``audit.key``; a new key for a register
+    whose chain has not started. A missing key of a chain that has is never replaced by a new one (it would make
+    every entry so far look forged): AuditKeyMissing says what to restore."""
+    if not key_path.exists():
+        if session.scalar(select(AuditEntry.id).where(AuditEntry.sequence.is_not(None)).limit(1)) is not None:
+            raise AuditKeyMissing(
+                f"The audit trail's key ({KEY_FILE}) is missing from {folder}, so the trail can be neither checked nor "
+                "continued. Copy it back from the backups folder (each backup of this register's version keeps it as "
+                "<backup>.audit.key) and open the register again; nothing has been changed."
+            )
+        return secrets.token_bytes(32)
+    key = key_path.read_bytes()[:64]
+    if len(key) != 32:
+        raise AuditKeyMissing(
+            f"The audit trail's key ({key_path}) is damaged. Copy it back from the backups folder (each backup of "
+            "this register's version keeps it as <backup>.audit.key) and open the register again; nothing has been "
+            "changed."
+        )
+    return key
 
 
 def agreed_key(private: bytes, public: bytes) -> bytes:

@@ -41,6 +41,9 @@ from safeguard_desktop.store.models import AuditEntry, AuditRows
 #: Tables the office may not write at all, in the app or through an entry of its own.
 NOT_THE_OFFICES = frozenset({"school", "consent_purpose", "incident", "incident_person", "incident_entry",
                              "incident_reader", "cp_transfer", "user_account"})  # fmt: skip
+#: The settings the office may change in the app (the wording of letters, how its reply and MIS files are read);
+#: every other (term dates, the idle lock, backups, two-step sign-in, the key generation) is the leads'.
+OFFICE_SETTINGS = ("template:", "form_reply_mapping", "mis_consent_mapping")
 #: Columns the office may not change, with what a row the office adds must hold in them (as SQLite's quote() says it).
 GUARDED: dict[str, dict[str, str]] = {"pupil": {"never_photograph": "0", "never_photograph_reason": "NULL"}}
 _LEADS = frozenset({Role.DSL.value, Role.DEPUTY_DSL.value})
@@ -345,8 +348,10 @@ class RowCheck:
         tables = touched.vouched_tables()
         role = self.role_at(signer or "", sequence)
         whole = data.get("whole") or []
-        if sequence == self.start and (role not in _LEADS or set(whole) != set(tables)):
-            return "the entry that vouched for every row of the register is not a lead's, or left tables out"
+        # A table made by a later version of the app is not in an earlier baseline: empty then, any row in it that
+        # no later entry vouched for is said to be added outside the app.
+        if sequence == self.start and (role not in _LEADS or not set(whole) <= set(tables)):
+            return "the entry that vouched for every row of the register is not a lead's, or names tables it has not"
         if whole and role not in _LEADS:
             return f"this entry, by {signer}, vouched for whole tables, which only a safeguarding lead's may"
         for table in whole:
@@ -358,7 +363,19 @@ class RowCheck:
                 return (f"this entry, by {signer} ({role or 'no role'}), changed {_said(table)} rows, which that "
                         "role may not change")  # fmt: skip
             try:
-                problem = self._fold(sequence, signer, role, table, entries(part))
+                rows: Iterable[tuple[str, bytes | None, bytes | None]] = entries(part)
+                if role == _OFFICE and table == "second_factor":  # its own two-step sign-in, no one else's
+                    rows = list(rows)
+                    if any(key != signer for key, _d, _g in rows):
+                        return (f"this entry, by {signer} (office), changed another account's two-step sign-in, "
+                                "which only a safeguarding lead may")  # fmt: skip
+                if role == _OFFICE and table == "setting":
+                    rows = list(rows)
+                    beyond = next((key for key, _d, _g in rows if not key.startswith(OFFICE_SETTINGS)), None)
+                    if beyond is not None:
+                        return (f"this entry, by {signer} (office), changed the setting {beyond!r}, which only a "
+                                "safeguarding lead may change")  # fmt: skip
+                problem = self._fold(sequence, signer, role, table, rows)
             except ValueError as exc:
                 return f"its record of the rows it wrote is damaged ({exc})"
             if problem is not None:
