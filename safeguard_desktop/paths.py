@@ -215,4 +215,33 @@ def network_drive(path: Path) -> str | None:
             return None
         kind = mounted_filesystem(resolved, mountinfo)
         return kind if kind in NETWORK_FILESYSTEMS else None
-    return None  # macOS: statfs is not reachable from the standard library; its network volumes are under /Volumes
+    if sys.platform == "darwin":  # statfs is not in the standard library; mount(8) says each volume's type
+        import subprocess
+
+        try:
+            listing = subprocess.run(["/sbin/mount"], capture_output=True, text=True, timeout=5, check=False).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None
+        kind = macos_filesystem(resolved, listing)
+        return kind if kind in NETWORK_FILESYSTEMS | MACOS_NETWORK_FILESYSTEMS else None
+    return None
+
+
+#: macOS's own names for network volumes, as mount(8) prints them.
+MACOS_NETWORK_FILESYSTEMS = {"smbfs", "nfs", "afpfs", "webdav", "ftp", "osxfuse", "macfuse"}
+
+
+def macos_filesystem(path: Path, listing: str) -> str:
+    """The type of the file system ``path`` is on, from macOS's mount(8) output ("//u@nas/share on /Volumes/share
+    (smbfs, nodev, nosuid, mounted by u)"; the longest mount point that holds the path)."""
+    best, kind = "", ""
+    target = str(path)
+    for line in listing.splitlines():
+        head, sep, options = line.rpartition(" (")
+        _source, on, point = head.partition(" on ")
+        if not sep or not on or not options:
+            continue
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, options.split(",")[0].strip(" )")
+    return kind

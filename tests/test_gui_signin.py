@@ -409,3 +409,51 @@ def test_a_leads_window_publishes_to_staff_after_an_event_changes(qtbot, tmp_pat
     published = staff_room.read_published(tmp_path, desk.keys)
     assert published is not None and [b.name for b in published.briefings] == ["Carol concert"]
     assert json.loads((tmp_path / "staffroom" / "published.json").read_text(encoding="utf-8"))["publisher"] == "dsl"
+
+
+def test_the_sign_in_runs_off_the_gui_thread_and_a_cancel_leaves_nothing_open(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The key derivation and the register's checks run on a worker: the window stays live, says it is signing in
+    and takes no second press; Cancel meanwhile closes what the sign-in opened once it ends."""
+    import threading
+
+    from safeguard_desktop.services import presence
+
+    folder = tmp_path / "demo"
+    create_demo_register(folder, pupils=20)[0].close()
+    background.set_synchronous(False)
+    dialog = SignInDialog(folder)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.user_edit.setText("dsl")
+    dialog.password_edit.setText(DEMO_ACCOUNTS[0][1])
+    gui = threading.get_ident()
+    seen: list[int] = []
+    from safeguard_desktop.services.accounts import signin
+
+    real = signin.sign_in
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(threading.get_ident())
+        return real(*args, **kwargs)
+
+    signin.sign_in = watched  # type: ignore[assignment]
+    try:
+        assert not dialog.sign_in()  # started, not finished
+        assert dialog.status.isVisible() and not dialog.ok_button.isEnabled() and not dialog.password_edit.isEnabled()
+        assert not dialog.sign_in()  # a second press while it runs does nothing
+        qtbot.waitUntil(lambda: dialog.result_ is not None, timeout=30_000)
+        assert seen and all(ident != gui for ident in seen) and len(seen) == 1
+        dialog.result_[0].close()
+        again = SignInDialog(folder)
+        qtbot.addWidget(again)
+        again.show()
+        again.user_edit.setText("office")
+        again.password_edit.setText(DEMO_ACCOUNTS[2][1])
+        again.sign_in()
+        again.reject()  # Cancel while it runs
+        qtbot.waitUntil(lambda: len(seen) == 2 and not again._signing_in, timeout=30_000)
+        assert again.result_ is None
+        assert not [p for p in presence.others(folder, None)]  # nothing left open in this folder
+    finally:
+        signin.sign_in = real  # type: ignore[assignment]
+        background.set_synchronous(True)

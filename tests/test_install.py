@@ -252,6 +252,23 @@ def test_a_register_on_a_network_drive_is_recognised_from_the_mount_table() -> N
     assert paths.network_drive(Path.cwd()) is None  # this machine's own disk
 
 
+MACOS_MOUNT = """/dev/disk3s1s1 on / (apfs, sealed, local, read-only, journaled)
+/dev/disk3s5 on /System/Volumes/Data (apfs, local, journaled, nobrowse, protect)
+//office@nas.school.local/Safeguarding on /Volumes/Safeguarding (smbfs, nodev, nosuid, mounted by office)
+nas:/export/home on /Volumes/Safeguarding/home (nfs, nodev, nosuid, mounted by office)
+/dev/disk4s1 on /Volumes/USB (msdos, local, nodev, nosuid, noowners)
+"""
+
+
+def test_a_register_on_a_macos_network_volume_is_recognised_from_mount() -> None:
+    assert paths.macos_filesystem(Path("/Volumes/Safeguarding/register"), MACOS_MOUNT) == "smbfs"
+    assert paths.macos_filesystem(Path("/Volumes/Safeguarding/home/reg"), MACOS_MOUNT) == "nfs"  # the longest
+    assert paths.macos_filesystem(Path("/Users/office/Library/Application Support"), MACOS_MOUNT) == "apfs"
+    assert paths.macos_filesystem(Path("/Volumes/USB/copy"), MACOS_MOUNT) == "msdos"
+    assert paths.macos_filesystem(Path("/Volumes/Safeguardingx"), MACOS_MOUNT) == "apfs"  # not inside the share
+    assert {"smbfs", "nfs", "afpfs", "webdav"} <= paths.MACOS_NETWORK_FILESYSTEMS | paths.NETWORK_FILESYSTEMS
+
+
 @pytest.mark.skipif(sys.platform != "win32", reason="Windows UNC paths")
 def test_a_register_on_a_unc_share_is_refused(tmp_path: Path) -> None:
     from safeguard_desktop.services.database import RegisterLocked, refuse_network_drive

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from shiboken6 import isValid
 
 log = logging.getLogger(__name__)
 _synchronous = False
@@ -123,10 +124,16 @@ def run_in_background(
     on_progress: Callable[[int, int, str], None] | None = None,
     parent: QObject | None = None,
 ) -> BackgroundJob:
-    """Run ``work(progress)`` off the GUI thread; ``on_done``/``on_error`` are called on the GUI thread."""
+    """Run ``work(progress)`` off the GUI thread; ``on_done``/``on_error`` are called on the GUI thread — unless
+    ``parent`` (the window that asked) has gone meanwhile: nobody is left to tell, and a callback reaching into it
+    would raise "Signal source has been deleted" (a screen closed while its count ran)."""
     job = BackgroundJob(work, parent)
-    job.signals.finished.connect(on_done)
-    job.signals.failed.connect(lambda exc, _tb: on_error(exc))
+
+    def alive() -> bool:
+        return parent is None or isValid(parent)
+
+    job.signals.finished.connect(lambda result: on_done(result) if alive() else None)
+    job.signals.failed.connect(lambda exc, _tb: on_error(exc) if alive() else None)
     if on_progress is not None:
         job.signals.progressed.connect(on_progress)
     _running.add(job)

@@ -32,3 +32,4 @@ class ErrorLabel(QLabel):
         room = screen.availableGeometry().height() if screen is not None else needed
         if window.height() < needed:
             window.resize(window.width(), min(needed, room))
+        layout.activate()  # the label at its new height now, not at the next pass of the event loop

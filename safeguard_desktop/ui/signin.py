@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDialogButtonBox,
     QFormLayout,
@@ -96,36 +97,78 @@ class SignInDialog(Dialog):
         self.recovery_button = QPushButton("Forgotten the password? Use the &recovery key…")
         self.recovery_button.setFlat(True)
         layout.addWidget(self.recovery_button)
+        self.status = QLabel("Signing in…")  # beside the buttons: the form keeps its place
+        self.status.setAccessibleName("Sign-in progress")
+        self.status.setToolTip("Checking the password, opening the register and checking its audit trail")
+        self.status.setVisible(False)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign &in")
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Sign &in")
         buttons.accepted.connect(self.sign_in)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        row = QHBoxLayout()
+        row.addWidget(self.status)
+        row.addWidget(buttons, 1)
+        layout.addLayout(row)
         self.recovery_button.clicked.connect(self.use_recovery_key)
+        self._signing_in = self._abandoned = False
         (self.password_edit if demo else self.user_edit).setFocus()
 
     def sign_in(self) -> bool:
-        """Open the register as the named account; a wrong name, password or code gets one plain message."""
+        """Open the register as the named account, off the GUI thread (the key derivation, the register's checks and
+        a lead's intake of staff reports: a second or more at a trust's size); the window stays live and says what
+        it is doing, the form waits. A wrong name, password or code gets one plain message. True once signed in
+        (at once where work runs inline, as in tests)."""
         from safeguard_desktop.services.accounts.signin import sign_in
+        from safeguard_desktop.ui.background import Progress, run_in_background
 
-        try:
-            with busy():
-                self.result_ = sign_in(
-                    self.folder,
-                    self.user_edit.text(),
-                    self.password_edit.text(),
-                    self.code_edit.text(),
-                    rows_later=True,
-                )
-        except ServiceError as exc:
-            self.error_label.setText(str(exc))
-            self.password_edit.selectAll()
-            self.password_edit.setFocus()
+        if self._signing_in:
             return False
-        bind_later(self.result_[0], self.password_edit.text())
-        vouch_rows_later(*self.result_)
+        user, password, code = self.user_edit.text(), self.password_edit.text(), self.code_edit.text()
+
+        def work(_progress: Progress) -> tuple[Register | StaffDesk, Actor]:
+            return sign_in(self.folder, user, password, code, rows_later=True)
+
+        self._waiting(True)
+        run_in_background(work, lambda opened: self._signed_in(opened, password), self._refused, parent=self)
+        return self.result_ is not None
+
+    def _waiting(self, waiting: bool) -> None:
+        self._signing_in = waiting
+        for widget in (self.user_edit, self.password_edit, self.code_edit, self.recovery_button, self.ok_button):
+            widget.setEnabled(not waiting)
+        if waiting:
+            self.error_label.setText("")
+            QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+        else:
+            QApplication.restoreOverrideCursor()
+        self.status.setVisible(waiting)
+
+    def _signed_in(self, opened: tuple[Register | StaffDesk, Actor], password: str) -> None:
+        self._waiting(False)
+        if self._abandoned:  # Cancel was pressed while it ran: nothing is left open
+            opened[0].close()
+            return
+        self.result_ = opened
+        bind_later(opened[0], password)
+        vouch_rows_later(*opened)
         self.accept()
-        return True
+
+    def _refused(self, exc: Exception) -> None:
+        self._waiting(False)
+        if self._abandoned:
+            return
+        self.error_label.setText(str(exc) if isinstance(exc, ServiceError) else
+                                 f"The register could not be opened ({type(exc).__name__}: {exc}).")  # fmt: skip
+        self.password_edit.setEnabled(True)
+        self.password_edit.selectAll()
+        self.password_edit.setFocus()
+
+    def reject(self) -> None:
+        """Cancel: while a sign-in runs, what it opens is closed again when it ends."""
+        if self._signing_in:
+            self._abandoned = True
+        super().reject()
 
     def use_recovery_key(self) -> None:
         """Open with the recovery key and set a new password for the named account (both asked for)."""
