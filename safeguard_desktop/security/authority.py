@@ -122,12 +122,13 @@ def successor(
     key_generation: int | None = None,
     audit_marked_from: int | None = None,
     rows_vouched_from: int | None = None,
+    version: int | None = None,
 ) -> dict[str, str]:
-    """The next version of ``base``, signed: what is not given stays as it was."""
+    """The next version of ``base`` (or ``version``, when later), signed: what is not given stays as it was."""
     return sign(
         private,
         public,
-        base.version + 1,
+        max(base.version + 1, version or 0),
         base.safeguarding_public if safeguarding_public is None else safeguarding_public,
         base.accounts if accounts is None else accounts,
         base.key_generation if key_generation is None else key_generation,

@@ -649,6 +649,28 @@ def vouch_rows_from(folder: Path, keys: Unlocked, sequence: int) -> bool:
     return _sign_trail_start(folder, keys, sequence, "rows_vouched_from", again=True)
 
 
+def sign_again_as_newest(folder: Path, keys: Unlocked) -> int | None:
+    """A lead found an earlier copy of the key file put back (security/record_seen): sign the record it holds again,
+    as it stands, under a version later than any signed before — the time, in seconds, since versions count up from
+    1 — so that the accounts which signed in with a newer copy are let in again. Only a copy of the current key
+    generation opens the register at all (a disable, demotion or reset replaced the keys), so what this lets in is
+    never an account taken away since. The new version, or None when not done (a change pending)."""
+    import time
+
+    if keys.authority_private is None or keys.authority_public is None:
+        return None
+    data = _load(folder)
+    if "pending_authority" in data or "rotation" in data or "authority" not in data:
+        return None
+    public = authority.latest(data.get("authority_chain"), keys.authority_public)
+    if _ed_public(keys.authority_private) != public:
+        return None
+    base = authority.verify(data["authority"], public, str(slots_path(folder)))
+    data["authority"] = authority.successor(base, keys.authority_private, public, version=int(time.time()))
+    _save(folder, data)
+    return max(base.version + 1, int(time.time()))
+
+
 def _sign_trail_start(folder: Path, keys: Unlocked, sequence: int, field: str, *, again: bool = False) -> bool:
     if keys.authority_private is None or keys.authority_public is None or sequence < 1:
         return False

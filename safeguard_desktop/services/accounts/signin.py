@@ -166,7 +166,7 @@ def vouch_rows_if_owed(register: Register, actor: Actor) -> None:
     checks out: restoring is a lead's act, and a trail changed outside the app is never vouched for afresh. A
     database server's own roles keep the office from its rows instead. At a trust's size it reads half a million
     rows (7 s measured): the app runs it off the GUI thread once the window is open (``sign_in(rows_later=True)``)."""
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from safeguard_desktop.services.records import row_vouch, trail_check
     from safeguard_desktop.store.models import AuditEntry
@@ -183,6 +183,13 @@ def vouch_rows_if_owed(register: Register, actor: Actor) -> None:
                 named = session.scalar(select(AuditEntry.action).where(AuditEntry.sequence == record.rows_vouched_from))
                 if named == row_vouch.BASELINE_ACTION or trail_check.quick(session, register.folder, keys) is not None:
                     return
+        else:  # a record naming no baseline over a trail that has one: an earlier key file put back
+            with read_session(register.engine) as session:
+                newest = session.scalar(select(func.max(AuditEntry.sequence))
+                                        .where(AuditEntry.action == row_vouch.BASELINE_ACTION))  # fmt: skip
+            if newest is not None:  # never a fresh baseline, which would take in rows changed outside the app
+                keyring.vouch_rows_from(register.folder, keys, int(newest))
+                return
         with write_session(register.engine) as session:
             sequence = row_vouch.vouch_for_everything(session, actor)
         keyring.vouch_rows_from(register.folder, keys, sequence)
@@ -276,16 +283,23 @@ def _older_record(folder: Path, keys: keyring.Unlocked) -> record_seen.OlderReco
 def _say_older_record(register: Register, actor: Actor, older: record_seen.OlderRecord) -> None:
     from safeguard_desktop.services.records import audit
 
+    version = None
+    with suppress(OSError, ServiceError):
+        if register.keys is not None:
+            version = keyring.sign_again_as_newest(register.folder, register.keys)
+    then = (f"You signed it again as the newest (version {version}), so the accounts in it can sign in again; any "
+            "account added or changed since is as it was in that copy." if version is not None else
+            "Accounts that signed in with the newer record are refused until the record is as new again.")  # fmt: skip
     register.notices.append(
         f"The key file (keyslots.json) is an earlier copy: its record of accounts is version {older.found}, and you "
-        f"signed in with version {older.seen} before. An older copy was put back in the data folder. Check the "
-        "accounts (Settings > Accounts: who is active, each role) and the audit trail, and put the newest copy back "
-        "(the newest backup's .keys.json in the backups folder, if it is newer). Accounts that signed in with the "
-        "newer record are refused until the record is as new again."
+        f"signed in with version {older.seen} before. An older copy was put back in the data folder. {then} Check "
+        "the accounts (Settings > Accounts: who is active, each role) and the audit trail; where the newest backup's "
+        ".keys.json (in the backups folder) is newer, put it back as keyslots.json and sign in again."
     )
     with suppress(OSError, ServiceError, DBAPIError), write_session(register.engine) as session:
         audit.record(session, actor, "found an earlier key file put back", "account", actor.username,
-                     f"record version {older.found}, {older.seen} seen before")  # fmt: skip
+                     f"record version {older.found}, {older.seen} seen before"
+                     + (f"; signed again as version {version}" if version is not None else ""))  # fmt: skip
 
 
 def _remember_record(folder: Path, keys: keyring.Unlocked | None) -> None:
