@@ -457,3 +457,36 @@ def test_the_sign_in_runs_off_the_gui_thread_and_a_cancel_leaves_nothing_open(qt
     finally:
         signin.sign_in = real  # type: ignore[assignment]
         background.set_synchronous(True)
+
+
+def test_the_lock_screen_checks_off_the_gui_thread(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Unlocking runs the sign-in's checks on a worker, as the sign-in does: the form waits and says so."""
+    folder = tmp_path / "demo"
+    create_demo_register(folder, pupils=20)[0].close()
+    dialog = SignInDialog(folder)
+    qtbot.addWidget(dialog)
+    dialog.user_edit.setText("office")
+    dialog.password_edit.setText(DEMO_ACCOUNTS[2][1])
+    assert dialog.sign_in() and dialog.result_ is not None
+    reg, actor = dialog.result_
+    window = MainWindow(AppContext(reg, actor))
+    qtbot.addWidget(window)
+    window.register_screen.load_now()
+    window.show()
+    window.lock_action.trigger()
+    assert window.inactivity is not None and window.inactivity.dialog is not None
+    unlock = window.inactivity.dialog
+    background.set_synchronous(False)
+    try:
+        unlock.password_edit.setText("wrong password!!")
+        unlock.unlock_button.click()
+        assert unlock.status.isVisible() and not unlock.unlock_button.isEnabled()
+        qtbot.waitUntil(lambda: bool(unlock.error_label.text()), timeout=30_000)
+        assert unlock.unlock_button.isEnabled() and not window.centralWidget().isVisible()
+        unlock.password_edit.setText(DEMO_ACCOUNTS[2][1])
+        unlock.unlock_button.click()
+        qtbot.waitUntil(lambda: window.centralWidget().isVisible(), timeout=30_000)
+        assert "locked" not in window.windowTitle()
+    finally:
+        background.set_synchronous(True)
+        reg.close()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QVBoxLayout,
     QWidget,
@@ -28,11 +29,13 @@ if TYPE_CHECKING:
 
 
 class UnlockDialog(Dialog):
-    """The lock screen: the same password and code as the sign-in, with the same checks and the same record."""
+    """The lock screen: the same password and code as the sign-in, with the same checks and the same record. The
+    check runs off the GUI thread (the key derivation and the record: as long as a sign-in), the form waiting."""
 
-    def __init__(self, parent: QWidget, username: str, check: Callable[[str, str], str]) -> None:
+    def __init__(self, parent: QWidget, username: str, check: Callable[[str, str], None],
+                 unlocked: Callable[[], None]) -> None:  # fmt: skip
         super().__init__(parent, "Locked — Safeguard Desktop", size=(460, 220), keep_open=True)
-        self.check = check
+        self.check, self.unlocked = check, unlocked
         self.setMinimumWidth(440)
         self.password_edit, self.code_edit = password_and_code()
         self.error_label = ErrorLabel()
@@ -51,20 +54,49 @@ class UnlockDialog(Dialog):
         self.quit_button = buttons.addButton("&Quit Safeguard Desktop", QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.try_unlock)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.status = QLabel("Checking…")
+        self.status.setAccessibleName("Unlock progress")
+        self.status.setVisible(False)
+        row = QHBoxLayout()
+        row.addWidget(self.status)
+        row.addWidget(buttons, 1)
+        layout.addLayout(row)
+        self._checking = False
         self.password_edit.setFocus()
 
-    def try_unlock(self) -> bool:
-        """Check what was typed; stay open with the reason when it does not unlock."""
-        problem = self.check(self.password_edit.text(), self.code_edit.text())
-        if problem:
-            self.error_label.setText(problem)
-            self.adjustSize()
-            self.password_edit.selectAll()
-            self.password_edit.setFocus()
-            return False
+    def try_unlock(self) -> None:
+        """Check what was typed, off the GUI thread; stay open with the reason when it does not unlock."""
+        from safeguard_desktop.ui.background import Progress, run_in_background
+
+        if self._checking:
+            return
+        password, code = self.password_edit.text(), self.code_edit.text()
+
+        def work(_progress: Progress) -> None:
+            self.check(password, code)
+
+        self._waiting(True)
+        run_in_background(work, lambda _none: self._passed(), self._refused, parent=self)
+
+    def _waiting(self, waiting: bool) -> None:
+        self._checking = waiting
+        for widget in (self.password_edit, self.code_edit, self.unlock_button):
+            widget.setEnabled(not waiting)
+        self.status.setVisible(waiting)
+        if waiting:
+            self.error_label.setText("")
+
+    def _passed(self) -> None:
+        self._waiting(False)
+        self.unlocked()
         self.accept()
-        return True
+
+    def _refused(self, exc: Exception) -> None:
+        self._waiting(False)
+        self.error_label.setText(str(exc) if isinstance(exc, ServiceError) else
+                                 f"The check could not be made ({type(exc).__name__}: {exc}).")  # fmt: skip
+        self.password_edit.selectAll()
+        self.password_edit.setFocus()
 
 
 class InactivityLock(QObject):
@@ -127,7 +159,7 @@ class InactivityLock(QObject):
         """Show the lock screen (window-modal, opened with open()); Quit asks, and No shows it again."""
         from safeguard_desktop.ui.kit import steps
 
-        dialog = UnlockDialog(self.window, self.actor.username, self._check)
+        dialog = UnlockDialog(self.window, self.actor.username, self._confirm, self._show_again)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
 
@@ -142,21 +174,22 @@ class InactivityLock(QObject):
         dialog.open()
         return dialog
 
-    def _check(self, password: str, code: str) -> str:
-        """'' when the password (and code) unlock, else what to tell the person."""
+    def _confirm(self, password: str, code: str) -> None:
+        """The sign-in's checks (any thread): SignInFailed, with what to tell the person, when they do not pass."""
         from safeguard_desktop.services.accounts.signin import confirm_again
 
-        try:
-            with busy():
-                confirm_again(self.register, self.actor, password, code)
-        except ServiceError as exc:
-            return str(exc)
-        self._show_again()
-        return ""
+        confirm_again(self.register, self.actor, password, code)
 
     def unlock(self, password: str, code: str = "") -> bool:
-        """Show everything again when ``password`` (and ``code``) are the signed-in person's, checked as at sign-in."""
-        return not self._check(password, code)
+        """Show everything again when ``password`` (and ``code``) are the signed-in person's, checked as at sign-in
+        (here, on the calling thread)."""
+        try:
+            with busy():
+                self._confirm(password, code)
+        except ServiceError:
+            return False
+        self._show_again()
+        return True
 
     def _show_again(self) -> None:
         central = getattr(self.window, "centralWidget", lambda: None)()

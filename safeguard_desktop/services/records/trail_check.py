@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.security import profile_notes
+from safeguard_desktop.security.authority import Record
 from safeguard_desktop.security.keyring import Unlocked
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.changes import Topic, changes
@@ -108,16 +109,18 @@ def remember_in_profile(session: Session, folder: Path, keys: Unlocked | None) -
                                {"count": head.count, "last_hash": head.last_hash, "at": at})  # fmt: skip
 
 
-def authorship(folder: Path, keys: Unlocked | None) -> tuple[Callable[[Any], str | None] | None, int]:
+def authorship(folder: Path, keys: Unlocked | None, record: Record | None = None,
+               ) -> tuple[Callable[[Any], str | None] | None, int]:  # fmt: skip
     """A lead's check of each entry's mark against the account it names (current or earlier personal key, under the
     safeguarding key of its generation), and the entry from which the leads signed that every entry is marked.
-    (None, 0) for an account that holds no safeguarding key (only leads can check marks)."""
+    (None, 0) for an account that holds no safeguarding key (only leads can check marks). ``record``: the record of
+    accounts, already read and verified (read here when not given)."""
     from safeguard_desktop.security import keyring
     from safeguard_desktop.services.accounts import rotation
 
     if keys is None or keys.safeguarding_private is None:
         return None, 0
-    record = keyring.current_record(folder, keys)
+    record = record or keyring.current_record(folder, keys)
     if record is None:
         return None, 0
     privates = {keys.generation: keys.safeguarding_private}
@@ -168,8 +171,9 @@ def authorship(folder: Path, keys: Unlocked | None) -> tuple[Callable[[Any], str
 QUICK_MARKS = 200  # the newest entries whose marks every lead sign-in checks (a full check: audit verify)
 
 
-def _newest_marks(session: Session, folder: Path, keys: Unlocked | None, count: int) -> str | None:
-    check_mark, marked_from = authorship(folder, keys)
+def _newest_marks(session: Session, folder: Path, keys: Unlocked | None, count: int,
+                  record: Record | None) -> str | None:  # fmt: skip
+    check_mark, marked_from = authorship(folder, keys, record)
     if check_mark is None or not count:
         return None
     first = session.scalar(select(func.min(AuditEntry.sequence)).where(AuditEntry.signature.is_not(None)))
@@ -214,10 +218,11 @@ def quick(session: Session, folder: Path, keys: Unlocked | None = None) -> str |
         return "the checkpoint of it kept in your own profile was edited"
     if own is not None:
         points.append(own)
-    marked = _newest_marks(session, folder, keys, count)
+    record = _record(folder, keys)  # read and verified once for the marks and the rows
+    marked = _newest_marks(session, folder, keys, count, record)
     if marked is not None:
         return marked
-    rows = row_check(session, folder, keys) if keys is not None and keys.safeguarding_private is not None else None
+    rows = row_check(session, folder, keys, record) if record is not None else None
     if rows is not None:
         differs = row_vouch.recent_difference(session.connection(), rows.start)
         if differs is not None:
@@ -240,19 +245,31 @@ def check(session: Session, actor: Actor, folder: Path, keys: Unlocked | None = 
         own = profile_checkpoint(session, folder, keys)
     except AlteredCheckpoint:
         return audit.Verification(False, 0, None, "the checkpoint of it kept in your own profile was edited")
-    check_mark, marked_from = authorship(folder, keys)
+    record = _record(folder, keys)
+    check_mark, marked_from = authorship(folder, keys, record)
+    rows = row_check(session, folder, keys, record) if check_mark else None
     return audit.verify(session, actor, points + ([own] if own is not None else []), check_mark, marked_from,
-                        progress=progress, rows=row_check(session, folder, keys) if check_mark else None)  # fmt: skip
+                        progress=progress, rows=rows)  # fmt: skip
 
 
-def row_check(session: Session, folder: Path, keys: Unlocked | None) -> row_vouch.RowCheck | None:
+def _record(folder: Path, keys: Unlocked | None) -> Record | None:
+    """The record of accounts a lead's check reads (None for an account that holds no safeguarding key)."""
+    from safeguard_desktop.security import keyring
+
+    if keys is None or keys.safeguarding_private is None:
+        return None
+    return keyring.current_record(folder, keys)
+
+
+def row_check(session: Session, folder: Path, keys: Unlocked | None,
+              record: Record | None = None) -> row_vouch.RowCheck | None:  # fmt: skip
     """The check of every row against the trail, from the entry the leads signed as the baseline (None before one,
     and on a database server, whose own roles keep the office from the rows)."""
     from safeguard_desktop.security import keyring
 
     if keys is None or session.get_bind().dialect.name != "sqlite":
         return None
-    record = keyring.current_record(folder, keys)
+    record = record or keyring.current_record(folder, keys)
     if record is None or not record.rows_vouched_from:
         return None
     roles = {name: account.role for name, account in record.accounts.items()}
