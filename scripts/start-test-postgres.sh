@@ -17,6 +17,13 @@ if [ "$(id -u)" -eq 0 ]; then
   chown postgres "$dir"
   as_pg=(runuser -u postgres --)
 fi
-"${as_pg[@]}" "$bin/initdb" -D "$dir/data" -U safeguard --auth=trust -E UTF8 >/dev/null
+# Passwords are checked over TCP (scram-sha-256), as on a school's server, so the tests of logins see a wrong
+# password refused; the local socket stays trusted for pg_ctl.
+secret=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+printf '%s\n' "$secret" > "$dir/pw"
+[ "$(id -u)" -eq 0 ] && chown postgres "$dir/pw"
+"${as_pg[@]}" "$bin/initdb" -D "$dir/data" -U safeguard --pwfile="$dir/pw" --auth-local=trust \
+  --auth-host=scram-sha-256 -E UTF8 >/dev/null
+rm -f "$dir/pw"
 "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -o "-p $port -k $dir -c listen_addresses=127.0.0.1" -w start >/dev/null
-echo "postgresql+psycopg://safeguard@127.0.0.1:$port/postgres"
+echo "postgresql+psycopg://safeguard:$secret@127.0.0.1:$port/postgres"

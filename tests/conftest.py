@@ -8,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import csv
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -211,3 +212,36 @@ def school_with_accounts(folder: Path, lead_password: str, *others: tuple[str, R
                                  accounts.NewAccount(name, name.title(), role, password))  # fmt: skip
     reg.close()
     return recovery
+
+
+def incidents_window(qtbot, register: Register, actor: Actor):  # type: ignore[no-untyped-def]
+    """The main window for ``actor``, shown, on its Incidents tab: (window, incidents screen)."""
+    from safeguard_desktop.ui.context import AppContext
+    from safeguard_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(AppContext(register, actor))
+    qtbot.addWidget(window)
+    window.show()
+    screen = window.incidents_screen
+    assert screen is not None
+    window.tabs.setCurrentWidget(screen)
+    return window, screen
+
+
+@contextmanager
+def new_postgres_database(admin_url: str, prefix: str) -> Iterator[str]:
+    """A database of its own on the test server for one test, dropped after it (its sessions ended): its URL."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8'"))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()

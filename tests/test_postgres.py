@@ -7,13 +7,12 @@ scripts/start-test-postgres.sh); skipped otherwise.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 
 from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route, Verdict
@@ -27,7 +26,7 @@ from safeguard_desktop.store import migrate
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.store.models import Pupil
 
-from .conftest import SIMS_HEADERS, TODAY, sims_rows, write_csv
+from .conftest import SIMS_HEADERS, TODAY, new_postgres_database, sims_rows, write_csv
 
 ADMIN_URL = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="set SAFEGUARD_TEST_POSTGRES_URL to run against PostgreSQL")
@@ -36,17 +35,10 @@ pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="set SAFEGUARD_TEST_POSTGR
 @pytest.fixture
 def pg(tmp_path: Path) -> Iterator[Register]:
     assert ADMIN_URL
-    name = f"safeguard_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8'"))
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    reg = open_register(tmp_path, url)
-    yield reg
-    reg.close()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with new_postgres_database(ADMIN_URL, "safeguard_test") as url:
+        reg = open_register(tmp_path, url)
+        yield reg
+        reg.close()
 
 
 def test_register_import_and_consent_on_postgresql(tmp_path: Path, pg: Register, dsl: Actor) -> None:

@@ -19,6 +19,7 @@ from safeguard_desktop.cli import (
     pupil_commands,
     reply_commands,
     school_commands,
+    server_commands,
     transfer_commands,
 )
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED, first_line
@@ -30,7 +31,7 @@ from safeguard_desktop.store.migrate import DatabaseTooNew
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "build_parser", "main", "run"]
 
 _MODULES = (pupil_commands, contact_commands, reply_commands, event_commands, incident_commands, admin_commands,
-            school_commands, account_commands, transfer_commands)  # fmt: skip
+            school_commands, account_commands, transfer_commands, server_commands)  # fmt: skip
 COMMANDS: dict[str, Callable[[Register, Actor, argparse.Namespace], int]] = {
     name: handler for module in _MODULES for name, handler in module.COMMANDS.items()
 }
@@ -68,6 +69,11 @@ def _open(args: argparse.Namespace) -> tuple[Register, Actor]:
     from safeguard_desktop.services.accounts import signin
 
     folder = paths.data_dir(args.data_dir)
+    if args.database is not None and args.user:  # an account's own login on the register's server
+        from safeguard_desktop.services import server
+
+        return server.sign_in(folder, args.database, args.user, _read_secret(args.password_file,
+                                                                            f"Password for {args.user}"))  # fmt: skip
     if args.database is None and keyring.is_protected(folder):
         if args.recovery_key_file is not None:
             return signin.recover(folder, _read_secret(args.recovery_key_file, "Recovery key"))
@@ -150,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "init":
             return cmd_init(args)
+        if args.command == "server":
+            return server_commands.cmd_server(args, _read_secret)
         if args.command == "demo" and args.database is None:
             done = pupil_commands.demo_in_empty_folder(args)
             if done is not None:

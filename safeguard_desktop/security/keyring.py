@@ -657,6 +657,19 @@ def sign_again_as_newest(folder: Path, keys: Unlocked) -> int | None:
     never an account taken away since. The new version, or None when not done (a change pending)."""
     import time
 
+    current = _record_to_sign(folder, keys)
+    if current is None:
+        return None
+    data, public, base = current
+    assert keys.authority_private is not None
+    data["authority"] = authority.successor(base, keys.authority_private, public, version=int(time.time()))
+    _save(folder, data)
+    return max(base.version + 1, int(time.time()))
+
+
+def _record_to_sign(folder: Path, keys: Unlocked) -> tuple[dict[str, Any], bytes, authority.Record] | None:
+    """The key file, the signing key's public half and the record as it stands, when this lead may sign its next
+    version now (it holds the current signing key, and no change is pending); None otherwise."""
     if keys.authority_private is None or keys.authority_public is None:
         return None
     data = _load(folder)
@@ -665,22 +678,15 @@ def sign_again_as_newest(folder: Path, keys: Unlocked) -> int | None:
     public = authority.latest(data.get("authority_chain"), keys.authority_public)
     if _ed_public(keys.authority_private) != public:
         return None
-    base = authority.verify(data["authority"], public, str(slots_path(folder)))
-    data["authority"] = authority.successor(base, keys.authority_private, public, version=int(time.time()))
-    _save(folder, data)
-    return max(base.version + 1, int(time.time()))
+    return data, public, authority.verify(data["authority"], public, str(slots_path(folder)))
 
 
 def _sign_trail_start(folder: Path, keys: Unlocked, sequence: int, field: str, *, again: bool = False) -> bool:
-    if keys.authority_private is None or keys.authority_public is None or sequence < 1:
+    current = _record_to_sign(folder, keys) if sequence >= 1 else None
+    if current is None:
         return False
-    data = _load(folder)
-    if "pending_authority" in data or "rotation" in data or "authority" not in data:
-        return False
-    public = authority.latest(data.get("authority_chain"), keys.authority_public)
-    if _ed_public(keys.authority_private) != public:
-        return False
-    base = authority.verify(data["authority"], public, str(slots_path(folder)))
+    data, public, base = current
+    assert keys.authority_private is not None
     if getattr(base, field) and not again:
         return False
     if field == "audit_marked_from":

@@ -12,6 +12,13 @@ _FULL = ("database or disk is full", "no space left")
 _READ_ONLY = ("readonly database", "read-only file system", "attempt to write a readonly")
 _DAMAGED = ("malformed", "database disk image", "file is not a database", "not a database")
 _UNREACHABLE = ("unable to open database file", "disk i/o error")
+#: A register's PostgreSQL server out of reach, or the connection to it lost (psycopg's and the server's words).
+_SERVER_GONE = ("connection failed", "could not connect to server", "server closed the connection unexpectedly",
+                "terminating connection", "connection refused", "the connection is closed", "consuming input failed",
+                "ssl syscall error", "connection timed out", "timeout expired", "connection is lost")  # fmt: skip
+#: The server reached, and the login refused: the sign-in's to say (one message for every cause), not a fault.
+_SERVER_LOGIN_REFUSED = ("password authentication failed", "is not permitted to log in", "does not exist")
+_SERVER_REFUSED = ("permission denied for", "violates row-level security policy", "insufficientprivilege")
 
 
 LOW_SPACE = 4_000_000  # bytes: below this, SQLite's "unable to open" means it could not make its -wal/-shm files
@@ -54,6 +61,18 @@ def plain_message(exc: BaseException, folder: Path | None = None) -> str | None:
             "The register was busy with another long piece of work (a backup, a key replacement, or another "
             "computer's change) for more than ten seconds, so this change waited and was not saved; nothing was "
             "lost. Try again in a moment."
+        )
+    if any(marker in text for marker in _SERVER_GONE) and not any(m in text for m in _SERVER_LOGIN_REFUSED):
+        return (
+            "The register's server cannot be reached (the network, or the server itself, is down), so this change "
+            "was not saved; nothing already saved was lost. Try again when the network is back, or ask the school's "
+            "IT support."
+        )
+    if any(marker in text for marker in _SERVER_REFUSED):
+        return (
+            "The register's server refused this for your account: its login may not read or change that. Nothing "
+            "was changed. If your role should allow it, ask the school's IT support to run 'safeguard server "
+            "prepare' again (after an upgrade) or to check your login's role."
         )
     if any(marker in text for marker in _UNREACHABLE):
         return (

@@ -66,6 +66,8 @@ class RegisterState:
     sealing_public: bytes | None = field(default=None, repr=False)
     key_folder: Path | None = None
     signer: tuple[str, int, bytes] | None = field(default=None, repr=False)  # (account, key generation, agreed key)
+    #: Audit entries this process has committed on this register (to tell its own changes from other computers').
+    own_entries: int = 0
 
 
 def state_of(bind: Any) -> RegisterState:

@@ -253,11 +253,26 @@ def open_register_for(args: argparse.Namespace, base: Path) -> Signed | int:
         if signed is not False:
             register, actor = signed  # type: ignore[misc]
             return Signed(register, actor, "open")
+    if args.database is not None and not _names_a_user(args.database):  # each account its own login
+        from safeguard_desktop.ui.signin import SignInDialog
+
+        dialog = SignInDialog(base, server_url=args.database)
+        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.result_ is None:
+            return 0
+        register, actor = dialog.result_
+        return Signed(register, actor, "open")
     opened = _open_with_sqlalchemy(args, base)
     if opened is None:
         return 2
     register, action = opened
     return Signed(register, local_lead(), action)
+
+
+def _names_a_user(url: str) -> bool:
+    """True for a URL that carries its own user (the server's administrator, as before): no account sign-in."""
+    from sqlalchemy.engine import make_url
+
+    return bool(make_url(url).username)
 
 
 @dataclass

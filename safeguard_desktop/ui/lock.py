@@ -176,8 +176,13 @@ class InactivityLock(QObject):
 
     def _confirm(self, password: str, code: str) -> None:
         """The sign-in's checks (any thread): SignInFailed, with what to tell the person, when they do not pass."""
+        from safeguard_desktop.services import server
         from safeguard_desktop.services.accounts.signin import confirm_again
+        from safeguard_desktop.services.database import Register
 
+        if isinstance(self.register, Register) and server.on_server(self.register):
+            server.confirm_again(self.register, self.actor, password)
+            return
         confirm_again(self.register, self.actor, password, code)
 
     def unlock(self, password: str, code: str = "") -> bool:

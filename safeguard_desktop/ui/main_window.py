@@ -24,6 +24,7 @@ from safeguard_desktop.ui.admin.templates_dialog import TemplatesDialog
 from safeguard_desktop.ui.admin.term_dates_dialog import TermDatesDialog
 from safeguard_desktop.ui.background import run_in_background
 from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.elsewhere import ChangesElsewhere
 from safeguard_desktop.ui.events.screen import EventsScreen
 from safeguard_desktop.ui.excepthook import message_for
 from safeguard_desktop.ui.importer.consent_files import ConsentFileImport
@@ -69,6 +70,13 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.school_label)
         self._build_menus()
         self._start_lock()
+        self.elsewhere = ChangesElsewhere(self.context, self)  # changes made on other computers, shown here too
+        self.reach_label = QLabel("")
+        self.reach_label.setStyleSheet("color: #a4161a; font-weight: 600;")
+        self.reach_label.setAccessibleName("Server connection")
+        self.reach_label.setVisible(False)
+        self.statusBar().addPermanentWidget(self.reach_label)
+        self.elsewhere.reach.connect(self._show_reach)
         self._start_backup_schedule()
         self.refresh_title()
         context.published.connect(self.on_context_changed)
@@ -193,10 +201,18 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About Safeguard Desktop", self.on_about_action))
 
+    def _show_reach(self, said: str) -> None:
+        """The server out of reach, said in the status bar until it is back."""
+        self.reach_label.setText(said)
+        self.reach_label.setVisible(bool(said))
+
     def _start_lock(self) -> None:
         """On an encrypted register, lock after the school's idle time (default 10 minutes) and on Ctrl+L."""
+        from safeguard_desktop.services import server
+
         self.inactivity = None
-        if not self.context.is_open or not self.context.register.protected:
+        register = self.context.register if self.context.is_open else None
+        if register is None or not (register.protected or server.on_server(register)):
             self.lock_action.setEnabled(False)
             return
 

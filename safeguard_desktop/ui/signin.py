@@ -64,11 +64,13 @@ class SignInDialog(Dialog):
     """Name and password (and the 6-digit code for accounts with two-step sign-in). A demo register lists its
     accounts; a real one never does."""
 
-    def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, folder: Path, parent: QWidget | None = None, *, server_url: str | None = None) -> None:
         super().__init__(parent, "Sign in — Safeguard Desktop", size=(460, 260), keep_open=True)
         from safeguard_desktop.security import keyring
 
         self.folder = folder
+        #: The register's server (postgresql+psycopg://HOST/DATABASE): each account signs in with its own login.
+        self.server_url = server_url
         self.result_: tuple[Register | StaffDesk, Actor] | None = None
         self.user_edit = QLineEdit()
         self.user_edit.setAccessibleName("User name")
@@ -79,10 +81,18 @@ class SignInDialog(Dialog):
         form.addRow("&Password", self.password_edit)
         form.addRow("&Code", self.code_edit)
         layout = QVBoxLayout(self)
-        title = QLabel("Sign in to your school's register")
+        title = QLabel("Sign in to your school's register" + (" on its server" if server_url else ""))
         title.setStyleSheet("font-size: 14pt; font-weight: 600;")
         layout.addWidget(title)
-        demo = keyring.demo_accounts(folder)
+        if server_url is not None:  # where it connects (never a password that the address may carry)
+            from sqlalchemy.engine import make_url
+
+            address = make_url(server_url)
+            where = QLabel(f"Server {address.host or 'on this computer'}, database {address.database or '(default)'}")
+            where.setTextFormat(Qt.TextFormat.PlainText)
+            where.setAccessibleName("Server")
+            layout.addWidget(where)
+        demo = keyring.demo_accounts(folder) if server_url is None else []
         if demo:
             lines = "\n".join(f"{user:8}  {password:22} ({role})" for user, password, role in demo)
             note = QLabel(f"Demo school (fictional pupils). Try each role:\n{lines}")
@@ -111,6 +121,10 @@ class SignInDialog(Dialog):
         row.addWidget(buttons, 1)
         layout.addLayout(row)
         self.recovery_button.clicked.connect(self.use_recovery_key)
+        if server_url is not None:  # a lost password on a server is its IT administrator's to reset
+            self.recovery_button.hide()
+            self.code_edit.setPlaceholderText("not used on a server register")
+            self.code_edit.setEnabled(False)
         self._signing_in = self._abandoned = False
         (self.password_edit if demo else self.user_edit).setFocus()
 
@@ -127,6 +141,10 @@ class SignInDialog(Dialog):
         user, password, code = self.user_edit.text(), self.password_edit.text(), self.code_edit.text()
 
         def work(_progress: Progress) -> tuple[Register | StaffDesk, Actor]:
+            if self.server_url is not None:
+                from safeguard_desktop.services import server
+
+                return server.sign_in(self.folder, self.server_url, user, password)
             return sign_in(self.folder, user, password, code, rows_later=True)
 
         self._waiting(True)
@@ -136,7 +154,7 @@ class SignInDialog(Dialog):
     def _waiting(self, waiting: bool) -> None:
         self._signing_in = waiting
         for widget in (self.user_edit, self.password_edit, self.code_edit, self.recovery_button, self.ok_button):
-            widget.setEnabled(not waiting)
+            widget.setEnabled(not waiting and not (widget is self.code_edit and self.server_url is not None))
         if waiting:
             self.error_label.setText("")
             QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)

@@ -224,6 +224,7 @@ def _append(session: Session, trail: AuditTrail, head: AuditHead, entry: AuditEn
     head.count = entry.sequence
     head.last_hash = entry.chain_hash
     session.info["audit_anchor"] = (trail, head.count, head.last_hash)
+    session.info["audit_appended"] = session.info.get("audit_appended", 0) + 1
 
 
 def _continues_through_anchor(session: Session, trail: AuditTrail, head: AuditHead) -> bool:
@@ -295,6 +296,9 @@ def _move_anchor(session: Session) -> None:
     """After the commit: nothing may fail the caller now, since the work is done. An anchor that cannot be moved
     (damaged, disk full, held by another program) is logged; the next commit or the check catches up or says so."""
     pending = session.info.pop("audit_anchor", None)
+    appended = session.info.pop("audit_appended", 0)
+    if appended:
+        state_of(session.get_bind()).own_entries += appended
     if not session.info.pop("audit_anchor_ok", True):
         log.warning("audit anchor kept where it was: the chain no longer passes through it")
         return
@@ -309,6 +313,7 @@ def _move_anchor(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_anchor(session: Session) -> None:
     session.info.pop("audit_anchor", None)
+    session.info.pop("audit_appended", None)
     session.info.pop("audit_anchor_ok", None)
 
 

@@ -1,0 +1,79 @@
+"""A register on a PostgreSQL server: roles, privileges and row policies that the server itself enforces."""
+
+from __future__ import annotations
+
+import argparse
+
+from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED
+
+COMMANDS: dict[str, object] = {}  # run before any register is opened (see cli.main)
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """This module's commands."""
+    srv = sub.add_parser("server", help="set up a register on a PostgreSQL server (its IT administrator)")
+    srv_sub = srv.add_subparsers(dest="server_command", required=True)
+    prep = srv_sub.add_parser("prepare", help="create or upgrade the schema, the roles and their privileges "
+                                              "(again after each upgrade)")  # fmt: skip
+    prep.add_argument("url", help="postgresql+psycopg://ADMIN@HOST/DATABASE (the administrator, who owns the tables)")
+    said = "a login for one account, with its role's privileges (the password is asked, or read from --password-file)"
+    login = srv_sub.add_parser("add-login", help=said)
+    login.add_argument("url", help="postgresql+psycopg://ADMIN@HOST/DATABASE")
+    login.add_argument("username")
+    login.add_argument("role", choices=["dsl", "deputy_dsl", "office", "staff"])
+    login.add_argument("--name", help="the account's name as shown (its user name by default)")
+    off = srv_sub.add_parser("disable-login", help="take an account's login away at once (its open sessions end)")
+    off.add_argument("url", help="postgresql+psycopg://ADMIN@HOST/DATABASE")
+    off.add_argument("username")
+
+
+def cmd_server(args: argparse.Namespace, read_secret) -> int:  # type: ignore[no-untyped-def]
+    """server prepare / server add-login."""
+    import sys
+
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from safeguard_desktop import paths
+    from safeguard_desktop.services import server
+    from safeguard_desktop.services.database import open_register
+    from safeguard_desktop.services.records import audit
+    from safeguard_desktop.store.engine import make_engine, write_session
+
+    try:
+        engine = make_engine(args.url)
+    except ModuleNotFoundError as exc:  # the PostgreSQL driver is an extra
+        print(f'safeguard: {exc.name} is not installed: pip install "safeguard-desktop[postgres]"', file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        if args.server_command == "prepare":
+            done = server.prepare(engine)
+            reg = open_register(paths.data_dir(args.data_dir), args.url)
+            with write_session(reg.engine) as session:
+                audit.record(session, server.administrator(engine), "set up the server's roles and privileges",
+                             "server", "", done.summary())  # fmt: skip
+            reg.close()
+            print(done.summary())
+            return EXIT_OK
+        if args.server_command == "disable-login":
+            reg = open_register(paths.data_dir(args.data_dir), args.url)
+            try:
+                ended = server.disable_login(reg.engine, args.username)
+            finally:
+                reg.close()
+            print(f"The login of {args.username} is disabled; {ended} open session(s) of it were ended.")
+            return EXIT_OK
+        password = read_secret(args.password_file, f"Password for the login of {args.username}")
+        reg = open_register(paths.data_dir(args.data_dir), args.url)
+        try:
+            login = server.add_login(reg.engine, args.username, args.role, password, args.name or "")
+        finally:
+            reg.close()
+        print(f"The login {login} connects with the privileges of {args.role} (group {server.GROUPS[args.role]}).")
+        return EXIT_OK
+    except (OperationalError, ProgrammingError) as exc:  # cannot connect, or the administrator may not do this
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        print(f"safeguard: the server refused: {first}. Check the address, and that the URL names the database's "
+              "administrator (it owns the tables and may create roles).", file=sys.stderr)  # fmt: skip
+        return EXIT_REFUSED
+    finally:
+        engine.dispose()
