@@ -23,6 +23,7 @@ from safeguard_desktop.services import consent, incidents
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import open_register
 from safeguard_desktop.services.demo import create_demo_school
+from safeguard_desktop.services.errors import ValidationError
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.store.models import AuditEntry, ConsentPurpose
 
@@ -45,7 +46,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         yield from _prepared(url, tmp_path)
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        for user in ("d.lead", "o.office", "t.teacher"):
+        for user in ("d.lead", "p.deputy", "o.office", "t.teacher"):
             conn.execute(text(f'DROP ROLE IF EXISTS "sg_u_{user}"'))
     admin.dispose()
 
@@ -61,7 +62,7 @@ def _prepared(url: str, tmp_path: Path) -> Iterator[str]:
     reg.close()
     secret = tmp_path / "password.txt"
     secret.write_text(PASSWORD, encoding="utf-8")
-    for user, role in (("d.lead", "dsl"), ("o.office", "office"), ("t.teacher", "staff")):
+    for user, role in (("d.lead", "dsl"), ("p.deputy", "deputy_dsl"), ("o.office", "office"), ("t.teacher", "staff")):
         assert main(["--password-file", str(secret), "server", "add-login", url, user, role]) == 0
     yield url
 
@@ -194,6 +195,9 @@ def test_each_account_signs_in_to_the_server_with_its_own_login(server: str, tmp
     reg, actor = server_service.sign_in(tmp_path / "pc", server, "d.lead", PASSWORD)
     reg.close()
     assert actor.role is Role.DSL
+    # This computer's part of the server register is a folder of its own, apart from a local register's files.
+    assert not (tmp_path / "pc" / "audit-anchor.json").exists()
+    assert list((tmp_path / "pc" / "servers").glob("*/audit-anchor.json"))
 
 
 def test_the_apps_sign_in_window_signs_in_to_the_server_as_the_account(qtbot, server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -293,7 +297,7 @@ def test_every_role_opens_its_window_on_the_server_without_a_refusal(qtbot, serv
     shown = ops.show_failure
     ops.show_failure = lambda _parent, title, error: failures.append(f"{title}: {error}")  # type: ignore[assignment]
     try:
-        for user in ("d.lead", "o.office", "t.teacher"):
+        for user in ("d.lead", "p.deputy", "o.office", "t.teacher"):
             reg, actor = server_service.sign_in(tmp_path / user, server, user, PASSWORD)
             window = MainWindow(AppContext(reg, actor))
             qtbot.addWidget(window)
@@ -393,3 +397,105 @@ def test_the_window_says_when_the_server_is_out_of_reach_and_when_it_is_back(
     finally:
         relay.cut()
         reg.close()
+
+
+def test_a_deputy_who_edits_the_accounts_table_is_still_a_deputy(server: str, tmp_path: Path) -> None:
+    """DSL or deputy is the login's group on the server (sg_dsl or sg_lead), not the accounts table, which leads may
+    write: a deputy making itself "dsl" there signs in as a deputy still."""
+    from safeguard_desktop.services import server as server_service
+
+    with _as(server, "p.deputy") as deputy:
+        deputy.execute("UPDATE user_account SET role = 'dsl' WHERE username = 'p.deputy'")
+        assert _refused(deputy, 'GRANT sg_dsl TO "sg_u_p.deputy"')  # nor can it join the DSL's group
+    reg, actor = server_service.sign_in(tmp_path / "pc", server, "p.deputy", PASSWORD)
+    reg.close()
+    assert actor.role is Role.DEPUTY_DSL
+    reg, actor = server_service.sign_in(tmp_path / "pc", server, "d.lead", PASSWORD)
+    reg.close()
+    assert actor.role is Role.DSL
+
+
+def test_the_dsl_adds_and_disables_accounts_from_the_app_and_nobody_else_can(server: str, tmp_path: Path) -> None:
+    """Through sg_set_login / sg_disable_login, which only the DSL's group may call: the password reaches the server
+    as its SCRAM verifier only; the new login connects with its role's privileges; the deputy and the office are
+    refused the functions with their own logins."""
+    import psycopg
+
+    from safeguard_desktop.services import server as server_service
+
+    reg, dsl = server_service.sign_in(tmp_path / "dsl-pc", server, "d.lead", PASSWORD)
+    try:
+        with write_session(reg.engine) as session:
+            assert server_service.set_account(session, dsl, "n.new", "Nia New", Role.OFFICE, PASSWORD) == (
+                "added an account"
+            )
+    except Exception:
+        reg.close()
+        raise
+    try:
+        admin = create_engine(ADMIN_URL or "")
+        with admin.connect() as conn:  # kept as a SCRAM verifier (the DSL's login may not even read this table)
+            assert conn.execute(text("SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid "
+                                     "WHERE rolname = 'sg_u_n.new'")).scalar_one()  # fmt: skip
+        admin.dispose()
+        with _as(server, "n.new") as new:
+            assert new.execute("SELECT count(*) FROM pupil").fetchone() == (12,)
+            assert _refused(new, "SELECT count(*) FROM incident")
+        for user in ("p.deputy", "o.office", "t.teacher"):
+            with _as(server, user) as other:
+                assert _refused(other, "SELECT sg_set_login('t.teacher', 'sg_dsl', 'SCRAM-SHA-256$x')"), user
+                assert _refused(other, "SELECT sg_disable_login('d.lead')"), user
+        with write_session(reg.engine) as session:
+            with pytest.raises(ValidationError):
+                server_service.disable_account(session, dsl, "d.lead")  # not oneself
+            server_service.disable_account(session, dsl, "n.new")
+        with pytest.raises(psycopg.OperationalError):
+            _as(server, "n.new")
+        assert _entries(server, tmp_path, AuditEntry.action == "added an account") >= 1
+    finally:
+        reg.close()
+        admin = create_engine(ADMIN_URL or "", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text('DROP ROLE IF EXISTS "sg_u_n.new"'))
+        admin.dispose()
+
+
+def test_the_dsl_manages_the_servers_accounts_in_the_accounts_screen(
+    qtbot, server: str, tmp_path: Path, answers
+) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.services import server as server_service
+    from safeguard_desktop.ui.admin.server_accounts_dialog import ServerAccountsDialog
+
+    reg, dsl = server_service.sign_in(tmp_path / "dsl-pc", server, "d.lead", PASSWORD)
+    window, _screen = incidents_window(qtbot, reg, dsl)
+    try:
+        assert window.accounts_action.isEnabled()
+        dialog = window.on_accounts_action()
+        assert isinstance(dialog, ServerAccountsDialog)
+        assert {dialog.table.rows.text(r, 0) for r in range(dialog.table.row_count())} >= {"d.lead", "o.office"}
+        form = dialog.add()
+        form.user_edit.setText("k.kitchen")
+        form.name_edit.setText("Kit Chen")
+        form.role_combo.setCurrentIndex(form.role_combo.findData(Role.STAFF.value))
+        form.password_edit.setText("short")
+        form.again_edit.setText("short")
+        form.check()
+        assert form.isVisible() and form.error_label.text()  # a weak password: said in the form, which stays
+        form.password_edit.setText(PASSWORD)
+        form.again_edit.setText(PASSWORD)
+        form.check()
+        assert not form.isVisible() and "k.kitchen" in dialog.status_label.text()
+        names = [dialog.table.rows.text(r, 0) for r in range(dialog.table.row_count())]
+        assert "k.kitchen" in names
+        with _as(server, "k.kitchen") as kitchen:
+            assert _refused(kitchen, "SELECT count(*) FROM consent_decision")  # a staff login
+        dialog.table.selectRow(names.index("k.kitchen"))
+        answers.answers.append(True)
+        dialog.disable()
+        assert "disabled" in dialog.status_label.text()
+    finally:
+        reg.close()
+        admin = create_engine(ADMIN_URL or "", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text('DROP ROLE IF EXISTS "sg_u_k.kitchen"'))
+        admin.dispose()

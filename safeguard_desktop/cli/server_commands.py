@@ -47,7 +47,7 @@ def cmd_server(args: argparse.Namespace, read_secret) -> int:  # type: ignore[no
     try:
         if args.server_command == "prepare":
             done = server.prepare(engine)
-            reg = open_register(paths.data_dir(args.data_dir), args.url)
+            reg = open_register(server.local_folder(paths.data_dir(args.data_dir), args.url), args.url)
             with write_session(reg.engine) as session:
                 audit.record(session, server.administrator(engine), "set up the server's roles and privileges",
                              "server", "", done.summary())  # fmt: skip
@@ -55,7 +55,7 @@ def cmd_server(args: argparse.Namespace, read_secret) -> int:  # type: ignore[no
             print(done.summary())
             return EXIT_OK
         if args.server_command == "disable-login":
-            reg = open_register(paths.data_dir(args.data_dir), args.url)
+            reg = open_register(server.local_folder(paths.data_dir(args.data_dir), args.url), args.url)
             try:
                 ended = server.disable_login(reg.engine, args.username)
             finally:
@@ -63,7 +63,7 @@ def cmd_server(args: argparse.Namespace, read_secret) -> int:  # type: ignore[no
             print(f"The login of {args.username} is disabled; {ended} open session(s) of it were ended.")
             return EXIT_OK
         password = read_secret(args.password_file, f"Password for the login of {args.username}")
-        reg = open_register(paths.data_dir(args.data_dir), args.url)
+        reg = open_register(server.local_folder(paths.data_dir(args.data_dir), args.url), args.url)
         try:
             login = server.add_login(reg.engine, args.username, args.role, password, args.name or "")
         finally:

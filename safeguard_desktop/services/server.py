@@ -29,14 +29,18 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select, text
 
-from safeguard_desktop.services.actors import Actor, Role
+from safeguard_desktop.services.actors import Actor, Operation, Role
+from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ValidationError
 
 if TYPE_CHECKING:
     from safeguard_desktop.services.database import Register
 
 LEAD, OFFICE, STAFF = "sg_lead", "sg_office", "sg_staff"
-GROUPS = {"dsl": LEAD, "deputy_dsl": LEAD, "office": OFFICE, "staff": STAFF}
+#: The DSL's own group, itself a member of the leads': DSL or deputy is the server's to say, not a table's (a deputy
+#: may write the accounts table, so its role column would let a deputy make itself the DSL in the app).
+DSL = "sg_dsl"
+GROUPS = {"dsl": DSL, "deputy_dsl": LEAD, "office": OFFICE, "staff": STAFF}
 LOGIN_PREFIX = "sg_u_"
 
 #: Tables of the audit trail: read and added to, never changed or deleted (by anyone, leads included).
@@ -72,8 +76,9 @@ def _quoted(name: str) -> str:
 
 
 def _group_statements() -> list[str]:
-    return [f"DO $$ BEGIN CREATE ROLE {group} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            for group in (LEAD, OFFICE, STAFF)]  # fmt: skip
+    made = [f"DO $$ BEGIN CREATE ROLE {group} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            for group in (LEAD, OFFICE, STAFF, DSL)]  # fmt: skip
+    return [*made, f"GRANT {LEAD} TO {DSL}"]
 
 
 def _columns(engine: Engine, table: str) -> list[str]:
@@ -101,6 +106,7 @@ def _grant_statements(engine: Engine, tables: Sequence[str]) -> tuple[list[str],
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_quoted(_schema(engine))} TO {everyone}",
         own,
         f"GRANT EXECUTE ON FUNCTION sg_account() TO {everyone}",
+        *_login_functions(),
         f"GRANT SELECT ON alembic_version TO {everyone}",
     ]
     # Leads: everything, but the trail and the chronology as above.
@@ -156,6 +162,50 @@ def _grant_statements(engine: Engine, tables: Sequence[str]) -> tuple[list[str],
     policies += _policy("pupil", "sg_pupil_office_remove", "DELETE", OFFICE, "true", None)
     count = sum(1 for statement in policies if statement.startswith("CREATE POLICY"))
     return out + policies, count
+
+
+def _login_functions() -> list[str]:
+    """``sg_set_login(name, group, verifier)`` and ``sg_disable_login(name)``, run with the administrator's rights
+    and callable by the DSL's group alone: the DSL adds and disables accounts from the app without holding any right
+    to make roles. The password reaches the server only as its SCRAM verifier, made on the DSL's computer."""
+    groups = ", ".join(f"'{g}'" for g in (DSL, LEAD, OFFICE, STAFF))
+    set_login = (
+        "CREATE OR REPLACE FUNCTION sg_set_login(account text, grp text, verifier text) RETURNS text "
+        "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ "
+        f"DECLARE login text := '{LOGIN_PREFIX}' || account; "
+        "BEGIN "
+        "IF account !~ '^[a-z0-9][a-z0-9._-]{1,39}$' THEN RAISE EXCEPTION 'not a user name: %', account; END IF; "
+        f"IF grp NOT IN ({groups}) THEN RAISE EXCEPTION 'not a group: %', grp; END IF; "
+        "IF verifier !~ '^SCRAM-SHA-256[$]' THEN RAISE EXCEPTION 'a password verifier is expected'; END IF; "
+        "IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = login) THEN "
+        "EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', login, verifier); "
+        "ELSE EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', login, verifier); END IF; "
+        f"EXECUTE format('REVOKE {DSL}, {LEAD}, {OFFICE}, {STAFF} FROM %I', login); "
+        "EXECUTE format('GRANT %I TO %I', grp, login); "
+        "RETURN login; END $$"
+    )
+    disable = (
+        "CREATE OR REPLACE FUNCTION sg_disable_login(account text) RETURNS integer "
+        "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ "
+        f"DECLARE login text := '{LOGIN_PREFIX}' || account; ended integer; "
+        "BEGIN "
+        "IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = login) THEN RETURN -1; END IF; "
+        "EXECUTE format('ALTER ROLE %I NOLOGIN', login); "
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) INTO ended FROM pg_stat_activity "
+        "WHERE usename = login; RETURN ended; END $$"
+    )
+    out = [set_login, disable]
+    for function in ("sg_set_login(text, text, text)", "sg_disable_login(text)"):
+        out += [f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC", f"GRANT EXECUTE ON FUNCTION {function} TO {DSL}"]
+    return out
+
+
+def password_verifier(connection: Any, login: str, password: str) -> str:
+    """The SCRAM-SHA-256 verifier of ``password`` for ``login``, made here by libpq: the server stores it and never
+    sees the password itself (nor do its logs)."""
+    raw = connection if hasattr(connection, "pgconn") else connection.connection.driver_connection  # psycopg's own
+    made = raw.pgconn.encrypt_password(password.encode("utf-8"), login.encode("utf-8"), b"scram-sha-256")
+    return bytes(made).decode("ascii")
 
 
 def _account_function() -> str:
@@ -221,7 +271,8 @@ def add_login(engine: Engine, username: str, role: str, password: str, display_n
         cursor = raw.cursor()
         exists = cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login,)).fetchone()
         verb = sql.SQL("ALTER ROLE") if exists else sql.SQL("CREATE ROLE")
-        cursor.execute(sql.SQL("{} {} LOGIN PASSWORD {}").format(verb, sql.Identifier(login), sql.Literal(password)))
+        verifier = password_verifier(raw.driver_connection, login, password)
+        cursor.execute(sql.SQL("{} {} LOGIN PASSWORD {}").format(verb, sql.Identifier(login), sql.Literal(verifier)))
         for group in _others(GROUPS[role]):
             cursor.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group), sql.Identifier(login)))
         cursor.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(GROUPS[role]), sql.Identifier(login)))
@@ -268,22 +319,11 @@ def disable_login(engine: Engine, username: str) -> int:
 
 
 def _keep_account(engine: Engine, username: str, role: str, display_name: str) -> None:
-    from datetime import datetime
-
-    from safeguard_desktop.services.accounts import NO_HASH
     from safeguard_desktop.services.records import audit
     from safeguard_desktop.store.engine import state_of, write_session
-    from safeguard_desktop.store.models import UserAccount
 
     with write_session(engine) as session:
-        account = session.scalars(select(UserAccount).where(UserAccount.username == username)).first()
-        if account is None:
-            session.add(UserAccount(username=username, display_name=display_name, role=role, password_hash=NO_HASH,
-                                    active=True, created_at=datetime.now()))  # fmt: skip
-            action = "added an account"
-        else:
-            action = "changed an account's role" if account.role != role else "gave an account a new password"
-            account.role, account.active, account.display_name = role, True, display_name or account.display_name
+        action = _row_for(session, username, display_name, Role(role))
         if state_of(engine).trail is not None:  # opened as a register (the command line does): in the trail
             audit.record(session, administrator(engine), action, "account", username, role)
 
@@ -294,7 +334,7 @@ def administrator(engine: Engine) -> Actor:
 
 
 def _others(group: str) -> Iterable[str]:
-    return [g for g in (LEAD, OFFICE, STAFF) if g != group]
+    return [g for g in (LEAD, OFFICE, STAFF, DSL) if g != group]
 
 
 class ServerSignInFailed(ValidationError):
@@ -317,17 +357,40 @@ def login_url(url: str, username: str, password: str) -> str:
     return address.render_as_string(hide_password=False)
 
 
-def signed_in_role(connection: Any) -> str | None:
-    """The group the session's login is a member of (sg_lead, sg_office, sg_staff), or None."""
-    groups = [row[0] for row in connection.execute(text(
-        "SELECT rolname FROM pg_roles WHERE rolname IN (:lead, :office, :staff) "
-        "AND pg_has_role(session_user, oid, 'member')"), {"lead": LEAD, "office": OFFICE, "staff": STAFF})]  # fmt: skip
-    return groups[0] if len(groups) == 1 else None
+def signed_in_role(connection: Any) -> Role | None:
+    """The role the session's login has by its groups (sg_dsl, else sg_lead, sg_office or sg_staff), or None for a
+    login in none of them or in two of the others."""
+    groups = {row[0] for row in connection.execute(text(
+        "SELECT rolname FROM pg_roles WHERE rolname IN (:dsl, :lead, :office, :staff) "
+        "AND pg_has_role(session_user, oid, 'member')"),
+        {"dsl": DSL, "lead": LEAD, "office": OFFICE, "staff": STAFF})}  # fmt: skip
+    if DSL in groups:
+        groups -= {DSL, LEAD}
+        return Role.DSL if not groups else None
+    if len(groups) != 1:
+        return None
+    return {LEAD: Role.DEPUTY_DSL, OFFICE: Role.OFFICE, STAFF: Role.STAFF}[groups.pop()]
+
+
+def local_folder(base: Path, url: str) -> Path:
+    """Where this computer keeps what is its own of a server register (the trail's outside anchor, logs): a folder
+    of the data folder named after the server and database, never the data folder itself — a local register there
+    has an anchor of its own (the two were one file, and each refused the other's chain)."""
+    import hashlib
+
+    from sqlalchemy.engine import make_url
+
+    address = make_url(url)
+    tag = hashlib.sha256(f"{address.host}:{address.port}/{address.database}".encode()).hexdigest()[:16]
+    folder = base / "servers" / tag
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # (inside the data folder, which is the owner's alone)
+    return folder
 
 
 def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Register, Actor]:
     """Open the register on the server as an account: its own login and password, its role the login's group (the
-    server's, which the privileges follow; the accounts table gives the name and, for a lead, DSL or deputy)."""
+    server's, which the privileges follow; the accounts table gives the name). ``folder``: this computer's data
+    folder (the register's own part of it is :func:`local_folder`)."""
     from sqlalchemy.exc import OperationalError
 
     from safeguard_desktop.services.accounts import check_username
@@ -342,7 +405,7 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
     except ValidationError as exc:
         raise ServerSignInFailed(refused) from exc
     try:
-        reg = open_register(folder, login_url(url, name, password))
+        reg = open_register(local_folder(folder, url), login_url(url, name, password))
     except OperationalError as exc:
         text_of = str(exc.orig or exc)
         if 'database "' in text_of and "does not exist" in text_of:
@@ -355,27 +418,20 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
                              "the network, or ask the school's IT support; nothing was changed.") from exc  # fmt: skip
     try:
         with write_session(reg.engine) as session:
-            group = signed_in_role(session.connection())
+            role = signed_in_role(session.connection())
             account = session.execute(
                 select(UserAccount.display_name, UserAccount.role, UserAccount.active).where(
                     UserAccount.username == name
                 )
             ).first()  # (the columns staff may read)
-            if group is None or account is None or not account.active:
+            if role is None or account is None or not account.active:
                 raise ServerSignInFailed(refused)
-            actor = Actor(account.display_name, _role_of(group, account.role), name)
+            actor = Actor(account.display_name, role, name)
             audit.record(session, actor, "signed in", "account", name, "on the register's server")
     except BaseException:
         reg.close()
         raise
     return reg, actor
-
-
-def _role_of(group: str, recorded: str) -> Role:
-    """The role the server gives the login; for a lead, DSL or deputy as the accounts table says."""
-    if group == LEAD:
-        return Role.DSL if recorded == Role.DSL.value else Role.DEPUTY_DSL
-    return Role.OFFICE if group == OFFICE else Role.STAFF
 
 
 def on_server(register: Register) -> bool:
@@ -415,3 +471,64 @@ def connection_arguments(url: str) -> dict[str, Any]:
         **{k: v for k, v in address.query.items() if isinstance(v, str)},
     }
     return {k: v for k, v in found.items() if v is not None}
+
+
+def _row_for(session: Any, username: str, display_name: str, role: Role) -> str:
+    """Add or update the account's row; the trail's word for what was done."""
+    from datetime import datetime
+
+    from safeguard_desktop.services.accounts import NO_HASH
+    from safeguard_desktop.store.models import UserAccount
+
+    account = session.scalars(select(UserAccount).where(UserAccount.username == username)).first()
+    if account is None:
+        session.add(UserAccount(username=username, display_name=display_name or username, role=role.value,
+                                password_hash=NO_HASH, active=True, created_at=datetime.now()))  # fmt: skip
+        return "added an account"
+    action = "changed an account's role" if account.role != role.value else "gave an account a new password"
+    account.role, account.active = role.value, True
+    account.display_name = display_name or account.display_name
+    return action
+
+
+@changes(Topic.ACCOUNTS)
+def set_account(session: Any, actor: Actor, username: str, display_name: str, role: Role, password: str) -> str:
+    """The DSL, signed in to the register's server, adds an account or gives one a new password or role: its login
+    (through ``sg_set_login``, with the password's verifier only) and its row, in one transaction, audited."""
+    from safeguard_desktop.services.accounts import check_password, check_username
+    from safeguard_desktop.services.records import audit
+
+    actor.require(Operation.MANAGE_ACCOUNTS)
+    name = check_username(username)
+    check_password(password, username=name)
+    if name == actor.username and role is not Role.DSL:
+        raise ValidationError("You cannot take the DSL's role from your own account: sign in as another DSL first.")
+    connection = session.connection()
+    verifier = password_verifier(connection, login_name(name), password)
+    session.execute(text("SELECT sg_set_login(:account, :grp, :verifier)"),
+                    {"account": name, "grp": GROUPS[role.value], "verifier": verifier})  # fmt: skip
+    action = _row_for(session, name, display_name.strip(), role)
+    audit.record(session, actor, action, "account", name, role.value)
+    return action
+
+
+@changes(Topic.ACCOUNTS)
+def disable_account(session: Any, actor: Actor, username: str) -> int:
+    """The DSL takes an account's login away (at once: its open sessions end) and marks its row disabled, audited.
+    How many open sessions were ended."""
+    from safeguard_desktop.services.accounts import check_username
+    from safeguard_desktop.services.records import audit
+    from safeguard_desktop.store.models import UserAccount
+
+    actor.require(Operation.MANAGE_ACCOUNTS)
+    name = check_username(username)
+    if name == actor.username:
+        raise ValidationError("You cannot disable your own account.")
+    ended = int(session.execute(text("SELECT sg_disable_login(:account)"), {"account": name}).scalar_one())
+    if ended < 0:
+        raise ValidationError(f"There is no login for {name} on this server.")
+    account = session.scalars(select(UserAccount).where(UserAccount.username == name)).first()
+    if account is not None:
+        account.active = False
+    audit.record(session, actor, "disabled an account", "account", name, "its login on the server")
+    return ended

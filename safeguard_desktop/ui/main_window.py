@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from safeguard_desktop import __version__
+from safeguard_desktop.services import server
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.changes import Topic
 from safeguard_desktop.services.records import backup
@@ -190,7 +191,9 @@ class MainWindow(QMainWindow):
         self.backups_action.setEnabled(actor.may(Operation.MANAGE_BACKUPS))
         settings_menu.addAction(self.backups_action)
         self.accounts_action = self._action("A&ccounts…", self.on_accounts_action)
-        self.accounts_action.setEnabled(self.context.is_open and self.context.register.protected)
+        self.accounts_action.setEnabled(
+            self.context.is_open and (self.context.register.protected or server.on_server(self.context.register))
+        )
         settings_menu.addAction(self.accounts_action)
         self.retention_action = self._action("&Retention review…", self.on_retention_action)
         self.retention_action.setEnabled(actor.may(Operation.READ_INCIDENTS))
@@ -208,8 +211,6 @@ class MainWindow(QMainWindow):
 
     def _start_lock(self) -> None:
         """On an encrypted register, lock after the school's idle time (default 10 minutes) and on Ctrl+L."""
-        from safeguard_desktop.services import server
-
         self.inactivity = None
         register = self.context.register if self.context.is_open else None
         if register is None or not (register.protected or server.on_server(register)):
@@ -367,6 +368,12 @@ class MainWindow(QMainWindow):
     def on_accounts_action(self) -> QWidget:
         """Settings ▸ Accounts (the DSL manages them; anyone turns on their own two-step sign-in)."""
 
+        if server.on_server(self.context.register):
+            from safeguard_desktop.ui.admin.server_accounts_dialog import ServerAccountsDialog
+
+            on_server = ServerAccountsDialog(self.context, self)
+            on_server.open()
+            return on_server
         dialog = AccountsDialog(self.context, self)
         dialog.open()
         return dialog

@@ -1,0 +1,135 @@
+"""Settings ▸ Accounts on a register's server (the DSL): each account is a login of its own on the server, added,
+given a new password or role, or disabled from here (services/server.py: the server makes the logins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QDialogButtonBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from safeguard_desktop.services import accounts, server
+from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.ui.admin.accounts_dialog import ROLE_NAMES, AccountForm
+from safeguard_desktop.ui.context import AppContext
+from safeguard_desktop.ui.error_label import ErrorLabel
+from safeguard_desktop.ui.kit import steps
+from safeguard_desktop.ui.kit.dialog import Dialog
+from safeguard_desktop.ui.kit.ops import run_op, run_read
+from safeguard_desktop.ui.kit.table import ReadOnlyTable
+
+HEADERS = ("User name", "Name", "Role", "State")
+
+
+class ServerAccountsDialog(Dialog):
+    """The accounts of a server register: their logins are the server's, made through the DSL's functions."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent, "Accounts on the register's server", size=(760, 440))
+        self.context = context
+        self.accounts: list[Any] = []
+        self.table = ReadOnlyTable(HEADERS, "Accounts", pick_rows=True, stretch=1)
+        self.error_label = ErrorLabel()
+        self.status_label = QLabel("")
+        note = QLabel("Each account signs in with a login of its own on the server, which gives it its role's "
+                      "privileges. A password set here reaches the server only as its verifier.")  # fmt: skip
+        note.setWordWrap(True)
+        self.add_button = QPushButton("&Add…")
+        self.password_button = QPushButton("New &password or role…")
+        self.disable_button = QPushButton("&Disable…")
+        manage = context.actor.may(Operation.MANAGE_ACCOUNTS)
+        row = QHBoxLayout()
+        for button in (self.add_button, self.password_button, self.disable_button):
+            button.setEnabled(manage)
+            row.addWidget(button)
+        row.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.status_label)
+        layout.addWidget(close)
+        self.add_button.clicked.connect(self.add)
+        self.password_button.clicked.connect(self.change)
+        self.disable_button.clicked.connect(self.disable)
+        self.reload()
+
+    def show_error(self, message: str) -> None:
+        """A refusal, shown under the buttons."""
+        self.error_label.setText(message)
+
+    def reload(self) -> None:
+        """Read the accounts (the DSL's list)."""
+        if not self.context.actor.may(Operation.MANAGE_ACCOUNTS):
+            self.table.set_rows([])
+            self.status_label.setText("Only the DSL manages the accounts.")
+            return
+        run_read(self.context, self, accounts.list_accounts, on_done=self._listed)
+
+    def _listed(self, found: list[Any]) -> None:
+        self.accounts = found
+        self.table.set_rows([(a.username, a.display_name, ROLE_NAMES[a.role], "active" if a.active else "disabled")
+                             for a in found], foregrounds=["" if a.active else "#777777" for a in found])  # fmt: skip
+
+    def selected(self) -> Any | None:
+        """The chosen account."""
+        row = self.table.current_row()
+        return self.accounts[row] if 0 <= row < len(self.accounts) else None
+
+    def _ask(self, form: AccountForm, username: str | None) -> AccountForm:
+        """Open ``form``; Save (both passwords the same) makes or changes the login, the form staying open on a
+        refusal (a weak password, say) with what to mend."""
+
+        def save() -> None:
+            if form.password_edit.text() != form.again_edit.text():
+                form.error_label.setText("The two passwords are not the same; type them again.")
+                return
+            user, name, role, password = form.values()
+            user = username or user
+
+            def done(action: str) -> None:
+                form.accept()
+                self.error_label.setText("")
+                self.status_label.setText(f"{user}: {action.replace('an account', 'the account')}.")
+                self.reload()
+
+            run_op(self.context, form, server.set_account, user, name, role, password, title=self.windowTitle(),
+                   on_done=done)  # fmt: skip
+
+        form.check = save  # type: ignore[method-assign]
+        form.open()
+        return form
+
+    def add(self) -> AccountForm:
+        """Add an account: its login on the server, with its role's privileges."""
+        return self._ask(AccountForm("Add an account", self, new=True), None)
+
+    def change(self) -> AccountForm | None:
+        """Give the chosen account a new password, and its role if changed (its login's group)."""
+        chosen = self.selected()
+        if chosen is None:
+            self.error_label.setText("Choose an account first.")
+            return None
+        form = AccountForm(f"New password or role for {chosen.username}", self, new=False, role=chosen.role)
+        form.name_edit.setText(chosen.display_name)
+        return self._ask(form, chosen.username)
+
+    def disable(self) -> None:
+        """Disable the chosen account after a question: its login is refused at once and its open sessions end."""
+        chosen = self.selected()
+        if chosen is None:
+            self.error_label.setText("Choose an account first.")
+            return
+        user = chosen.username
+
+        def done(ended: int) -> None:
+            self.status_label.setText(f"{user} disabled: its login is refused ({ended} open session(s) ended).")
+            self.reload()
+
+        steps.current().confirm(
+            self, self.windowTitle(), f"Disable {user}? Their login stops working at once, on every computer.",
+            yes="Disable", then=lambda: run_op(self.context, self, server.disable_account, user,
+                                                title=self.windowTitle(), on_done=done),
+        )  # fmt: skip
