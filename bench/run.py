@@ -745,6 +745,98 @@ def bench_rows() -> None:
            "<= 30 s, <= 400 MiB", float(seconds) <= 30 and float(mib) <= 400)  # fmt: skip
 
 
+def bench_server() -> None:
+    """A register on a PostgreSQL server (SAFEGUARD_TEST_POSTGRES_URL, e.g. from scripts/start-test-postgres.sh)
+    against the local encrypted register, in the same run, 2,000 pupils each: an account's sign-in to the register's
+    first rows (what the window paints first), and one consent decision recorded (median of 7)."""
+    import uuid
+
+    from sqlalchemy import create_engine, select, text
+
+    from safeguard_desktop.cli import main as cli
+    from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
+    from safeguard_desktop.services import consent, server
+    from safeguard_desktop.services.accounts.signin import create_demo_register, sign_in
+    from safeguard_desktop.services.actors import Actor, Role
+    from safeguard_desktop.services.consent import register_view
+    from safeguard_desktop.services.database import open_register
+    from safeguard_desktop.services.demo import create_demo_school
+    from safeguard_desktop.store.engine import read_session, write_session
+    from safeguard_desktop.store.models import ConsentPurpose
+
+    admin_url = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
+    if not admin_url:
+        print("server: skipped (set SAFEGUARD_TEST_POSTGRES_URL; scripts/start-test-postgres.sh prints one)")
+        return
+    password = "granite orchard seventeen lanterns"
+    local = OUT / "school-2000-encrypted"
+    if not (local / "keyslots.json").exists():
+        create_demo_register(local, pupils=2000)[0].close()
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    secret = OUT / "bench-password.txt"
+    secret.write_text(password, encoding="utf-8")
+    try:
+        cli(["--data-dir", str(OUT / "server-admin"), "server", "prepare", url])
+        reg = open_register(OUT / "server-admin", url)
+        with write_session(reg.engine) as session:
+            create_demo_school(session, Actor("Bench", Role.DSL), pupils=2000)
+        reg.close()
+        cli(["--data-dir", str(OUT / "server-admin"), "--password-file", str(secret), "server", "add-login", url,
+             "b.dsl", "dsl"])  # fmt: skip
+        server.sign_in(OUT / "server-pc", url, "b.dsl", password)[0].close()  # the key made, once
+
+        def paint(opened) -> None:  # type: ignore[no-untyped-def]
+            reg, actor = opened
+            with read_session(reg.engine) as session:
+                register_view.load_prepared(session, actor, first=400)
+            reg.close()
+
+        def decide(opened) -> float:  # type: ignore[no-untyped-def]
+            reg, actor = opened
+            with read_session(reg.engine) as session:
+                purpose = session.scalars(select(ConsentPurpose.id)).first()
+            spent = _timed(lambda: _one_decision(reg, actor, purpose, consent, ConsentState, GivenByKind, Route))
+            reg.close()
+            return spent
+
+        runs = {"local": lambda: sign_in(local, "dsl", "oakfield demo lead"),
+                "server": lambda: server.sign_in(OUT / "server-pc", url, "b.dsl", password)}  # fmt: skip
+        first = {k: statistics.median(_timed(lambda o=o: paint(o())) for _ in range(7)) for k, o in runs.items()}
+        decision = {k: statistics.median(decide(o()) for _ in range(7)) for k, o in runs.items()}
+        report(
+            "server: sign-in to the register's first rows / the same on this computer (2,000 pupils)",
+            f"{first['server'] * 1000:.0f} / {first['local'] * 1000:.0f} ms",
+            "(measured)",
+            True,
+        )
+        report(
+            "server: one consent decision / the same on this computer",
+            f"{decision['server'] * 1000:.1f} / {decision['local'] * 1000:.1f} ms",
+            "(measured)",
+            True,
+        )
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            conn.execute(text('DROP ROLE IF EXISTS "sg_u_b.dsl"'))
+        admin.dispose()
+        secret.unlink(missing_ok=True)
+
+
+def _one_decision(reg, actor, purpose, consent, state, kind, route) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from safeguard_desktop.store.engine import write_session
+
+    with write_session(reg.engine) as session:
+        consent.record_decisions(session, actor, [7], [purpose], consent.DecisionInput(
+            state.GRANTED, kind.PARENT, route.PAPER_SLIP, date.today(), "Parent A", "Mother"))  # fmt: skip
+
+
 def _timed(work) -> float:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     work()
@@ -757,7 +849,7 @@ def main() -> int:
     benches = {"startup": bench_startup, "filter": bench_filter, "memory": bench_memory, "import": bench_import,
                "letters": bench_letters, "letters-memory": bench_letters_memory, "keys": bench_keys,
                "incidents": bench_incidents, "screens": bench_screens, "audit": bench_audit,
-               "print": bench_print, "rows": bench_rows}  # fmt: skip
+               "print": bench_print, "rows": bench_rows, "server": bench_server}  # fmt: skip
     chosen = set(sys.argv[1:]) or set(benches)
     for name, bench in benches.items():
         if name in chosen:

@@ -76,3 +76,32 @@ def test_an_incident_logged_elsewhere_appears_on_the_leads_list(qtbot, tmp_path:
     window.elsewhere.look()  # (its timer's next tick)
     assert screen.list.row_count() == before + 1 and screen.list.rows.key(0) == number
     reg.close()
+
+
+def test_an_urgent_incident_logged_elsewhere_is_flagged_and_ones_own_is_not(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.ui.kit.ops import run_op
+
+    folder = tmp_path / "school"
+    create_demo_register(folder, pupils=20)[0].close()
+    reg, lead = sign_in(folder, "dsl", LEAD)
+    window, screen = incidents_window(qtbot, reg, lead)
+    urgent = incidents.IncidentInput(Category.CYBERBULLYING, "Threats to meet after school", incidents.Urgency.HIGH)
+    mine: list[int] = []
+
+    def logged(number: int) -> None:  # as the screen's own form does: the new one chosen
+        screen._select_next = number
+        mine.append(number)
+
+    run_op(window.context, screen, incidents.record_incident, urgent, on_done=logged)
+    assert mine and screen.urgent_unread == set()  # one's own: not news
+    window.elsewhere.look()
+    assert screen.urgent_unread == set()
+    other, deputy = sign_in(folder, "deputy", DEPUTY)
+    try:
+        with write_session(other.engine) as session:
+            theirs = incidents.record_incident(session, deputy, urgent)
+    finally:
+        other.close()
+    window.elsewhere.look()
+    assert screen.urgent_unread == {theirs} and "URGENT" in screen.caseload_label.text()
+    reg.close()

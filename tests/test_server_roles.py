@@ -23,7 +23,7 @@ from safeguard_desktop.services import consent, incidents
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import open_register
 from safeguard_desktop.services.demo import create_demo_school
-from safeguard_desktop.services.errors import ValidationError
+from safeguard_desktop.services.errors import PermissionDenied, ValidationError
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.store.models import AuditEntry, ConsentPurpose
 
@@ -258,10 +258,15 @@ def test_a_concern_a_teacher_logs_on_the_server_appears_on_the_dsls_list(qtbot, 
         with write_session(classroom.engine) as session:
             number = incidents.record_incident(session, teacher, incidents.IncidentInput(
                 Category.CYBERBULLYING, "Seen in the playground group chat"))  # fmt: skip
+            urgent = incidents.record_incident(session, teacher, incidents.IncidentInput(
+                Category.CYBERBULLYING, "A pupil says they will hurt themselves tonight",
+                incidents.Urgency.IMMEDIATE))  # fmt: skip
     finally:
         classroom.close()
     window.elsewhere.look()
-    assert screen.list.row_count() == before + 1 and screen.list.rows.key(0) == number
+    assert screen.list.row_count() == before + 2 and screen.list.rows.key(1) == number
+    # The urgent one is flagged above the caseload until the DSL opens it, as a staff report taken in would be.
+    assert screen.urgent_unread == {urgent} and "URGENT" in screen.caseload_label.text()
     reg.close()
 
 
@@ -499,3 +504,72 @@ def test_the_dsl_manages_the_servers_accounts_in_the_accounts_screen(
         with admin.connect() as conn:
             conn.execute(text('DROP ROLE IF EXISTS "sg_u_k.kitchen"'))
         admin.dispose()
+
+
+def test_incident_content_on_the_server_is_sealed_to_the_leads_key(server: str, tmp_path: Path) -> None:
+    """The DSL's first sign-in makes the register's key on the server; a teacher's report, logged through the app
+    with the teacher's own login, is then ciphertext to the server's administrator, and opens for the DSL and for a
+    deputy the DSL gave a password to — not for a deputy only the administrator made (who is told so)."""
+    from safeguard_desktop.services import server as server_service
+
+    reg, dsl = server_service.sign_in(tmp_path / "dsl-pc", server, "d.lead", PASSWORD)
+    try:
+        assert any("safeguarding key was made" in n for n in reg.notices) and dsl.safeguarding_key is not None
+        with write_session(reg.engine) as session:
+            server_service.set_account(session, dsl, "q.deputy", "Quinn Deputy", Role.DEPUTY_DSL, PASSWORD)
+    finally:
+        reg.close()
+    classroom, teacher = server_service.sign_in(tmp_path / "classroom-pc", server, "t.teacher", PASSWORD)
+    try:
+        with write_session(classroom.engine) as session:
+            number = incidents.record_incident(session, teacher, incidents.IncidentInput(
+                Category.CYBERBULLYING, "Quetzal group chat naming a pupil"))  # fmt: skip
+        with read_session(classroom.engine) as session:
+            assert [r.id for r in incidents.my_reports(session, teacher)] == [number, 1]  # still the teacher's own
+    finally:
+        classroom.close()
+    admin = create_engine(server)
+    with admin.connect() as conn:  # the administrator, or anyone with the database's files or backups
+        summary, meta = conn.execute(text(f"SELECT summary, meta FROM incident WHERE id = {number}")).one()
+    admin.dispose()
+    assert summary.startswith("sealed:v1:") and meta.startswith("sealed:v1:") and "Quetzal" not in summary + meta
+    for user in ("d.lead", "q.deputy"):
+        reg, lead = server_service.sign_in(tmp_path / user, server, user, PASSWORD)
+        try:
+            with write_session(reg.engine) as session:
+                assert "Quetzal" in incidents.read_incident(session, lead, number).summary, user
+        finally:
+            reg.close()
+    reg, deputy = server_service.sign_in(tmp_path / "p.deputy", server, "p.deputy", PASSWORD)
+    try:
+        assert any("do not hold the key" in n for n in reg.notices)
+        with pytest.raises(PermissionDenied, match="holds no safeguarding key"), write_session(reg.engine) as session:
+            incidents.read_incident(session, deputy, number)
+    finally:
+        reg.close()
+    admin = create_engine(ADMIN_URL or "", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('DROP ROLE IF EXISTS "sg_u_q.deputy"'))
+    admin.dispose()
+
+
+def test_a_public_key_swapped_on_the_server_is_refused_before_anything_is_sealed_to_it(server: str,
+                                                                                       tmp_path: Path) -> None:  # fmt: skip
+    import base64
+    import json
+
+    from safeguard_desktop.security import keyring
+    from safeguard_desktop.services import server as server_service
+    from safeguard_desktop.services import server_keys
+
+    server_service.sign_in(tmp_path / "dsl-pc", server, "d.lead", PASSWORD)[0].close()  # the key made
+    server_service.sign_in(tmp_path / "office-pc", server, "o.office", PASSWORD)[0].close()  # its first use kept
+    _private, other = keyring.new_key_pair()
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # the administrator puts a key of its own in the clear row
+        conn.execute(text("UPDATE server_key SET wrapped = :w WHERE username = ''"),
+                     {"w": json.dumps({"public": base64.b64encode(other).decode()})})  # fmt: skip
+    admin.dispose()
+    for user in ("d.lead", "o.office"):
+        with pytest.raises(server_keys.KeyChanged, match="changed it there"):
+            server_service.sign_in(tmp_path / user, server, user, PASSWORD)

@@ -160,6 +160,15 @@ def _grant_statements(engine: Engine, tables: Sequence[str]) -> tuple[list[str],
     policies += _policy("pupil", "sg_pupil_office_add", "INSERT", OFFICE, None, unflagged)
     policies += _policy("pupil", "sg_pupil_office_change", "UPDATE", OFFICE, "true", "true")
     policies += _policy("pupil", "sg_pupil_office_remove", "DELETE", OFFICE, "true", None)
+    own_or_public = "username = sg_account() OR username = ''"
+    out += [f"GRANT SELECT, INSERT, UPDATE ON server_key TO {everyone}", f"GRANT DELETE ON server_key TO {DSL}"]
+    policies.append("ALTER TABLE server_key ENABLE ROW LEVEL SECURITY")
+    policies += _policy("server_key", "sg_server_key_dsl", "ALL", DSL, "true", "true")
+    policies += _policy("server_key", "sg_server_key_read", "SELECT", f"{LEAD}, {OFFICE}, {STAFF}", own_or_public, None)
+    policies += _policy("server_key", "sg_server_key_own_add", "INSERT", f"{LEAD}, {OFFICE}, {STAFF}", None,
+                        "username = sg_account()")  # fmt: skip
+    policies += _policy("server_key", "sg_server_key_own", "UPDATE", f"{LEAD}, {OFFICE}, {STAFF}",
+                        "username = sg_account()", "username = sg_account()")  # fmt: skip
     count = sum(1 for statement in policies if statement.startswith("CREATE POLICY"))
     return out + policies, count
 
@@ -393,6 +402,8 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
     folder (the register's own part of it is :func:`local_folder`)."""
     from sqlalchemy.exc import OperationalError
 
+    from safeguard_desktop.security import sealing
+    from safeguard_desktop.services import server_keys
     from safeguard_desktop.services.accounts import check_username
     from safeguard_desktop.services.database import RegisterLocked, open_register
     from safeguard_desktop.services.records import audit
@@ -426,7 +437,13 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
             ).first()  # (the columns staff may read)
             if role is None or account is None or not account.active:
                 raise ServerSignInFailed(refused)
-            actor = Actor(account.display_name, role, name)
+            lead = role in (Role.DSL, Role.DEPUTY_DSL)
+            keys, said = server_keys.at_sign_in(session, name, password, lead=lead, dsl=role is Role.DSL)
+            if keys is not None:  # incident content written from here on is sealed to the register's key
+                sealing.configure(reg.engine, keys.public, None)
+            actor = Actor(account.display_name, role, name, safeguarding_key=keys.private if keys and lead else None)
+            if said:
+                reg.notices.append(said)
             audit.record(session, actor, "signed in", "account", name, "on the register's server")
     except BaseException:
         reg.close()
@@ -495,8 +512,10 @@ def _row_for(session: Any, username: str, display_name: str, role: Role) -> str:
 def set_account(session: Any, actor: Actor, username: str, display_name: str, role: Role, password: str) -> str:
     """The DSL, signed in to the register's server, adds an account or gives one a new password or role: its login
     (through ``sg_set_login``, with the password's verifier only) and its row, in one transaction, audited."""
+    from safeguard_desktop.services import server_keys
     from safeguard_desktop.services.accounts import check_password, check_username
     from safeguard_desktop.services.records import audit
+    from safeguard_desktop.store.engine import state_of
 
     actor.require(Operation.MANAGE_ACCOUNTS)
     name = check_username(username)
@@ -508,6 +527,10 @@ def set_account(session: Any, actor: Actor, username: str, display_name: str, ro
     session.execute(text("SELECT sg_set_login(:account, :grp, :verifier)"),
                     {"account": name, "grp": GROUPS[role.value], "verifier": verifier})  # fmt: skip
     action = _row_for(session, name, display_name.strip(), role)
+    public = state_of(session.get_bind()).sealing_public
+    if public is not None and actor.safeguarding_key is not None:  # its copy of the register's key, under its password
+        server_keys.give(session, name, password, server_keys.ServerKeys(public, actor.safeguarding_key),
+                         lead=role in (Role.DSL, Role.DEPUTY_DSL))  # fmt: skip
     audit.record(session, actor, action, "account", name, role.value)
     return action
 
@@ -516,6 +539,7 @@ def set_account(session: Any, actor: Actor, username: str, display_name: str, ro
 def disable_account(session: Any, actor: Actor, username: str) -> int:
     """The DSL takes an account's login away (at once: its open sessions end) and marks its row disabled, audited.
     How many open sessions were ended."""
+    from safeguard_desktop.services import server_keys
     from safeguard_desktop.services.accounts import check_username
     from safeguard_desktop.services.records import audit
     from safeguard_desktop.store.models import UserAccount
@@ -530,5 +554,6 @@ def disable_account(session: Any, actor: Actor, username: str) -> int:
     account = session.scalars(select(UserAccount).where(UserAccount.username == name)).first()
     if account is not None:
         account.active = False
+    server_keys.take_away(session, name)
     audit.record(session, actor, "disabled an account", "account", name, "its login on the server")
     return ended

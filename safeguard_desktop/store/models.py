@@ -411,6 +411,20 @@ class SecondFactor(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class ServerKey(Base):
+    """On a register on a server, an account's wrapped copy of the register's safeguarding key (the public key, and
+    for a lead the private key), under a key from its password; row "" is the public key in the clear
+    (services/server_keys.py). Empty on a register on this computer."""
+
+    __tablename__ = "server_key"
+
+    username: Mapped[str] = mapped_column(String(60), primary_key=True)
+    wrapped: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 class Setting(Base):
     """A school setting kept as JSON under a key (term dates, document templates, lock and backup options)."""
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_datetime
-from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.domain.incidents import Category, Urgency
 from safeguard_desktop.services import incidents
 from safeguard_desktop.services.accounts import staff_reports
 from safeguard_desktop.services.actors import Operation
@@ -103,6 +103,10 @@ class IncidentsScreen(QWidget):
         self.counted: caseload.Caseload | None = None  # the whole list's caseload, counted where it was read
         #: Urgent reports from staff taken in while signed in and not yet opened.
         self.urgent_unread: set[int] = set()
+        #: The newest incident number the list has shown since sign-in (numbers only grow): a newer one marked
+        #: urgent, logged elsewhere (a teacher on the register's server), is flagged and the window flashes, as for
+        #: a staff report taken in.
+        self._newest_listed: int | None = None
         self.caseload_label = QLabel("")
         self.caseload_label.setWordWrap(True)
         self.caseload_label.setStyleSheet("font-weight: 600;")
@@ -280,6 +284,23 @@ class IncidentsScreen(QWidget):
         if done.summary() and callable(status):
             status().showMessage(done.summary(), 30_000 if done.urgent else 15_000)
 
+    def _note_arrivals(self, found: list[IncidentLine], select_id: int | None) -> None:
+        """Urgent incidents the list shows for the first time since sign-in (not the one this lead just logged)."""
+        newest = max((line.id for line in found), default=0)
+        if self._newest_listed is None:  # the first list: what was there before is the sign-in's caseload
+            self._newest_listed = newest
+            return
+        urgent = {line.id for line in found if line.id > self._newest_listed and line.id != select_id
+                  and line.urgency in (Urgency.HIGH, Urgency.IMMEDIATE)}  # fmt: skip
+        self._newest_listed = max(self._newest_listed, newest)
+        if urgent:
+            self.urgent_unread |= urgent
+            QApplication.alert(self.window())
+            status = getattr(self.window(), "statusBar", None)
+            if callable(status):
+                numbers = ", ".join(str(n) for n in sorted(urgent))
+                status().showMessage(f"New urgent incident(s) logged elsewhere: {numbers}.", 30_000)
+
     def chosen_id(self) -> int | None:
         """The number of the incident chosen in the list."""
         key = self.list.current_key()
@@ -288,6 +309,7 @@ class IncidentsScreen(QWidget):
     def _show_list(self, found: list[Any], select_id: int | None, *, reopen: bool = True,
                    counted: caseload.Caseload | None = None) -> None:  # fmt: skip
         if self.is_lead:
+            self._note_arrivals(found, select_id)
             self.all_lines = found
             if counted is not None:
                 self.counted = counted
