@@ -171,6 +171,10 @@ def test_each_account_signs_in_to_the_server_with_its_own_login(server: str, tmp
     app's checks and the server's agree, and a wrong password is one plain refusal."""
     from safeguard_desktop.services import server as server_service
 
+    from safeguard_desktop.store import migrate
+
+    assert main(["--data-dir", str(tmp_path / "it"), "server", "prepare", server]) == 0  # again, as after an upgrade
+    assert f"revision {migrate.HEAD_REVISION}" in capsys.readouterr().out
     secret = tmp_path / "password.txt"
     secret.write_text(PASSWORD, encoding="utf-8")
     data = ["--data-dir", str(tmp_path / "pc"), "--database", server]

@@ -67,8 +67,8 @@ class Prepared:
 
     def summary(self) -> str:
         """One line for the person who ran it."""
-        return (f"The register on the server is at revision {self.revision}: roles {LEAD}, {OFFICE} and {STAFF}, "
-                f"privileges on {self.tables} tables and {self.policies} row policies in place.")  # fmt: skip
+        return (f"The register on the server is at revision {self.revision}: roles {DSL}, {LEAD}, {OFFICE} and "
+                f"{STAFF}, privileges on {self.tables} tables and {self.policies} row policies in place.")  # fmt: skip
 
 
 def _quoted(name: str) -> str:
@@ -248,7 +248,8 @@ def prepare(engine: Engine) -> Prepared:
     from safeguard_desktop.store import migrate
 
     _require_postgresql(engine)
-    revision = migrate.upgrade(engine)
+    migrate.upgrade(engine)
+    revision = migrate.current_revision(engine) or "(none)"
     tables = _tables(engine)
     statements, policies = _grant_statements(engine, tables)
     with engine.begin() as connection:
