@@ -170,7 +170,6 @@ def test_each_account_signs_in_to_the_server_with_its_own_login(server: str, tmp
     """The command line (and the app) sign in with the account's own login: its role is the login's group, the
     app's checks and the server's agree, and a wrong password is one plain refusal."""
     from safeguard_desktop.services import server as server_service
-
     from safeguard_desktop.store import migrate
 
     assert main(["--data-dir", str(tmp_path / "it"), "server", "prepare", server]) == 0  # again, as after an upgrade

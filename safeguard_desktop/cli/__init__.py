@@ -89,6 +89,10 @@ def _open(args: argparse.Namespace) -> tuple[Register, Actor]:
             f"There is no register in {folder}. Create one with 'safeguard init --school NAME --dsl-user NAME "
             "--password-file FILE', or try 'safeguard demo'."
         )
+    if args.database is not None:  # a database server: this computer's part of it in a folder of its own
+        from safeguard_desktop.services import server
+
+        return open_register(server.local_folder(folder, args.database), args.database), local_lead()
     return open_register(folder, args.database), local_lead()
 
 

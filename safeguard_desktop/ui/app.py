@@ -160,7 +160,12 @@ def _open_with_sqlalchemy(args: argparse.Namespace, base: Path) -> tuple[Registe
     try:
         if args.demo:
             ensure_demo(folder)
-        reg = open_register(folder, None if args.demo else args.database)
+        if args.database is not None and not args.demo:  # its anchor apart from a local register's
+            from safeguard_desktop.services import server
+
+            reg = open_register(server.local_folder(folder, args.database), args.database)
+        else:
+            reg = open_register(folder)
         action = "open"
         if not args.demo and args.database is None and reg.is_empty():
             action = ask_about_empty_register()
