@@ -3,8 +3,9 @@
 The app's role checks hold in every service; on a server they are made a second time by PostgreSQL, so that a
 password for an office or staff login and ``psql`` read and change no more than the app would let them:
 
-- three group roles, ``sg_lead``, ``sg_office`` and ``sg_staff`` (NOLOGIN), and one login role per account,
-  ``sg_u_<name>``, member of one of them (:func:`add_login`);
+- group roles ``sg_lead``, ``sg_office``, ``sg_staff`` and ``sg_dsl`` (a member of ``sg_lead``; NOLOGIN), and one
+  login role per account, ``sg_u_<name>``, member of one of them (:func:`add_login`, or the DSL's
+  :func:`set_account` through ``sg_set_login``);
 - GRANTs per table, as the permission table of domain/roles.py and the rows the office may change
   (services/records/row_vouch.py) say: the office none on the incident tables or transfers, and no UPDATE of the
   never-photograph flag; staff only their own reports;
@@ -15,9 +16,9 @@ password for an office or staff login and ``psql`` read and change no more than 
   removes a whole record at the end of its retention: DELETE, itself in the trail).
 
 :func:`prepare` runs the migrations as the server's administrator (the URL given), then creates or brings up to date
-the roles, GRANTs and policies; running it again after an upgrade covers the new tables. Not yet: the accounts' key
-slots and signed record kept in the server, and the app signing in with a login of its own (it connects with the
-URL it is given).
+the roles, GRANTs and policies; running it again after an upgrade covers the new tables. :func:`sign_in` opens the
+register as an account's own login (the app and the command line), with the register's safeguarding key from its
+row (services/server_keys.py). Not yet: the signed record of accounts and the writer's marks of a local register.
 """
 
 from __future__ import annotations
