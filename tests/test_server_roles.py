@@ -44,9 +44,14 @@ def server(tmp_path: Path) -> Iterator[str]:
     assert ADMIN_URL
     with new_postgres_database(ADMIN_URL, "safeguard_roles") as url:
         yield from _prepared(url, tmp_path)
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    _drop_logins("d.lead", "p.deputy", "o.office", "t.teacher")
+
+
+def _drop_logins(*users: str) -> None:
+    """Logins are the server's, not one database's: each test's go with it."""
+    admin = create_engine(ADMIN_URL or "", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        for user in ("d.lead", "p.deputy", "o.office", "t.teacher"):
+        for user in users:
             conn.execute(text(f'DROP ROLE IF EXISTS "sg_u_{user}"'))
     admin.dispose()
 
@@ -462,10 +467,7 @@ def test_the_dsl_adds_and_disables_accounts_from_the_app_and_nobody_else_can(ser
         assert _entries(server, tmp_path, AuditEntry.action == "added an account") >= 1
     finally:
         reg.close()
-        admin = create_engine(ADMIN_URL or "", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text('DROP ROLE IF EXISTS "sg_u_n.new"'))
-        admin.dispose()
+        _drop_logins("n.new")
 
 
 def test_the_dsl_manages_the_servers_accounts_in_the_accounts_screen(
@@ -503,10 +505,7 @@ def test_the_dsl_manages_the_servers_accounts_in_the_accounts_screen(
         assert "disabled" in dialog.status_label.text()
     finally:
         reg.close()
-        admin = create_engine(ADMIN_URL or "", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text('DROP ROLE IF EXISTS "sg_u_k.kitchen"'))
-        admin.dispose()
+        _drop_logins("k.kitchen")
 
 
 def test_incident_content_on_the_server_is_sealed_to_the_leads_key(server: str, tmp_path: Path) -> None:
@@ -550,10 +549,7 @@ def test_incident_content_on_the_server_is_sealed_to_the_leads_key(server: str, 
             incidents.read_incident(session, deputy, number)
     finally:
         reg.close()
-    admin = create_engine(ADMIN_URL or "", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text('DROP ROLE IF EXISTS "sg_u_q.deputy"'))
-    admin.dispose()
+    _drop_logins("q.deputy")
 
 
 def test_a_public_key_swapped_on_the_server_is_refused_before_anything_is_sealed_to_it(server: str,

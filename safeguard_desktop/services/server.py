@@ -4,8 +4,8 @@ The app's role checks hold in every service; on a server they are made a second 
 password for an office or staff login and ``psql`` read and change no more than the app would let them:
 
 - group roles ``sg_lead``, ``sg_office``, ``sg_staff`` and ``sg_dsl`` (a member of ``sg_lead``; NOLOGIN), and one
-  login role per account, ``sg_u_<name>``, member of one of them (:func:`add_login`, or the DSL's
-  :func:`set_account` through ``sg_set_login``);
+  login role per account, ``sg_u_<name>``, member of one of them, made through ``sg_set_login`` by the DSL's
+  :func:`set_account` (or the administrator's :func:`add_login`);
 - GRANTs per table, as the permission table of domain/roles.py and the rows the office may change
   (services/records/row_vouch.py) say: the office none on the incident tables or transfers, and no UPDATE of the
   never-photograph flag; staff only their own reports;
@@ -23,7 +23,7 @@ row (services/server_keys.py). Not yet: the signed record of accounts and the wr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -213,7 +213,7 @@ def _login_functions() -> list[str]:
 def password_verifier(connection: Any, login: str, password: str) -> str:
     """The SCRAM-SHA-256 verifier of ``password`` for ``login``, made here by libpq: the server stores it and never
     sees the password itself (nor do its logs)."""
-    raw = connection if hasattr(connection, "pgconn") else connection.connection.driver_connection  # psycopg's own
+    raw = connection.connection.driver_connection  # psycopg's own, under SQLAlchemy's
     made = raw.pgconn.encrypt_password(password.encode("utf-8"), login.encode("utf-8"), b"scram-sha-256")
     return bytes(made).decode("ascii")
 
@@ -265,87 +265,32 @@ def login_name(username: str) -> str:
 
 
 def add_login(engine: Engine, username: str, role: str, password: str, display_name: str = "") -> str:
-    """Create (or give a new password and group to) the login of ``username`` with ``role``'s privileges, and the
-    account's row (its name as shown, its role). Its login's name."""
-    from psycopg import sql
-
-    from safeguard_desktop.services.accounts import check_password, check_username
+    """The administrator's way to :func:`set_account` (``safeguard server add-login``): the same function on the
+    server makes the login, in the trail as the server's administrator. ``engine``: the register opened by its
+    administrator's URL. The login's name."""
+    from safeguard_desktop.store.engine import write_session
 
     _require_postgresql(engine)
-    name = check_username(username)
     if role not in GROUPS:
         raise ValidationError(f"{role!r} is not a role: use one of {', '.join(sorted(GROUPS))}.")
-    check_password(password, username=name)
-    login = login_name(name)
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        exists = cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login,)).fetchone()
-        verb = sql.SQL("ALTER ROLE") if exists else sql.SQL("CREATE ROLE")
-        verifier = password_verifier(raw.driver_connection, login, password)
-        cursor.execute(sql.SQL("{} {} LOGIN PASSWORD {}").format(verb, sql.Identifier(login), sql.Literal(verifier)))
-        for group in _others(GROUPS[role]):
-            cursor.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group), sql.Identifier(login)))
-        cursor.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(GROUPS[role]), sql.Identifier(login)))
-        raw.commit()
-    finally:
-        raw.close()
-    _keep_account(engine, name, role, display_name or name)
-    return login
+    with write_session(engine) as session:
+        set_account(session, administrator(engine), username, display_name, Role(role), password)
+    return login_name(username.strip().lower())
 
 
 def disable_login(engine: Engine, username: str) -> int:
-    """Take an account's login away at once: it no longer connects, its sessions now open are ended, and its row
-    says disabled (audited when ``engine`` is an opened register's). How many open sessions were ended."""
-    from psycopg import sql
-
-    from safeguard_desktop.services.accounts import check_username
-    from safeguard_desktop.services.records import audit
-    from safeguard_desktop.store.engine import state_of, write_session
-    from safeguard_desktop.store.models import UserAccount
+    """The administrator's way to :func:`disable_account` (``safeguard server disable-login``). How many open
+    sessions were ended."""
+    from safeguard_desktop.store.engine import write_session
 
     _require_postgresql(engine)
-    name = check_username(username)
-    login = login_name(name)
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        if cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login,)).fetchone() is None:
-            raise ValidationError(f"There is no login for {name} on this server.")
-        cursor.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(login)))
-        ended = cursor.execute("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-                               "WHERE usename = %s", (login,)).fetchone()  # fmt: skip
-        raw.commit()
-    finally:
-        raw.close()
     with write_session(engine) as session:
-        account = session.scalars(select(UserAccount).where(UserAccount.username == name)).first()
-        if account is not None:
-            account.active = False
-        if state_of(engine).trail is not None:
-            audit.record(
-                session, administrator(engine), "disabled an account", "account", name, "its login on the server"
-            )
-    return int(ended[0]) if ended else 0
-
-
-def _keep_account(engine: Engine, username: str, role: str, display_name: str) -> None:
-    from safeguard_desktop.services.records import audit
-    from safeguard_desktop.store.engine import state_of, write_session
-
-    with write_session(engine) as session:
-        action = _row_for(session, username, display_name, Role(role))
-        if state_of(engine).trail is not None:  # opened as a register (the command line does): in the trail
-            audit.record(session, administrator(engine), action, "account", username, role)
+        return disable_account(session, administrator(engine), username)
 
 
 def administrator(engine: Engine) -> Actor:
     """The server's administrator, as the trail names them (the user of the URL the commands are given)."""
     return Actor(f"server administrator ({engine.url.username or 'unnamed'})", Role.DSL)
-
-
-def _others(group: str) -> Iterable[str]:
-    return [g for g in (LEAD, OFFICE, STAFF, DSL) if g != group]
 
 
 class ServerSignInFailed(ValidationError):

@@ -278,11 +278,21 @@ class IncidentsScreen(QWidget):
         """Say what a pass over the staff reports did; reports marked high or immediate danger flash the window and
         stay flagged above the caseload until opened."""
         if done.urgent:
-            self.urgent_unread.update(done.urgent)
-            QApplication.alert(self.window())  # the taskbar entry flashes where the window is behind others
+            self._flag_urgent(set(done.urgent), done.summary())
+        elif done.summary():
+            self._say(done.summary(), 15_000)
+
+    def _flag_urgent(self, numbers: set[int], said: str) -> None:
+        """Urgent incidents flagged above the caseload until opened; the taskbar entry flashes where the window is
+        behind others, and the status bar says why."""
+        self.urgent_unread |= numbers
+        QApplication.alert(self.window())
+        self._say(said, 30_000)
+
+    def _say(self, said: str, milliseconds: int) -> None:
         status = getattr(self.window(), "statusBar", None)
-        if done.summary() and callable(status):
-            status().showMessage(done.summary(), 30_000 if done.urgent else 15_000)
+        if callable(status):
+            status().showMessage(said, milliseconds)
 
     def _note_arrivals(self, found: list[IncidentLine], select_id: int | None) -> None:
         """Urgent incidents the list shows for the first time since sign-in (not the one this lead just logged)."""
@@ -294,12 +304,8 @@ class IncidentsScreen(QWidget):
                   and line.urgency in (Urgency.HIGH, Urgency.IMMEDIATE)}  # fmt: skip
         self._newest_listed = max(self._newest_listed, newest)
         if urgent:
-            self.urgent_unread |= urgent
-            QApplication.alert(self.window())
-            status = getattr(self.window(), "statusBar", None)
-            if callable(status):
-                numbers = ", ".join(str(n) for n in sorted(urgent))
-                status().showMessage(f"New urgent incident(s) logged elsewhere: {numbers}.", 30_000)
+            numbers = ", ".join(str(n) for n in sorted(urgent))
+            self._flag_urgent(urgent, f"New urgent incident(s) logged elsewhere: {numbers}.")
 
     def chosen_id(self) -> int | None:
         """The number of the incident chosen in the list."""
