@@ -27,7 +27,11 @@ POINTS = (
     "rotation:after-pending",
     "rotation:after-commit",
     "rotation:after-rekey",
+    "move:before-commit",
+    "move:after-commit",
 )
+#: Points on the way of a register moved to a database server (tests/test_server_move.py visits them).
+SERVER_POINTS = ("move:before-commit", "move:after-commit")
 
 
 def reach(name: str) -> None:

@@ -183,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_REFUSED
     except DBAPIError as exc:
         return _database_fault(exc)
+    if reg.moved_notice is not None:  # every role: a change made here would not reach the school's server
+        print(f"safeguard: warning: {reg.moved_notice}", file=sys.stderr)
     if reg.notices and actor.may(Operation.VIEW_AUDIT):
         for notice in reg.notices:
             print(f"safeguard: warning: {notice}", file=sys.stderr)

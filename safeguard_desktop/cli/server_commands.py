@@ -22,6 +22,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     login.add_argument("username")
     login.add_argument("role", choices=["dsl", "deputy_dsl", "office", "staff"])
     login.add_argument("--name", help="the account's name as shown (its user name by default)")
+    move = srv_sub.add_parser("move-from", help="move a local register into a new register on the server, verified "
+                              "(as its DSL: --user NAME, the password asked or read from --password-file)")  # fmt: skip
+    move.add_argument("url", help="postgresql+psycopg://ADMIN@HOST/DATABASE (prepared, nothing in it yet)")
+    move.add_argument("data_dir_from", metavar="DATA_DIR", help="the local register's folder")
     off = srv_sub.add_parser("disable-login", help="take an account's login away at once (its open sessions end)")
     off.add_argument("url", help="postgresql+psycopg://ADMIN@HOST/DATABASE")
     off.add_argument("username")
@@ -54,6 +58,8 @@ def cmd_server(args: argparse.Namespace, read_secret) -> int:  # type: ignore[no
             reg.close()
             print(done.summary())
             return EXIT_OK
+        if args.server_command == "move-from":
+            return _move_from(args, read_secret)
         if args.server_command == "disable-login":
             reg = open_register(server.local_folder(paths.data_dir(args.data_dir), args.url), args.url)
             try:
@@ -77,3 +83,34 @@ def cmd_server(args: argparse.Namespace, read_secret) -> int:  # type: ignore[no
         return EXIT_REFUSED
     finally:
         engine.dispose()
+
+
+def _move_from(args: argparse.Namespace, read_secret) -> int:  # type: ignore[no-untyped-def]
+    """server move-from URL DATA_DIR: sign in to the local register as its DSL, move it, say what was done."""
+    import sys
+
+    from safeguard_desktop import paths
+    from safeguard_desktop.services import server, server_move
+    from safeguard_desktop.services.accounts import signin
+    from safeguard_desktop.services.database import open_register
+    from safeguard_desktop.services.errors import ValidationError
+
+    if not args.user:
+        raise ValidationError("Name the local register's DSL: --user NAME (its password opens what is sealed, and "
+                              "becomes its login's password on the server).")  # fmt: skip
+    password = read_secret(args.password_file, f"Password for {args.user} (the local register's DSL)")
+    local, lead = signin.sign_in_register(args.data_dir_from, args.user, password, args.code)
+    try:
+        there = open_register(server.local_folder(paths.data_dir(args.data_dir), args.url), args.url)
+        try:
+
+            def said(done: int, total: int, what: str) -> None:
+                print(f"[{done}/{total}] {what}", file=sys.stderr, flush=True)
+
+            moved = server_move.move(local, lead, there, password, said)
+        finally:
+            there.close()
+    finally:
+        local.close()
+    print(moved.summary())
+    return EXIT_OK

@@ -66,6 +66,13 @@ class Register:
         """True for an encrypted register with accounts."""
         return self.keys is not None
 
+    @property
+    def moved_notice(self) -> str | None:
+        """What to tell everyone who signs in to a local register that was moved to a database server."""
+        from safeguard_desktop.services.server_move import moved_notice
+
+        return moved_notice(self.folder) if self.engine.dialect.name == "sqlite" else None
+
     def is_empty(self) -> bool:
         """True when no pupil has been imported yet."""
         with read_session(self.engine) as session:

@@ -115,10 +115,7 @@ def at_sign_in(
         if not dsl:
             return None, ("Records on this server are not sealed yet: they will be once the DSL has signed in here "
                           "with this version.")  # fmt: skip
-        private, made = keyring.new_key_pair()
-        keys = ServerKeys(made, private)
-        _keep(session, PUBLIC_ROW, json.dumps({"public": _b64(made)}))
-        _keep(session, username, _wrapped(username, password, keys))
+        keys = make_pair(session, username, password)
         return keys, ("A safeguarding key was made for this register on its server: incident records written from "
                       "now on are sealed to it (what was written before stays as it was).")  # fmt: skip
     _keep(session, username, _wrapped(username, password, ServerKeys(public)))  # trust on first use, said
@@ -129,6 +126,15 @@ def at_sign_in(
         )
         return ServerKeys(public), said
     return ServerKeys(public), ""
+
+
+def make_pair(session: Session, username: str, password: str) -> ServerKeys:
+    """The register's key pair, made now: its public row, and the DSL's own row wrapping both under its password."""
+    private, public = keyring.new_key_pair()
+    keys = ServerKeys(public, private)
+    _keep(session, PUBLIC_ROW, json.dumps({"public": _b64(public)}))
+    _keep(session, username, _wrapped(username, password, keys))
+    return keys
 
 
 def give(session: Session, username: str, password: str, keys: ServerKeys, *, lead: bool) -> None:

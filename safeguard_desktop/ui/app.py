@@ -324,6 +324,8 @@ def show_window(app: QApplication, signed: Signed, args: argparse.Namespace) -> 
     run_read(context, window, accounts.two_step_needed, on_done=two_step)
 
     publish_to_staff(window, context, quiet=True)  # staff see today's briefings
+    if register.moved_notice is not None:  # every role: what is changed here would not reach the school's server
+        steps.current().tell(window, "Safeguard Desktop", register.moved_notice, warning=True)
     if register.notices and actor.may(Operation.VIEW_AUDIT):
         steps.current().tell(window, "Safeguard Desktop", "\n\n".join(register.notices), warning=True)
     wants_import = register.keys is not None and register.is_empty() and actor.may(Operation.IMPORT_PUPILS)

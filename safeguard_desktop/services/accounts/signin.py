@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from safeguard_desktop import faultpoints, paths
 from safeguard_desktop.folder_access import FolderNotProtected, protect_folder
 from safeguard_desktop.security import keyring, record_seen, throttle
-from safeguard_desktop.services import accounts, settings
+from safeguard_desktop.services import accounts, server_move, settings
 from safeguard_desktop.services.accounts import staff_reports, staff_room
 from safeguard_desktop.services.accounts.staff_room import StaffDesk
 from safeguard_desktop.services.actors import Actor, Role
@@ -132,6 +132,9 @@ def _staff_desk(folder: Path, keys: keyring.Unlocked, password: str) -> tuple[St
         if keyring.bootstrap_authority(folder, keys, password, roles):
             keys = keyring.unlock(folder, keys.username, password)
     desk = staff_room.StaffDesk(folder, keys)
+    moved = server_move.moved_notice(folder)
+    if moved is not None:  # the school works on its server now: reports filed here would not reach the leads there
+        desk.notices.append(moved)
     with suppress(OSError, ServiceError):
         if staff_reports.resend_missing(folder, keys):
             desk.notices.append("Reports you sent had vanished from the staff room (someone removed the files): they "

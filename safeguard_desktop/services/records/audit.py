@@ -20,7 +20,7 @@ import re
 import secrets
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -264,6 +264,36 @@ def record(
         entry.signature = f"{signer[1]}:{mark(signer[2], entry.chain_hash)}"
     session.add(entry)
     session.info["audit_last_entry"] = entry  # the one that vouches for the transaction's rows (row_vouch.py)
+
+
+def append_copies(session: Session, entries: Iterable[Sequence[Any]]) -> int:
+    """Chain onto this register's trail, in their order, entries copied from another register's trail (a local
+    register moved to a server): each as it was — when, who, what, which record, the detail — chained under this
+    trail's key. Their marks stay behind (made with keys this register does not hold). ``entries``: rows of (at,
+    actor, action, record_kind, record_id, detail). How many were chained."""
+    from sqlalchemy import insert
+
+    trail = trail_for(session)
+    head = _head(session)
+    if "audit_anchor" not in session.info:
+        session.info["audit_anchor_ok"] = _continues_through_anchor(session, trail, head)
+    batch: list[dict[str, Any]] = []
+    copied = 0
+    for at, actor, action, kind, record_id, detail in entries:
+        sequence = head.count + 1
+        hashed = chain_hash(trail.key, head.last_hash, sequence, at, actor, action, kind, record_id, detail)
+        batch.append({"sequence": sequence, "chain_hash": hashed, "at": at, "actor": actor, "action": action,
+                      "record_kind": kind, "record_id": record_id, "detail": detail})  # fmt: skip
+        head.count, head.last_hash = sequence, hashed
+        copied += 1
+        if len(batch) >= 5_000:
+            session.execute(insert(AuditEntry), batch)
+            batch = []
+    if batch:
+        session.execute(insert(AuditEntry), batch)
+    session.info["audit_anchor"] = (trail, head.count, head.last_hash)
+    session.info["audit_appended"] = session.info.get("audit_appended", 0) + copied
+    return copied
 
 
 def record_output(

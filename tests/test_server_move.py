@@ -1,0 +1,255 @@
+"""A local register moved onto a register on a PostgreSQL server (`safeguard server move-from`): every row and audit
+entry there as it was here, the sealed text sealed again to the server's own key, the roles' logins working on
+what was moved; refused with nothing changed when the local trail was tampered with, a case is restricted or the
+server is in use; a kill at either side of the server's commit never leaves half a register; a server that alters
+rows on the way is caught.
+
+Runs when SAFEGUARD_TEST_POSTGRES_URL names a server where it may create databases and roles (CI starts one with
+scripts/start-test-postgres.sh); skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from safeguard_desktop import faultpoints
+from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.security import keyring, sealed_box
+from safeguard_desktop.services import consent, incidents, server
+from safeguard_desktop.services.accounts import signin
+from safeguard_desktop.services.accounts.signin import DEMO_ACCOUNTS, create_demo_register
+from safeguard_desktop.services.actors import Actor, Role
+from safeguard_desktop.services.records import audit
+from safeguard_desktop.store.engine import read_session, write_session
+from safeguard_desktop.store.models import AuditEntry, Incident, Pupil
+
+from .conftest import new_postgres_database, raw_database
+
+ADMIN_URL = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
+pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="set SAFEGUARD_TEST_POSTGRES_URL to run against PostgreSQL")
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORDS = {user: password for user, password, _role, _name in DEMO_ACCOUNTS}
+TEACHER = Actor("Chris Moore (teacher)", Role.STAFF, "staff")
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> Iterator[str]:
+    """A new database on the test server, prepared (`safeguard server prepare`) and nothing more: its admin URL."""
+    assert ADMIN_URL
+    with new_postgres_database(ADMIN_URL, "safeguard_move") as url:
+        assert _cli(tmp_path, ["server", "prepare", url]).returncode == 0
+        yield url
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for user in PASSWORDS:
+            conn.execute(text(f'DROP ROLE IF EXISTS "sg_u_{user}"'))
+    admin.dispose()
+
+
+def _local(folder: Path, pupils: int, incidents_made: int) -> None:
+    """A local register (the demo school's accounts) with a flagged pupil, a lead's incidents and a teacher's."""
+    reg, lead = create_demo_register(folder, pupils=pupils)
+    with write_session(reg.engine) as session:
+        consent.set_never_photograph(session, lead, 1, True, "Court order: no images")
+        for n in range(incidents_made):
+            incidents.record_incident(session, lead, incidents.IncidentInput(Category.CYBERBULLYING,
+                                                                             f"Nativity video posted, case {n}"))  # fmt: skip
+        incidents.record_incident(session, TEACHER, incidents.IncidentInput(Category.REPUTATION, "Fake account of me"))
+    reg.close()
+
+
+def _cli(tmp_path: Path, args: list[str], fault: str = "", user: str = "dsl") -> subprocess.CompletedProcess[str]:
+    secret = tmp_path / f"{user}.pw"
+    secret.write_text(PASSWORDS[user], encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != faultpoints.ENV}
+    if fault:
+        env[faultpoints.ENV] = fault
+    command = [sys.executable, "-m", "safeguard_desktop.cli", "--data-dir", str(tmp_path / "it-support"),
+               "--user", user, "--password-file", str(secret), *args]  # fmt: skip
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+def _move(tmp_path: Path, url: str, folder: Path, fault: str = "") -> subprocess.CompletedProcess[str]:
+    return _cli(tmp_path, ["server", "move-from", url, str(folder)], fault)
+
+
+def _without_user(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(username=None, password=None).render_as_string(hide_password=False)
+
+
+def _count(url: str, model) -> int:  # type: ignore[no-untyped-def]
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def _entries(session, first: int = 1) -> list[tuple]:  # type: ignore[no-untyped-def]
+    columns = (AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.record_kind, AuditEntry.record_id,
+               AuditEntry.detail)  # fmt: skip
+    query = select(*columns).where(AuditEntry.sequence >= first).order_by(AuditEntry.sequence)
+    return [tuple(row) for row in session.execute(query)]
+
+
+def _as(url: str, user: str):  # type: ignore[no-untyped-def]
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    login = make_url(url).set(username=f"sg_u_{user}", password=PASSWORDS[user]).render_as_string(hide_password=False)
+    return psycopg.connect(**server.connection_arguments(login), autocommit=True)
+
+
+def test_a_school_of_2000_pupils_and_500_incidents_moves_whole_and_verified(tmp_path: Path, target: str) -> None:
+    folder = tmp_path / "school"
+    _local(folder, 2000, 500)
+    local, lead = signin.sign_in_register(folder, "dsl", PASSWORDS["dsl"])
+    with read_session(local.engine) as session:
+        local_entries = _entries(session)
+        summaries = {i: incidents.read_incident(session, lead, i).summary for i in (1, 250, 501)}
+        local_private = lead.safeguarding_key
+    local.close()
+    assert local_private is not None
+
+    moved = _move(tmp_path, target, folder)
+
+    assert moved.returncode == 0, moved.stderr
+    assert "every row and entry was read back and matched" in moved.stdout
+    assert "Accounts without a login on the server yet" in moved.stdout and "office" in moved.stdout
+    assert _count(target, Pupil) == 2000 and _count(target, Incident) == 501
+    engine = create_engine(target)
+    with engine.connect() as conn:
+        # Entry by entry, the local trail is on the server after its own set-up entry, as it was
+        server_entries = _entries(conn, first=2)
+        assert server_entries[: len(local_entries)] == local_entries
+        # No local password hash left the computer; no sealed value opens with the local register's key
+        assert set(conn.execute(text("SELECT password_hash FROM user_account")).scalars()) == {""}
+        sealed = [v for v in conn.execute(text("SELECT summary FROM incident")).scalars() if sealed_box.is_sealed(v)]
+        assert len(sealed) == 501
+        opener = sealed_box.opener(local_private)
+        for value in sealed:
+            with pytest.raises(keyring.KeyError_):
+                opener(value)
+        reason = conn.execute(text("SELECT never_photograph_reason FROM pupil WHERE id = 1")).scalar_one()
+        assert sealed_box.is_sealed(reason)
+    engine.dispose()
+
+    # The DSL signs in to the server with the same password and reads what was sealed; the trail checks
+    there, dsl = server.sign_in(tmp_path / "dsl-pc", _without_user(target), "dsl", PASSWORDS["dsl"])
+    try:
+        with read_session(there.engine) as session:
+            assert {i: incidents.read_incident(session, dsl, i).summary for i in summaries} == summaries
+            assert audit.verify(session, dsl).intact
+        with write_session(there.engine) as session:  # and gives the office and the teacher their logins
+            for user, role in (("office", Role.OFFICE), ("staff", Role.STAFF)):
+                server.set_account(session, dsl, user, "", role, PASSWORDS[user])
+    finally:
+        there.close()
+    with _as(target, "office") as office:
+        assert office.execute("SELECT count(*) FROM pupil").fetchone() == (2000,)
+    with _as(target, "staff") as teacher:  # the teacher's own report, by the row policy: only that one
+        assert teacher.execute("SELECT count(*) FROM incident").fetchone() == (1,)
+
+    # The local register says it was moved, to every role; a second move is refused, the server unchanged
+    office_here = _cli(tmp_path, ["--data-dir", str(folder), "purposes"], user="office")
+    assert "was moved to the database server" in office_here.stderr
+    again = _move(tmp_path, target, folder)
+    assert again.returncode == 2 and "not moved twice" in again.stderr
+    assert _count(target, Pupil) == 2000
+
+
+def test_a_tampered_trail_a_restricted_case_or_a_server_in_use_is_refused_and_nothing_changes(
+    tmp_path: Path, target: str
+) -> None:
+    folder = tmp_path / "school"
+    _local(folder, 20, 2)
+    raw = raw_database(folder, "dsl", PASSWORDS["dsl"])
+    raw.execute("UPDATE audit_entry SET detail = detail || ' (edited)' WHERE sequence = 3")
+    raw.commit()
+    raw.close()
+
+    refused = _move(tmp_path, target, folder)
+
+    assert refused.returncode == 2 and "audit trail does not verify" in refused.stderr, refused.stderr
+    assert _count(target, Pupil) == 0 and _count(target, AuditEntry) == 1  # the server's set-up entry alone
+    assert not (folder / "moved-to-server.json").exists()
+
+    restricted = tmp_path / "restricted"
+    _local(restricted, 20, 1)
+    reg, lead = signin.sign_in_register(restricted, "dsl", PASSWORDS["dsl"])
+    with write_session(reg.engine) as session:
+        from safeguard_desktop.services.incidents import restricted as cases
+
+        cases.restrict(session, lead, 1, ["dsl"], "The deputy is its subject")
+    reg.close()
+    refused = _move(tmp_path, target, restricted)
+    assert refused.returncode == 2 and "restricted cases" in refused.stderr, refused.stderr
+    assert _count(target, Pupil) == 0
+
+    plain = tmp_path / "plain"
+    _local(plain, 20, 1)
+    assert _move(tmp_path, target, plain).returncode == 0
+    other = tmp_path / "other"
+    _local(other, 30, 1)
+    in_use = _move(tmp_path, target, other)
+    assert in_use.returncode == 2 and "in use already" in in_use.stderr
+    assert _count(target, Pupil) == 20
+
+
+@pytest.mark.parametrize("point", faultpoints.SERVER_POINTS)
+def test_killed_either_side_of_the_servers_commit_the_move_run_again_finishes_it(
+    tmp_path: Path, target: str, point: str
+) -> None:
+    folder = tmp_path / "school"
+    _local(folder, 40, 3)
+
+    killed = _move(tmp_path, target, folder, fault=point)
+
+    assert killed.returncode == faultpoints.KILLED, killed.stderr
+    assert _count(target, Pupil) == (0 if point == "move:before-commit" else 40)  # all or nothing
+    begun = _cli(tmp_path, ["--data-dir", str(folder), "purposes"], user="office")
+    assert "was begun on" in begun.stderr and "not finished" in begun.stderr  # nobody works on there meanwhile
+    again = _move(tmp_path, target, folder)
+    assert again.returncode == 0, again.stderr
+    assert ("moved to the server before this run" in again.stdout) == (point == "move:after-commit")
+    assert _count(target, Pupil) == 40
+    verified = _cli(tmp_path, ["--database", _without_user(target), "audit", "verify"])
+    assert verified.returncode == 0 and "intact" in verified.stdout, verified.stdout + verified.stderr
+    after = _cli(tmp_path, ["--data-dir", str(folder), "purposes"], user="office")
+    assert "was moved to the database server" in after.stderr
+
+
+def test_a_server_that_alters_a_row_on_the_way_is_caught_and_nothing_is_committed(tmp_path: Path, target: str) -> None:
+    folder = tmp_path / "school"
+    _local(folder, 30, 2)
+    engine = create_engine(target)
+    with engine.begin() as conn:  # e.g. a trigger left by someone with the administrator's rights
+        conn.execute(
+            text(
+                "CREATE FUNCTION sg_test_rename() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF NEW.id = 7 THEN NEW.legal_surname := 'Somebody-Else'; END IF; RETURN NEW; END $$"
+            )
+        )
+        conn.execute(text("CREATE TRIGGER sg_test_rename BEFORE INSERT ON pupil FOR EACH ROW "
+                          "EXECUTE FUNCTION sg_test_rename()"))  # fmt: skip
+
+    caught = _move(tmp_path, target, folder)
+
+    assert caught.returncode == 2, caught.stdout
+    assert "pupil (id 7) differs from the local register in legal_surname" in caught.stderr, caught.stderr
+    assert _count(target, Pupil) == 0 and not (folder / "moved-to-server.json").exists()
+    with engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER sg_test_rename ON pupil"))
+    engine.dispose()
+    assert _move(tmp_path, target, folder).returncode == 0
+    assert _count(target, Pupil) == 30
