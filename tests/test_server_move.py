@@ -253,3 +253,70 @@ def test_a_server_that_alters_a_row_on_the_way_is_caught_and_nothing_is_committe
     engine.dispose()
     assert _move(tmp_path, target, folder).returncode == 0
     assert _count(target, Pupil) == 30
+
+
+def _drive(steps):  # type: ignore[no-untyped-def]
+    """Take each (dialog class, action) when that dialog is the modal one on screen, in turn (their exec() blocks)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    pending = list(steps)
+
+    def tick() -> None:
+        shown = QApplication.activeModalWidget()
+        QTimer.singleShot(30, tick) if len(pending) > 1 or not isinstance(shown, pending[0][0]) else None
+        if isinstance(shown, pending[0][0]) and shown.isVisible():
+            pending.pop(0)[1](shown)  # (an action may open the next dialog: the next tick is already set)
+
+    QTimer.singleShot(30, tick)
+    return pending
+
+
+def test_a_classroom_pc_connects_to_the_schools_server_once_and_signs_in_there_from_then_on(
+    qtbot,
+    tmp_path: Path,
+    target: str,  # type: ignore[no-untyped-def]
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    from safeguard_desktop.services import server_address
+    from safeguard_desktop.ui.app import open_register_for, parse_args
+    from safeguard_desktop.ui.connection import ConnectionDialog
+    from safeguard_desktop.ui.signin import FirstRunDialog, SignInDialog
+
+    school = tmp_path / "school"
+    _local(school, 12, 1)
+    assert _move(tmp_path, target, school).returncode == 0
+    address = make_url(target)
+    pc = tmp_path / "classroom-pc"  # nothing on it yet
+
+    def connect(dialog: ConnectionDialog) -> None:
+        dialog.host_edit.setText("sg server")  # as people type it: refused, naming the field
+        dialog.database_edit.setText(str(address.database))
+        dialog.port_spin.setValue(int(address.port or 5432))
+        dialog.ok_button.click()
+        assert "not a server name" in dialog.error_label.text() and dialog.isVisible()
+        assert dialog.tls_box.isChecked()  # encrypted unless IT support turns it off
+        dialog.host_edit.setText(str(address.host))
+        dialog.ok_button.click()
+
+    def sign_in(dialog: SignInDialog) -> None:
+        assert dialog.server_url is not None and dialog.switch_button.isVisible()
+        dialog.user_edit.setText("dsl")
+        dialog.password_edit.setText(PASSWORDS["dsl"])
+        dialog.ok_button.click()
+
+    left = _drive([(FirstRunDialog, lambda d: d.server_button.click()), (ConnectionDialog, connect),
+                   (SignInDialog, sign_in)])  # fmt: skip
+    signed = open_register_for(parse_args(["--data-dir", str(pc)]), pc)
+    assert not left and not isinstance(signed, int)
+    assert signed.actor.role is Role.DSL and server.on_server(signed.register)  # type: ignore[arg-type]
+    with read_session(signed.register.engine) as session:  # type: ignore[union-attr]
+        assert session.scalar(select(func.count()).select_from(Pupil)) == 12
+    signed.register.close()
+    assert server_address.remembered(pc) is not None
+
+    # Next start: the server's sign-in at once; "this computer's register" forgets the server
+    left = _drive([(SignInDialog, lambda d: d.switch_button.click()), (FirstRunDialog, lambda d: d.done(0))])
+    assert open_register_for(parse_args(["--data-dir", str(pc)]), pc) == 0
+    assert not left and server_address.remembered(pc) is None

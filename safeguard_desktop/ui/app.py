@@ -90,12 +90,13 @@ def preload_store() -> None:
 
 def sign_in_or_create(
     folder: Path, base: Path, *, choosable: bool = False
-) -> tuple[Register | StaffDesk, Actor] | bool | None:
+) -> tuple[Register | StaffDesk, Actor] | bool | str | None:
     """First run (create the register — in a folder the school chooses when ``choosable`` —, open one already
-    made in another folder, or choose the demo), then sign-in for an encrypted register.
+    made in another folder, choose the demo or the school's server), then sign-in for an encrypted register.
 
     Returns the open register and who signed in; None when the person cancelled; False for an unencrypted
-    register from an earlier version, which opens the old way.
+    register from an earlier version, which opens the old way; "server" when the person chose the school's server
+    (its address now remembered in ``base``).
     """
     from safeguard_desktop.security import keyring
     from safeguard_desktop.ui.signin import FirstRunDialog, RecoveryKeyDialog, SignInDialog
@@ -110,6 +111,8 @@ def sign_in_or_create(
             reg, actor, recovery = first.result_
             RecoveryKeyDialog(recovery, first.school_edit.text()).exec()
             return reg, actor
+        if first.choice == "server":
+            return "server"
         if first.choice == "existing":
             folder = first.folder
         else:
@@ -123,8 +126,11 @@ def sign_in_or_create(
     import threading
 
     threading.Thread(target=preload_store, name="preload", daemon=True).start()
-    dialog = SignInDialog(folder)
-    if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.result_ is None:
+    dialog = SignInDialog(folder, switch_in=None if folder == demo_folder(base) else base)
+    code = dialog.exec()
+    if code == SignInDialog.SWITCHED:
+        return "server"
+    if code != SignInDialog.DialogCode.Accepted or dialog.result_ is None:
         return None
     return dialog.result_
 
@@ -246,23 +252,41 @@ def main(argv: Sequence[str] | None = None) -> int:
 def open_register_for(args: argparse.Namespace, base: Path) -> Signed | int:
     """The one way to an open register: a shared one by URL; else first run or sign-in for an encrypted register,
     and the plain open for an unencrypted one from an earlier version. An int is the exit code (0: cancelled)."""
+    from safeguard_desktop.services import server_address
     from safeguard_desktop.services.actors import local_lead
 
     folder = demo_folder(base) if args.demo else base
-    if args.database is None:
-        if args.demo:
-            ensure_demo(folder)
-        signed = sign_in_or_create(folder, base, choosable=not args.demo and not paths.is_overridden(args.data_dir))
-        if signed is None:
-            return 0
-        if signed is not False:
-            register, actor = signed  # type: ignore[misc]
-            return Signed(register, actor, "open")
-    if args.database is not None and not _names_a_user(args.database):  # each account its own login
-        from safeguard_desktop.ui.signin import SignInDialog
+    url = args.database
+    while True:  # this computer's register, or the school's server (remembered): the person may switch between them
+        if url is None and not args.demo:
+            known = server_address.remembered(base)
+            url = known.url() if known is not None else None
+            switch_in: Path | None = base
+        else:
+            switch_in = None  # the address given on the command line: no other to switch to
+        if url is None:
+            if args.demo:
+                ensure_demo(folder)
+            signed = sign_in_or_create(folder, base, choosable=not args.demo and not paths.is_overridden(args.data_dir))
+            if signed is None:
+                return 0
+            if signed == "server":
+                continue
+            if isinstance(signed, tuple):
+                register, actor = signed
+                return Signed(register, actor, "open")
+            break
+        if _names_a_user(url):
+            break
+        from safeguard_desktop.ui.signin import SignInDialog  # each account its own login
 
-        dialog = SignInDialog(base, server_url=args.database)
-        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.result_ is None:
+        dialog = SignInDialog(base, server_url=url, switch_in=switch_in)
+        code = dialog.exec()
+        if code == SignInDialog.SWITCHED:
+            url = None
+            args.database = None
+            continue
+        if code != SignInDialog.DialogCode.Accepted or dialog.result_ is None:
             return 0
         register, actor = dialog.result_
         return Signed(register, actor, "open")

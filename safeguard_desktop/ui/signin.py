@@ -64,11 +64,17 @@ class SignInDialog(Dialog):
     """Name and password (and the 6-digit code for accounts with two-step sign-in). A demo register lists its
     accounts; a real one never does."""
 
-    def __init__(self, folder: Path, parent: QWidget | None = None, *, server_url: str | None = None) -> None:
+    #: What exec() returns when the person chose the other register (the school's server, or this computer's).
+    SWITCHED = 2
+
+    def __init__(self, folder: Path, parent: QWidget | None = None, *, server_url: str | None = None,
+                 switch_in: Path | None = None) -> None:  # fmt: skip
         super().__init__(parent, "Sign in — Safeguard Desktop", size=(460, 260), keep_open=True)
         from safeguard_desktop.security import keyring
 
         self.folder = folder
+        #: The data folder where the school's server is remembered, when the person may switch (None: not offered).
+        self.switch_in = switch_in
         #: The register's server (postgresql+psycopg://HOST/DATABASE): each account signs in with its own login.
         self.server_url = server_url
         self.result_: tuple[Register | StaffDesk, Actor] | None = None
@@ -121,12 +127,32 @@ class SignInDialog(Dialog):
         row.addWidget(buttons, 1)
         layout.addLayout(row)
         self.recovery_button.clicked.connect(self.use_recovery_key)
+        self.switch_button = QPushButton("Use this &computer's register instead" if server_url is not None
+                                         else "Sign in to the school's &server instead…")  # fmt: skip
+        self.switch_button.setFlat(True)
+        self.switch_button.setVisible(switch_in is not None)
+        self.switch_button.clicked.connect(self.switch)
+        layout.insertWidget(layout.indexOf(self.recovery_button) + 1, self.switch_button)
         if server_url is not None:  # a lost password on a server is its IT administrator's to reset
             self.recovery_button.hide()
             self.code_edit.setPlaceholderText("not used on a server register")
             self.code_edit.setEnabled(False)
         self._signing_in = self._abandoned = False
         (self.password_edit if demo else self.user_edit).setFocus()
+
+    def switch(self) -> None:
+        """To the school's server (its address asked for, and remembered) or back to this computer's register."""
+        from safeguard_desktop.services import server_address
+
+        assert self.switch_in is not None
+        if self.server_url is None:
+            from safeguard_desktop.ui.connection import ConnectionDialog
+
+            if ConnectionDialog(self.switch_in, self).exec() != ConnectionDialog.DialogCode.Accepted:
+                return
+        else:
+            server_address.forget(self.switch_in)
+        self.done(self.SWITCHED)
 
     def sign_in(self) -> bool:
         """Open the register as the named account, off the GUI thread (the key derivation, the register's checks and
@@ -327,14 +353,29 @@ class FirstRunDialog(Dialog):
         self.create_button = QPushButton("&Create the register")
         self.create_button.setDefault(True)
         self.demo_button = QPushButton("Try the &demo school instead")
+        self.server_button = QPushButton("My school's register is on its &server…")
+        self.server_button.setToolTip("Sign in to the register your school keeps on a database server (your IT "
+                                      "support has its address)")  # fmt: skip
+        self.server_button.clicked.connect(self.choose_server)
+        self.settings_folder = folder
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.create_button)
         layout.addWidget(self.demo_button)
+        layout.addWidget(self.server_button)
         self.create_button.clicked.connect(self.create)
         self.demo_button.clicked.connect(self.choose_demo)
+
+    def choose_server(self) -> None:
+        """The school's register is on a server: its address asked for (and remembered), then its sign-in."""
+        from safeguard_desktop.ui.connection import ConnectionDialog
+
+        if ConnectionDialog(self.settings_folder, self).exec() == ConnectionDialog.DialogCode.Accepted:
+            self.choice = "server"
+            self.mark_clean()
+            self.accept()
 
     def choose_demo(self) -> None:
         """Open the demo school (created on first use)."""
