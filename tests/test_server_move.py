@@ -320,3 +320,20 @@ def test_a_classroom_pc_connects_to_the_schools_server_once_and_signs_in_there_f
     left = _drive([(SignInDialog, lambda d: d.switch_button.click()), (FirstRunDialog, lambda d: d.done(0))])
     assert open_register_for(parse_args(["--data-dir", str(pc)]), pc) == 0
     assert not left and server_address.remembered(pc) is None
+
+
+def test_server_init_makes_a_new_register_whose_dsl_signs_in_and_a_move_into_it_is_refused(
+    tmp_path: Path, target: str
+) -> None:
+    made = _cli(tmp_path, ["server", "init", target, "--dsl-user", "dsl", "--dsl-name", "Helen Carter"])
+    assert made.returncode == 0 and "dsl is its DSL" in made.stdout, made.stderr
+    there, dsl = server.sign_in(tmp_path / "dsl-pc", _without_user(target), "dsl", PASSWORDS["dsl"])
+    try:
+        assert dsl.role is Role.DSL and dsl.name == "Helen Carter" and dsl.safeguarding_key is not None
+    finally:
+        there.close()
+    folder = tmp_path / "school"
+    _local(folder, 10, 1)
+    refused = _move(tmp_path, target, folder)  # a register already begun is not overwritten by a move
+    assert refused.returncode == 2 and "in use already" in refused.stderr
+    assert _count(target, Pupil) == 0

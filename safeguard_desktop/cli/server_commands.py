@@ -16,6 +16,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     prep = srv_sub.add_parser("prepare", help="create or upgrade the schema, the roles and their privileges "
                                               "(again after each upgrade)")  # fmt: skip
     prep.add_argument("url", help="postgresql+psycopg://ADMIN@HOST/DATABASE (the administrator, who owns the tables)")
+    init = srv_sub.add_parser("init", help="a new register on the server: 'prepare', then its first DSL's login "
+                              "(--dsl-user NAME; the password asked, or read from --password-file)")  # fmt: skip
+    init.add_argument("url", help="postgresql+psycopg://ADMIN@HOST/DATABASE (the administrator, who owns the tables)")
+    init.add_argument("--dsl-user", required=True, help="the DSL's user name (it signs in with it from the app)")
+    init.add_argument("--dsl-name", help="the DSL's name as shown (its user name by default)")
     said = "a login for one account, with its role's privileges (the password is asked, or read from --password-file)"
     login = srv_sub.add_parser("add-login", help=said)
     login.add_argument("url", help="postgresql+psycopg://ADMIN@HOST/DATABASE")
@@ -49,14 +54,21 @@ def cmd_server(args: argparse.Namespace, read_secret) -> int:  # type: ignore[no
         print(f'safeguard: {exc.name} is not installed: pip install "safeguard-desktop[postgres]"', file=sys.stderr)
         return EXIT_REFUSED
     try:
-        if args.server_command == "prepare":
+        if args.server_command in ("prepare", "init"):
+            password = (read_secret(args.password_file, f"Password for {args.dsl_user} (the DSL)")
+                        if args.server_command == "init" else "")  # fmt: skip
             done = server.prepare(engine)
             reg = open_register(server.local_folder(paths.data_dir(args.data_dir), args.url), args.url)
             with write_session(reg.engine) as session:
                 audit.record(session, server.administrator(engine), "set up the server's roles and privileges",
                              "server", "", done.summary())  # fmt: skip
+            if args.server_command == "init":
+                server.add_login(reg.engine, args.dsl_user, "dsl", password, args.dsl_name or "")
             reg.close()
             print(done.summary())
+            if args.server_command == "init":
+                print(f"{args.dsl_user} is its DSL: sign in from the app (the school's server: this address without "
+                      "the administrator) and add the other accounts in Settings > Accounts.")  # fmt: skip
             return EXIT_OK
         if args.server_command == "move-from":
             return _move_from(args, read_secret)
