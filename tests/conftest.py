@@ -245,3 +245,14 @@ def new_postgres_database(admin_url: str, prefix: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def drop_logins(admin_url: str, *users: str) -> None:
+    """Logins are the server's, not one database's: each test's go with it."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for user in users:
+            conn.execute(text(f'DROP ROLE IF EXISTS "sg_u_{user}"'))
+    admin.dispose()

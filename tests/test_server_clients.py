@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
-from .conftest import new_postgres_database
+from .conftest import drop_logins, new_postgres_database
 
 ADMIN_URL = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="set SAFEGUARD_TEST_POSTGRES_URL to run against PostgreSQL")
@@ -57,11 +57,7 @@ def shared(tmp_path: Path) -> Iterator[str]:
         reg, _dsl = server.sign_in(tmp_path / "dsl-first", _no_user(url), "c.dsl", PASSWORD)
         reg.close()
         yield url
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for user in USERS:
-            conn.execute(text(f'DROP ROLE IF EXISTS "sg_u_{user}"'))
-    admin.dispose()
+    drop_logins(ADMIN_URL, *USERS)
 
 
 def _no_user(url: str) -> str:

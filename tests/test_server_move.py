@@ -30,7 +30,7 @@ from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.store.models import AuditEntry, Incident, Pupil
 
-from .conftest import new_postgres_database, raw_database
+from .conftest import drop_logins, new_postgres_database, raw_database
 
 ADMIN_URL = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="set SAFEGUARD_TEST_POSTGRES_URL to run against PostgreSQL")
@@ -46,11 +46,7 @@ def target(tmp_path: Path) -> Iterator[str]:
     with new_postgres_database(ADMIN_URL, "safeguard_move") as url:
         assert _cli(tmp_path, ["server", "prepare", url]).returncode == 0
         yield url
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for user in PASSWORDS:
-            conn.execute(text(f'DROP ROLE IF EXISTS "sg_u_{user}"'))
-    admin.dispose()
+    drop_logins(ADMIN_URL, *PASSWORDS)
 
 
 def _local(folder: Path, pupils: int, incidents_made: int) -> None:

@@ -27,7 +27,7 @@ from safeguard_desktop.services.errors import PermissionDenied, ValidationError
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.store.models import AuditEntry, ConsentPurpose
 
-from .conftest import incidents_window, new_postgres_database
+from .conftest import drop_logins, incidents_window, new_postgres_database
 
 ADMIN_URL = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="set SAFEGUARD_TEST_POSTGRES_URL to run against PostgreSQL")
@@ -48,12 +48,7 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 
 def _drop_logins(*users: str) -> None:
-    """Logins are the server's, not one database's: each test's go with it."""
-    admin = create_engine(ADMIN_URL or "", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for user in users:
-            conn.execute(text(f'DROP ROLE IF EXISTS "sg_u_{user}"'))
-    admin.dispose()
+    drop_logins(ADMIN_URL or "", *users)
 
 
 def _prepared(url: str, tmp_path: Path) -> Iterator[str]:
