@@ -10,25 +10,30 @@ scripts/start-test-postgres.sh); skipped otherwise.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import create_engine, func, select, text
 
 from safeguard_desktop import faultpoints
+from safeguard_desktop.domain.events import FilmingPolicy
 from safeguard_desktop.domain.incidents import Category
 from safeguard_desktop.security import keyring, sealed_box
-from safeguard_desktop.services import consent, incidents, server
+from safeguard_desktop.services import consent, events, incidents, server
 from safeguard_desktop.services.accounts import signin
 from safeguard_desktop.services.accounts.signin import DEMO_ACCOUNTS, create_demo_register
 from safeguard_desktop.services.actors import Actor, Role
+from safeguard_desktop.services.pupils import photos
 from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.engine import read_session, write_session
-from safeguard_desktop.store.models import AuditEntry, Incident, Pupil
+from safeguard_desktop.store.models import AuditEntry, EventGroup, Incident, Pupil, PupilPhoto
 
 from .conftest import drop_logins, new_postgres_database, raw_database
 
@@ -58,6 +63,11 @@ def _local(folder: Path, pupils: int, incidents_made: int) -> None:
             incidents.record_incident(session, lead, incidents.IncidentInput(Category.CYBERBULLYING,
                                                                              f"Nativity video posted, case {n}"))  # fmt: skip
         incidents.record_incident(session, TEACHER, incidents.IncidentInput(Category.REPUTATION, "Fake account of me"))
+        events.create_event(session, lead, events.EventInput("Nativity", datetime(2026, 12, 10, 14, 0), "Hall",
+                                                             FilmingPolicy.PERSONAL_USE, year_groups=["Year 5"]))  # fmt: skip
+        photo = io.BytesIO()
+        Image.new("RGB", (60, 80), (200, 120, 40)).save(photo, "PNG")
+        photos.set_photo(session, lead, 2, photos.thumbnail(photo.getvalue()))
     reg.close()
 
 
@@ -123,6 +133,7 @@ def test_a_school_of_2000_pupils_and_500_incidents_moves_whole_and_verified(tmp_
     assert "every row and entry was read back and matched" in moved.stdout
     assert "Accounts without a login on the server yet" in moved.stdout and "office" in moved.stdout
     assert _count(target, Pupil) == 2000 and _count(target, Incident) == 501
+    assert _count(target, PupilPhoto) == 1 and _count(target, EventGroup) == 1  # (bytes, dates compared too)
     engine = create_engine(target)
     with engine.connect() as conn:
         # Entry by entry, the local trail is on the server after its own set-up entry, as it was
