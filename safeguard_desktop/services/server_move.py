@@ -25,41 +25,33 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, String, Table, Text, delete, func, insert, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from safeguard_desktop.files import write_atomically
-from safeguard_desktop.security import keyring, sealed_box
+from safeguard_desktop.security import sealed_box
+from safeguard_desktop.services import register_copy
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.errors import ValidationError
+from safeguard_desktop.services.register_copy import MoveMismatch
 
 if TYPE_CHECKING:
     from safeguard_desktop.services.database import Register
 
-#: Not copied as rows: the trail (chained again onto the server's), and what belongs to the local register's keys
-#: (two-step secrets sealed to personal keys, the server's own key rows).
-_NOT_COPIED = frozenset({"audit_entry", "audit_rows", "audit_head", "second_factor", "server_key"})
-#: Settings of the local register's keys, meaningless on the server.
-_LOCAL_SETTINGS = frozenset({"key_generation"})
 #: The file in a local register's folder that says it was moved (read at every sign-in to it, by every role).
 MOVED_FILE = "moved-to-server.json"
-_BATCH = 2_000
 
 Progress = Callable[[int, int, str], None]
 
 
 class MoveRefused(ValidationError):
     """The move cannot be made as things are; nothing was changed."""
-
-
-class MoveMismatch(ValidationError):
-    """What was read back from the server differs from the local register; nothing was committed."""
 
 
 @dataclass
@@ -107,20 +99,6 @@ class Moved:
         return "\n".join(lines)
 
 
-def _tables() -> list[Table]:
-    from safeguard_desktop.store.models import Base
-
-    return [t for t in Base.metadata.sorted_tables if t.name not in _NOT_COPIED]
-
-
-def _text_columns(table: Table) -> list[str]:
-    return [c.name for c in table.columns if isinstance(c.type, (String, Text))]
-
-
-def _integer_key(table: Table) -> bool:
-    return all(isinstance(c.type, Integer) for c in table.primary_key.columns)
-
-
 def _refuse_local(session: Session, local: Register, lead: Actor) -> None:
     from safeguard_desktop.services.records import trail_check
     from safeguard_desktop.store.models import Incident, IncidentReader
@@ -159,169 +137,6 @@ def _refuse_server(session: Session) -> None:
                           "it; nothing was changed.")  # fmt: skip
 
 
-@dataclass
-class _Sealer:
-    """Opens what the local safeguarding key sealed; seals it again to the server's key; counts."""
-
-    local: Callable[[str], str]
-    server_public: bytes
-    server: Callable[[str], str]
-    moved: Moved
-
-    def moved_row(self, table: Table, row: dict[str, Any]) -> dict[str, Any]:
-        """The row as the server keeps it (counted)."""
-        return self._as_moved(
-            table, row, lambda opened: sealed_box.seal(self.server_public, opened), self.moved, view=False
-        )
-
-    def expected(self, table: Table, row: dict[str, Any]) -> dict[str, Any]:
-        """A local row as a reader of the server must see it once moved (sealed values opened)."""
-        return self._as_moved(table, row, lambda opened: ("sealed", opened), Moved(), view=True)
-
-    def seen(self, row: dict[str, Any], table: Table) -> dict[str, Any]:
-        """A server row as its reader sees it: sealed values opened with the server's key, the rest as stored."""
-        out = dict(row)
-        for name in _text_columns(table):
-            if sealed_box.is_sealed(out.get(name)):
-                try:
-                    out[name] = ("sealed", self.server(out[name]))
-                except keyring.KeyError_:
-                    out[name] = ("unopened", out[name])
-        return out
-
-    def _as_moved(self, table: Table, row: dict[str, Any], sealed: Callable[[str], Any], moved: Moved, *,
-                  view: bool) -> dict[str, Any]:  # fmt: skip
-        out = dict(row)
-        for name in _text_columns(table):
-            value = out.get(name)
-            if not isinstance(value, str) or not sealed_box.is_sealed(value):
-                continue
-            if (table.name, name) == ("incident", "reporter_copy"):
-                out[name] = None
-                moved.own_copies_left += 1
-                continue
-            try:
-                opened = self.local(value)
-            except keyring.KeyError_:
-                moved.unopened += 1
-                out[name] = ("unopened", value) if view else value
-                continue
-            out[name] = sealed(opened)
-            moved.resealed += 1
-            if (table.name, name) == ("incident", "meta"):
-                _plain_for_policies(out, opened)
-        if table.name == "user_account":
-            from safeguard_desktop.services.accounts import NO_HASH
-
-            out["password_hash"] = NO_HASH  # the local hash stays local (the server's login is the check)
-        return out
-
-
-def _plain_for_policies(row: dict[str, Any], facts_text: str) -> None:
-    """Who reported an incident and its status, plain on a server: its row policy gives staff their own reports."""
-    try:
-        facts = json.loads(facts_text)
-    except ValueError:
-        return
-    if isinstance(facts, dict):
-        row["reported_by_user"] = facts.get("reported_by_user") or row.get("reported_by_user")
-        row["status"] = str(facts.get("status") or row.get("status") or "")
-
-
-def _rows(session: Session, table: Table) -> Iterator[dict[str, Any]]:
-    keys = list(table.primary_key.columns)
-    result = session.connection().execute(select(table).order_by(*keys).execution_options(yield_per=_BATCH))
-    for row in result.mappings():
-        yield dict(row)
-
-
-def _copy_table(local: Session, server: Session, table: Table, sealer: _Sealer) -> int:
-    batch: list[dict[str, Any]] = []
-    copied = 0
-    for row in _rows(local, table):
-        if table.name == "setting" and row["key"] in _LOCAL_SETTINGS:
-            continue
-        batch.append(sealer.moved_row(table, row))
-        if len(batch) >= _BATCH:
-            server.execute(insert(table), batch)
-            copied, batch = copied + len(batch), []
-    if batch:
-        server.execute(insert(table), batch)
-        copied += len(batch)
-    return copied
-
-
-def _compare_table(local: Session, server: Session, table: Table, sealer: _Sealer) -> None:
-    """Every row of ``table`` on the server as the local one, opened; MoveMismatch naming the first difference."""
-    key_names = [c.name for c in table.primary_key.columns]
-
-    def expected() -> Iterator[dict[str, Any]]:
-        for row in _rows(local, table):
-            if not (table.name == "setting" and row["key"] in _LOCAL_SETTINGS):
-                yield sealer.expected(table, row)
-
-    def differ(want: dict[str, Any] | None, got: dict[str, Any] | None) -> None:
-        if want != got:
-            where = want or got or {}
-            key = ", ".join(f"{k} {where.get(k)}" for k in key_names)
-            columns = sorted(k for k in set(want or {}) | set(got or {}) if (want or {}).get(k) != (got or {}).get(k))
-            raise MoveMismatch(f"The server's copy of {table.name} ({key}) differs from the local register in "
-                               f"{', '.join(columns) or 'its presence'}: nothing was committed; the server is as it "
-                               "was. Try again; if it recurs, keep the local register and report it.")  # fmt: skip
-
-    got_rows = (sealer.seen(row, table) for row in _rows(server, table))
-    if _integer_key(table):
-        for want, got in _zip_longest(expected(), got_rows):
-            differ(want, got)
-        return
-    by_key = {tuple(r[k] for k in key_names): r for r in got_rows}  # text keys: the two sort them differently
-    for want in expected():
-        differ(want, by_key.pop(tuple(want[k] for k in key_names), None))
-    for left in by_key.values():
-        differ(None, left)
-
-
-def _zip_longest(a: Iterator[Any], b: Iterator[Any]) -> Iterator[tuple[Any, Any]]:
-    import itertools
-
-    return itertools.zip_longest(a, b)
-
-
-def _reset_numbering(server: Session, tables: list[Table]) -> None:
-    """Each table's next number after the highest copied (rows were inserted with their own numbers)."""
-    for table in tables:
-        keys = list(table.primary_key.columns)
-        if len(keys) != 1 or not isinstance(keys[0].type, Integer):
-            continue
-        server.execute(text(
-            f"SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE((SELECT MAX({keys[0].name}) FROM {table.name}), "
-            "0) + 1, false)"), {"t": table.name, "c": keys[0].name})  # fmt: skip
-
-
-_ENTRY = ("at", "actor", "action", "record_kind", "record_id", "detail")
-
-
-def _local_entries(local: Session) -> Iterator[tuple[Any, ...]]:
-    from safeguard_desktop.store.models import AuditEntry
-
-    columns = [getattr(AuditEntry, name) for name in _ENTRY]
-    query = select(*columns).where(AuditEntry.sequence.is_not(None)).order_by(AuditEntry.sequence)
-    for row in local.connection().execute(query.execution_options(yield_per=_BATCH)):
-        yield tuple(row)
-
-
-def _compare_entries(local: Session, server: Session, first: int) -> None:
-    from safeguard_desktop.store.models import AuditEntry
-
-    columns = [getattr(AuditEntry, name) for name in _ENTRY]
-    query = select(*columns).where(AuditEntry.sequence >= first).order_by(AuditEntry.sequence)
-    got = (tuple(r) for r in server.connection().execute(query.execution_options(yield_per=_BATCH)))
-    for number, (want, have) in enumerate(_zip_longest(_local_entries(local), got), start=1):
-        if want != have:
-            raise MoveMismatch(f"The server's copy of audit entry {number} of the local register differs from it: "
-                               "nothing was committed; the server is as it was.")  # fmt: skip
-
-
 def move(local: Register, lead: Actor, server_register: Register, password: str,
          progress: Progress | None = None) -> Moved:  # fmt: skip
     """Move the register ``local`` (signed in as its DSL ``lead``, whose ``password`` becomes its login's) into the
@@ -347,8 +162,8 @@ def move(local: Register, lead: Actor, server_register: Register, password: str,
     if local.keys is not None and lead.safeguarding_key is not None:
         with write_session(local.engine) as session:  # staff reports waiting in the staff room: taken in first
             staff_reports.take_in(session, lead, local.keys, local.folder)
-    moved = Moved()
-    tables = _tables()
+    moved, counts = Moved(), register_copy.Counts()
+    tables = register_copy.tables()
     token = secrets.token_hex(8)
     with read_session(local.engine) as here, write_session(server_register.engine) as there:
         said(0, len(tables) + 2, "Checking the local register and its audit trail")
@@ -359,19 +174,19 @@ def move(local: Register, lead: Actor, server_register: Register, password: str,
         there.execute(delete(School))
         keys = server_keys.make_pair(there, lead.username, password)
         assert keys.private is not None
-        sealer = _Sealer(sealed_box.opener(lead.safeguarding_key), keys.public, sealed_box.opener(keys.private),
-                         moved)  # fmt: skip
+        sealer = register_copy.Sealer(sealed_box.opener(lead.safeguarding_key), keys.public,
+                                      sealed_box.opener(keys.private), counts)  # fmt: skip
         for n, table in enumerate(tables, start=1):
             said(n, len(tables) + 2, f"Copying {table.name}")
-            moved.rows[table.name] = _copy_table(here, there, table, sealer)
-        _reset_numbering(there, tables)
+            moved.rows[table.name] = register_copy.copy_table(here, there, table, sealer)
+        register_copy.reset_numbering(there, tables)
         first = (audit._head(there).count or 0) + 1
         said(len(tables) + 1, len(tables) + 2, "Chaining the audit trail on the server")
-        moved.entries = audit.append_copies(there, _local_entries(here))
+        moved.entries = audit.append_copies(there, register_copy.local_entries(here))
         said(len(tables) + 2, len(tables) + 2, "Reading everything back and comparing it with the local register")
         for table in tables:
-            _compare_table(here, there, table, sealer)
-        _compare_entries(here, there, first)
+            register_copy.compare_table(here, there, table, sealer)
+        register_copy.compare_entries(here, there, first)
         admin = server.administrator(server_register.engine)
         audit.record(there, admin, "moved a local register here", "server", token,
                      f"from {local.folder} by its DSL {lead.name}: {sum(moved.rows.values()):,} rows and "
@@ -382,6 +197,7 @@ def move(local: Register, lead: Actor, server_register: Register, password: str,
         _mark(local.folder, where, token, done=False)  # before the server's commit: a rerun knows to look there
         faultpoints.reach("move:before-commit")
     faultpoints.reach("move:after-commit")
+    moved.resealed, moved.own_copies_left, moved.unopened = counts.resealed, counts.own_copies_left, counts.unopened
     _mark_done(local, lead, where, token)
     moved.seconds = time.perf_counter() - started
     return moved
