@@ -827,6 +827,74 @@ def bench_server() -> None:
         secret.unlink(missing_ok=True)
 
 
+def bench_move() -> None:
+    """A local register of 2,000 pupils and 500 incidents (made through the services) moved to a new database on
+    the server (SAFEGUARD_TEST_POSTGRES_URL) — copied, sealed again, chained, read back and compared in one
+    transaction — against the bare copy of the same tables' rows into another new database, in the same run."""
+    import shutil
+    import uuid
+
+    from sqlalchemy import create_engine, insert, select, text
+
+    from safeguard_desktop.cli import main as cli
+    from safeguard_desktop.domain.incidents import Category
+    from safeguard_desktop.services import incidents, register_copy, server, server_move
+    from safeguard_desktop.services.accounts.signin import create_demo_register, sign_in
+
+    admin_url = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
+    if not admin_url:
+        print("move: skipped (set SAFEGUARD_TEST_POSTGRES_URL; scripts/start-test-postgres.sh prints one)")
+        return
+    made = OUT / "school-2000-500-for-move"
+    if not (made / "keyslots.json").exists():
+        reg, lead = create_demo_register(made, pupils=2000)
+        with write_session(reg.engine) as session:
+            for n in range(500):
+                concern = incidents.IncidentInput(Category.CYBERBULLYING, f"Video posted, case {n}")
+                incidents.record_incident(session, lead, concern)
+        reg.close()
+    names = [f"bench_move_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    urls = [admin_url.rsplit("/", 1)[0] + f"/{name}" for name in names]
+    try:
+        for url in urls:
+            cli(["--data-dir", str(OUT / "move-admin"), "server", "prepare", url])
+        local = OUT / "school-for-move"  # a fresh copy each run: a move marks the register it moved
+        shutil.rmtree(local, ignore_errors=True)
+        shutil.copytree(made, local)
+        reg, lead = sign_in(local, "dsl", "oakfield demo lead")
+        bare_engine = create_engine(urls[1])
+        t0 = time.perf_counter()
+        with read_session(reg.engine) as here, bare_engine.begin() as there:
+            there.execute(text("DELETE FROM consent_purpose"))
+            there.execute(text("DELETE FROM school"))
+            for table in register_copy.tables():
+                rows = [dict(r) for r in here.connection().execute(select(table)).mappings()]
+                if rows:
+                    there.execute(insert(table), rows)
+        bare = time.perf_counter() - t0
+        bare_engine.dispose()
+        there_reg = open_register(server.local_folder(OUT / "move-admin", urls[0]), urls[0])
+        t0 = time.perf_counter()
+        moved = server_move.move(reg, lead, there_reg, "oakfield demo lead")
+        spent = time.perf_counter() - t0
+        there_reg.close()
+        reg.close()
+        rows = sum(moved.rows.values())
+        report("move: 2,000 pupils + 500 incidents to the server, verified / bare copy of the rows",
+               f"{spent:.2f} / {bare:.2f} s = {spent / bare:.1f}x ({rows:,} rows, {moved.entries:,} entries)",
+               "(measured)", True)  # fmt: skip
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            conn.execute(text('DROP ROLE IF EXISTS "sg_u_dsl"'))
+        admin.dispose()
+
+
 def _one_decision(reg, actor, purpose, consent, state, kind, route) -> None:  # type: ignore[no-untyped-def]
     from datetime import date
 
@@ -849,7 +917,7 @@ def main() -> int:
     benches = {"startup": bench_startup, "filter": bench_filter, "memory": bench_memory, "import": bench_import,
                "letters": bench_letters, "letters-memory": bench_letters_memory, "keys": bench_keys,
                "incidents": bench_incidents, "screens": bench_screens, "audit": bench_audit,
-               "print": bench_print, "rows": bench_rows, "server": bench_server}  # fmt: skip
+               "print": bench_print, "rows": bench_rows, "server": bench_server, "move": bench_move}  # fmt: skip
     chosen = set(sys.argv[1:]) or set(benches)
     for name, bench in benches.items():
         if name in chosen:
