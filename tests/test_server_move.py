@@ -42,6 +42,7 @@ pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="set SAFEGUARD_TEST_POSTGR
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORDS = {user: password for user, password, _role, _name in DEMO_ACCOUNTS}
 TEACHER = Actor("Chris Moore (teacher)", Role.STAFF, "staff")
+PASSWORD = PASSWORDS["dsl"]
 
 
 @pytest.fixture
@@ -108,11 +109,12 @@ def _entries(session, first: int = 1) -> list[tuple]:  # type: ignore[no-untyped
     return [tuple(row) for row in session.execute(query)]
 
 
-def _as(url: str, user: str):  # type: ignore[no-untyped-def]
+def _as(url: str, user: str, password: str = ""):  # type: ignore[no-untyped-def]
     import psycopg
     from sqlalchemy.engine import make_url
 
-    login = make_url(url).set(username=f"sg_u_{user}", password=PASSWORDS[user]).render_as_string(hide_password=False)
+    login = make_url(url).set(username=f"sg_u_{user}", password=password or PASSWORDS[user])
+    login = login.render_as_string(hide_password=False)
     return psycopg.connect(**server.connection_arguments(login), autocommit=True)
 
 
@@ -344,3 +346,37 @@ def test_server_init_makes_a_new_register_whose_dsl_signs_in_and_a_move_into_it_
     refused = _move(tmp_path, target, folder)  # a register already begun is not overwritten by a move
     assert refused.returncode == 2 and "in use already" in refused.stderr
     assert _count(target, Pupil) == 0
+
+
+def test_after_a_move_the_dsls_accounts_screen_shows_who_has_no_login_yet_and_gives_one(
+    qtbot,
+    tmp_path: Path,
+    target: str,  # type: ignore[no-untyped-def]
+) -> None:
+    from safeguard_desktop.ui.admin.server_accounts_dialog import ServerAccountsDialog
+
+    from .conftest import incidents_window
+
+    folder = tmp_path / "school"
+    _local(folder, 10, 1)
+    assert _move(tmp_path, target, folder).returncode == 0
+    reg, dsl = server.sign_in(tmp_path / "dsl-pc", _without_user(target), "dsl", PASSWORD)
+    window, _screen = incidents_window(qtbot, reg, dsl)
+    try:
+        dialog = window.on_accounts_action()
+        assert isinstance(dialog, ServerAccountsDialog)
+        state = {dialog.table.rows.text(r, 0): dialog.table.rows.text(r, 3) for r in range(dialog.table.row_count())}
+        assert state["dsl"] == "active" and state["office"].startswith("no login yet")
+        assert "No login yet" in dialog.status_label.text() and "deputy, office, staff" in dialog.status_label.text()
+        names = list(state)
+        dialog.table.selectRow(names.index("office"))
+        form = dialog.change()
+        assert form is not None
+        form.password_edit.setText(PASSWORD)
+        form.again_edit.setText(PASSWORD)
+        form.check()
+        qtbot.waitUntil(lambda: dialog.table.rows.text(names.index("office"), 3) == "active", timeout=10_000)
+    finally:
+        reg.close()
+    with _as(target, "office", PASSWORD) as office:  # the login the DSL just gave
+        assert office.execute("SELECT count(*) FROM pupil").fetchone() == (10,)

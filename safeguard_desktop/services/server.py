@@ -455,6 +455,18 @@ def _row_for(session: Any, username: str, display_name: str, role: Role) -> str:
     return action
 
 
+def accounts_with_logins(session: Any, actor: Actor) -> list[tuple[Any, bool]]:
+    """The DSL's list of accounts, each with whether its login on the server signs in (False: none yet — an account
+    moved from a local register, or one whose login was taken away — or disabled)."""
+    from safeguard_desktop.services import accounts
+
+    found = accounts.list_accounts(session, actor)
+    rows = session.execute(text("SELECT rolname, rolcanlogin FROM pg_roles WHERE left(rolname, :n) = :prefix"),
+                           {"n": len(LOGIN_PREFIX), "prefix": LOGIN_PREFIX})  # fmt: skip
+    can = {str(name): bool(ok) for name, ok in rows}
+    return [(account, can.get(login_name(account.username), False)) for account in found]
+
+
 @changes(Topic.ACCOUNTS)
 def set_account(session: Any, actor: Actor, username: str, display_name: str, role: Role, password: str) -> str:
     """The DSL, signed in to the register's server, adds an account or gives one a new password or role: its login

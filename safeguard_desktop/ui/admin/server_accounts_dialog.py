@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialogButtonBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from safeguard_desktop.services import accounts, server
+from safeguard_desktop.services import server
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.ui.admin.accounts_dialog import ROLE_NAMES, AccountForm
 from safeguard_desktop.ui.context import AppContext
@@ -66,12 +66,17 @@ class ServerAccountsDialog(Dialog):
             self.table.set_rows([])
             self.status_label.setText("Only the DSL manages the accounts.")
             return
-        run_read(self.context, self, accounts.list_accounts, on_done=self._listed)
+        run_read(self.context, self, server.accounts_with_logins, on_done=self._listed)
 
-    def _listed(self, found: list[Any]) -> None:
-        self.accounts = found
-        self.table.set_rows([(a.username, a.display_name, ROLE_NAMES[a.role], "active" if a.active else "disabled")
-                             for a in found], foregrounds=["" if a.active else "#777777" for a in found])  # fmt: skip
+    def _listed(self, found: list[tuple[Any, bool]]) -> None:
+        self.accounts = [account for account, _login in found]
+        self.table.set_rows([(a.username, a.display_name, ROLE_NAMES[a.role], _state(a.active, login))
+                             for a, login in found],
+                            foregrounds=["" if a.active and login else "#777777" for a, login in found])  # fmt: skip
+        waiting = [a.username for a, login in found if a.active and not login]
+        if waiting:
+            self.status_label.setText(f"No login yet (choose the account, then New password or role…, to give it one): "
+                                      f"{', '.join(waiting)}.")  # fmt: skip
 
     def selected(self) -> Any | None:
         """The chosen account."""
@@ -133,3 +138,9 @@ class ServerAccountsDialog(Dialog):
             yes="Disable", then=lambda: run_op(self.context, self, server.disable_account, user,
                                                 title=self.windowTitle(), on_done=done),
         )  # fmt: skip
+
+
+def _state(active: bool, login: bool) -> str:
+    if not active:
+        return "disabled"
+    return "active" if login else "no login yet: give it a password"
