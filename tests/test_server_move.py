@@ -380,3 +380,87 @@ def test_after_a_move_the_dsls_accounts_screen_shows_who_has_no_login_yet_and_gi
         reg.close()
     with _as(target, "office", PASSWORD) as office:  # the login the DSL just gave
         assert office.execute("SELECT count(*) FROM pupil").fetchone() == (10,)
+
+
+def test_a_lead_reads_this_computers_copy_when_the_server_cannot_be_reached_and_changes_nothing_in_it(
+    qtbot,
+    tmp_path: Path,
+    target: str,
+    answers,  # type: ignore[no-untyped-def]
+) -> None:
+    import socket
+
+    from sqlalchemy.engine import make_url
+
+    from safeguard_desktop.services import server_copy
+    from safeguard_desktop.services.errors import StorageProblem
+    from safeguard_desktop.services.transaction import write_session as app_write
+    from safeguard_desktop.ui.signin import SignInDialog
+
+    from .conftest import incidents_window
+
+    folder = tmp_path / "school"
+    _local(folder, 12, 2)
+    assert _move(tmp_path, target, folder).returncode == 0
+    pc = tmp_path / "dsl-pc"
+    there, dsl = server.sign_in(pc, _without_user(target), "dsl", PASSWORD)
+    with read_session(there.engine) as session:
+        summaries = {i: incidents.read_incident(session, dsl, i).summary for i in (1, 2, 3)}
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    dead_port = probe.getsockname()[1]
+    probe.close()  # nothing listens there: the server "cannot be reached" at that address
+    unreachable = make_url(_without_user(target)).set(port=dead_port).render_as_string(hide_password=False)
+    copy_folder = server.local_folder(pc, unreachable)
+    try:
+        assert server_copy.keep(there, dsl, PASSWORD, copy_folder)  # as the app does after a lead's sign-in
+    finally:
+        there.close()
+    with pytest.raises(server_copy.NoCopy):  # another password does not open it; nor does the office keep one
+        server_copy.open_copy(copy_folder, "dsl", PASSWORDS["office"])
+    stored = next(copy_folder.glob("copy-dsl/copy.db")).read_bytes()
+    assert b"SQLite format 3" not in stored[:16] and b"Nativity" not in stored  # encrypted at rest
+
+    dialog = SignInDialog(pc, server_url=unreachable)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.user_edit.setText("dsl")
+    dialog.password_edit.setText(PASSWORD)
+    dialog.ok_button.click()
+    assert "cannot be reached" in dialog.error_label.text() and dialog.copy_button.isVisible()
+    assert "(read-only)" in dialog.copy_button.text()
+    dialog.copy_button.click()
+    assert dialog.result_ is not None
+    copy, lead = dialog.result_
+    try:
+        assert copy.copy_made_at is not None and lead.role is Role.DSL
+        with read_session(copy.engine) as session:  # the sealed text opens with the lead's key, as on the server
+            assert {i: incidents.read_incident(session, lead, i).summary for i in summaries} == summaries
+            assert audit.verify(session, lead).intact
+            assert session.scalar(select(func.count()).select_from(Pupil)) == 12
+        with pytest.raises(StorageProblem, match="read-only copy"), app_write(copy.engine) as session:
+            consent.set_never_photograph(session, lead, 3, True, "Court order")  # SQLite itself refuses it
+        with pytest.raises(server_copy.NoCopy):  # the lock screen's check: the password opens the copy
+            server_copy.confirm_again(copy, lead, "not the password")
+        server_copy.confirm_again(copy, lead, PASSWORD)
+        window, screen = incidents_window(qtbot, copy, lead)  # the lead's window works on it, reading
+        qtbot.waitUntil(lambda: screen.list.row_count() == 3, timeout=10_000)
+        screen.list.selectRow(0)
+        qtbot.wait(200)
+        assert not answers.told, answers.told  # nothing it does by itself tries to write
+        window.close()
+    finally:
+        copy.close()
+    # What was viewed in the copy reaches the server's trail at the next sign-in there (here: that address's notes)
+    there, dsl = server.sign_in(pc, _without_user(target), "dsl", PASSWORD)
+    try:
+        with write_session(there.engine) as session:
+            assert server_copy.replay(session, dsl, copy_folder) >= 3
+        with read_session(there.engine) as session:
+            viewed = session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "viewed an incident")).all()
+            assert sum("in this computer's read-only copy" in d for d in viewed) >= 3
+            assert audit.verify(session, dsl).intact
+        with write_session(there.engine) as session:
+            assert server_copy.replay(session, dsl, copy_folder) == 0  # once
+    finally:
+        there.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select
@@ -48,6 +49,8 @@ class Register:
     presence: Presence | None = field(default=None, repr=False)
     #: What the sign-in found for the leads' attention (e.g. an audit trail changed outside the app).
     notices: list[str] = field(default_factory=list, repr=False)
+    #: When this is a lead's read-only copy of a server register (services/server_copy.py): when it was made.
+    copy_made_at: datetime | None = None
 
     @property
     def state(self) -> RegisterState:

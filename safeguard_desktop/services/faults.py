@@ -33,6 +33,12 @@ def _nearly_full(folder: Path | None) -> bool:
         return False
 
 
+#: What SQLite says of a change refused by ``PRAGMA query_only`` — in the folder of a lead's read-only copy of a
+#: server register (services/server_copy.py), beside its key file.
+COPY_MARK = "attempt to write a readonly database"
+COPY_KEY_FILE = "copy-key.json"
+
+
 def plain_message(exc: BaseException, folder: Path | None = None) -> str | None:
     """What to tell a person about ``exc`` when it is the environment's fault; None when it is not. ``folder``
     (the register's) tells a full disk from an unreachable one when SQLite only says it could not open the file."""
@@ -43,6 +49,11 @@ def plain_message(exc: BaseException, folder: Path | None = None) -> str | None:
         return (
             "The disk is full, so nothing more could be written; the last change was not saved, and nothing already "
             "saved was lost. Free some space (empty the Recycle Bin, remove old files or old backups), then try again."
+        )
+    if COPY_MARK in text and folder is not None and (folder / COPY_KEY_FILE).is_file():
+        return (
+            "This is a read-only copy of the server's register, for reading while the server cannot be reached: "
+            "nothing can be changed here. Sign in to the server again once it is back to make the change."
         )
     if code in (errno.EROFS, errno.EACCES, errno.EPERM) or any(marker in text for marker in _READ_ONLY):
         filename = getattr(exc, "filename", None)

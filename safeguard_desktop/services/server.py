@@ -350,9 +350,10 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
     from sqlalchemy.exc import OperationalError
 
     from safeguard_desktop.security import sealing
-    from safeguard_desktop.services import server_keys
+    from safeguard_desktop.services import server_copy, server_keys
     from safeguard_desktop.services.accounts import check_username
     from safeguard_desktop.services.database import RegisterLocked, open_register
+    from safeguard_desktop.services.errors import StorageProblem
     from safeguard_desktop.services.records import audit
     from safeguard_desktop.store.engine import write_session
     from safeguard_desktop.store.models import UserAccount
@@ -374,6 +375,13 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
             raise ServerSignInFailed(refused) from exc
         raise RegisterLocked(f"The register's server cannot be reached ({text_of.strip().splitlines()[0]}). Check "
                              "the network, or ask the school's IT support; nothing was changed.") from exc  # fmt: skip
+    except StorageProblem as exc:  # (said as for a change: at sign-in, nothing was being changed)
+        if "cannot be reached" not in str(exc):
+            raise
+        raise RegisterLocked(
+            "The register's server cannot be reached (the network, or the server itself, is down). "
+            "Check the network, or ask the school's IT support; nothing was changed."
+        ) from exc
     try:
         with write_session(reg.engine) as session:
             role = signed_in_role(session.connection())
@@ -392,6 +400,7 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
             if said:
                 reg.notices.append(said)
             audit.record(session, actor, "signed in", "account", name, "on the register's server")
+            server_copy.replay(session, actor, local_folder(folder, url))  # what it viewed here while out of reach
     except BaseException:
         reg.close()
         raise

@@ -68,6 +68,8 @@ class RegisterState:
     signer: tuple[str, int, bytes] | None = field(default=None, repr=False)  # (account, key generation, agreed key)
     #: Audit entries this process has committed on this register (to tell its own changes from other computers').
     own_entries: int = 0
+    #: A read-only copy's (services/server_copy.py): where what is done in it is noted, for the server's trail.
+    offline_log: Path | None = None
 
 
 def state_of(bind: Any) -> RegisterState:
@@ -178,7 +180,9 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # A write transaction takes the write lock at once: a deferred BEGIN that upgrades later
         # skips SQLite's busy handler and loses updates (measured in shared/MEASURED.md).
-        mode = "IMMEDIATE" if conn.get_execution_options().get("write", False) else "DEFERRED"
+        # (A read-only copy takes no write lock: SQLite refuses it there, and its first write says why instead.)
+        writes = conn.get_execution_options().get("write", False) and not conn.info.get("read_only")
+        mode = "IMMEDIATE" if writes else "DEFERRED"
         if not conn.info.get("untouched"):  # the rows it writes noted, for the trail to vouch for (store/touched.py)
             touched.prepare(conn.connection.driver_connection)
         conn.exec_driver_sql(f"BEGIN {mode}")

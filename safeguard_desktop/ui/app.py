@@ -347,7 +347,21 @@ def show_window(app: QApplication, signed: Signed, args: argparse.Namespace) -> 
 
     run_read(context, window, accounts.two_step_needed, on_done=two_step)
 
-    publish_to_staff(window, context, quiet=True)  # staff see today's briefings
+    if register.copy_made_at is None:  # (a read-only copy publishes nothing)
+        publish_to_staff(window, context, quiet=True)  # staff see today's briefings
+    if register.copy_made_at is not None:  # the server out of reach: its register as it was, to read only
+        made = f"{register.copy_made_at:%d/%m/%Y at %H:%M}"
+        window.setWindowTitle(f"{window.windowTitle()} — READ-ONLY COPY of {made}")
+        from PySide6.QtWidgets import QLabel
+
+        mark = QLabel(f"Read-only copy of {made}: the server cannot be reached")
+        mark.setStyleSheet("color: #a4161a; font-weight: 600;")
+        mark.setAccessibleName("Read-only copy")
+        window.statusBar().addPermanentWidget(mark)
+        steps.current().tell(window, "Safeguard Desktop", f"The register's server cannot be reached, so this is your "
+                             f"copy of its register as it was on {made}, to read only: nothing can be changed in it, "
+                             "and what others did since is not in it. Sign in to the server again once it is back.",
+                             warning=True)  # fmt: skip
     if register.moved_notice is not None:  # every role: what is changed here would not reach the school's server
         steps.current().tell(window, "Safeguard Desktop", register.moved_notice, warning=True)
     if register.notices and actor.may(Operation.VIEW_AUDIT):

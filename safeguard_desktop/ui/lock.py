@@ -180,6 +180,11 @@ class InactivityLock(QObject):
         from safeguard_desktop.services.accounts.signin import confirm_again
         from safeguard_desktop.services.database import Register
 
+        if isinstance(self.register, Register) and self.register.copy_made_at is not None:
+            from safeguard_desktop.services import server_copy
+
+            server_copy.confirm_again(self.register, self.actor, password)
+            return
         if isinstance(self.register, Register) and server.on_server(self.register):
             server.confirm_again(self.register, self.actor, password)
             return

@@ -213,7 +213,8 @@ class MainWindow(QMainWindow):
         """On an encrypted register, lock after the school's idle time (default 10 minutes) and on Ctrl+L."""
         self.inactivity = None
         register = self.context.register if self.context.is_open else None
-        if register is None or not (register.protected or server.on_server(register)):
+        if register is None or not (register.protected or server.on_server(register)
+                                    or register.copy_made_at is not None):  # fmt: skip
             self.lock_action.setEnabled(False)
             return
 

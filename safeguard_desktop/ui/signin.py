@@ -129,10 +129,16 @@ class SignInDialog(Dialog):
         self.recovery_button.clicked.connect(self.use_recovery_key)
         self.switch_button = QPushButton("Use this &computer's register instead" if server_url is not None
                                          else "Sign in to the school's &server instead…")  # fmt: skip
+        self.copy_button = QPushButton()
+        self.copy_button.setToolTip("Read the register as it was when you last signed in here; nothing can be "
+                                    "changed in it")  # fmt: skip
+        self.copy_button.setVisible(False)
+        self.copy_button.clicked.connect(self.open_copy)
         self.switch_button.setFlat(True)
         self.switch_button.setVisible(switch_in is not None)
         self.switch_button.clicked.connect(self.switch)
         layout.insertWidget(layout.indexOf(self.recovery_button) + 1, self.switch_button)
+        layout.insertWidget(layout.indexOf(self.error_label) + 1, self.copy_button)
         if server_url is not None:  # a lost password on a server is its IT administrator's to reset
             self.recovery_button.hide()
             self.code_edit.setPlaceholderText("not used on a server register")
@@ -196,7 +202,30 @@ class SignInDialog(Dialog):
         self.result_ = opened
         bind_later(opened[0], password)
         vouch_rows_later(*opened)
+        if self.server_url is not None and getattr(opened[0], "copy_made_at", 0) is None:  # (not a copy again)
+            keep_copy_later(opened[0], opened[1], password, self._server_folder())  # type: ignore[arg-type]
         self.accept()
+
+    def _server_folder(self) -> Path:
+        from safeguard_desktop.services import server
+
+        assert self.server_url is not None
+        return server.local_folder(self.folder, self.server_url)
+
+    def open_copy(self) -> None:
+        """The server cannot be reached: open this computer's copy of its register, read-only, with the password."""
+        from safeguard_desktop.services import server_copy
+        from safeguard_desktop.ui.background import Progress, run_in_background
+
+        user, password = self.user_edit.text().strip().lower(), self.password_edit.text()
+
+        def work(_progress: Progress) -> tuple[Register, Actor]:
+            register, actor, _made = server_copy.open_copy(self._server_folder(), user, password)
+            return register, actor
+
+        self._waiting(True)
+        self.copy_button.setVisible(False)
+        run_in_background(work, lambda opened: self._signed_in(opened, password), self._refused, parent=self)
 
     def _refused(self, exc: Exception) -> None:
         self._waiting(False)
@@ -204,9 +233,22 @@ class SignInDialog(Dialog):
             return
         self.error_label.setText(str(exc) if isinstance(exc, ServiceError) else
                                  f"The register could not be opened ({type(exc).__name__}: {exc}).")  # fmt: skip
+        self._offer_copy(exc)
         self.password_edit.setEnabled(True)
         self.password_edit.selectAll()
         self.password_edit.setFocus()
+
+    def _offer_copy(self, exc: Exception) -> None:
+        """Out of reach, and this computer holds the account's copy: offered, saying how old it is."""
+        from safeguard_desktop.services import server_copy
+        from safeguard_desktop.services.database import RegisterLocked
+
+        made = None
+        if self.server_url is not None and isinstance(exc, RegisterLocked) and "cannot be reached" in str(exc):
+            made = server_copy.made_at(self._server_folder(), self.user_edit.text().strip().lower())
+        if made is not None:
+            self.copy_button.setText(f"Open my &copy of {made:%d/%m/%Y at %H:%M} (read-only)")
+        self.copy_button.setVisible(made is not None)
 
     def reject(self) -> None:
         """Cancel: while a sign-in runs, what it opens is closed again when it ends."""
@@ -487,6 +529,27 @@ def bind_later(opened: Register | StaffDesk, password: str) -> None:
     app = QApplication.instance()
     if app is not None:
         QTimer.singleShot(BIND_AFTER_MS, app, lambda: run_in_background(bind, lambda _done: None, failed))
+
+
+def keep_copy_later(register: Register, actor: Actor, password: str, server_folder: Path) -> None:
+    """A lead signed in to the server: a few seconds later, off the GUI thread, this computer's read-only copy of
+    the register is made again (services/server_copy.py), for the day the server cannot be reached."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from safeguard_desktop.ui.background import Progress, run_in_background
+
+    def keep(_progress: Progress) -> int | None:
+        from safeguard_desktop.services import server_copy
+
+        return server_copy.keep(register, actor, password, server_folder)
+
+    def failed(exc: Exception) -> None:
+        log.warning("the register's copy on this computer was not made: %s", exc.__class__.__name__)
+
+    app = QApplication.instance()
+    if app is not None:
+        QTimer.singleShot(BIND_AFTER_MS, app, lambda: run_in_background(keep, lambda _done: None, failed))
 
 
 def vouch_rows_later(opened: Register | StaffDesk, actor: Actor) -> None:

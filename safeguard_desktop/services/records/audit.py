@@ -246,7 +246,15 @@ def _continues_through_anchor(session: Session, trail: AuditTrail, head: AuditHe
 def record(
     session: Session, actor: Actor, action: str, kind: str = "", record_id: object = "", detail: str = ""
 ) -> None:
-    """Append one entry to the chain. It commits or rolls back with the change it describes."""
+    """Append one entry to the chain. It commits or rolls back with the change it describes. In a lead's read-only
+    copy (nothing can be written), what was done is noted beside it instead, for the server's trail."""
+    offline = state_of(session.get_bind()).offline_log
+    if offline is not None:
+        note = {"at": datetime.now().isoformat(), "actor": actor.name, "action": action, "record_kind": kind,
+                "record_id": str(record_id), "detail": detail}  # fmt: skip
+        with offline.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(note) + "\n")
+        return
     trail = trail_for(session)
     head = _head(session)
     entry = AuditEntry(
