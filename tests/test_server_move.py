@@ -10,6 +10,7 @@ scripts/start-test-postgres.sh); skipped otherwise.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import subprocess
@@ -393,7 +394,7 @@ def test_a_lead_reads_this_computers_copy_when_the_server_cannot_be_reached_and_
     from sqlalchemy.engine import make_url
 
     from safeguard_desktop.services import server_copy
-    from safeguard_desktop.services.errors import StorageProblem
+    from safeguard_desktop.services.errors import PermissionDenied, StorageProblem
     from safeguard_desktop.services.transaction import write_session as app_write
     from safeguard_desktop.ui.signin import SignInDialog
 
@@ -438,12 +439,16 @@ def test_a_lead_reads_this_computers_copy_when_the_server_cannot_be_reached_and_
             assert {i: incidents.read_incident(session, lead, i).summary for i in summaries} == summaries
             assert audit.verify(session, lead).intact
             assert session.scalar(select(func.count()).select_from(Pupil)) == 12
+        with pytest.raises(PermissionDenied, match="read-only copy"), app_write(copy.engine) as session:
+            consent.set_never_photograph(session, lead, 3, True, "Court order")  # not offered, refused if asked
+        writer = dataclasses.replace(lead, reading_copy=False)  # a change asked for all the same: SQLite refuses it
         with pytest.raises(StorageProblem, match="read-only copy"), app_write(copy.engine) as session:
-            consent.set_never_photograph(session, lead, 3, True, "Court order")  # SQLite itself refuses it
+            consent.set_never_photograph(session, writer, 3, True, "Court order")
         with pytest.raises(server_copy.NoCopy):  # the lock screen's check: the password opens the copy
             server_copy.confirm_again(copy, lead, "not the password")
         server_copy.confirm_again(copy, lead, PASSWORD)
         window, screen = incidents_window(qtbot, copy, lead)  # the lead's window works on it, reading
+        assert not screen.log_button.isEnabled() and not window.accounts_action.isEnabled()
         qtbot.waitUntil(lambda: screen.list.row_count() == 3, timeout=10_000)
         screen.list.selectRow(0)
         qtbot.wait(200)

@@ -136,7 +136,7 @@ def open_copy(server_folder: Path, username: str, password: str) -> tuple[Regist
     state_of(engine).offline_log = _offline_log(server_folder, username)  # what is viewed here, for the server
     register = Register(engine, folder)
     register.copy_made_at = made
-    actor = Actor(str(body.get("name") or username), role, username, safeguarding_key=private)
+    actor = Actor(str(body.get("name") or username), role, username, safeguarding_key=private, reading_copy=True)
     return register, actor, made
 
 

@@ -60,7 +60,7 @@ class MainWindow(QMainWindow):
             self.register_screen.hide()
         self.tabs.addTab(self.events_screen, "&Events")
         self.incidents_screen: IncidentsScreen | None = None
-        if context.actor.may(Operation.LOG_INCIDENT):
+        if context.actor.may(Operation.LOG_INCIDENT) or context.actor.may(Operation.READ_INCIDENTS):
             self.incidents_screen = IncidentsScreen(context, self)
             self.tabs.addTab(self.incidents_screen, "&Incidents")
             self.incidents_screen.caseload_changed.connect(self._show_badge)
