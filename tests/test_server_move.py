@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from safeguard_desktop import faultpoints
 from safeguard_desktop.domain.events import FilmingPolicy
-from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.domain.incidents import Category, EntryKind
 from safeguard_desktop.security import keyring, sealed_box
 from safeguard_desktop.services import consent, events, incidents, server
 from safeguard_desktop.services.accounts import signin
@@ -444,6 +444,8 @@ def test_a_lead_reads_this_computers_copy_when_the_server_cannot_be_reached_and_
         writer = dataclasses.replace(lead, reading_copy=False)  # a change asked for all the same: SQLite refuses it
         with pytest.raises(StorageProblem, match="read-only copy"), app_write(copy.engine) as session:
             consent.set_never_photograph(session, writer, 3, True, "Court order")
+        with pytest.raises(StorageProblem, match="read-only copy"), app_write(copy.engine) as session:
+            incidents.add_entry(session, lead, 1, EntryKind.ACTION, "Spoke to the parent")  # (a lead's follow-up)
         with pytest.raises(server_copy.NoCopy):  # the lock screen's check: the password opens the copy
             server_copy.confirm_again(copy, lead, "not the password")
         server_copy.confirm_again(copy, lead, PASSWORD)
