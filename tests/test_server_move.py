@@ -453,7 +453,9 @@ def test_a_lead_reads_this_computers_copy_when_the_server_cannot_be_reached_and_
         assert not screen.log_button.isEnabled() and not window.accounts_action.isEnabled()
         qtbot.waitUntil(lambda: screen.list.row_count() == 3, timeout=10_000)
         screen.list.selectRow(0)
-        qtbot.wait(200)
+        qtbot.waitUntil(lambda: screen.current is not None, timeout=10_000)
+        assert not screen.entry_button.isEnabled() and not screen.close_button.isEnabled()  # read, not follow up
+        assert not screen.take_button.isEnabled() and screen.helpline_button.isEnabled()
         assert not answers.told, answers.told  # nothing it does by itself tries to write
         window.close()
     finally:

@@ -397,17 +397,19 @@ class IncidentsScreen(QWidget):
             rows.append((str(e.id), when, e.author, kind, e.text, e.reason))
         self.chronology.set_rows(rows)
         closed = view.status.value == "closed"
-        self.entry_button.setEnabled(True)
+        follows_up = not self.context.actor.reading_copy  # (a read-only copy: read, and print the summary, only)
+        self.entry_button.setEnabled(follows_up)
         self.helpline_button.setEnabled(True)
         self.close_button.setText("Re&open the incident…" if closed else "&Close the incident…")
-        self.close_button.setEnabled(True)
+        self.close_button.setEnabled(follows_up)
         mine = bool(self.context.actor.username) and view.owner == self.context.actor.username
-        self.take_button.setEnabled(not closed and not mine and bool(self.context.actor.username))
+        self.take_button.setEnabled(follows_up and not closed and not mine and bool(self.context.actor.username))
         self.take_button.setText("Your case ✓" if mine else "&Take this case")
-        self.readers_button.setEnabled(bool(self.context.actor.username) and self.context.register.keys is not None)
+        self.readers_button.setEnabled(follows_up and bool(self.context.actor.username)
+                                       and self.context.register.keys is not None)  # fmt: skip
         allegation = view.category is Category.ALLEGATION
         self.part4_button.setVisible(allegation)
-        self.part4_button.setEnabled(allegation)
+        self.part4_button.setEnabled(follows_up and allegation)
 
     def on_log_button_clicked(self) -> QWidget:
         """Open the form with its guidance."""
