@@ -103,18 +103,22 @@ def sign_in_or_create(
 
     if not paths.database_file(folder).exists() and not keyring.is_protected(folder):
         first = FirstRunDialog(folder, choosable=choosable)
-        if first.exec() != FirstRunDialog.DialogCode.Accepted:
+        accepted = first.exec() == FirstRunDialog.DialogCode.Accepted
+        note, choice, made, school, chosen = (first.remember_note, first.choice, first.result_,
+                                              first.school_edit.text(), first.folder)  # fmt: skip
+        first.deleteLater()  # its answers read (a dialog left to the interpreter's exit can crash it: Python 3.12)
+        if not accepted:
             return None
-        if first.remember_note:
-            QMessageBox.information(None, "Safeguard Desktop", first.remember_note)
-        if first.choice == "created" and first.result_ is not None:
-            reg, actor, recovery = first.result_
-            RecoveryKeyDialog(recovery, first.school_edit.text()).exec()
+        if note:
+            QMessageBox.information(None, "Safeguard Desktop", note)
+        if choice == "created" and made is not None:
+            reg, actor, recovery = made
+            RecoveryKeyDialog(recovery, school).exec()
             return reg, actor
-        if first.choice == "server":
+        if choice == "server":
             return "server"
-        if first.choice == "existing":
-            folder = first.folder
+        if choice == "existing":
+            folder = chosen
         else:
             folder = demo_folder(base)
             from safeguard_desktop.ui.signin import busy
@@ -128,6 +132,7 @@ def sign_in_or_create(
     threading.Thread(target=preload_store, name="preload", daemon=True).start()
     dialog = SignInDialog(folder, switch_in=None if folder == demo_folder(base) else base)
     code = dialog.exec()
+    dialog.deleteLater()  # (a dialog left to the interpreter's exit can crash it: seen on Python 3.12)
     if code == SignInDialog.SWITCHED:
         return "server"
     if code != SignInDialog.DialogCode.Accepted or dialog.result_ is None:
@@ -282,6 +287,7 @@ def open_register_for(args: argparse.Namespace, base: Path) -> Signed | int:
 
         dialog = SignInDialog(base, server_url=url, switch_in=switch_in)
         code = dialog.exec()
+        dialog.deleteLater()  # (a dialog left to the interpreter's exit can crash it: seen on Python 3.12)
         if code == SignInDialog.SWITCHED:
             url = None
             args.database = None

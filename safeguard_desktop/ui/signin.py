@@ -154,7 +154,10 @@ class SignInDialog(Dialog):
         if self.server_url is None:
             from safeguard_desktop.ui.connection import ConnectionDialog
 
-            if ConnectionDialog(self.switch_in, self).exec() != ConnectionDialog.DialogCode.Accepted:
+            asked = ConnectionDialog(self.switch_in, self)
+            accepted = asked.exec() == ConnectionDialog.DialogCode.Accepted
+            asked.deleteLater()  # (a dialog left to the interpreter's exit can crash it: seen on Python 3.12)
+            if not accepted:
                 return
         else:
             server_address.forget(self.switch_in)
@@ -414,7 +417,10 @@ class FirstRunDialog(Dialog):
         """The school's register is on a server: its address asked for (and remembered), then its sign-in."""
         from safeguard_desktop.ui.connection import ConnectionDialog
 
-        if ConnectionDialog(self.settings_folder, self).exec() == ConnectionDialog.DialogCode.Accepted:
+        asked = ConnectionDialog(self.settings_folder, self)
+        accepted = asked.exec() == ConnectionDialog.DialogCode.Accepted
+        asked.deleteLater()  # (a dialog left to the interpreter's exit can crash it: seen on Python 3.12)
+        if accepted:
             self.choice = "server"
             self.mark_clean()
             self.accept()
