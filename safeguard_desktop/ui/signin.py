@@ -155,12 +155,11 @@ class SignInDialog(Dialog):
             from safeguard_desktop.ui.connection import ConnectionDialog
 
             asked = ConnectionDialog(self.switch_in, self)
-            accepted = asked.exec() == ConnectionDialog.DialogCode.Accepted
-            asked.deleteLater()  # (a dialog left to the interpreter's exit can crash it: seen on Python 3.12)
-            if not accepted:
-                return
-        else:
-            server_address.forget(self.switch_in)
+            asked.accepted.connect(lambda: self.done(self.SWITCHED))
+            asked.finished.connect(asked.deleteLater)  # (one left to the interpreter's exit crashed Python 3.12)
+            asked.open()
+            return
+        server_address.forget(self.switch_in)
         self.done(self.SWITCHED)
 
     def sign_in(self) -> bool:
@@ -418,12 +417,14 @@ class FirstRunDialog(Dialog):
         from safeguard_desktop.ui.connection import ConnectionDialog
 
         asked = ConnectionDialog(self.settings_folder, self)
-        accepted = asked.exec() == ConnectionDialog.DialogCode.Accepted
-        asked.deleteLater()  # (a dialog left to the interpreter's exit can crash it: seen on Python 3.12)
-        if accepted:
-            self.choice = "server"
-            self.mark_clean()
-            self.accept()
+        asked.accepted.connect(self._server_chosen)
+        asked.finished.connect(asked.deleteLater)  # (one left to the interpreter's exit crashed Python 3.12)
+        asked.open()
+
+    def _server_chosen(self) -> None:
+        self.choice = "server"
+        self.mark_clean()
+        self.accept()
 
     def choose_demo(self) -> None:
         """Open the demo school (created on first use)."""
