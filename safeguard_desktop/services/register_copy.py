@@ -164,7 +164,7 @@ def compare_table(local: Session, server: Session, table: Table, sealer: Sealer)
 
     got_rows = (sealer.seen(row, table) for row in _rows(server, table))
     if _integer_key(table):
-        for want, got in _zip_longest(expected(), got_rows):
+        for want, got in itertools.zip_longest(expected(), got_rows):
             differ(want, got)
         return
     by_key = {tuple(r[k] for k in key_names): r for r in got_rows}  # text keys: the two sort them differently
@@ -172,10 +172,6 @@ def compare_table(local: Session, server: Session, table: Table, sealer: Sealer)
         differ(want, by_key.pop(tuple(want[k] for k in key_names), None))
     for left in by_key.values():
         differ(None, left)
-
-
-def _zip_longest(a: Iterator[Any], b: Iterator[Any]) -> Iterator[tuple[Any, Any]]:
-    return itertools.zip_longest(a, b)
 
 
 def reset_numbering(server: Session, tables: list[Table]) -> None:
@@ -207,7 +203,7 @@ def compare_entries(local: Session, server: Session, first: int) -> None:
     columns = [getattr(AuditEntry, name) for name in _ENTRY]
     query = select(*columns).where(AuditEntry.sequence >= first).order_by(AuditEntry.sequence)
     got = (tuple(r) for r in server.connection().execute(query.execution_options(yield_per=_BATCH)))
-    for number, (want, have) in enumerate(_zip_longest(local_entries(local), got), start=1):
+    for number, (want, have) in enumerate(itertools.zip_longest(local_entries(local), got), start=1):
         if want != have:
             raise MoveMismatch(f"The server's copy of audit entry {number} of the local register differs from it: "
                                "nothing was committed; the server is as it was.")  # fmt: skip

@@ -23,6 +23,7 @@ from sqlalchemy import event, insert, select
 
 from safeguard_desktop.files import write_atomically
 from safeguard_desktop.security import keyring
+from safeguard_desktop.services import server_keys
 from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.services.faults import COPY_KEY_FILE
@@ -83,12 +84,10 @@ def keep(register: Register, actor: Actor, password: str, server_folder: Path) -
                     rows += len(batch)
     finally:
         engine.dispose()
-    salt = os.urandom(16)
-    body = {"file_key": _b64(file_key), "public": _b64(state_public), "private": _b64(actor.safeguarding_key),
-            "role": actor.role.value, "name": actor.name}  # fmt: skip
-    kek = keyring._derive(password, salt, keyring.ARGON2)
-    wrapped = {"made": datetime.now().isoformat(timespec="seconds"), "salt": _b64(salt), "argon2": keyring.ARGON2,
-               "box": keyring._wrap(kek, json.dumps(body).encode("utf-8"), _LABEL + actor.username)}  # fmt: skip
+    body: dict[str, Any] = {"file_key": _b64(file_key), "public": _b64(state_public), "name": actor.name,
+                               "private": _b64(actor.safeguarding_key), "role": actor.role.value}  # fmt: skip
+    wrapped = {"made": datetime.now().isoformat(timespec="seconds"),
+               **server_keys.wrap_under_password(password, body, _LABEL + actor.username)}  # fmt: skip
     write_atomically(partial / KEY_FILE, json.dumps(wrapped).encode("utf-8"), private=True)
     old = folder.with_name(folder.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
@@ -112,12 +111,7 @@ def open_copy(server_folder: Path, username: str, password: str) -> tuple[Regist
                      "open it.")  # fmt: skip
     try:
         data = json.loads((folder / KEY_FILE).read_bytes()[:65536].decode("utf-8"))
-        params = {k: int(data["argon2"][k]) for k in ("time_cost", "memory_cost", "parallelism")}
-        for name, (low, high) in keyring.ARGON2_BOUNDS.items():
-            if not low <= params[name] <= high:
-                raise ValueError(f"{name} out of bounds")
-        kek = keyring._derive(password, base64.b64decode(data["salt"], validate=True), params)
-        body = json.loads(keyring._unwrap(kek, data["box"], _LABEL + username))
+        body = server_keys.open_under_password(password, data, _LABEL + username)
         made = datetime.fromisoformat(str(data["made"]))
         file_key = base64.b64decode(body["file_key"], validate=True)
         public, private = (base64.b64decode(body[k], validate=True) for k in ("public", "private"))

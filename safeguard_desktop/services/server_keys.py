@@ -19,6 +19,7 @@ import base64
 import json
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -47,23 +48,40 @@ def _b64(data: bytes) -> str:
 
 
 def _wrapped(username: str, password: str, keys: ServerKeys) -> str:
+    body = {"public": _b64(keys.public)} | ({"private": _b64(keys.private)} if keys.private else {})
+    return json.dumps(wrap_under_password(password, body, _LABEL + username))
+
+
+def wrap_under_password(password: str, body: dict[str, Any], label: str) -> dict[str, Any]:
+    """``body`` (JSON data) wrapped under a key from ``password`` (argon2id, AES-GCM, bound to ``label``): the salt,
+    the argon2 costs and the box, as kept in a server_key row or a copy's key file (services/server_copy.py)."""
     salt = os.urandom(16)
     kek = keyring._derive(password, salt, keyring.ARGON2)
-    body = {"public": _b64(keys.public)} | ({"private": _b64(keys.private)} if keys.private else {})
-    box = keyring._wrap(kek, json.dumps(body).encode("utf-8"), _LABEL + username)
-    return json.dumps({"salt": _b64(salt), "argon2": keyring.ARGON2, "box": box})
+    box = keyring._wrap(kek, json.dumps(body).encode("utf-8"), label)
+    return {"salt": _b64(salt), "argon2": keyring.ARGON2, "box": box}
+
+
+def open_under_password(password: str, data: dict[str, Any], label: str) -> dict[str, Any]:
+    """What :func:`wrap_under_password` wrapped; keyring.WrongPassword for another password, ValueError, KeyError or
+    TypeError when ``data`` is not such a thing (argon2 costs out of their bounds included)."""
+    costs, box = data["argon2"], data["box"]
+    if not isinstance(costs, dict) or not isinstance(box, dict):
+        raise TypeError("not a wrapped body")
+    params = {k: int(costs[k]) for k in ("time_cost", "memory_cost", "parallelism")}
+    for name, (low, high) in keyring.ARGON2_BOUNDS.items():
+        if not low <= params[name] <= high:
+            raise ValueError(f"{name} out of bounds")
+    kek = keyring._derive(password, base64.b64decode(str(data["salt"]), validate=True), params)
+    body = json.loads(keyring._unwrap(kek, box, label))
+    if not isinstance(body, dict):
+        raise TypeError("not a wrapped body")
+    return body
 
 
 def _opened(username: str, password: str, stored: str) -> ServerKeys:
     """The row opened with the password; keyring.WrongPassword when it does not open (another password)."""
     try:
-        data = json.loads(stored)
-        params = {k: int(data["argon2"][k]) for k in ("time_cost", "memory_cost", "parallelism")}
-        for name, (low, high) in keyring.ARGON2_BOUNDS.items():
-            if not low <= params[name] <= high:
-                raise ValueError(f"{name} out of bounds")
-        kek = keyring._derive(password, base64.b64decode(data["salt"], validate=True), params)
-        body = json.loads(keyring._unwrap(kek, data["box"], _LABEL + username))
+        body = open_under_password(password, json.loads(stored), _LABEL + username)
         private = body.get("private")
         return ServerKeys(base64.b64decode(body["public"], validate=True),
                           base64.b64decode(private, validate=True) if private else None)  # fmt: skip
