@@ -21,6 +21,7 @@ from safeguard_desktop.cli import (
     school_commands,
     server_commands,
     transfer_commands,
+    trust_commands,
 )
 from safeguard_desktop.cli.common import EXIT_OK, EXIT_REFUSED, first_line
 from safeguard_desktop.services.actors import Actor, Operation, local_lead
@@ -31,7 +32,7 @@ from safeguard_desktop.store.migrate import DatabaseTooNew
 __all__ = ["EXIT_OK", "EXIT_REFUSED", "build_parser", "main", "run"]
 
 _MODULES = (pupil_commands, contact_commands, reply_commands, event_commands, incident_commands, admin_commands,
-            school_commands, account_commands, transfer_commands, server_commands)  # fmt: skip
+            school_commands, account_commands, transfer_commands, server_commands, trust_commands)  # fmt: skip
 COMMANDS: dict[str, Callable[[Register, Actor, argparse.Namespace], int]] = {
     name: handler for module in _MODULES for name, handler in module.COMMANDS.items()
 }
@@ -42,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="safeguard", description="Safeguard Desktop from the command line.")
     parser.add_argument("--data-dir", help="folder of the register (default: the platform's user data folder)")
     parser.add_argument("--database", help="SQLAlchemy URL of a shared register (e.g. postgresql://…)")
+    parser.add_argument("--school-code", help="one of a trust's schools in its database on the server (with "
+                        "--database, and the server commands)")  # fmt: skip
     parser.add_argument("--user", help="sign in as this account (an encrypted register needs it)")
     parser.add_argument("--password-file", type=Path, help="read the password from the first line of this file")
     parser.add_argument("--code", default="", help="the 6-digit code, for an account with two-step sign-in")
@@ -158,10 +161,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"safeguard: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     try:
+        if args.school_code:  # (a trust's school: its schema, named in the URL as libpq's own options)
+            from safeguard_desktop.services.server_school import in_url
+
+            if args.database is None and getattr(args, "url", None) is None:
+                raise ValidationError("--school-code names a school on a database server: give --database URL too.")
+            args.database = in_url(args.database, args.school_code) if args.database else None
+            if getattr(args, "url", None) is not None and args.command == "server":
+                args.url = in_url(args.url, args.school_code)
         if args.command == "init":
             return cmd_init(args)
         if args.command == "server":
             return server_commands.cmd_server(args, _read_secret)
+        if args.command == "trust" and args.trust_command in trust_commands.TRUST_SIDE:
+            return trust_commands.cmd_trust_side(args, _read_secret)
         if args.command == "demo" and args.database is None:
             done = pupil_commands.demo_in_empty_folder(args)
             if done is not None:

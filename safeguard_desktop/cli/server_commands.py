@@ -34,6 +34,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     off = srv_sub.add_parser("disable-login", help="take an account's login away at once (its open sessions end)")
     off.add_argument("url", help="postgresql+psycopg://ADMIN@HOST/DATABASE")
     off.add_argument("username")
+    trust = srv_sub.add_parser("add-trust-login", help="a login for the trust's safeguarding lead: each school's "
+                               "counts and trail, no pupil's name unless a school shares them")  # fmt: skip
+    trust.add_argument("url", help="postgresql+psycopg://ADMIN@HOST/DATABASE (the trust's database)")
+    trust.add_argument("username")
+    trust_off = srv_sub.add_parser("disable-trust-login", help="take a trust login away at once")
+    trust_off.add_argument("url", help="postgresql+psycopg://ADMIN@HOST/DATABASE (the trust's database)")
+    trust_off.add_argument("username")
 
 
 def cmd_server(args: argparse.Namespace, read_secret) -> int:  # type: ignore[no-untyped-def]
@@ -72,6 +79,8 @@ def cmd_server(args: argparse.Namespace, read_secret) -> int:  # type: ignore[no
             return EXIT_OK
         if args.server_command == "move-from":
             return _move_from(args, read_secret)
+        if args.server_command in ("add-trust-login", "disable-trust-login"):
+            return _trust_login(engine, args, read_secret)
         if args.server_command == "disable-login":
             reg = open_register(server.local_folder(paths.data_dir(args.data_dir), args.url), args.url)
             try:
@@ -86,7 +95,10 @@ def cmd_server(args: argparse.Namespace, read_secret) -> int:  # type: ignore[no
             login = server.add_login(reg.engine, args.username, args.role, password, args.name or "")
         finally:
             reg.close()
-        print(f"The login {login} connects with the privileges of {args.role} (group {server.GROUPS[args.role]}).")
+        from safeguard_desktop.services.server_school import of_url
+
+        group = of_url(args.url).groups()[args.role]
+        print(f"The login {login} connects with the privileges of {args.role} (group {group}).")
         return EXIT_OK
     except (OperationalError, ProgrammingError) as exc:  # cannot connect, or the administrator may not do this
         first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
@@ -95,6 +107,20 @@ def cmd_server(args: argparse.Namespace, read_secret) -> int:  # type: ignore[no
         return EXIT_REFUSED
     finally:
         engine.dispose()
+
+
+def _trust_login(engine, args: argparse.Namespace, read_secret) -> int:  # type: ignore[no-untyped-def]
+    from safeguard_desktop.services import server_trust
+
+    if args.server_command == "disable-trust-login":
+        ended = server_trust.disable_login(engine, args.username)
+        print(f"The trust login of {args.username} is disabled; {ended} open session(s) of it were ended.")
+        return EXIT_OK
+    password = read_secret(args.password_file, f"Password for the trust login of {args.username}")
+    login = server_trust.add_login(engine, args.username, password)
+    print(f"The login {login} reads each of the trust's schools' counts and trail (safeguard trust report), no "
+          "pupil's name unless that school's DSL shares them.")  # fmt: skip
+    return EXIT_OK
 
 
 def _move_from(args: argparse.Namespace, read_secret) -> int:  # type: ignore[no-untyped-def]

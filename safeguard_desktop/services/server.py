@@ -33,16 +33,18 @@ from sqlalchemy import Engine, select, text
 from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import ValidationError
+from safeguard_desktop.services.server_school import LOGIN_PATTERN, School, of_connection, of_url
 
 if TYPE_CHECKING:
     from safeguard_desktop.services.database import Register
 
-LEAD, OFFICE, STAFF = "sg_lead", "sg_office", "sg_staff"
+#: A school alone in its database: its groups and logins (a trust's schools have their own: services/server_school).
+LEAD, OFFICE, STAFF = School().lead, School().office, School().staff
 #: The DSL's own group, itself a member of the leads': DSL or deputy is the server's to say, not a table's (a deputy
 #: may write the accounts table, so its role column would let a deputy make itself the DSL in the app).
-DSL = "sg_dsl"
-GROUPS = {"dsl": DSL, "deputy_dsl": LEAD, "office": OFFICE, "staff": STAFF}
-LOGIN_PREFIX = "sg_u_"
+DSL = School().dsl
+GROUPS = School().groups()
+LOGIN_PREFIX = School().login_prefix
 
 #: Tables of the audit trail: read and added to, never changed or deleted (by anyone, leads included).
 TRAIL = ("audit_entry", "audit_rows")
@@ -65,21 +67,25 @@ class Prepared:
     revision: str
     tables: int
     policies: int
+    school: School = School()  # noqa: RUF009 (frozen: one value shared is right)
 
     def summary(self) -> str:
         """One line for the person who ran it."""
-        return (f"The register on the server is at revision {self.revision}: roles {DSL}, {LEAD}, {OFFICE} and "
-                f"{STAFF}, privileges on {self.tables} tables and {self.policies} row policies in place.")  # fmt: skip
+        s = self.school
+        where = f"School {s.code}'s register (schema {s.schema})" if s.code else "The register"
+        return (f"{where} on the server is at revision {self.revision}: roles {s.dsl}, {s.lead}, {s.office} and "
+                f"{s.staff}, privileges on {self.tables} tables and {self.policies} row policies in "
+                "place.")  # fmt: skip
 
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _group_statements() -> list[str]:
+def _group_statements(school: School) -> list[str]:
     made = [f"DO $$ BEGIN CREATE ROLE {group} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            for group in (LEAD, OFFICE, STAFF, DSL)]  # fmt: skip
-    return [*made, f"GRANT {LEAD} TO {DSL}"]
+            for group in (school.lead, school.office, school.staff, school.dsl)]  # fmt: skip
+    return [*made, f"GRANT {school.lead} TO {school.dsl}"]
 
 
 def _columns(engine: Engine, table: str) -> list[str]:
@@ -98,91 +104,100 @@ def _policy(table: str, name: str, command: str, roles: str, using: str | None, 
     return [f"DROP POLICY IF EXISTS {name} ON {table}", sql]
 
 
-def _grant_statements(engine: Engine, tables: Sequence[str]) -> tuple[list[str], int]:
-    everyone = f"{LEAD}, {OFFICE}, {STAFF}"
-    own = f"{_account_function()}"
+def _grant_statements(engine: Engine, tables: Sequence[str], school: School) -> tuple[list[str], int]:
+    lead, office, staff, dsl = school.lead, school.office, school.staff, school.dsl
+    everyone = f"{lead}, {office}, {staff}"
+    own = _account_function(school)
     out = [
         f"GRANT USAGE ON SCHEMA {_quoted(_schema(engine))} TO {everyone}",
         f"REVOKE ALL ON ALL TABLES IN SCHEMA {_quoted(_schema(engine))} FROM PUBLIC, {everyone}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_quoted(_schema(engine))} TO {everyone}",
         own,
         f"GRANT EXECUTE ON FUNCTION sg_account() TO {everyone}",
-        *_login_functions(),
+        *_login_functions(school),
         f"GRANT SELECT ON alembic_version TO {everyone}",
     ]
     # Leads: everything, but the trail and the chronology as above.
     for table in tables:
         if table in TRAIL:
-            out.append(f"GRANT SELECT, INSERT ON {table} TO {LEAD}")
+            out.append(f"GRANT SELECT, INSERT ON {table} TO {lead}")
         elif table == CHRONOLOGY:
-            out.append(f"GRANT SELECT, INSERT, DELETE ON {table} TO {LEAD}")
+            out.append(f"GRANT SELECT, INSERT, DELETE ON {table} TO {lead}")
         elif table != "alembic_version":
-            out.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {LEAD}")
+            out.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {lead}")
     # The chain's head and the columns an entry is chained on, for every writer; the trail itself is the leads'.
-    out += [f"GRANT SELECT, INSERT, UPDATE ON audit_head TO {OFFICE}, {STAFF}",
-            f"GRANT SELECT (id, sequence, chain_hash), INSERT ON audit_entry TO {OFFICE}, {STAFF}",
-            f"GRANT INSERT ON audit_rows TO {OFFICE}"]  # fmt: skip
+    out += [f"GRANT SELECT, INSERT, UPDATE ON audit_head TO {office}, {staff}",
+            f"GRANT SELECT (id, sequence, chain_hash), INSERT ON audit_entry TO {office}, {staff}",
+            f"GRANT INSERT ON audit_rows TO {office}"]  # fmt: skip
     # The office: the register, not the incidents.
-    out += [f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {OFFICE}" for table in OFFICE_KEEPS if table in tables]
-    out += [f"GRANT SELECT, INSERT ON consent_decision TO {OFFICE}",
-            f"GRANT SELECT ON school, consent_purpose, user_account TO {OFFICE}",
-            f"GRANT SELECT, INSERT, UPDATE ON setting, second_factor TO {OFFICE}"]  # fmt: skip
+    out += [f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {office}" for table in OFFICE_KEEPS if table in tables]
+    out += [f"GRANT SELECT, INSERT ON consent_decision TO {office}",
+            f"GRANT SELECT ON school, consent_purpose, user_account TO {office}",
+            f"GRANT SELECT, INSERT, UPDATE ON setting, second_factor TO {office}"]  # fmt: skip
     changeable = [c for c in _columns(engine, "pupil") if c not in GUARDED_PUPIL and c != "id"]
-    out += [f"GRANT SELECT, INSERT, DELETE ON pupil TO {OFFICE}",
-            f"GRANT UPDATE ({', '.join(changeable)}) ON pupil TO {OFFICE}"]  # fmt: skip
+    out += [f"GRANT SELECT, INSERT, DELETE ON pupil TO {office}",
+            f"GRANT UPDATE ({', '.join(changeable)}) ON pupil TO {office}"]  # fmt: skip
     # Staff: their own reports; the names, classes and flags a briefing needs; the school's name.
-    out += [f"GRANT SELECT, INSERT ON incident, incident_person, incident_entry TO {STAFF}",
+    out += [f"GRANT SELECT, INSERT ON incident, incident_person, incident_entry TO {staff}",
             f"GRANT SELECT (id, legal_forename, legal_surname, preferred_forename, preferred_surname, year_group, "
-            f"reg_group, on_roll, never_photograph) ON pupil TO {STAFF}",
-            f"GRANT SELECT ON school, consent_purpose, setting, event, event_group, event_pupil TO {STAFF}",
-            f"GRANT SELECT (id, username, display_name, role, active) ON user_account TO {STAFF}"]  # fmt: skip
+            f"reg_group, on_roll, never_photograph) ON pupil TO {staff}",
+            f"GRANT SELECT ON school, consent_purpose, setting, event, event_group, event_pupil TO {staff}",
+            f"GRANT SELECT (id, username, display_name, role, active) ON user_account TO {staff}"]  # fmt: skip
     policies: list[str] = []
     lead_all = ("true", "true")
     for table in ("incident", "incident_person", "incident_entry", "setting", "second_factor", "pupil"):
         policies.append(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        policies += _policy(table, f"sg_{table}_leads", "ALL", LEAD, *lead_all)
+        policies += _policy(table, f"sg_{table}_leads", "ALL", lead, *lead_all)
     mine = "reported_by_user = sg_account()"
     of_mine = "EXISTS (SELECT 1 FROM incident i WHERE i.id = incident_id AND i.reported_by_user = sg_account())"
-    policies += _policy("incident", "sg_incident_staff_read", "SELECT", STAFF, mine, None)
-    policies += _policy("incident", "sg_incident_staff_add", "INSERT", STAFF, None, mine)
+    policies += _policy("incident", "sg_incident_staff_read", "SELECT", staff, mine, None)
+    policies += _policy("incident", "sg_incident_staff_add", "INSERT", staff, None, mine)
     for table in ("incident_person", "incident_entry"):
-        policies += _policy(table, f"sg_{table}_staff_read", "SELECT", STAFF, of_mine, None)
-        policies += _policy(table, f"sg_{table}_staff_add", "INSERT", STAFF, None, of_mine)
+        policies += _policy(table, f"sg_{table}_staff_read", "SELECT", staff, of_mine, None)
+        policies += _policy(table, f"sg_{table}_staff_add", "INSERT", staff, None, of_mine)
     offices = " OR ".join(f"key LIKE '{p}'" if "%" in p else f"key = '{p}'" for p in OFFICE_SETTINGS)
-    policies += _policy("setting", "sg_setting_read", "SELECT", f"{OFFICE}, {STAFF}", "true", None)
-    policies += _policy("setting", "sg_setting_office_add", "INSERT", OFFICE, None, offices)
-    policies += _policy("setting", "sg_setting_office_change", "UPDATE", OFFICE, offices, offices)
-    policies += _policy("second_factor", "sg_second_factor_read", "SELECT", OFFICE, "true", None)
-    policies += _policy("second_factor", "sg_second_factor_own_add", "INSERT", OFFICE, None, "username = sg_account()")
-    policies += _policy("second_factor", "sg_second_factor_own", "UPDATE", OFFICE, "username = sg_account()",
+    policies += _policy("setting", "sg_setting_read", "SELECT", f"{office}, {staff}", "true", None)
+    policies += _policy("setting", "sg_setting_office_add", "INSERT", office, None, offices)
+    policies += _policy("setting", "sg_setting_office_change", "UPDATE", office, offices, offices)
+    policies += _policy("second_factor", "sg_second_factor_read", "SELECT", office, "true", None)
+    policies += _policy("second_factor", "sg_second_factor_own_add", "INSERT", office, None, "username = sg_account()")
+    policies += _policy("second_factor", "sg_second_factor_own", "UPDATE", office, "username = sg_account()",
                         "username = sg_account()")  # fmt: skip
     unflagged = "never_photograph = false AND never_photograph_reason IS NULL"
-    policies += _policy("pupil", "sg_pupil_read", "SELECT", f"{OFFICE}, {STAFF}", "true", None)
-    policies += _policy("pupil", "sg_pupil_office_add", "INSERT", OFFICE, None, unflagged)
-    policies += _policy("pupil", "sg_pupil_office_change", "UPDATE", OFFICE, "true", "true")
-    policies += _policy("pupil", "sg_pupil_office_remove", "DELETE", OFFICE, "true", None)
+    policies += _policy("pupil", "sg_pupil_read", "SELECT", f"{office}, {staff}", "true", None)
+    policies += _policy("pupil", "sg_pupil_office_add", "INSERT", office, None, unflagged)
+    policies += _policy("pupil", "sg_pupil_office_change", "UPDATE", office, "true", "true")
+    policies += _policy("pupil", "sg_pupil_office_remove", "DELETE", office, "true", None)
     own_or_public = "username = sg_account() OR username = ''"
-    out += [f"GRANT SELECT, INSERT, UPDATE ON server_key TO {everyone}", f"GRANT DELETE ON server_key TO {DSL}"]
+    out += [f"GRANT SELECT, INSERT, UPDATE ON server_key TO {everyone}", f"GRANT DELETE ON server_key TO {dsl}"]
     policies.append("ALTER TABLE server_key ENABLE ROW LEVEL SECURITY")
-    policies += _policy("server_key", "sg_server_key_dsl", "ALL", DSL, "true", "true")
-    policies += _policy("server_key", "sg_server_key_read", "SELECT", f"{LEAD}, {OFFICE}, {STAFF}", own_or_public, None)
-    policies += _policy("server_key", "sg_server_key_own_add", "INSERT", f"{LEAD}, {OFFICE}, {STAFF}", None,
+    policies += _policy("server_key", "sg_server_key_dsl", "ALL", dsl, "true", "true")
+    policies += _policy(
+        "server_key",
+        "sg_server_key_read",
+        "SELECT",
+        f"{lead}, {office}, {staff}",
+        own_or_public,
+        None,
+    )
+    policies += _policy("server_key", "sg_server_key_own_add", "INSERT", everyone, None,
                         "username = sg_account()")  # fmt: skip
-    policies += _policy("server_key", "sg_server_key_own", "UPDATE", f"{LEAD}, {OFFICE}, {STAFF}",
+    policies += _policy("server_key", "sg_server_key_own", "UPDATE", everyone,
                         "username = sg_account()", "username = sg_account()")  # fmt: skip
     count = sum(1 for statement in policies if statement.startswith("CREATE POLICY"))
     return out + policies, count
 
 
-def _login_functions() -> list[str]:
+def _login_functions(school: School) -> list[str]:
     """``sg_set_login(name, group, verifier)`` and ``sg_disable_login(name)``, run with the administrator's rights
     and callable by the DSL's group alone: the DSL adds and disables accounts from the app without holding any right
     to make roles. The password reaches the server only as its SCRAM verifier, made on the DSL's computer."""
-    groups = ", ".join(f"'{g}'" for g in (DSL, LEAD, OFFICE, STAFF))
+    lead, office, staff, dsl, prefix = school.lead, school.office, school.staff, school.dsl, school.login_prefix
+    groups = ", ".join(f"'{g}'" for g in (dsl, lead, office, staff))
     set_login = (
         "CREATE OR REPLACE FUNCTION sg_set_login(account text, grp text, verifier text) RETURNS text "
         "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ "
-        f"DECLARE login text := '{LOGIN_PREFIX}' || account; "
+        f"DECLARE login text := '{prefix}' || account; "
         "BEGIN "
         "IF account !~ '^[a-z0-9][a-z0-9._-]{1,39}$' THEN RAISE EXCEPTION 'not a user name: %', account; END IF; "
         f"IF grp NOT IN ({groups}) THEN RAISE EXCEPTION 'not a group: %', grp; END IF; "
@@ -190,14 +205,14 @@ def _login_functions() -> list[str]:
         "IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = login) THEN "
         "EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', login, verifier); "
         "ELSE EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', login, verifier); END IF; "
-        f"EXECUTE format('REVOKE {DSL}, {LEAD}, {OFFICE}, {STAFF} FROM %I', login); "
+        f"EXECUTE format('REVOKE {dsl}, {lead}, {office}, {staff} FROM %I', login); "
         "EXECUTE format('GRANT %I TO %I', grp, login); "
         "RETURN login; END $$"
     )
     disable = (
         "CREATE OR REPLACE FUNCTION sg_disable_login(account text) RETURNS integer "
         "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ "
-        f"DECLARE login text := '{LOGIN_PREFIX}' || account; ended integer; "
+        f"DECLARE login text := '{prefix}' || account; ended integer; "
         "BEGIN "
         "IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = login) THEN RETURN -1; END IF; "
         "EXECUTE format('ALTER ROLE %I NOLOGIN', login); "
@@ -206,7 +221,10 @@ def _login_functions() -> list[str]:
     )
     out = [set_login, disable]
     for function in ("sg_set_login(text, text, text)", "sg_disable_login(text)"):
-        out += [f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC", f"GRANT EXECUTE ON FUNCTION {function} TO {DSL}"]
+        out += [
+            f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC",
+            f"GRANT EXECUTE ON FUNCTION {function} TO {dsl}",
+        ]
     return out
 
 
@@ -218,11 +236,12 @@ def password_verifier(connection: Any, login: str, password: str) -> str:
     return bytes(made).decode("ascii")
 
 
-def _account_function() -> str:
+def _account_function(school: School) -> str:
     """``sg_account()``: the account a login stands for (``sg_u_<name>`` → ``<name>``), for the row policies."""
+    prefix = school.login_prefix
     return ("CREATE OR REPLACE FUNCTION sg_account() RETURNS text LANGUAGE sql STABLE AS $$ "
-            f"SELECT CASE WHEN session_user LIKE '{LOGIN_PREFIX}%' THEN substr(session_user, {len(LOGIN_PREFIX) + 1}) "
-            "ELSE NULL END $$")  # fmt: skip
+            f"SELECT CASE WHEN left(session_user, {len(prefix)}) = '{prefix}' THEN substr(session_user, "
+            f"{len(prefix) + 1}) ELSE NULL END $$")  # fmt: skip
 
 
 def _schema(engine: Engine) -> str:
@@ -245,23 +264,35 @@ def _require_postgresql(engine: Engine) -> None:
 
 def prepare(engine: Engine) -> Prepared:
     """Bring the schema to this version's head and put the roles, GRANTs and row policies in place (again, after an
-    upgrade). ``engine`` connects as the server's administrator for this database (it owns the tables)."""
+    upgrade). ``engine`` connects as the server's administrator for this database (it owns the tables); where its
+    URL names a school of a trust (services/server_school.py), that school's schema is made first, and the trust's
+    group given what it may read of it (services/server_trust.py)."""
+    from safeguard_desktop.services import server_trust
     from safeguard_desktop.store import migrate
 
     _require_postgresql(engine)
+    school = of_url(engine.url)
+    if school.schema is not None:
+        with engine.begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {_quoted(school.schema)}"))
+            connection.execute(text(f"REVOKE ALL ON SCHEMA {_quoted(school.schema)} FROM PUBLIC"))
     migrate.upgrade(engine)
     revision = migrate.current_revision(engine) or "(none)"
     tables = _tables(engine)
-    statements, policies = _grant_statements(engine, tables)
+    statements, policies = _grant_statements(engine, tables, school)
+    if school.code:
+        statements += server_trust.statements(school)
     with engine.begin() as connection:
-        for statement in _group_statements() + statements:
+        if of_connection(connection) != school:
+            raise ValidationError(f"The server did not open {school.describe()}'s schema: check the address.")
+        for statement in _group_statements(school) + statements:
             connection.execute(text(statement))
-    return Prepared(revision, len(tables), policies)
+    return Prepared(revision, len(tables), policies, school)
 
 
-def login_name(username: str) -> str:
-    """The PostgreSQL login of an account."""
-    return LOGIN_PREFIX + username
+def login_name(username: str, school: School | None = None) -> str:
+    """The PostgreSQL login of an account of ``school`` (a school alone in its database by default)."""
+    return (school or School()).login(username)
 
 
 def add_login(engine: Engine, username: str, role: str, password: str, display_name: str = "") -> str:
@@ -275,7 +306,7 @@ def add_login(engine: Engine, username: str, role: str, password: str, display_n
         raise ValidationError(f"{role!r} is not a role: use one of {', '.join(sorted(GROUPS))}.")
     with write_session(engine) as session:
         set_account(session, administrator(engine), username, display_name, Role(role), password)
-    return login_name(username.strip().lower())
+    return login_name(username.strip().lower(), of_url(engine.url))
 
 
 def disable_login(engine: Engine, username: str) -> int:
@@ -307,25 +338,29 @@ def login_url(url: str, username: str, password: str) -> str:
     pupils' records never cross the school's network in the clear."""
     from sqlalchemy.engine import make_url
 
-    address = make_url(url).set(username=login_name(username), password=password)
+    address = make_url(url).set(username=login_name(username, of_url(url)), password=password)
     if "sslmode" not in address.query and (address.host or "") not in LOOPBACK:
         address = address.update_query_dict({"sslmode": "require"})
     return address.render_as_string(hide_password=False)
 
 
 def signed_in_role(connection: Any) -> Role | None:
-    """The role the session's login has by its groups (sg_dsl, else sg_lead, sg_office or sg_staff), or None for a
-    login in none of them or in two of the others."""
+    """The role the session's login has by its school's groups (sg_dsl, else sg_lead, sg_office or sg_staff, or a
+    trust's school's), or None for a login in none of them or in two of the others."""
+    s = of_connection(connection)
+    if not connection.execute(text("SELECT left(session_user, :n) = :prefix"),
+                              {"n": len(s.login_prefix), "prefix": s.login_prefix}).scalar_one():  # fmt: skip
+        return None  # (another school's login, or the trust's: not an account of this register)
     groups = {row[0] for row in connection.execute(text(
         "SELECT rolname FROM pg_roles WHERE rolname IN (:dsl, :lead, :office, :staff) "
         "AND pg_has_role(session_user, oid, 'member')"),
-        {"dsl": DSL, "lead": LEAD, "office": OFFICE, "staff": STAFF})}  # fmt: skip
-    if DSL in groups:
-        groups -= {DSL, LEAD}
+        {"dsl": s.dsl, "lead": s.lead, "office": s.office, "staff": s.staff})}  # fmt: skip
+    if s.dsl in groups:
+        groups -= {s.dsl, s.lead}
         return Role.DSL if not groups else None
     if len(groups) != 1:
         return None
-    return {LEAD: Role.DEPUTY_DSL, OFFICE: Role.OFFICE, STAFF: Role.STAFF}[groups.pop()]
+    return {s.lead: Role.DEPUTY_DSL, s.office: Role.OFFICE, s.staff: Role.STAFF}[groups.pop()]
 
 
 def local_folder(base: Path, url: str) -> Path:
@@ -337,7 +372,9 @@ def local_folder(base: Path, url: str) -> Path:
     from sqlalchemy.engine import make_url
 
     address = make_url(url)
-    tag = hashlib.sha256(f"{address.host}:{address.port}/{address.database}".encode()).hexdigest()[:16]
+    school = of_url(url).code  # (a trust's schools in one database: a folder each)
+    where = f"{address.host}:{address.port}/{address.database}" + (f"/{school}" if school else "")
+    tag = hashlib.sha256(where.encode()).hexdigest()[:16]
     folder = base / "servers" / tag
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # (inside the data folder, which is the owner's alone)
     return folder
@@ -410,7 +447,7 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
 def on_server(register: Register) -> bool:
     """True for a register opened on a server with an account's own login."""
     name = register.engine.url.username or ""
-    return register.engine.dialect.name == "postgresql" and name.startswith(LOGIN_PREFIX)
+    return register.engine.dialect.name == "postgresql" and LOGIN_PATTERN.match(name) is not None
 
 
 def confirm_again(register: Register, actor: Actor, password: str) -> None:
@@ -470,10 +507,11 @@ def accounts_with_logins(session: Any, actor: Actor) -> list[tuple[Any, bool]]:
     from safeguard_desktop.services import accounts
 
     found = accounts.list_accounts(session, actor)
+    school = of_connection(session.connection())
     rows = session.execute(text("SELECT rolname, rolcanlogin FROM pg_roles WHERE left(rolname, :n) = :prefix"),
-                           {"n": len(LOGIN_PREFIX), "prefix": LOGIN_PREFIX})  # fmt: skip
+                           {"n": len(school.login_prefix), "prefix": school.login_prefix})  # fmt: skip
     can = {str(name): bool(ok) for name, ok in rows}
-    return [(account, can.get(login_name(account.username), False)) for account in found]
+    return [(account, can.get(school.login(account.username), False)) for account in found]
 
 
 @changes(Topic.ACCOUNTS)
@@ -491,9 +529,10 @@ def set_account(session: Any, actor: Actor, username: str, display_name: str, ro
     if name == actor.username and role is not Role.DSL:
         raise ValidationError("You cannot take the DSL's role from your own account: sign in as another DSL first.")
     connection = session.connection()
-    verifier = password_verifier(connection, login_name(name), password)
+    school = of_connection(connection)
+    verifier = password_verifier(connection, school.login(name), password)
     session.execute(text("SELECT sg_set_login(:account, :grp, :verifier)"),
-                    {"account": name, "grp": GROUPS[role.value], "verifier": verifier})  # fmt: skip
+                    {"account": name, "grp": school.groups()[role.value], "verifier": verifier})  # fmt: skip
     action = _row_for(session, name, display_name.strip(), role)
     public = state_of(session.get_bind()).sealing_public
     if public is not None and actor.safeguarding_key is not None:  # its copy of the register's key, under its password

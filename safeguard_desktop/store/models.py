@@ -425,6 +425,18 @@ class ServerKey(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class TrustSummary(Base):
+    """What a school of a trust published to the trust's safeguarding lead: a JSON body of counts, no names
+    (services/server_trust.py). Empty on a register on this computer and on a school alone on its server."""
+
+    __tablename__ = "trust_summary"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(DateTime)
+    published_by: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+
+
 class Setting(Base):
     """A school setting kept as JSON under a key (term dates, document templates, lock and backup options)."""
 

@@ -1,7 +1,7 @@
 """The schema revision this build expects, importable without SQLAlchemy or Alembic."""
 
 #: The newest migration this build knows. A test checks it matches Alembic's head.
-HEAD_REVISION = "0026_server_key"
+HEAD_REVISION = "0027_trust_summary"
 KNOWN_REVISIONS = (
     "0001_initial",
     "0002_audit_chain",
@@ -29,4 +29,5 @@ KNOWN_REVISIONS = (
     "0024_second_factor",
     "0025_chain_key_inside",
     "0026_server_key",
+    "0027_trust_summary",
 )

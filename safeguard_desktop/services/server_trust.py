@@ -1,0 +1,312 @@
+"""A multi-academy trust: its schools in one database (services/server_school.py), and the trust's safeguarding lead,
+who sees each school's statistics and audit trail — and no pupil's name unless that school's DSL lets it.
+
+The trust's logins (``sg_trust_u_<name>``, group ``sg_trust``) are made by the server's administrator; on each
+school's schema the group may read only:
+
+- ``trust_summary``: counts a school's lead publishes (pupils on roll, consent per purpose, incidents per category
+  and term, open cases) — worked out by the app with the school's safeguarding key, since an incident's category
+  is sealed on the server and no view could count it;
+- ``trust_trail``: the school's audit trail without its details (when, who, what, which record number);
+- and, while the school's DSL allows it (``sg_trust_names``, callable by that DSL alone, audited),
+  ``trust_pupil`` (names, year and class) and ``trust_trail_detail`` (the trail's details, which may name pupils).
+
+Nothing else of a school: the trust's login has no privilege on any of its tables.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
+
+from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.changes import Topic, changes
+from safeguard_desktop.services.errors import PermissionDenied, ValidationError
+from safeguard_desktop.services.server_school import SCHEMA_PREFIX, School, of_connection
+
+TRUST = "sg_trust"
+TRUST_PREFIX = "sg_trust_u_"
+#: Revision of a summary's body: the trust's report reads what it knows and says so of any other.
+BODY_VERSION = 1
+NAMES = ("trust_pupil", "trust_trail_detail")
+
+
+def statements(school: School) -> list[str]:
+    """What ``server prepare`` runs on a school of a trust (after the school's own): the trust's group, its views,
+    and the school DSL's switch for names."""
+    assert school.schema is not None
+    schema = school.schema  # (a checked code: letters and digits)
+    names = f"{schema}.trust_pupil, {schema}.trust_trail_detail"
+    switch = (
+        "CREATE OR REPLACE FUNCTION sg_trust_names(allow boolean) RETURNS boolean "
+        "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ BEGIN "
+        f"IF allow THEN EXECUTE 'GRANT SELECT ON {names} TO {TRUST}'; "
+        f"ELSE EXECUTE 'REVOKE SELECT ON {names} FROM {TRUST}'; END IF; RETURN allow; END $$"
+    )
+    return [
+        f"DO $$ BEGIN CREATE ROLE {TRUST} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+        f'GRANT USAGE ON SCHEMA "{schema}" TO {TRUST}',
+        "CREATE OR REPLACE VIEW trust_trail AS SELECT sequence, at, actor, action, record_kind, record_id "
+        "FROM audit_entry",
+        "CREATE OR REPLACE VIEW trust_trail_detail AS SELECT sequence, detail FROM audit_entry",
+        "CREATE OR REPLACE VIEW trust_pupil AS SELECT id, legal_forename, legal_surname, preferred_forename, "
+        "preferred_surname, year_group, reg_group, on_roll FROM pupil",
+        "REVOKE ALL ON trust_trail, trust_trail_detail, trust_pupil, trust_summary FROM PUBLIC",
+        f"GRANT SELECT ON trust_summary, trust_trail TO {TRUST}",
+        switch,
+        "REVOKE ALL ON FUNCTION sg_trust_names(boolean) FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION sg_trust_names(boolean) TO {school.dsl}",
+    ]
+
+
+def _in_a_trust(session: Session) -> School:
+    school = of_connection(session.connection())
+    if not school.code or session.get_bind().dialect.name != "postgresql":
+        raise ValidationError("This register is not one of a trust's schools on a server: there is no trust to "
+                              "publish to.")  # fmt: skip
+    return school
+
+
+def names_shared(session: Session) -> bool:
+    """True while the school's DSL lets the trust see pupils' names."""
+    _in_a_trust(session)
+    return bool(session.execute(text(f"SELECT has_table_privilege('{TRUST}', 'trust_pupil', 'SELECT')")).scalar_one())
+
+
+@changes(Topic.ACCOUNTS)
+def share_names(session: Session, actor: Actor, allow: bool) -> None:
+    """The school's DSL lets the trust see pupils' names and the trail's details, or takes that back. Audited."""
+    from safeguard_desktop.services.records import audit
+
+    actor.require(Operation.MANAGE_ACCOUNTS)
+    school = _in_a_trust(session)
+    session.execute(text("SELECT sg_trust_names(:allow)"), {"allow": allow})
+    said = "let the trust see pupils' names" if allow else "took pupils' names back from the trust"
+    audit.record(session, actor, said, "trust", school.code, "pupils' names, year and class; the trail's details")
+
+
+def summary_body(session: Session, actor: Actor, on: date | None = None) -> dict[str, Any]:
+    """What a school publishes to its trust: counts only (a lead's, who holds the key that opens categories)."""
+    from safeguard_desktop.domain.consent import Verdict
+    from safeguard_desktop.domain.incidents import Status
+    from safeguard_desktop.services.consent.grid import snapshot_on
+    from safeguard_desktop.services.incidents import facts
+    from safeguard_desktop.services.incidents.statistics import incident_statistics
+    from safeguard_desktop.store.models import Incident, Pupil
+
+    actor.require(Operation.READ_INCIDENTS)
+    today = on or date.today()
+    snapshot = snapshot_on(session, today)
+    consent = []
+    for column, purpose in enumerate(snapshot.purposes):
+        if not purpose.active:
+            continue
+        verdicts = Counter(row.verdicts[column] for row in snapshot.rows)
+        consent.append({"purpose": purpose.name, "granted": verdicts[Verdict.YES],
+                        "conflict": verdicts[Verdict.CONFLICT],
+                        "not_granted": sum(n for v, n in verdicts.items() if v not in (Verdict.YES, Verdict.CONFLICT,
+                                                                                       Verdict.NO_DECISION)),
+                        "no_decision": verdicts[Verdict.NO_DECISION]})  # fmt: skip
+    statuses = Counter(facts(i, actor).status for i in session.scalars(select(Incident)))
+    terms = incident_statistics(session, actor).terms
+    left = int(session.scalar(select(func.count()).select_from(Pupil).where(Pupil.on_roll.is_(False))) or 0)
+    in_terms = [{"term": t.period, "category": t.category.value, "count": t.count, "year_earlier": t.year_earlier}
+                for t in terms]  # fmt: skip
+    return {
+        "version": BODY_VERSION,
+        "on": today.isoformat(),
+        "pupils_on_roll": len(snapshot.rows),
+        "never_photograph": sum(1 for row in snapshot.rows if row.never_photograph),
+        "pupils_left": left,
+        "consent": consent,
+        "incidents": {
+            "total": sum(statuses.values()),
+            "open": statuses[Status.OPEN.value] + statuses[Status.MONITORING.value],
+            "terms": in_terms,
+        },
+    }
+
+
+@changes(Topic.SCHOOL)
+def publish(session: Session, actor: Actor) -> dict[str, Any]:
+    """A lead of a trust's school publishes its counts to the trust (at sign-in, in the background). Audited."""
+    from safeguard_desktop.services.records import audit
+    from safeguard_desktop.store.models import TrustSummary
+
+    if actor.safeguarding_key is None:
+        raise PermissionDenied("Only a lead signed in with the safeguarding key publishes the school's counts.")
+    school = _in_a_trust(session)
+    body = summary_body(session, actor)
+    session.add(TrustSummary(published_at=datetime.now(), published_by=actor.name,
+                             body=json.dumps(body, ensure_ascii=False, sort_keys=True)))  # fmt: skip
+    audit.record(session, actor, "published the school's counts to the trust", "trust", school.code,
+                 f"{body['pupils_on_roll']} pupils, {body['incidents']['total']} incidents; no names")  # fmt: skip
+    return body
+
+
+# --- the trust's own side ------------------------------------------------------------------------------------------
+
+
+def login_name(username: str) -> str:
+    """The PostgreSQL login of a trust's account."""
+    return TRUST_PREFIX + username
+
+
+def add_login(engine: Engine, username: str, password: str) -> str:
+    """The administrator makes (or gives a new password to) a login of the trust's safeguarding team; its name.
+    ``engine``: the trust's database, as its administrator."""
+    from safeguard_desktop.services import server
+    from safeguard_desktop.services.accounts import check_password, check_username
+
+    name = check_username(username)
+    check_password(password, username=name)
+    login = login_name(name)
+    with engine.begin() as connection:
+        connection.execute(text(f"DO $$ BEGIN CREATE ROLE {TRUST} NOLOGIN; EXCEPTION WHEN duplicate_object THEN "
+                                "NULL; END $$"))  # fmt: skip
+        from psycopg import sql
+
+        verifier = server.password_verifier(connection, login, password)
+        exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login}).first()
+        raw = connection.connection.driver_connection  # (psycopg quotes the name and the verifier itself)
+        assert raw is not None
+        verb = sql.SQL("ALTER" if exists else "CREATE")
+        raw.execute(sql.SQL("{} ROLE {} LOGIN PASSWORD {}").format(verb, sql.Identifier(login), sql.Literal(verifier)))
+        raw.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(TRUST), sql.Identifier(login)))
+    return login
+
+
+def disable_login(engine: Engine, username: str) -> int:
+    """The administrator takes a trust login away at once (its open sessions end); how many were ended."""
+    from safeguard_desktop.services.accounts import check_username
+
+    login = login_name(check_username(username))
+    with engine.begin() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": login}).first():
+            raise ValidationError(f"There is no trust login {login} on this server.")
+        connection.execute(text(f'ALTER ROLE "{login}" NOLOGIN'))
+        ended = connection.execute(text("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM "
+                                        "pg_stat_activity WHERE usename = :r"), {"r": login})  # fmt: skip
+        return int(ended.scalar_one())
+
+
+@dataclass(frozen=True)
+class SchoolFigures:
+    """One school as the trust sees it."""
+
+    code: str
+    published_at: datetime | None
+    published_by: str
+    body: dict[str, Any]
+    trail_entries: int
+    trail_newest: datetime | None
+    trail_last_30_days: int
+    names_shared: bool
+    problem: str = ""
+
+    @property
+    def incidents(self) -> dict[str, Any]:
+        """The incidents' counts ({} before the first publication)."""
+        return dict(self.body.get("incidents", {}))
+
+
+@dataclass(frozen=True)
+class TrustReport:
+    """Every school the trust's login may read, by code."""
+
+    schools: tuple[SchoolFigures, ...]
+    read_at: datetime = field(default_factory=datetime.now)
+
+
+def _trust_url(url: str, username: str, password: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    from safeguard_desktop.services.server import LOOPBACK
+
+    address = make_url(url)
+    query = {k: v for k, v in address.query.items() if k != "options"}  # (the schools are named per statement)
+    if "sslmode" not in query and (address.host or "") not in LOOPBACK:
+        query["sslmode"] = "require"
+    return address.set(username=login_name(username), password=password, query=query).render_as_string(
+        hide_password=False
+    )
+
+
+def connect(url: str, username: str, password: str) -> Engine:
+    """The trust's database, as a trust login; ServerSignInFailed when the server does not take it."""
+    from sqlalchemy.exc import OperationalError
+
+    from safeguard_desktop.services.accounts import check_username
+    from safeguard_desktop.services.server import ServerSignInFailed
+    from safeguard_desktop.store.engine import make_engine
+
+    refused = "That name or password does not sign in to the trust's server. Check them and try again."
+    try:
+        engine = make_engine(_trust_url(url, check_username(username), password))
+        with engine.connect() as connection:
+            if not connection.execute(text(f"SELECT pg_has_role(session_user, '{TRUST}', 'member')")).scalar_one():
+                engine.dispose()
+                raise ServerSignInFailed(refused)
+    except (OperationalError, ValidationError) as exc:
+        if isinstance(exc, ServerSignInFailed):
+            raise
+        raise ServerSignInFailed(refused) from exc
+    return engine
+
+
+def _figures(connection: Any, schema: str) -> SchoolFigures:
+    code = schema[len(SCHEMA_PREFIX) :]
+    newest = connection.execute(text(f'SELECT published_at, published_by, body FROM "{schema}".trust_summary '
+                                     "ORDER BY id DESC LIMIT 1")).first()  # fmt: skip
+    trail = connection.execute(text(f"SELECT count(*), max(at), count(*) FILTER (WHERE at >= now() - interval "
+                                    f"'30 days') FROM \"{schema}\".trust_trail")).one()  # fmt: skip
+    shared = connection.execute(text("SELECT has_table_privilege(:t, 'SELECT')"), {"t": f"{schema}.trust_pupil"})
+    body: dict[str, Any] = {}
+    problem = ""
+    if newest is not None:
+        try:
+            body = json.loads(newest.body)
+        except ValueError:
+            problem = "its newest counts cannot be read"
+        if body.get("version") != BODY_VERSION:
+            body, problem = {}, problem or "its counts are of another version of the app: update the app"
+    if newest is None:
+        problem = "nothing published yet: a lead of the school signs in"
+    return SchoolFigures(code, newest.published_at if newest else None, newest.published_by if newest else "",
+                         body, int(trail[0]), trail[1], int(trail[2]), bool(shared.scalar_one()), problem)  # fmt: skip
+
+
+def report(engine: Engine) -> TrustReport:
+    """Every school the trust may read: its newest counts, its trail's size and newest entry, whether names are
+    shared. ``engine``: :func:`connect`'s."""
+    with engine.connect() as connection:
+        schemas = [row[0] for row in connection.execute(text(
+            "SELECT nspname FROM pg_namespace WHERE left(nspname, :n) = :p "
+            "AND has_schema_privilege(nspname, 'USAGE') ORDER BY nspname"),
+            {"n": len(SCHEMA_PREFIX), "p": SCHEMA_PREFIX})]  # fmt: skip
+        return TrustReport(tuple(_figures(connection, schema) for schema in schemas))
+
+
+def pupils(engine: Engine, code: str) -> list[tuple[int, str, str, str]]:
+    """A school's pupils by name (id, name, year, class), where its DSL shares them; PermissionDenied otherwise."""
+    from sqlalchemy.exc import ProgrammingError
+
+    from safeguard_desktop.domain.pupils import display_name
+    from safeguard_desktop.services.server_school import check_code
+
+    schema = SCHEMA_PREFIX + check_code(code)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text(f'SELECT id, legal_forename, legal_surname, preferred_forename, '
+                                           f'year_group, reg_group FROM "{schema}".trust_pupil WHERE on_roll '
+                                           "ORDER BY legal_surname, legal_forename, id")).all()  # fmt: skip
+    except ProgrammingError as exc:
+        raise PermissionDenied(f"School {code} does not share its pupils' names with the trust (its DSL decides)."
+                               ) from exc  # fmt: skip
+    return [(r[0], display_name(r[1], r[2], r[3]), r[4] or "", r[5] or "") for r in rows]

@@ -1,0 +1,256 @@
+"""A trust's schools in one database on its server: each school's logins read nothing of another's (in the app or
+with psycopg as psql would), and the trust's login reads each school's counts and trail but no pupil's name unless
+that school's DSL shares them.
+
+Runs when SAFEGUARD_TEST_POSTGRES_URL names a server where it may create databases and roles (CI starts one).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from safeguard_desktop.cli import main
+from safeguard_desktop.domain.incidents import Category
+from safeguard_desktop.services import incidents, server, server_trust
+from safeguard_desktop.services.actors import Actor, Role
+from safeguard_desktop.services.database import open_register
+from safeguard_desktop.services.demo import create_demo_school
+from safeguard_desktop.services.errors import PermissionDenied
+from safeguard_desktop.services.server_school import School, in_url, of_url
+from safeguard_desktop.store.engine import read_session, write_session
+
+from .conftest import new_postgres_database
+
+ADMIN_URL = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
+pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="set SAFEGUARD_TEST_POSTGRES_URL to run against PostgreSQL")
+PASSWORD = "granite orchard seventeen lanterns"
+TRUST_PASSWORD = "copper meadow ninety kestrels"
+SCHOOLS = {"oak": 12, "elm": 7}  # code: pupils
+USERS = (("d.lead", "dsl"), ("p.deputy", "deputy_dsl"), ("o.office", "office"), ("t.teacher", "staff"))
+
+
+def _drop_roles(codes: list[str]) -> None:
+    """Roles are the server's, not one database's: each test's go with it (after its database)."""
+    admin = create_engine(ADMIN_URL or "", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for code in codes:
+            school = School(code)
+            for user, _role in USERS:
+                conn.execute(text(f'DROP ROLE IF EXISTS "{school.login(user)}"'))
+            for group in (school.dsl, school.lead, school.office, school.staff):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{group}"'))
+        conn.execute(text(f'DROP ROLE IF EXISTS "{server_trust.login_name("m.trust")}"'))
+        conn.execute(text(f'DROP ROLE IF EXISTS "{server_trust.TRUST}"'))
+    admin.dispose()
+
+
+@pytest.fixture
+def trust(tmp_path: Path) -> Iterator[str]:
+    """One database with two schools (oak: 12 pupils, elm: 7), each set up by `--school-code CODE server init` with
+    the same four user names, a teacher's report and a lead's in each; the trust's login m.trust. Yields the
+    database's URL (as its administrator, naming no school)."""
+    assert ADMIN_URL
+    import uuid
+
+    suffix = uuid.uuid4().hex[:6]  # (the server's roles outlive a test's database: names of this test's own)
+    codes = [f"{code}{suffix}" for code in SCHOOLS]
+    secret = tmp_path / "password.txt"
+    secret.write_text(PASSWORD, encoding="utf-8")
+    trust_secret = tmp_path / "trust.txt"
+    trust_secret.write_text(TRUST_PASSWORD, encoding="utf-8")
+    try:
+        with new_postgres_database(ADMIN_URL, "safeguard_trust") as url:
+            for code, pupils in zip(codes, SCHOOLS.values(), strict=True):
+                it = ["--data-dir", str(tmp_path / "it"), "--password-file", str(secret), "--school-code", code]
+                assert main([*it, "server", "init", url, "--dsl-user", "d.lead"]) == 0
+                reg = open_register(tmp_path / "admin" / code, in_url(url, code))
+                with write_session(reg.engine) as session:
+                    lead = Actor("Dana Lead", Role.DSL, "d.lead")
+                    create_demo_school(session, lead, pupils=pupils)
+                    incidents.record_incident(session, Actor("Tom Teacher", Role.STAFF, "t.teacher"),
+                                              incidents.IncidentInput(Category.CYBERBULLYING, f"Seen at {code}"))  # fmt: skip
+                reg.close()
+                for user, role in USERS[1:]:
+                    assert main([*it, "server", "add-login", url, user, role]) == 0
+            assert main(["--data-dir", str(tmp_path / "it"), "--password-file", str(trust_secret), "server",
+                         "add-trust-login", url, "m.trust"]) == 0  # fmt: skip
+            yield url
+    finally:
+        _drop_roles(codes)
+
+
+def _codes(url: str) -> list[str]:
+    admin = create_engine(url)
+    with admin.connect() as conn:
+        found = [r[0][len("school_") :] for r in conn.execute(text(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'school%' ORDER BY nspname"))]  # fmt: skip
+    admin.dispose()
+    return sorted(found, key=lambda code: 0 if code.startswith("oak") else 1)
+
+
+def _as(url: str, login: str, password: str = PASSWORD, code: str = ""):  # type: ignore[no-untyped-def]
+    """A psycopg connection as ``login``, as psql would make it (with PGOPTIONS naming a school's schema)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    address = make_url(in_url(url, code) if code else url).set(username=login, password=password)
+    return psycopg.connect(**server.connection_arguments(address.render_as_string(hide_password=False)),
+                           autocommit=True)  # fmt: skip
+
+
+def _bare(url: str) -> str:
+    """The database's address as the schools' PCs and the trust have it: no administrator in it."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(username=None, password=None).render_as_string(hide_password=False)
+
+
+def _refused(connection, statement: str) -> bool:  # type: ignore[no-untyped-def]
+    import psycopg
+
+    try:
+        connection.execute(statement)
+    except psycopg.errors.InsufficientPrivilege:
+        return True
+    return False
+
+
+def test_a_schools_logins_read_nothing_of_another_school(trust: str) -> None:
+    oak, elm = _codes(trust)
+    for user in ("d.lead", "o.office", "t.teacher"):
+        with _as(trust, School(oak).login(user), code=oak) as own:
+            assert own.execute("SELECT current_schema()").fetchone() == (f"school_{oak}",)
+            if user != "t.teacher":
+                assert own.execute("SELECT count(*) FROM pupil").fetchone() == (SCHOOLS["oak"],)
+            for table in ("pupil", "consent_decision", "incident", "audit_entry", "user_account", "trust_summary"):
+                assert _refused(own, f"SELECT count(*) FROM school_{elm}.{table}"), (user, table)
+        # Pointed at the other school (PGOPTIONS), the same login sees no table at all.
+        with _as(trust, School(oak).login(user), code=elm) as elsewhere:
+            assert elsewhere.execute("SELECT current_schema()").fetchone() == (None,)
+            assert _refused(elsewhere, f"SELECT count(*) FROM school_{elm}.pupil")
+    # The same user name is two logins with two passwords: elm's DSL's password is elm's alone.
+    with _as(trust, School(elm).login("d.lead"), code=elm) as elm_lead:
+        elm_lead.execute(f"ALTER ROLE \"{School(elm).login('d.lead')}\" PASSWORD 'another one entirely 42'")
+    import psycopg
+
+    with pytest.raises(psycopg.OperationalError):
+        _as(trust, School(elm).login("d.lead"), code=elm).close()
+    with _as(trust, School(oak).login("d.lead"), code=oak) as oak_lead:  # oak's is unchanged
+        assert oak_lead.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_the_app_signs_each_account_in_to_its_own_school_only(trust: str, tmp_path: Path) -> None:
+    from safeguard_desktop.services.server import ServerSignInFailed
+
+    oak, elm = _codes(trust)
+    bare = _bare(trust)
+    reg, actor = server.sign_in(tmp_path / "pc", in_url(bare, oak), "o.office", PASSWORD)
+    try:
+        assert actor.role is Role.OFFICE and of_url(reg.engine.url) == School(oak)
+        assert server.on_server(reg)
+        with read_session(reg.engine) as session:
+            assert session.execute(text("SELECT count(*) FROM pupil")).scalar_one() == SCHOOLS["oak"]
+    finally:
+        reg.close()
+    reg, actor = server.sign_in(tmp_path / "pc", in_url(bare, elm), "t.teacher", PASSWORD)
+    try:
+        with read_session(reg.engine) as session:
+            assert len(incidents.my_reports(session, actor)) == 1  # its own report at elm (the summary is sealed)
+    finally:
+        reg.close()
+    # Each school's part on this computer is a folder of its own.
+    assert server.local_folder(tmp_path, in_url(bare, oak)) != server.local_folder(tmp_path, in_url(bare, elm))
+    # The trust's login is no school's account.
+    with pytest.raises(ServerSignInFailed):
+        server.sign_in(tmp_path / "pc", in_url(bare, oak), "m.trust", TRUST_PASSWORD)
+
+
+def test_the_trust_sees_counts_and_trails_and_names_only_where_a_dsl_shares_them(  # type: ignore[no-untyped-def]
+    trust: str, tmp_path: Path, capsys
+) -> None:
+    oak, elm = _codes(trust)
+    bare = _bare(trust)
+    trust_secret = tmp_path / "trust.txt"
+    as_trust = ["--data-dir", str(tmp_path / "hq"), "--user", "m.trust", "--password-file", str(trust_secret)]
+    assert main([*as_trust, "trust", "report", bare]) == 0
+    said = capsys.readouterr()
+    assert oak in said.out and elm in said.out and "nothing published yet" in said.err
+
+    # Oak's DSL publishes (the app does at each lead's sign-in): counts only.
+    secret = tmp_path / "password.txt"
+    as_oak_lead = ["--data-dir", str(tmp_path / "pc"), "--database", bare, "--school-code", oak, "--user", "d.lead",
+                   "--password-file", str(secret)]  # fmt: skip
+    assert main([*as_oak_lead, "trust", "publish"]) == 0
+    capsys.readouterr()
+    engine = server_trust.connect(bare, "m.trust", TRUST_PASSWORD)
+    try:
+        by_code = {s.code: s for s in server_trust.report(engine).schools}
+        assert set(by_code) == {oak, elm}
+        oak_figures = by_code[oak]
+        assert oak_figures.body["pupils_on_roll"] == SCHOOLS["oak"]
+        assert oak_figures.incidents["total"] == 1 and oak_figures.incidents["open"] == 1
+        assert [t["category"] for t in oak_figures.incidents["terms"]] == [Category.CYBERBULLYING.value]
+        assert oak_figures.body["consent"] and oak_figures.trail_entries > 0 and not oak_figures.names_shared
+        assert by_code[elm].published_at is None and by_code[elm].trail_entries > 0
+        with pytest.raises(PermissionDenied):
+            server_trust.pupils(engine, oak)
+    finally:
+        engine.dispose()
+    with _as(trust, server_trust.login_name("m.trust"), TRUST_PASSWORD) as hq:
+        for table in ("pupil", "consent_decision", "incident", "incident_entry", "audit_entry", "contact",
+                      "user_account", "server_key", "trust_pupil", "trust_trail_detail"):  # fmt: skip
+            assert _refused(hq, f"SELECT count(*) FROM school_{oak}.{table}"), table
+        assert _refused(hq, f"INSERT INTO school_{oak}.trust_summary (published_at, published_by, body) "
+                            "VALUES (now(), 'forged', '{}')")  # fmt: skip
+        assert _refused(hq, f"SELECT school_{oak}.sg_trust_names(true)")  # nor share names itself
+        assert hq.execute(f"SELECT count(*) FROM school_{oak}.trust_trail").fetchone()[0] > 0
+
+    # Only the school's DSL shares names: a deputy is refused by the app and by the server.
+    as_oak_deputy = [*as_oak_lead]
+    as_oak_deputy[as_oak_deputy.index("d.lead")] = "p.deputy"
+    assert main([*as_oak_deputy, "trust", "share-names", "on"]) == 2
+    with _as(trust, School(oak).login("p.deputy"), code=oak) as deputy:
+        assert _refused(deputy, "SELECT sg_trust_names(true)")
+    assert main([*as_oak_lead, "trust", "share-names", "on"]) == 0
+    capsys.readouterr()
+    assert main([*as_trust, "trust", "pupils", bare, oak]) == 0
+    listed = capsys.readouterr().out.strip().splitlines()
+    assert len(listed) == SCHOOLS["oak"]
+    assert main([*as_trust, "trust", "pupils", bare, elm]) == 2  # elm's DSL shares nothing
+    assert "does not share" in capsys.readouterr().err
+    assert main([*as_oak_lead, "trust", "share-names", "off"]) == 0
+    assert main([*as_trust, "trust", "pupils", bare, oak]) == 2
+    capsys.readouterr()
+    # Oak's trail says who shared and who took back, and who published.
+    reg, _lead = server.sign_in(tmp_path / "pc", in_url(bare, oak), "d.lead", PASSWORD)
+    try:
+        with read_session(reg.engine) as session:
+            actions = [row[0] for row in session.execute(text("SELECT action FROM audit_entry ORDER BY id"))]
+    finally:
+        reg.close()
+    for action in ("published the school's counts to the trust", "let the trust see pupils' names",
+                   "took pupils' names back from the trust"):  # fmt: skip
+        assert action in actions
+    # A disabled trust login signs in no more.
+    assert main(["--data-dir", str(tmp_path / "it"), "server", "disable-trust-login", trust, "m.trust"]) == 0
+    with pytest.raises(server.ServerSignInFailed):
+        server_trust.connect(bare, "m.trust", TRUST_PASSWORD)
+
+
+def test_a_school_code_is_checked_and_travels_in_the_url() -> None:
+    from safeguard_desktop.services.errors import ValidationError
+    from safeguard_desktop.services.server_school import check_code
+
+    url = in_url("postgresql+psycopg://db.trust.local/trust?sslmode=require", "Oakfield")
+    assert of_url(url) == School("oakfield") and "sslmode=require" in url
+    assert of_url(in_url(url, "")) == School()
+    assert server.login_url(url, "o.office", "pw").startswith("postgresql+psycopg://sg_oakfield_u_o.office:")
+    for bad in ("trust", "x", "1school", "oak-field", "a" * 17, "oak;drop"):
+        with pytest.raises(ValidationError):
+            check_code(bad)
+    assert len(School("a" * 16).login("u" * 40)) <= 63  # PostgreSQL's longest name
