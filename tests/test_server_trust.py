@@ -254,3 +254,111 @@ def test_a_school_code_is_checked_and_travels_in_the_url() -> None:
         with pytest.raises(ValidationError):
             check_code(bad)
     assert len(School("a" * 16).login("u" * 40)) <= 63  # PostgreSQL's longest name
+
+
+def _drive(steps):  # type: ignore[no-untyped-def]
+    from .test_server_move import _drive as drive
+
+    return drive(steps)
+
+
+def test_the_trusts_lead_connects_signs_in_and_reads_each_school_in_its_window(  # type: ignore[no-untyped-def]
+    qtbot, trust: str, tmp_path: Path
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    from safeguard_desktop.services import server_address
+    from safeguard_desktop.services.server_trust import TrustDesk
+    from safeguard_desktop.ui.app import open_register_for, parse_args
+    from safeguard_desktop.ui.connection import ConnectionDialog
+    from safeguard_desktop.ui.signin import FirstRunDialog, SignInDialog
+    from safeguard_desktop.ui.trust_window import TrustWindow
+
+    oak, elm = _codes(trust)
+    secret = tmp_path / "password.txt"
+    assert main(["--data-dir", str(tmp_path / "pc"), "--database", _bare(trust), "--school-code", oak, "--user",
+                 "d.lead", "--password-file", str(secret), "trust", "publish"]) == 0  # fmt: skip
+    address = make_url(trust)
+    hq = tmp_path / "trust-pc"
+
+    def connect(dialog: ConnectionDialog) -> None:
+        dialog.host_edit.setText(str(address.host))
+        dialog.port_spin.setValue(int(address.port or 5432))
+        dialog.database_edit.setText(str(address.database))
+        dialog.school_edit.setText("Not a code!")
+        dialog.ok_button.click()  # a school's code is checked, and named
+        assert "school's code" in dialog.error_label.text() and dialog.isVisible()
+        dialog.trust_box.click()  # the trust reads every school: no code to give
+        assert not dialog.school_edit.isEnabled()
+        dialog.ok_button.click()
+
+    def sign_in(dialog: SignInDialog) -> None:
+        assert dialog.trust and dialog.switch_button.isVisible()
+        dialog.user_edit.setText("m.trust")
+        dialog.password_edit.setText(TRUST_PASSWORD)
+        dialog.ok_button.click()
+
+    left = _drive([(FirstRunDialog, lambda d: d.server_button.click()), (ConnectionDialog, connect),
+                   (SignInDialog, sign_in)])  # fmt: skip
+    signed = open_register_for(parse_args(["--data-dir", str(hq)]), hq)
+    assert not left and not isinstance(signed, int) and isinstance(signed.register, TrustDesk)
+    remembered = server_address.remembered(hq)
+    assert remembered is not None and remembered.trust and remembered.school == ""
+    window = TrustWindow(signed.register)
+    qtbot.addWidget(window)
+    try:
+        window.resize(1366, 768)
+        window.show()
+        window.reload()
+        qtbot.waitUntil(lambda: window.schools.row_count() == 2, timeout=10_000)
+        codes = [window.schools.rows.text(r, 0) for r in range(2)]
+        row_of_oak = codes.index(oak)
+        assert window.schools.rows.text(row_of_oak, 3) == str(SCHOOLS["oak"])
+        assert window.schools.rows.text(codes.index(elm), 1) == "not yet"
+        window.schools.selectRow(row_of_oak)
+        qtbot.waitUntil(lambda: window.trail.row_count() > 0, timeout=10_000)
+        assert window.consent.row_count() > 0 and window.terms.row_count() == 1
+        assert not window.details.isTabEnabled(3)  # oak's DSL shares no names
+        assert all(window.trail.rows.text(r, 4) == "" for r in range(window.trail.row_count()))  # nor details
+        if os.environ.get("SAFEGUARD_SCREENSHOTS"):
+            window.grab().save(str(Path(os.environ["SAFEGUARD_SCREENSHOTS"]) / "trust-window.png"))
+    finally:
+        window.close()
+        signed.register.close()
+
+
+def test_a_leads_sign_in_publishes_to_the_trust_and_the_dsl_shares_names_from_the_accounts_screen(  # type: ignore[no-untyped-def]
+    qtbot, trust: str, tmp_path: Path
+) -> None:
+    from safeguard_desktop.ui.admin.server_accounts_dialog import ServerAccountsDialog
+    from safeguard_desktop.ui.kit import steps
+    from safeguard_desktop.ui.trust_window import publish_to_trust
+
+    from .conftest import incidents_window
+
+    oak, _elm = _codes(trust)
+    reg, dsl = server.sign_in(tmp_path / "pc", in_url(_bare(trust), oak), "d.lead", PASSWORD)
+    window, _screen = incidents_window(qtbot, reg, dsl)
+    scripted = steps.Scripted(answers=[True])
+    before = steps.use(scripted)
+    try:
+        publish_to_trust(window, window.context)
+        qtbot.waitUntil(lambda: "published to the trust" in window.statusBar().currentMessage(), timeout=10_000)
+        dialog = window.on_accounts_action()
+        assert isinstance(dialog, ServerAccountsDialog) and dialog.names_box.isVisibleTo(dialog)
+        qtbot.waitUntil(dialog.names_box.isEnabled, timeout=10_000)
+        assert not dialog.names_box.isChecked()
+        dialog.names_box.click()  # asked first: names of children leave the school
+        qtbot.waitUntil(dialog.names_box.isChecked, timeout=10_000)
+        assert "every pupil's name" in scripted.asked[0][1]
+    finally:
+        steps.use(before)
+        reg.close()
+    engine = server_trust.connect(_bare(trust), "m.trust", TRUST_PASSWORD)
+    try:
+        figures = {s.code: s for s in server_trust.report(engine).schools}[oak]
+        assert figures.names_shared and figures.published_by == "d.lead"  # (its name as the account has it)
+        assert len(server_trust.pupils(engine, oak)) == SCHOOLS["oak"]
+        assert any(line.detail for line in server_trust.trail(engine, oak))  # the details, now shared
+    finally:
+        engine.dispose()

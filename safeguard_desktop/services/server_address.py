@@ -30,17 +30,22 @@ class ServerAddress:
     port: int = DEFAULT_PORT
     database: str = "safeguard"
     tls: bool = True
+    #: One of a trust's schools in the database (services/server_school.py); "" for a school alone.
+    school: str = ""
+    #: This computer signs in for the trust (its safeguarding lead: every school's figures), not to a school.
+    trust: bool = False
 
     def url(self) -> str:
         """The register's URL, with no user (each account signs in with its own login)."""
         from sqlalchemy.engine import URL
 
         from safeguard_desktop.services.server import LOOPBACK
+        from safeguard_desktop.services.server_school import in_url
 
         # (this computer itself: no network to cross, and sign-in leaves TLS to the server there)
         query = {} if self.host in LOOPBACK else {"sslmode": "require" if self.tls else "prefer"}
-        return URL.create("postgresql+psycopg", host=self.host, port=self.port, database=self.database,
-                          query=query).render_as_string()  # fmt: skip
+        url = URL.create("postgresql+psycopg", host=self.host, port=self.port, database=self.database, query=query)
+        return in_url(url, self.school)
 
 
 def _host(text: str) -> str:
@@ -58,8 +63,11 @@ def _host(text: str) -> str:
     return host.rstrip(".").lower()
 
 
-def checked(host: str, port: int | str, database: str, tls: bool = True) -> ServerAddress:
+def checked(host: str, port: int | str, database: str, tls: bool = True, school: str = "",
+            trust: bool = False) -> ServerAddress:  # fmt: skip
     """The address as typed, checked: ValidationError naming the field that is wrong and how."""
+    from safeguard_desktop.services.server_school import check_code
+
     try:
         number = int(str(port).strip() or DEFAULT_PORT)
     except ValueError as exc:
@@ -72,21 +80,24 @@ def checked(host: str, port: int | str, database: str, tls: bool = True) -> Serv
     if not _DATABASE.match(name):
         raise ValidationError("The database's name is letters, digits and underscores, starting with a letter (as "
                               "your IT support created it, e.g. safeguard).", field="database")  # fmt: skip
-    return ServerAddress(_host(host), number, name, tls)
+    code = check_code(school) if school.strip() and not trust else ""
+    return ServerAddress(_host(host), number, name, tls, code, trust)
 
 
 def remembered(folder: Path) -> ServerAddress | None:
     """The server this computer signs in to, or None (none set, or the file is not one: the local register then)."""
     try:
         data = json.loads((folder / FILE).read_bytes()[:4096].decode("utf-8"))
-        return checked(str(data["host"]), data["port"], str(data["database"]), bool(data.get("tls", True)))
+        return checked(str(data["host"]), data["port"], str(data["database"]), bool(data.get("tls", True)),
+                       str(data.get("school", "")), bool(data.get("trust", False)))  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def remember(folder: Path, address: ServerAddress) -> None:
     """Sign in to ``address`` from now on, on this computer's account."""
-    body = {"host": address.host, "port": address.port, "database": address.database, "tls": address.tls}
+    body = {"host": address.host, "port": address.port, "database": address.database, "tls": address.tls,
+            "school": address.school, "trust": address.trust}  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
     write_atomically(folder / FILE, json.dumps(body, indent=1).encode("utf-8"), private=True)
 

@@ -73,8 +73,9 @@ def _in_a_trust(session: Session) -> School:
     return school
 
 
-def names_shared(session: Session) -> bool:
+def names_shared(session: Session, actor: Actor) -> bool:
     """True while the school's DSL lets the trust see pupils' names."""
+    actor.require(Operation.MANAGE_ACCOUNTS)
     _in_a_trust(session)
     return bool(session.execute(text(f"SELECT has_table_privilege('{TRUST}', 'trust_pupil', 'SELECT')")).scalar_one())
 
@@ -310,3 +311,62 @@ def pupils(engine: Engine, code: str) -> list[tuple[int, str, str, str]]:
         raise PermissionDenied(f"School {code} does not share its pupils' names with the trust (its DSL decides)."
                                ) from exc  # fmt: skip
     return [(r[0], display_name(r[1], r[2], r[3]), r[4] or "", r[5] or "") for r in rows]
+
+
+@dataclass(frozen=True)
+class TrailLine:
+    """One entry of a school's trail as the trust reads it: no detail unless the school shares names."""
+
+    sequence: int | None
+    at: datetime
+    actor: str
+    action: str
+    record: str
+    detail: str
+
+
+def trail(engine: Engine, code: str, limit: int = 500) -> list[TrailLine]:
+    """The newest ``limit`` entries of a school's trail, newest first (the details where the school shares them)."""
+    from safeguard_desktop.services.server_school import check_code
+
+    schema = SCHEMA_PREFIX + check_code(code)
+    newest = f'SELECT sequence, at, actor, action, record_kind, record_id FROM "{schema}".trust_trail'
+    with engine.connect() as connection:
+        rows = connection.execute(text(f"{newest} ORDER BY at DESC, sequence DESC LIMIT :n"), {"n": limit}).all()
+        shared = connection.execute(text("SELECT has_table_privilege(:t, 'SELECT')"),
+                                    {"t": f"{schema}.trust_trail_detail"}).scalar_one()  # fmt: skip
+        details: dict[int, str] = {}
+        if shared:
+            sequences = [r[0] for r in rows if r[0] is not None]
+            found = connection.execute(text(f'SELECT sequence, detail FROM "{schema}".trust_trail_detail '
+                                            "WHERE sequence = ANY(:s)"), {"s": sequences})  # fmt: skip
+            details = {int(r[0]): str(r[1]) for r in found}
+    return [TrailLine(r[0], r[1], r[2], r[3], f"{r[4]} {r[5]}".strip(), details.get(r[0], "")) for r in rows]
+
+
+class TrustDesk:
+    """The trust's safeguarding lead signed in: the trust's database as its login (no school's register)."""
+
+    def __init__(self, engine: Engine, username: str) -> None:
+        self.engine = engine
+        self.username = username
+
+    def report(self) -> TrustReport:
+        """Every school's figures now."""
+        return report(self.engine)
+
+    def trail(self, code: str, limit: int = 500) -> list[TrailLine]:
+        """A school's newest trail entries."""
+        return trail(self.engine, code, limit)
+
+    def close(self) -> None:
+        """Sign out: the connections closed."""
+        self.engine.dispose()
+
+
+def sign_in(url: str, username: str, password: str) -> TrustDesk:
+    """The trust's login signs in (the app's trust window); ServerSignInFailed when the server does not take it."""
+    from safeguard_desktop.services.accounts import check_username
+
+    engine = connect(url, username, password)
+    return TrustDesk(engine, check_username(username))

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from safeguard_desktop.services.accounts.staff_room import StaffDesk
     from safeguard_desktop.services.actors import Actor
     from safeguard_desktop.services.database import Register
+    from safeguard_desktop.services.server_trust import TrustDesk
 
 log = logging.getLogger("safeguard_desktop")
 
@@ -90,7 +91,7 @@ def preload_store() -> None:
 
 def sign_in_or_create(
     folder: Path, base: Path, *, choosable: bool = False
-) -> tuple[Register | StaffDesk, Actor] | bool | str | None:
+) -> tuple[Register | StaffDesk | TrustDesk, Actor] | bool | str | None:
     """First run (create the register — in a folder the school chooses when ``choosable`` —, open one already
     made in another folder, choose the demo or the school's server), then sign-in for an encrypted register.
 
@@ -262,10 +263,12 @@ def open_register_for(args: argparse.Namespace, base: Path) -> Signed | int:
 
     folder = demo_folder(base) if args.demo else base
     url = args.database
+    trust = False
     while True:  # this computer's register, or the school's server (remembered): the person may switch between them
         if url is None and not args.demo:
             known = server_address.remembered(base)
             url = known.url() if known is not None else None
+            trust = known is not None and known.trust
             switch_in: Path | None = base
         else:
             switch_in = None  # the address given on the command line: no other to switch to
@@ -285,7 +288,7 @@ def open_register_for(args: argparse.Namespace, base: Path) -> Signed | int:
             break
         from safeguard_desktop.ui.signin import SignInDialog  # each account its own login
 
-        dialog = SignInDialog(base, server_url=url, switch_in=switch_in)
+        dialog = SignInDialog(base, server_url=url, switch_in=switch_in, trust=trust)
         code = dialog.exec()
         dialog.deleteLater()  # (a dialog left to the interpreter's exit can crash it: seen on Python 3.12)
         if code == SignInDialog.SWITCHED:
@@ -294,8 +297,7 @@ def open_register_for(args: argparse.Namespace, base: Path) -> Signed | int:
             continue
         if code != SignInDialog.DialogCode.Accepted or dialog.result_ is None:
             return 0
-        register, actor = dialog.result_
-        return Signed(register, actor, "open")
+        return Signed(*dialog.result_, "open")
     opened = _open_with_sqlalchemy(args, base)
     if opened is None:
         return 2
@@ -314,7 +316,7 @@ def _names_a_user(url: str) -> bool:
 class Signed:
     """An open register (or a member of staff's desk) and who opened it."""
 
-    register: Register | StaffDesk
+    register: Register | StaffDesk | TrustDesk
     actor: Actor
     action: str  # "open", or "import" when the person asked to import pupils first
 
@@ -322,9 +324,20 @@ class Signed:
 def show_window(app: QApplication, signed: Signed, args: argparse.Namespace) -> int:
     """The window for who signed in, then the event loop; the register is closed when it ends."""
     from safeguard_desktop.services.accounts.staff_room import StaffDesk
+    from safeguard_desktop.services.server_trust import TrustDesk
     from safeguard_desktop.ui.context import AppContext
     from safeguard_desktop.ui.main_window import MainWindow
 
+    if isinstance(signed.register, TrustDesk):  # the trust's safeguarding lead: every school's figures
+        from safeguard_desktop.ui.trust_window import TrustWindow
+
+        trust_window = TrustWindow(signed.register)
+        trust_window.show()
+        trust_window.reload()
+        try:
+            return int(app.exec())
+        finally:
+            signed.register.close()
     if isinstance(signed.register, StaffDesk):  # staff hold no key to the register: their own window
         from safeguard_desktop.ui.staff.window import StaffWindow, show_notices
 
@@ -355,6 +368,9 @@ def show_window(app: QApplication, signed: Signed, args: argparse.Namespace) -> 
 
     if register.copy_made_at is None:  # (a read-only copy publishes nothing)
         publish_to_staff(window, context, quiet=True)  # staff see today's briefings
+        from safeguard_desktop.ui.trust_window import publish_to_trust
+
+        publish_to_trust(window, context)  # a trust's school: its counts, for the trust's lead
     if register.copy_made_at is not None:  # the server out of reach: its register as it was, to read only
         made = f"{register.copy_made_at:%d/%m/%Y at %H:%M}"
         window.setWindowTitle(f"{window.windowTitle()} — READ-ONLY COPY of {made}")

@@ -26,7 +26,7 @@ class ConnectionDialog(Dialog):
     remembered in ``folder`` and :attr:`address` holds it."""
 
     def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
-        super().__init__(parent, "The school's server — Safeguard Desktop", size=(480, 300), keep_open=True)
+        super().__init__(parent, "The school's server — Safeguard Desktop", size=(500, 380), keep_open=True)
         self.folder = folder
         self.address: server_address.ServerAddress | None = None
         known = server_address.remembered(folder)
@@ -39,6 +39,16 @@ class ConnectionDialog(Dialog):
         self.port_spin.setAccessibleName("Port")
         self.database_edit = QLineEdit(known.database if known else "safeguard")
         self.database_edit.setAccessibleName("Database")
+        self.school_edit = QLineEdit(known.school if known else "")
+        self.school_edit.setPlaceholderText("only on a trust's server with several schools, e.g. oakfield")
+        self.school_edit.setAccessibleName("School's code")
+        self.school_edit.setToolTip("A trust keeps each of its schools apart in one database: your IT support gives "
+                                    "each school its code. Leave it empty for a school's own server.")  # fmt: skip
+        self.trust_box = QCheckBox("Sign in for the &trust (its safeguarding lead: every school's figures)")
+        self.trust_box.setChecked(known.trust if known else False)
+        self.trust_box.setAccessibleName("Sign in for the trust")
+        self.trust_box.toggled.connect(self._trust_toggled)
+        self._trust_toggled(self.trust_box.isChecked())
         self.tls_box = QCheckBox("Require an &encrypted connection (TLS)")
         self.tls_box.setChecked(known.tls if known else True)
         self.tls_box.setToolTip(
@@ -58,6 +68,8 @@ class ConnectionDialog(Dialog):
         form.addRow("&Server", self.host_edit)
         form.addRow("&Port", self.port_spin)
         form.addRow("&Database", self.database_edit)
+        form.addRow("S&chool's code", self.school_edit)
+        form.addRow("", self.trust_box)
         form.addRow("", self.tls_box)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -71,8 +83,11 @@ class ConnectionDialog(Dialog):
         layout.addWidget(self.error_label)
         layout.addStretch(1)
         layout.addWidget(buttons)
-        self.watch(self.host_edit, self.port_spin, self.database_edit, self.tls_box)
+        self.watch(self.host_edit, self.port_spin, self.database_edit, self.school_edit, self.trust_box, self.tls_box)
         self.host_edit.setFocus()
+
+    def _trust_toggled(self, on: bool) -> None:
+        self.school_edit.setEnabled(not on)  # (the trust reads every school: no one school to name)
 
     def _tls_toggled(self, on: bool) -> None:
         self.warning.setVisible(not on)
@@ -81,11 +96,13 @@ class ConnectionDialog(Dialog):
         """Check what was typed; remember it, or say which field is wrong and keep the form open."""
         try:
             address = server_address.checked(self.host_edit.text(), self.port_spin.value(), self.database_edit.text(),
-                                              self.tls_box.isChecked())  # fmt: skip
+                                              self.tls_box.isChecked(), self.school_edit.text(),
+                                              self.trust_box.isChecked())  # fmt: skip
             server_address.remember(self.folder, address)
         except ValidationError as exc:
             self.error_label.setText(str(exc))
-            field = {"host": self.host_edit, "port": self.port_spin, "database": self.database_edit}.get(
+            field = {"host": self.host_edit, "port": self.port_spin, "database": self.database_edit,
+                     "school": self.school_edit}.get(
                 exc.field or "")  # fmt: skip
             if field is not None:
                 field.setFocus()

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # SQLAlchemy loads only once a register is opened, after the 
     from safeguard_desktop.services.accounts.staff_room import StaffDesk
     from safeguard_desktop.services.actors import Actor
     from safeguard_desktop.services.database import Register
+    from safeguard_desktop.services.server_trust import TrustDesk
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class SignInDialog(Dialog):
     SWITCHED = 2
 
     def __init__(self, folder: Path, parent: QWidget | None = None, *, server_url: str | None = None,
-                 switch_in: Path | None = None) -> None:  # fmt: skip
+                 switch_in: Path | None = None, trust: bool = False) -> None:  # fmt: skip
         super().__init__(parent, "Sign in — Safeguard Desktop", size=(460, 260), keep_open=True)
         from safeguard_desktop.security import keyring
 
@@ -77,7 +78,9 @@ class SignInDialog(Dialog):
         self.switch_in = switch_in
         #: The register's server (postgresql+psycopg://HOST/DATABASE): each account signs in with its own login.
         self.server_url = server_url
-        self.result_: tuple[Register | StaffDesk, Actor] | None = None
+        #: The trust's safeguarding lead signs in (services/server_trust.py), to every school's figures.
+        self.trust = trust and server_url is not None
+        self.result_: tuple[Register | StaffDesk | TrustDesk, Actor] | None = None
         self.user_edit = QLineEdit()
         self.user_edit.setAccessibleName("User name")
         self.password_edit, self.code_edit = password_and_code()
@@ -87,14 +90,19 @@ class SignInDialog(Dialog):
         form.addRow("&Password", self.password_edit)
         form.addRow("&Code", self.code_edit)
         layout = QVBoxLayout(self)
-        title = QLabel("Sign in to your school's register" + (" on its server" if server_url else ""))
+        title = QLabel("Sign in for the trust" if self.trust else
+                       "Sign in to your school's register" + (" on its server" if server_url else ""))  # fmt: skip
         title.setStyleSheet("font-size: 14pt; font-weight: 600;")
         layout.addWidget(title)
         if server_url is not None:  # where it connects (never a password that the address may carry)
             from sqlalchemy.engine import make_url
 
+            from safeguard_desktop.services.server_school import of_url
+
             address = make_url(server_url)
-            where = QLabel(f"Server {address.host or 'on this computer'}, database {address.database or '(default)'}")
+            school = of_url(server_url).code
+            where = QLabel(f"Server {address.host or 'on this computer'}, database {address.database or '(default)'}"
+                           + (f", school {school}" if school else ""))  # fmt: skip
             where.setTextFormat(Qt.TextFormat.PlainText)
             where.setAccessibleName("Server")
             layout.addWidget(where)
@@ -174,7 +182,13 @@ class SignInDialog(Dialog):
             return False
         user, password, code = self.user_edit.text(), self.password_edit.text(), self.code_edit.text()
 
-        def work(_progress: Progress) -> tuple[Register | StaffDesk, Actor]:
+        def work(_progress: Progress) -> tuple[Register | StaffDesk | TrustDesk, Actor]:
+            if self.trust and self.server_url is not None:
+                from safeguard_desktop.services import server_trust
+                from safeguard_desktop.services.actors import Actor, Role
+
+                desk = server_trust.sign_in(self.server_url, user, password)
+                return desk, Actor(f"the trust's login {desk.username}", Role.STAFF, desk.username)
             if self.server_url is not None:
                 from safeguard_desktop.services import server
 
@@ -196,14 +210,20 @@ class SignInDialog(Dialog):
             QApplication.restoreOverrideCursor()
         self.status.setVisible(waiting)
 
-    def _signed_in(self, opened: tuple[Register | StaffDesk, Actor], password: str) -> None:
+    def _signed_in(self, opened: tuple[Register | StaffDesk | TrustDesk, Actor], password: str) -> None:
         self._waiting(False)
         if self._abandoned:  # Cancel was pressed while it ran: nothing is left open
             opened[0].close()
             return
+        from safeguard_desktop.services.server_trust import TrustDesk  # (loaded by now: the sign-in ran)
+
         self.result_ = opened
-        bind_later(opened[0], password)
-        vouch_rows_later(*opened)
+        register, actor = opened
+        if isinstance(register, TrustDesk):  # (no register: nothing to bind, vouch for or copy)
+            self.accept()
+            return
+        bind_later(register, password)
+        vouch_rows_later(register, actor)
         if self.server_url is not None and getattr(opened[0], "copy_made_at", 0) is None:  # (not a copy again)
             keep_copy_later(opened[0], opened[1], password, self._server_folder())  # type: ignore[arg-type]
         self.accept()

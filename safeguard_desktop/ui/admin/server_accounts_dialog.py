@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QDialogButtonBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from safeguard_desktop.services import server
+from safeguard_desktop.services import server, server_trust
 from safeguard_desktop.services.actors import Operation
+from safeguard_desktop.services.server_school import of_url
 from safeguard_desktop.ui.admin.accounts_dialog import ROLE_NAMES, AccountForm
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.error_label import ErrorLabel
@@ -48,6 +49,14 @@ class ServerAccountsDialog(Dialog):
         layout.addWidget(note)
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
+        #: One of a trust's schools: whether the trust's safeguarding lead sees pupils' names (the DSL's to say).
+        self.names_box = QCheckBox("The &trust may see our pupils' names and the trail's details")
+        self.names_box.setToolTip("The trust's safeguarding lead always sees this school's counts and its audit "
+                                  "trail without details; names only while this is ticked.")  # fmt: skip
+        self.names_box.setVisible(manage and bool(of_url(context.register.engine.url).code))
+        self.names_box.setEnabled(False)  # (until the server says how it stands)
+        self.names_box.clicked.connect(self._names_clicked)
+        layout.addWidget(self.names_box)
         layout.addWidget(self.error_label)
         layout.addWidget(self.status_label)
         layout.addWidget(close)
@@ -67,6 +76,33 @@ class ServerAccountsDialog(Dialog):
             self.status_label.setText("Only the DSL manages the accounts.")
             return
         run_read(self.context, self, server.accounts_with_logins, on_done=self._listed)
+        if self.names_box.isVisibleTo(self):
+            run_read(self.context, self, server_trust.names_shared, on_done=self._names_read)
+
+    def _names_read(self, shared: bool) -> None:
+        self.names_box.setChecked(shared)
+        self.names_box.setEnabled(True)
+
+    def _names_clicked(self, allow: bool) -> None:
+        """Share pupils' names with the trust after a question, or take them back at once."""
+        self.names_box.setChecked(not allow)  # (as it stands until the server has done it)
+
+        def share() -> None:
+            def done(_result: object) -> None:
+                self.names_box.setChecked(allow)
+                self.status_label.setText("The trust now sees our pupils' names and the trail's details." if allow
+                                          else "The trust no longer sees our pupils' names.")  # fmt: skip
+
+            run_op(self.context, self, server_trust.share_names, allow, title=self.windowTitle(), on_done=done)
+
+        if not allow:
+            share()
+            return
+        steps.current().confirm(
+            self, self.windowTitle(), "Let the trust's safeguarding lead see every pupil's name, year and class, and "
+            "the details of this school's audit trail? You can take it back at any time; what was read meanwhile "
+            "cannot be.", yes="Share the names", then=share,
+        )  # fmt: skip
 
     def _listed(self, found: list[tuple[Any, bool]]) -> None:
         self.accounts = [account for account, _login in found]
