@@ -34,13 +34,17 @@ SCHOOLS = {"oak": 12, "elm": 7}  # code: pupils
 USERS = (("d.lead", "dsl"), ("p.deputy", "deputy_dsl"), ("o.office", "office"), ("t.teacher", "staff"))
 
 
-def _drop_roles(codes: list[str]) -> None:
+#: Schools a test added to the trust's database (their roles go after it): code, user names.
+_LATER: list[tuple[str, tuple[str, ...]]] = []
+
+
+def _drop_roles(codes: list[str], users: tuple[str, ...] = tuple(u for u, _r in USERS)) -> None:
     """Roles are the server's, not one database's: each test's go with it (after its database)."""
     admin = create_engine(ADMIN_URL or "", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         for code in codes:
             school = School(code)
-            for user, _role in USERS:
+            for user in users:
                 conn.execute(text(f'DROP ROLE IF EXISTS "{school.login(user)}"'))
             for group in (school.dsl, school.lead, school.office, school.staff):
                 conn.execute(text(f'DROP ROLE IF EXISTS "{group}"'))
@@ -82,6 +86,9 @@ def trust(tmp_path: Path) -> Iterator[str]:
             yield url
     finally:
         _drop_roles(codes)
+        while _LATER:
+            code, users = _LATER.pop()
+            _drop_roles([code], users)
 
 
 def _codes(url: str) -> list[str]:
@@ -360,5 +367,45 @@ def test_a_leads_sign_in_publishes_to_the_trust_and_the_dsl_shares_names_from_th
         assert figures.names_shared and figures.published_by == "d.lead"  # (its name as the account has it)
         assert len(server_trust.pupils(engine, oak)) == SCHOOLS["oak"]
         assert any(line.detail for line in server_trust.trail(engine, oak))  # the details, now shared
+    finally:
+        engine.dispose()
+
+
+def test_a_schools_own_register_moves_into_the_trusts_database_beside_the_others(  # type: ignore[no-untyped-def]
+    trust: str, tmp_path: Path
+) -> None:
+    """A school joining the trust: its local register moved into a schema of its own, its accounts' logins its own
+    (the demo school's user names, beside two schools' d.lead and o.office), none of it readable by the others."""
+    import uuid
+
+    from safeguard_desktop.services.accounts.signin import DEMO_ACCOUNTS
+
+    from .test_server_move import _local
+
+    oak, _elm = _codes(trust)
+    code = f"ash{uuid.uuid4().hex[:6]}"
+    folder = tmp_path / "ash-school"
+    _local(folder, 30, 2)
+    passwords = {user: password for user, password, _role, _name in DEMO_ACCOUNTS}
+    secret = tmp_path / "ash-dsl.txt"
+    secret.write_text(passwords["dsl"], encoding="utf-8")
+    it = ["--data-dir", str(tmp_path / "it"), "--school-code", code]
+    _LATER.append((code, tuple(passwords)))
+    assert main([*it, "server", "prepare", trust]) == 0
+    assert main([*it, "--user", "dsl", "--password-file", str(secret), "server", "move-from", trust,
+                 str(folder)]) == 0  # fmt: skip
+    reg, dsl = server.sign_in(tmp_path / "pc", in_url(_bare(trust), code), "dsl", passwords["dsl"])
+    try:
+        assert dsl.role is Role.DSL and dsl.safeguarding_key is not None
+        with read_session(reg.engine) as session:
+            assert session.execute(text("SELECT count(*) FROM pupil")).scalar_one() == 30
+            assert session.execute(text("SELECT count(*) FROM incident")).scalar_one() == 3
+    finally:
+        reg.close()
+    with _as(trust, School(oak).login("d.lead"), code=oak) as oak_lead:
+        assert _refused(oak_lead, f"SELECT count(*) FROM school_{code}.pupil")
+    engine = server_trust.connect(_bare(trust), "m.trust", TRUST_PASSWORD)
+    try:
+        assert code in {s.code for s in server_trust.report(engine).schools}
     finally:
         engine.dispose()
