@@ -329,6 +329,11 @@ def test_the_trusts_lead_connects_signs_in_and_reads_each_school_in_its_window( 
         assert all(window.trail.rows.text(r, 4) == "" for r in range(window.trail.row_count()))  # nor details
         if os.environ.get("SAFEGUARD_SCREENSHOTS"):
             window.grab().save(str(Path(os.environ["SAFEGUARD_SCREENSHOTS"]) / "trust-window.png"))
+        # Locked as every window (names may be on screen): the trust's login signs in again to unlock.
+        window.inactivity.lock(prompt=False)
+        assert not window.centralWidget().isVisible()
+        assert not window.inactivity.unlock("not the password at all")
+        assert window.inactivity.unlock(TRUST_PASSWORD) and window.centralWidget().isVisible()
     finally:
         window.close()
         signed.register.close()

@@ -347,9 +347,15 @@ def trail(engine: Engine, code: str, limit: int = 500) -> list[TrailLine]:
 class TrustDesk:
     """The trust's safeguarding lead signed in: the trust's database as its login (no school's register)."""
 
-    def __init__(self, engine: Engine, username: str) -> None:
+    def __init__(self, engine: Engine, username: str, url: str) -> None:
         self.engine = engine
         self.username = username
+        self.url = url  # (no password in it: each check signs in again)
+        self.folder = None  # (nothing of the trust's is kept on this computer)
+
+    def confirm_again(self, password: str) -> None:
+        """The lock screen's check: the trust's login signs in with ``password``; ServerSignInFailed when not."""
+        connect(self.url, self.username, password).dispose()
 
     def report(self) -> TrustReport:
         """Every school's figures now."""
@@ -366,7 +372,10 @@ class TrustDesk:
 
 def sign_in(url: str, username: str, password: str) -> TrustDesk:
     """The trust's login signs in (the app's trust window); ServerSignInFailed when the server does not take it."""
+    from sqlalchemy.engine import make_url
+
     from safeguard_desktop.services.accounts import check_username
 
     engine = connect(url, username, password)
-    return TrustDesk(engine, check_username(username))
+    bare = make_url(url).set(username=None, password=None).render_as_string(hide_password=False)
+    return TrustDesk(engine, check_username(username), bare)

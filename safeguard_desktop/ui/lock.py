@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from safeguard_desktop.services.accounts.staff_room import StaffDesk
     from safeguard_desktop.services.actors import Actor
     from safeguard_desktop.services.database import Register
+    from safeguard_desktop.services.server_trust import TrustDesk
 
 
 class UnlockDialog(Dialog):
@@ -103,7 +104,8 @@ class InactivityLock(QObject):
     """Locks the app after ``minutes`` without a key press or mouse use (and on demand): every window and dialog
     is hidden until the signed-in person signs in again, with the same checks as the sign-in."""
 
-    def __init__(self, window: QWidget, register: Register | StaffDesk, actor: Actor, minutes: int) -> None:
+    def __init__(self, window: QWidget, register: Register | StaffDesk | TrustDesk, actor: Actor,
+                 minutes: int) -> None:  # fmt: skip
         super().__init__(window)
         from PySide6.QtWidgets import QApplication
 
@@ -179,7 +181,11 @@ class InactivityLock(QObject):
         from safeguard_desktop.services import server
         from safeguard_desktop.services.accounts.signin import confirm_again
         from safeguard_desktop.services.database import Register
+        from safeguard_desktop.services.server_trust import TrustDesk
 
+        if isinstance(self.register, TrustDesk):  # the trust's login: it signs in to the server again
+            self.register.confirm_again(password)
+            return
         if isinstance(self.register, Register) and self.register.copy_made_at is not None:
             from safeguard_desktop.services import server_copy
 

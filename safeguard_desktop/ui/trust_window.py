@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_datetime
-from safeguard_desktop.services.actors import Role
+from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.ui.background import run_in_background
 from safeguard_desktop.ui.excepthook import message_for
 from safeguard_desktop.ui.kit.table import ReadOnlyTable
@@ -35,6 +35,7 @@ CONSENT_HEADERS = ("Purpose", "Granted", "Not granted", "Givers disagree", "No d
 TERM_HEADERS = ("Term", "Category", "Incidents", "A year earlier")
 TRAIL_HEADERS = ("When", "Who", "What", "Record", "Detail")
 PUPIL_HEADERS = ("Number", "Name", "Year", "Class")
+LOCK_MINUTES = 10
 
 
 def _count(value: Any) -> str:
@@ -48,7 +49,7 @@ class TrustWindow(QMainWindow):
         super().__init__()
         self.desk = desk
         self.report: TrustReport | None = None
-        self.setWindowTitle(f"The trust's schools — {desk.username} — Safeguard Desktop")
+        self.refresh_title()
         intro = QLabel("Each school's figures as its safeguarding leads last published them (at each lead's sign-in), "
                        "and its audit trail. A school's pupils' names and the trail's details show only where "
                        "its DSL shares them with the trust.")  # fmt: skip
@@ -91,10 +92,18 @@ class TrustWindow(QMainWindow):
         self.setCentralWidget(central)
         self.schools.current_row_changed.connect(self._school_chosen)
         self._build_menus()
+        from safeguard_desktop.ui.lock import InactivityLock
+
+        #: Locked after 10 minutes idle (Ctrl+L at once), as every other window: names may be on screen.
+        self.inactivity = InactivityLock(self, desk, Actor(desk.username, Role.STAFF, desk.username), LOCK_MINUTES)
         self.resize(1180, 680)
         geometry = QSettings().value("trust_window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+
+    def refresh_title(self) -> None:
+        """The title: who is signed in (again after the lock)."""
+        self.setWindowTitle(f"The trust's schools — {self.desk.username} — Safeguard Desktop")
 
     def _build_menus(self) -> None:
         menu = self.menuBar().addMenu("&File")
@@ -102,6 +111,10 @@ class TrustWindow(QMainWindow):
         refresh.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
         refresh.triggered.connect(self.reload)
         menu.addAction(refresh)
+        lock = QAction("&Lock", self)
+        lock.setShortcut(QKeySequence("Ctrl+L"))
+        lock.triggered.connect(lambda: self.inactivity.lock())
+        menu.addAction(lock)
         close = QAction("Sign &out and close", self)
         close.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         close.triggered.connect(self.close)
