@@ -17,7 +17,18 @@ from safeguard_desktop.services.errors import ValidationError
 
 #: Not copied as rows: the trail (chained again onto the other's), and what belongs to the local register's keys
 #: (two-step secrets sealed to personal keys, the server's own key rows).
-NOT_COPIED = frozenset({"audit_entry", "audit_rows", "audit_head", "second_factor", "server_key", "trust_summary"})
+NOT_COPIED = frozenset(
+    {
+        "audit_entry",
+        "audit_rows",
+        "audit_head",
+        "second_factor",
+        "server_key",
+        "trust_summary",
+        "server_handover",
+        "sealed_former",
+    }
+)
 #: Settings of the local register's keys, meaningless elsewhere.
 LOCAL_SETTINGS = frozenset({"key_generation"})
 _BATCH = 2_000

@@ -50,6 +50,8 @@ LOGIN_PREFIX = School().login_prefix
 TRAIL = ("audit_entry", "audit_rows")
 #: The chronology of an incident: added to, never changed; removed only with its record, by a lead.
 CHRONOLOGY = "incident_entry"
+#: A key replacement's tables (services/server_keys.py): the chronology's former sealed texts, the shares.
+FORMER, HANDOVER = "sealed_former", "server_handover"
 #: What the office may not see at all, in the app or with its login.
 NOT_THE_OFFICES = ("incident", "incident_person", "incident_entry", "incident_reader", "cp_transfer")
 #: The office keeps these whole (reads, adds, changes, removes).
@@ -123,6 +125,8 @@ def _grant_statements(engine: Engine, tables: Sequence[str], school: School) -> 
             out.append(f"GRANT SELECT, INSERT ON {table} TO {lead}")
         elif table == CHRONOLOGY:
             out.append(f"GRANT SELECT, INSERT, DELETE ON {table} TO {lead}")
+        elif table in (FORMER, HANDOVER):
+            continue  # (below)
         elif table != "alembic_version":
             out.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {lead}")
     # The chain's head and the columns an entry is chained on, for every writer; the trail itself is the leads'.
@@ -184,8 +188,54 @@ def _grant_statements(engine: Engine, tables: Sequence[str], school: School) -> 
                         "username = sg_account()")  # fmt: skip
     policies += _policy("server_key", "sg_server_key_own", "UPDATE", everyone,
                         "username = sg_account()", "username = sg_account()")  # fmt: skip
+    # A key replacement (services/server_keys.py): the DSL alone may seal the chronology's texts again — a trigger
+    # refuses any other change and keeps each former text; each account reads and removes its own share.
+    out += [f"GRANT UPDATE ON {CHRONOLOGY} TO {dsl}", f"GRANT SELECT, DELETE ON {FORMER} TO {lead}",
+            f"GRANT INSERT ON {FORMER} TO {dsl}", f"GRANT SELECT, INSERT, UPDATE, DELETE ON {HANDOVER} TO {dsl}",
+            f"GRANT SELECT, DELETE ON {HANDOVER} TO {everyone}", *_chronology_guard()]  # fmt: skip
+    policies.append(f"ALTER TABLE {FORMER} ENABLE ROW LEVEL SECURITY")
+    policies += _policy(FORMER, "sg_former_read", "SELECT", lead, "true", None)
+    policies += _policy(FORMER, "sg_former_add", "INSERT", dsl, None, "true")
+    gone = f"NOT EXISTS (SELECT 1 FROM {CHRONOLOGY} e WHERE e.id::text = row_id)"
+    policies += _policy(FORMER, "sg_former_with_its_record", "DELETE", lead, gone, None)
+    policies.append(f"ALTER TABLE {HANDOVER} ENABLE ROW LEVEL SECURITY")
+    policies += _policy(HANDOVER, "sg_handover_dsl", "ALL", dsl, "true", "true")
+    policies += _policy(HANDOVER, "sg_handover_own", "SELECT", everyone, "username = sg_account()", None)
+    policies += _policy(HANDOVER, "sg_handover_own_taken", "DELETE", everyone, "username = sg_account()", None)
     count = sum(1 for statement in policies if statement.startswith("CREATE POLICY"))
     return out + policies, count
+
+
+def _chronology_guard() -> list[str]:
+    """The chronology is never changed: an UPDATE (the DSL's, alone granted one) may only replace a sealed text by
+    another sealed text — a key replacement — and the former text is kept in ``sealed_former``; the former texts
+    of an entry go with it when its record is removed at the end of its retention."""
+    from safeguard_desktop.security.sealed_box import SEALED_PREFIX
+
+    n = len(SEALED_PREFIX)
+    guard = (
+        "CREATE OR REPLACE FUNCTION sg_chronology_guard() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "DECLARE o jsonb := to_jsonb(OLD); n jsonb := to_jsonb(NEW); k text; BEGIN "
+        "FOR k IN SELECT jsonb_object_keys(o) LOOP "
+        "IF (o -> k) IS DISTINCT FROM (n -> k) THEN "
+        f"IF jsonb_typeof(o -> k) = 'string' AND jsonb_typeof(n -> k) = 'string' AND left(o ->> k, {n}) = "
+        f"'{SEALED_PREFIX}' AND left(n ->> k, {n}) = '{SEALED_PREFIX}' THEN "
+        f"INSERT INTO {FORMER} (table_name, row_id, column_name, sealed, replaced_at) "
+        f"VALUES ('{CHRONOLOGY}', OLD.id::text, k, o ->> k, now()); "
+        "ELSE RAISE EXCEPTION 'An incident''s chronology is never changed (only its sealed texts, sealed again to a "
+        "new key).' USING ERRCODE = 'insufficient_privilege'; END IF; END IF; END LOOP; RETURN NEW; END $$"
+    )
+    tidy = (
+        "CREATE OR REPLACE FUNCTION sg_chronology_gone() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"DELETE FROM {FORMER} WHERE table_name = '{CHRONOLOGY}' AND row_id = OLD.id::text; RETURN OLD; END $$"
+    )
+    return [guard, tidy,
+            f"DROP TRIGGER IF EXISTS sg_chronology_guard ON {CHRONOLOGY}",
+            f"CREATE TRIGGER sg_chronology_guard BEFORE UPDATE ON {CHRONOLOGY} FOR EACH ROW EXECUTE FUNCTION "
+            "sg_chronology_guard()",
+            f"DROP TRIGGER IF EXISTS sg_chronology_gone ON {CHRONOLOGY}",
+            f"CREATE TRIGGER sg_chronology_gone AFTER DELETE ON {CHRONOLOGY} FOR EACH ROW EXECUTE FUNCTION "
+            "sg_chronology_gone()"]  # fmt: skip
 
 
 def _login_functions(school: School) -> list[str]:
@@ -392,7 +442,7 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
     from safeguard_desktop.services.database import RegisterLocked, open_register
     from safeguard_desktop.services.errors import StorageProblem
     from safeguard_desktop.services.records import audit
-    from safeguard_desktop.store.engine import write_session
+    from safeguard_desktop.store.engine import state_of, write_session
     from safeguard_desktop.store.models import UserAccount
 
     refused = "That name or password does not sign in to this register's server. Check them and try again."
@@ -433,9 +483,14 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
             keys, said = server_keys.at_sign_in(session, name, password, lead=lead, dsl=role is Role.DSL)
             if keys is not None:  # incident content written from here on is sealed to the register's key
                 sealing.configure(reg.engine, keys.public, None)
+                state_of(reg.engine).server_personal = keys.personal
             actor = Actor(account.display_name, role, name, safeguarding_key=keys.private if keys and lead else None)
             if said:
                 reg.notices.append(said)
+            if role is Role.DSL and keys is not None and keys.private and server_keys.owed(session):
+                done = server_keys.replace(session, actor)  # (a lead's keys were taken away since: done now)
+                actor = server_keys.adopt(reg.engine, actor, done)
+                reg.notices.append(done.summary())
             audit.record(session, actor, "signed in", "account", name, "on the register's server")
             server_copy.replay(session, actor, local_folder(folder, url))  # what it viewed here while out of reach
     except BaseException:
@@ -514,6 +569,14 @@ def accounts_with_logins(session: Any, actor: Actor) -> list[tuple[Any, bool]]:
     return [(account, can.get(school.login(account.username), False)) for account in found]
 
 
+def _holds_lead_keys(session: Any, school: School, username: str) -> bool:
+    """True when the account's login is in the school's leads' group or the DSL's (it was given the private key)."""
+    return bool(session.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member "
+        "JOIN pg_roles g ON g.oid = m.roleid WHERE r.rolname = :login AND g.rolname IN (:lead, :dsl))"),
+        {"login": school.login(username), "lead": school.lead, "dsl": school.dsl}).scalar_one())  # fmt: skip
+
+
 @changes(Topic.ACCOUNTS)
 def set_account(session: Any, actor: Actor, username: str, display_name: str, role: Role, password: str) -> str:
     """The DSL, signed in to the register's server, adds an account or gives one a new password or role: its login
@@ -531,13 +594,17 @@ def set_account(session: Any, actor: Actor, username: str, display_name: str, ro
     connection = session.connection()
     school = of_connection(connection)
     verifier = password_verifier(connection, school.login(name), password)
+    was_lead = _holds_lead_keys(session, school, name)
     session.execute(text("SELECT sg_set_login(:account, :grp, :verifier)"),
                     {"account": name, "grp": school.groups()[role.value], "verifier": verifier})  # fmt: skip
     action = _row_for(session, name, display_name.strip(), role)
-    public = state_of(session.get_bind()).sealing_public
-    if public is not None and actor.safeguarding_key is not None:  # its copy of the register's key, under its password
-        server_keys.give(session, name, password, server_keys.ServerKeys(public, actor.safeguarding_key),
-                         lead=role in (Role.DSL, Role.DEPUTY_DSL))  # fmt: skip
+    state = state_of(session.get_bind())
+    lead = role in (Role.DSL, Role.DEPUTY_DSL)
+    if state.sealing_public is not None and actor.safeguarding_key is not None:  # its key, under its password
+        server_keys.give(session, name, password, server_keys.ServerKeys(state.sealing_public, actor.safeguarding_key),
+                         lead=lead, dsl_personal=state.server_personal)  # fmt: skip
+    if was_lead and not lead:  # the private key it held is taken away with the role: the key is to be replaced
+        server_keys.owe(session, name)
     audit.record(session, actor, action, "account", name, role.value)
     return action
 
@@ -555,12 +622,13 @@ def disable_account(session: Any, actor: Actor, username: str) -> int:
     name = check_username(username)
     if name == actor.username:
         raise ValidationError("You cannot disable your own account.")
+    held = _holds_lead_keys(session, of_connection(session.connection()), name)
     ended = int(session.execute(text("SELECT sg_disable_login(:account)"), {"account": name}).scalar_one())
     if ended < 0:
         raise ValidationError(f"There is no login for {name} on this server.")
     account = session.scalars(select(UserAccount).where(UserAccount.username == name)).first()
     if account is not None:
         account.active = False
-    server_keys.take_away(session, name)
+    server_keys.take_away(session, name, held_lead_keys=held)
     audit.record(session, actor, "disabled an account", "account", name, "its login on the server")
     return ended

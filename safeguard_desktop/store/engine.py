@@ -70,6 +70,8 @@ class RegisterState:
     own_entries: int = 0
     #: A read-only copy's (services/server_copy.py): where what is done in it is noted, for the server's trail.
     offline_log: Path | None = None
+    #: On a server: the signed-in account's personal private key (services/server_keys.py: a replaced key's shares).
+    server_personal: bytes | None = field(default=None, repr=False)
 
 
 def state_of(bind: Any) -> RegisterState:

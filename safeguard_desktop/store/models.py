@@ -425,6 +425,30 @@ class ServerKey(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class ServerHandover(Base):
+    """On a register on a server, an account's share of a replaced safeguarding key, waiting for its next sign-in:
+    sealed from the DSL's personal key to the account's (services/server_keys.py)."""
+
+    __tablename__ = "server_handover"
+
+    username: Mapped[str] = mapped_column(String(60), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+
+
+class SealedFormer(Base):
+    """A sealed text of an incident's chronology as it was before the key it was sealed to was replaced (kept: the
+    chronology is never changed but for that)."""
+
+    __tablename__ = "sealed_former"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    row_id: Mapped[str] = mapped_column(String(40))
+    column_name: Mapped[str] = mapped_column(String(60))
+    sealed: Mapped[str] = mapped_column(Text)
+    replaced_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class TrustSummary(Base):
     """What a school of a trust published to the trust's safeguarding lead: a JSON body of counts, no names
     (services/server_trust.py). Empty on a register on this computer and on a school alone on its server."""

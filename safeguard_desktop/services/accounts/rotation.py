@@ -56,7 +56,9 @@ OWED = "rotation_owed"
 GENERATION_SETTING = "key_generation"
 _LEAD_ROLES = frozenset({"dsl", "deputy_dsl"})
 #: Tables never re-sealed: the audit trail is hash-chained, and holds no sealed text.
-_NOT_RESEALED = frozenset({"audit_entry", "audit_head"})
+#: On a server, the former texts of the chronology are kept as they were, and a key replacement's shares are not
+#: sealed texts (services/server_keys.py).
+_NOT_RESEALED = frozenset({"audit_entry", "audit_head", "sealed_former", "server_handover"})
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from safeguard_desktop.services import server, server_trust
+from safeguard_desktop.services import server, server_keys, server_trust
 from safeguard_desktop.services.actors import Operation
 from safeguard_desktop.services.server_school import of_url
 from safeguard_desktop.ui.admin.accounts_dialog import ROLE_NAMES, AccountForm
@@ -135,6 +135,7 @@ class ServerAccountsDialog(Dialog):
                 self.error_label.setText("")
                 self.status_label.setText(f"{user}: {action.replace('an account', 'the account')}.")
                 self.reload()
+                self.replace_key()  # (a lead no longer a lead: the key it held is replaced)
 
             run_op(self.context, form, server.set_account, user, name, role, password, title=self.windowTitle(),
                    on_done=done)  # fmt: skip
@@ -168,12 +169,36 @@ class ServerAccountsDialog(Dialog):
         def done(ended: int) -> None:
             self.status_label.setText(f"{user} disabled: its login is refused ({ended} open session(s) ended).")
             self.reload()
+            self.replace_key()
 
         steps.current().confirm(
             self, self.windowTitle(), f"Disable {user}? Their login stops working at once, on every computer.",
             yes="Disable", then=lambda: run_op(self.context, self, server.disable_account, user,
                                                 title=self.windowTitle(), on_done=done),
         )  # fmt: skip
+
+    def replace_key(self) -> None:
+        """Where a lead's keys were just taken away, replace the register's safeguarding key now (off the GUI
+        thread, with progress): what is sealed is sealed again, and every other account takes its share of the new
+        key at its next sign-in. Otherwise the DSL's next sign-in does it."""
+        context = self.context
+
+        def replaced(done: server_keys.Replacement) -> None:
+            context.actor = server_keys.adopt(context.register.engine, context.actor, done)
+            self.status_label.setText(f"{self.status_label.text()} {done.summary()}".strip())
+            self.status_label.setWordWrap(True)
+
+        def failed(exc: BaseException) -> None:
+            self.error_label.setText(f"The register's key is not replaced yet: {exc} It is done at your next "
+                                     "sign-in.")  # fmt: skip
+
+        def owed(found: list[str]) -> None:
+            if found:
+                run_op(context, self, server_keys.replace, title="Replacing the register's key",
+                       progress="Sealing every sealed record again to a new key…", on_done=replaced,
+                       on_error=failed)  # fmt: skip
+
+        run_read(context, self, lambda session, _actor: server_keys.owed(session), on_done=owed)
 
 
 def _state(active: bool, login: bool) -> str:
