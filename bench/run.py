@@ -887,12 +887,48 @@ def bench_move() -> None:
         report("move: 2,000 pupils + 500 incidents to the server, verified / bare copy of the rows",
                f"{spent:.2f} / {bare:.2f} s = {spent / bare:.1f}x ({rows:,} rows, {moved.entries:,} entries)",
                "(measured)", True)  # fmt: skip
+        _bench_server_replacement(urls[0])
     finally:
         with admin.connect() as conn:
             for name in names:
                 conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
             conn.execute(text('DROP ROLE IF EXISTS "sg_u_dsl"'))
         admin.dispose()
+
+
+def _bench_server_replacement(url: str) -> None:
+    """The moved register's safeguarding key replaced by its DSL (revocation: every sealed text sealed again, each
+    account's share), against opening and sealing the same texts again in memory alone, in the same run."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from safeguard_desktop.security import keyring, sealed_box
+    from safeguard_desktop.services import server, server_keys
+
+    bare = make_url(url).set(username=None, password=None).render_as_string(hide_password=False)
+    reg, dsl = server.sign_in(OUT / "move-dsl-pc", bare, "dsl", "oakfield demo lead")
+    try:
+        assert dsl.safeguarding_key is not None
+        with read_session(reg.engine) as session:
+            texts: list[str] = []
+            for table, column in (("incident", "meta"), ("incident", "summary"), ("incident_entry", "text")):
+                query = text(f"SELECT {column} FROM {table} WHERE {column} LIKE 'sealed:%'")
+                texts += session.execute(query).scalars()
+        opener = sealed_box.opener(dsl.safeguarding_key)
+        _private, public = keyring.new_key_pair()
+        t0 = time.perf_counter()
+        for value in texts:
+            sealed_box.seal(public, opener(value))
+        in_memory = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        with write_session(reg.engine) as session:
+            done = server_keys.replace(session, dsl)
+        spent = time.perf_counter() - t0
+    finally:
+        reg.close()
+    report("server key replacement (2,000 pupils + 500 incidents) / opening and sealing its texts in memory",
+           f"{spent:.2f} / {in_memory:.2f} s = {spent / max(in_memory, 1e-9):.1f}x ({done.resealed:,} texts, "
+           f"{done.handed_over} shares; {len(texts):,} texts timed in memory)", "(measured)", True)  # fmt: skip
 
 
 def _one_decision(reg, actor, purpose, consent, state, kind, route) -> None:  # type: ignore[no-untyped-def]

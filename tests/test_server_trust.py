@@ -25,6 +25,7 @@ from safeguard_desktop.services.server_school import School, in_url, of_url
 from safeguard_desktop.store.engine import read_session, write_session
 
 from .conftest import new_postgres_database
+from .test_server_roles import _refused
 
 ADMIN_URL = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="set SAFEGUARD_TEST_POSTGRES_URL to run against PostgreSQL")
@@ -110,21 +111,19 @@ def _as(url: str, login: str, password: str = PASSWORD, code: str = ""):  # type
                            autocommit=True)  # fmt: skip
 
 
+def _pupil_names(url: str, code: str) -> list[str]:
+    admin = create_engine(in_url(url, code))
+    with admin.connect() as conn:
+        found = [str(r[0]) for r in conn.execute(text("SELECT legal_surname FROM pupil"))]
+    admin.dispose()
+    return found
+
+
 def _bare(url: str) -> str:
     """The database's address as the schools' PCs and the trust have it: no administrator in it."""
     from sqlalchemy.engine import make_url
 
     return make_url(url).set(username=None, password=None).render_as_string(hide_password=False)
-
-
-def _refused(connection, statement: str) -> bool:  # type: ignore[no-untyped-def]
-    import psycopg
-
-    try:
-        connection.execute(statement)
-    except psycopg.errors.InsufficientPrivilege:
-        return True
-    return False
 
 
 def test_a_schools_logins_read_nothing_of_another_school(trust: str) -> None:
@@ -329,6 +328,24 @@ def test_the_trusts_lead_connects_signs_in_and_reads_each_school_in_its_window( 
         assert all(window.trail.rows.text(r, 4) == "" for r in range(window.trail.row_count()))  # nor details
         if os.environ.get("SAFEGUARD_SCREENSHOTS"):
             window.grab().save(str(Path(os.environ["SAFEGUARD_SCREENSHOTS"]) / "trust-window.png"))
+        # Every school's figures to a spreadsheet: a row per figure, and no pupil's name in it.
+        import csv
+
+        from safeguard_desktop.ui.kit import steps
+
+        exported = tmp_path / "figures.csv"
+        before = steps.use(steps.Scripted(answers=[exported]))
+        try:
+            window.export()
+        finally:
+            steps.use(before)
+        with exported.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+        assert rows[0] == ["School", "Published", "Figure", "Of", "Count", "A year earlier"]
+        assert any(r[0] == oak and r[2:5] == ["pupils on roll", "", str(SCHOOLS["oak"])] for r in rows)
+        assert any(r[0] == elm and r[2] == "audit trail entries" for r in rows)
+        names = _pupil_names(trust, oak)
+        assert names and not any(name in cell for row in rows for cell in row for name in names)
         # Locked as every window (names may be on screen): the trust's login signs in again to unlock.
         window.inactivity.lock(prompt=False)
         assert not window.centralWidget().isVisible()

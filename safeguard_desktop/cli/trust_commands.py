@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from safeguard_desktop.cli.common import EXIT_OK
 from safeguard_desktop.services.actors import Actor
@@ -23,6 +24,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     rep = tsub.add_parser("report", help="each school's newest counts and audit trail (as the trust's login: "
                           "--user NAME)")  # fmt: skip
     rep.add_argument("url", help="postgresql+psycopg://HOST/DATABASE (the trust's database; no user)")
+    rep.add_argument("--csv", type=Path, help="also write the figures to this CSV file (a row per figure, no names)")
     names = tsub.add_parser("pupils", help="a school's pupils by name, where its DSL shares them with the trust")
     names.add_argument("url", help="postgresql+psycopg://HOST/DATABASE (the trust's database; no user)")
     names.add_argument("school", help="the school's code (as 'trust report' lists it)")
@@ -46,7 +48,11 @@ def cmd_trust_side(args: argparse.Namespace, read_secret) -> int:  # type: ignor
             for pupil_id, name, year, group in server_trust.pupils(engine, args.school):
                 print(f"{pupil_id}\t{name}\t{year}\t{group}")
             return EXIT_OK
-        _print_report(server_trust.report(engine))
+        report = server_trust.report(engine)
+        _print_report(report)
+        if args.csv is not None:
+            written = server_trust.export_csv(report, args.csv)
+            print(f"{written} figures written to {args.csv}.")
     finally:
         engine.dispose()
     return EXIT_OK

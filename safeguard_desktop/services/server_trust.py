@@ -20,6 +20,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text
@@ -292,6 +293,43 @@ def report(engine: Engine) -> TrustReport:
             "AND has_schema_privilege(nspname, 'USAGE') ORDER BY nspname"),
             {"n": len(SCHEMA_PREFIX), "p": SCHEMA_PREFIX})]  # fmt: skip
         return TrustReport(tuple(_figures(connection, schema) for schema in schemas))
+
+
+CSV_HEADER = ("School", "Published", "Figure", "Of", "Count", "A year earlier")
+
+
+def report_rows(report: TrustReport) -> list[tuple[object, ...]]:
+    """The report as long rows (a school, a figure, what of, the count), for a spreadsheet's pivot table: no names."""
+    rows: list[tuple[object, ...]] = []
+    for school in report.schools:
+        when = school.published_at.strftime("%d/%m/%Y %H:%M") if school.published_at else ""
+        body, incidents = school.body, school.incidents
+
+        def add(figure: str, of: str, count: object, earlier: object = "", _s: SchoolFigures = school,
+                _w: str = when) -> None:  # fmt: skip
+            rows.append((_s.code, _w, figure, of, count, earlier))
+
+        for name in ("pupils_on_roll", "never_photograph", "pupils_left"):
+            if name in body:
+                add(name.replace("_", " "), "", body[name])
+        for purpose in body.get("consent", []):
+            for state in ("granted", "not_granted", "conflict", "no_decision"):
+                add(f"consent {state.replace('_', ' ')}", purpose["purpose"], purpose[state])
+        for name in ("total", "open"):
+            if name in incidents:
+                add(f"incidents {name}", "", incidents[name])
+        for term in incidents.get("terms", []):
+            add("incidents in term", f"{term['term']}: {term['category']}", term["count"], term["year_earlier"])
+        add("audit trail entries", "", school.trail_entries)
+        add("audit trail entries, last 30 days", "", school.trail_last_30_days)
+    return rows
+
+
+def export_csv(report: TrustReport, path: Path) -> int:
+    """The report as a CSV file safe for a spreadsheet (no cell runs as a formula); how many rows."""
+    from safeguard_desktop.services.csv_export import write_safe_csv
+
+    return write_safe_csv(path, CSV_HEADER, report_rows(report))
 
 
 def pupils(engine: Engine, code: str) -> list[tuple[int, str, str, str]]:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from safeguard_desktop.domain.dates import format_uk_datetime
 from safeguard_desktop.services.actors import Actor, Role
+from safeguard_desktop.services.errors import ServiceError
 from safeguard_desktop.ui.background import run_in_background
 from safeguard_desktop.ui.excepthook import message_for
 from safeguard_desktop.ui.kit.table import ReadOnlyTable
@@ -57,8 +58,13 @@ class TrustWindow(QMainWindow):
         self.refresh_button = QPushButton("&Refresh")
         self.refresh_button.setToolTip("Read every school's figures again (F5)")
         self.refresh_button.clicked.connect(self.reload)
+        self.export_button = QPushButton("&Export as CSV…")
+        self.export_button.setToolTip("Every school's figures, a row each, for a spreadsheet (no names)")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.export)
         top = QHBoxLayout()
         top.addWidget(intro, 1)
+        top.addWidget(self.export_button)
         top.addWidget(self.refresh_button)
         self.schools = ReadOnlyTable(SCHOOL_HEADERS, "Schools", pick_rows=True,
                                      numbers=(3, 4, 5, 6, 7, 8))  # fmt: skip
@@ -132,13 +138,42 @@ class TrustWindow(QMainWindow):
         self.refresh_button.setEnabled(True)
         rows = [self._row(school) for school in report.schools]
         self.schools.set_rows(rows, [s.code for s in report.schools])
-        self.statusBar().showMessage(f"{len(rows)} school(s), read at {format_uk_datetime(report.read_at)}")
+        self.export_button.setEnabled(bool(rows))
+        pupils = sum(int(s.body.get("pupils_on_roll", 0)) for s in report.schools)
+        total = sum(int(s.incidents.get("total", 0)) for s in report.schools)
+        still = sum(int(s.incidents.get("open", 0)) for s in report.schools)
+        self.statusBar().showMessage(f"{len(rows)} school(s): {pupils:,} pupils on roll, {total:,} incidents "
+                                     f"({still:,} open) as published; read at "
+                                     f"{format_uk_datetime(report.read_at)}")  # fmt: skip
         if not rows:
             self.problem.setText("No school on this server shares its figures with the trust yet: the IT support "
                                  "sets each school up with its code (docs/server-setup.md).")  # fmt: skip
             return
         codes = [s.code for s in report.schools]
         self.schools.selectRow(codes.index(chosen) if chosen in codes else 0)
+
+    def export(self) -> None:
+        """Every school's figures to a CSV file the person chooses (no names in it)."""
+        from pathlib import Path
+
+        from safeguard_desktop.services import server_trust
+        from safeguard_desktop.ui.kit import steps
+
+        report = self.report
+        if report is None:
+            return
+        suggested = Path.home() / f"trust-figures-{report.read_at:%Y-%m-%d}.csv"
+
+        def write(path: Path) -> None:
+            try:
+                written = server_trust.export_csv(report, path)
+            except (OSError, ServiceError) as exc:
+                steps.current().tell(self, "Not exported", f"The figures could not be written to {path}: "
+                                     f"{message_for(exc, None)}", warning=True)  # fmt: skip
+                return
+            self.statusBar().showMessage(f"{written} figures written to {path}", 10_000)
+
+        steps.current().choose_save(self, "Export the trust's figures", suggested, "CSV files (*.csv)", write)
 
     def _row(self, school: SchoolFigures) -> list[str]:
         body, incidents = school.body, school.incidents
