@@ -862,8 +862,11 @@ def bench_move() -> None:
     try:
         for url in urls:
             cli(["--data-dir", str(OUT / "move-admin"), "server", "prepare", url])
-        local = OUT / "school-for-move"  # a fresh copy each run: a move marks the register it moved
-        shutil.rmtree(local, ignore_errors=True)
+        # A fresh copy each run, in a folder of its own: a move marks the register it moved, and the DSL's profile
+        # keeps the trail's head it last saw for each folder (a copy of an older state is, rightly, refused).
+        for earlier in OUT.glob("school-for-move*"):
+            shutil.rmtree(earlier, ignore_errors=True)
+        local = OUT / f"school-for-move-{uuid.uuid4().hex[:8]}"
         shutil.copytree(made, local)
         reg, lead = sign_in(local, "dsl", "oakfield demo lead")
         bare_engine = create_engine(urls[1])
