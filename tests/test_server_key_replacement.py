@@ -264,3 +264,41 @@ def test_the_dsls_accounts_screen_replaces_the_key_when_it_disables_a_lead(  # t
     with create_engine(school).connect() as conn:
         summary = conn.execute(text("SELECT summary FROM incident WHERE id = :n"), {"n": number}).scalar_one()
     assert old is not None and not _opens(old, summary)
+
+
+def test_a_leads_copy_is_made_again_while_it_works_and_not_once_the_key_is_replaced(  # type: ignore[no-untyped-def]
+    qtbot, school: str, tmp_path: Path
+) -> None:
+    """The offline copy of the afternoon, not of the morning's sign-in: made again (every half hour, by the window)
+    under the key it was made with; never with a key the register no longer has."""
+    from safeguard_desktop.services import server_copy
+    from safeguard_desktop.ui.offline_copy import CopyRefresher
+
+    from .conftest import incidents_window
+
+    reg, dsl = server.sign_in(tmp_path / "dsl-pc", _bare(school), "d.lead", PASSWORD)
+    window, _screen = incidents_window(qtbot, reg, dsl)
+    try:
+        assert (server_copy.keep(reg, dsl, PASSWORD, reg.folder) or 0) > 0
+        first = server_copy.made_at(reg.folder, "d.lead")
+        with write_session(reg.engine) as session:
+            incidents.record_incident(session, dsl, incidents.IncidentInput(Category.SCAM, "Later that day"))
+        refresher = CopyRefresher(window, window.context, reg.folder)
+        import time
+
+        time.sleep(1.1)  # (the copy says when it was made to the second)
+        refresher.refresh()
+        qtbot.waitUntil(lambda: server_copy.made_at(reg.folder, "d.lead") != first, timeout=20_000)
+        qtbot.waitUntil(lambda: not refresher._running, timeout=20_000)
+        copy, reader, _made = server_copy.open_copy(reg.folder, "d.lead", PASSWORD)
+        try:
+            with read_session(copy.engine) as session:
+                assert incidents.read_incident(session, reader, 2).summary == "Later that day"
+        finally:
+            copy.close()
+        with write_session(reg.engine) as session:
+            done = server_keys.replace(session, dsl)
+        dsl = server_keys.adopt(reg.engine, dsl, done)
+        assert server_copy.refresh(reg, dsl, reg.folder) is None  # (made afresh at the next sign-in)
+    finally:
+        reg.close()

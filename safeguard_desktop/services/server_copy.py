@@ -58,19 +58,44 @@ def made_at(server_folder: Path, username: str) -> datetime | None:
 
 def keep(register: Register, actor: Actor, password: str, server_folder: Path) -> int | None:
     """Make (or replace) the signed-in lead's copy of the server register: every table's rows as they are now, in
-    one read. None for an account that keeps none (not a lead, or holding no key); else how many rows."""
-    from safeguard_desktop.services import register_copy
-    from safeguard_desktop.store.engine import make_engine, read_session
-    from safeguard_desktop.store.models import Base
+    one read. None for an account that keeps none (not a lead, or holding no key); else how many rows. The copy's
+    key stays with the open register, so :func:`refresh` can make it again while the lead works."""
+    from safeguard_desktop.store.engine import state_of
 
     state_public = _public_of(register)
     if actor.role not in _LEADS or actor.safeguarding_key is None or state_public is None:
         return None
-    folder = _folder(server_folder, actor.username)
+    file_key = os.urandom(32)
+    body: dict[str, Any] = {"file_key": _b64(file_key), "public": _b64(state_public), "name": actor.name,
+                               "private": _b64(actor.safeguarding_key), "role": actor.role.value}  # fmt: skip
+    wrapped = server_keys.wrap_under_password(password, body, _LABEL + actor.username)
+    rows = _write(register, _folder(server_folder, actor.username), file_key, wrapped)
+    state_of(register.engine).copy_again = (file_key, wrapped, actor.safeguarding_key)
+    return rows
+
+
+def refresh(register: Register, actor: Actor, server_folder: Path) -> int | None:
+    """The lead's copy made again now, under the key it was made with at sign-in (no password needed): every
+    half hour while the lead works, so a server out of reach in the afternoon leaves this afternoon's copy. None
+    when there is nothing to refresh (no copy made at this sign-in, or the register's key replaced since)."""
+    from safeguard_desktop.store.engine import state_of
+
+    again = state_of(register.engine).copy_again
+    if again is None or actor.safeguarding_key != again[2]:
+        return None
+    file_key, wrapped, _private = again
+    return _write(register, _folder(server_folder, actor.username), file_key, wrapped)
+
+
+def _write(register: Register, folder: Path, file_key: bytes, wrapped: dict[str, Any]) -> int:
+    """Every table's rows into a new copy beside ``folder``, then put in its place whole (or the old one kept)."""
+    from safeguard_desktop.services import register_copy
+    from safeguard_desktop.store.engine import make_engine, read_session
+    from safeguard_desktop.store.models import Base
+
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(mode=0o700, parents=True)
-    file_key = os.urandom(32)
     engine = make_engine(f"sqlite:///{partial / COPY_FILE}", key=file_key)
     rows = 0
     try:
@@ -84,11 +109,8 @@ def keep(register: Register, actor: Actor, password: str, server_folder: Path) -
                     rows += len(batch)
     finally:
         engine.dispose()
-    body: dict[str, Any] = {"file_key": _b64(file_key), "public": _b64(state_public), "name": actor.name,
-                               "private": _b64(actor.safeguarding_key), "role": actor.role.value}  # fmt: skip
-    wrapped = {"made": datetime.now().isoformat(timespec="seconds"),
-               **server_keys.wrap_under_password(password, body, _LABEL + actor.username)}  # fmt: skip
-    write_atomically(partial / KEY_FILE, json.dumps(wrapped).encode("utf-8"), private=True)
+    made = {"made": datetime.now().isoformat(timespec="seconds"), **wrapped}
+    write_atomically(partial / KEY_FILE, json.dumps(made).encode("utf-8"), private=True)
     old = folder.with_name(folder.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if folder.exists():

@@ -371,6 +371,13 @@ def show_window(app: QApplication, signed: Signed, args: argparse.Namespace) -> 
         from safeguard_desktop.ui.trust_window import publish_to_trust
 
         publish_to_trust(window, context)  # a trust's school: its counts, for the trust's lead
+        from safeguard_desktop.services import server
+
+        if server.on_server(register) and actor.safeguarding_key is not None:  # a lead's copy, kept fresh
+            from safeguard_desktop.ui.offline_copy import CopyRefresher
+
+            # (a server register's folder is this computer's folder of that server, where the copy is kept)
+            window.copy_refresher = CopyRefresher(window, context, register.folder)  # type: ignore[attr-defined]
     if register.copy_made_at is not None:  # the server out of reach: its register as it was, to read only
         made = f"{register.copy_made_at:%d/%m/%Y at %H:%M}"
         window.setWindowTitle(f"{window.windowTitle()} — READ-ONLY COPY of {made}")

@@ -225,6 +225,8 @@ class SignInDialog(Dialog):
         bind_later(register, password)
         vouch_rows_later(register, actor)
         if self.server_url is not None and getattr(opened[0], "copy_made_at", 0) is None:  # (not a copy again)
+            from safeguard_desktop.ui.offline_copy import keep_copy_later
+
             keep_copy_later(opened[0], opened[1], password, self._server_folder())  # type: ignore[arg-type]
         self.accept()
 
@@ -556,27 +558,6 @@ def bind_later(opened: Register | StaffDesk, password: str) -> None:
     app = QApplication.instance()
     if app is not None:
         QTimer.singleShot(BIND_AFTER_MS, app, lambda: run_in_background(bind, lambda _done: None, failed))
-
-
-def keep_copy_later(register: Register, actor: Actor, password: str, server_folder: Path) -> None:
-    """A lead signed in to the server: a few seconds later, off the GUI thread, this computer's read-only copy of
-    the register is made again (services/server_copy.py), for the day the server cannot be reached."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from safeguard_desktop.ui.background import Progress, run_in_background
-
-    def keep(_progress: Progress) -> int | None:
-        from safeguard_desktop.services import server_copy
-
-        return server_copy.keep(register, actor, password, server_folder)
-
-    def failed(exc: Exception) -> None:
-        log.warning("the register's copy on this computer was not made: %s", exc.__class__.__name__)
-
-    app = QApplication.instance()
-    if app is not None:
-        QTimer.singleShot(BIND_AFTER_MS, app, lambda: run_in_background(keep, lambda _done: None, failed))
 
 
 def vouch_rows_later(opened: Register | StaffDesk, actor: Actor) -> None:
