@@ -136,6 +136,15 @@ def cmd_publish(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     from safeguard_desktop.services.accounts import staff_room
 
     if reg.keys is None:
+        from safeguard_desktop.services import server
+
+        if server.on_server(reg):  # staff read the briefings the office or a lead publishes on the server
+            from safeguard_desktop.services import server_briefings
+
+            with write_session(reg.engine) as session:
+                count = server_briefings.publish(session, actor)
+            print(f"Published {count} event briefing(s) on the register's server, for staff to read.")
+            return EXIT_OK
         raise ValidationError("Only a register with accounts has staff to publish to.")
     with write_session(reg.engine) as session:
         done = staff_room.publish(session, actor, reg.keys, reg.folder)

@@ -15,9 +15,9 @@ from safeguard_desktop.domain.dates import format_uk_datetime
 from safeguard_desktop.domain.incidents import FINDINGS, Category, copy_warning
 from safeguard_desktop.files import write_atomically
 from safeguard_desktop.services import incidents
-from safeguard_desktop.services.actors import Actor
+from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.database import Register
-from safeguard_desktop.services.errors import ValidationError
+from safeguard_desktop.services.errors import PermissionDenied, ValidationError
 from safeguard_desktop.services.incidents import EntryKind, IncidentInput, PersonInput, Status, Urgency
 from safeguard_desktop.services.incidents.incident_people import describe_people
 from safeguard_desktop.services.transaction import write_session
@@ -136,6 +136,10 @@ def cmd_incidents(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
     with write_session(reg.engine) as session:
         if command == "add":
             people = [PersonInput("staff", "affected", staff_role=args.staff_affected)] if args.staff_affected else []
+            if args.pupil and not actor.may(Operation.VIEW_REGISTER):  # (UPNs are the register's, not staff's)
+                raise PermissionDenied("Staff name the pupils in a concern in the app, by name and class; a UPN "
+                                       "(--pupil) is for the office and the leads, who read the register. Log "
+                                       "it without --pupil and name the pupils in the app.")  # fmt: skip
             people += [_pupil_person(session, spec) for spec in args.pupil]
             number = incidents.record_incident(
                 session,

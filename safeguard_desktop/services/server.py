@@ -55,7 +55,15 @@ FORMER, HANDOVER = "sealed_former", "server_handover"
 #: What the office may not see at all, in the app or with its login.
 NOT_THE_OFFICES = ("incident", "incident_person", "incident_entry", "incident_reader", "cp_transfer")
 #: The office keeps these whole (reads, adds, changes, removes).
-OFFICE_KEEPS = ("contact", "unmatched_reply", "event", "event_group", "event_pupil", "pupil_photo")
+OFFICE_KEEPS = (
+    "contact",
+    "unmatched_reply",
+    "event",
+    "event_group",
+    "event_pupil",
+    "pupil_photo",
+    "published_briefing",
+)
 #: Pupil columns only a lead may change.
 GUARDED_PUPIL = ("never_photograph", "never_photograph_reason")
 #: The settings the office changes in the app (as row_vouch.OFFICE_SETTINGS).
@@ -145,7 +153,8 @@ def _grant_statements(engine: Engine, tables: Sequence[str], school: School) -> 
     out += [f"GRANT SELECT, INSERT ON incident, incident_person, incident_entry TO {staff}",
             f"GRANT SELECT (id, legal_forename, legal_surname, preferred_forename, preferred_surname, year_group, "
             f"reg_group, on_roll, never_photograph) ON pupil TO {staff}",
-            f"GRANT SELECT ON school, consent_purpose, setting, event, event_group, event_pupil TO {staff}",
+            f"GRANT SELECT ON school, consent_purpose, setting, event, event_group, event_pupil, published_briefing "
+            f"TO {staff}",
             f"GRANT SELECT (id, username, display_name, role, active) ON user_account TO {staff}"]  # fmt: skip
     policies: list[str] = []
     lead_all = ("true", "true")

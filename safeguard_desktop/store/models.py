@@ -449,6 +449,18 @@ class SealedFormer(Base):
     replaced_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class PublishedBriefing(Base):
+    """On a register on a server: an event's confidential staff briefing as the office or a lead last made it, for
+    staff to read (services/server_briefings.py). Empty on a register on this computer (its staff room is a file)."""
+
+    __tablename__ = "published_briefing"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    made_at: Mapped[datetime] = mapped_column(DateTime)
+    made_by: Mapped[str] = mapped_column(String(100))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class TrustSummary(Base):
     """What a school of a trust published to the trust's safeguarding lead: a JSON body of counts, no names
     (services/server_trust.py). Empty on a register on this computer and on a school alone on its server."""

@@ -1,7 +1,7 @@
 """The schema revision this build expects, importable without SQLAlchemy or Alembic."""
 
 #: The newest migration this build knows. A test checks it matches Alembic's head.
-HEAD_REVISION = "0028_server_handover"
+HEAD_REVISION = "0029_published_briefing"
 KNOWN_REVISIONS = (
     "0001_initial",
     "0002_audit_chain",
@@ -31,4 +31,5 @@ KNOWN_REVISIONS = (
     "0026_server_key",
     "0027_trust_summary",
     "0028_server_handover",
+    "0029_published_briefing",
 )

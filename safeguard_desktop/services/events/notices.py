@@ -50,8 +50,13 @@ def announcement(session: Session, actor: Actor, event_id: int) -> bytes:
 
 
 def briefing(session: Session, actor: Actor, event_id: int) -> bytes:
-    """The confidential staff briefing: who must not be filmed, by class; never a reason."""
+    """The confidential staff briefing: who must not be filmed, by class; never a reason. Staff on a register's
+    server read it as the office or a lead last published it (services/server_briefings.py)."""
     actor.require(Operation.VIEW_BRIEFING)
+    from safeguard_desktop.services import server_briefings
+
+    if not actor.may(Operation.VIEW_REGISTER) and server_briefings.on_a_server(session):
+        return server_briefings.published(session, actor, event_id)
     from safeguard_desktop.documents.notices import BriefingPupil, render_briefing
     from safeguard_desktop.services.pupils.photos import photos_for
 

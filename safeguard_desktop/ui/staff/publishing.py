@@ -17,8 +17,17 @@ PUBLISHERS = (Role.DSL, Role.DEPUTY_DSL, Role.OFFICE)
 
 
 def may_publish(context: AppContext) -> bool:
-    """True for a lead or the office on a register with accounts (staff have a staff room only there)."""
-    return context.actor.role in PUBLISHERS and context.is_open and context.register.keys is not None
+    """True for a lead or the office on a register with accounts (staff have a staff room only there), or on the
+    register's server (where staff read the briefings the office and the leads publish there)."""
+    if context.actor.role not in PUBLISHERS or not context.is_open or context.actor.reading_copy:
+        return False
+    return context.register.keys is not None or _on_server(context)
+
+
+def _on_server(context: AppContext) -> bool:
+    from safeguard_desktop.services import server
+
+    return server.on_server(context.register)
 
 
 def publish_to_staff(window: QMainWindow, context: AppContext, *, quiet: bool = False) -> None:
@@ -26,6 +35,9 @@ def publish_to_staff(window: QMainWindow, context: AppContext, *, quiet: bool = 
     (at sign-in) says it in the status bar only; a failure is always said."""
 
     if not may_publish(context):
+        return
+    if _on_server(context):
+        _publish_on_server(window, context, quiet)
         return
     keys = context.register.keys
     assert keys is not None
@@ -45,6 +57,22 @@ def publish_to_staff(window: QMainWindow, context: AppContext, *, quiet: bool = 
 
     window.statusBar().showMessage("Publishing the briefings to staff…")
     run_op(context, window, staff_room.publish, keys, context.register.folder, on_done=done, on_error=failed)
+
+
+def _publish_on_server(window: QMainWindow, context: AppContext, quiet: bool) -> None:
+    from safeguard_desktop.services import server_briefings
+
+    def done(count: int) -> None:
+        text = f"Published {count} event briefing(s) on the register's server, for staff to read."
+        window.statusBar().showMessage(text, 10_000)
+        if not quiet:
+            steps.current().tell(window, "Published to staff", text)
+
+    def failed(exc: BaseException) -> None:
+        steps.current().tell(window, "Not published to staff", f"The briefings could not be published: "
+                             f"{message_for(exc, None)}", warning=True)  # fmt: skip
+
+    run_op(context, window, server_briefings.publish, on_done=done, on_error=failed)
 
 
 class StaffPublisher(QObject):
