@@ -85,7 +85,11 @@ def test_a_school_day_on_the_server_each_role_doing_its_own_work(
            "--policy", "personal-use", "--year", "Year 5")  # fmt: skip
     event = re.search(r"\d+", office("events", "list")).group(0)  # type: ignore[union-attr]
     office("letters", event, "--out", str(tmp_path / "letters.pdf"))
-    assert len(PdfReader(tmp_path / "letters.pdf").pages) == 20
+    letters = PdfReader(tmp_path / "letters.pdf")
+    assert len(letters.pages) == 20
+    reference = re.search(r"Ref (\S+)", letters.pages[4].extract_text()).group(1)  # type: ignore[union-attr]
+    office("slips", "record", reference, "--answers", "filming=yes", "--given-by", "Ms Parent",
+           "--relationship", "Mother", "--event", event)  # fmt: skip
     office("notice", event, "--out", str(tmp_path / "notice.pdf"))
     office("announcement", event, "--out", str(tmp_path / "announcement.pdf"))
     office("chase", event, "--out", str(tmp_path / "chase.pdf"))
