@@ -431,3 +431,10 @@ def test_a_schools_own_register_moves_into_the_trusts_database_beside_the_others
         assert code in {s.code for s in server_trust.report(engine).schools}
     finally:
         engine.dispose()
+
+
+def test_the_trusts_sign_in_says_when_the_server_cannot_be_reached() -> None:
+    from safeguard_desktop.services.database import RegisterLocked
+
+    with pytest.raises(RegisterLocked, match="cannot be reached"):  # (not "the name or password")
+        server_trust.connect("postgresql+psycopg://127.0.0.1:1/trust", "m.trust", TRUST_PASSWORD)

@@ -462,15 +462,7 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
     try:
         reg = open_register(local_folder(folder, url), login_url(url, name, password))
     except OperationalError as exc:
-        text_of = str(exc.orig or exc)
-        if 'database "' in text_of and "does not exist" in text_of:
-            raise RegisterLocked("The server has no database of that name: check the address (the school's IT "
-                                 "support has it); nothing was changed.") from exc  # fmt: skip
-        refusals = ("password authentication failed", "is not permitted to log in", "does not exist")
-        if any(refusal in text_of for refusal in refusals):  # (a login that does not exist: said the same way)
-            raise ServerSignInFailed(refused) from exc
-        raise RegisterLocked(f"The register's server cannot be reached ({text_of.strip().splitlines()[0]}). Check "
-                             "the network, or ask the school's IT support; nothing was changed.") from exc  # fmt: skip
+        raise connection_refused(exc, refused) from exc
     except StorageProblem as exc:  # (said as for a change: at sign-in, nothing was being changed)
         if "cannot be reached" not in str(exc):
             raise
@@ -506,6 +498,22 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
         reg.close()
         raise
     return reg, actor
+
+
+def connection_refused(exc: Any, refused: str) -> Exception:
+    """What a sign-in's failed connection is told as: no such database, the name or password (one message for
+    every cause, as the local sign-in), or the server out of reach."""
+    from safeguard_desktop.services.database import RegisterLocked
+
+    text_of = str(getattr(exc, "orig", None) or exc)
+    if 'database "' in text_of and "does not exist" in text_of:
+        return RegisterLocked("The server has no database of that name: check the address (the school's IT "
+                              "support has it); nothing was changed.")  # fmt: skip
+    refusals = ("password authentication failed", "is not permitted to log in", "does not exist")
+    if any(refusal in text_of for refusal in refusals):  # (a login that does not exist: said the same way)
+        return ServerSignInFailed(refused)
+    return RegisterLocked(f"The register's server cannot be reached ({text_of.strip().splitlines()[0]}). Check "
+                          "the network, or ask the school's IT support; nothing was changed.")  # fmt: skip
 
 
 def on_server(register: Register) -> bool:

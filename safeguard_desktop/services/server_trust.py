@@ -255,10 +255,14 @@ def connect(url: str, username: str, password: str) -> Engine:
             if not connection.execute(text(f"SELECT pg_has_role(session_user, '{TRUST}', 'member')")).scalar_one():
                 engine.dispose()
                 raise ServerSignInFailed(refused)
-    except (OperationalError, ValidationError) as exc:
-        if isinstance(exc, ServerSignInFailed):
-            raise
+    except ServerSignInFailed:
+        raise
+    except ValidationError as exc:  # (not a user name)
         raise ServerSignInFailed(refused) from exc
+    except OperationalError as exc:  # the name or password, no such database, or the server out of reach
+        from safeguard_desktop.services.server import connection_refused
+
+        raise connection_refused(exc, refused) from exc
     return engine
 
 
