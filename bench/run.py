@@ -860,8 +860,12 @@ def bench_move() -> None:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     urls = [admin_url.rsplit("/", 1)[0] + f"/{name}" for name in names]
     try:
-        for url in urls:
-            cli(["--data-dir", str(OUT / "move-admin"), "server", "prepare", url])
+        cli(["--data-dir", str(OUT / "move-admin"), "server", "prepare", urls[0]])
+        from safeguard_desktop.store import migrate
+
+        bare_schema = create_engine(urls[1])  # (the bare copy's: the tables alone; its roles would be the first's)
+        migrate.upgrade(bare_schema)
+        bare_schema.dispose()
         # A fresh copy each run, in a folder of its own: a move marks the register it moved, and the DSL's profile
         # keeps the trail's head it last saw for each folder (a copy of an older state is, rightly, refused).
         for earlier in OUT.glob("school-for-move*"):

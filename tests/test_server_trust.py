@@ -438,3 +438,33 @@ def test_the_trusts_sign_in_says_when_the_server_cannot_be_reached() -> None:
 
     with pytest.raises(RegisterLocked, match="cannot be reached"):  # (not "the name or password")
         server_trust.connect("postgresql+psycopg://127.0.0.1:1/trust", "m.trust", TRUST_PASSWORD)
+
+
+def test_a_second_register_on_the_same_server_without_a_code_of_its_own_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Roles are the whole server's: a second school set up with the same group names in another database would let
+    each school's logins into the other's. Refused before anything is made; with a code of its own it is set up."""
+    assert ADMIN_URL
+    import uuid
+
+    code = f"ash{uuid.uuid4().hex[:6]}"
+    it = ["--data-dir", str(tmp_path / "it")]
+    try:
+        with (
+            new_postgres_database(ADMIN_URL, "safeguard_one") as first,
+            new_postgres_database(ADMIN_URL, "safeguard_two") as second,
+        ):
+            assert main([*it, "server", "prepare", first]) == 0
+            capsys.readouterr()
+            assert main([*it, "server", "prepare", second]) == 2
+            said = capsys.readouterr().err
+            assert "already holds another register" in said and first.rsplit("/", 1)[1] in said
+            admin = create_engine(second)
+            with admin.connect() as conn:  # nothing was made there
+                assert conn.execute(text("SELECT count(*) FROM information_schema.tables WHERE "
+                                         "table_schema = 'public'")).scalar_one() == 0  # fmt: skip
+            admin.dispose()
+            assert main([*it, "--school-code", code, "server", "prepare", second]) == 0
+    finally:
+        _drop_roles([code])

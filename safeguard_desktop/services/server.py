@@ -88,6 +88,31 @@ class Prepared:
                 "place.")  # fmt: skip
 
 
+def _refuse_shared_roles(engine: Engine, school: School) -> None:
+    """PostgreSQL's roles are the whole server's: groups already holding privileges in another database belong to
+    another register there, whose logins would then reach this one (and this one's, that one). Refused, saying so,
+    before anything is made — unless this school has a code of its own (services/server_school.py)."""
+    from safeguard_desktop.services import server_trust
+
+    groups = [school.dsl, school.lead, school.office, school.staff] + ([server_trust.TRUST] if school.code else [])
+    with engine.connect() as connection:
+        found = connection.execute(text(
+            "SELECT DISTINCT r.rolname, db.datname FROM pg_shdepend d JOIN pg_database db ON db.oid = d.dbid "
+            "JOIN pg_roles r ON r.oid = d.refobjid WHERE d.refclassid = 'pg_authid'::regclass "
+            "AND r.rolname = ANY(:groups) AND db.datname <> current_database() ORDER BY 2, 1"),
+            {"groups": groups}).all()  # fmt: skip
+    if not found:
+        return
+    where = ", ".join(sorted({str(row[1]) for row in found}))
+    if any(row[0] == server_trust.TRUST for row in found):
+        raise ValidationError(f"This PostgreSQL server already holds another trust's schools (database {where}): "
+                              "its trust login would read this one's figures. Keep each trust on a server of its "
+                              "own.")  # fmt: skip
+    raise ValidationError(f"This PostgreSQL server already holds another register with the same roles (database "
+                          f"{where}): its logins would reach this one. Give each school a code of its own: "
+                          "safeguard --school-code CODE server prepare URL (docs/server-setup.md).")  # fmt: skip
+
+
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -335,6 +360,7 @@ def prepare(engine: Engine) -> Prepared:
         with engine.begin() as connection:
             connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {_quoted(school.schema)}"))
             connection.execute(text(f"REVOKE ALL ON SCHEMA {_quoted(school.schema)} FROM PUBLIC"))
+    _refuse_shared_roles(engine, school)
     migrate.upgrade(engine)
     revision = migrate.current_revision(engine) or "(none)"
     tables = _tables(engine)
