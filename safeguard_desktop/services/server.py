@@ -13,17 +13,18 @@ password for an office or staff login and ``psql`` read and change no more than 
   incidents' people and entries); the office writes only the settings it changes in the app and its own two-step
   row; a pupil the office adds holds no never-photograph flag;
 - nobody, leads included, UPDATE or DELETE the audit trail, nor UPDATE the chronology of an incident (a lead
-  removes a whole record at the end of its retention: DELETE, itself in the trail).
+  removes a whole record at the end of its retention: DELETE, itself in the trail; the DSL's login may put a new
+  seal on a sealed text when the key is replaced, and nothing else: a trigger, the former text kept).
 
 :func:`prepare` runs the migrations as the server's administrator (the URL given), then creates or brings up to date
-the roles, GRANTs and policies; running it again after an upgrade covers the new tables. :func:`sign_in` opens the
-register as an account's own login (the app and the command line), with the register's safeguarding key from its
-row (services/server_keys.py). Not yet: the signed record of accounts and the writer's marks of a local register.
+the roles, GRANTs and policies (services/server_grants.py); running it again after an upgrade covers the new tables.
+:func:`sign_in` opens the register as an account's own login (the app and the command line), with the register's
+safeguarding key from its row (services/server_keys.py). Not yet: the signed record of accounts and the writer's
+marks of a local register.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,29 +47,6 @@ DSL = School().dsl
 GROUPS = School().groups()
 LOGIN_PREFIX = School().login_prefix
 
-#: Tables of the audit trail: read and added to, never changed or deleted (by anyone, leads included).
-TRAIL = ("audit_entry", "audit_rows")
-#: The chronology of an incident: added to, never changed; removed only with its record, by a lead.
-CHRONOLOGY = "incident_entry"
-#: A key replacement's tables (services/server_keys.py): the chronology's former sealed texts, the shares.
-FORMER, HANDOVER = "sealed_former", "server_handover"
-#: What the office may not see at all, in the app or with its login.
-NOT_THE_OFFICES = ("incident", "incident_person", "incident_entry", "incident_reader", "cp_transfer")
-#: The office keeps these whole (reads, adds, changes, removes).
-OFFICE_KEEPS = (
-    "contact",
-    "unmatched_reply",
-    "event",
-    "event_group",
-    "event_pupil",
-    "pupil_photo",
-    "published_briefing",
-)
-#: Pupil columns only a lead may change.
-GUARDED_PUPIL = ("never_photograph", "never_photograph_reason")
-#: The settings the office changes in the app (as row_vouch.OFFICE_SETTINGS).
-OFFICE_SETTINGS = ("template:%", "form_reply_mapping", "mis_consent_mapping")
-
 
 @dataclass(frozen=True)
 class Prepared:
@@ -88,256 +66,12 @@ class Prepared:
                 "place.")  # fmt: skip
 
 
-def _refuse_shared_roles(engine: Engine, school: School) -> None:
-    """PostgreSQL's roles are the whole server's: groups already holding privileges in another database belong to
-    another register there, whose logins would then reach this one (and this one's, that one). Refused, saying so,
-    before anything is made — unless this school has a code of its own (services/server_school.py)."""
-    from safeguard_desktop.services import server_trust
-
-    groups = [school.dsl, school.lead, school.office, school.staff] + ([server_trust.TRUST] if school.code else [])
-    with engine.connect() as connection:
-        found = connection.execute(text(
-            "SELECT DISTINCT r.rolname, db.datname FROM pg_shdepend d JOIN pg_database db ON db.oid = d.dbid "
-            "JOIN pg_roles r ON r.oid = d.refobjid WHERE d.refclassid = 'pg_authid'::regclass "
-            "AND r.rolname = ANY(:groups) AND db.datname <> current_database() ORDER BY 2, 1"),
-            {"groups": groups}).all()  # fmt: skip
-    if not found:
-        return
-    where = ", ".join(sorted({str(row[1]) for row in found}))
-    if any(row[0] == server_trust.TRUST for row in found):
-        raise ValidationError(f"This PostgreSQL server already holds another trust's schools (database {where}): "
-                              "its trust login would read this one's figures. Keep each trust on a server of its "
-                              "own.")  # fmt: skip
-    raise ValidationError(f"This PostgreSQL server already holds another register with the same roles (database "
-                          f"{where}): its logins would reach this one. Give each school a code of its own: "
-                          "safeguard --school-code CODE server prepare URL (docs/server-setup.md).")  # fmt: skip
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _group_statements(school: School) -> list[str]:
-    made = [f"DO $$ BEGIN CREATE ROLE {group} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            for group in (school.lead, school.office, school.staff, school.dsl)]  # fmt: skip
-    return [*made, f"GRANT {school.lead} TO {school.dsl}"]
-
-
-def _columns(engine: Engine, table: str) -> list[str]:
-    with engine.connect() as connection:
-        return [row[0] for row in connection.execute(text(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND table_name = :t ORDER BY ordinal_position"), {"t": table})]  # fmt: skip
-
-
-def _policy(table: str, name: str, command: str, roles: str, using: str | None, check: str | None) -> list[str]:
-    sql = f"CREATE POLICY {name} ON {table} FOR {command} TO {roles}"
-    if using is not None:
-        sql += f" USING ({using})"
-    if check is not None:
-        sql += f" WITH CHECK ({check})"
-    return [f"DROP POLICY IF EXISTS {name} ON {table}", sql]
-
-
-def _grant_statements(engine: Engine, tables: Sequence[str], school: School) -> tuple[list[str], int]:
-    lead, office, staff, dsl = school.lead, school.office, school.staff, school.dsl
-    everyone = f"{lead}, {office}, {staff}"
-    own = _account_function(school)
-    out = [
-        f"GRANT USAGE ON SCHEMA {_quoted(_schema(engine))} TO {everyone}",
-        f"REVOKE ALL ON ALL TABLES IN SCHEMA {_quoted(_schema(engine))} FROM PUBLIC, {everyone}",
-        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_quoted(_schema(engine))} TO {everyone}",
-        own,
-        f"GRANT EXECUTE ON FUNCTION sg_account() TO {everyone}",
-        *_login_functions(school),
-        f"GRANT SELECT ON alembic_version TO {everyone}",
-    ]
-    # Leads: everything, but the trail and the chronology as above.
-    for table in tables:
-        if table in TRAIL:
-            out.append(f"GRANT SELECT, INSERT ON {table} TO {lead}")
-        elif table == CHRONOLOGY:
-            out.append(f"GRANT SELECT, INSERT, DELETE ON {table} TO {lead}")
-        elif table in (FORMER, HANDOVER):
-            continue  # (below)
-        elif table != "alembic_version":
-            out.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {lead}")
-    # The chain's head and the columns an entry is chained on, for every writer; the trail itself is the leads'.
-    out += [f"GRANT SELECT, INSERT, UPDATE ON audit_head TO {office}, {staff}",
-            f"GRANT SELECT (id, sequence, chain_hash), INSERT ON audit_entry TO {office}, {staff}",
-            f"GRANT INSERT ON audit_rows TO {office}"]  # fmt: skip
-    # The office: the register, not the incidents.
-    out += [f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {office}" for table in OFFICE_KEEPS if table in tables]
-    out += [f"GRANT SELECT, INSERT ON consent_decision TO {office}",
-            f"GRANT SELECT ON school, consent_purpose, user_account TO {office}",
-            f"GRANT SELECT, INSERT, UPDATE ON setting, second_factor TO {office}"]  # fmt: skip
-    changeable = [c for c in _columns(engine, "pupil") if c not in GUARDED_PUPIL and c != "id"]
-    out += [f"GRANT SELECT, INSERT, DELETE ON pupil TO {office}",
-            f"GRANT UPDATE ({', '.join(changeable)}) ON pupil TO {office}"]  # fmt: skip
-    # Staff: their own reports; the names, classes and flags a briefing needs; the school's name.
-    out += [f"GRANT SELECT, INSERT ON incident, incident_person, incident_entry TO {staff}",
-            f"GRANT SELECT (id, legal_forename, legal_surname, preferred_forename, preferred_surname, year_group, "
-            f"reg_group, on_roll, never_photograph) ON pupil TO {staff}",
-            f"GRANT SELECT ON school, consent_purpose, setting, event, event_group, event_pupil, published_briefing "
-            f"TO {staff}",
-            f"GRANT SELECT (id, username, display_name, role, active) ON user_account TO {staff}"]  # fmt: skip
-    policies: list[str] = []
-    lead_all = ("true", "true")
-    for table in ("incident", "incident_person", "incident_entry", "setting", "second_factor", "pupil"):
-        policies.append(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        policies += _policy(table, f"sg_{table}_leads", "ALL", lead, *lead_all)
-    mine = "reported_by_user = sg_account()"
-    of_mine = "EXISTS (SELECT 1 FROM incident i WHERE i.id = incident_id AND i.reported_by_user = sg_account())"
-    policies += _policy("incident", "sg_incident_staff_read", "SELECT", staff, mine, None)
-    policies += _policy("incident", "sg_incident_staff_add", "INSERT", staff, None, mine)
-    for table in ("incident_person", "incident_entry"):
-        policies += _policy(table, f"sg_{table}_staff_read", "SELECT", staff, of_mine, None)
-        policies += _policy(table, f"sg_{table}_staff_add", "INSERT", staff, None, of_mine)
-    offices = " OR ".join(f"key LIKE '{p}'" if "%" in p else f"key = '{p}'" for p in OFFICE_SETTINGS)
-    policies += _policy("setting", "sg_setting_read", "SELECT", f"{office}, {staff}", "true", None)
-    policies += _policy("setting", "sg_setting_office_add", "INSERT", office, None, offices)
-    policies += _policy("setting", "sg_setting_office_change", "UPDATE", office, offices, offices)
-    policies += _policy("second_factor", "sg_second_factor_read", "SELECT", office, "true", None)
-    policies += _policy("second_factor", "sg_second_factor_own_add", "INSERT", office, None, "username = sg_account()")
-    policies += _policy("second_factor", "sg_second_factor_own", "UPDATE", office, "username = sg_account()",
-                        "username = sg_account()")  # fmt: skip
-    unflagged = "never_photograph = false AND never_photograph_reason IS NULL"
-    policies += _policy("pupil", "sg_pupil_read", "SELECT", f"{office}, {staff}", "true", None)
-    policies += _policy("pupil", "sg_pupil_office_add", "INSERT", office, None, unflagged)
-    policies += _policy("pupil", "sg_pupil_office_change", "UPDATE", office, "true", "true")
-    policies += _policy("pupil", "sg_pupil_office_remove", "DELETE", office, "true", None)
-    own_or_public = "username = sg_account() OR username = ''"
-    out += [f"GRANT SELECT, INSERT, UPDATE ON server_key TO {everyone}", f"GRANT DELETE ON server_key TO {dsl}"]
-    policies.append("ALTER TABLE server_key ENABLE ROW LEVEL SECURITY")
-    policies += _policy("server_key", "sg_server_key_dsl", "ALL", dsl, "true", "true")
-    policies += _policy(
-        "server_key",
-        "sg_server_key_read",
-        "SELECT",
-        f"{lead}, {office}, {staff}",
-        own_or_public,
-        None,
-    )
-    policies += _policy("server_key", "sg_server_key_own_add", "INSERT", everyone, None,
-                        "username = sg_account()")  # fmt: skip
-    policies += _policy("server_key", "sg_server_key_own", "UPDATE", everyone,
-                        "username = sg_account()", "username = sg_account()")  # fmt: skip
-    # A key replacement (services/server_keys.py): the DSL alone may seal the chronology's texts again — a trigger
-    # refuses any other change and keeps each former text; each account reads and removes its own share.
-    out += [f"GRANT UPDATE ON {CHRONOLOGY} TO {dsl}", f"GRANT SELECT, DELETE ON {FORMER} TO {lead}",
-            f"GRANT INSERT ON {FORMER} TO {dsl}", f"GRANT SELECT, INSERT, UPDATE, DELETE ON {HANDOVER} TO {dsl}",
-            f"GRANT SELECT, DELETE ON {HANDOVER} TO {everyone}", *_chronology_guard()]  # fmt: skip
-    policies.append(f"ALTER TABLE {FORMER} ENABLE ROW LEVEL SECURITY")
-    policies += _policy(FORMER, "sg_former_read", "SELECT", lead, "true", None)
-    policies += _policy(FORMER, "sg_former_add", "INSERT", dsl, None, "true")
-    gone = f"NOT EXISTS (SELECT 1 FROM {CHRONOLOGY} e WHERE e.id::text = row_id)"
-    policies += _policy(FORMER, "sg_former_with_its_record", "DELETE", lead, gone, None)
-    policies.append(f"ALTER TABLE {HANDOVER} ENABLE ROW LEVEL SECURITY")
-    policies += _policy(HANDOVER, "sg_handover_dsl", "ALL", dsl, "true", "true")
-    policies += _policy(HANDOVER, "sg_handover_own", "SELECT", everyone, "username = sg_account()", None)
-    policies += _policy(HANDOVER, "sg_handover_own_taken", "DELETE", everyone, "username = sg_account()", None)
-    count = sum(1 for statement in policies if statement.startswith("CREATE POLICY"))
-    return out + policies, count
-
-
-def _chronology_guard() -> list[str]:
-    """The chronology is never changed: an UPDATE (the DSL's, alone granted one) may only replace a sealed text by
-    another sealed text — a key replacement — and the former text is kept in ``sealed_former``; the former texts
-    of an entry go with it when its record is removed at the end of its retention."""
-    from safeguard_desktop.security.sealed_box import SEALED_PREFIX
-
-    n = len(SEALED_PREFIX)
-    guard = (
-        "CREATE OR REPLACE FUNCTION sg_chronology_guard() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        "DECLARE o jsonb := to_jsonb(OLD); n jsonb := to_jsonb(NEW); k text; BEGIN "
-        "FOR k IN SELECT jsonb_object_keys(o) LOOP "
-        "IF (o -> k) IS DISTINCT FROM (n -> k) THEN "
-        f"IF jsonb_typeof(o -> k) = 'string' AND jsonb_typeof(n -> k) = 'string' AND left(o ->> k, {n}) = "
-        f"'{SEALED_PREFIX}' AND left(n ->> k, {n}) = '{SEALED_PREFIX}' THEN "
-        f"INSERT INTO {FORMER} (table_name, row_id, column_name, sealed, replaced_at) "
-        f"VALUES ('{CHRONOLOGY}', OLD.id::text, k, o ->> k, now()); "
-        "ELSE RAISE EXCEPTION 'An incident''s chronology is never changed (only its sealed texts, sealed again to a "
-        "new key).' USING ERRCODE = 'insufficient_privilege'; END IF; END IF; END LOOP; RETURN NEW; END $$"
-    )
-    tidy = (
-        "CREATE OR REPLACE FUNCTION sg_chronology_gone() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"DELETE FROM {FORMER} WHERE table_name = '{CHRONOLOGY}' AND row_id = OLD.id::text; RETURN OLD; END $$"
-    )
-    return [guard, tidy,
-            f"DROP TRIGGER IF EXISTS sg_chronology_guard ON {CHRONOLOGY}",
-            f"CREATE TRIGGER sg_chronology_guard BEFORE UPDATE ON {CHRONOLOGY} FOR EACH ROW EXECUTE FUNCTION "
-            "sg_chronology_guard()",
-            f"DROP TRIGGER IF EXISTS sg_chronology_gone ON {CHRONOLOGY}",
-            f"CREATE TRIGGER sg_chronology_gone AFTER DELETE ON {CHRONOLOGY} FOR EACH ROW EXECUTE FUNCTION "
-            "sg_chronology_gone()"]  # fmt: skip
-
-
-def _login_functions(school: School) -> list[str]:
-    """``sg_set_login(name, group, verifier)`` and ``sg_disable_login(name)``, run with the administrator's rights
-    and callable by the DSL's group alone: the DSL adds and disables accounts from the app without holding any right
-    to make roles. The password reaches the server only as its SCRAM verifier, made on the DSL's computer."""
-    lead, office, staff, dsl, prefix = school.lead, school.office, school.staff, school.dsl, school.login_prefix
-    groups = ", ".join(f"'{g}'" for g in (dsl, lead, office, staff))
-    set_login = (
-        "CREATE OR REPLACE FUNCTION sg_set_login(account text, grp text, verifier text) RETURNS text "
-        "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ "
-        f"DECLARE login text := '{prefix}' || account; "
-        "BEGIN "
-        "IF account !~ '^[a-z0-9][a-z0-9._-]{1,39}$' THEN RAISE EXCEPTION 'not a user name: %', account; END IF; "
-        f"IF grp NOT IN ({groups}) THEN RAISE EXCEPTION 'not a group: %', grp; END IF; "
-        "IF verifier !~ '^SCRAM-SHA-256[$]' THEN RAISE EXCEPTION 'a password verifier is expected'; END IF; "
-        "IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = login) THEN "
-        "EXECUTE format('ALTER ROLE %I LOGIN PASSWORD %L', login, verifier); "
-        "ELSE EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', login, verifier); END IF; "
-        f"EXECUTE format('REVOKE {dsl}, {lead}, {office}, {staff} FROM %I', login); "
-        "EXECUTE format('GRANT %I TO %I', grp, login); "
-        "RETURN login; END $$"
-    )
-    disable = (
-        "CREATE OR REPLACE FUNCTION sg_disable_login(account text) RETURNS integer "
-        "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ "
-        f"DECLARE login text := '{prefix}' || account; ended integer; "
-        "BEGIN "
-        "IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = login) THEN RETURN -1; END IF; "
-        "EXECUTE format('ALTER ROLE %I NOLOGIN', login); "
-        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) INTO ended FROM pg_stat_activity "
-        "WHERE usename = login; RETURN ended; END $$"
-    )
-    out = [set_login, disable]
-    for function in ("sg_set_login(text, text, text)", "sg_disable_login(text)"):
-        out += [
-            f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC",
-            f"GRANT EXECUTE ON FUNCTION {function} TO {dsl}",
-        ]
-    return out
-
-
 def password_verifier(connection: Any, login: str, password: str) -> str:
     """The SCRAM-SHA-256 verifier of ``password`` for ``login``, made here by libpq: the server stores it and never
     sees the password itself (nor do its logs)."""
     raw = connection.connection.driver_connection  # psycopg's own, under SQLAlchemy's
     made = raw.pgconn.encrypt_password(password.encode("utf-8"), login.encode("utf-8"), b"scram-sha-256")
     return bytes(made).decode("ascii")
-
-
-def _account_function(school: School) -> str:
-    """``sg_account()``: the account a login stands for (``sg_u_<name>`` → ``<name>``), for the row policies."""
-    prefix = school.login_prefix
-    return ("CREATE OR REPLACE FUNCTION sg_account() RETURNS text LANGUAGE sql STABLE AS $$ "
-            f"SELECT CASE WHEN left(session_user, {len(prefix)}) = '{prefix}' THEN substr(session_user, "
-            f"{len(prefix) + 1}) ELSE NULL END $$")  # fmt: skip
-
-
-def _schema(engine: Engine) -> str:
-    with engine.connect() as connection:
-        return str(connection.execute(text("SELECT current_schema()")).scalar_one())
-
-
-def _tables(engine: Engine) -> list[str]:
-    with engine.connect() as connection:
-        return [row[0] for row in connection.execute(text(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-            "AND table_type = 'BASE TABLE' ORDER BY table_name"))]  # fmt: skip
 
 
 def _require_postgresql(engine: Engine) -> None:
@@ -352,25 +86,32 @@ def prepare(engine: Engine) -> Prepared:
     URL names a school of a trust (services/server_school.py), that school's schema is made first, and the trust's
     group given what it may read of it (services/server_trust.py)."""
     from safeguard_desktop.services import server_trust
+    from safeguard_desktop.services.server_grants import (
+        grant_statements,
+        group_statements,
+        quoted,
+        refuse_shared_roles,
+        tables_of,
+    )
     from safeguard_desktop.store import migrate
 
     _require_postgresql(engine)
     school = of_url(engine.url)
     if school.schema is not None:
         with engine.begin() as connection:
-            connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {_quoted(school.schema)}"))
-            connection.execute(text(f"REVOKE ALL ON SCHEMA {_quoted(school.schema)} FROM PUBLIC"))
-    _refuse_shared_roles(engine, school)
+            connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quoted(school.schema)}"))
+            connection.execute(text(f"REVOKE ALL ON SCHEMA {quoted(school.schema)} FROM PUBLIC"))
+    refuse_shared_roles(engine, school)
     migrate.upgrade(engine)
     revision = migrate.current_revision(engine) or "(none)"
-    tables = _tables(engine)
-    statements, policies = _grant_statements(engine, tables, school)
+    tables = tables_of(engine)
+    statements, policies = grant_statements(engine, tables, school)
     if school.code:
         statements += server_trust.statements(school)
     with engine.begin() as connection:
         if of_connection(connection) != school:
             raise ValidationError(f"The server did not open {school.describe()}'s schema: check the address.")
-        for statement in _group_statements(school) + statements:
+        for statement in group_statements(school) + statements:
             connection.execute(text(statement))
     return Prepared(revision, len(tables), policies, school)
 
