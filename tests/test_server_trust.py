@@ -209,8 +209,10 @@ def test_the_trust_sees_counts_and_trails_and_names_only_where_a_dsl_shares_them
         engine.dispose()
     with _as(trust, server_trust.login_name("m.trust"), TRUST_PASSWORD) as hq:
         for table in ("pupil", "consent_decision", "incident", "incident_entry", "audit_entry", "contact",
-                      "user_account", "server_key", "trust_pupil", "trust_trail_detail"):  # fmt: skip
+                      "user_account", "server_key", "trust_read"):  # fmt: skip
             assert _refused(hq, f"SELECT count(*) FROM school_{oak}.{table}"), table
+        assert _refused(hq, f"SELECT * FROM school_{oak}.sg_trust_pupils()")  # not shared (yet)
+        assert _refused(hq, f"SELECT * FROM school_{oak}.sg_trust_details(ARRAY[1])")
         assert _refused(hq, f"INSERT INTO school_{oak}.trust_summary (published_at, published_by, body) "
                             "VALUES (now(), 'forged', '{}')")  # fmt: skip
         assert _refused(hq, f"SELECT school_{oak}.sg_trust_names(true)")  # nor share names itself
@@ -229,6 +231,12 @@ def test_the_trust_sees_counts_and_trails_and_names_only_where_a_dsl_shares_them
     assert len(listed) == SCHOOLS["oak"]
     assert main([*as_trust, "trust", "pupils", bare, elm]) == 2  # elm's DSL shares nothing
     assert "does not share" in capsys.readouterr().err
+    with _as(trust, server_trust.login_name("m.trust"), TRUST_PASSWORD) as hq:  # psql's way, noted as well
+        assert len(hq.execute(f"SELECT * FROM school_{oak}.sg_trust_pupils()").fetchall()) == SCHOOLS["oak"]
+        assert _refused(hq, f"DELETE FROM school_{oak}.trust_read")  # (nor can it rub its readings out)
+    assert main([*as_oak_lead, "trust", "reads"]) == 0
+    reads = capsys.readouterr().out.strip().splitlines()
+    assert len(reads) == 2 and all("m.trust" in line and "pupils' names" in line for line in reads)
     assert main([*as_oak_lead, "trust", "share-names", "off"]) == 0
     assert main([*as_trust, "trust", "pupils", bare, oak]) == 2
     capsys.readouterr()
@@ -377,6 +385,7 @@ def test_a_leads_sign_in_publishes_to_the_trust_and_the_dsl_shares_names_from_th
         assert isinstance(dialog, ServerAccountsDialog) and dialog.names_box.isVisibleTo(dialog)
         qtbot.waitUntil(dialog.names_box.isEnabled, timeout=10_000)
         assert not dialog.names_box.isChecked()
+        qtbot.waitUntil(lambda: "has not read" in dialog.reads_label.text(), timeout=10_000)
         dialog.names_box.click()  # asked first: names of children leave the school
         qtbot.waitUntil(dialog.names_box.isChecked, timeout=10_000)
         assert "every pupil's name" in scripted.asked[0][1]

@@ -30,6 +30,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     names.add_argument("school", help="the school's code (as 'trust report' lists it)")
     tsub.add_parser("publish", help="a lead of a trust's school publishes its counts to the trust now (the app does "
                     "at each lead's sign-in)")  # fmt: skip
+    tsub.add_parser("reads", help="when the trust read this school's pupils' names or the trail's details (a lead)")
     share = tsub.add_parser("share-names", help="the school's DSL lets the trust see pupils' names (on) or not (off)")
     share.add_argument("answer", choices=["on", "off"])
 
@@ -84,11 +85,17 @@ def _print_report(report) -> None:  # type: ignore[no-untyped-def]
 
 
 def cmd_trust(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
-    """trust publish / trust share-names, as a lead (the DSL for names) of a trust's school."""
+    """trust publish / reads / share-names, as a lead (the DSL for names) of a trust's school."""
     from safeguard_desktop.services import server_trust
     from safeguard_desktop.store.engine import write_session
 
     with write_session(reg.engine) as session:
+        if args.trust_command == "reads":
+            from safeguard_desktop.domain.dates import format_uk_datetime
+
+            for read in server_trust.trust_reads(session, actor):
+                print(f"{format_uk_datetime(read.at)}\t{read.login}\t{read.what}\t{read.rows}")
+            return EXIT_OK
         if args.trust_command == "publish":
             body = server_trust.publish(session, actor)
             print(f"Published to the trust: {body['pupils_on_roll']} pupils, {body['incidents']['total']} "

@@ -106,8 +106,8 @@ def grant_statements(engine: Engine, tables: Sequence[str], school: School) -> t
             out.append(f"GRANT SELECT, INSERT ON {table} TO {lead}")
         elif table == CHRONOLOGY:
             out.append(f"GRANT SELECT, INSERT, DELETE ON {table} TO {lead}")
-        elif table in (FORMER, HANDOVER):
-            continue  # (below)
+        elif table in (FORMER, HANDOVER, "trust_read"):
+            continue  # (below; the trust's readings: services/server_trust.py)
         elif table != "alembic_version":
             out.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {lead}")
     # The chain's head and the columns an entry is chained on, for every writer; the trail itself is the leads'.

@@ -8,8 +8,9 @@ school's schema the group may read only:
   and term, open cases) — worked out by the app with the school's safeguarding key, since an incident's category
   is sealed on the server and no view could count it;
 - ``trust_trail``: the school's audit trail without its details (when, who, what, which record number);
-- and, while the school's DSL allows it (``sg_trust_names``, callable by that DSL alone, audited),
-  ``trust_pupil`` (names, year and class) and ``trust_trail_detail`` (the trail's details, which may name pupils).
+- and, while the school's DSL allows it (``sg_trust_names``, callable by that DSL alone, audited), the pupils'
+  names, year and class and the trail's details (which may name pupils) through ``sg_trust_pupils()`` and
+  ``sg_trust_details()``, which note each reading in the school's ``trust_read`` (its leads see when) first.
 
 Nothing else of a school: the trust's login has no privilege on any of its tables.
 """
@@ -35,35 +36,65 @@ TRUST = "sg_trust"
 TRUST_PREFIX = "sg_trust_u_"
 #: Revision of a summary's body: the trust's report reads what it knows and says so of any other.
 BODY_VERSION = 1
-NAMES = ("trust_pupil", "trust_trail_detail")
 
 
 def statements(school: School) -> list[str]:
-    """What ``server prepare`` runs on a school of a trust (after the school's own): the trust's group, its views,
-    and the school DSL's switch for names."""
+    """What ``server prepare`` runs on a school of a trust (after the school's own): the trust's group, what it may
+    read, and the school DSL's switch for names. Names and the trail's details are read only through two functions
+    that note each reading in ``trust_read`` first (the school's leads read it; nobody changes it), so the school
+    knows when the trust looked, whatever client the trust used."""
     assert school.schema is not None
     schema = school.schema  # (a checked code: letters and digits)
-    names = f"{schema}.trust_pupil, {schema}.trust_trail_detail"
+    readers = f"{schema}.sg_trust_pupils(), {schema}.sg_trust_details(integer[])"
     switch = (
         "CREATE OR REPLACE FUNCTION sg_trust_names(allow boolean) RETURNS boolean "
         "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ BEGIN "
-        f"IF allow THEN EXECUTE 'GRANT SELECT ON {names} TO {TRUST}'; "
-        f"ELSE EXECUTE 'REVOKE SELECT ON {names} FROM {TRUST}'; END IF; RETURN allow; END $$"
+        f"IF allow THEN EXECUTE 'GRANT EXECUTE ON FUNCTION {readers} TO {TRUST}'; "
+        f"ELSE EXECUTE 'REVOKE EXECUTE ON FUNCTION {readers} FROM {TRUST}'; END IF; RETURN allow; END $$"
+    )
+    noted = f"INSERT INTO {schema}.trust_read (at, login, what, rows) VALUES (now(), session_user, "
+    pupils = (
+        "CREATE OR REPLACE FUNCTION sg_trust_pupils() RETURNS TABLE (id integer, legal_forename text, "
+        "legal_surname text, preferred_forename text, year_group text, reg_group text) LANGUAGE plpgsql "
+        "SECURITY DEFINER SET search_path = pg_catalog AS $$ DECLARE n integer; BEGIN "
+        f"SELECT count(*) INTO n FROM {schema}.pupil p WHERE p.on_roll; "
+        f"{noted}'pupils'' names', n); "
+        "RETURN QUERY SELECT p.id, p.legal_forename::text, p.legal_surname::text, p.preferred_forename::text, "
+        f"p.year_group::text, p.reg_group::text FROM {schema}.pupil p WHERE p.on_roll "
+        "ORDER BY p.legal_surname, p.legal_forename, p.id; END $$"
+    )
+    details = (
+        "CREATE OR REPLACE FUNCTION sg_trust_details(wanted integer[]) RETURNS TABLE (sequence integer, detail text) "
+        "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$ BEGIN "
+        f"{noted}'the trail''s details', coalesce(array_length(wanted, 1), 0)); "
+        f"RETURN QUERY SELECT e.sequence, e.detail FROM {schema}.audit_entry e WHERE e.sequence = ANY(wanted); END $$"
     )
     return [
         f"DO $$ BEGIN CREATE ROLE {TRUST} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
         f'GRANT USAGE ON SCHEMA "{schema}" TO {TRUST}',
+        "CREATE TABLE IF NOT EXISTS trust_read (id serial PRIMARY KEY, at timestamp NOT NULL, login text NOT NULL, "
+        "what text NOT NULL, rows integer NOT NULL)",
+        "REVOKE ALL ON trust_read FROM PUBLIC",
+        f"GRANT SELECT ON trust_read TO {school.lead}",
         "CREATE OR REPLACE VIEW trust_trail AS SELECT sequence, at, actor, action, record_kind, record_id "
         "FROM audit_entry",
-        "CREATE OR REPLACE VIEW trust_trail_detail AS SELECT sequence, detail FROM audit_entry",
-        "CREATE OR REPLACE VIEW trust_pupil AS SELECT id, legal_forename, legal_surname, preferred_forename, "
-        "preferred_surname, year_group, reg_group, on_roll FROM pupil",
-        "REVOKE ALL ON trust_trail, trust_trail_detail, trust_pupil, trust_summary FROM PUBLIC",
+        "DROP VIEW IF EXISTS trust_trail_detail",  # (read through sg_trust_details, noted, since 04/12/2026)
+        "DROP VIEW IF EXISTS trust_pupil",
+        "REVOKE ALL ON trust_trail, trust_summary FROM PUBLIC",
         f"GRANT SELECT ON trust_summary, trust_trail TO {TRUST}",
+        pupils,
+        details,
+        f"REVOKE ALL ON FUNCTION {readers} FROM PUBLIC",
         switch,
         "REVOKE ALL ON FUNCTION sg_trust_names(boolean) FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION sg_trust_names(boolean) TO {school.dsl}",
     ]
+
+
+def _shared(connection: Any, schema: str) -> bool:
+    """True while the school's DSL lets the trust read its pupils' names (the trust may run the readers)."""
+    return bool(connection.execute(text(f"SELECT has_function_privilege('{TRUST}', '{schema}.sg_trust_pupils()', "
+                                        "'EXECUTE')")).scalar_one())  # fmt: skip
 
 
 def _in_a_trust(session: Session) -> School:
@@ -77,8 +108,28 @@ def _in_a_trust(session: Session) -> School:
 def names_shared(session: Session, actor: Actor) -> bool:
     """True while the school's DSL lets the trust see pupils' names."""
     actor.require(Operation.MANAGE_ACCOUNTS)
+    school = _in_a_trust(session)
+    assert school.schema is not None
+    return _shared(session.connection(), school.schema)
+
+
+@dataclass(frozen=True)
+class TrustRead:
+    """One reading of names or details by the trust, as the server noted it."""
+
+    at: datetime
+    login: str
+    what: str
+    rows: int
+
+
+def trust_reads(session: Session, actor: Actor, limit: int = 200) -> list[TrustRead]:
+    """When the trust read this school's pupils' names or the trail's details, newest first (the leads')."""
+    actor.require(Operation.VIEW_AUDIT)
     _in_a_trust(session)
-    return bool(session.execute(text(f"SELECT has_table_privilege('{TRUST}', 'trust_pupil', 'SELECT')")).scalar_one())
+    found = session.execute(text("SELECT at, login, what, rows FROM trust_read ORDER BY id DESC LIMIT :n"),
+                            {"n": limit})  # fmt: skip
+    return [TrustRead(r[0], str(r[1]).removeprefix(TRUST_PREFIX), str(r[2]), int(r[3])) for r in found]
 
 
 @changes(Topic.ACCOUNTS)
@@ -272,7 +323,6 @@ def _figures(connection: Any, schema: str) -> SchoolFigures:
                                      "ORDER BY id DESC LIMIT 1")).first()  # fmt: skip
     trail = connection.execute(text(f"SELECT count(*), max(at), count(*) FILTER (WHERE at >= now() - interval "
                                     f"'30 days') FROM \"{schema}\".trust_trail")).one()  # fmt: skip
-    shared = connection.execute(text("SELECT has_table_privilege(:t, 'SELECT')"), {"t": f"{schema}.trust_pupil"})
     body: dict[str, Any] = {}
     problem = ""
     if newest is not None:
@@ -284,8 +334,9 @@ def _figures(connection: Any, schema: str) -> SchoolFigures:
             body, problem = {}, problem or "its counts are of another version of the app: update the app"
     if newest is None:
         problem = "nothing published yet: a lead of the school signs in"
+    shared = _shared(connection, schema)
     return SchoolFigures(code, newest.published_at if newest else None, newest.published_by if newest else "",
-                         body, int(trail[0]), trail[1], int(trail[2]), bool(shared.scalar_one()), problem)  # fmt: skip
+                         body, int(trail[0]), trail[1], int(trail[2]), shared, problem)  # fmt: skip
 
 
 def report(engine: Engine) -> TrustReport:
@@ -338,20 +389,16 @@ def export_csv(report: TrustReport, path: Path) -> int:
 
 def pupils(engine: Engine, code: str) -> list[tuple[int, str, str, str]]:
     """A school's pupils by name (id, name, year, class), where its DSL shares them; PermissionDenied otherwise."""
-    from sqlalchemy.exc import ProgrammingError
 
     from safeguard_desktop.domain.pupils import display_name
     from safeguard_desktop.services.server_school import check_code
 
     schema = SCHEMA_PREFIX + check_code(code)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(text(f'SELECT id, legal_forename, legal_surname, preferred_forename, '
-                                           f'year_group, reg_group FROM "{schema}".trust_pupil WHERE on_roll '
-                                           "ORDER BY legal_surname, legal_forename, id")).all()  # fmt: skip
-    except ProgrammingError as exc:
-        raise PermissionDenied(f"School {code} does not share its pupils' names with the trust (its DSL decides)."
-                               ) from exc  # fmt: skip
+    with engine.begin() as connection:  # (the reading is noted on the server, in the same transaction)
+        if not _shared(connection, schema):
+            raise PermissionDenied(f"School {code} does not share its pupils' names with the trust (its DSL "
+                                   "decides).")  # fmt: skip
+        rows = connection.execute(text(f'SELECT * FROM "{schema}".sg_trust_pupils()')).all()
     return [(r[0], display_name(r[1], r[2], r[3]), r[4] or "", r[5] or "") for r in rows]
 
 
@@ -375,14 +422,12 @@ def trail(engine: Engine, code: str, limit: int = 500) -> list[TrailLine]:
     newest = f'SELECT sequence, at, actor, action, record_kind, record_id FROM "{schema}".trust_trail'
     with engine.connect() as connection:
         rows = connection.execute(text(f"{newest} ORDER BY at DESC, sequence DESC LIMIT :n"), {"n": limit}).all()
-        shared = connection.execute(text("SELECT has_table_privilege(:t, 'SELECT')"),
-                                    {"t": f"{schema}.trust_trail_detail"}).scalar_one()  # fmt: skip
         details: dict[int, str] = {}
-        if shared:
+        if _shared(connection, schema):
             sequences = [r[0] for r in rows if r[0] is not None]
-            found = connection.execute(text(f'SELECT sequence, detail FROM "{schema}".trust_trail_detail '
-                                            "WHERE sequence = ANY(:s)"), {"s": sequences})  # fmt: skip
+            found = connection.execute(text(f'SELECT * FROM "{schema}".sg_trust_details(:s)'), {"s": sequences})
             details = {int(r[0]): str(r[1]) for r in found}
+            connection.commit()  # (the reading noted)
     return [TrailLine(r[0], r[1], r[2], r[3], f"{r[4]} {r[5]}".strip(), details.get(r[0], "")) for r in rows]
 
 

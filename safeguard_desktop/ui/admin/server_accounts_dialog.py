@@ -57,6 +57,11 @@ class ServerAccountsDialog(Dialog):
         self.names_box.setEnabled(False)  # (until the server says how it stands)
         self.names_box.clicked.connect(self._names_clicked)
         layout.addWidget(self.names_box)
+        self.reads_label = QLabel("")  # when the trust last read them (noted by the server itself)
+        self.reads_label.setAccessibleName("The trust's readings of our pupils' names")
+        self.reads_label.setWordWrap(True)
+        self.reads_label.setVisible(self.names_box.isVisibleTo(self))
+        layout.addWidget(self.reads_label)
         layout.addWidget(self.error_label)
         layout.addWidget(self.status_label)
         layout.addWidget(close)
@@ -78,6 +83,18 @@ class ServerAccountsDialog(Dialog):
         run_read(self.context, self, server.accounts_with_logins, on_done=self._listed)
         if self.names_box.isVisibleTo(self):
             run_read(self.context, self, server_trust.names_shared, on_done=self._names_read)
+            run_read(self.context, self, server_trust.trust_reads, on_done=self._reads_listed)
+
+    def _reads_listed(self, reads: list[server_trust.TrustRead]) -> None:
+        from safeguard_desktop.domain.dates import format_uk_datetime
+
+        if not reads:
+            self.reads_label.setText("The trust has not read our pupils' names or the trail's details.")
+            return
+        newest = reads[0]
+        self.reads_label.setText(f"The trust read our pupils' names or the trail's details {len(reads)} time(s), as "
+                                 f"the server noted; the last: {newest.what}, by {newest.login} on "
+                                 f"{format_uk_datetime(newest.at)}.")  # fmt: skip
 
     def _names_read(self, shared: bool) -> None:
         self.names_box.setChecked(shared)
