@@ -268,3 +268,40 @@ def test_the_letter_says_the_lawful_basis_of_what_it_asks(
     first = " ".join(text_of(pdf)[0].split())
     assert "We ask for your consent to filming by parents at performances" in first
     assert "School recording of performances is part of the school's public task" in first and "object" in first
+
+
+def test_a_batch_written_straight_to_its_file_is_whole_while_another_thread_makes_a_document_of_its_own() -> None:
+    """Letters are formatted into a spooled file as reportlab writes them (documents/pdf_stream.py: flat memory at a
+    trust's size); a document made meanwhile on another thread still comes back whole from its own buffer."""
+    import threading
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from safeguard_desktop.documents.letters import LetterEvent, LetterPupil, LetterSchool, render_letters
+    from safeguard_desktop.domain.events import policy_text
+
+    school = LetterSchool("Oakfield Primary School", "1 Orchard Lane\nOakfield", "Mrs Helen Carter")
+    event = LetterEvent("Reception nativity", datetime(2026, 12, 10, 14), "School hall",
+                        policy_text(FilmingPolicy.PERSONAL_USE))  # fmt: skip
+    pupils = [LetterPupil(f"Zoë Nowak-{n}", "Zoë", f"{n % 7}A", str(SlipReference(1, n))) for n in range(60)]
+    others: list[bytes] = []
+
+    def elsewhere() -> None:
+        for n in range(20):
+            buffer = io.BytesIO()
+            canvas = Canvas(buffer)
+            canvas.drawString(72, 720, f"Another document {n}")
+            canvas.showPage()
+            canvas.save()
+            others.append(buffer.getvalue())
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    pdf = render_letters(school, event, pupils)
+    thread.join()
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 60
+    assert "Zoë Nowak-59" in reader.pages[59].extract_text()
+    assert all(page.mediabox.width > 595 for page in reader.pages)  # (A4, each page's box as shared)
+    assert len(others) == 20 and all(PdfReader(io.BytesIO(o)).pages[0].extract_text().startswith("Another")
+                                     for o in others)  # fmt: skip

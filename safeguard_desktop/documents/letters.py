@@ -171,6 +171,8 @@ class _Wrapper:
         self.font, self.size, self.width = font, size, width
         self.space = script.width(" ", font, size)
         self.widths: dict[str, float] = {}
+        #: Words kept measured: the template's words come first; a trust's 50,000 distinct names need not all stay.
+        self.kept = 20_000
 
     def __call__(self, text: str) -> list[str]:
         lines: list[str] = []
@@ -179,7 +181,9 @@ class _Wrapper:
         for word in text.split():
             w = self.widths.get(word)
             if w is None:
-                w = self.widths[word] = script.width(word, self.font, self.size)
+                w = script.width(word, self.font, self.size)
+                if len(self.widths) < self.kept:
+                    self.widths[word] = w
             if w > self.width:
                 return script.split(text, self.font, self.size, self.width)
             if current and used + self.space + w > self.width:
@@ -193,14 +197,15 @@ class _Wrapper:
         return lines
 
 
-def _pupil_lines(school: LetterSchool, event: LetterEvent, pupils: Sequence[LetterPupil],
-                 body: float = 10.5) -> list[list[str]]:  # fmt: skip
-    """The paragraph naming each pupil, from the school's template, wrapped to the page."""
+def _pupil_wrapper(school: LetterSchool, event: LetterEvent, body: float = 10.5) -> Callable[[LetterPupil], list[str]]:
+    """The paragraph naming a pupil, from the school's template, wrapped to the page (one wrapper per batch: each
+    word measured once). Made again when the page is drawn, not kept for the whole batch (50,000 letters' lines
+    held were some 30 MB)."""
     template = template_text(event, "letter_pupil")
     base = event_values(school, event)
     reply_by = (event.starts_at - timedelta(days=7)).strftime("%d/%m/%Y")
     wrap = _Wrapper(REGULAR, body, A4[0] - 2 * MARGIN)
-    return [wrap(" ".join(paragraphs(fill(template, pupil_values(base, pupil, reply_by))))) for pupil in pupils]
+    return lambda pupil: wrap(" ".join(paragraphs(fill(template, pupil_values(base, pupil, reply_by)))))
 
 
 def _lines(text: str, size: float, width: float) -> int:
@@ -250,20 +255,68 @@ def _share_form_dictionaries(canvas: Canvas) -> None:
     document.xobjDict = shared
 
 
-def _compress_page_now(canvas: Canvas) -> None:
+def _flate() -> Any:
+    """The stream dictionary every page's drawing shares (reportlab copies it as it writes each stream)."""
+    from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFZCompress
+
+    return PDFDictionary({"Filter": PDFArray([PDFName(PDFZCompress.pdfname)])})
+
+
+#: Page entries a letter's page never needs of its own once its drawing is compressed: unset (the class's None) or
+#: empty, they print nothing — or, for the colours and shadings, only fed the resources the batch shares.
+_DROPPED_WHEN_EMPTY = frozenset({"Annots", "Trans", "Rotate", "hasImages", "compression", "_colorsUsed",
+                                 "_shadingUsed"})  # fmt: skip
+
+
+def _compress_page_now(canvas: Canvas, flate: Any) -> None:
     """Compress the page just finished now, not when the whole document is written: reportlab keeps every page's
-    drawing until then (2.3 KB a letter, a quarter of that compressed)."""
-    from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFZCompress
+    drawing until then (2.3 KB a letter, a quarter of that compressed); and keep only what the page has of its own."""
+    from reportlab.pdfbase.pdfdoc import PDFStream, PDFZCompress
 
     page = canvas._doc.Pages.pages[-1]
     if not page.stream or page.Contents:
         return
-    flate = PDFDictionary({"Filter": PDFArray([PDFName(PDFZCompress.pdfname)])})
     page.Contents = PDFStream(flate, PDFZCompress.encode(page.stream))
     page.stream = None
     # Each page object holds two dozen unset entries of its own (1.5 KB a page): unset, they read the class's None.
     page.__dict__ = {name: value for name, value in vars(page).items()
-                     if value is not None or name not in _UNSET_ON_CLASS}  # fmt: skip
+                     if not (value is None and name in _UNSET_ON_CLASS)
+                     and not (name in _DROPPED_WHEN_EMPTY and not _has(value))}  # fmt: skip
+
+
+def _has(value: Any) -> bool:
+    """True for an entry with something in it (a PDFDictionary's own dict, a list, a number)."""
+    inner = getattr(value, "dict", value)
+    return bool(inner)
+
+
+def _share_page_resources(canvas: Canvas) -> None:
+    """Before the document is written: one resource dictionary and one media box for every page alike, made as
+    reportlab makes them for each page while writing it (and then keeps: 1.2 KB a page, 60 MB at 50,000)."""
+    from reportlab.pdfbase.pdfdoc import PDFArray, PDFResourceDictionary
+
+    shared: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+    for page in canvas._doc.Pages.pages:
+        if page.Resources or page.MediaBox or getattr(page, "Override_default_compilation", 0):
+            continue
+        colours, shadings = getattr(page, "_colorsUsed", {}) or {}, getattr(page, "_shadingUsed", {}) or {}
+        key = (page.pagewidth, page.pageheight, page.Rotate, bool(page.hasImages), id(page.XObjects),
+               id(page.ExtGState), tuple(sorted(colours)), tuple(sorted(shadings)))  # fmt: skip
+        if key not in shared:
+            resources = PDFResourceDictionary()
+            resources.basicFonts()
+            resources.allProcs() if page.hasImages else resources.basicProcs()
+            if page.XObjects:
+                resources.XObject = page.XObjects
+            if page.ExtGState:
+                resources.ExtGState = page.ExtGState
+            resources.setShading(shadings)
+            resources.setColorSpace(colours)
+            turned = page.Rotate in (90, 270)
+            box = PDFArray([0, 0, page.pageheight, page.pagewidth] if turned else [0, 0, page.pagewidth,
+                                                                                   page.pageheight])  # fmt: skip
+            shared[key] = (resources, box)
+        page.Resources, page.MediaBox = shared[key]
 
 
 def _unset_on_class() -> frozenset[str]:
@@ -288,7 +341,7 @@ def render_letters(
     progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
     """One combined PDF, a page per pupil, in the order given (class, then surname, for the office printer)."""
-    canvas, buffer = new_canvas(f"Consent letters — {event.name}", school.name, A4)
+    canvas, _buffer = new_canvas(f"Consent letters — {event.name}", school.name, A4)  # (written elsewhere)
     codes = qr_paths([p.reference for p in pupils])  # a worker starts encoding while the pages are prepared
     try:
         # Room for the longest addressee line and slip name of the batch (the shared form is drawn once).
@@ -298,8 +351,8 @@ def render_letters(
         if below:
             named = max(_lines(p.name, 10, SLIP_NAME_FULL) for p in pupils)
         for body in BODY_SIZES:  # long wording prints a little smaller before it is refused
-            wrapped = _pupil_lines(school, event, pupils, body)
-            reserved = max((len(lines) for lines in wrapped), default=PARAGRAPH_LINES)
+            wrapped = _pupil_wrapper(school, event, body)
+            reserved = max((len(wrapped(pupil)) for pupil in pupils), default=PARAGRAPH_LINES)
             try:
                 _shared_form(
                     Canvas(io.BytesIO()), school, event, today or datetime.now(), reserved, wide, body, named, below
@@ -310,13 +363,37 @@ def render_letters(
                     raise
         layout = _shared_form(canvas, school, event, today or datetime.now(), reserved, wide, body, named, below)
         _share_form_dictionaries(canvas)
-        for number, (pupil, qr, lines) in enumerate(zip(pupils, codes, wrapped, strict=True), start=1):
-            _letter(canvas, layout, event, pupil, qr, lines)
+        flate = _flate()
+        for number, (pupil, qr) in enumerate(zip(pupils, codes, strict=True), start=1):
+            _letter(canvas, layout, event, pupil, qr, wrapped(pupil))
             canvas.showPage()
-            _compress_page_now(canvas)
+            _compress_page_now(canvas, flate)
             if progress is not None:
                 progress(number, len(pupils))
     finally:
         codes.close()  # also when cancelled from the progress callback
-    canvas.save()
-    return buffer.getvalue()
+    _share_page_resources(canvas)
+    return _saved(canvas)
+
+
+def _saved(canvas: Canvas) -> bytes:
+    """The document, formatted straight into a spooled file (documents/pdf_stream.py), then read back once: one copy
+    of the PDF in memory at the end, not four."""
+    import tempfile
+
+    from safeguard_desktop.documents.pdf_stream import streamed_to
+
+    with tempfile.TemporaryFile() as spool:
+        with streamed_to(spool):
+            canvas.save()
+        # The pages' objects go before the file is read back (50,000 letters: 115 MB of them, 55 MB of PDF): let
+        # go of where the document keeps them (it sits in reference cycles, and a full collection here would hold
+        # the interpreter for a tenth of a second, stalling the window), so each is freed by its count at once.
+        document = canvas._doc
+        document.Pages.pages = []
+        for kept in ("idToObject", "idToObjectNumberAndVersion", "idToOffset", "numberToId"):
+            found = getattr(document, kept, None)
+            if isinstance(found, dict):
+                found.clear()
+        spool.seek(0)
+        return spool.read()
