@@ -19,15 +19,22 @@ import pytest
 from pypdf import PdfReader
 
 from safeguard_desktop.cli import main
-from safeguard_desktop.services import server
 from safeguard_desktop.services.actors import Role
-from safeguard_desktop.store.engine import write_session
 
-from .conftest import SIMS_HEADERS, drop_logins, new_postgres_database, sims_rows, upn, write_csv
+from .conftest import (
+    SERVER_PASSWORD,
+    SIMS_HEADERS,
+    drop_logins,
+    dsl_made_school,
+    new_postgres_database,
+    sims_rows,
+    upn,
+    write_csv,
+)
 
 ADMIN_URL = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="set SAFEGUARD_TEST_POSTGRES_URL to run against PostgreSQL")
-PASSWORD = "granite orchard seventeen lanterns"
+PASSWORD = SERVER_PASSWORD
 ACCOUNTS = {"p.deputy": Role.DEPUTY_DSL, "o.office": Role.OFFICE, "t.teacher": Role.STAFF}
 
 
@@ -35,23 +42,9 @@ ACCOUNTS = {"p.deputy": Role.DEPUTY_DSL, "o.office": Role.OFFICE, "t.teacher": R
 def school(tmp_path: Path) -> Iterator[str]:
     """A new register on the server: its DSL (d.lead) made by `server init`, who sets the other accounts' passwords
     in the app (so each holds its key). Yields the address the school's PCs use (no administrator in it)."""
-    from sqlalchemy.engine import make_url
-
     assert ADMIN_URL
     with new_postgres_database(ADMIN_URL, "safeguard_day") as url:
-        secret = tmp_path / "password.txt"
-        secret.write_text(PASSWORD, encoding="utf-8")
-        assert main(["--data-dir", str(tmp_path / "it"), "--password-file", str(secret), "server", "init", url,
-                     "--dsl-user", "d.lead", "--dsl-name", "Dana Lead"]) == 0  # fmt: skip
-        bare = make_url(url).set(username=None, password=None).render_as_string(hide_password=False)
-        reg, dsl = server.sign_in(tmp_path / "dsl-pc", bare, "d.lead", PASSWORD)
-        try:
-            with write_session(reg.engine) as session:
-                for user, role in ACCOUNTS.items():
-                    server.set_account(session, dsl, user, user.title(), role, PASSWORD)
-        finally:
-            reg.close()
-        yield bare
+        yield dsl_made_school(tmp_path, url, ACCOUNTS)
     drop_logins(ADMIN_URL, "d.lead", *ACCOUNTS)
 
 

@@ -21,14 +21,13 @@ from safeguard_desktop.domain.incidents import Category, EntryKind
 from safeguard_desktop.security import keyring, sealed_box
 from safeguard_desktop.services import incidents, server, server_keys
 from safeguard_desktop.services.actors import Role
-from safeguard_desktop.services.demo import create_demo_school
 from safeguard_desktop.store.engine import read_session, write_session
 
-from .conftest import drop_logins, new_postgres_database
+from .conftest import SERVER_PASSWORD, drop_logins, dsl_made_school, new_postgres_database
 
 ADMIN_URL = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="set SAFEGUARD_TEST_POSTGRES_URL to run against PostgreSQL")
-PASSWORD = "granite orchard seventeen lanterns"
+PASSWORD = SERVER_PASSWORD
 USERS = {"p.deputy": Role.DEPUTY_DSL, "q.deputy": Role.DEPUTY_DSL, "o.office": Role.OFFICE, "t.teacher": Role.STAFF}
 
 
@@ -38,18 +37,7 @@ def school(tmp_path: Path) -> Iterator[str]:
     and the DSL's pinned), with a teacher's report and a lead's chronology entry sealed to the first key."""
     assert ADMIN_URL
     with new_postgres_database(ADMIN_URL, "safeguard_rekey") as url:
-        secret = tmp_path / "password.txt"
-        secret.write_text(PASSWORD, encoding="utf-8")
-        assert main(["--data-dir", str(tmp_path / "it"), "--password-file", str(secret), "server", "init", url,
-                     "--dsl-user", "d.lead", "--dsl-name", "Dana Lead"]) == 0  # fmt: skip
-        reg, dsl = server.sign_in(tmp_path / "dsl-pc", _bare(url), "d.lead", PASSWORD)
-        try:
-            with write_session(reg.engine) as session:
-                create_demo_school(session, dsl, pupils=8)
-                for user, role in USERS.items():
-                    server.set_account(session, dsl, user, user.title(), role, PASSWORD)
-        finally:
-            reg.close()
+        dsl_made_school(tmp_path, url, USERS, pupils=8)
         reg, teacher = server.sign_in(tmp_path / "class-pc", _bare(url), "t.teacher", PASSWORD)
         with write_session(reg.engine) as session:
             incidents.record_incident(session, teacher, incidents.IncidentInput(Category.REPUTATION,
