@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,14 +45,20 @@ class IncidentStatistics:
 def incident_statistics(session: Session, actor: Actor) -> IncidentStatistics:
     """Per category, for every quarter and term that has incidents, with the same period a year earlier."""
     actor.require(Operation.READ_INCIDENTS)
-    school_terms = term_dates(session)
     from safeguard_desktop.services.incidents import facts
 
-    rows = [
-        (i.reported_at, facts(i, actor).category)
-        for i in session.scalars(select(Incident))
-        if not i.case_public or i.id in actor.case_keys
-    ]  # another readers' restricted case is counted by them
+    rows = [(i.reported_at, facts(i, actor).category) for i in session.scalars(select(Incident)) if counted(i, actor)]
+    return tally(session, rows)
+
+
+def counted(incident: Incident, actor: Actor) -> bool:
+    """True for an incident the actor's statistics count (another readers' restricted case is counted by them)."""
+    return not incident.case_public or incident.id in actor.case_keys
+
+
+def tally(session: Session, rows: Sequence[tuple[datetime, str]]) -> IncidentStatistics:
+    """(reported at, category) counted per quarter and per term, each beside the same period a year earlier."""
+    school_terms = term_dates(session)
     by_quarter: Counter[tuple[int, int, str]] = Counter()
     by_term: Counter[tuple[int, str, str]] = Counter()
     for reported_at, category in rows:
