@@ -261,13 +261,18 @@ def drop_logins(admin_url: str, *users: str) -> None:
 SERVER_PASSWORD = "granite orchard seventeen lanterns"
 
 
+def without_user(url: str) -> str:
+    """A database's address as the school's PCs (and the trust) have it: no administrator, no password in it."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(username=None, password=None).render_as_string(hide_password=False)
+
+
 def dsl_made_school(tmp_path: Path, url: str, accounts: dict[str, Any], *, pupils: int = 0) -> str:
     """A new register on the test server as a school sets one up: ``server init`` with its DSL (d.lead, "Dana
     Lead"), who signs in and sets each account's password in the app (so each holds its key, and the DSL's pinned),
     with ``pupils`` demo pupils. Every password is SERVER_PASSWORD, in ``tmp_path/password.txt``. The address the
     school's PCs use (no administrator in it)."""
-    from sqlalchemy.engine import make_url
-
     from safeguard_desktop.cli import main
     from safeguard_desktop.services import server
     from safeguard_desktop.services.demo import create_demo_school
@@ -277,7 +282,7 @@ def dsl_made_school(tmp_path: Path, url: str, accounts: dict[str, Any], *, pupil
     secret.write_text(SERVER_PASSWORD, encoding="utf-8")
     assert main(["--data-dir", str(tmp_path / "it"), "--password-file", str(secret), "server", "init", url,
                  "--dsl-user", "d.lead", "--dsl-name", "Dana Lead"]) == 0  # fmt: skip
-    bare = make_url(url).set(username=None, password=None).render_as_string(hide_password=False)
+    bare = without_user(url)
     reg, dsl = server.sign_in(tmp_path / "dsl-pc", bare, "d.lead", SERVER_PASSWORD)
     try:
         with write_session(reg.engine) as session:

@@ -23,7 +23,7 @@ from safeguard_desktop.services import incidents, server, server_keys
 from safeguard_desktop.services.actors import Role
 from safeguard_desktop.store.engine import read_session, write_session
 
-from .conftest import SERVER_PASSWORD, drop_logins, dsl_made_school, new_postgres_database
+from .conftest import SERVER_PASSWORD, drop_logins, dsl_made_school, new_postgres_database, without_user
 
 ADMIN_URL = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="set SAFEGUARD_TEST_POSTGRES_URL to run against PostgreSQL")
@@ -38,23 +38,17 @@ def school(tmp_path: Path) -> Iterator[str]:
     assert ADMIN_URL
     with new_postgres_database(ADMIN_URL, "safeguard_rekey") as url:
         dsl_made_school(tmp_path, url, USERS, pupils=8)
-        reg, teacher = server.sign_in(tmp_path / "class-pc", _bare(url), "t.teacher", PASSWORD)
+        reg, teacher = server.sign_in(tmp_path / "class-pc", without_user(url), "t.teacher", PASSWORD)
         with write_session(reg.engine) as session:
             incidents.record_incident(session, teacher, incidents.IncidentInput(Category.REPUTATION,
                                                                                 "A fake account of Mr Hale"))  # fmt: skip
         reg.close()
-        reg, dsl = server.sign_in(tmp_path / "dsl-pc", _bare(url), "d.lead", PASSWORD)
+        reg, dsl = server.sign_in(tmp_path / "dsl-pc", without_user(url), "d.lead", PASSWORD)
         with write_session(reg.engine) as session:
             incidents.add_entry(session, dsl, 1, EntryKind.ACTION, "Reported the account to the platform")
         reg.close()
         yield url
     drop_logins(ADMIN_URL, "d.lead", *USERS)
-
-
-def _bare(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(username=None, password=None).render_as_string(hide_password=False)
 
 
 def _sealed(url: str) -> dict[str, list[str]]:
@@ -88,14 +82,14 @@ def _opens(private: bytes, value: str) -> bool:
 def test_disabling_a_lead_replaces_the_key_and_the_old_one_opens_nothing_in_the_live_register(
     school: str, tmp_path: Path
 ) -> None:
-    reg, leaving = server.sign_in(tmp_path / "q-pc", _bare(school), "q.deputy", PASSWORD)
+    reg, leaving = server.sign_in(tmp_path / "q-pc", without_user(school), "q.deputy", PASSWORD)
     reg.close()
     old = leaving.safeguarding_key
     assert old is not None
     before = _sealed(school)
     assert before["incident"] and before["incident_entry"] and all(_opens(old, v) for v in before["incident"])
 
-    reg, dsl = server.sign_in(tmp_path / "dsl-pc", _bare(school), "d.lead", PASSWORD)
+    reg, dsl = server.sign_in(tmp_path / "dsl-pc", without_user(school), "d.lead", PASSWORD)
     try:
         with write_session(reg.engine) as session:
             server.disable_account(session, dsl, "q.deputy")
@@ -121,7 +115,7 @@ def test_disabling_a_lead_replaces_the_key_and_the_old_one_opens_nothing_in_the_
     assert sorted(after["sealed_former"]) == sorted(before["incident_entry"])
 
     # Each remaining account takes its share at its next sign-in; a deputy reads everything, as before.
-    reg, deputy = server.sign_in(tmp_path / "p-pc", _bare(school), "p.deputy", PASSWORD)
+    reg, deputy = server.sign_in(tmp_path / "p-pc", without_user(school), "p.deputy", PASSWORD)
     try:
         assert any("replaced" in notice for notice in reg.notices)
         assert deputy.safeguarding_key == done.private
@@ -132,10 +126,10 @@ def test_disabling_a_lead_replaces_the_key_and_the_old_one_opens_nothing_in_the_
                                                            "Platform removed the account"]  # fmt: skip
     finally:
         reg.close()
-    reg, deputy = server.sign_in(tmp_path / "p-pc", _bare(school), "p.deputy", PASSWORD)
+    reg, deputy = server.sign_in(tmp_path / "p-pc", without_user(school), "p.deputy", PASSWORD)
     reg.close()
     assert not any("replaced" in notice for notice in reg.notices)  # taken once
-    reg, teacher = server.sign_in(tmp_path / "class-pc", _bare(school), "t.teacher", PASSWORD)
+    reg, teacher = server.sign_in(tmp_path / "class-pc", without_user(school), "t.teacher", PASSWORD)
     try:
         with write_session(reg.engine) as session:
             number = incidents.record_incident(session, teacher, incidents.IncidentInput(Category.HARASSMENT,
@@ -149,7 +143,7 @@ def test_disabling_a_lead_replaces_the_key_and_the_old_one_opens_nothing_in_the_
     admin.dispose()
     assert sealed_box.is_sealed(summary) and not _opens(old, summary) and _opens(done.private, summary)
     assert shares == ["d.lead", "o.office"]  # (the office has not signed in since; each share is taken once)
-    reg, office = server.sign_in(tmp_path / "office-pc", _bare(school), "o.office", PASSWORD)
+    reg, office = server.sign_in(tmp_path / "office-pc", without_user(school), "o.office", PASSWORD)
     reg.close()
     assert office.role is Role.OFFICE
 
@@ -161,7 +155,7 @@ def test_the_chronology_changes_only_by_a_new_seal_and_a_share_not_made_by_the_a
     from sqlalchemy.engine import make_url
 
     assert main(["--data-dir", str(tmp_path / "it"), "server", "disable-login", school, "q.deputy"]) == 0
-    server.sign_in(tmp_path / "dsl-pc", _bare(school), "d.lead", PASSWORD)[0].close()  # (replaced here)
+    server.sign_in(tmp_path / "dsl-pc", without_user(school), "d.lead", PASSWORD)[0].close()  # (replaced here)
     # The DSL's login may UPDATE the chronology, but only to put one sealed text in place of another; the former
     # texts are kept, and nobody removes them while their entry stands.
     login = make_url(school).set(username="sg_u_d.lead", password=PASSWORD).render_as_string(hide_password=False)
@@ -194,12 +188,12 @@ def test_the_chronology_changes_only_by_a_new_seal_and_a_share_not_made_by_the_a
                      {"b": json.dumps({"from": "d.lead", "box": forged})})  # fmt: skip
     admin.dispose()
     with pytest.raises(server_keys.KeyChanged):
-        server.sign_in(tmp_path / "office-pc", _bare(school), "o.office", PASSWORD)
+        server.sign_in(tmp_path / "office-pc", without_user(school), "o.office", PASSWORD)
 
 
 def test_a_lead_disabled_by_the_administrator_is_replaced_at_the_dsls_next_sign_in(school: str, tmp_path: Path) -> None:
     assert main(["--data-dir", str(tmp_path / "it"), "server", "disable-login", school, "q.deputy"]) == 0
-    reg, dsl = server.sign_in(tmp_path / "dsl-pc", _bare(school), "d.lead", PASSWORD)
+    reg, dsl = server.sign_in(tmp_path / "dsl-pc", without_user(school), "d.lead", PASSWORD)
     try:
         assert any("safeguarding key was replaced" in notice for notice in reg.notices)
         with read_session(reg.engine) as session:
@@ -208,7 +202,7 @@ def test_a_lead_disabled_by_the_administrator_is_replaced_at_the_dsls_next_sign_
     finally:
         reg.close()
     # A demoted lead's keys are taken away as well.
-    reg, dsl = server.sign_in(tmp_path / "dsl-pc", _bare(school), "d.lead", PASSWORD)
+    reg, dsl = server.sign_in(tmp_path / "dsl-pc", without_user(school), "d.lead", PASSWORD)
     try:
         with write_session(reg.engine) as session:
             server.set_account(session, dsl, "p.deputy", "P Deputy", Role.STAFF, PASSWORD)
@@ -228,7 +222,7 @@ def test_the_dsls_accounts_screen_replaces_the_key_when_it_disables_a_lead(  # t
 
     from .conftest import incidents_window
 
-    reg, dsl = server.sign_in(tmp_path / "dsl-pc", _bare(school), "d.lead", PASSWORD)
+    reg, dsl = server.sign_in(tmp_path / "dsl-pc", without_user(school), "d.lead", PASSWORD)
     old = dsl.safeguarding_key
     window, _screen = incidents_window(qtbot, reg, dsl)
     scripted = steps.Scripted(answers=[True])
@@ -264,7 +258,7 @@ def test_a_leads_copy_is_made_again_while_it_works_and_not_once_the_key_is_repla
 
     from .conftest import incidents_window
 
-    reg, dsl = server.sign_in(tmp_path / "dsl-pc", _bare(school), "d.lead", PASSWORD)
+    reg, dsl = server.sign_in(tmp_path / "dsl-pc", without_user(school), "d.lead", PASSWORD)
     window, _screen = incidents_window(qtbot, reg, dsl)
     try:
         assert (server_copy.keep(reg, dsl, PASSWORD, reg.folder) or 0) > 0

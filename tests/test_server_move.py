@@ -36,7 +36,7 @@ from safeguard_desktop.services.records import audit
 from safeguard_desktop.store.engine import read_session, write_session
 from safeguard_desktop.store.models import AuditEntry, EventGroup, Incident, Pupil, PupilPhoto
 
-from .conftest import drop_logins, new_postgres_database, raw_database
+from .conftest import drop_logins, new_postgres_database, raw_database, without_user
 
 ADMIN_URL = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="set SAFEGUARD_TEST_POSTGRES_URL to run against PostgreSQL")
@@ -86,12 +86,6 @@ def _cli(tmp_path: Path, args: list[str], fault: str = "", user: str = "dsl") ->
 
 def _move(tmp_path: Path, url: str, folder: Path, fault: str = "") -> subprocess.CompletedProcess[str]:
     return _cli(tmp_path, ["server", "move-from", url, str(folder)], fault)
-
-
-def _without_user(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(username=None, password=None).render_as_string(hide_password=False)
 
 
 def _count(url: str, model) -> int:  # type: ignore[no-untyped-def]
@@ -155,7 +149,7 @@ def test_a_school_of_2000_pupils_and_500_incidents_moves_whole_and_verified(tmp_
     engine.dispose()
 
     # The DSL signs in to the server with the same password and reads what was sealed; the trail checks
-    there, dsl = server.sign_in(tmp_path / "dsl-pc", _without_user(target), "dsl", PASSWORDS["dsl"])
+    there, dsl = server.sign_in(tmp_path / "dsl-pc", without_user(target), "dsl", PASSWORDS["dsl"])
     try:
         with read_session(there.engine) as session:
             assert {i: incidents.read_incident(session, dsl, i).summary for i in summaries} == summaries
@@ -233,7 +227,7 @@ def test_killed_either_side_of_the_servers_commit_the_move_run_again_finishes_it
     assert again.returncode == 0, again.stderr
     assert ("moved to the server before this run" in again.stdout) == (point == "move:after-commit")
     assert _count(target, Pupil) == 40
-    verified = _cli(tmp_path, ["--database", _without_user(target), "audit", "verify"])
+    verified = _cli(tmp_path, ["--database", without_user(target), "audit", "verify"])
     assert verified.returncode == 0 and "intact" in verified.stdout, verified.stdout + verified.stderr
     after = _cli(tmp_path, ["--data-dir", str(folder), "purposes"], user="office")
     assert "was moved to the database server" in after.stderr
@@ -337,7 +331,7 @@ def test_server_init_makes_a_new_register_whose_dsl_signs_in_and_a_move_into_it_
 ) -> None:
     made = _cli(tmp_path, ["server", "init", target, "--dsl-user", "dsl", "--dsl-name", "Helen Carter"])
     assert made.returncode == 0 and "dsl is its DSL" in made.stdout, made.stderr
-    there, dsl = server.sign_in(tmp_path / "dsl-pc", _without_user(target), "dsl", PASSWORDS["dsl"])
+    there, dsl = server.sign_in(tmp_path / "dsl-pc", without_user(target), "dsl", PASSWORDS["dsl"])
     try:
         assert dsl.role is Role.DSL and dsl.name == "Helen Carter" and dsl.safeguarding_key is not None
     finally:
@@ -361,7 +355,7 @@ def test_after_a_move_the_dsls_accounts_screen_shows_who_has_no_login_yet_and_gi
     folder = tmp_path / "school"
     _local(folder, 10, 1)
     assert _move(tmp_path, target, folder).returncode == 0
-    reg, dsl = server.sign_in(tmp_path / "dsl-pc", _without_user(target), "dsl", PASSWORD)
+    reg, dsl = server.sign_in(tmp_path / "dsl-pc", without_user(target), "dsl", PASSWORD)
     window, _screen = incidents_window(qtbot, reg, dsl)
     try:
         dialog = window.on_accounts_action()
@@ -404,14 +398,14 @@ def test_a_lead_reads_this_computers_copy_when_the_server_cannot_be_reached_and_
     _local(folder, 12, 2)
     assert _move(tmp_path, target, folder).returncode == 0
     pc = tmp_path / "dsl-pc"
-    there, dsl = server.sign_in(pc, _without_user(target), "dsl", PASSWORD)
+    there, dsl = server.sign_in(pc, without_user(target), "dsl", PASSWORD)
     with read_session(there.engine) as session:
         summaries = {i: incidents.read_incident(session, dsl, i).summary for i in (1, 2, 3)}
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     dead_port = probe.getsockname()[1]
     probe.close()  # nothing listens there: the server "cannot be reached" at that address
-    unreachable = make_url(_without_user(target)).set(port=dead_port).render_as_string(hide_password=False)
+    unreachable = make_url(without_user(target)).set(port=dead_port).render_as_string(hide_password=False)
     copy_folder = server.local_folder(pc, unreachable)
     try:
         assert server_copy.keep(there, dsl, PASSWORD, copy_folder)  # as the app does after a lead's sign-in
@@ -461,7 +455,7 @@ def test_a_lead_reads_this_computers_copy_when_the_server_cannot_be_reached_and_
     finally:
         copy.close()
     # What was viewed in the copy reaches the server's trail at the next sign-in there (here: that address's notes)
-    there, dsl = server.sign_in(pc, _without_user(target), "dsl", PASSWORD)
+    there, dsl = server.sign_in(pc, without_user(target), "dsl", PASSWORD)
     try:
         with write_session(there.engine) as session:
             assert server_copy.replay(session, dsl, copy_folder) >= 3

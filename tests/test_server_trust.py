@@ -24,7 +24,7 @@ from safeguard_desktop.services.errors import PermissionDenied
 from safeguard_desktop.services.server_school import School, in_url, of_url
 from safeguard_desktop.store.engine import read_session, write_session
 
-from .conftest import new_postgres_database
+from .conftest import new_postgres_database, without_user
 from .test_server_roles import _refused
 
 ADMIN_URL = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
@@ -119,13 +119,6 @@ def _pupil_names(url: str, code: str) -> list[str]:
     return found
 
 
-def _bare(url: str) -> str:
-    """The database's address as the schools' PCs and the trust have it: no administrator in it."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(username=None, password=None).render_as_string(hide_password=False)
-
-
 def test_a_schools_logins_read_nothing_of_another_school(trust: str) -> None:
     oak, elm = _codes(trust)
     for user in ("d.lead", "o.office", "t.teacher"):
@@ -154,7 +147,7 @@ def test_the_app_signs_each_account_in_to_its_own_school_only(trust: str, tmp_pa
     from safeguard_desktop.services.server import ServerSignInFailed
 
     oak, elm = _codes(trust)
-    bare = _bare(trust)
+    bare = without_user(trust)
     reg, actor = server.sign_in(tmp_path / "pc", in_url(bare, oak), "o.office", PASSWORD)
     try:
         assert actor.role is Role.OFFICE and of_url(reg.engine.url) == School(oak)
@@ -180,7 +173,7 @@ def test_the_trust_sees_counts_and_trails_and_names_only_where_a_dsl_shares_them
     trust: str, tmp_path: Path, capsys
 ) -> None:
     oak, elm = _codes(trust)
-    bare = _bare(trust)
+    bare = without_user(trust)
     trust_secret = tmp_path / "trust.txt"
     as_trust = ["--data-dir", str(tmp_path / "hq"), "--user", "m.trust", "--password-file", str(trust_secret)]
     assert main([*as_trust, "trust", "report", bare]) == 0
@@ -290,7 +283,7 @@ def test_the_trusts_lead_connects_signs_in_and_reads_each_school_in_its_window( 
 
     oak, elm = _codes(trust)
     secret = tmp_path / "password.txt"
-    assert main(["--data-dir", str(tmp_path / "pc"), "--database", _bare(trust), "--school-code", oak, "--user",
+    assert main(["--data-dir", str(tmp_path / "pc"), "--database", without_user(trust), "--school-code", oak, "--user",
                  "d.lead", "--password-file", str(secret), "trust", "publish"]) == 0  # fmt: skip
     address = make_url(trust)
     hq = tmp_path / "trust-pc"
@@ -374,7 +367,7 @@ def test_a_leads_sign_in_publishes_to_the_trust_and_the_dsl_shares_names_from_th
     from .conftest import incidents_window
 
     oak, _elm = _codes(trust)
-    reg, dsl = server.sign_in(tmp_path / "pc", in_url(_bare(trust), oak), "d.lead", PASSWORD)
+    reg, dsl = server.sign_in(tmp_path / "pc", in_url(without_user(trust), oak), "d.lead", PASSWORD)
     window, _screen = incidents_window(qtbot, reg, dsl)
     scripted = steps.Scripted(answers=[True])
     before = steps.use(scripted)
@@ -392,7 +385,7 @@ def test_a_leads_sign_in_publishes_to_the_trust_and_the_dsl_shares_names_from_th
     finally:
         steps.use(before)
         reg.close()
-    engine = server_trust.connect(_bare(trust), "m.trust", TRUST_PASSWORD)
+    engine = server_trust.connect(without_user(trust), "m.trust", TRUST_PASSWORD)
     try:
         figures = {s.code: s for s in server_trust.report(engine).schools}[oak]
         assert figures.names_shared and figures.published_by == "d.lead"  # (its name as the account has it)
@@ -425,7 +418,7 @@ def test_a_schools_own_register_moves_into_the_trusts_database_beside_the_others
     assert main([*it, "server", "prepare", trust]) == 0
     assert main([*it, "--user", "dsl", "--password-file", str(secret), "server", "move-from", trust,
                  str(folder)]) == 0  # fmt: skip
-    reg, dsl = server.sign_in(tmp_path / "pc", in_url(_bare(trust), code), "dsl", passwords["dsl"])
+    reg, dsl = server.sign_in(tmp_path / "pc", in_url(without_user(trust), code), "dsl", passwords["dsl"])
     try:
         assert dsl.role is Role.DSL and dsl.safeguarding_key is not None
         with read_session(reg.engine) as session:
@@ -435,7 +428,7 @@ def test_a_schools_own_register_moves_into_the_trusts_database_beside_the_others
         reg.close()
     with _as(trust, School(oak).login("d.lead"), code=oak) as oak_lead:
         assert _refused(oak_lead, f"SELECT count(*) FROM school_{code}.pupil")
-    engine = server_trust.connect(_bare(trust), "m.trust", TRUST_PASSWORD)
+    engine = server_trust.connect(without_user(trust), "m.trust", TRUST_PASSWORD)
     try:
         assert code in {s.code for s in server_trust.report(engine).schools}
     finally:

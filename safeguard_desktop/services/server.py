@@ -162,9 +162,15 @@ def login_url(url: str, username: str, password: str) -> str:
     """The register's URL with the account's login and password in place of any user named in it — and TLS
     required (``sslmode=require``) unless the URL says otherwise or the server is this computer: a password and
     pupils' records never cross the school's network in the clear."""
+    return with_login(url, login_name(username, of_url(url)), password)
+
+
+def with_login(url: str, login: str, password: str) -> str:
+    """``url`` connecting as ``login`` with ``password``, TLS required unless it says otherwise or the server is
+    this computer (a school's account's login, or the trust's)."""
     from sqlalchemy.engine import make_url
 
-    address = make_url(url).set(username=login_name(username, of_url(url)), password=password)
+    address = make_url(url).set(username=login, password=password)
     if "sslmode" not in address.query and (address.host or "") not in LOOPBACK:
         address = address.update_query_dict({"sslmode": "require"})
     return address.render_as_string(hide_password=False)

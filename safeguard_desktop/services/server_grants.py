@@ -65,9 +65,13 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def group_statement(group: str) -> str:
+    """The statement that makes the group role ``group`` (NOLOGIN) unless the server has it already."""
+    return f"DO $$ BEGIN CREATE ROLE {group} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+
+
 def group_statements(school: School) -> list[str]:
-    made = [f"DO $$ BEGIN CREATE ROLE {group} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            for group in (school.lead, school.office, school.staff, school.dsl)]  # fmt: skip
+    made = [group_statement(group) for group in (school.lead, school.office, school.staff, school.dsl)]  # fmt: skip
     return [*made, f"GRANT {school.lead} TO {school.dsl}"]
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
+from safeguard_desktop.services.server_grants import group_statement
 from safeguard_desktop.services.server_school import SCHEMA_PREFIX, School, of_connection
 
 TRUST = "sg_trust"
@@ -70,7 +71,7 @@ def statements(school: School) -> list[str]:
         f"RETURN QUERY SELECT e.sequence, e.detail FROM {schema}.audit_entry e WHERE e.sequence = ANY(wanted); END $$"
     )
     return [
-        f"DO $$ BEGIN CREATE ROLE {TRUST} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+        group_statement(TRUST),
         f'GRANT USAGE ON SCHEMA "{schema}" TO {TRUST}',
         "CREATE TABLE IF NOT EXISTS trust_read (id serial PRIMARY KEY, at timestamp NOT NULL, login text NOT NULL, "
         "what text NOT NULL, rows integer NOT NULL)",
@@ -227,8 +228,7 @@ def add_login(engine: Engine, username: str, password: str) -> str:
     check_password(password, username=name)
     login = login_name(name)
     with engine.begin() as connection:
-        connection.execute(text(f"DO $$ BEGIN CREATE ROLE {TRUST} NOLOGIN; EXCEPTION WHEN duplicate_object THEN "
-                                "NULL; END $$"))  # fmt: skip
+        connection.execute(text(group_statement(TRUST)))
         from psycopg import sql
 
         verifier = server.password_verifier(connection, login, password)
@@ -284,17 +284,10 @@ class TrustReport:
 
 
 def _trust_url(url: str, username: str, password: str) -> str:
-    from sqlalchemy.engine import make_url
+    from safeguard_desktop.services.server import with_login
+    from safeguard_desktop.services.server_school import in_url
 
-    from safeguard_desktop.services.server import LOOPBACK
-
-    address = make_url(url)
-    query = {k: v for k, v in address.query.items() if k != "options"}  # (the schools are named per statement)
-    if "sslmode" not in query and (address.host or "") not in LOOPBACK:
-        query["sslmode"] = "require"
-    return address.set(username=login_name(username), password=password, query=query).render_as_string(
-        hide_password=False
-    )
+    return with_login(in_url(url, ""), login_name(username), password)  # (the schools are named per statement)
 
 
 def connect(url: str, username: str, password: str) -> Engine:
