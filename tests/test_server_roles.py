@@ -62,8 +62,9 @@ def _prepared(url: str, tmp_path: Path) -> Iterator[str]:
     reg.close()
     secret = tmp_path / "password.txt"
     secret.write_text(PASSWORD, encoding="utf-8")
-    for user, role in (("d.lead", "dsl"), ("p.deputy", "deputy_dsl"), ("o.office", "office"), ("t.teacher", "staff")):
-        assert main(["--password-file", str(secret), "server", "add-login", url, user, role]) == 0
+    for user, role, name in (("d.lead", "dsl", LEAD.name), ("p.deputy", "deputy_dsl", "Pat Deputy"),
+                             ("o.office", "office", "Olive Office"), ("t.teacher", "staff", TEACHER.name)):  # fmt: skip
+        assert main(["--password-file", str(secret), "server", "add-login", url, user, role, "--name", name]) == 0
     yield url
 
 

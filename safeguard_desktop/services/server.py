@@ -103,6 +103,7 @@ def prepare(engine: Engine) -> Prepared:
             connection.execute(text(f"REVOKE ALL ON SCHEMA {quoted(school.schema)} FROM PUBLIC"))
     refuse_shared_roles(engine, school)
     migrate.upgrade(engine)
+    _make_chain_head(engine)
     revision = migrate.current_revision(engine) or "(none)"
     tables = tables_of(engine)
     statements, policies = grant_statements(engine, tables, school)
@@ -114,6 +115,17 @@ def prepare(engine: Engine) -> Prepared:
         for statement in group_statements(school) + statements:
             connection.execute(text(statement))
     return Prepared(revision, len(tables), policies, school)
+
+
+def _make_chain_head(engine: Engine) -> None:
+    """The trail's head with its chain key, made here by the administrator where there is none yet: no account's
+    login may set the key (server_grants gives them the head's count and last hash alone)."""
+    import secrets
+
+    with engine.begin() as connection:
+        if connection.execute(text("SELECT count(*) FROM audit_head")).scalar_one() == 0:
+            connection.execute(text("INSERT INTO audit_head (id, count, last_hash, chain_key) VALUES (1, 0, '', :key)"),
+                               {"key": secrets.token_hex(32)})  # fmt: skip
 
 
 def login_name(username: str, school: School | None = None) -> str:

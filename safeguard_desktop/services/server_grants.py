@@ -14,6 +14,8 @@ from safeguard_desktop.services.server_school import School
 
 #: Tables of the audit trail: read and added to, never changed or deleted (by anyone, leads included).
 TRAIL = ("audit_entry", "audit_rows")
+#: The chain's head: how many entries, the newest one's hash, the chain's key.
+HEAD = "audit_head"
 #: The chronology of an incident: added to, never changed; removed only with its record, by a lead.
 CHRONOLOGY = "incident_entry"
 #: A key replacement's tables (services/server_keys.py): the chronology's former sealed texts, the shares.
@@ -104,8 +106,10 @@ def grant_statements(engine: Engine, tables: Sequence[str], school: School) -> t
         *_login_functions(school),
         f"GRANT SELECT ON alembic_version TO {everyone}",
     ]
-    # Leads: everything, but the trail and the chronology as above.
+    # Leads: everything, but the trail, its head and the chronology as above.
     for table in tables:
+        if table == HEAD:
+            continue  # (below: everyone's)
         if table in TRAIL:
             out.append(f"GRANT SELECT, INSERT ON {table} TO {lead}")
         elif table == CHRONOLOGY:
@@ -114,10 +118,12 @@ def grant_statements(engine: Engine, tables: Sequence[str], school: School) -> t
             continue  # (below; the trust's readings: services/server_trust.py)
         elif table != "alembic_version":
             out.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {lead}")
-    # The chain's head and the columns an entry is chained on, for every writer; the trail itself is the leads'.
-    out += [f"GRANT SELECT, INSERT, UPDATE ON audit_head TO {office}, {staff}",
+    # The chain's head (never its key: the administrator's prepare makes it) and the columns an entry is chained on,
+    # for every writer; the trail itself is the leads'. Each entry is stamped with the login that wrote it, which
+    # may write only in its own account's name (_trail_guard).
+    out += [f"GRANT SELECT, UPDATE (count, last_hash) ON {HEAD} TO {everyone}",
             f"GRANT SELECT (id, sequence, chain_hash), INSERT ON audit_entry TO {office}, {staff}",
-            f"GRANT INSERT ON audit_rows TO {office}"]  # fmt: skip
+            f"GRANT INSERT ON audit_rows TO {office}", *_trail_guard(_schema(engine))]  # fmt: skip
     # The office: the register, not the incidents.
     out += [f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {office}" for table in OFFICE_KEEPS if table in tables]
     out += [f"GRANT SELECT, INSERT ON consent_decision TO {office}",
@@ -222,6 +228,57 @@ def _chronology_guard() -> list[str]:
             f"DROP TRIGGER IF EXISTS sg_chronology_gone ON {CHRONOLOGY}",
             f"CREATE TRIGGER sg_chronology_gone AFTER DELETE ON {CHRONOLOGY} FOR EACH ROW EXECUTE FUNCTION "
             "sg_chronology_gone()"]  # fmt: skip
+
+
+def _trail_guard(schema: str) -> list[str]:
+    """The trail on the server names its writers itself. Each entry is stamped (``signer``) with the account whose
+    login wrote it — ``@<login>`` for one that is no account's, the administrator's — whatever the client sent; an
+    account's login may write an entry only in its own account's name (its ``display_name``) and only as the next
+    link of the chain; and at each commit the chain's head must point at the newest entry. So a stolen password and
+    psql write no entry in another's name, and neither leave a gap nor move the head off the chain for everyone
+    else's next entry. The functions look up nothing by the caller's search_path (a temporary table of the
+    caller's own would otherwise stand in for the accounts)."""
+    path = f"SET search_path = pg_catalog, {quoted(schema)}, pg_temp"
+    refuse = "USING ERRCODE = 'insufficient_privilege'"
+    writer = (
+        f"CREATE OR REPLACE FUNCTION sg_trail_writer() RETURNS trigger LANGUAGE plpgsql {path} AS $$ "
+        "DECLARE who text := sg_account(); named text; BEGIN "
+        "IF who IS NULL THEN NEW.signer := left('@' || session_user, 60); RETURN NEW; END IF; "
+        "NEW.signer := who; "
+        "SELECT display_name INTO named FROM user_account WHERE username = who; "
+        "IF named IS NULL OR NEW.actor IS DISTINCT FROM named THEN RAISE EXCEPTION 'An entry of the audit trail is "
+        "in the name of the account that writes it: this one names %, but the login is %''s (%). Sign in again if "
+        f"that account''s name was changed just now.', quote_literal(NEW.actor), who, coalesce(named, 'no account') "
+        f"{refuse}; END IF; "
+        "IF NEW.sequence IS NULL OR (NEW.sequence > 1 AND NOT EXISTS (SELECT 1 FROM audit_entry WHERE sequence = "
+        "NEW.sequence - 1)) THEN RAISE EXCEPTION 'An entry of the audit trail is the next link of its chain (entry "
+        f"%).', coalesce(NEW.sequence::text, 'without a number') {refuse}; END IF; "
+        "RETURN NEW; END $$"
+    )
+    head = (
+        f"CREATE OR REPLACE FUNCTION sg_trail_head() RETURNS trigger LANGUAGE plpgsql {path} AS $$ "
+        "DECLARE h record; e record; BEGIN "
+        "IF sg_account() IS NULL THEN RETURN NULL; END IF; "
+        f"SELECT count, last_hash INTO h FROM {HEAD} WHERE id = 1; "
+        "SELECT sequence, chain_hash INTO e FROM audit_entry WHERE sequence IS NOT NULL ORDER BY sequence DESC "
+        "LIMIT 1; "
+        "IF h.count IS DISTINCT FROM coalesce(e.sequence, 0) OR h.last_hash IS DISTINCT FROM coalesce(e.chain_hash, "
+        "'') THEN RAISE EXCEPTION 'The head of the audit trail points at its newest entry (entry %, not %).', "
+        f"coalesce(e.sequence, 0), h.count {refuse}; END IF; "
+        "RETURN NULL; END $$"
+    )
+    out = [writer, head]
+    for name, when, table, function in (
+        ("sg_trail_writer", "BEFORE INSERT", "audit_entry", "sg_trail_writer()"),
+        ("sg_trail_head", "AFTER UPDATE", HEAD, "sg_trail_head()"),
+        ("sg_trail_entry_head", "AFTER INSERT", "audit_entry", "sg_trail_head()"),
+    ):
+        constraint = "CONSTRAINT " if function == "sg_trail_head()" else ""
+        deferred = " DEFERRABLE INITIALLY DEFERRED" if constraint else ""
+        out += [f"DROP TRIGGER IF EXISTS {name} ON {table}",
+                f"CREATE {constraint}TRIGGER {name} {when} ON {table}{deferred} FOR EACH ROW EXECUTE FUNCTION "
+                f"{function}"]  # fmt: skip
+    return out
 
 
 def _login_functions(school: School) -> list[str]:
