@@ -574,3 +574,120 @@ def test_a_public_key_swapped_on_the_server_is_refused_before_anything_is_sealed
     for user in ("d.lead", "o.office"):
         with pytest.raises(server_keys.KeyChanged, match="changed it there"):
             server_service.sign_in(tmp_path / user, server, user, PASSWORD)
+
+
+def _forge(connection, actor: str, *, signer: str = "", sequence_offset: int = 1, good_hash: bool = True) -> int:  # type: ignore[no-untyped-def]
+    """With a login and psql alone: chain an entry onto the trail as the app would (the chain's key is in its head,
+    which every writer reads), saying ``actor`` did it, and move the head onto it. Its number."""
+    from datetime import datetime
+
+    from safeguard_desktop.services.records import audit
+
+    count, last_hash, key = connection.execute("SELECT count, last_hash, chain_key FROM audit_head").fetchone()
+    sequence, at = count + sequence_offset, datetime.now()
+    made = audit.chain_hash(bytes.fromhex(key), last_hash, sequence, at, actor, "gave consent", "pupil", "1", "")
+    chained = made if good_hash else "0" * 64
+    with connection.transaction():
+        connection.execute("INSERT INTO audit_entry (sequence, chain_hash, at, actor, action, record_kind, record_id, "
+                           "detail, signer) VALUES (%s, %s, %s, %s, 'gave consent', 'pupil', '1', '', %s)",
+                           (sequence, chained, at, actor, signer or None))  # fmt: skip
+        connection.execute("UPDATE audit_head SET count = %s, last_hash = %s", (sequence, chained))
+    return sequence
+
+
+def _forge_refused(connection, actor: str, **how) -> bool:  # type: ignore[no-untyped-def]
+    import psycopg
+
+    try:
+        _forge(connection, actor, **how)
+    except psycopg.errors.InsufficientPrivilege:
+        return True
+    return False
+
+
+def test_no_login_writes_the_trail_in_another_accounts_name_even_with_psql(server: str, tmp_path: Path) -> None:
+    """The trail on the server names its writers itself: a stolen office (or deputy's, or teacher's) password and
+    psql chain no entry in the DSL's name, not even behind a table of their own standing in for the accounts; what
+    they write in their own name is stamped with their login whatever they say; the chain's key and head stay
+    the chain's. The trail still checks out afterwards."""
+    from safeguard_desktop.services.records import audit
+
+    with _as(server, "o.office") as office:
+        assert _forge_refused(office, LEAD.name)
+        assert _forge_refused(office, LEAD.name, signer="d.lead")
+        office.execute("CREATE TEMP TABLE user_account (username text, display_name text)")
+        office.execute("INSERT INTO user_account VALUES ('o.office', 'Dana Lead')")
+        office.execute("SET search_path = pg_temp, public")
+        assert _forge_refused(office, LEAD.name)  # (the server's check reads the register's accounts, not these)
+        office.execute("RESET search_path")
+        office.execute("DROP TABLE pg_temp.user_account")
+        own = _forge(office, "Olive Office", signer="d.lead")  # in its own name: taken, stamped with its login
+        assert _refused(office, "UPDATE audit_head SET chain_key = repeat('0', 64)")
+        assert _refused(office, "UPDATE audit_head SET count = count - 1")  # (the head off its newest entry)
+        assert _forge_refused(office, "Olive Office", sequence_offset=3)  # a gap in the chain
+        assert _refused(
+            office,
+            "INSERT INTO audit_entry (at, actor, action, record_kind, record_id, detail) "
+            "VALUES (now(), 'Olive Office', 'x', '', '', '')",
+        )  # (no number: outside the chain)
+    with _as(server, "p.deputy") as deputy:
+        assert _forge_refused(deputy, LEAD.name)
+        assert _refused(deputy, "DELETE FROM audit_head")
+    with _as(server, "t.teacher") as staff:
+        assert _forge_refused(staff, LEAD.name)
+    reg = open_register(tmp_path / "check", server)
+    try:
+        with read_session(reg.engine) as session:
+            entry = session.scalars(select(AuditEntry).where(AuditEntry.sequence == own)).one()
+            assert (entry.actor, entry.signer) == ("Olive Office", "o.office")
+            assert not session.scalars(select(AuditEntry).where(AuditEntry.actor == LEAD.name,
+                                                                AuditEntry.action == "gave consent")).all()  # fmt: skip
+            assert audit.verify(session, LEAD).intact
+            shown = audit.browse(session, LEAD, text="gave consent")
+            assert [row.written_by for row in shown] == ["o.office"]
+    finally:
+        reg.close()
+
+
+def test_an_entry_broken_on_the_server_names_the_login_that_wrote_it(server: str, tmp_path: Path) -> None:
+    """What the server cannot recompute (the chain's hash), the check does, and then names the login that wrote the
+    entry; an entry written with the server's stamp turned off (the administrator alone can) is named too."""
+    from safeguard_desktop.services.records import audit
+
+    with _as(server, "o.office") as office:
+        broken = _forge(office, "Olive Office", good_hash=False)
+
+    def checked() -> audit.Verification:
+        reg = open_register(tmp_path / "check", server)
+        try:
+            with read_session(reg.engine) as session:
+                return audit.verify(session, LEAD)
+        finally:
+            reg.close()
+
+    found = checked()
+    assert (found.intact, found.first_broken) == (False, broken)
+    assert "written by the login of the account o.office" in found.describe()
+
+
+def test_an_entry_written_with_the_servers_stamp_turned_off_is_named(server: str, tmp_path: Path) -> None:
+    """The administrator alone can turn the server's stamp off; an entry written meanwhile is named by the check."""
+    from safeguard_desktop.services.records import audit
+
+    reg = open_register(tmp_path / "admin", server)
+    try:
+        with reg.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER sg_trail_writer"))
+        with write_session(reg.engine) as session:
+            audit.record(session, LEAD, "gave consent", "pupil", 1)
+        with reg.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER sg_trail_writer"))
+        with read_session(reg.engine) as session:
+            found = audit.verify(session, LEAD)
+            last = session.scalar(select(func.max(AuditEntry.sequence)))
+            first = session.scalars(select(AuditEntry).where(AuditEntry.sequence == 1)).one()
+    finally:
+        reg.close()
+    assert first.signer is not None and first.signer.startswith("@")  # the administrator's, stamped '@<login>'
+    assert (found.intact, found.first_broken) == (False, last)
+    assert "no stamp of the login that wrote it" in found.describe()

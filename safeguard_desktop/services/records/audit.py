@@ -397,6 +397,15 @@ _CHAIN_COLUMNS = (AuditEntry.sequence, AuditEntry.at, AuditEntry.actor, AuditEnt
 CHAIN_BATCH = 20_000
 
 
+def stamped_by(signer: str | None) -> str:
+    """Who wrote an entry, as the server stamped it (" (written by …)"), or nothing where no server stamped it."""
+    if not signer:
+        return ""
+    if signer.startswith("@"):
+        return f" (written by the server's login {signer[1:]}, which is no account's)"
+    return f" (written by the login of the account {signer})"
+
+
 @dataclass
 class _Walk:
     """The chain recomputed entry by entry: where it has got to, and the first thing wrong."""
@@ -408,6 +417,10 @@ class _Walk:
     previous: str = ""
     expected: int = 1
     marked: bool = False
+    #: On a server, each entry is stamped by the server with the login that wrote it (services/server_grants.py):
+    #: once one is, every later one must be, and a broken entry names its writer.
+    stamped: bool = False
+    stamping: bool = False
 
     def step(self, row: tuple[Any, ...]) -> Verification | None:
         """Take in the next entry, as a row of :data:`_CHAIN_COLUMNS`; what is wrong with it, or None."""
@@ -416,9 +429,15 @@ class _Walk:
         if sequence != expected:
             return self._broken("an entry was added outside the chain" if sequence is None
                                 else "this entry is missing (deleted)")  # fmt: skip
+        if self.stamped:
+            if signer is None and self.stamping:
+                return self._broken("this entry carries no stamp of the login that wrote it: it was written "
+                                    "while the server's check was off (only its administrator may do so)")  # fmt: skip
+            self.stamping = self.stamping or signer is not None
         if not hmac.compare_digest(chained, chain_hash(self.key, self.previous, sequence, at, actor, action, kind,
                                                        record_id, detail)):  # fmt: skip
-            return self._broken("this entry was altered, moved or rewritten")
+            return self._broken("this entry was altered, moved or rewritten" + stamped_by(signer if self.stamped
+                                                                                          else None))  # fmt: skip
         if self.authorship is not None and (signature is not None or self.marked or 0 < self.marked_from <= expected):
             self.marked = True
             rows = row_vouch.record_digest(written)
@@ -460,7 +479,7 @@ def verify(
     trail = trail_for(session)
     head = session.get(AuditHead, 1)
     head_count, head_hash = (head.count, head.last_hash) if head else (0, "")
-    walk = _Walk(trail.key, authorship, marked_from, rows)
+    walk = _Walk(trail.key, authorship, marked_from, rows, stamped=session.get_bind().dialect.name == "postgresql")
     query = (select(*_CHAIN_COLUMNS).outerjoin(AuditRows, AuditRows.entry_hash == AuditEntry.chain_hash)
              .order_by(AuditEntry.sequence.is_(None), AuditEntry.sequence))  # fmt: skip
     # Plain rows through the connection: the ORM's row handling doubled the time of a million entries.
@@ -524,7 +543,7 @@ def export_csv(session: Session, actor: Actor, path: Path) -> int:
     entries = session.scalars(select(AuditEntry).order_by(AuditEntry.sequence))
     count = write_safe_csv(
         path,
-        ("Entry", "When", "Who", "What", "Record kind", "Record", "Detail"),
+        ("Entry", "When", "Who", "What", "Record kind", "Record", "Detail", "Written by"),
         (
             (
                 e.sequence,
@@ -534,6 +553,7 @@ def export_csv(session: Session, actor: Actor, path: Path) -> int:
                 e.record_kind,
                 e.record_id,
                 _shown(actor, e.detail),
+                writer(e.signer),
             )
             for e in entries
         ),
@@ -559,6 +579,16 @@ class AuditRow:
     record_kind: str
     record_id: str
     detail: str
+    #: The account whose key marked it, or on a server the login the server stamped it with (:func:`writer`).
+    written_by: str = ""
+
+
+def writer(signer: str | None) -> str:
+    """An entry's writer as a person reads it: the account's user name, or a server's login that is no account's
+    (its administrator's); nothing for an entry from before writers were recorded."""
+    if not signer:
+        return ""
+    return f"server login {signer[1:]}" if signer.startswith("@") else signer
 
 
 def browse(
@@ -587,8 +617,8 @@ def browse(
             | AuditEntry.detail.ilike(pattern)
         )
     rows = session.scalars(query.limit(limit))
-    return [AuditRow(e.sequence, e.at, e.actor, e.action, e.record_kind, e.record_id, _shown(actor, e.detail))
-            for e in rows]  # fmt: skip
+    return [AuditRow(e.sequence, e.at, e.actor, e.action, e.record_kind, e.record_id, _shown(actor, e.detail),
+                     writer(e.signer)) for e in rows]  # fmt: skip
 
 
 def _shown(actor: Actor, detail: str) -> str:

@@ -26,7 +26,7 @@ from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op, run_read
 from safeguard_desktop.ui.kit.table import ReadOnlyTable
 
-HEADERS = ("Entry", "When", "Who", "What", "Record", "Detail")
+HEADERS = ("Entry", "When", "Who", "What", "Record", "Detail", "Written by")
 
 
 class AuditDialog(Dialog):
@@ -102,7 +102,8 @@ class AuditDialog(Dialog):
 
     def _listed(self, rows: list) -> None:  # type: ignore[type-arg]
         self.table.set_rows([(str(row.sequence or ""), format_uk_datetime(row.at), row.actor, row.action,
-                              f"{row.record_kind} {row.record_id}".strip(), row.detail) for row in rows])  # fmt: skip
+                              f"{row.record_kind} {row.record_id}".strip(), row.detail, row.written_by)
+                             for row in rows])  # fmt: skip
         self.status_label.setStyleSheet("")
         self.status_label.setText(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'} shown")
 
