@@ -26,7 +26,7 @@ from safeguard_desktop.ui.kit.dialog import Dialog
 from safeguard_desktop.ui.kit.ops import run_op, run_read
 from safeguard_desktop.ui.kit.table import ReadOnlyTable
 
-HEADERS = ("Entry", "When", "Who", "What", "Record", "Detail", "Written by")
+HEADERS = ("Entry", "When", "Who", "Written by", "What", "Record", "Detail")
 
 
 class AuditDialog(Dialog):
@@ -101,8 +101,8 @@ class AuditDialog(Dialog):
                  on_done=self._listed)  # fmt: skip
 
     def _listed(self, rows: list) -> None:  # type: ignore[type-arg]
-        self.table.set_rows([(str(row.sequence or ""), format_uk_datetime(row.at), row.actor, row.action,
-                              f"{row.record_kind} {row.record_id}".strip(), row.detail, row.written_by)
+        self.table.set_rows([(str(row.sequence or ""), format_uk_datetime(row.at), row.actor, row.written_by,
+                              row.action, f"{row.record_kind} {row.record_id}".strip(), row.detail)
                              for row in rows])  # fmt: skip
         self.status_label.setStyleSheet("")
         self.status_label.setText(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'} shown")
