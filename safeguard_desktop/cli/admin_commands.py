@@ -30,6 +30,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     aud = sub.add_parser("audit", help="check or export the audit trail (safeguarding leads)")
     aud_sub = aud.add_subparsers(dest="audit_command", required=True)
     aud_sub.add_parser("verify", help="recompute the chain; exit 2 and name the first broken entry if tampered")
+    aud_sub.add_parser("note-outside-changes", help="on a server: note in the trail the changes made outside the "
+                       "app that the check names (it then names only later ones)")  # fmt: skip
     aexp = aud_sub.add_parser("export", help="write the trail as a spreadsheet-safe CSV")
     aexp.add_argument("--out", required=True, help="the CSV file to write")
     add_sar_parser(sub)
@@ -40,7 +42,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def cmd_audit(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
-    """audit verify / audit export."""
+    """audit verify / audit note-outside-changes / audit export."""
     from pathlib import Path
 
     from safeguard_desktop.services.records import audit
@@ -54,6 +56,14 @@ def cmd_audit(reg: Register, actor: Actor, args: argparse.Namespace) -> int:
             trail_check.record_check(session, actor, result)
         print(result.describe())
         return EXIT_OK if result.intact else EXIT_REFUSED
+    if args.audit_command == "note-outside-changes":
+        from safeguard_desktop.services.records import server_changes
+
+        with write_session(reg.engine) as session:
+            noted = server_changes.note(session, actor)
+        print("No change made outside the app is left to note." if noted is None
+              else f"Noted in the trail: {noted.describe()}.")  # fmt: skip
+        return EXIT_OK
     with write_session(reg.engine) as session:
         count = audit.export_csv(session, actor, Path(args.out))
     print(f"Wrote {count} audit entries to {args.out}.")

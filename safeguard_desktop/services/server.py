@@ -87,6 +87,7 @@ def prepare(engine: Engine) -> Prepared:
     group given what it may read of it (services/server_trust.py)."""
     from safeguard_desktop.services import server_trust
     from safeguard_desktop.services.server_grants import (
+        change_log_table,
         grant_statements,
         group_statements,
         quoted,
@@ -104,6 +105,8 @@ def prepare(engine: Engine) -> Prepared:
     refuse_shared_roles(engine, school)
     migrate.upgrade(engine)
     _make_chain_head(engine)
+    with engine.begin() as connection:
+        connection.execute(text(change_log_table()))
     revision = migrate.current_revision(engine) or "(none)"
     tables = tables_of(engine)
     statements, policies = grant_statements(engine, tables, school)
@@ -235,7 +238,7 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
     from safeguard_desktop.services.accounts import check_username
     from safeguard_desktop.services.database import RegisterLocked, open_register
     from safeguard_desktop.services.errors import StorageProblem
-    from safeguard_desktop.services.records import audit
+    from safeguard_desktop.services.records import audit, server_changes
     from safeguard_desktop.store.engine import state_of, write_session
     from safeguard_desktop.store.models import UserAccount
 
@@ -278,11 +281,30 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
                 actor = server_keys.adopt(reg.engine, actor, done)
                 reg.notices.append(done.summary())
             audit.record(session, actor, "signed in", "account", name, "on the register's server")
+            if server_changes.kept(session.connection()):
+                state_of(reg.engine).server_writer = account.display_name
+                if lead:
+                    _look_at_changes(session, actor, reg, local_folder(folder, url))
             server_copy.replay(session, actor, local_folder(folder, url))  # what it viewed here while out of reach
     except BaseException:
         reg.close()
         raise
     return reg, actor
+
+
+def _look_at_changes(session: Any, actor: Actor, reg: Register, folder: Path) -> None:
+    """A lead's sign-in: the changes made on the server since this PC last looked, each in a transaction with its
+    entry of the trail; one made outside the app is recorded in the trail and told to the lead."""
+    from safeguard_desktop.services.records import audit, server_changes
+
+    session.flush()  # (this sign-in's own entry, with the rows it wrote)
+    problem = server_changes.at_sign_in(session.connection(), folder)
+    if problem is None:
+        return
+    audit.record(session, actor, "found the audit trail changed at sign-in", "audit", "", problem)
+    reg.notices.append(f"The register on the server was changed outside the app: {problem}. Check the trail "
+                       "(Settings > Audit trail > Check, or 'safeguard audit verify') and ask the school's IT support "
+                       "whose password was used.")  # fmt: skip
 
 
 def connection_refused(exc: Any, refused: str) -> Exception:

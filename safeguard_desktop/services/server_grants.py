@@ -36,6 +36,11 @@ OFFICE_KEEPS = (
 GUARDED_PUPIL = ("never_photograph", "never_photograph_reason")
 #: The settings the office changes in the app (as row_vouch.OFFICE_SETTINGS).
 OFFICE_SETTINGS = ("template:%", "form_reply_mapping", "mis_consent_mapping")
+#: The server's own record of every row written (:func:`_change_log`): what, by which login, in which transaction.
+CHANGES = "row_change"
+#: Tables whose writes it does not record: the chain's head (moved with every entry, which is recorded) and the
+#: schema's version (the administrator's migrations).
+UNRECORDED = (HEAD, "alembic_version", CHANGES)
 
 
 def refuse_shared_roles(engine: Engine, school: School) -> None:
@@ -108,8 +113,8 @@ def grant_statements(engine: Engine, tables: Sequence[str], school: School) -> t
     ]
     # Leads: everything, but the trail, its head and the chronology as above.
     for table in tables:
-        if table == HEAD:
-            continue  # (below: everyone's)
+        if table in (HEAD, CHANGES):
+            continue  # (below: the head is everyone's; the record of changes is the server's own)
         if table in TRAIL:
             out.append(f"GRANT SELECT, INSERT ON {table} TO {lead}")
         elif table == CHRONOLOGY:
@@ -124,6 +129,7 @@ def grant_statements(engine: Engine, tables: Sequence[str], school: School) -> t
     out += [f"GRANT SELECT, UPDATE (count, last_hash) ON {HEAD} TO {everyone}",
             f"GRANT SELECT (id, sequence, chain_hash), INSERT ON audit_entry TO {office}, {staff}",
             f"GRANT INSERT ON audit_rows TO {office}", *_trail_guard(_schema(engine))]  # fmt: skip
+    out += _change_log(engine, _schema(engine), [t for t in tables if t not in UNRECORDED], school)
     # The office: the register, not the incidents.
     out += [f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {office}" for table in OFFICE_KEEPS if table in tables]
     out += [f"GRANT SELECT, INSERT ON consent_decision TO {office}",
@@ -278,6 +284,74 @@ def _trail_guard(schema: str) -> list[str]:
         out += [f"DROP TRIGGER IF EXISTS {name} ON {table}",
                 f"CREATE {constraint}TRIGGER {name} {when} ON {table}{deferred} FOR EACH ROW EXECUTE FUNCTION "
                 f"{function}"]  # fmt: skip
+    return out
+
+
+def change_log_table() -> str:
+    """The statement that makes the server's record of changes (the administrator's, made by prepare)."""
+    return (f"CREATE TABLE IF NOT EXISTS {CHANGES} (id bigserial PRIMARY KEY, txid bigint NOT NULL, "
+            "at timestamptz NOT NULL DEFAULT now(), login text NOT NULL, account text, table_name text NOT NULL, "
+            "op text NOT NULL, row_key jsonb, columns text[])")  # fmt: skip
+
+
+def _keys_of(engine: Engine, table: str) -> list[str]:
+    """The columns of ``table``'s primary key (every column where it has none)."""
+    with engine.connect() as connection:
+        found = [row[0] for row in connection.execute(text(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = CAST(:t AS regclass) AND i.indisprimary "
+            "ORDER BY array_position(i.indkey, a.attnum)"), {"t": quoted(table)})]  # fmt: skip
+    return found or _columns(engine, table)
+
+
+def _change_log(engine: Engine, schema: str, tables: Sequence[str], school: School) -> list[str]:
+    """The server's own record of every row written to ``tables``: for each statement, a row per row it inserted,
+    updated (with the columns it changed) or deleted — the table, the row's key (never its values: nothing about a
+    pupil is copied there), the login and its account, the transaction. Triggers of the administrator's, running
+    with its rights: no account's login may write, change or remove a line of it, or turn them off (only a table's
+    owner may); the leads read it. ``audit verify`` then finds every change an account's login made in a
+    transaction that wrote no entry of the trail — a change made with psql, outside the app — and names it; each
+    change the app makes is in a transaction with its entry (records/server_changes.py)."""
+    path = f"SET search_path = pg_catalog, {quoted(schema)}, pg_temp"
+    lead, office, staff = school.lead, school.office, school.staff
+    key = "(SELECT jsonb_object_agg(k, j -> k) FROM unnest(TG_ARGV) AS k)"
+    head = f"INSERT INTO {CHANGES} (txid, login, account, table_name, op, row_key, columns) SELECT txid_current(), "
+    who = "session_user, sg_account(), TG_TABLE_NAME, "
+    record = (
+        f"CREATE OR REPLACE FUNCTION sg_row_change() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER {path} AS $$ "
+        "BEGIN "
+        f"IF TG_OP = 'INSERT' THEN {head}{who}'insert', {key}, NULL FROM (SELECT to_jsonb(n) AS j FROM new_rows n) "
+        "AS r; "
+        f"ELSIF TG_OP = 'DELETE' THEN {head}{who}'delete', {key}, NULL FROM (SELECT to_jsonb(o) AS j FROM old_rows o) "
+        "AS r; "
+        f"ELSE {head}{who}'update', r.key, (SELECT array_agg(c ORDER BY c) FROM jsonb_object_keys(r.j) AS c "
+        "WHERE (r.j -> c) IS DISTINCT FROM (b.j -> c)) "
+        f"FROM (SELECT j, {key} AS key FROM (SELECT to_jsonb(n) AS j FROM new_rows n) AS n) AS r "
+        f"LEFT JOIN (SELECT j, {key} AS key FROM (SELECT to_jsonb(o) AS j FROM old_rows o) AS o) AS b "
+        "ON b.key = r.key; END IF; RETURN NULL; END $$"
+    )
+    # What this transaction wrote (the tables, named), for the app's own entry where it wrote none: the caller's
+    # own transaction only.
+    here = (
+        f"CREATE OR REPLACE FUNCTION sg_changed_here() RETURNS text[] LANGUAGE sql STABLE SECURITY DEFINER {path} "
+        f"AS $$ SELECT CASE WHEN txid_current_if_assigned() IS NULL THEN NULL ELSE (SELECT array_agg(DISTINCT "
+        f"table_name ORDER BY table_name) FROM {CHANGES} WHERE txid = txid_current_if_assigned()) END $$"
+    )
+    out = [f"CREATE INDEX IF NOT EXISTS {CHANGES}_txid ON {CHANGES} (txid)",
+           f"REVOKE ALL ON {CHANGES} FROM PUBLIC, {lead}, {office}, {staff}", f"GRANT SELECT ON {CHANGES} TO {lead}",
+           f"REVOKE ALL ON SEQUENCE {CHANGES}_id_seq FROM PUBLIC, {lead}, {office}, {staff}",
+           record, here, "REVOKE ALL ON FUNCTION sg_row_change() FROM PUBLIC",
+           "REVOKE ALL ON FUNCTION sg_changed_here() FROM PUBLIC",
+           f"GRANT EXECUTE ON FUNCTION sg_changed_here() TO {lead}, {office}, {staff}"]  # fmt: skip
+    transitions = {"insert": "NEW TABLE AS new_rows", "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                   "delete": "OLD TABLE AS old_rows"}  # fmt: skip
+    for table in tables:
+        keys = ", ".join("'" + column.replace("'", "''") + "'" for column in _keys_of(engine, table))
+        for op, rows in transitions.items():
+            name = f"sg_changes_{op}"
+            out += [f"DROP TRIGGER IF EXISTS {name} ON {quoted(table)}",
+                    f"CREATE TRIGGER {name} AFTER {op.upper()} ON {quoted(table)} REFERENCING {rows} FOR EACH "
+                    f"STATEMENT EXECUTE FUNCTION sg_row_change({keys})"]  # fmt: skip
     return out
 
 

@@ -72,6 +72,9 @@ class RegisterState:
     offline_log: Path | None = None
     #: On a server: the signed-in account's personal private key (services/server_keys.py: a replaced key's shares).
     server_personal: bytes | None = field(default=None, repr=False)
+    #: On a server that records every change (records/server_changes.py): the signed-in account's name, in which a
+    #: transaction that wrote rows and no entry of the trail gets one.
+    server_writer: str | None = None
     #: On a server: the lead's copy's key, its wrapped key file and the key it holds (services/server_copy.refresh).
     copy_again: tuple[bytes, dict[str, Any], bytes] | None = field(default=None, repr=False)
 

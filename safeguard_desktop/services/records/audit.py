@@ -365,11 +365,21 @@ class Verification:
     reason: str = ""
     #: How many rows of the register differ from what the trail last vouched for (the chain itself checked out).
     rows_differ: int = 0
+    #: On a server: how many changes were made with no entry of the trail (outside the app), not yet noted by a lead.
+    outside: int = 0
+    #: On a server: what the leads have noted of such changes before (records/server_changes.py).
+    noted: str = ""
 
     def describe(self) -> str:
         """One sentence for a person."""
         if self.intact:
-            return f"The audit trail is intact: {self.entries} entries, each chained to the one before."
+            said = f"The audit trail is intact: {self.entries} entries, each chained to the one before."
+            return f"{said} {self.noted}" if self.noted else said
+        if self.outside:
+            return (f"The audit trail's {self.entries} entries are intact, but {self.reason}. Have the password of "
+                    "that login changed (the school's IT support), put right in the app what was changed, then note "
+                    "them in the trail (Check the chain > Note them; 'safeguard audit note-outside-changes'): the "
+                    "note keeps what they were, and the check then names only changes made after.")  # fmt: skip
         if self.rows_differ:
             return (
                 f"The audit trail's {self.entries} entries are intact, but {self.reason}. Restore the newest "
@@ -531,6 +541,14 @@ def verify(
             said = "one row of the register differs" if rows.found == 1 else f"{rows.found} rows of the register differ"
             return Verification(False, count, None, f"{said} from what the trail recorded of them: "
                                 + "; ".join(differ[:5]) + more, rows_differ=rows.found)  # fmt: skip
+    if bind.dialect.name == "postgresql":
+        from safeguard_desktop.services.records import server_changes
+
+        if server_changes.kept(session.connection()):
+            outside = server_changes.unaccounted(session.connection())
+            if outside is not None:
+                return Verification(False, count, None, outside.describe(), outside=outside.count)
+            return Verification(True, count, noted=server_changes.noted_before(session.connection()))
     return Verification(True, count)
 
 

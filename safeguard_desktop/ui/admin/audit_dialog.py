@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from safeguard_desktop.domain.dates import format_uk_datetime
-from safeguard_desktop.services.records import audit, trail_check
+from safeguard_desktop.services.records import audit, server_changes, trail_check
 from safeguard_desktop.ui.context import AppContext
 from safeguard_desktop.ui.kit import steps
 from safeguard_desktop.ui.kit.date_field import DateField
@@ -53,6 +53,10 @@ class AuditDialog(Dialog):
         self.status_label.setAccessibleName("Audit trail status")
         self.verify_button = QPushButton("&Check the chain")
         self.export_button = QPushButton("&Export CSV…")
+        # On a server, after a check that names changes made outside the app (records/server_changes.py).
+        self.note_button = QPushButton("&Note them in the trail…")
+        self.note_button.setAccessibleName("Note the changes made outside the app in the trail")
+        self.note_button.setVisible(False)
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.dates_check)
@@ -61,6 +65,7 @@ class AuditDialog(Dialog):
         top.addWidget(self.until_edit)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status_label, 1)
+        bottom.addWidget(self.note_button)
         bottom.addWidget(self.verify_button)
         bottom.addWidget(self.export_button)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -80,6 +85,7 @@ class AuditDialog(Dialog):
             edit.line.editingFinished.connect(self.timer.start)
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(self.export)
+        self.note_button.clicked.connect(self.note)
         self.reload()
 
     def show_error(self, message: str) -> None:
@@ -114,6 +120,7 @@ class AuditDialog(Dialog):
             self.reload()
             self.status_label.setText(result.describe())
             self.status_label.setStyleSheet("" if result.intact else "color: #a4161a; font-weight: 600;")
+            self.note_button.setVisible(result.outside > 0)
 
         def checked(result: audit.Verification) -> None:
             run_op(self.context, self, trail_check.record_check, result, on_done=recorded)
@@ -129,6 +136,26 @@ class AuditDialog(Dialog):
             title=self.windowTitle(),
             progress="Checking the audit trail…",
             on_done=checked,
+        )
+
+    def note(self) -> None:
+        """Note in the trail the changes made outside the app that the check named (asked first)."""
+
+        def noted(found: server_changes.Unaccounted | None) -> None:
+            self.note_button.setVisible(False)
+            self.reload()
+            self.status_label.setStyleSheet("")
+            self.status_label.setText("Nothing was left to note." if found is None
+                                      else f"Noted in the trail: {found.describe()}.")  # fmt: skip
+
+        steps.current().confirm(
+            self,
+            "Note the changes made outside the app",
+            "The check names changes made on the server with no entry of the trail. Put right in the app what was "
+            "changed, and have the password of that login changed, first.\n\nNote them in the trail now? The note "
+            "keeps what they were; the check then names only changes made after it.",
+            yes="Note them",
+            then=lambda: run_op(self.context, self, server_changes.note, title=self.windowTitle(), on_done=noted),
         )
 
     def export(self) -> None:

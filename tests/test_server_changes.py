@@ -1,0 +1,231 @@
+"""On a register on a PostgreSQL server, every row written is on the server's own record (who, which row, which
+transaction), which no account's login may write, change, remove or turn off; a change an account's login makes with
+psql, outside the app and without an entry of the trail, is named by the check and at a lead's sign-in — the server's
+part of "every change is the trail's" that the marks keep on this computer.
+
+Runs when SAFEGUARD_TEST_POSTGRES_URL names a server (CI starts one); skipped otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text, update
+
+from safeguard_desktop.domain.consent import ConsentState, GivenByKind, Route
+from safeguard_desktop.services import consent
+from safeguard_desktop.services import server as server_service
+from safeguard_desktop.services.actors import Actor, Role
+from safeguard_desktop.services.consent import contacts
+from safeguard_desktop.services.records import audit, row_vouch, server_changes
+from safeguard_desktop.store.engine import read_session, write_session
+from safeguard_desktop.store.models import AuditEntry, ConsentPurpose, Pupil
+
+from .conftest import without_user
+from .test_server_roles import ADMIN_URL, PASSWORD, _as, _refused, server  # noqa: F401
+
+pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="set SAFEGUARD_TEST_POSTGRES_URL to run against PostgreSQL")
+OFFICE = Actor("Olive Office", Role.OFFICE, "o.office")
+
+
+def _checked(url: str, folder: Path) -> audit.Verification:
+    """The DSL's check of the trail, signed in with its own login as the app does."""
+    reg, dsl = server_service.sign_in(folder, url, "d.lead", PASSWORD)
+    try:
+        with read_session(reg.engine) as session:
+            return audit.verify(session, dsl)
+    finally:
+        reg.close()
+
+
+def _grant_with_psql(connection, pupil: int) -> int:  # type: ignore[no-untyped-def]
+    """A refusal turned into a grant as a stolen password and psql would: a decision added, no entry written."""
+    row = connection.execute(
+        "INSERT INTO consent_decision (pupil_id, purpose_id, state, given_by_kind, given_by_name, "
+        "given_by_relationship, route, given_on, wording_version, recorded_by, recorded_at, note, source) "
+        "SELECT %s, id, %s, %s, 'A parent', 'Mother', %s, current_date, 1, 'Dana Lead', now(), '', '' "
+        "FROM consent_purpose ORDER BY id LIMIT 1 RETURNING id",
+        (pupil, ConsentState.GRANTED.value, GivenByKind.PARENT.value, Route.PAPER_SLIP.value),
+    ).fetchone()
+    return int(row[0])
+
+
+def test_a_change_made_with_psql_outside_the_app_is_named_by_the_check_and_at_sign_in(
+    server: str,
+    tmp_path: Path,
+) -> None:
+    """The app's own work, through the office's login, leaves the check intact; then a decision the office's login
+    adds with psql, an incident the teacher's adds and a decision the deputy's removes, none with an entry, are each
+    named with the login that made it — by `audit verify`, and at the DSL's sign-in, which records it in the trail."""
+    reg, office = server_service.sign_in(tmp_path / "office-pc", server, "o.office", PASSWORD)
+    try:
+        with write_session(reg.engine) as session:
+            purpose = session.scalars(select(ConsentPurpose)).first()
+            assert purpose is not None
+            consent.record_decisions(session, office, [3], [purpose.id],
+                                     consent.DecisionInput(ConsentState.REFUSED, GivenByKind.PARENT, Route.PAPER_SLIP,
+                                                           date.today(), "A parent", "Mother"))  # fmt: skip
+    finally:
+        reg.close()
+    assert _checked(server, tmp_path / "dsl-pc").intact
+
+    with _as(server, "o.office") as connection:
+        granted = _grant_with_psql(connection, 3)
+    with _as(server, "t.teacher") as connection:
+        connection.execute("INSERT INTO incident (category, four_cs, urgency, status, reported_at, summary, platforms, "
+                           "evidence_links, reported_by, created_at, legal_hold, version, reported_by_user) VALUES "
+                           "('', '', '', 'open', now(), 'typed in psql', '', '', '', now(), false, 1, 't.teacher')")  # fmt: skip
+    with (
+        _as(server, "o.office") as connection,
+        connection.cursor().copy(  # a bulk load, as psql's \\copy
+            "COPY contact (pupil_id, name, relationship, parental_responsibility, lives_with_pupil, email, phone, "
+            "address, priority, mis_reference, active, version) FROM STDIN"
+        ) as copy,
+    ):
+        copy.write_row((4, "Copied In", "Aunt", True, False, "", "", "", 2, "", True, 1))
+    with _as(server, "p.deputy") as connection:
+        removed = connection.execute("DELETE FROM consent_decision WHERE id <> %s RETURNING id",
+                                     (granted,)).fetchall()  # fmt: skip
+    assert removed
+
+    found = _checked(server, tmp_path / "dsl-pc-2")
+    said = found.describe()
+    assert not found.intact, said
+    assert "outside the app" in said
+    assert f"consent decision {granted} added by the login of the account o.office" in said
+    assert "incident" in said and "added by the login of the account t.teacher" in said
+    assert "removed by the login of the account p.deputy" in said
+    assert "contact" in said
+
+    reg, _dsl = server_service.sign_in(tmp_path / "dsl-pc-3", server, "d.lead", PASSWORD)
+    try:
+        assert any("changed outside the app" in notice and "o.office" in notice for notice in reg.notices)
+        with read_session(reg.engine) as session:
+            found_entry = session.scalars(select(AuditEntry).where(
+                AuditEntry.action == "found the audit trail changed at sign-in")).first()  # fmt: skip
+            assert found_entry is not None and "o.office" in found_entry.detail
+    finally:
+        reg.close()
+    # Told again at every lead's sign-in until a lead notes them; the check goes on naming them too.
+    reg, _dsl = server_service.sign_in(tmp_path / "dsl-pc-3", server, "d.lead", PASSWORD)
+    try:
+        assert any("changed outside the app" in notice for notice in reg.notices)
+    finally:
+        reg.close()
+    assert not _checked(server, tmp_path / "dsl-pc-3").intact
+
+
+def _forge_note(connection, actor: str) -> None:  # type: ignore[no-untyped-def]
+    """With psql: an entry saying a lead noted every change made outside the app, chained as the app would, in the
+    login's own account's name (the only one the server lets it write in)."""
+    count, last_hash, key = connection.execute("SELECT count, last_hash, chain_key FROM audit_head").fetchone()
+    at = datetime.now()
+    made = audit.chain_hash(bytes.fromhex(key), last_hash, count + 1, at, actor, server_changes.NOTE_ACTION,
+                            "row_change", "999999", "")  # fmt: skip
+    with connection.transaction():
+        connection.execute("INSERT INTO audit_entry (sequence, chain_hash, at, actor, action, record_kind, record_id, "
+                           "detail) VALUES (%s, %s, %s, %s, %s, 'row_change', '999999', '')",
+                           (count + 1, made, at, actor, server_changes.NOTE_ACTION))  # fmt: skip
+        connection.execute("UPDATE audit_head SET count = %s, last_hash = %s", (count + 1, made))
+
+
+def test_a_lead_notes_them_in_the_trail_and_the_check_then_names_only_later_ones(
+    server: str,
+    tmp_path: Path,
+) -> None:
+    """The DSL notes what the check named (the entry keeps what it was); the check passes and says so, a change made
+    outside the app after the note is named; a note the office's login writes with psql counts for nothing."""
+    from safeguard_desktop.cli import main
+
+    with _as(server, "o.office") as connection:
+        first = _grant_with_psql(connection, 5)
+    secret = tmp_path / "password.txt"
+    secret.write_text(PASSWORD, encoding="utf-8")
+    reg, dsl = server_service.sign_in(tmp_path / "dsl-pc", server, "d.lead", PASSWORD)
+    try:
+        with write_session(reg.engine) as session:
+            noted = server_changes.note(session, dsl)
+        assert noted is not None and f"consent decision {first} added" in noted.describe()
+        with read_session(reg.engine) as session:
+            entry = session.scalars(select(AuditEntry).where(AuditEntry.action == server_changes.NOTE_ACTION)).one()
+            assert (entry.signer, entry.record_kind) == ("d.lead", "row_change")
+            assert f"consent decision {first} added by the login of the account o.office" in entry.detail
+    finally:
+        reg.close()
+    found = _checked(server, tmp_path / "dsl-pc")
+    assert found.intact, found.describe()
+    assert "noted in it (the last by Dana Lead" in found.describe()
+
+    with _as(server, "o.office") as connection:
+        later = _grant_with_psql(connection, 6)
+        _forge_note(connection, "Olive Office")  # (stamped o.office: not a lead's note)
+    found = _checked(server, tmp_path / "dsl-pc")
+    assert not found.intact and found.outside == 1, found.describe()
+    assert f"consent decision {later} added" in found.describe() and f"decision {first} " not in found.describe()
+    assert main(["--data-dir", str(tmp_path / "cli"), "--database", without_user(server), "--user", "d.lead",
+                 "--password-file", str(secret), "audit", "note-outside-changes"]) == 0  # fmt: skip
+    assert _checked(server, tmp_path / "dsl-pc").intact
+
+
+def test_no_login_writes_removes_reads_beyond_its_role_or_stops_the_servers_record(
+    server: str,
+    tmp_path: Path,
+) -> None:
+    """The record is the server's: the office's and the teacher's logins do not read it, no account's login (the DSL's
+    included) adds, changes or removes a line of it or turns its triggers off; and it holds which row and which
+    columns, never what they hold (nothing of a pupil is copied there)."""
+    reg, office = server_service.sign_in(tmp_path / "office-pc", server, "o.office", PASSWORD)
+    try:
+        with write_session(reg.engine) as session:
+            contacts.add_contact(
+                session, office, 2, contacts.ContactInput("Mrs Quennell-Marsh", "Mother", phone="07700 900123")
+            )
+    finally:
+        reg.close()
+    for user in ("o.office", "t.teacher"):
+        with _as(server, user) as connection:
+            assert _refused(connection, "SELECT count(*) FROM row_change"), user
+            assert _refused(connection, "SELECT nextval('row_change_id_seq')"), user
+    for user in ("o.office", "t.teacher", "p.deputy", "d.lead"):
+        with _as(server, user) as connection:
+            assert _refused(connection, "INSERT INTO row_change (txid, login, table_name, op) VALUES (1, 'x', 'y', "
+                                        "'insert')"), user  # fmt: skip
+            assert _refused(connection, "UPDATE row_change SET login = 'someone else'"), user
+            assert _refused(connection, "DELETE FROM row_change"), user
+            assert _refused(connection, "TRUNCATE row_change"), user
+            assert _refused(connection, "ALTER TABLE pupil DISABLE TRIGGER sg_changes_update"), user
+            assert _refused(connection, "DROP TRIGGER sg_changes_insert ON consent_decision"), user
+            assert _refused(connection, "ALTER TABLE consent_decision DISABLE TRIGGER ALL"), user
+            assert _refused(connection, "SET session_replication_role = replica"), user  # (triggers off: no)
+            assert _refused(connection, "ALTER FUNCTION sg_row_change() SECURITY INVOKER"), user
+    with _as(server, "d.lead") as connection:
+        lines = connection.execute("SELECT login, account, row_key, row_change::text FROM row_change "
+                                   "WHERE table_name = 'contact' AND op = 'insert'").fetchall()  # fmt: skip
+        everything = " ".join(row[0] for row in connection.execute("SELECT row_change::text FROM row_change"))
+    assert lines, "the office's contact is on the server's record"
+    login, account, row_key, _whole = lines[-1]
+    assert (login, account, set(row_key)) == ("sg_u_o.office", "o.office", {"id"})
+    assert "Quennell" not in everything and "07700" not in everything  # the keys and columns, never the values
+
+
+def test_a_transaction_of_the_apps_that_wrote_no_entry_gets_one(server: str, tmp_path: Path) -> None:
+    """Where the app's work writes rows and no entry, the commit writes one in the signed-in account's name (the
+    server stamps its login), naming the tables, so the check finds every change of the app's accounted for."""
+    reg, _office = server_service.sign_in(tmp_path / "office-pc", server, "o.office", PASSWORD)
+    try:
+        with write_session(reg.engine) as session:
+            session.execute(update(Pupil).where(Pupil.id == 4).values(reg_group="6Q"))
+        with read_session(reg.engine) as session:
+            assert session.scalar(text("SELECT sg_changed_here()")) is None  # (a reading writes nothing)
+    finally:
+        reg.close()
+    reg, dsl = server_service.sign_in(tmp_path / "dsl-pc", server, "d.lead", PASSWORD)
+    try:
+        with read_session(reg.engine) as session:
+            saved = session.scalars(select(AuditEntry).where(AuditEntry.action == row_vouch.SAVED_ACTION)).all()
+            assert [(e.actor, e.signer, e.detail) for e in saved] == [(OFFICE.name, "o.office", "pupil")]
+            assert audit.verify(session, dsl).intact
+    finally:
+        reg.close()
