@@ -938,6 +938,72 @@ def _bench_server_replacement(url: str) -> None:
            f"{done.handed_over} shares; {len(texts):,} texts timed in memory)", "(measured)", True)  # fmt: skip
 
 
+def bench_changes() -> None:
+    """The server's own record of every row written (services/server_grants._change_log), on a PostgreSQL server
+    (SAFEGUARD_TEST_POSTGRES_URL): a 2,000-pupil school written with the record kept / with its triggers turned
+    off, in the same run, each on a new prepared database; then the full check of the record (audit verify's part) and a
+    lead's look at sign-in."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from safeguard_desktop.cli import main as cli
+    from safeguard_desktop.services.actors import Actor, Role
+    from safeguard_desktop.services.database import open_register
+    from safeguard_desktop.services.demo import create_demo_school
+    from safeguard_desktop.services.records import server_changes
+    from safeguard_desktop.store.engine import write_session
+
+    admin_url = os.environ.get("SAFEGUARD_TEST_POSTGRES_URL")
+    if not admin_url:
+        print("changes: skipped (set SAFEGUARD_TEST_POSTGRES_URL; scripts/start-test-postgres.sh prints one)")
+        return
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    names = [f"bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    spent: dict[str, float] = {}
+    try:
+        for name, kept in zip(names, (True, False), strict=True):
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+            cli(["--data-dir", str(OUT / "changes-admin"), "server", "prepare", url])
+            reg = open_register(OUT / f"changes-{name}", url)
+            if not kept:
+                with reg.engine.begin() as conn:
+                    tables = conn.execute(text("SELECT DISTINCT event_object_table FROM information_schema.triggers "
+                                               "WHERE trigger_name LIKE 'sg_changes_%'")).scalars().all()  # fmt: skip
+                    for table in tables:
+                        for op in ("insert", "update", "delete"):
+                            conn.execute(text(f'ALTER TABLE "{table}" DISABLE TRIGGER sg_changes_{op}'))
+
+            def write(reg=reg) -> None:  # type: ignore[no-untyped-def]
+                with write_session(reg.engine) as session:
+                    create_demo_school(session, Actor("Bench", Role.DSL), pupils=2000)
+
+            spent["kept" if kept else "off"] = _timed(write)
+            if kept:
+                with reg.engine.begin() as conn:  # (as if accounts' logins had written it: the check reads those)
+                    conn.execute(text("UPDATE row_change SET account = 'bench'"))
+                with reg.engine.connect() as conn:
+                    rows = conn.execute(text("SELECT count(*) FROM row_change")).scalar_one()
+                    check = statistics.median(_timed(lambda c=conn: server_changes.unaccounted(c)) for _ in range(5))
+                    look = statistics.median(_timed(lambda c=conn: server_changes.at_sign_in(c, OUT / "changes-pc"))
+                                             for _ in range(5))  # fmt: skip
+            reg.close()
+            with admin.connect() as conn:  # (one register with these roles on the server at a time)
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        report("changes: a 2,000-pupil school written with the server's record / without",
+               f"{spent['kept'] / spent['off']:.2f}x ({spent['kept']:.2f} / {spent['off']:.2f} s)", "<= 1.5x",
+               spent["kept"] / spent["off"] <= 1.5)  # fmt: skip
+        report(f"changes: the check of {rows:,} recorded rows (audit verify's part) / a lead's look at sign-in",
+               f"{check * 1000:.0f} / {look * 1000:.0f} ms", "(measured)", True)  # fmt: skip
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def _one_decision(reg, actor, purpose, consent, state, kind, route) -> None:  # type: ignore[no-untyped-def]
     from datetime import date
 
@@ -960,7 +1026,8 @@ def main() -> int:
     benches = {"startup": bench_startup, "filter": bench_filter, "memory": bench_memory, "import": bench_import,
                "letters": bench_letters, "letters-memory": bench_letters_memory, "keys": bench_keys,
                "incidents": bench_incidents, "screens": bench_screens, "audit": bench_audit,
-               "print": bench_print, "rows": bench_rows, "server": bench_server, "move": bench_move}  # fmt: skip
+               "print": bench_print, "rows": bench_rows, "server": bench_server, "move": bench_move,
+               "changes": bench_changes}  # fmt: skip
     chosen = set(sys.argv[1:]) or set(benches)
     for name, bench in benches.items():
         if name in chosen:

@@ -101,7 +101,7 @@ def test_a_change_made_with_psql_outside_the_app_is_named_by_the_check_and_at_si
 
     reg, _dsl = server_service.sign_in(tmp_path / "dsl-pc-3", server, "d.lead", PASSWORD)
     try:
-        assert any("changed outside the app" in notice and "o.office" in notice for notice in reg.notices)
+        assert any("outside the app" in notice and "o.office" in notice for notice in reg.notices)
         with read_session(reg.engine) as session:
             found_entry = session.scalars(select(AuditEntry).where(
                 AuditEntry.action == "found the audit trail changed at sign-in")).first()  # fmt: skip
@@ -111,7 +111,7 @@ def test_a_change_made_with_psql_outside_the_app_is_named_by_the_check_and_at_si
     # Told again at every lead's sign-in until a lead notes them; the check goes on naming them too.
     reg, _dsl = server_service.sign_in(tmp_path / "dsl-pc-3", server, "d.lead", PASSWORD)
     try:
-        assert any("changed outside the app" in notice for notice in reg.notices)
+        assert any("outside the app" in notice for notice in reg.notices)
     finally:
         reg.close()
     assert not _checked(server, tmp_path / "dsl-pc-3").intact
@@ -227,5 +227,78 @@ def test_a_transaction_of_the_apps_that_wrote_no_entry_gets_one(server: str, tmp
             saved = session.scalars(select(AuditEntry).where(AuditEntry.action == row_vouch.SAVED_ACTION)).all()
             assert [(e.actor, e.signer, e.detail) for e in saved] == [(OFFICE.name, "o.office", "pupil")]
             assert audit.verify(session, dsl).intact
+    finally:
+        reg.close()
+
+
+def test_the_trail_screen_names_them_and_the_dsl_notes_them_there(qtbot, server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Settings > Audit trail > Check the chain, on a server: the change the office's login made with psql is named
+    in red with a button to note it; noting (asked first) writes the entry, and the next check is intact."""
+    from safeguard_desktop.ui.kit import steps
+
+    from .conftest import incidents_window
+
+    with _as(server, "o.office") as connection:
+        granted = _grant_with_psql(connection, 7)
+    reg, dsl = server_service.sign_in(tmp_path / "dsl-pc", server, "d.lead", PASSWORD)
+    window, _screen = incidents_window(qtbot, reg, dsl)
+    scripted = steps.Scripted(answers=[True])
+    before = steps.use(scripted)
+    try:
+        dialog = window.on_audit_action()
+        assert not dialog.note_button.isVisible()
+        dialog.verify()
+        qtbot.waitUntil(lambda: "outside the app" in dialog.status_label.text(), timeout=20_000)
+        assert f"consent decision {granted} added by the login of the account o.office" in dialog.status_label.text()
+        assert dialog.note_button.isVisible()
+        dialog.note_button.click()
+        qtbot.waitUntil(lambda: dialog.status_label.text().startswith("Noted in the trail"), timeout=20_000)
+        assert "Note them in the trail now?" in scripted.asked[0][1]
+        assert not dialog.note_button.isVisible()
+        dialog.verify()
+        qtbot.waitUntil(lambda: "is intact" in dialog.status_label.text(), timeout=20_000)
+        assert "noted in it (the last by Dana Lead" in dialog.status_label.text()
+        dialog.close()
+    finally:
+        steps.use(before)
+        reg.close()
+
+
+def test_an_incident_typed_in_with_psql_stands_in_the_list_and_fails_nothing(
+    qtbot, server: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A teacher's login may add its own reports, and with psql may put values the app never writes in them: the
+    DSL's list (which failed whole on one such row, leaving the caseload empty), the incident opened, the statistics
+    and the staff's own list still work; the line says it is unreadable and stands as open."""
+    from safeguard_desktop.services import incidents
+    from safeguard_desktop.services.incidents import statistics
+
+    from .conftest import incidents_window
+
+    with _as(server, "t.teacher") as connection:
+        number = connection.execute(
+            "INSERT INTO incident (category, four_cs, urgency, status, reported_at, summary, platforms, evidence_links, "
+            "reported_by, created_at, legal_hold, version, reported_by_user) VALUES ('<b>x</b>', '', 'now!', "
+            "'gone', now(), 'typed in psql', '', '', '', now(), false, 1, 't.teacher') RETURNING id"
+        ).fetchone()[0]
+    reg, teacher = server_service.sign_in(tmp_path / "teacher-pc", server, "t.teacher", PASSWORD)
+    try:
+        with read_session(reg.engine) as session:
+            assert number in [report.id for report in incidents.my_reports(session, teacher)]
+    finally:
+        reg.close()
+    reg, dsl = server_service.sign_in(tmp_path / "dsl-pc", server, "d.lead", PASSWORD)
+    try:
+        with read_session(reg.engine) as session:
+            lines = {line.id: line for line in incidents.incident_lines(session, dsl)}
+            assert lines[number].damaged and lines[number].status.value == "open"
+            assert not any(line.damaged for n, line in lines.items() if n != number)
+            assert incidents.read_incident(session, dsl, number).summary == "typed in psql"
+            assert statistics.incident_statistics(session, dsl).terms
+        window, screen = incidents_window(qtbot, reg, dsl)
+        qtbot.waitUntil(lambda: screen.list.row_count() == len(lines), timeout=20_000)
+        cells = [screen.list.rows.text(row, 2) for row in range(screen.list.row_count())]
+        assert "unreadable · check it" in cells
+        window.close()
     finally:
         reg.close()

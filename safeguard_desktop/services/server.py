@@ -302,9 +302,9 @@ def _look_at_changes(session: Any, actor: Actor, reg: Register, folder: Path) ->
     if problem is None:
         return
     audit.record(session, actor, "found the audit trail changed at sign-in", "audit", "", problem)
-    reg.notices.append(f"The register on the server was changed outside the app: {problem}. Check the trail "
-                       "(Settings > Audit trail > Check, or 'safeguard audit verify') and ask the school's IT support "
-                       "whose password was used.")  # fmt: skip
+    reg.notices.append(f"{problem[0].upper()}{problem[1:]}. Have the school's IT support change that login's "
+                       "password; then check the trail (Settings > Audit trail > Check the chain, or 'safeguard audit "
+                       "verify'), put right what was changed, and note them there.")  # fmt: skip
 
 
 def connection_refused(exc: Any, refused: str) -> Exception:

@@ -337,7 +337,11 @@ def _change_log(engine: Engine, schema: str, tables: Sequence[str], school: Scho
         f"AS $$ SELECT CASE WHEN txid_current_if_assigned() IS NULL THEN NULL ELSE (SELECT array_agg(DISTINCT "
         f"table_name ORDER BY table_name) FROM {CHANGES} WHERE txid = txid_current_if_assigned()) END $$"
     )
+    from safeguard_desktop.services.records.server_changes import NOTE_ACTION
+
+    noted = NOTE_ACTION.replace("'", "''")
     out = [f"CREATE INDEX IF NOT EXISTS {CHANGES}_txid ON {CHANGES} (txid)",
+           f"CREATE INDEX IF NOT EXISTS audit_entry_noted ON audit_entry (sequence) WHERE action = '{noted}'",
            f"REVOKE ALL ON {CHANGES} FROM PUBLIC, {lead}, {office}, {staff}", f"GRANT SELECT ON {CHANGES} TO {lead}",
            f"REVOKE ALL ON SEQUENCE {CHANGES}_id_seq FROM PUBLIC, {lead}, {office}, {staff}",
            record, here, "REVOKE ALL ON FUNCTION sg_row_change() FROM PUBLIC",

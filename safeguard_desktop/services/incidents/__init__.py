@@ -8,6 +8,7 @@ content, nudes of under-18s) nothing but the fact of a report is kept: no links,
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -316,16 +317,33 @@ _UNREADABLE_FACTS = Facts(Category.OTHER.value, FourCs.CONDUCT.value, Urgency.ME
                           None, sealing.UNREADABLE, None)  # fmt: skip
 
 
+#: The facts that must be one of the app's own values, and what a row holding another shows instead.
+_CHOICES = (("category", Category), ("four_cs", FourCs), ("urgency", Urgency), ("status", Status))
+
+
+def known_values(found: Facts) -> Facts:
+    """The facts with any category, 4 Cs, urgency or status the app does not write (a row written outside the app,
+    with psql say) shown as the unreadable placeholder's — open, so a report nobody can read still stands in the
+    list — instead of failing the whole list, its statistics and every export for one row."""
+    fixes: dict[str, Any] = {}
+    for name, kind in _CHOICES:
+        try:
+            kind(getattr(found, name))
+        except ValueError:
+            fixes[name] = getattr(_UNREADABLE_FACTS, name)
+    return dataclasses.replace(found, **fixes) if fixes else found
+
+
 def facts(incident: Incident, actor: Actor) -> Facts:
     """The incident's facts, opened with the actor's safeguarding key on a protected register."""
     if incident.meta:
-        return _sealed_facts(actor, incident.meta)
+        return known_values(_sealed_facts(actor, incident.meta))
     people = [{"kind": p.kind, "involvement": p.involvement, "pupil_id": p.pupil_id,
                "name": sealing.reveal(actor, p.name), "staff_role": sealing.reveal(actor, p.staff_role)}
               for p in incident.people]  # fmt: skip
-    return Facts(incident.category, incident.four_cs, incident.urgency, incident.status, incident.occurred_at,
-                 incident.follow_up_on, incident.reported_by, incident.reported_by_user, people,
-                 incident.owner)  # fmt: skip
+    return known_values(Facts(incident.category, incident.four_cs, incident.urgency, incident.status,
+                              incident.occurred_at, incident.follow_up_on, incident.reported_by,
+                              incident.reported_by_user, people, incident.owner))  # fmt: skip
 
 
 _RESTRICTED_FACTS = Facts(Category.OTHER.value, FourCs.CONDUCT.value, Urgency.MEDIUM.value, Status.OPEN.value, None,

@@ -3,8 +3,10 @@ opened per line (no summary, people or chronology), fast at a trust's size."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +16,9 @@ from safeguard_desktop.security import sealing
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.incidents import _sealed_facts
 from safeguard_desktop.store.models import Incident
+
+_Choice = TypeVar("_Choice", bound=enum.Enum)
+_Otherwise = TypeVar("_Otherwise")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,8 @@ class IncidentLine:
     readable: bool = True
     #: The actions still to do: (due on, the lead's account it is for).
     actions: tuple[tuple[date, str], ...] = ()
+    #: Its category, status or urgency is none the app writes (a row written outside the app): shown open.
+    damaged: bool = False
 
     @property
     def overdue(self) -> bool:
@@ -72,8 +79,18 @@ def _line(number: int, at: datetime, meta: str | None, columns: tuple[str, str, 
                                                           known.follow_up_on, known.owner)  # fmt: skip
         actions = tuple((date.fromisoformat(a["due_on"]), str(a.get("for") or "")) for a in known.actions
                         if a.get("due_on"))  # fmt: skip
-    return IncidentLine(number, at, Category(category), Status(status), Urgency(urgency), follow_up_on, owner or "",
-                        case is not None, True, actions)  # fmt: skip
+    shown = (_value(Category, category, None), _value(Status, status, None), _value(Urgency, urgency, None))
+    return IncidentLine(number, at, shown[0] or Category.OTHER, shown[1] or Status.OPEN, shown[2] or Urgency.MEDIUM,
+                        follow_up_on, owner or "", case is not None, True, actions, None in shown)  # fmt: skip
+
+
+def _value(kind: type[_Choice], value: str, otherwise: _Otherwise) -> _Choice | _Otherwise:
+    """One of the app's own values, or ``otherwise`` for a row written outside the app (see incidents.known_values):
+    one such row never fails the whole list."""
+    try:
+        return kind(value)
+    except ValueError:
+        return otherwise
 
 
 def incident_lines(session: Session, actor: Actor, *, limit: int | None = None) -> list[IncidentLine]:
@@ -113,5 +130,5 @@ def my_reports(session: Session, actor: Actor) -> list[OwnReport]:
         summary = sealing.reveal_own(actor, copy)
         if actor.username and user is None and not summary:
             continue  # same display name, but not provably theirs
-        reports.append(OwnReport(number, at, Status(status), summary))
+        reports.append(OwnReport(number, at, _value(Status, status, Status.OPEN), summary))
     return reports

@@ -376,10 +376,10 @@ class Verification:
             said = f"The audit trail is intact: {self.entries} entries, each chained to the one before."
             return f"{said} {self.noted}" if self.noted else said
         if self.outside:
-            return (f"The audit trail's {self.entries} entries are intact, but {self.reason}. Have the password of "
-                    "that login changed (the school's IT support), put right in the app what was changed, then note "
-                    "them in the trail (Check the chain > Note them; 'safeguard audit note-outside-changes'): the "
-                    "note keeps what they were, and the check then names only changes made after.")  # fmt: skip
+            return (f"The audit trail's {self.entries} entries are intact, but {self.reason}. Have the school's IT "
+                    "support change that login's password, put right in the app what was changed, then note them "
+                    "in the trail (Note them in the trail…, or 'safeguard audit note-outside-changes'); the check "
+                    "then names only later ones.")  # fmt: skip
         if self.rows_differ:
             return (
                 f"The audit trail's {self.entries} entries are intact, but {self.reason}. Restore the newest "

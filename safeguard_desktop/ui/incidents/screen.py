@@ -58,10 +58,13 @@ STAFF_HEADERS = ("No.", "Reported", "Status", "Your summary")
 #: A lead's line: number, date (the time in its tooltip), category, urgency (coloured when high or immediate),
 #: status (red, and said in words, when the follow-up is overdue).
 RESTRICTED_CELL = Cell("Restricted case", tooltip="Only its named readers can read it")
+DAMAGED_CELL = Cell("unreadable · check it", tooltip="Its category, urgency or status is not one the app writes: it "
+                    "was written outside the app (the audit trail's check names who). Shown as open.")  # fmt: skip
 LEAD_LINE = Shape(
     cells=lambda line: (str(line.id),
                         Cell(f"{line.reported_at:%d/%m/%Y}", tooltip=format_uk_datetime(line.reported_at)),
                         RESTRICTED_CELL if not line.readable else
+                        DAMAGED_CELL if line.damaged else
                         Cell(f"{line.category.value} · restricted", tooltip="Restricted: its named readers only")
                         if line.restricted else line.category.value,
                         "—" if not line.readable else URGENCY_CELLS.get(line.urgency.value, line.urgency.value),
