@@ -415,13 +415,25 @@ def test_the_window_says_when_the_server_is_out_of_reach_and_when_it_is_back(
 
 
 def test_a_deputy_who_edits_the_accounts_table_is_still_a_deputy(server: str, tmp_path: Path) -> None:
-    """DSL or deputy is the login's group on the server (sg_dsl or sg_lead), not the accounts table, which leads may
-    write: a deputy making itself "dsl" there signs in as a deputy still."""
+    """DSL or deputy is the login's group on the server (sg_dsl or sg_lead), not the accounts table; and the accounts
+    are the DSL's alone (Settings > Accounts): a deputy's login neither makes itself "dsl" there nor marks the DSL's
+    account disabled (which would lock the DSL out of the app), nor removes pupils or consent history (the retention
+    rules are the DSL's); were the table changed (by the administrator), a deputy signs in as a deputy still."""
     from safeguard_desktop.services import server as server_service
 
     with _as(server, "p.deputy") as deputy:
-        deputy.execute("UPDATE user_account SET role = 'dsl' WHERE username = 'p.deputy'")
+        assert _refused(deputy, "UPDATE user_account SET role = 'dsl' WHERE username = 'p.deputy'")
+        assert _refused(deputy, "UPDATE user_account SET active = false WHERE username = 'd.lead'")
+        assert _refused(deputy, "INSERT INTO user_account (username, display_name, role, password_hash, active) VALUES "
+                                "('x.lead', 'X', 'dsl', '', true)")  # fmt: skip
+        assert _refused(deputy, "DELETE FROM consent_decision")
+        assert _refused(deputy, "DELETE FROM pupil WHERE id = 12")
         assert _refused(deputy, 'GRANT sg_dsl TO "sg_u_p.deputy"')  # nor can it join the DSL's group
+        deputy.execute("UPDATE school SET name = 'Oakfield Primary'")  # (what a lead keeps, it may change)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("UPDATE user_account SET role = 'dsl' WHERE username = 'p.deputy'"))
+    admin.dispose()
     reg, actor = server_service.sign_in(tmp_path / "pc", server, "p.deputy", PASSWORD)
     reg.close()
     assert actor.role is Role.DEPUTY_DSL

@@ -32,6 +32,12 @@ OFFICE_KEEPS = (
     "pupil_photo",
     "published_briefing",
 )
+#: What the DSL alone changes (the accounts: Settings > Accounts is the DSL's — a deputy's login marking the DSL's
+#: account disabled would have locked the DSL out of the app).
+DSL_KEEPS = ("user_account",)
+#: What the DSL alone removes: the pupils, their consent history and the school's own records go only under the
+#: retention rules, which are the DSL's in the app.
+DSL_REMOVES = ("pupil", "consent_decision", "school", "consent_purpose", "cp_transfer", "setting", "second_factor")
 #: Pupil columns only a lead may change.
 GUARDED_PUPIL = ("never_photograph", "never_photograph_reason")
 #: The settings the office changes in the app (as row_vouch.OFFICE_SETTINGS).
@@ -121,6 +127,10 @@ def grant_statements(engine: Engine, tables: Sequence[str], school: School) -> t
             out.append(f"GRANT SELECT, INSERT, DELETE ON {table} TO {lead}")
         elif table in (FORMER, HANDOVER, "trust_read"):
             continue  # (below; the trust's readings: services/server_trust.py)
+        elif table in DSL_KEEPS:
+            out += [f"GRANT SELECT ON {table} TO {lead}", f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {dsl}"]
+        elif table in DSL_REMOVES:
+            out += [f"GRANT SELECT, INSERT, UPDATE ON {table} TO {lead}", f"GRANT DELETE ON {table} TO {dsl}"]
         elif table != "alembic_version":
             out.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {lead}")
     # The chain's head (never its key: the administrator's prepare makes it) and the columns an entry is chained on,

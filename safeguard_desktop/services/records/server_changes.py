@@ -89,11 +89,15 @@ def _said(rows: Iterable[Any]) -> list[str]:
     from safeguard_desktop.domain.dates import format_uk_datetime
 
     out = []
-    for at, account, table, op, count, first in rows:
+    for at, account, table, op, count, first, columns in rows:
         what = f"{table.replace('_', ' ')} {_key(first)}".strip()
         if count > 1:
             what += f" and {count - 1} more of its rows"
-        out.append(f"{what} {_SAID.get(op, op)} by the login of the account {account} at "
+        done = _SAID.get(op, op)
+        changed = sorted({c.replace("_", " ") for c in (columns or "").split(",") if c and c != "version"})
+        if op == "update" and changed:
+            done += f" ({', '.join(changed)})"
+        out.append(f"{what} {done} by the login of the account {account} at "
                    f"{format_uk_datetime(at.astimezone().replace(tzinfo=None))}")  # fmt: skip
     return out
 
@@ -124,13 +128,14 @@ def unaccounted(connection: Any, since: int = 0, shown: int = 5) -> Unaccounted 
     where = ("c.account IS NOT NULL AND c.id > :since AND NOT EXISTS (SELECT 1 FROM row_change e WHERE "
              "e.txid = c.txid AND e.at = c.at AND e.table_name = 'audit_entry' AND e.op = 'insert')")  # fmt: skip
     grouped = connection.execute(text(
-        f"SELECT min(c.at), c.account, c.table_name, c.op, count(*), min(c.row_key::text), min(c.id) AS first, "
-        f"max(c.id) FROM row_change c WHERE {where} GROUP BY c.txid, c.at, c.account, c.table_name, c.op "
+        f"SELECT min(c.at), c.account, c.table_name, c.op, count(*), min(c.row_key::text), "
+        f"string_agg(DISTINCT array_to_string(c.columns, ','), ','), min(c.id) AS first, max(c.id) "
+        f"FROM row_change c WHERE {where} GROUP BY c.txid, c.at, c.account, c.table_name, c.op "
         "ORDER BY first"), {"since": since}).all()  # fmt: skip
     if not grouped:
         return None
     total = sum(int(row[4]) for row in grouped)
-    return Unaccounted(total, _said(row[:6] for row in grouped[:shown]), max(int(row[7]) for row in grouped))
+    return Unaccounted(total, _said(row[:7] for row in grouped[:shown]), max(int(row[8]) for row in grouped))
 
 
 def noted_before(connection: Any) -> str:
