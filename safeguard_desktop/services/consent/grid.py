@@ -109,6 +109,10 @@ def snapshot_on(session: Session, on: date, *, include_left: bool = False,
     )
     if not include_left:
         query = query.where(Pupil.on_roll.is_(True))
+    # In the order rosters and briefings are shown in (class, surname): their sort then finds the rows nearly in
+    # order already — one pass, not a sort of 50,000 lines holding the interpreter lock for 50 ms (the database
+    # sorts with the lock let go).
+    query = query.order_by(Pupil.reg_group, Pupil.legal_surname, Pupil.legal_forename, Pupil.id)
     decisions = (
         select(
             ConsentDecision.pupil_id,

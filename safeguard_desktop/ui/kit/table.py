@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView, QWidget
 
 #: How many rows the one-time column sizing looks at (Qt measures visible rows plus this many).
 MEASURED_ROWS = 200
@@ -47,6 +47,12 @@ class Shape:
     cells: Callable[[Any], Row]
     key: Callable[[Any], Hashable] | None = None
     foreground: Callable[[Any], str] | None = None
+
+
+#: The roles a cell answers; Qt asks each cell for others too (font, decoration, check state…), answered at once.
+_ANSWERED = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole,
+                       Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.BackgroundRole,
+                       Qt.ItemDataRole.ForegroundRole})  # fmt: skip
 
 
 class RowsModel(QAbstractTableModel):
@@ -138,7 +144,7 @@ class RowsModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in _ANSWERED or not index.isValid():  # (Qt asks about eight roles a cell, painting and sizing)
             return None
         row = self._row(index.row())
         if index.column() >= len(row):
@@ -234,11 +240,30 @@ class ReadOnlyTable(QTableView):
             return
         self._sized_for = (headings, with_rows)
         header = self.horizontalHeader()
-        header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
-        for column in range(len(headings)):  # a long first text must not push the rest off screen
-            header.resizeSection(column, min(header.sectionSize(column), 420))
+        if self.wordWrap():  # (rows as tall as their text: Qt measures them, a short table's)
+            header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+            widths = [header.sectionSize(column) for column in range(len(headings))]
+        else:
+            widths = self._fitted_widths(len(headings))
+        for column, width in enumerate(widths):  # a long first text must not push the rest off screen
+            header.resizeSection(column, min(width, 420))
         if 0 <= self._stretch < len(headings):
             header.setSectionResizeMode(self._stretch, QHeaderView.ResizeMode.Stretch)
+
+    def _fitted_widths(self, columns: int) -> list[int]:
+        """Each column's width for its heading and its first :data:`MEASURED_ROWS` texts, measured here with the
+        table's font: Qt's own fitting asks the delegate about every cell and eight roles each, 60–120 ms on the
+        GUI thread for a list's first show (bench/run.py screens)."""
+        metrics = self.fontMetrics()
+        pad = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1) + 2
+        header = self.horizontalHeader()
+        widths = [header.sectionSizeHint(column) for column in range(columns)]
+        for row in range(min(self.rows.rowCount(), MEASURED_ROWS)):
+            for column in range(columns):
+                text = self.rows.text(row, column)
+                if text:
+                    widths[column] = max(widths[column], metrics.horizontalAdvance(text.split("\n", 1)[0]) + pad)
+        return widths
 
     def row_count(self) -> int:
         """How many rows are shown."""
