@@ -21,6 +21,7 @@ from safeguard_desktop.services.actors import Actor, Role
 from safeguard_desktop.services.database import open_register
 from safeguard_desktop.services.demo import create_demo_school
 from safeguard_desktop.services.errors import PermissionDenied
+from safeguard_desktop.services.records import audit
 from safeguard_desktop.services.server_school import School, in_url, of_url
 from safeguard_desktop.store.engine import read_session, write_session
 
@@ -243,6 +244,19 @@ def test_the_trust_sees_counts_and_trails_and_names_only_where_a_dsl_shares_them
     for action in ("published the school's counts to the trust", "let the trust see pupils' names",
                    "took pupils' names back from the trust"):  # fmt: skip
         assert action in actions
+    # and, chained in by the leads' sign-ins since (the trust's login writes no entry), each of the trust's readings
+    # once — the app's and psql's alike — however many sign-ins followed.
+    assert actions.count(server_trust.READ_ACTION) == 2
+    reg, _lead = server.sign_in(tmp_path / "pc", in_url(bare, oak), "d.lead", PASSWORD)
+    try:
+        with read_session(reg.engine) as session:
+            chained = session.execute(text("SELECT detail, signer FROM audit_entry WHERE action = :a"),
+                                      {"a": server_trust.READ_ACTION}).all()  # fmt: skip
+            assert audit.verify(session, _lead).intact
+    finally:
+        reg.close()
+    assert len(chained) == 2 and all(signer == "d.lead" and detail.startswith("m.trust read pupils' names (")
+                                     for detail, signer in chained)  # fmt: skip
     # A disabled trust login signs in no more.
     assert main(["--data-dir", str(tmp_path / "it"), "server", "disable-trust-login", trust, "m.trust"]) == 0
     with pytest.raises(server.ServerSignInFailed):

@@ -234,7 +234,7 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
     from sqlalchemy.exc import OperationalError
 
     from safeguard_desktop.security import sealing
-    from safeguard_desktop.services import server_copy, server_keys
+    from safeguard_desktop.services import server_copy, server_keys, server_trust
     from safeguard_desktop.services.accounts import check_username
     from safeguard_desktop.services.database import RegisterLocked, open_register
     from safeguard_desktop.services.errors import StorageProblem
@@ -285,6 +285,8 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
                 state_of(reg.engine).server_writer = account.display_name
                 if lead:
                     _look_at_changes(session, actor, reg, local_folder(folder, url))
+            if lead:
+                server_trust.chain_readings(session, actor)  # (a trust's school: what the trust read, in the trail)
             server_copy.replay(session, actor, local_folder(folder, url))  # what it viewed here while out of reach
     except BaseException:
         reg.close()

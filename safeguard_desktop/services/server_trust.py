@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from safeguard_desktop.services.actors import Actor, Operation
+from safeguard_desktop.services.actors import Actor, Operation, Role
 from safeguard_desktop.services.changes import Topic, changes
 from safeguard_desktop.services.errors import PermissionDenied, ValidationError
 from safeguard_desktop.services.server_grants import group_statement
@@ -112,6 +112,34 @@ def names_shared(session: Session, actor: Actor) -> bool:
     school = _in_a_trust(session)
     assert school.schema is not None
     return _shared(session.connection(), school.schema)
+
+
+#: The entry a lead's sign-in chains into the school's trail for each reading the trust made.
+READ_ACTION = "recorded a reading by the trust"
+#: At most this many readings chained at one sign-in (the rest at the next).
+CHAINED_AT_ONCE = 500
+
+
+def chain_readings(session: Session, actor: Actor) -> int:
+    """At a lead's sign-in to a trust's school: each reading of names or details the server noted for the trust
+    since is chained into the school's own trail (the trust's login can write no entry there), in the lead's name,
+    naming the trust's login, what it read and when. How many."""
+    from safeguard_desktop.domain.dates import format_uk_datetime
+    from safeguard_desktop.services.records import audit
+    from safeguard_desktop.services.records.server_changes import newest_by_a_lead
+
+    connection = session.connection()
+    if not of_connection(connection).code or actor.role not in (Role.DSL, Role.DEPUTY_DSL):
+        return 0
+    if connection.execute(text("SELECT to_regclass('trust_read')")).scalar() is None:
+        return 0
+    done = newest_by_a_lead(connection, READ_ACTION, "trust_read")
+    found = connection.execute(text("SELECT id, at, login, what, rows FROM trust_read WHERE id > :done ORDER BY id "
+                                    "LIMIT :n"), {"done": done, "n": CHAINED_AT_ONCE}).all()  # fmt: skip
+    for number, at, login, what, rows in found:
+        said = f"{str(login).removeprefix(TRUST_PREFIX)} read {what} ({rows}) at {format_uk_datetime(at)}"
+        audit.record(session, actor, READ_ACTION, "trust_read", number, said)
+    return len(found)
 
 
 @dataclass(frozen=True)

@@ -106,18 +106,23 @@ def _said(rows: Iterable[Any]) -> list[str]:
 NOTE_ACTION = "noted changes made outside the app"
 
 
-def noted_up_to(connection: Any) -> int:
-    """The newest change a lead has noted (each lead's note is an entry of the trail that its own login wrote, so
-    the office's or a teacher's login cannot write one that counts); 0 for none."""
+def newest_by_a_lead(connection: Any, action: str, kind: str) -> int:
+    """The highest record number of the entries ``action`` on ``kind`` that a lead's own login wrote (the server
+    stamps each entry with its login, so the office's or a teacher's cannot write one that counts); 0 for none."""
     from safeguard_desktop.services.server_school import of_connection
 
     school = of_connection(connection)
     found = connection.execute(text(
         "SELECT max(CAST(a.record_id AS bigint)) FROM audit_entry a JOIN pg_roles r ON r.rolname = :prefix || a.signer "
-        "WHERE a.action = :action AND a.record_kind = 'row_change' AND a.record_id ~ '^[0-9]{1,18}$' "
+        "WHERE a.action = :action AND a.record_kind = :kind AND a.record_id ~ '^[0-9]{1,18}$' "
         "AND pg_has_role(r.oid, :lead, 'MEMBER')"),
-        {"prefix": school.login_prefix, "action": NOTE_ACTION, "lead": school.lead}).scalar_one()  # fmt: skip
+        {"prefix": school.login_prefix, "action": action, "kind": kind, "lead": school.lead}).scalar_one()  # fmt: skip
     return int(found or 0)
+
+
+def noted_up_to(connection: Any) -> int:
+    """The newest change a lead has noted; 0 for none."""
+    return newest_by_a_lead(connection, NOTE_ACTION, "row_change")
 
 
 def unaccounted(connection: Any, since: int = 0, shown: int = 5) -> Unaccounted | None:
