@@ -300,3 +300,48 @@ def test_an_incident_typed_in_with_psql_stands_in_the_list_and_fails_nothing(
         window.close()
     finally:
         reg.close()
+
+
+def test_a_lead_at_work_is_told_at_once_of_a_change_made_outside_the_app(qtbot, server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The DSL's window looks for changes made elsewhere every few seconds: a decision the office's login adds with
+    psql (which moves no trail's head) is told to the DSL as a warning, once, naming the login, and the screens
+    reload; a change the app makes through the office's login is not told."""
+    from safeguard_desktop.ui.kit import steps
+
+    from .conftest import incidents_window
+
+    reg, dsl = server_service.sign_in(tmp_path / "dsl-pc", server, "d.lead", PASSWORD)
+    window, _screen = incidents_window(qtbot, reg, dsl)
+    scripted = steps.Scripted()
+    before = steps.use(scripted)
+    office_reg, office = server_service.sign_in(tmp_path / "office-pc", server, "o.office", PASSWORD)
+    try:
+        qtbot.waitUntil(lambda: window.elsewhere.seen is not None, timeout=10_000)
+        with write_session(office_reg.engine) as session:  # the app's own change, with its entry
+            purpose = session.scalars(select(ConsentPurpose)).first()
+            assert purpose is not None
+            consent.record_decisions(session, office, [8], [purpose.id],
+                                     consent.DecisionInput(ConsentState.REFUSED, GivenByKind.PARENT, Route.PAPER_SLIP,
+                                                           date.today(), "A parent", "Mother"))  # fmt: skip
+        first = window.elsewhere.seen
+        window.elsewhere.look()
+        qtbot.waitUntil(lambda: window.elsewhere.seen is not first, timeout=10_000)
+        assert not scripted.told
+        with _as(server, "o.office") as connection:
+            granted = _grant_with_psql(connection, 8)
+        second = window.elsewhere.seen
+        window.elsewhere.look()
+        qtbot.waitUntil(lambda: window.elsewhere.seen is not second, timeout=10_000)
+        assert len(scripted.told) == 1
+        title, said = scripted.told[0]
+        assert title == "Changed outside the app"
+        assert f"consent decision {granted} added by the login of the account o.office" in said
+        third = window.elsewhere.seen
+        window.elsewhere.look()  # (told once: nothing new since)
+        qtbot.waitUntil(lambda: window.elsewhere.seen is not third, timeout=10_000)
+        assert len(scripted.told) == 1
+        window.close()
+    finally:
+        steps.use(before)
+        office_reg.close()
+        reg.close()

@@ -45,10 +45,15 @@ MOST_READ = 2_000
 
 @dataclass(frozen=True)
 class Seen:
-    """How far the trail had got, and how many entries of this process's own it held, when last looked at."""
+    """How far the trail had got, and how many entries of this process's own it held, when last looked at; on a
+    server, for a lead, how far the server's record of changes had got, and what it held since the look before that
+    no entry of the trail accounts for — a change made outside the app, told while the lead works
+    (records/server_changes.py)."""
 
     head: int
     own: int
+    changes: int = 0
+    outside: str = ""
 
 
 def _head(session: Session) -> int:
@@ -56,11 +61,32 @@ def _head(session: Session) -> int:
     return int(head.count) if head is not None else 0
 
 
+def _outside(session: Session, actor: Actor, seen: Seen | None) -> tuple[int, str]:
+    """On a server that records its changes, for a lead: the record's newest number, and what changed since
+    ``seen`` with no entry of the trail ("" for nothing, and at the first look: the sign-in looked)."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "postgresql" or not actor.may(Operation.VIEW_AUDIT):
+        return 0, ""
+    from safeguard_desktop.services.records import server_changes
+
+    connection = session.connection()
+    if not server_changes.kept(connection):
+        return 0, ""
+    newest = int(connection.execute(text("SELECT coalesce(max(id), 0) FROM row_change")).scalar_one())
+    if seen is None or newest <= seen.changes:
+        return newest, ""
+    found = server_changes.unaccounted(connection, since=seen.changes)
+    return newest, found.describe() if found is not None else ""
+
+
 def look(session: Session, actor: Actor, seen: Seen | None) -> tuple[Seen, frozenset[Topic]]:
     """Where the trail is now, and what changed elsewhere since ``seen`` (None: the first look, nothing said)."""
-    now = Seen(_head(session), state_of(session.get_bind()).own_entries)
+    now = Seen(_head(session), state_of(session.get_bind()).own_entries, *_outside(session, actor, seen))
     if seen is None:
         return now, frozenset()
+    if now.outside:  # (rows changed with no entry: the trail's head says nothing of them)
+        return now, EVERYTHING
     if now.head < seen.head:  # the trail is shorter: a backup restored elsewhere — everything is new
         return now, EVERYTHING
     foreign = (now.head - seen.head) - (now.own - seen.own)

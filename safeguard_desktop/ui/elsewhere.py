@@ -25,6 +25,8 @@ class ChangesElsewhere(QObject):
     register's server cannot be reached it says so (``reach``: the sentence, or "" once it is back)."""
 
     reach = Signal(str)
+    #: On a server, for a lead: a change made there outside the app was found (what it was, said for a person).
+    outside = Signal(str)
 
     def __init__(self, context: AppContext, parent: QObject) -> None:
         super().__init__(parent)
@@ -54,6 +56,8 @@ class ChangesElsewhere(QObject):
             self.reach.emit("")
             self.context.publish(elsewhere.EVERYTHING)  # what changed meanwhile is not known: every screen reloads
         self.seen, topics = result
+        if self.seen.outside:
+            self.outside.emit(self.seen.outside)
         if topics:
             self.context.publish(topics)
 

@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.reach_label.setVisible(False)
         self.statusBar().addPermanentWidget(self.reach_label)
         self.elsewhere.reach.connect(self._show_reach)
+        self.elsewhere.outside.connect(self._show_outside)
         self._start_backup_schedule()
         self.refresh_title()
         context.published.connect(self.on_context_changed)
@@ -203,6 +204,14 @@ class MainWindow(QMainWindow):
         settings_menu.addAction(self.audit_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("&About Safeguard Desktop", self.on_about_action))
+
+    def _show_outside(self, said: str) -> None:
+        """A change made on the server outside the app, found while a lead works: told at once (the check, and
+        each lead's next sign-in, record it in the trail)."""
+        steps.current().tell(self, "Changed outside the app",
+                             f"{said[0].upper()}{said[1:]}.\n\nHave the school's IT support change that login's "
+                             "password; then check the trail (Settings > Audit trail > Check the chain), put right "
+                             "what was changed, and note them there.", warning=True)  # fmt: skip
 
     def _show_reach(self, said: str) -> None:
         """The server out of reach, said in the status bar until it is back."""
