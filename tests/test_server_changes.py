@@ -96,6 +96,13 @@ def test_a_change_made_with_psql_outside_the_app_is_named_by_the_check_and_at_si
     assert "incident" in said and "added by the login of the account t.teacher" in said
     assert "pupil 1 changed (never photograph, never photograph reason) by the login of the account p.deputy" in said
     assert "contact" in said
+    from sqlalchemy import create_engine
+
+    engine = create_engine(server)
+    with engine.connect() as connection:  # (four tables' changes, two said: the rest counted)
+        shorter = server_changes.unaccounted(connection, shown=2)
+    engine.dispose()
+    assert shorter is not None and shorter.describe().endswith("(and 2 more such changes of a table)")
 
     reg, _dsl = server_service.sign_in(tmp_path / "dsl-pc-3", server, "d.lead", PASSWORD)
     try:

@@ -62,14 +62,17 @@ def _entry_for_changes(session: Session) -> None:
 
 @dataclass(frozen=True)
 class Unaccounted:
-    """Changes no entry of the trail accounts for: how many, the first few said for a person, the newest seen."""
+    """Changes no entry of the trail accounts for: how many rows, the first few tables' changes said for a person
+    (one per transaction and table), the newest one's number, and how many such tables' changes in all."""
 
     count: int
     said: list[str]
     newest: int
+    groups: int = 0
 
     def describe(self) -> str:
-        more = f" (and {self.count - len(self.said)} more)" if self.count > len(self.said) else ""
+        left = max(self.groups, len(self.said)) - len(self.said)
+        more = f" (and {left} more such change{'s' if left > 1 else ''} of a table)" if left else ""
         what = "a change was" if self.count == 1 else f"{self.count} changes were"
         return (f"{what} made on the server with no entry of the trail (outside the app): " + "; ".join(self.said)
                 + more)  # fmt: skip
@@ -140,7 +143,9 @@ def unaccounted(connection: Any, since: int = 0, shown: int = 5) -> Unaccounted 
     if not grouped:
         return None
     total = sum(int(row[4]) for row in grouped)
-    return Unaccounted(total, _said(row[:7] for row in grouped[:shown]), max(int(row[8]) for row in grouped))
+    return Unaccounted(
+        total, _said(row[:7] for row in grouped[:shown]), max(int(row[8]) for row in grouped), len(grouped)
+    )
 
 
 def noted_before(connection: Any) -> str:
