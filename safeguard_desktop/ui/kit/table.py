@@ -245,8 +245,10 @@ class ReadOnlyTable(QTableView):
             widths = [header.sectionSize(column) for column in range(len(headings))]
         else:
             widths = self._fitted_widths(len(headings))
+        stretched = self._stretch if 0 <= self._stretch < len(headings) else len(headings) - 1
         for column, width in enumerate(widths):  # a long first text must not push the rest off screen
-            header.resizeSection(column, min(width, 420))
+            if column != stretched:  # (the stretched one takes what is left: its long texts end in "…", whole in
+                header.resizeSection(column, min(width, 420))  # the tooltip, never past the table's right edge)
         if 0 <= self._stretch < len(headings):
             header.setSectionResizeMode(self._stretch, QHeaderView.ResizeMode.Stretch)
 
