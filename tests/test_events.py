@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -145,3 +146,20 @@ def test_cli_create_list_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "password" in shown["wording"]
     assert main([*signed, "events", "create", "--name", "X", "--date", "01/01/2027", "--policy",
                  "custom"]) == 2  # fmt: skip
+
+
+def test_a_roster_lists_a_class_in_the_registers_order_accents_and_case_folded(
+    tmp_path: Path, reg: Register, dsl: Actor
+) -> None:
+    """Within a class, surname then forename as the register lists them — an accented or decomposed letter among
+    its plain one (Çağla among the Cs, Östlund among the Os), not after Z as code points put it."""
+    names = [("Ahmed", "Wiktoria"), ("Ahmed", "C\u0327ag\u0306la"), ("ahmed", "Hiroshi"), ("Östlund", "Bea"),
+             ("Oakes", "Amy"), ("Zane", "Ela")]  # fmt: skip
+    rows = [[upn(40 + i), str(4000 + i), surname, forename, "", "01/03/2019", "Year 2", "2B"]
+            for i, (surname, forename) in enumerate(names)]  # fmt: skip
+    with write_session(reg.engine) as session:
+        mis_import.apply(session, dsl, read_pupil_file(write_csv(tmp_path / "p.csv", [SIMS_HEADERS, *rows])),
+                         today=TODAY)  # fmt: skip
+    result = roster(reg, dsl, make_event(reg, dsl, year_groups=[], classes=["2B"]))
+    shown = [unicodedata.normalize("NFC", f"{line.pupil.surname} {line.pupil.forename}") for line in result.lines]
+    assert shown == ["Ahmed Çağla", "ahmed Hiroshi", "Ahmed Wiktoria", "Oakes Amy", "Östlund Bea", "Zane Ela"]

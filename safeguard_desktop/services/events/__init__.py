@@ -18,7 +18,7 @@ from safeguard_desktop.domain.events import (
     needed_purposes,
     policy_text,
 )
-from safeguard_desktop.domain.pupils import YEAR_GROUPS, normalise_year_group, year_group_order
+from safeguard_desktop.domain.pupils import YEAR_GROUPS, normalise_year_group, search_key, year_group_order
 from safeguard_desktop.domain.text import normal_newlines, unsafe_character
 from safeguard_desktop.services.actors import Actor, Operation
 from safeguard_desktop.services.changes import Topic, changes
@@ -365,5 +365,7 @@ def roster_unchecked(session: Session, event_id: int, *, pupil_ids: Sequence[int
             verdicts = tuple(row.verdicts[i] for i in columns) or ((Verdict.NEVER_PHOTOGRAPH,) if row.never_photograph
                                                                    else ())  # fmt: skip
             result.lines.append(RosterLine(row, verdicts))
-    result.lines.sort(key=lambda line: (line.pupil.reg_group, line.pupil.surname.casefold(), line.pupil.forename))
+    # Class, then surname and forename as the register orders them (accents and case folded: Çağla among the Cs).
+    result.lines.sort(key=lambda line: (line.pupil.reg_group, search_key(line.pupil.surname),
+                                        search_key(line.pupil.forename)))  # fmt: skip
     return result
