@@ -66,13 +66,11 @@ def _outside(session: Session, actor: Actor, seen: Seen | None) -> tuple[int, st
     ``seen`` with no entry of the trail ("" for nothing, and at the first look: the sign-in looked)."""
     from sqlalchemy import text
 
-    if session.get_bind().dialect.name != "postgresql" or not actor.may(Operation.VIEW_AUDIT):
-        return 0, ""
+    if state_of(session.get_bind()).server_writer is None or not actor.may(Operation.VIEW_AUDIT):
+        return 0, ""  # (not a server that records its changes: its sign-in found that once)
     from safeguard_desktop.services.records import server_changes
 
     connection = session.connection()
-    if not server_changes.kept(connection):
-        return 0, ""
     newest = int(connection.execute(text("SELECT coalesce(max(id), 0) FROM row_change")).scalar_one())
     if seen is None or newest <= seen.changes:
         return newest, ""
