@@ -122,6 +122,7 @@ def test_the_office_login_reads_no_incident_and_changes_neither_the_trail_nor_a_
         )
         assert _refused(office, "INSERT INTO setting (key, value, version) VALUES ('lock_minutes', '0', 1)")
         assert _refused(office, "UPDATE school SET name = 'Elsewhere'")
+        assert _refused(office, "DELETE FROM pupil WHERE id = 12")  # (the app removes no pupil: leavers go off roll)
         assert _refused(office, "INSERT INTO second_factor (username, version) VALUES ('d.lead', 1)")
         # What the office keeps in the app, it may change with its login too.
         office.execute("UPDATE pupil SET reg_group = '5X' WHERE id = 2")

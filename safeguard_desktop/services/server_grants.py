@@ -146,7 +146,7 @@ def grant_statements(engine: Engine, tables: Sequence[str], school: School) -> t
             f"GRANT SELECT ON school, consent_purpose, user_account TO {office}",
             f"GRANT SELECT, INSERT, UPDATE ON setting, second_factor TO {office}"]  # fmt: skip
     changeable = [c for c in _columns(engine, "pupil") if c not in GUARDED_PUPIL and c != "id"]
-    out += [f"GRANT SELECT, INSERT, DELETE ON pupil TO {office}",
+    out += [f"GRANT SELECT, INSERT ON pupil TO {office}",  # (the app removes no pupil: leavers go off the roll)
             f"GRANT UPDATE ({', '.join(changeable)}) ON pupil TO {office}"]  # fmt: skip
     # Staff: their own reports; the names, classes and flags a briefing needs; the school's name.
     out += [f"GRANT SELECT, INSERT ON incident, incident_person, incident_entry TO {staff}",
@@ -179,7 +179,7 @@ def grant_statements(engine: Engine, tables: Sequence[str], school: School) -> t
     policies += _policy("pupil", "sg_pupil_read", "SELECT", f"{office}, {staff}", "true", None)
     policies += _policy("pupil", "sg_pupil_office_add", "INSERT", office, None, unflagged)
     policies += _policy("pupil", "sg_pupil_office_change", "UPDATE", office, "true", "true")
-    policies += _policy("pupil", "sg_pupil_office_remove", "DELETE", office, "true", None)
+    policies.append("DROP POLICY IF EXISTS sg_pupil_office_remove ON pupil")  # (granted before 04/12/2026)
     own_or_public = "username = sg_account() OR username = ''"
     out += [f"GRANT SELECT, INSERT, UPDATE ON server_key TO {everyone}", f"GRANT DELETE ON server_key TO {dsl}"]
     policies.append("ALTER TABLE server_key ENABLE ROW LEVEL SECURITY")
