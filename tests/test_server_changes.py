@@ -352,3 +352,42 @@ def test_a_lead_at_work_is_told_at_once_of_a_change_made_outside_the_app(qtbot, 
         steps.use(before)
         office_reg.close()
         reg.close()
+
+
+def test_what_the_server_recorded_behind_an_entry_is_shown_to_the_lead(qtbot, server: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An office login that writes an entry of its own beside a change made with psql is not named by the check
+    (the change is on the trail, under its login) — and the DSL sees behind that entry exactly which rows were
+    written and by whom (Settings > Audit trail > Rows written…)."""
+    from safeguard_desktop.ui.kit import steps
+
+    from .conftest import incidents_window
+    from .test_server_roles import _forge
+
+    with _as(server, "o.office") as connection, connection.transaction():
+        granted = _grant_with_psql(connection, 9)
+        sequence = _forge(connection, "Olive Office")  # ("gave consent", in its own name: stamped o.office)
+    assert _checked(server, tmp_path / "dsl-pc").intact
+    reg, dsl = server_service.sign_in(tmp_path / "dsl-pc", server, "d.lead", PASSWORD)
+    try:
+        with read_session(reg.engine) as session:
+            said = server_changes.rows_with_entry(session, dsl, sequence)
+        assert said == [f"consent decision {granted} added by the login of the account o.office"]
+        window, _screen = incidents_window(qtbot, reg, dsl)
+        scripted = steps.Scripted()
+        before = steps.use(scripted)
+        try:
+            dialog = window.on_audit_action()
+            qtbot.waitUntil(lambda: dialog.table.row_count() > 0, timeout=10_000)
+            assert dialog.rows_button.isVisible() and not dialog.rows_button.isEnabled()
+            row = next(r for r in range(dialog.table.row_count()) if dialog.table.text(r, 0) == str(sequence))
+            dialog.table.choose_row(row)
+            assert dialog.rows_button.isEnabled()
+            dialog.rows_button.click()
+            qtbot.waitUntil(lambda: bool(scripted.told), timeout=10_000)
+            assert scripted.told[0] == (f"Rows written with entry {sequence}", said[0])
+            dialog.close()
+        finally:
+            steps.use(before)
+        window.close()
+    finally:
+        reg.close()

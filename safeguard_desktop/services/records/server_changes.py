@@ -105,6 +105,35 @@ def _said(rows: Iterable[Any]) -> list[str]:
     return out
 
 
+#: The most rows of one transaction said for a person (the rest counted).
+ROWS_SAID = 40
+
+
+def rows_with_entry(session: Session, actor: Actor, sequence: int) -> list[str]:
+    """What the server recorded as written in the same transaction as the trail's entry ``sequence`` (a lead's look
+    behind an entry: "saved changes to the register", or one a login wrote for itself beside a change made with
+    psql): each table's rows, with the login; [] where the server kept no record of it."""
+    actor.require(Operation.VIEW_AUDIT)
+    connection = session.connection()
+    if session.get_bind().dialect.name != "postgresql" or not kept(connection):
+        return []
+    found = connection.execute(text(
+        "SELECT c.table_name, c.op, c.row_key::text, c.columns, c.account, c.login FROM row_change e "
+        "JOIN row_change c ON c.txid = e.txid AND c.at = e.at JOIN audit_entry a ON e.row_key = "
+        "jsonb_build_object('id', a.id) WHERE e.table_name = 'audit_entry' AND e.op = 'insert' AND a.sequence = :s "
+        "AND c.table_name NOT IN ('audit_entry', 'audit_rows') ORDER BY c.id LIMIT :n"),
+        {"s": sequence, "n": ROWS_SAID + 1}).all()  # fmt: skip
+    said = []
+    for table, op, key, columns, account, login in found[:ROWS_SAID]:
+        changed = sorted({c.replace("_", " ") for c in (columns or []) if c != "version"})
+        what = f" ({', '.join(changed)})" if op == "update" and changed else ""
+        by = f"the login of the account {account}" if account else f"the server's login {login}"
+        said.append(f"{table.replace('_', ' ')} {_key(key)} {_SAID.get(op, op)}{what} by {by}")
+    if len(found) > ROWS_SAID:
+        said.append("and more")
+    return said
+
+
 #: A lead's entry saying it has seen the changes made outside the app up to a change's number (its record).
 NOTE_ACTION = "noted changes made outside the app"
 

@@ -47,7 +47,7 @@ class AuditDialog(Dialog):
             edit.setEnabled(False)
         self.dates_check.toggled.connect(self.since_edit.setEnabled)
         self.dates_check.toggled.connect(self.until_edit.setEnabled)
-        self.table = ReadOnlyTable(HEADERS, "Audit entries")
+        self.table = ReadOnlyTable(HEADERS, "Audit entries", pick_rows=True)
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)  # a check that names rows changed outside the app runs to a paragraph
         self.status_label.setAccessibleName("Audit trail status")
@@ -57,6 +57,14 @@ class AuditDialog(Dialog):
         self.note_button = QPushButton("&Note them in the trail…")
         self.note_button.setAccessibleName("Note the changes made outside the app in the trail")
         self.note_button.setVisible(False)
+        # On a server: what the server recorded as written with the chosen entry (records/server_changes.py).
+        self.rows_button = QPushButton("&Rows written…")
+        self.rows_button.setAccessibleName("The rows the server recorded as written with the chosen entry")
+        self.rows_button.setToolTip("What the register's server recorded as written in the same transaction as the "
+                                    "chosen entry, and by which login")  # fmt: skip
+        self.rows_button.setVisible(context.register.engine.dialect.name == "postgresql")
+        self.rows_button.setEnabled(False)
+        self.table.current_row_changed.connect(lambda row: self.rows_button.setEnabled(row >= 0))
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.dates_check)
@@ -65,6 +73,7 @@ class AuditDialog(Dialog):
         top.addWidget(self.until_edit)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status_label, 1)
+        bottom.addWidget(self.rows_button)
         bottom.addWidget(self.note_button)
         bottom.addWidget(self.verify_button)
         bottom.addWidget(self.export_button)
@@ -86,6 +95,7 @@ class AuditDialog(Dialog):
         self.verify_button.clicked.connect(self.verify)
         self.export_button.clicked.connect(self.export)
         self.note_button.clicked.connect(self.note)
+        self.rows_button.clicked.connect(self.rows_written)
         self.reload()
 
     def show_error(self, message: str) -> None:
@@ -137,6 +147,19 @@ class AuditDialog(Dialog):
             progress="Checking the audit trail…",
             on_done=checked,
         )
+
+    def rows_written(self) -> None:
+        """What the server recorded as written with the chosen entry, told in a message."""
+        row = self.table.current_row()
+        number = self.table.text(row, 0) if row >= 0 else ""
+        if not number.isdigit():
+            return
+
+        def told(lines: list[str]) -> None:
+            said = "\n".join(lines) if lines else "The server recorded no row written with this entry beyond the entry."
+            steps.current().tell(self, f"Rows written with entry {number}", said)
+
+        run_read(self.context, self, server_changes.rows_with_entry, int(number), on_done=told)
 
     def note(self) -> None:
         """Note in the trail the changes made outside the app that the check named (asked first)."""
