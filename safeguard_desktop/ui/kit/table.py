@@ -12,7 +12,15 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView, QWidget
 
@@ -149,7 +157,32 @@ class RowsModel(QAbstractTableModel):
         row = self._row(index.row())
         if index.column() >= len(row):
             return None
+        return self._answer(index.row(), index.column(), row[index.column()], role)
+
+    def multiData(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        roleDataSpan: QModelRoleDataSpan | QModelRoleData,
+    ) -> None:
+        """Every role Qt asks of a cell in one call (its delegate asks eight as it paints): one call into Python per
+        cell instead of eight, each of which waits for the interpreter lock while a worker runs (ui/kit/pauses)."""
+        if not index.isValid():
+            return
+        row = self._row(index.row())
+        if index.column() >= len(row):
+            return
         cell = row[index.column()]
+        span: Any = roleDataSpan  # (PySide's stubs give the span no length nor items, which it has)
+        for i in range(len(span)):
+            asked = span[i]
+            role = asked.role()
+            if role in _ANSWERED:
+                value = self._answer(index.row(), index.column(), cell, role)
+                if value is not None:
+                    asked.setData(value)
+
+    def _answer(self, row_number: int, column: int, cell: str | Cell, role: int) -> Any:
+        """What a cell says for one role (None for nothing)."""
         text = cell if isinstance(cell, str) else cell.text
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return text
@@ -157,14 +190,14 @@ class RowsModel(QAbstractTableModel):
             if not isinstance(cell, str) and cell.tooltip:
                 return cell.tooltip
             return text if len(text) > TOOLTIP_FROM or "\n" in text else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self._numbers:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in self._numbers:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if role == Qt.ItemDataRole.BackgroundRole and not isinstance(cell, str) and cell.background:
             return self._brush(cell.background)
         if role == Qt.ItemDataRole.ForegroundRole:
             if not isinstance(cell, str) and cell.foreground:
                 return self._brush(cell.foreground)
-            colour = self._foreground(index.row())
+            colour = self._foreground(row_number)
             if colour:
                 return self._brush(colour)
         return None
