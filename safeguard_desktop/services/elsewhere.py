@@ -64,14 +64,12 @@ def _head(session: Session) -> int:
 def _outside(session: Session, actor: Actor, seen: Seen | None) -> tuple[int, str]:
     """On a server that records its changes, for a lead: the record's newest number, and what changed since
     ``seen`` with no entry of the trail ("" for nothing, and at the first look: the sign-in looked)."""
-    from sqlalchemy import text
-
     if state_of(session.get_bind()).server_writer is None or not actor.may(Operation.VIEW_AUDIT):
         return 0, ""  # (not a server that records its changes: its sign-in found that once)
     from safeguard_desktop.services.records import server_changes
 
     connection = session.connection()
-    newest = int(connection.execute(text("SELECT coalesce(max(id), 0) FROM row_change")).scalar_one())
+    newest = server_changes.newest(connection)
     if seen is None or newest <= seen.changes:
         return newest, ""
     found = server_changes.unaccounted(connection, since=seen.changes)

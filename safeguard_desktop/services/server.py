@@ -304,9 +304,7 @@ def _look_at_changes(session: Any, actor: Actor, reg: Register, folder: Path) ->
     if problem is None:
         return
     audit.record(session, actor, "found the audit trail changed at sign-in", "audit", "", problem)
-    reg.notices.append(f"{problem[0].upper()}{problem[1:]}. Have the school's IT support change that login's "
-                       "password; then check the trail (Settings > Audit trail > Check the chain, or 'safeguard audit "
-                       "verify'), put right what was changed, and note them there.")  # fmt: skip
+    reg.notices.append(server_changes.told(problem))
 
 
 def connection_refused(exc: Any, refused: str) -> Exception:

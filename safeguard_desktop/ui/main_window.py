@@ -208,10 +208,9 @@ class MainWindow(QMainWindow):
     def _show_outside(self, said: str) -> None:
         """A change made on the server outside the app, found while a lead works: told at once (the check, and
         each lead's next sign-in, record it in the trail)."""
-        steps.current().tell(self, "Changed outside the app",
-                             f"{said[0].upper()}{said[1:]}.\n\nHave the school's IT support change that login's "
-                             "password; then check the trail (Settings > Audit trail > Check the chain), put right "
-                             "what was changed, and note them there.", warning=True)  # fmt: skip
+        from safeguard_desktop.services.records import server_changes
+
+        steps.current().tell(self, "Changed outside the app", server_changes.told(said), warning=True)
 
     def _show_reach(self, said: str) -> None:
         """The server out of reach, said in the status bar until it is back."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import enum
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -319,18 +320,24 @@ _UNREADABLE_FACTS = Facts(Category.OTHER.value, FourCs.CONDUCT.value, Urgency.ME
 
 #: The facts that must be one of the app's own values, and what a row holding another shows instead.
 _CHOICES = (("category", Category), ("four_cs", FourCs), ("urgency", Urgency), ("status", Status))
+_Choice = TypeVar("_Choice", bound=enum.Enum)
+
+
+def choice(kind: type[_Choice], value: str) -> _Choice | None:
+    """``value`` as one of the app's own values of ``kind``, or None for one the app never writes (a row written
+    outside the app, with psql say): one such row never fails a whole list."""
+    try:
+        return kind(value)
+    except ValueError:
+        return None
 
 
 def known_values(found: Facts) -> Facts:
-    """The facts with any category, 4 Cs, urgency or status the app does not write (a row written outside the app,
-    with psql say) shown as the unreadable placeholder's — open, so a report nobody can read still stands in the
-    list — instead of failing the whole list, its statistics and every export for one row."""
-    fixes: dict[str, Any] = {}
-    for name, kind in _CHOICES:
-        try:
-            kind(getattr(found, name))
-        except ValueError:
-            fixes[name] = getattr(_UNREADABLE_FACTS, name)
+    """The facts with any category, 4 Cs, urgency or status the app does not write shown as the unreadable
+    placeholder's — open, so a report nobody can read still stands in the list — instead of failing the whole list,
+    its statistics and every export for one row."""
+    fixes = {name: getattr(_UNREADABLE_FACTS, name) for name, kind in _CHOICES
+             if choice(kind, getattr(found, name)) is None}  # fmt: skip
     return dataclasses.replace(found, **fixes) if fixes else found
 
 

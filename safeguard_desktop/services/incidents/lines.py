@@ -3,10 +3,8 @@ opened per line (no summary, people or chronology), fast at a trust's size."""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,11 +12,8 @@ from sqlalchemy.orm import Session
 from safeguard_desktop.domain.incidents import Category, Status, Urgency
 from safeguard_desktop.security import sealing
 from safeguard_desktop.services.actors import Actor, Operation
-from safeguard_desktop.services.incidents import _sealed_facts
+from safeguard_desktop.services.incidents import _sealed_facts, choice
 from safeguard_desktop.store.models import Incident
-
-_Choice = TypeVar("_Choice", bound=enum.Enum)
-_Otherwise = TypeVar("_Otherwise")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,18 +74,10 @@ def _line(number: int, at: datetime, meta: str | None, columns: tuple[str, str, 
                                                           known.follow_up_on, known.owner)  # fmt: skip
         actions = tuple((date.fromisoformat(a["due_on"]), str(a.get("for") or "")) for a in known.actions
                         if a.get("due_on"))  # fmt: skip
-    shown = (_value(Category, category, None), _value(Status, status, None), _value(Urgency, urgency, None))
-    return IncidentLine(number, at, shown[0] or Category.OTHER, shown[1] or Status.OPEN, shown[2] or Urgency.MEDIUM,
-                        follow_up_on, owner or "", case is not None, True, actions, None in shown)  # fmt: skip
-
-
-def _value(kind: type[_Choice], value: str, otherwise: _Otherwise) -> _Choice | _Otherwise:
-    """One of the app's own values, or ``otherwise`` for a row written outside the app (see incidents.known_values):
-    one such row never fails the whole list."""
-    try:
-        return kind(value)
-    except ValueError:
-        return otherwise
+    kind, state, urgent = choice(Category, category), choice(Status, status), choice(Urgency, urgency)
+    return IncidentLine(number, at, Category.OTHER if kind is None else kind, Status.OPEN if state is None else state,
+                        Urgency.MEDIUM if urgent is None else urgent, follow_up_on, owner or "", case is not None,
+                        True, actions, None in (kind, state, urgent))  # fmt: skip
 
 
 def incident_lines(session: Session, actor: Actor, *, limit: int | None = None) -> list[IncidentLine]:
@@ -130,5 +117,6 @@ def my_reports(session: Session, actor: Actor) -> list[OwnReport]:
         summary = sealing.reveal_own(actor, copy)
         if actor.username and user is None and not summary:
             continue  # same display name, but not provably theirs
-        reports.append(OwnReport(number, at, _value(Status, status, Status.OPEN), summary))
+        state = choice(Status, status)
+        reports.append(OwnReport(number, at, Status.OPEN if state is None else state, summary))
     return reports

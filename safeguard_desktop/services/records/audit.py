@@ -541,14 +541,13 @@ def verify(
             said = "one row of the register differs" if rows.found == 1 else f"{rows.found} rows of the register differ"
             return Verification(False, count, None, f"{said} from what the trail recorded of them: "
                                 + "; ".join(differ[:5]) + more, rows_differ=rows.found)  # fmt: skip
-    if bind.dialect.name == "postgresql":
-        from safeguard_desktop.services.records import server_changes
+    from safeguard_desktop.services.records import server_changes
 
-        if server_changes.kept(session.connection()):
-            outside = server_changes.unaccounted(session.connection())
-            if outside is not None:
-                return Verification(False, count, None, outside.describe(), outside=outside.count)
-            return Verification(True, count, noted=server_changes.noted_before(session.connection()))
+    if server_changes.kept_here(session):
+        outside = server_changes.unaccounted(session.connection())
+        if outside is not None:
+            return Verification(False, count, None, outside.describe(), outside=outside.count)
+        return Verification(True, count, noted=server_changes.noted_before(session.connection()))
     return Verification(True, count)
 
 

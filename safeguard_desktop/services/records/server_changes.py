@@ -36,6 +36,16 @@ def kept(connection: Any) -> bool:
     return connection.execute(text("SELECT to_regprocedure('sg_changed_here()') IS NOT NULL")).scalar_one() is True
 
 
+def kept_here(session: Session) -> bool:
+    """Whether the register behind ``session`` is on a server that keeps the record (a local register keeps none)."""
+    return session.get_bind().dialect.name == "postgresql" and kept(session.connection())
+
+
+def newest(connection: Any) -> int:
+    """The number of the newest change on the record (0 for none)."""
+    return int(connection.execute(text("SELECT coalesce(max(id), 0) FROM row_change")).scalar_one())
+
+
 @event.listens_for(Session, "before_commit")
 def _entry_for_changes(session: Session) -> None:
     """At each commit on a server: a transaction that wrote rows and no entry gets one, in the signed-in account's
@@ -88,6 +98,12 @@ def _key(row_key: Any) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(row_key.items()))
 
 
+def _done(op: str, columns: Iterable[str]) -> str:
+    """What was done to a row, said for a person: "added", "removed", "changed (its columns but the version)"."""
+    changed = sorted({c.replace("_", " ") for c in columns if c and c != "version"})
+    return _SAID.get(op, op) + (f" ({', '.join(changed)})" if op == "update" and changed else "")
+
+
 def _said(rows: Iterable[Any]) -> list[str]:
     from safeguard_desktop.domain.dates import format_uk_datetime
 
@@ -96,13 +112,20 @@ def _said(rows: Iterable[Any]) -> list[str]:
         what = f"{table.replace('_', ' ')} {_key(first)}".strip()
         if count > 1:
             what += f" and {count - 1} more of its rows"
-        done = _SAID.get(op, op)
-        changed = sorted({c.replace("_", " ") for c in (columns or "").split(",") if c and c != "version"})
-        if op == "update" and changed:
-            done += f" ({', '.join(changed)})"
-        out.append(f"{what} {done} by the login of the account {account} at "
+        out.append(f"{what} {_done(op, (columns or '').split(','))} by the login of the account {account} at "
                    f"{format_uk_datetime(at.astimezone().replace(tzinfo=None))}")  # fmt: skip
     return out
+
+
+#: What a lead told of such changes does next (at sign-in, and in the window while working).
+WHAT_TO_DO = ("Have the school's IT support change that login's password; then check the trail (Settings > Audit "
+              "trail > Check the chain, or 'safeguard audit verify'), put right what was changed, and note them "
+              "there.")  # fmt: skip
+
+
+def told(found: str) -> str:
+    """A finding of the check as a lead is told it: the finding, then what to do."""
+    return f"{found[0].upper()}{found[1:]}. {WHAT_TO_DO}"
 
 
 #: The most rows of one transaction said for a person (the rest counted).
@@ -114,10 +137,9 @@ def rows_with_entry(session: Session, actor: Actor, sequence: int) -> list[str]:
     behind an entry: "saved changes to the register", or one a login wrote for itself beside a change made with
     psql): each table's rows, with the login; [] where the server kept no record of it."""
     actor.require(Operation.VIEW_AUDIT)
-    connection = session.connection()
-    if session.get_bind().dialect.name != "postgresql" or not kept(connection):
+    if not kept_here(session):
         return []
-    found = connection.execute(text(
+    found = session.connection().execute(text(
         "SELECT c.table_name, c.op, c.row_key::text, c.columns, c.account, c.login FROM row_change e "
         "JOIN row_change c ON c.txid = e.txid AND c.at = e.at JOIN audit_entry a ON e.row_key = "
         "jsonb_build_object('id', a.id) WHERE e.table_name = 'audit_entry' AND e.op = 'insert' AND a.sequence = :s "
@@ -125,10 +147,8 @@ def rows_with_entry(session: Session, actor: Actor, sequence: int) -> list[str]:
         {"s": sequence, "n": ROWS_SAID + 1}).all()  # fmt: skip
     said = []
     for table, op, key, columns, account, login in found[:ROWS_SAID]:
-        changed = sorted({c.replace("_", " ") for c in (columns or []) if c != "version"})
-        what = f" ({', '.join(changed)})" if op == "update" and changed else ""
         by = f"the login of the account {account}" if account else f"the server's login {login}"
-        said.append(f"{table.replace('_', ' ')} {_key(key)} {_SAID.get(op, op)}{what} by {by}")
+        said.append(f"{table.replace('_', ' ')} {_key(key)} {_done(op, columns or [])} by {by}")
     if len(found) > ROWS_SAID:
         said.append("and more")
     return said
@@ -202,10 +222,9 @@ def note(session: Session, actor: Actor) -> Unaccounted | None:
     from safeguard_desktop.services.records import audit
 
     actor.require(Operation.VIEW_AUDIT)
-    connection = session.connection()
-    if session.get_bind().dialect.name != "postgresql" or not kept(connection):
+    if not kept_here(session):
         raise ValidationError("Only a register on a server keeps a record of changes made outside the app.")
-    found = unaccounted(connection, shown=20)
+    found = unaccounted(session.connection(), shown=20)
     if found is None:
         return None
     audit.record(session, actor, NOTE_ACTION, "row_change", found.newest, found.describe())
@@ -213,20 +232,19 @@ def note(session: Session, actor: Actor) -> Unaccounted | None:
 
 
 def at_sign_in(connection: Any, folder: Path) -> str | None:
-    """A lead's look at sign-in: the changes since this PC's leads last found them all accounted for (at most the
-    newest :data:`AT_SIGN_IN`); what is wrong, or None (and the point reached is remembered)."""
-    if not kept(connection):
-        return None
-    newest = int(connection.execute(text("SELECT coalesce(max(id), 0) FROM row_change")).scalar_one())
+    """A lead's look at sign-in, on a server that keeps the record: the changes since this PC's leads last found
+    them all accounted for (at most the newest :data:`AT_SIGN_IN`); what is wrong, or None (and the point reached is
+    remembered)."""
+    top = newest(connection)
     seen = folder / SEEN_FILE
     try:
         since = int(json.loads(seen.read_text(encoding="utf-8")).get("checked", 0))
     except (OSError, ValueError, AttributeError, TypeError):
         since = 0
-    since = max(0, min(since, newest), newest - AT_SIGN_IN)
+    since = max(0, min(since, top), top - AT_SIGN_IN)
     found = unaccounted(connection, since)
     if found is not None:
         return found.describe()
     with contextlib.suppress(OSError):  # (the next sign-in looks again from where it could)
-        seen.write_text(json.dumps({"checked": newest}), encoding="utf-8")
+        seen.write_text(json.dumps({"checked": top}), encoding="utf-8")
     return None
