@@ -75,8 +75,8 @@ def _open(args: argparse.Namespace) -> tuple[Register, Actor]:
     if args.database is not None and args.user:  # an account's own login on the register's server
         from safeguard_desktop.services import server
 
-        return server.sign_in(folder, args.database, args.user, _read_secret(args.password_file,
-                                                                            f"Password for {args.user}"))  # fmt: skip
+        password = _read_secret(args.password_file, f"Password for {args.user}")
+        return server.sign_in(folder, args.database, args.user, password, args.code)
     if args.database is None and keyring.is_protected(folder):
         if args.recovery_key_file is not None:
             return signin.recover(folder, _read_secret(args.recovery_key_file, "Recovery key"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import DBAPIError
@@ -127,9 +129,15 @@ def refuse_network_drive(folder: Path) -> None:
 
 
 def open_register(
-    data_dir: str | Path | None = None, url: str | None = None, *, keys: Unlocked | None = None, new: bool = False
+    data_dir: str | Path | None = None,
+    url: str | None = None,
+    *,
+    keys: Unlocked | None = None,
+    new: bool = False,
+    on_connect: Callable[[Any], None] | None = None,
 ) -> Register:
-    """Open (creating or migrating as needed) the register in ``data_dir`` or at ``url``.
+    """Open (creating or migrating as needed) the register in ``data_dir`` or at ``url``. ``on_connect``: what each
+    new connection to a server runs first (its two-step ticket: services/server_two_step.py).
 
     A protected register (key slots beside it) opens only with ``keys`` from a sign-in; its file is
     SQLCipher-encrypted and sensitive text is sealed to the safeguarding key.
@@ -141,7 +149,7 @@ def open_register(
         refuse_network_drive(folder)
     mark = presence.enter(folder, presence.program_name()) if embedded else None
     try:
-        return _open(folder, database_url, embedded, keys, new, mark)
+        return _open(folder, database_url, embedded, keys, new, mark, on_connect)
     except BaseException as exc:
         if mark is not None:
             mark.leave()
@@ -178,7 +186,13 @@ def _keyed_engine(database_url: str, keys: Unlocked) -> tuple[Engine, bool]:
 
 
 def _open(
-    folder: Path, database_url: str, embedded: bool, keys: Unlocked | None, new: bool, mark: Presence | None
+    folder: Path,
+    database_url: str,
+    embedded: bool,
+    keys: Unlocked | None,
+    new: bool,
+    mark: Presence | None,
+    on_connect: Callable[[Any], None] | None = None,
 ) -> Register:
     if embedded and keyring.is_protected(folder):
         if keys is None:
@@ -210,7 +224,7 @@ def _open(
     else:
         if embedded:
             _refuse_empty_file(folder, new=new)
-        engine = make_engine(database_url)
+        engine = make_engine(database_url, on_connect=on_connect)
         try:
             _upgrade(engine, folder, mark)
         except DBAPIError as exc:

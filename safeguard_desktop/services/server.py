@@ -85,13 +85,14 @@ def prepare(engine: Engine) -> Prepared:
     upgrade). ``engine`` connects as the server's administrator for this database (it owns the tables); where its
     URL names a school of a trust (services/server_school.py), that school's schema is made first, and the trust's
     group given what it may read of it (services/server_trust.py)."""
-    from safeguard_desktop.services import server_trust
+    from safeguard_desktop.services import server_trust, server_two_step
     from safeguard_desktop.services.server_grants import (
         change_log_table,
         grant_statements,
         group_statements,
         quoted,
         refuse_shared_roles,
+        schema_of,
         tables_of,
     )
     from safeguard_desktop.store import migrate
@@ -108,10 +109,16 @@ def prepare(engine: Engine) -> Prepared:
     with engine.begin() as connection:
         connection.execute(text(change_log_table()))
     revision = migrate.current_revision(engine) or "(none)"
-    tables = tables_of(engine)
+    crypto = server_two_step.crypto_schema(engine)
+    tables = [table for table in tables_of(engine) if table not in server_two_step.TABLES]
     statements, policies = grant_statements(engine, tables, school)
     if school.code:
         statements += server_trust.statements(school)
+    # The server's own two-step sign-in, and its gate on every table (after the tables' own policies).
+    statements += server_two_step.statements(schema_of(engine), crypto, school)
+    gate = server_two_step.gate_statements(tables, statements)
+    statements += gate
+    policies += sum(1 for statement in gate if statement.startswith("CREATE POLICY"))
     with engine.begin() as connection:
         if of_connection(connection) != school:
             raise ValidationError(f"The server did not open {school.describe()}'s schema: check the address.")
@@ -227,14 +234,17 @@ def local_folder(base: Path, url: str) -> Path:
     return folder
 
 
-def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Register, Actor]:
-    """Open the register on the server as an account: its own login and password, its role the login's group (the
+def sign_in(folder: Path, url: str, username: str, password: str, code: str = "") -> tuple[Register, Actor]:
+    """Open the register on the server as an account: its own login and password — and for an account with two-step
+    sign-in, ``code``, which the server checks (services/server_two_step.py) —, its role the login's group (the
     server's, which the privileges follow; the accounts table gives the name). ``folder``: this computer's data
-    folder (the register's own part of it is :func:`local_folder`)."""
+    folder (the register's own part of it is :func:`local_folder`). Wrong attempts from this computer wait longer
+    each time (security/throttle.py); wrong codes, on the server, whichever computer they come from."""
+    import psycopg
     from sqlalchemy.exc import OperationalError
 
-    from safeguard_desktop.security import sealing
-    from safeguard_desktop.services import server_copy, server_keys, server_trust
+    from safeguard_desktop.security import sealing, throttle
+    from safeguard_desktop.services import server_copy, server_keys, server_trust, server_two_step
     from safeguard_desktop.services.accounts import check_username
     from safeguard_desktop.services.database import RegisterLocked, open_register
     from safeguard_desktop.services.errors import StorageProblem
@@ -247,8 +257,20 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
         name = check_username(username)
     except ValidationError as exc:
         raise ServerSignInFailed(refused) from exc
+    here = local_folder(folder, url)
+    throttle.check(here, name)
     try:
-        reg = open_register(local_folder(folder, url), login_url(url, name, password))
+        ticket = server_two_step.step_up(connection_arguments(login_url(url, name, password)), code)
+    except psycopg.OperationalError as exc:
+        refusal = connection_refused(exc, refused)
+        if isinstance(refusal, ServerSignInFailed):
+            throttle.failed(here, name)
+        raise refusal from exc
+    except ServerSignInFailed:
+        throttle.failed(here, name)
+        raise
+    try:  # (every connection shows the server the ticket it gave, or none for an account without two steps)
+        reg = open_register(here, login_url(url, name, password), on_connect=ticket or server_two_step.Ticket(""))
     except OperationalError as exc:
         raise connection_refused(exc, refused) from exc
     except StorageProblem as exc:  # (said as for a change: at sign-in, nothing was being changed)
@@ -291,6 +313,7 @@ def sign_in(folder: Path, url: str, username: str, password: str) -> tuple[Regis
     except BaseException:
         reg.close()
         raise
+    throttle.succeeded(here, name)
     return reg, actor
 
 
@@ -329,19 +352,24 @@ def on_server(register: Register) -> bool:
     return register.engine.dialect.name == "postgresql" and LOGIN_PATTERN.match(name) is not None
 
 
-def confirm_again(register: Register, actor: Actor, password: str) -> None:
-    """The lock screen's check on a server register: the account's login connects with ``password`` (the server
-    checks it, with whatever it keeps of failed attempts); ServerSignInFailed when not. Audited when it opens."""
+def confirm_again(register: Register, actor: Actor, password: str, code: str = "") -> None:
+    """The lock screen's check on a server register, the sign-in's own: the account's login connects with
+    ``password`` and, where it uses two-step sign-in, the server checks ``code`` (wrong ones counted there) and hands
+    out a new ticket, which the window's connections show from now on; ServerSignInFailed when not. Audited when it
+    opens."""
     import psycopg
 
+    from safeguard_desktop.services import server_two_step
     from safeguard_desktop.services.records import audit
     from safeguard_desktop.store.engine import write_session
 
+    arguments = connection_arguments(login_url(register.engine.url.render_as_string(), actor.username, password))
     try:
-        psycopg.connect(**connection_arguments(login_url(register.engine.url.render_as_string(), actor.username,
-                                                         password)), connect_timeout=10).close()  # fmt: skip
+        ticket = server_two_step.step_up(arguments, code)
     except psycopg.OperationalError as exc:
         raise ServerSignInFailed("That password does not sign in to this register's server. Type it again.") from exc
+    if ticket is not None:
+        server_two_step.renew(register.engine, ticket.value)
     with write_session(register.engine) as session:
         audit.record(session, actor, "unlocked the window", "account", actor.username, "on the register's server")
 

@@ -109,9 +109,9 @@ def grant_statements(engine: Engine, tables: Sequence[str], school: School) -> t
     everyone = f"{lead}, {office}, {staff}"
     own = _account_function(school)
     out = [
-        f"GRANT USAGE ON SCHEMA {quoted(_schema(engine))} TO {everyone}",
-        f"REVOKE ALL ON ALL TABLES IN SCHEMA {quoted(_schema(engine))} FROM PUBLIC, {everyone}",
-        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {quoted(_schema(engine))} TO {everyone}",
+        f"GRANT USAGE ON SCHEMA {quoted(schema_of(engine))} TO {everyone}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA {quoted(schema_of(engine))} FROM PUBLIC, {everyone}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {quoted(schema_of(engine))} TO {everyone}",
         own,
         f"GRANT EXECUTE ON FUNCTION sg_account() TO {everyone}",
         *_login_functions(school),
@@ -138,8 +138,8 @@ def grant_statements(engine: Engine, tables: Sequence[str], school: School) -> t
     # may write only in its own account's name (_trail_guard).
     out += [f"GRANT SELECT, UPDATE (count, last_hash) ON {HEAD} TO {everyone}",
             f"GRANT SELECT (id, sequence, chain_hash), INSERT ON audit_entry TO {office}, {staff}",
-            f"GRANT INSERT ON audit_rows TO {office}", *_trail_guard(_schema(engine))]  # fmt: skip
-    out += _change_log(engine, _schema(engine), [t for t in tables if t not in UNRECORDED], school)
+            f"GRANT INSERT ON audit_rows TO {office}", *_trail_guard(schema_of(engine))]  # fmt: skip
+    out += _change_log(engine, schema_of(engine), [t for t in tables if t not in UNRECORDED], school)
     # The office: the register, not the incidents.
     out += [f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {office}" for table in OFFICE_KEEPS if table in tables]
     out += [f"GRANT SELECT, INSERT ON consent_decision TO {office}",
@@ -419,7 +419,7 @@ def _account_function(school: School) -> str:
             f"{len(prefix) + 1}) ELSE NULL END $$")  # fmt: skip
 
 
-def _schema(engine: Engine) -> str:
+def schema_of(engine: Engine) -> str:
     with engine.connect() as connection:
         return str(connection.execute(text("SELECT current_schema()")).scalar_one())
 

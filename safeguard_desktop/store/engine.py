@@ -5,7 +5,7 @@ Any other SQLAlchemy URL (PostgreSQL) is used as given; nothing else in the app 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +72,8 @@ class RegisterState:
     offline_log: Path | None = None
     #: On a server: the signed-in account's personal private key (services/server_keys.py: a replaced key's shares).
     server_personal: bytes | None = field(default=None, repr=False)
+    #: On a server: what each new connection runs first (services/server_two_step.Ticket: the session's ticket).
+    server_ticket: Any = field(default=None, repr=False)
     #: On a server that records every change (records/server_changes.py): the signed-in account's name, in which a
     #: transaction that wrote rows and no entry of the trail gets one.
     server_writer: str | None = None
@@ -103,8 +105,12 @@ def database_file(engine: Engine) -> tuple[Path | None, bytes | None]:
     return None, None
 
 
-def make_engine(url: str, *, key: bytes | None = None, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, key: bytes | None = None, on_connect: Callable[[Any], None] | None = None, **kwargs: Any
+) -> Engine:
     """Create the engine; for SQLite, install the pragmas and transaction handling measured safe here.
+    ``on_connect`` runs on each new connection before anything else does (a server register's ticket), and is kept
+    in the register's state.
 
     With ``key`` the SQLite file is SQLCipher-encrypted: SQLAlchemy is given the sqlcipher3 module as well as
     the connection creator, or its exceptions would escape unwrapped (shared/MEASURED.md).
@@ -130,6 +136,9 @@ def make_engine(url: str, *, key: bytes | None = None, **kwargs: Any) -> Engine:
         engine._register_state = state  # type: ignore[attr-defined]
     else:
         engine = create_engine(url, **kwargs)
+    if on_connect is not None:
+        state_of(engine).server_ticket = on_connect
+        event.listen(engine, "connect", lambda dbapi_connection, _record: on_connect(dbapi_connection))
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine

@@ -192,7 +192,7 @@ class InactivityLock(QObject):
             server_copy.confirm_again(self.register, self.actor, password)
             return
         if isinstance(self.register, Register) and server.on_server(self.register):
-            server.confirm_again(self.register, self.actor, password)
+            server.confirm_again(self.register, self.actor, password, code)
             return
         confirm_again(self.register, self.actor, password, code)
 

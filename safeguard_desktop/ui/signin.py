@@ -149,8 +149,9 @@ class SignInDialog(Dialog):
         layout.insertWidget(layout.indexOf(self.error_label) + 1, self.copy_button)
         if server_url is not None:  # a lost password on a server is its IT administrator's to reset
             self.recovery_button.hide()
-            self.code_edit.setPlaceholderText("not used on a server register")
-            self.code_edit.setEnabled(False)
+            if self.trust:
+                self.code_edit.setPlaceholderText("not used for the trust's sign-in")
+                self.code_edit.setEnabled(False)
         self._signing_in = self._abandoned = False
         (self.password_edit if demo else self.user_edit).setFocus()
 
@@ -192,7 +193,7 @@ class SignInDialog(Dialog):
             if self.server_url is not None:
                 from safeguard_desktop.services import server
 
-                return server.sign_in(self.folder, self.server_url, user, password)
+                return server.sign_in(self.folder, self.server_url, user, password, code)
             return sign_in(self.folder, user, password, code, rows_later=True)
 
         self._waiting(True)
@@ -202,7 +203,7 @@ class SignInDialog(Dialog):
     def _waiting(self, waiting: bool) -> None:
         self._signing_in = waiting
         for widget in (self.user_edit, self.password_edit, self.code_edit, self.recovery_button, self.ok_button):
-            widget.setEnabled(not waiting and not (widget is self.code_edit and self.server_url is not None))
+            widget.setEnabled(not waiting and not (widget is self.code_edit and self.trust))
         if waiting:
             self.error_label.setText("")
             QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)

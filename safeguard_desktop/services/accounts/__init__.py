@@ -579,7 +579,19 @@ def two_step_needed(session: Session, actor: Actor) -> bool:
     if actor.role not in LEADS or not actor.username or not leads_need_two_step(session):
         return False
     account = session.scalars(select(UserAccount).where(UserAccount.username == actor.username)).first()
+    if account is not None and _server_login(session):  # (there the server's own record of it is what counts)
+        from safeguard_desktop.services import server_two_step
+
+        return not server_two_step.enrolled(session)
     return account is not None and not factor_of(session, account)[0]
+
+
+def _server_login(session: Session) -> bool:
+    """True on a register opened on its server with an account's own login (whose two steps the server checks)."""
+    from safeguard_desktop.services.server_school import LOGIN_PATTERN
+
+    bind = session.get_bind()
+    return bind.dialect.name == "postgresql" and LOGIN_PATTERN.match(bind.engine.url.username or "") is not None
 
 
 @changes(Topic.ACCOUNTS)
@@ -607,6 +619,10 @@ def set_second_factor(session: Session, actor: Actor, username: str, secret: str
         )
     if secret is not None and not verify_totp(secret, code):
         raise ValidationError("That code does not match: check the phone's clock and type the code shown now.")
+    if _server_login(session):  # the server checks the codes itself from now on (services/server_two_step.py)
+        from safeguard_desktop.services import server_two_step
+
+        server_two_step.set_secret(session, account.username, secret)
     # Sealed to the account's own key: a key to the file (the office's) does not read it.
     _set_factor(
         session,
