@@ -96,6 +96,8 @@ def statements(schema: str, crypto: str, school: School) -> list[str]:
         f"clock_timestamp() + interval '{TICKET_HOURS} hours'); "
         "PERFORM set_config('sg.ticket', token, false); "
     )
+    # (a new secret counts the current step as used: the code typed to turn it on opens no session later)
+    step_now = "floor(extract(epoch FROM clock_timestamp()) / 30)::bigint"
     step_up = (
         "CREATE OR REPLACE FUNCTION sg_step_up(code text, OUT ticket text, OUT wait_seconds integer) "
         f"LANGUAGE plpgsql SECURITY DEFINER {path} AS $$ "
@@ -127,8 +129,8 @@ def statements(schema: str, crypto: str, school: School) -> list[str]:
         f"IF secret IS NULL THEN DELETE FROM {SECRETS} WHERE login = whose; DELETE FROM {TICKETS} WHERE login = whose; "
         "RETURN NULL; END IF; "
         "IF length(secret) < 10 THEN RAISE EXCEPTION 'A two-step secret is at least 80 bits.'; END IF; "
-        f"INSERT INTO {SECRETS} (login, secret) VALUES (whose, secret) ON CONFLICT (login) DO UPDATE SET "
-        "secret = EXCLUDED.secret, last_step = NULL; "
+        f"INSERT INTO {SECRETS} (login, secret, last_step) VALUES (whose, secret, {step_now}) "
+        "ON CONFLICT (login) DO UPDATE SET secret = EXCLUDED.secret, last_step = EXCLUDED.last_step; "
         f"DELETE FROM {TICKETS} WHERE login = whose AND digest <> {digest}; "
         f"IF whose = session_user THEN {new_ticket}RETURN token; END IF; RETURN NULL; END $$"
     )
